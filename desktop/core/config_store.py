@@ -1,0 +1,126 @@
+"""Reading and writing the settings file without ever losing it.
+
+Saves are atomic (write a temp file, then rename) and keep the previous version as
+`config.json.bak`. A file that can't be read is moved aside, never overwritten, and
+the problem is reported in words a user can act on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from desktop.core.config import SCHEMA_VERSION, AppConfig
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """Why the settings file was not used as it was."""
+
+    message: str
+    details: str
+    kept_at: Path | None
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    config: AppConfig
+    problem: ConfigProblem | None
+    created: bool
+    """True when there was no settings file and the defaults were written."""
+
+
+def _v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 called "start with the app" `autostart` and stored timeouts in milliseconds."""
+    for entry in raw.get("mcpServers", {}).values():
+        if isinstance(entry, dict):
+            if "autostart" in entry:
+                entry["start_with_app"] = entry.pop("autostart")
+            for key in ("init_timeout", "request_timeout"):
+                if isinstance(entry.get(key), int | float):
+                    entry[key] = entry[key] / 1000
+    return raw
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+
+
+class ConfigStore:
+    def __init__(self, path: Path, defaults: Callable[[], AppConfig]) -> None:
+        self.path = path
+        self._defaults = defaults
+
+    @property
+    def backup_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".bak")
+
+    def load(self) -> LoadResult:
+        if not self.path.exists():
+            config = self._defaults()
+            self.save(config)
+            return LoadResult(config, None, created=True)
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            if not isinstance(raw, dict):
+                raise ValueError("the file does not hold a JSON object")
+            migrated = self._migrate(raw)
+            config = AppConfig.model_validate(migrated)
+        except (OSError, UnicodeDecodeError, ValueError, ValidationError) as exc:
+            return self._recover(exc)
+        if migrated.get("schema_version") != raw.get("schema_version"):
+            self.save(config)
+        return LoadResult(config, None, created=False)
+
+    def save(self, config: AppConfig) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = config.to_json() + "\n"
+        fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if self.path.exists():
+                self.path.replace(self.backup_path)
+            Path(tmp).replace(self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _migrate(self, raw: dict[str, Any]) -> dict[str, Any]:
+        version = raw.get("schema_version", 1)
+        if not isinstance(version, int) or version > SCHEMA_VERSION:
+            raise ValueError(f"it was written by a newer MCP Desk (settings version {version})")
+        raw = dict(raw)
+        while version < SCHEMA_VERSION:
+            raw = MIGRATIONS[version](raw)
+            version += 1
+            raw["schema_version"] = version
+        return raw
+
+    def _recover(self, exc: Exception) -> LoadResult:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        kept = self.path.with_name(f"{self.path.name}.unreadable-{stamp}")
+        self.path.replace(kept)
+        config, source = self._from_backup()
+        message = (
+            f"MCP Desk could not read its settings file, so it started with {source}. "
+            f"Nothing was deleted: the unreadable file was kept as “{kept.name}” in {kept.parent}."
+        )
+        self.save(config)
+        return LoadResult(config, ConfigProblem(message, f"{type(exc).__name__}: {exc}", kept), created=False)
+
+    def _from_backup(self) -> tuple[AppConfig, str]:
+        try:
+            raw = json.loads(self.backup_path.read_text(encoding="utf-8"))
+            return AppConfig.model_validate(self._migrate(raw)), "the previous saved settings"
+        except (OSError, UnicodeDecodeError, ValueError, ValidationError, TypeError):
+            return self._defaults(), "default settings"

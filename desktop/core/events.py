@@ -1,0 +1,137 @@
+"""Small typed events that services publish and the UI (or the CLI) listens to.
+
+Publishers call `EventBus.publish` from whatever thread they run on; listeners are
+called on that same thread, so a listener that touches widgets must hop threads
+itself (`ui/bridge.py` does).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+
+class ServerState(Enum):
+    STOPPED = "stopped"
+    STARTING = "starting"
+    RUNNING = "running"
+    RESTARTING = "restarting"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+@dataclass(frozen=True)
+class ToolInfo:
+    server: str
+    name: str
+    description: str
+    input_schema: dict[str, Any] = field(default_factory=dict)
+    title: str | None = None
+    annotations: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def qualified_name(self) -> str:
+        """How the rest of the app (and the model) names it: `<server>__<tool>`."""
+        return f"{self.server}__{self.name}"
+
+
+@dataclass(frozen=True)
+class ServerStatus:
+    """A snapshot of one server as a user would describe it."""
+
+    name: str
+    state: ServerState
+    display_command: str
+    reason: str = ""
+    """A plain sentence: why it failed or what it is waiting for."""
+    details: str = ""
+    """The technical story behind `reason`, one click away in the UI."""
+    pid: int | None = None
+    started_at: float | None = None
+    """Wall-clock time of the current run's start (for uptime)."""
+    restarts: int = 0
+    tool_count: int = 0
+    cpu_percent: float = 0.0
+    memory_bytes: int = 0
+    enabled: bool = True
+    needs_trust: bool = False
+    remote: bool = False
+
+
+@dataclass(frozen=True)
+class ServerStatusChanged:
+    status: ServerStatus
+
+
+@dataclass(frozen=True)
+class ServerToolsChanged:
+    server: str
+    tools: tuple[ToolInfo, ...]
+
+
+@dataclass(frozen=True)
+class ServerOutput:
+    """New lines from a server's stderr, and MCP Desk's notes about what it did wrong."""
+
+    server: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ServersChanged:
+    """The list of configured servers changed (added, removed, renamed or edited)."""
+
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the user should hear about even with the window hidden."""
+
+    title: str
+    message: str
+    details: str = ""
+
+
+Event = ServerStatusChanged | ServerToolsChanged | ServerOutput | ServersChanged | Notice
+
+
+class EventSink(Protocol):
+    def publish(self, event: Event) -> None: ...
+
+
+class EventBus:
+    """Fan-out of events to listeners; safe to publish from any thread."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Callable[[Event], None]] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]:
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def publish(self, event: Event) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(event)
+            except Exception:
+                log.exception("event listener failed on %s", type(event).__name__)

@@ -1,0 +1,31 @@
+"""The tools of every running server, under names that can't collide.
+
+The rest of the app (and the model) sees `<server>__<tool>`; server names can't contain
+a double underscore, so the split is always unambiguous.
+"""
+
+from __future__ import annotations
+
+import mcp_types as types
+
+from desktop.core.events import ToolInfo
+from desktop.servers.control import ServerProblem
+
+
+def tool_info(server: str, tool: types.Tool) -> ToolInfo:
+    annotations = tool.annotations.model_dump(exclude_none=True) if tool.annotations else {}
+    return ToolInfo(
+        server=server,
+        name=tool.name,
+        description=tool.description or "",
+        input_schema=dict(tool.input_schema or {}),
+        title=tool.title,
+        annotations=annotations,
+    )
+
+
+def split_qualified(qualified_name: str) -> tuple[str, str]:
+    server, sep, tool = qualified_name.partition("__")
+    if not sep or not server or not tool:
+        raise ServerProblem(f"“{qualified_name}” is not a tool name MCP Desk knows (expected server__tool).")
+    return server, tool

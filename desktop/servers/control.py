@@ -1,0 +1,83 @@
+"""What the UI and the CLI may ask of the server side.
+
+`ServerManager` implements this; widgets depend on the Protocol only, so importing
+it costs nothing (the `mcp` SDK loads behind the window, on the service thread).
+Coroutines run on the service loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from desktop.core.config import AppSettings, ServerConfig
+from desktop.core.events import ServerStatus, ToolInfo
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from desktop.servers.importers import ImportPlan, ImportSource
+
+
+@dataclass(frozen=True)
+class TrustRequest:
+    """What the user confirms before a server runs for the first time or after a change."""
+
+    server: str
+    command_line: str
+    """The command exactly as it will run (resolved path first), or the URL."""
+    env_names: tuple[str, ...]
+    header_names: tuple[str, ...]
+    cwd: str | None
+    launch_hash: str
+    changed: bool
+    """True when this server ran before with a different launch."""
+
+
+@dataclass(frozen=True)
+class ToolCallOutcome:
+    server: str
+    tool: str
+    ok: bool
+    text: str
+    """The result's text content, or a plain sentence saying what went wrong."""
+    structured: Any = None
+    duration_s: float = 0.0
+
+
+class ServerProblem(Exception):
+    """A failure with a sentence a user can act on; `details` holds the technical part."""
+
+    def __init__(self, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class TrustRequired(ServerProblem):
+    def __init__(self, request: TrustRequest) -> None:
+        super().__init__(
+            f"“{request.server}” has not been approved to run yet. Check its command and approve it first."
+        )
+        self.request = request
+
+
+class ServerControl(Protocol):
+    def statuses(self) -> list[ServerStatus]: ...
+    def config_of(self, name: str) -> ServerConfig: ...
+    def tools(self, server: str | None = None) -> list[ToolInfo]: ...
+    def output_of(self, name: str) -> list[str]: ...
+    def trust_request(self, name: str) -> TrustRequest: ...
+    def app_settings(self) -> AppSettings: ...
+
+    async def start(self, name: str) -> ServerStatus: ...
+    async def stop(self, name: str) -> None: ...
+    async def restart(self, name: str) -> None: ...
+    async def trust(self, name: str, launch_hash: str) -> None: ...
+    async def add(self, name: str, config: ServerConfig) -> None: ...
+    async def update(self, name: str, config: ServerConfig, new_name: str | None = None) -> None: ...
+    async def remove(self, name: str) -> None: ...
+    async def save_app_settings(self, settings: AppSettings) -> None: ...
+    async def preview_import(self, source: ImportSource, path: Path | None) -> ImportPlan: ...
+    async def apply_import(self, plan: ImportPlan) -> list[str]: ...
+    async def call_tool(self, qualified_name: str, arguments: dict[str, Any]) -> ToolCallOutcome: ...

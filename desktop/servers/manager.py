@@ -1,0 +1,298 @@
+"""All configured servers, and the one place that changes the server list.
+
+`ServerManager` implements `ServerControl` for the UI and the CLI. It runs on the
+service loop; `pulse()` pushes batched output and process stats a few times a second
+so widgets never poll.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+import mcp_types as types
+from mcp import MCPError
+
+from desktop.core.autostart import Autostart, AutostartError
+from desktop.core.config import AppConfig, AppSettings, ServerConfig, check_server_name
+from desktop.core.config_store import ConfigStore
+from desktop.core.events import (
+    EventSink,
+    ServersChanged,
+    ServerState,
+    ServerStatus,
+    ServerStatusChanged,
+    ServerToolsChanged,
+    ToolInfo,
+)
+from desktop.servers.catalogue import split_qualified
+from desktop.servers.control import ServerProblem, ToolCallOutcome, TrustRequest, TrustRequired
+from desktop.servers.importers import ImportPlan, ImportSource, apply_plan, default_paths, read_plan
+from desktop.servers.launch import resolve
+from desktop.servers.leftovers import LeftoverRegistry
+from desktop.servers.supervisor import DEFAULT_POLICY, RestartPolicy, Supervisor
+
+OUTPUT_EVERY = 0.1
+STATS_EVERY = 2.0
+
+
+class ServerManager:
+    def __init__(
+        self,
+        store: ConfigStore,
+        config: AppConfig,
+        events: EventSink,
+        leftovers: LeftoverRegistry,
+        autostart: Autostart,
+        launch_command: list[str],
+        policy: RestartPolicy = DEFAULT_POLICY,
+    ) -> None:
+        self._store = store
+        self._config = config
+        self._events = events
+        self._leftovers = leftovers
+        self._autostart = autostart
+        self._launch_command = launch_command
+        self._policy = policy
+        self._supervisors = {name: self._supervisor(name, cfg) for name, cfg in config.servers.items()}
+
+    # -- reading -----------------------------------------------------------------
+
+    def statuses(self) -> list[ServerStatus]:
+        return [sup.status for sup in self._supervisors.values()]
+
+    def config_of(self, name: str) -> ServerConfig:
+        return self._get(name).config
+
+    def tools(self, server: str | None = None) -> list[ToolInfo]:
+        sups = [self._get(server)] if server else self._supervisors.values()
+        return [tool for sup in sups for tool in sup.tools]
+
+    def output_of(self, name: str) -> list[str]:
+        return self._get(name).output.lines()
+
+    def app_settings(self) -> AppSettings:
+        return self._config.settings
+
+    def trust_request(self, name: str) -> TrustRequest:
+        config = self._get(name).config
+        command_line = config.display_command()
+        if config.command:
+            with contextlib.suppress(ServerProblem):
+                command_line = shlex.join(resolve(config).argv)
+        return TrustRequest(
+            server=name,
+            command_line=command_line,
+            env_names=tuple(sorted(config.env)),
+            header_names=tuple(sorted(config.headers)),
+            cwd=config.cwd,
+            launch_hash=config.launch_hash(),
+            changed=config.trusted_launch is not None and not config.is_trusted,
+        )
+
+    # -- running -----------------------------------------------------------------
+
+    async def start(self, name: str) -> ServerStatus:
+        sup = self._get(name)
+        if not sup.config.is_trusted:
+            raise TrustRequired(self.trust_request(name))
+        if not sup.config.enabled:
+            raise ServerProblem(f"“{name}” is turned off. Turn it on in its settings, then start it.")
+        return await sup.start()
+
+    async def stop(self, name: str) -> None:
+        await self._get(name).stop()
+
+    async def restart(self, name: str) -> None:
+        await self.stop(name)
+        await self.start(name)
+
+    async def start_all(self) -> None:
+        """Start every enabled, approved server marked "start with MCP Desk", side by side."""
+        async with anyio.create_task_group() as tasks:
+            for sup in self._supervisors.values():
+                cfg = sup.config
+                if cfg.enabled and cfg.start_with_app and cfg.is_trusted:
+                    tasks.start_soon(sup.start)
+
+    async def shutdown(self) -> None:
+        async with anyio.create_task_group() as tasks:
+            for sup in self._supervisors.values():
+                tasks.start_soon(sup.stop)
+
+    async def pulse(self) -> None:
+        """Forever: batched output ten times a second, CPU and memory every two seconds."""
+        last_stats = 0.0
+        while True:
+            for sup in list(self._supervisors.values()):
+                sup.output.flush_pending_into(self._events, sup.name)
+            if time.monotonic() - last_stats >= STATS_EVERY:
+                last_stats = time.monotonic()
+                await self._sample_usage()
+            await anyio.sleep(OUTPUT_EVERY)
+
+    async def _sample_usage(self) -> None:
+        running = [
+            s for s in self._supervisors.values() if s.status.state is ServerState.RUNNING and s.transport
+        ]
+        usages = await anyio.to_thread.run_sync(
+            lambda: [s.transport.tree.usage() if s.transport and s.transport.tree else None for s in running]
+        )
+        for sup, usage in zip(running, usages, strict=True):
+            if usage is not None and sup.status.state is ServerState.RUNNING:
+                sup.publish(cpu_percent=usage.cpu_percent, memory_bytes=usage.memory_bytes)
+
+    async def call_tool(self, qualified_name: str, arguments: dict[str, Any]) -> ToolCallOutcome:
+        server, tool = split_qualified(qualified_name)
+        sup = self._get(server)
+        client = sup.client
+        if all(t.name != tool for t in sup.tools):
+            raise ServerProblem(f"“{server}” has no tool called “{tool}”.")
+        started = time.perf_counter()
+        try:
+            result = await client.call_tool(tool, arguments, read_timeout_seconds=sup.config.request_timeout)
+        except MCPError as exc:
+            return ToolCallOutcome(
+                server, tool, False, _call_error(sup.config, exc), None, time.perf_counter() - started
+            )
+        return ToolCallOutcome(
+            server,
+            tool,
+            not result.is_error,
+            _result_text(result),
+            result.structured_content,
+            time.perf_counter() - started,
+        )
+
+    # -- changing the list -------------------------------------------------------
+
+    async def trust(self, name: str, launch_hash: str) -> None:
+        config = self._get(name).config
+        if launch_hash != config.launch_hash():
+            raise ServerProblem(f"“{name}” changed while you were looking at it. Review it again.")
+        self._replace(name, config.model_copy(update={"trusted_launch": launch_hash}))
+
+    async def add(self, name: str, config: ServerConfig) -> None:
+        check_server_name(name)
+        if name in self._supervisors:
+            raise ServerProblem(f"There is already a server called “{name}”. Choose another name.")
+        self._replace(name, config)
+
+    async def update(self, name: str, config: ServerConfig, new_name: str | None = None) -> None:
+        old = self._get(name)
+        target = new_name or name
+        if target != name:
+            check_server_name(target)
+            if target in self._supervisors:
+                raise ServerProblem(f"There is already a server called “{target}”. Choose another name.")
+        was_running = old.active
+        await old.stop()
+        keep = (
+            {"trusted_launch": old.config.trusted_launch}
+            if old.config.launch_hash() == config.launch_hash()
+            else {}
+        )
+        if target != name:
+            self._drop(name)
+        self._replace(target, config.model_copy(update=keep))
+        if was_running and self._supervisors[target].config.is_trusted:
+            await self.start(target)
+
+    async def remove(self, name: str) -> None:
+        await self._get(name).stop()
+        self._drop(name)
+        self._save()
+        self._events.publish(ServersChanged(tuple(self._supervisors)))
+
+    async def save_app_settings(self, settings: AppSettings) -> None:
+        if settings.start_at_login != self._autostart.is_enabled():
+            try:
+                if settings.start_at_login:
+                    self._autostart.enable(self._launch_command)
+                else:
+                    self._autostart.disable()
+            except AutostartError as exc:
+                raise ServerProblem(str(exc)) from exc
+        self._config = self._config.model_copy(update={"settings": settings})
+        self._save()
+
+    async def preview_import(self, source: ImportSource, path: Path | None) -> ImportPlan:
+        if path is None:
+            found = [p for p in default_paths(source) if p.exists()]
+            if not found:
+                raise ServerProblem(
+                    f"No {source.label} settings were found on this computer. "
+                    "Choose the file yourself with “Choose file…”."
+                )
+            path = found[0]
+        return read_plan(source, path, self._config)
+
+    async def apply_import(self, plan: ImportPlan) -> list[str]:
+        config, added = apply_plan(plan, self._config)
+        for name in added:
+            self._replace(name, config.servers[name], save=False)
+        self._save()
+        return added
+
+    def _replace(self, name: str, config: ServerConfig, save: bool = True) -> None:
+        sup = self._supervisors.get(name)
+        if sup is not None and sup.active:
+            raise ServerProblem(f"Stop “{name}” before changing it.")
+        self._config.servers[name] = config
+        self._supervisors[name] = self._supervisor(name, config)
+        if save:
+            self._save()
+        self._events.publish(ServersChanged(tuple(self._supervisors)))
+        self._events.publish(ServerStatusChanged(self._supervisors[name].status))
+
+    def _drop(self, name: str) -> None:
+        self._config.servers.pop(name, None)
+        self._supervisors.pop(name, None)
+
+    def _save(self) -> None:
+        try:
+            self._store.save(self._config)
+        except OSError as exc:
+            raise ServerProblem(
+                "MCP Desk could not save its settings. Check that the disk is not full.", str(exc)
+            ) from exc
+
+    def _supervisor(self, name: str, config: ServerConfig) -> Supervisor:
+        return Supervisor(name, config, self._events, self._leftovers, self._policy, self._on_tools)
+
+    def _on_tools(self, name: str, tools: tuple[ToolInfo, ...]) -> None:
+        self._events.publish(ServerToolsChanged(name, tools))
+        if name in self._supervisors:
+            self._events.publish(ServerStatusChanged(self._supervisors[name].status))
+
+    def _get(self, name: str) -> Supervisor:
+        try:
+            return self._supervisors[name]
+        except KeyError:
+            raise ServerProblem(f"There is no server called “{name}”.") from None
+
+
+def _result_text(result: types.CallToolResult) -> str:
+    parts = []
+    for block in result.content:
+        if isinstance(block, types.TextContent):
+            parts.append(block.text)
+        else:
+            parts.append(f"[{block.type}]")
+    return "\n".join(parts)
+
+
+def _call_error(config: ServerConfig, exc: MCPError) -> str:
+    if exc.code == types.REQUEST_TIMEOUT:
+        return (
+            f"The server did not answer within {config.request_timeout:.0f} seconds, "
+            "so MCP Desk cancelled the call."
+        )
+    if exc.code == types.CONNECTION_CLOSED:
+        return "The server stopped while working on the call."
+    return f"The server reported an error: {exc.message}"

@@ -1,0 +1,323 @@
+"""Keeping one MCP server alive: start, watch, restart with backoff, stop.
+
+A `Supervisor` lives on the service loop. It drives the SDK's `Client` over
+`StdioTransport` (or Streamable HTTP), keeps the server's tools catalogue current and
+tells the rest of the app what happened in sentences a user can act on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import anyio
+import httpx2
+import mcp_types as types
+from mcp import Client, MCPError
+from mcp.client._transport import Transport
+from mcp.client.session import IncomingMessage
+from mcp.client.streamable_http import streamable_http_client
+
+from desktop.core.config import ServerConfig
+from desktop.core.events import EventSink, Notice, ServerState, ServerStatus, ServerStatusChanged, ToolInfo
+from desktop.servers.catalogue import tool_info
+from desktop.servers.control import ServerProblem
+from desktop.servers.launch import resolve
+from desktop.servers.leftovers import LeftoverRegistry
+from desktop.servers.output import OutputLog
+from desktop.servers.transport import StdioTransport
+
+CLIENT_INFO = types.Implementation(name="mcp-desk", version="0.1.0")
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    max_failures: int = 5
+    """Crashes in a row after which MCP Desk stops trying."""
+    first_delay: float = 1.0
+    max_delay: float = 30.0
+    stable_after: float = 60.0
+    """A run this long resets the crash count."""
+    ping_every: float = 30.0
+    ping_timeout: float = 15.0
+
+
+DEFAULT_POLICY = RestartPolicy()
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    reason: str
+    details: str = ""
+    retry: bool = True
+
+
+class Supervisor:
+    def __init__(
+        self,
+        name: str,
+        config: ServerConfig,
+        events: EventSink,
+        leftovers: LeftoverRegistry,
+        policy: RestartPolicy = DEFAULT_POLICY,
+        on_tools: Callable[[str, tuple[ToolInfo, ...]], None] | None = None,
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.output = OutputLog()
+        self._events = events
+        self._leftovers = leftovers
+        self._policy = policy
+        self._on_tools = on_tools
+        self._status = ServerStatus(
+            name,
+            ServerState.STOPPED,
+            config.display_command(),
+            enabled=config.enabled,
+            remote=config.is_remote,
+            needs_trust=not config.is_trusted,
+        )
+        self._client: Client | None = None
+        self._transport: StdioTransport | None = None
+        self._stop = anyio.Event()
+        self._settled = anyio.Event()
+        self._tools_dirty = anyio.Event()
+        self._runner: asyncio.Task[None] | None = None
+        self._end = RunEnd("")
+        self.tools: tuple[ToolInfo, ...] = ()
+
+    @property
+    def status(self) -> ServerStatus:
+        return self._status
+
+    @property
+    def transport(self) -> StdioTransport | None:
+        return self._transport
+
+    @property
+    def client(self) -> Client:
+        if self._client is None or self._status.state is not ServerState.RUNNING:
+            raise ServerProblem(f"“{self.name}” is not running. Start it first.")
+        return self._client
+
+    @property
+    def active(self) -> bool:
+        return self._runner is not None and not self._runner.done()
+
+    async def start(self) -> ServerStatus:
+        """Start (if not already running) and return once the first attempt has settled."""
+        if not self.active:
+            self._stop = anyio.Event()
+            self._settled = anyio.Event()
+            self._runner = asyncio.get_running_loop().create_task(self._run(), name=f"supervise {self.name}")
+        await self._settled.wait()
+        return self._status
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._runner is not None:
+            with contextlib.suppress(Exception):
+                await self._runner
+        self._runner = None
+
+    def publish(self, **changes: Any) -> None:
+        self._status = replace(self._status, **changes)
+        self._events.publish(ServerStatusChanged(self._status))
+
+    async def _run(self) -> None:
+        failures = 0
+        restarts = 0
+        try:
+            while not self._stop.is_set():
+                started = time.monotonic()
+                self.publish(
+                    state=ServerState.STARTING if restarts == 0 else ServerState.RESTARTING,
+                    reason="",
+                    details="",
+                    restarts=restarts,
+                )
+                end = await self._run_once()
+                if self._stop.is_set():
+                    break
+                if not end.retry:
+                    self._fail(end.reason, end.details)
+                    return
+                failures = 1 if time.monotonic() - started > self._policy.stable_after else failures + 1
+                if failures >= self._policy.max_failures:
+                    self._fail(
+                        f"{end.reason} That happened {failures} times in a row, so MCP Desk stopped "
+                        "trying. Look at its output, fix the problem, then press Start.",
+                        end.details,
+                    )
+                    return
+                delay = min(self._policy.first_delay * 2 ** (failures - 1), self._policy.max_delay)
+                self.publish(
+                    state=ServerState.RESTARTING,
+                    reason=f"{end.reason} Restarting in {delay:.0f} s.",
+                    details=end.details,
+                    pid=None,
+                    started_at=None,
+                )
+                self._settled.set()
+                with anyio.move_on_after(delay):
+                    await self._stop.wait()
+                restarts += 1
+            self.publish(
+                state=ServerState.STOPPED,
+                reason="",
+                details="",
+                pid=None,
+                started_at=None,
+                cpu_percent=0.0,
+                memory_bytes=0,
+            )
+        finally:
+            self._settled.set()
+
+    def _fail(self, reason: str, details: str) -> None:
+        self.publish(
+            state=ServerState.FAILED,
+            reason=reason,
+            details=details,
+            pid=None,
+            started_at=None,
+            cpu_percent=0.0,
+            memory_bytes=0,
+        )
+        self._events.publish(Notice(f"{self.name} stopped", reason, details))
+
+    async def _run_once(self) -> RunEnd:
+        self._set_tools(())
+        try:
+            transport = self._connect()
+        except ServerProblem as problem:
+            return RunEnd(problem.message, problem.details, retry=False)
+        self._end = RunEnd(self._crash_reason("stopped unexpectedly."))
+        try:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(self._wait_stop, tasks.cancel_scope)
+                tasks.start_soon(self._wait_exit, tasks.cancel_scope)
+                await self._session(transport, tasks)
+        except Exception as exc:  # whatever a broken server makes the SDK raise ends this run only
+            if not (self._transport and self._transport.exited.is_set()):
+                return RunEnd(self._crash_reason("stopped unexpectedly."), _describe(exc))
+            self._end = replace(self._end, details=_describe(exc))
+        finally:
+            self._client = None
+            self.output.flush_pending_into(self._events, self.name)
+        return self._end
+
+    async def _session(self, transport: Transport, tasks: anyio.abc.TaskGroup) -> None:
+        """Handshake, list tools, then serve until the task group is cancelled."""
+        client = Client(
+            transport,
+            message_handler=self._on_message,
+            client_info=CLIENT_INFO,
+            cache=None,
+            read_timeout_seconds=self.config.request_timeout,
+        )
+        with anyio.CancelScope(deadline=anyio.current_time() + self.config.init_timeout) as handshake:
+            async with client:
+                self._client = client
+                await self._refresh_tools()
+                handshake.deadline = math.inf
+                pid = self._transport.pid if self._transport else None
+                self.publish(
+                    state=ServerState.RUNNING, reason="", details="", pid=pid, started_at=time.time()
+                )
+                self._settled.set()
+                tasks.start_soon(self._keep_tools_fresh)
+                tasks.start_soon(self._ping, tasks.cancel_scope)
+                await anyio.sleep_forever()
+        if handshake.cancelled_caught:
+            self._end = RunEnd(
+                f"“{self.name}” did not finish starting within {self.config.init_timeout:.0f} seconds. "
+                "It may be waiting for something, or it may not be an MCP server."
+            )
+            tasks.cancel_scope.cancel()
+
+    def _connect(self) -> Transport:
+        self._transport = None
+        if self.config.url:
+            http = httpx2.AsyncClient(headers=self.config.headers, timeout=httpx2.Timeout(30, read=300))
+            return streamable_http_client(self.config.url, http_client=http)
+        launch = resolve(self.config)
+        self._transport = StdioTransport(self.name, launch, self.output.append, self._leftovers)
+        return self._transport.open()
+
+    async def _wait_stop(self, scope: anyio.CancelScope) -> None:
+        await self._stop.wait()
+        self._end = RunEnd("stopped by the user", retry=False)
+        scope.cancel()
+
+    async def _wait_exit(self, scope: anyio.CancelScope) -> None:
+        if self._transport is None:
+            return
+        await self._transport.exited.wait()
+        running = self._status.state is ServerState.RUNNING
+        self._end = RunEnd(
+            self._crash_reason("stopped unexpectedly." if running else "stopped while starting.")
+        )
+        scope.cancel()
+
+    async def _ping(self, scope: anyio.CancelScope) -> None:
+        misses = 0
+        while True:
+            await anyio.sleep(self._policy.ping_every)
+            try:
+                with anyio.fail_after(self._policy.ping_timeout):
+                    await self.client.session.send_ping()
+                misses = 0
+            except (TimeoutError, MCPError, ServerProblem):
+                misses += 1
+            if misses >= 2:
+                self._end = RunEnd(f"“{self.name}” stopped answering, so MCP Desk restarted it.")
+                scope.cancel()
+                return
+
+    async def _keep_tools_fresh(self) -> None:
+        while True:
+            await self._tools_dirty.wait()
+            self._tools_dirty = anyio.Event()
+            with contextlib.suppress(MCPError, TimeoutError):
+                await self._refresh_tools()
+
+    async def _on_message(self, message: IncomingMessage) -> None:
+        if isinstance(message, types.ToolListChangedNotification):
+            self._tools_dirty.set()
+
+    async def _refresh_tools(self) -> None:
+        assert self._client is not None
+        collected: list[types.Tool] = []
+        cursor: str | None = None
+        for _ in range(100):
+            page = await self._client.list_tools(cursor=cursor)
+            collected.extend(page.tools)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        self._set_tools(tuple(tool_info(self.name, tool) for tool in collected))
+
+    def _set_tools(self, tools: tuple[ToolInfo, ...]) -> None:
+        if tools == self.tools:
+            return
+        self.tools = tools
+        self._status = replace(self._status, tool_count=len(tools))
+        if self._on_tools is not None:
+            self._on_tools(self.name, tools)
+
+    def _crash_reason(self, what: str) -> str:
+        code = self._transport.exit_code if self._transport else None
+        suffix = f" (exit code {code})" if code not in (None, 0) else ""
+        return f"“{self.name}” {what[:-1]}{suffix}."
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, BaseExceptionGroup):
+        return "; ".join(_describe(inner) for inner in exc.exceptions)
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,77 @@
+"""The Qt side of start-up and shutdown: application, window, tray and the UI loop.
+
+The window is shown before the services exist; `desktop/app.py` builds them on the
+service thread and hands them over through `Bridge.attach_when_ready`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import qasync
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+
+from desktop.ui.bridge import Bridge
+from desktop.ui.main_window import MainWindow
+from desktop.ui.resources import app_icon
+from desktop.ui.tray import Tray
+
+Shutdown = Callable[[], Coroutine[Any, Any, None]]
+
+
+class GuiApp:
+    def __init__(self, argv: list[str]) -> None:
+        self.qapp = QApplication.instance() or QApplication(argv)
+        self.qapp.setApplicationName("MCP Desk")
+        self.qapp.setDesktopFileName("mcp-desk")
+        self.qapp.setWindowIcon(app_icon())
+        self.qapp.setQuitOnLastWindowClosed(False)
+        self.bridge = Bridge()
+        tray_available = QSystemTrayIcon.isSystemTrayAvailable()
+        self.window = MainWindow(self.bridge, tray_available=tray_available)
+        self.tray = Tray(self.bridge, self.window) if tray_available else None
+        self._shutdown: Shutdown | None = None
+        self._quitting = False
+        self.window.quit_requested.connect(self.quit)
+        if self.tray is not None:
+            self.tray.quit_requested.connect(self.quit)
+
+    def run(self, shutdown: Shutdown, after_shown: Callable[[], None]) -> int:
+        """Show the window, then call `after_shown` and run the UI loop until the user quits."""
+        self._shutdown = shutdown
+        self.window.show()
+        QTimer.singleShot(0, after_shown)
+        self._quit_on_signals()
+        loop = qasync.QEventLoop(self.qapp)
+        asyncio.set_event_loop(loop)
+        with loop:
+            loop.run_forever()
+        return 0
+
+    def quit(self) -> None:
+        """Stop every server first, then leave; the window goes away at once."""
+        if self._quitting:
+            return
+        self._quitting = True
+        self.window.hide()
+        if self.tray is not None:
+            self.tray.hide()
+        if self._shutdown is None or self.bridge.control is None:
+            self.qapp.quit()
+            return
+        finish: Callable[..., None] = lambda *_: self.qapp.quit()  # noqa: E731
+        self.bridge.call(self._shutdown(), on_done=finish, on_error=finish)
+
+    def _quit_on_signals(self) -> None:
+        """Ctrl+C and SIGTERM quit cleanly (Qt's loop needs a tick to let Python see them)."""
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: QTimer.singleShot(0, self.quit))
+        if sys.platform != "win32":
+            self._signal_tick = QTimer(self.qapp)
+            self._signal_tick.timeout.connect(lambda: None)
+            self._signal_tick.start(250)

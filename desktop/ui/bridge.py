@@ -1,0 +1,123 @@
+"""The one door between the service thread and Qt.
+
+Service events arrive on the service thread; `Bridge.deliver` forwards them through a
+queued signal so every typed signal below fires on the Qt thread. Calls into the
+services go out through `Bridge.call`, and their results come back the same way.
+
+Signals:
+    services_ready(): the server side is built and `control` can be used.
+    server_status_changed(ServerStatus): a server's state, stats or reason changed.
+    server_tools_changed(str, tuple): a server's tools catalogue changed (name, ToolInfo...).
+    server_output_arrived(str, tuple): new stderr lines from a server (name, lines).
+    servers_changed(tuple): servers were added, removed, renamed or edited.
+    notice_posted(Notice): something worth telling the user, even with the window hidden.
+    call_failed(str, str): a service call failed (plain sentence, details).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+
+from desktop.core.events import (
+    Event,
+    Notice,
+    ServerOutput,
+    ServersChanged,
+    ServerStatusChanged,
+    ServerToolsChanged,
+)
+from desktop.servers.control import ServerControl, ServerProblem
+
+Submit = Callable[[Coroutine[Any, Any, Any]], "concurrent.futures.Future[Any]"]
+OnDone = Callable[[Any], None]
+OnError = Callable[[ServerProblem], None]
+
+
+class Bridge(QObject):
+    services_ready = Signal()
+    server_status_changed = Signal(object)
+    server_tools_changed = Signal(str, tuple)
+    server_output_arrived = Signal(str, tuple)
+    servers_changed = Signal(tuple)
+    notice_posted = Signal(object)
+    call_failed = Signal(str, str)
+
+    _event_arrived = Signal(object)
+    _call_finished = Signal(object, object, object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.control: ServerControl | None = None
+        self._submit: Submit | None = None
+        self._event_arrived.connect(self._on_service_event, Qt.ConnectionType.QueuedConnection)
+        self._call_finished.connect(self._on_service_call_finished, Qt.ConnectionType.QueuedConnection)
+
+    def attach(self, control: ServerControl, submit: Submit) -> None:
+        """Called on the Qt thread once the service side exists."""
+        self.control = control
+        self._submit = submit
+        self.services_ready.emit()
+
+    def attach_when_ready(self, control: concurrent.futures.Future[ServerControl], submit: Submit) -> None:
+        """Attach, on the Qt thread, once the service thread has built `control`."""
+        control.add_done_callback(
+            lambda f: self._call_finished.emit(f, lambda built: self.attach(built, submit), None)
+        )
+
+    def deliver(self, event: Event) -> None:
+        """An `EventBus` listener: safe to call from any thread."""
+        self._event_arrived.emit(event)
+
+    def call(
+        self,
+        coro: Coroutine[Any, Any, Any],
+        on_done: OnDone | None = None,
+        on_error: OnError | None = None,
+    ) -> None:
+        """Run `coro` on the service loop; `on_done`/`on_error` run later on the Qt thread.
+
+        Without `on_error`, a failure is announced through `call_failed`.
+        """
+        if self._submit is None:
+            coro.close()
+            self.call_failed.emit("MCP Desk is still starting. Try again in a moment.", "")
+            return
+        future = self._submit(coro)
+        future.add_done_callback(lambda f: self._call_finished.emit(f, on_done, on_error))
+
+    def _on_service_call_finished(
+        self, future: concurrent.futures.Future[Any], on_done: OnDone | None, on_error: OnError | None
+    ) -> None:
+        try:
+            result = future.result()
+        except ServerProblem as problem:
+            self._report(problem, on_error)
+            return
+        except Exception as exc:  # a bug on the service side must not take the window down
+            self._report(ServerProblem("Something went wrong on MCP Desk's side.", repr(exc)), on_error)
+            return
+        if on_done is not None:
+            on_done(result)
+
+    def _report(self, problem: ServerProblem, on_error: OnError | None) -> None:
+        if on_error is not None:
+            on_error(problem)
+        else:
+            self.call_failed.emit(problem.message, problem.details)
+
+    def _on_service_event(self, event: Event) -> None:
+        match event:
+            case ServerStatusChanged(status):
+                self.server_status_changed.emit(status)
+            case ServerToolsChanged(server, tools):
+                self.server_tools_changed.emit(server, tools)
+            case ServerOutput(server, lines):
+                self.server_output_arrived.emit(server, lines)
+            case ServersChanged(names):
+                self.servers_changed.emit(names)
+            case Notice():
+                self.notice_posted.emit(event)

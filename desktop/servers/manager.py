@@ -192,14 +192,11 @@ class ServerManager:
                 raise ServerProblem(f"There is already a server called “{target}”. Choose another name.")
         was_running = old.active
         await old.stop()
-        keep = (
-            {"trusted_launch": old.config.trusted_launch}
-            if old.config.launch_hash() == config.launch_hash()
-            else {}
-        )
         if target != name:
             self._drop(name)
-        self._replace(target, config.model_copy(update=keep))
+        # The old approval stays attached: it still matches an unchanged launch, and for a
+        # changed one it lets the trust prompt say "this changed since you approved it".
+        self._replace(target, config.model_copy(update={"trusted_launch": old.config.trusted_launch}))
         if was_running and self._supervisors[target].config.is_trusted:
             await self.start(target)
 

@@ -18,10 +18,12 @@ from typing import Any
 import anyio
 import httpx2
 import mcp_types as types
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from mcp import Client, MCPError
 from mcp.client._transport import Transport
 from mcp.client.session import IncomingMessage
 from mcp.client.streamable_http import streamable_http_client
+from mcp.client.subscriptions import ListenNotSupportedError, SubscriptionLost
 
 from desktop.core.config import ServerConfig
 from desktop.core.events import EventSink, Notice, ServerState, ServerStatus, ServerStatusChanged, ToolInfo
@@ -224,6 +226,7 @@ class Supervisor:
         with anyio.CancelScope(deadline=anyio.current_time() + self.config.init_timeout) as handshake:
             async with client:
                 self._client = client
+                await tasks.start(self._listen_for_tool_changes, client)
                 await self._refresh_tools()
                 handshake.deadline = math.inf
                 pid = self._transport.pid if self._transport else None
@@ -286,6 +289,29 @@ class Supervisor:
             self._tools_dirty = anyio.Event()
             with contextlib.suppress(MCPError, TimeoutError):
                 await self._refresh_tools()
+
+    async def _listen_for_tool_changes(
+        self, client: Client, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+    ) -> None:
+        """2026-07-28 servers announce list changes only on a `subscriptions/listen` stream.
+
+        Ready (for `TaskGroup.start`) once the server acknowledged the stream, so no change
+        made right after the start is missed.
+        """
+        tools = client.server_capabilities.tools
+        if tools is None or not tools.list_changed or client.protocol_version in HANDSHAKE_PROTOCOL_VERSIONS:
+            task_status.started()
+            return
+        acknowledged = False
+        try:
+            async with client.listen(tools_list_changed=True) as changes:
+                task_status.started()
+                acknowledged = True
+                async for _ in changes:
+                    self._tools_dirty.set()
+        except (ListenNotSupportedError, SubscriptionLost, MCPError, TimeoutError):
+            if not acknowledged:
+                task_status.started()
 
     async def _on_message(self, message: IncomingMessage) -> None:
         if isinstance(message, types.ToolListChangedNotification):

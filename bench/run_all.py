@@ -1,0 +1,12 @@
+"""Run every benchmark and print its ratio against the raw baseline."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+for name in ("bench_tool_call", "bench_spawn", "bench_startup", "bench_idle_rss"):
+    print(f"== {name}")
+    runpy.run_path(str(HERE / f"{name}.py"), run_name="__main__")

@@ -95,7 +95,8 @@ def strip_jsonc(text: str) -> str:
         if token.startswith(("//", "/*")):
             out.append(re.sub(r"[^\r\n]", " ", token))
         elif token == ",":
-            pending_comma = len(out)
+            # Only a lone comma can be trailing; in `,,` JSON should report the second one.
+            pending_comma = len(out) if pending_comma is None else None
             out.append(token)
         elif token in ("]", "}"):
             if pending_comma is not None:
@@ -137,12 +138,7 @@ def read_source(source: ImportSource, path: Path) -> SourceFile:
     if servers is None or servers == {}:
         return SourceFile({}, {}, f"{where} does not list any MCP servers.")
     if not isinstance(servers, dict):
-        return SourceFile(
-            {},
-            {},
-            f"The server list in the {source.label} settings file at {path} is not a set of named servers, "
-            "so MCP Desk can't read it.",
-        )
+        return SourceFile({}, {}, f"{where} lists its MCP servers in a form MCP Desk can't read. {_CHOOSE}")
     return SourceFile(servers, _input_descriptions(inputs))
 
 

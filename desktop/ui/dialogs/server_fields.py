@@ -1,0 +1,215 @@
+"""The fields of one server, laid out so nobody has to type JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QWidget,
+)
+
+from desktop.core.config import ServerConfig, check_server_name
+from desktop.ui.style import SPACING, hint, monospace_font
+from desktop.ui.widgets.collapsible import Collapsible
+from desktop.ui.widgets.key_value_table import KeyValueTable
+
+Problem = tuple[str, QWidget]
+"""A sentence for the user and the field to put the cursor in."""
+
+
+def _form() -> QFormLayout:
+    form = QFormLayout()
+    form.setContentsMargins(0, 0, 0, 0)
+    form.setSpacing(SPACING)
+    return form
+
+
+class ServerFields(QWidget):
+    """Name, program or address, and how MCP Desk looks after the server."""
+
+    def __init__(self, taken: set[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._taken = taken
+        self.name_edit = QLineEdit(self)
+        self.name_edit.setPlaceholderText(self.tr("For example: files"))
+        self.name_edit.setToolTip(self.tr("A short name. Your assistant sees tools as name__tool."))
+        self.name_edit.setAccessibleName(self.tr("Name"))
+        self.program_radio = QRadioButton(self.tr("Program on this computer"), self)
+        self.remote_radio = QRadioButton(self.tr("Remote server URL"), self)
+        kind = QButtonGroup(self)
+        kind.addButton(self.program_radio)
+        kind.addButton(self.remote_radio)
+        self.program_radio.setChecked(True)
+        self.start_with_app_box = QCheckBox(self.tr("Start with MCP Desk"), self)
+        self.start_with_app_box.setToolTip(self.tr("Start this server whenever MCP Desk starts"))
+        self.enabled_box = QCheckBox(self.tr("Enabled"), self)
+        self.enabled_box.setToolTip(self.tr("When unticked, MCP Desk keeps the settings but never runs it"))
+        kinds = QHBoxLayout()
+        kinds.addWidget(self.program_radio)
+        kinds.addWidget(self.remote_radio)
+        kinds.addStretch()
+        self.form = _form()
+        self.setLayout(self.form)
+        self.form.addRow(self.tr("Name:"), self.name_edit)
+        self.form.addRow(self.tr("Type:"), kinds)
+        self._program_rows = self._add_program_rows()
+        self._remote_rows = self._add_remote_rows()
+        self.form.addRow("", self.start_with_app_box)
+        self.form.addRow("", self.enabled_box)
+        self.form.addRow(Collapsible(self.tr("Advanced"), self._advanced(), self))
+        self.remote_radio.toggled.connect(self._on_remote_radio_toggled)
+        self._on_remote_radio_toggled(False)
+        self.set_config(None)
+
+    def _add_program_rows(self) -> list[QWidget | QLayout]:
+        self.command_edit = QLineEdit(self)
+        self.command_edit.setPlaceholderText(self.tr("For example: npx, uvx, or the full path to a program"))
+        self.command_edit.setAccessibleName(self.tr("Command"))
+        self.args_edit = QPlainTextEdit(self)
+        self.args_edit.setFont(monospace_font())
+        self.args_edit.setTabChangesFocus(True)
+        self.args_edit.setFixedHeight(72)
+        self.args_edit.setAccessibleName(self.tr("Arguments, one per line"))
+        args_hint = hint(self.tr("One argument per line. Spaces inside a line are kept."), self)
+        self.cwd_edit = QLineEdit(self)
+        self.cwd_edit.setPlaceholderText(self.tr("Optional"))
+        self.cwd_edit.setAccessibleName(self.tr("Working folder"))
+        browse = QPushButton(self.tr("Browse…"), self)
+        browse.setToolTip(self.tr("Choose the folder the program starts in"))
+        browse.clicked.connect(self._on_browse_clicked)
+        folder = QHBoxLayout()
+        folder.addWidget(self.cwd_edit, 1)
+        folder.addWidget(browse)
+        self.env_table = KeyValueTable(self.tr("environment variable"), self)
+        self.form.addRow(self.tr("Command:"), self.command_edit)
+        self.form.addRow(self.tr("Arguments:"), self.args_edit)
+        self.form.addRow("", args_hint)
+        self.form.addRow(self.tr("Working folder:"), folder)
+        self.form.addRow(self.tr("Environment:"), self.env_table)
+        return [self.command_edit, self.args_edit, args_hint, folder, self.env_table]
+
+    def _add_remote_rows(self) -> list[QWidget | QLayout]:
+        self.url_edit = QLineEdit(self)
+        self.url_edit.setPlaceholderText("https://example.com/mcp")
+        self.url_edit.setAccessibleName(self.tr("Server address"))
+        self.headers_table = KeyValueTable(self.tr("header"), self)
+        self.form.addRow(self.tr("Address:"), self.url_edit)
+        self.form.addRow(self.tr("Headers:"), self.headers_table)
+        return [self.url_edit, self.headers_table]
+
+    def _advanced(self) -> QWidget:
+        box = QWidget(self)
+        form = _form()
+        box.setLayout(form)
+        self.init_timeout_spin = self._seconds(600, self.tr("How long the server may take to get ready"))
+        self.request_timeout_spin = self._seconds(3600, self.tr("How long one tool call may take"))
+        form.addRow(self.tr("Time to start:"), self.init_timeout_spin)
+        form.addRow(self.tr("Time per request:"), self.request_timeout_spin)
+        return box
+
+    def _seconds(self, maximum: int, tip: str) -> QSpinBox:
+        spin = QSpinBox(self)
+        spin.setRange(1, maximum)
+        spin.setSuffix(self.tr(" seconds"))
+        spin.setToolTip(tip)
+        spin.setAccessibleName(tip)
+        return spin
+
+    def set_name(self, name: str) -> None:
+        self.name_edit.setText(name)
+
+    def name(self) -> str:
+        return self.name_edit.text().strip()
+
+    def set_config(self, config: ServerConfig | None) -> None:
+        """Show `config`, or a new server's defaults for None."""
+        config = config or ServerConfig.model_construct()
+        self.set_entry(config.claude_entry() | ({"cwd": config.cwd} if config.cwd else {}))
+        self.start_with_app_box.setChecked(config.start_with_app)
+        self.enabled_box.setChecked(config.enabled)
+        self.init_timeout_spin.setValue(round(config.init_timeout))
+        self.request_timeout_spin.setValue(round(config.request_timeout))
+
+    def set_entry(self, entry: dict[str, Any]) -> None:
+        """Fill how to reach the server from a Claude Desktop-shaped entry (already checked)."""
+        self.remote_radio.setChecked(bool(entry.get("url")))
+        self.program_radio.setChecked(not entry.get("url"))
+        self.command_edit.setText(entry.get("command") or "")
+        self.args_edit.setPlainText("\n".join(entry.get("args", [])))
+        self.cwd_edit.setText(entry.get("cwd") or "")
+        self.env_table.set_items(entry.get("env", {}))
+        self.url_edit.setText(entry.get("url") or "")
+        self.headers_table.set_items(entry.get("headers", {}))
+
+    def entry(self) -> dict[str, Any]:
+        """How to reach the server, in the Claude Desktop shape (plus `cwd` when set)."""
+        if self.remote_radio.isChecked():
+            entry: dict[str, Any] = {"url": self.url_edit.text().strip()}
+            headers = self.headers_table.items()
+            return entry | ({"headers": headers} if headers else {})
+        args = [line for line in self.args_edit.toPlainText().split("\n") if line.strip()]
+        entry = {"command": self.command_edit.text().strip(), "args": args}
+        env = self.env_table.items()
+        cwd = self.cwd_edit.text().strip()
+        return entry | ({"env": env} if env else {}) | ({"cwd": cwd} if cwd else {})
+
+    def to_data(self) -> dict[str, Any]:
+        """Everything, ready for `ServerConfig.model_validate`."""
+        return self.entry() | {
+            "start_with_app": self.start_with_app_box.isChecked(),
+            "enabled": self.enabled_box.isChecked(),
+            "init_timeout": float(self.init_timeout_spin.value()),
+            "request_timeout": float(self.request_timeout_spin.value()),
+        }
+
+    def problem(self) -> Problem | None:
+        """The first thing the user must fix before saving, in plain words."""
+        name = self.name()
+        if not name:
+            return self.tr("Give the server a name."), self.name_edit
+        try:
+            check_server_name(name)
+        except ValueError as exc:
+            return str(exc), self.name_edit
+        if name in self._taken:
+            return self.tr("There is already a server called “%1”. Choose another name.").replace(
+                "%1", name
+            ), self.name_edit
+        if self.remote_radio.isChecked():
+            return self._remote_problem()
+        if not self.command_edit.text().strip():
+            return self.tr("Enter the program to run, for example npx or uvx."), self.command_edit
+        problem = self.env_table.problem()
+        return (problem, self.env_table.table) if problem else None
+
+    def _remote_problem(self) -> Problem | None:
+        if not self.url_edit.text().strip():
+            return self.tr("Enter the server's address, for example https://example.com/mcp."), self.url_edit
+        problem = self.headers_table.problem()
+        return (problem, self.headers_table.table) if problem else None
+
+    def _on_remote_radio_toggled(self, remote: bool) -> None:
+        for field in self._program_rows:
+            self.form.setRowVisible(field, not remote)
+        for field in self._remote_rows:
+            self.form.setRowVisible(field, remote)
+
+    def _on_browse_clicked(self) -> None:
+        dialog = QFileDialog(self, self.tr("Choose the working folder"), self.cwd_edit.text())
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly)
+        dialog.fileSelected.connect(self.cwd_edit.setText)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()

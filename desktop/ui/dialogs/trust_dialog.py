@@ -1,0 +1,112 @@
+"""Asking the user before MCP Desk runs a server's command (or connects to its URL)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.servers.control import TrustRequest
+from desktop.ui.style import code_box, heading, pad, selectable
+
+
+def _is_remote(request: TrustRequest) -> bool:
+    return request.command_line.startswith(("http://", "https://"))
+
+
+class TrustDialog(QDialog):
+    """Shows exactly what will run and asks for a yes; Cancel is the default and Escape cancels.
+
+    Environment variable and header values never appear here, only their names.
+
+    Signals:
+        approved(str): the user approved; carries the request's launch hash.
+    """
+
+    approved = Signal(str)
+
+    def __init__(self, request: TrustRequest, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.request = request
+        self.setWindowTitle(self.tr("Approve “%1”").replace("%1", request.server))
+        self.setMinimumWidth(560)
+        layout = QVBoxLayout(self)
+        pad(layout)
+        layout.addWidget(heading(self.tr("Run “%1”?").replace("%1", request.server), self))
+        if request.changed:
+            changed = QLabel(self.tr("This server's command changed since you last approved it."), self)
+            font = changed.font()
+            font.setBold(True)
+            changed.setFont(font)
+            changed.setWordWrap(True)
+            layout.addWidget(changed)
+        explanation = QLabel(self._explanation(), self)
+        explanation.setWordWrap(True)
+        layout.addWidget(explanation)
+        layout.addLayout(self._facts())
+        self.buttons = QDialogButtonBox(self)
+        self.approve_button = self.buttons.addButton(
+            self.tr("Approve and start"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.approve_button.setToolTip(self.tr("Remember this approval and start the server now"))
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button.setToolTip(self.tr("Don't run it"))
+        self._make_cancel_default(self.approve_button, self.cancel_button)
+        layout.addWidget(self.buttons)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.accepted.connect(self._on_self_accepted)
+
+    def _explanation(self) -> str:
+        if _is_remote(self.request):
+            return self.tr(
+                "MCP Desk is about to connect to this server and let it offer tools. "
+                "Only approve servers you trust."
+            )
+        return self.tr(
+            "MCP Desk is about to run this program on your computer. Only approve programs you trust."
+        )
+
+    def _facts(self) -> QFormLayout:
+        form = QFormLayout()
+        remote = _is_remote(self.request)
+        form.addRow(self.tr("Address:") if remote else self.tr("Command:"), self._command_view())
+        if not remote:
+            folder = self.request.cwd or self.tr("Not set")
+            form.addRow(self.tr("Working folder:"), selectable(QLabel(folder, self)))
+            form.addRow(self.tr("Environment variables:"), self._names(self.request.env_names))
+        if remote or self.request.header_names:
+            form.addRow(self.tr("Headers:"), self._names(self.request.header_names))
+        return form
+
+    def _command_view(self) -> QPlainTextEdit:
+        lines = 4 if len(self.request.command_line) > 60 else 2
+        view = code_box(self.request.command_line, self, lines)
+        view.setAccessibleName(self.tr("Full command line"))
+        view.setToolTip(self.tr("Exactly what MCP Desk will run. You can select and copy it."))
+        return view
+
+    def _names(self, names: tuple[str, ...]) -> QLabel:
+        if not names:
+            return QLabel(self.tr("None"), self)
+        label = selectable(QLabel(", ".join(names), self))
+        label.setToolTip(self.tr("Only the names are shown; the values stay hidden."))
+        return label
+
+    def _make_cancel_default(self, approve: QPushButton, cancel: QPushButton) -> None:
+        approve.setAutoDefault(False)
+        approve.setDefault(False)
+        cancel.setAutoDefault(True)
+        cancel.setDefault(True)
+        cancel.setFocus()
+
+    def _on_self_accepted(self) -> None:
+        self.approved.emit(self.request.launch_hash)

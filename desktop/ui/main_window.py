@@ -1,0 +1,196 @@
+"""The main window: a sidebar of areas, a notice banner, the pages, and a status line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtGui import QCloseEvent, QPalette
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.events import Notice, ServerStatus
+from desktop.ui.bridge import Bridge
+from desktop.ui.models.server_roster import ServerRoster
+from desktop.ui.pages.servers_page import ServersPage
+from desktop.ui.pages.settings_page import SettingsPage
+from desktop.ui.resources import app_icon, page_icon
+from desktop.ui.server_actions import ServerActions, bring_to_front
+from desktop.ui.widgets.empty_state import EmptyState
+from desktop.ui.widgets.notice_banner import NoticeBanner
+
+DEFAULT_SIZE = QSize(1100, 720)
+MINIMUM_SIZE = QSize(760, 480)
+SIDEBAR_WIDTH = 176
+
+
+@dataclass(frozen=True)
+class Area:
+    key: str
+    label: str
+    tip: str
+    widget: QWidget
+
+
+class MainWindow(QMainWindow):
+    """MCP Desk's window; it appears at once and fills in when `bridge.services_ready` fires.
+
+    Closing it hides it to the tray when a tray exists (`tray_available`), and otherwise asks
+    the app to quit, so the app never keeps running where nobody can reach it. The app calls
+    `close_for_quit()` when it is quitting for another reason.
+
+    Signals:
+        quit_requested(): the window was closed and there is no tray: quit the app.
+        hidden_to_tray(): the window was closed and hid itself; the app keeps running in the tray.
+    """
+
+    quit_requested = Signal()
+    hidden_to_tray = Signal()
+
+    def __init__(self, bridge: Bridge, *, tray_available: bool) -> None:
+        super().__init__()
+        self._bridge = bridge
+        self._tray_available = tray_available
+        self._quitting = False
+        self.setWindowTitle(self.tr("MCP Desk"))
+        self.setWindowIcon(app_icon())
+        self.resize(DEFAULT_SIZE)
+        self.setMinimumSize(MINIMUM_SIZE)
+        self.roster = ServerRoster(bridge, self)
+        self.server_actions = ServerActions(bridge, self)
+        self.servers_page = ServersPage(bridge, self.roster, self.server_actions)
+        self.settings_page = SettingsPage(bridge)
+        self.banner = NoticeBanner()
+        self.pages = QStackedWidget()
+        self.sidebar = QListWidget()
+        self.areas = self._areas()
+        self._build()
+        self.status_label = QLabel(self.tr("Starting services…"))
+        self.statusBar().addWidget(self.status_label, 1)
+        self.roster.reset.connect(self._on_roster_changed)
+        self.roster.status_changed.connect(self._on_roster_changed)
+        bridge.notice_posted.connect(self._on_bridge_notice_posted)
+        bridge.call_failed.connect(self._on_bridge_call_failed)
+
+    def _areas(self) -> list[Area]:
+        return [
+            Area(
+                "servers",
+                self.tr("Servers"),
+                self.tr("The MCP servers MCP Desk runs for you"),
+                self.servers_page,
+            ),
+            *self._coming_soon(),
+            Area(
+                "settings",
+                self.tr("Settings"),
+                self.tr("How MCP Desk starts and behaves"),
+                self.settings_page,
+            ),
+        ]
+
+    def _coming_soon(self) -> list[Area]:
+        """Areas still being built, each with one sentence about what will come there."""
+        pages = [
+            ("model", self.tr("Model"), self.tr("Run a language model on your own computer.")),
+            (
+                "chat",
+                self.tr("Chat"),
+                self.tr("Chat with your model; it uses your servers' tools when you say yes."),
+            ),
+            (
+                "log",
+                self.tr("Log"),
+                self.tr("Watch every message between MCP Desk and your servers as it happens."),
+            ),
+            (
+                "audit",
+                self.tr("Audit"),
+                self.tr("A tamper-evident record of every tool call and every approval."),
+            ),
+            (
+                "secrets",
+                self.tr("Secrets"),
+                self.tr("Keep API keys and passwords in your system's keychain."),
+            ),
+        ]
+        colour = self.palette().color(QPalette.ColorRole.PlaceholderText)
+        soon = self.tr("Coming soon.")
+        return [
+            Area(key, label, sentence, EmptyState(label, f"{sentence} {soon}", page_icon(key, colour)))
+            for key, label, sentence in pages
+        ]
+
+    def _build(self) -> None:
+        text_colour = self.palette().color(QPalette.ColorRole.WindowText)
+        for area in self.areas:
+            item = QListWidgetItem(page_icon(area.key, text_colour), area.label)
+            item.setToolTip(area.tip)
+            self.sidebar.addItem(item)
+            self.pages.addWidget(area.widget)
+        self.sidebar.setIconSize(QSize(20, 20))
+        self.sidebar.setSpacing(2)
+        self.sidebar.setFixedWidth(SIDEBAR_WIDTH)
+        self.sidebar.setFrameShape(QFrame.Shape.NoFrame)
+        self.sidebar.setAccessibleName(self.tr("Areas"))
+        palette = self.sidebar.palette()
+        palette.setColor(QPalette.ColorRole.Base, palette.color(QPalette.ColorRole.Window))
+        self.sidebar.setPalette(palette)
+        self.sidebar.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.sidebar.setCurrentRow(0)
+        divider = QFrame()
+        divider.setFrameShape(QFrame.Shape.VLine)
+        divider.setFrameShadow(QFrame.Shadow.Sunken)
+        content = QVBoxLayout()
+        content.setContentsMargins(8, 8, 8, 0)
+        content.addWidget(self.banner)
+        content.addWidget(self.pages, 1)
+        central = QWidget(self)
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.sidebar)
+        layout.addWidget(divider)
+        layout.addLayout(content, 1)
+        self.setCentralWidget(central)
+
+    def show_area(self, key: str) -> None:
+        """Switch to the page called `key` ("servers", "model", …, "settings")."""
+        self.sidebar.setCurrentRow(next(row for row, area in enumerate(self.areas) if area.key == key))
+
+    def bring_to_front(self) -> None:
+        bring_to_front(self)
+
+    def close_for_quit(self) -> None:
+        """Close for good (the app is quitting): no hiding to the tray, no signals."""
+        self._quitting = True
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._quitting:
+            event.accept()
+        elif self._tray_available:
+            event.ignore()
+            self.hide()
+            self.hidden_to_tray.emit()
+        else:
+            event.accept()
+            self.quit_requested.emit()
+
+    def _on_roster_changed(self, _status: ServerStatus | None = None) -> None:
+        self.status_label.setText(self.roster.summary())
+
+    def _on_bridge_notice_posted(self, notice: Notice) -> None:
+        self.banner.show_notice(notice.title, notice.message, notice.details)
+
+    def _on_bridge_call_failed(self, message: str, details: str) -> None:
+        self.banner.show_notice("", message, details, warning=True)

@@ -1,0 +1,141 @@
+"""The Servers table: one row per configured server, fed by the roster."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+
+from desktop.core.events import ServerState, ServerStatus
+from desktop.ui.models.server_roster import ServerRoster
+from desktop.ui.state_look import state_icon, state_text, uptime_text
+
+Index = QModelIndex | QPersistentModelIndex
+NOT_RUNNING = "—"
+
+
+class Column(IntEnum):
+    NAME = 0
+    STATUS = 1
+    UPTIME = 2
+    CPU = 3
+    MEMORY = 4
+    TOOLS = 5
+
+    @property
+    def title(self) -> str:
+        titles = ("Name", "Status", "Uptime", "CPU %", "Memory (MB)", "Tools")
+        return QCoreApplication.translate("ServerTableModel", titles[self])
+
+
+def _running(status: ServerStatus) -> bool:
+    return status.state is ServerState.RUNNING
+
+
+def _uptime(status: ServerStatus) -> str:
+    if status.started_at is None or not _running(status):
+        return NOT_RUNNING
+    return uptime_text(time.time() - status.started_at)
+
+
+def _cpu(status: ServerStatus) -> str:
+    return f"{status.cpu_percent:.1f}" if _running(status) and not status.remote else NOT_RUNNING
+
+
+def _memory(status: ServerStatus) -> str:
+    return f"{status.memory_bytes / 1_000_000:.0f}" if _running(status) and not status.remote else NOT_RUNNING
+
+
+def _tools(status: ServerStatus) -> str:
+    return str(status.tool_count) if _running(status) else NOT_RUNNING
+
+
+CELL_TEXT: dict[Column, Callable[[ServerStatus], str]] = {
+    Column.NAME: lambda status: status.name,
+    Column.STATUS: state_text,
+    Column.UPTIME: _uptime,
+    Column.CPU: _cpu,
+    Column.MEMORY: _memory,
+    Column.TOOLS: _tools,
+}
+
+
+class ServerTableModel(QAbstractTableModel):
+    """Read-only rows of `ServerStatus`; `refresh_uptime()` re-renders the Uptime column only."""
+
+    def __init__(self, roster: ServerRoster, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[ServerStatus] = []
+        self._roster = roster
+        roster.reset.connect(self._on_roster_reset)
+        roster.status_changed.connect(self._on_roster_status_changed)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return Column(section).title
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        status = self._rows[index.row()]
+        column = Column(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return CELL_TEXT[column](status)
+        if role == Qt.ItemDataRole.DecorationRole and column is Column.STATUS:
+            return state_icon(status)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(status, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column >= Column.UPTIME:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def status_at(self, row: int) -> ServerStatus:
+        return self._rows[row]
+
+    def row_of(self, name: str) -> int:
+        """The row of server `name`, or -1."""
+        return next((row for row, status in enumerate(self._rows) if status.name == name), -1)
+
+    def refresh_uptime(self) -> None:
+        if any(_running(status) for status in self._rows):
+            top = self.index(0, Column.UPTIME)
+            bottom = self.index(len(self._rows) - 1, Column.UPTIME)
+            self.dataChanged.emit(top, bottom, [Qt.ItemDataRole.DisplayRole])
+
+    def _tooltip(self, status: ServerStatus, column: Column) -> str | None:
+        if column is Column.STATUS and status.reason:
+            return status.reason
+        if column is Column.NAME:
+            return status.display_command
+        return None
+
+    def _on_roster_reset(self) -> None:
+        self.beginResetModel()
+        self._rows = self._roster.statuses()
+        self.endResetModel()
+
+    def _on_roster_status_changed(self, status: ServerStatus) -> None:
+        row = self.row_of(status.name)
+        if row < 0:
+            return
+        self._rows[row] = status
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))

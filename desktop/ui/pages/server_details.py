@@ -1,0 +1,188 @@
+"""The tabs below the Servers table: Overview, Tools and Output of the selected server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QTextCursor
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.events import ServerStatus, ToolInfo
+from desktop.ui.bridge import Bridge
+from desktop.ui.models.server_roster import ServerRoster
+from desktop.ui.state_look import is_active, state_icon, state_text
+from desktop.ui.style import code_box, hint, monospace_font, pad, selectable
+from desktop.ui.widgets.collapsible import DetailsToggle
+
+MAX_OUTPUT_LINES = 2000
+
+
+def first_paragraph(text: str) -> str:
+    """The summary of a tool's description, on one line (the rest is in the tooltip)."""
+    return " ".join(text.strip().split("\n\n")[0].split())
+
+
+class OverviewTab(QWidget):
+    """State, reason (with details), full command, restarts, and approval when it is needed.
+
+    Signals:
+        review_requested(): the user wants to review and approve the command.
+    """
+
+    review_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state_dot = QLabel(self)
+        self.state_label = QLabel(self)
+        state_row = QHBoxLayout()
+        state_row.addWidget(self.state_dot)
+        state_row.addWidget(self.state_label, 1)
+        self.reason_label = selectable(QLabel(self))
+        self.details = DetailsToggle(self)
+        self.command_box = code_box(parent=self, lines=2)
+        self.command_box.setAccessibleName(self.tr("Full command"))
+        self.restarts_label = QLabel(self)
+        self.approval = self._approval_row()
+        form = QFormLayout()
+        form.addRow(self.tr("Status:"), state_row)
+        form.addRow("", self.reason_label)
+        form.addRow("", self.details)
+        form.addRow(self.tr("Command:"), self.command_box)
+        form.addRow(self.tr("Restarts:"), self.restarts_label)
+        layout = QVBoxLayout(self)
+        pad(layout)
+        layout.addWidget(self.approval)
+        layout.addLayout(form)
+        layout.addStretch()
+
+    def _approval_row(self) -> QWidget:
+        row = QWidget(self)
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(
+            hint(self.tr("MCP Desk has not run this server yet. Check its command, then approve it."), row), 1
+        )
+        self.review_button = QPushButton(self.tr("Review and approve…"), row)
+        self.review_button.setToolTip(self.tr("See exactly what will run before it starts"))
+        self.review_button.clicked.connect(self.review_requested)
+        layout.addWidget(self.review_button)
+        return row
+
+    def show_status(self, status: ServerStatus) -> None:
+        self.state_dot.setPixmap(state_icon(status).pixmap(16, 16))
+        self.state_label.setText(state_text(status))
+        self.reason_label.setText(status.reason)
+        self.reason_label.setVisible(bool(status.reason))
+        self.details.set_details(status.details)
+        if self.command_box.toPlainText() != status.display_command:
+            self.command_box.setPlainText(status.display_command)
+        self.restarts_label.setText(str(status.restarts))
+        self.approval.setVisible(status.needs_trust and not is_active(status))
+
+
+class ToolsTab(QWidget):
+    """The tools a running server offers, with what each one does."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.count_label = hint(parent=self)
+        self.tree = QTreeWidget(self)
+        self.tree.setHeaderLabels([self.tr("Tool"), self.tr("What it does")])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setWordWrap(True)
+        self.tree.setColumnWidth(0, 220)
+        self.tree.setAccessibleName(self.tr("Tools"))
+        layout = QVBoxLayout(self)
+        pad(layout)
+        layout.addWidget(self.count_label)
+        layout.addWidget(self.tree, 1)
+
+    def show_tools(self, tools: Iterable[ToolInfo]) -> None:
+        self.tree.clear()
+        for tool in tools:
+            item = QTreeWidgetItem([tool.title or tool.name, first_paragraph(tool.description)])
+            item.setToolTip(0, tool.qualified_name)
+            item.setToolTip(1, tool.description)
+            self.tree.addTopLevelItem(item)
+        count = self.tree.topLevelItemCount()
+        if count == 0:
+            self.count_label.setText(self.tr("No tools yet. Tools appear here while the server is running."))
+        elif count == 1:
+            self.count_label.setText(self.tr("This server offers 1 tool."))
+        else:
+            self.count_label.setText(self.tr("This server offers %1 tools.").replace("%1", str(count)))
+
+
+class ServerDetails(QTabWidget):
+    """Everything about one server; follows the selection given to `show_server`.
+
+    Signals:
+        review_requested(str): the user wants to review and approve this server's command.
+    """
+
+    review_requested = Signal(str)
+
+    def __init__(self, bridge: Bridge, roster: ServerRoster, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._roster = roster
+        self._name: str | None = None
+        self.overview = OverviewTab(self)
+        self.tools = ToolsTab(self)
+        self.output = QPlainTextEdit(self)
+        self.output.setReadOnly(True)
+        self.output.setFont(monospace_font())
+        self.output.setMaximumBlockCount(MAX_OUTPUT_LINES)
+        self.output.setPlaceholderText(self.tr("Nothing yet. Messages the server prints appear here."))
+        self.output.setAccessibleName(self.tr("Server output"))
+        self.addTab(self.overview, self.tr("Overview"))
+        self.addTab(self.tools, self.tr("Tools"))
+        self.addTab(self.output, self.tr("Output"))
+        self.setTabToolTip(2, self.tr("What the server printed: its messages and errors"))
+        self.overview.review_requested.connect(self._on_overview_review_requested)
+        roster.status_changed.connect(self._on_roster_status_changed)
+        bridge.server_tools_changed.connect(self._on_bridge_server_tools_changed)
+        bridge.server_output_arrived.connect(self._on_bridge_server_output_arrived)
+
+    def show_server(self, name: str | None) -> None:
+        """Switch to server `name` (None: nothing selected)."""
+        self._name = name
+        status = self._roster.get(name) if name is not None else None
+        self.setEnabled(status is not None)
+        if status is None:
+            self.tools.show_tools(())
+            self.output.clear()
+            return
+        control = self._roster.control
+        self.overview.show_status(status)
+        self.tools.show_tools(control.tools(status.name))
+        self.output.setPlainText("\n".join(control.output_of(status.name)))
+        self.output.moveCursor(QTextCursor.MoveOperation.End)
+
+    def _on_overview_review_requested(self) -> None:
+        if self._name is not None:
+            self.review_requested.emit(self._name)
+
+    def _on_roster_status_changed(self, status: ServerStatus) -> None:
+        if status.name == self._name:
+            self.overview.show_status(status)
+
+    def _on_bridge_server_tools_changed(self, name: str, tools: tuple[ToolInfo, ...]) -> None:
+        if name == self._name:
+            self.tools.show_tools(tools)
+
+    def _on_bridge_server_output_arrived(self, name: str, lines: tuple[str, ...]) -> None:
+        if name == self._name and lines:
+            self.output.appendPlainText("\n".join(lines))

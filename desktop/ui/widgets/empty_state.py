@@ -1,0 +1,44 @@
+"""A calm, centred message for a page with nothing to show yet, with an optional next step."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+
+from desktop.ui.style import SPACING, heading, hint
+
+SIDE_MARGIN = 64
+
+
+class EmptyState(QWidget):
+    """Icon, title, one sentence and (when `action` is given) a button below them."""
+
+    def __init__(
+        self,
+        title: str,
+        sentence: str,
+        icon: QIcon | None = None,
+        action: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.title_label = heading(title, self)
+        self.sentence_label = hint(sentence, self)
+        self.sentence_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(SIDE_MARGIN, SPACING, SIDE_MARGIN, SPACING)
+        layout.setSpacing(SPACING)
+        layout.addStretch(2)
+        if icon is not None:
+            picture = QLabel(self)
+            picture.setPixmap(icon.pixmap(64, 64))
+            layout.addWidget(picture, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.title_label, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.sentence_label)
+        self.button: QPushButton | None = None
+        if action is not None:
+            self.button = QPushButton(action, self)
+            self.button.setAccessibleName(action)
+            layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(3)

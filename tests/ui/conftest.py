@@ -1,0 +1,111 @@
+"""A window wired to a fake service side that runs on a real service thread."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from desktop.core.config import ServerConfig
+from desktop.core.events import ServerState
+from desktop.core.service_loop import ServiceLoop
+from desktop.ui.bridge import Bridge
+from desktop.ui.main_window import MainWindow
+from tests.ui.fakes import FakeControl
+
+Attach = Callable[[], None]
+
+OFFSCREEN_LIMITS = r"This plugin does not support (raise|propagateSizeHints)\(\)"
+"""The offscreen platform can't raise windows or pass size hints and says so; real platforms can."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/ui/" in item.nodeid or item.nodeid.startswith("ui/"):
+            item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_LIMITS))
+
+
+@pytest.fixture
+def service_loop() -> Iterator[ServiceLoop]:
+    loop = ServiceLoop("test-services")
+    loop.start()
+    yield loop
+    loop.stop()
+
+
+@pytest.fixture
+def bridge(qtbot: QtBot) -> Bridge:
+    return Bridge()
+
+
+@pytest.fixture
+def fake(bridge: Bridge) -> FakeControl:
+    return FakeControl(bridge.deliver)
+
+
+@pytest.fixture
+def attach(qtbot: QtBot, bridge: Bridge, fake: FakeControl, service_loop: ServiceLoop) -> Attach:
+    """Hand the fake to the bridge, as the app does once its services exist."""
+
+    def attach_now() -> None:
+        with qtbot.waitSignal(bridge.services_ready):
+            bridge.attach(fake, service_loop.submit)
+
+    return attach_now
+
+
+def trusted(config: ServerConfig) -> ServerConfig:
+    return config.model_copy(update={"trusted_launch": config.launch_hash()})
+
+
+@pytest.fixture
+def three_servers(fake: FakeControl) -> FakeControl:
+    """Running with tools, failed with a reason, and one nobody approved yet."""
+    fake.put(
+        "files",
+        trusted(
+            ServerConfig(command="python", args=["-m", "desktop.builtin_servers.files", "--root", "/home/me"])
+        ),
+        state=ServerState.RUNNING,
+        started_at=time.time() - 2 * 3600 - 5 * 60,
+        pid=4242,
+        tool_count=3,
+        cpu_percent=0.4,
+        memory_bytes=41_000_000,
+    )
+    fake.set_tools(
+        "files",
+        ("read_file", "Read a text file from the shared folder."),
+        ("list_folder", "List what is in a folder."),
+        ("write_file", "Write a text file into the shared folder."),
+    )
+    fake.set_output("files", "files server ready", "serving /home/me")
+    fake.put(
+        "weather",
+        trusted(
+            ServerConfig(command="npx", args=["-y", "weather-mcp"], env={"WEATHER_API_KEY": "s3cr3t-value"})
+        ),
+        state=ServerState.FAILED,
+        reason="“weather” stopped unexpectedly. Look at its output, fix the problem, then press Start.",
+        details="exit code 1\nError: WEATHER_API_KEY is not valid",
+        restarts=3,
+    )
+    fake.put(
+        "github",
+        ServerConfig(
+            command="npx",
+            args=["-y", "@modelcontextprotocol/server-github"],
+            env={"GITHUB_TOKEN": "ghp_do-not-show-me"},
+            cwd="/home/me/projects",
+        ),
+    )
+    return fake
+
+
+@pytest.fixture
+def window(qtbot: QtBot, bridge: Bridge) -> MainWindow:
+    made = MainWindow(bridge, tray_available=False)
+    qtbot.addWidget(made)
+    return made

@@ -1,0 +1,148 @@
+"""Adding and editing a server without typing JSON, and with JSON for those who have a snippet."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtWidgets import QTableWidgetItem
+from pytestqt.qtbot import QtBot
+
+from desktop.core.config import ServerConfig
+from desktop.ui.dialogs.server_form import ServerFormDialog
+
+ARGS_WITH_SPACES = ["--root", "/home/me/My Documents", "--greeting", "hello  world"]
+
+
+def form(qtbot: QtBot, **kwargs: object) -> ServerFormDialog:
+    dialog = ServerFormDialog(taken=kwargs.pop("taken", {"files"}), **kwargs)  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    dialog.open()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def save(qtbot: QtBot, dialog: ServerFormDialog) -> list[object] | None:
+    """Press the save button; the signal's arguments, or None when the form refused."""
+    received: list[list[object]] = []
+    dialog.accepted_config.connect(lambda *args: received.append(list(args)))
+    dialog.save_button.click()
+    return received[0] if received else None
+
+
+@pytest.mark.parametrize(
+    ("name", "command", "message"),
+    [
+        ("", "uvx", "Give the server a name."),
+        ("my server", "uvx", "“my server” can't be used as a server name"),
+        ("a__b", "uvx", "no double underscore"),
+        ("files", "uvx", "There is already a server called “files”. Choose another name."),
+        ("time", "", "Enter the program to run, for example npx or uvx."),
+    ],
+)
+def test_refuses_with_a_plain_sentence(qtbot: QtBot, name: str, command: str, message: str) -> None:
+    dialog = form(qtbot)
+    dialog.fields.name_edit.setText(name)
+    dialog.fields.command_edit.setText(command)
+    assert save(qtbot, dialog) is None
+    assert message in dialog.message.text
+    assert dialog.isVisible()
+
+
+def test_remote_server_needs_a_web_address(qtbot: QtBot) -> None:
+    dialog = form(qtbot)
+    dialog.fields.name_edit.setText("cloud")
+    assert dialog.fields.command_edit.isVisible() and not dialog.fields.url_edit.isVisible()
+    dialog.fields.remote_radio.setChecked(True)
+    assert dialog.fields.url_edit.isVisible() and not dialog.fields.command_edit.isVisible()
+    assert not dialog.fields.env_table.isVisible()
+    assert save(qtbot, dialog) is None
+    assert "Enter the server's address" in dialog.message.text
+    dialog.fields.url_edit.setText("ftp://example.com")
+    assert save(qtbot, dialog) is None
+    assert dialog.message.text == "The URL must start with http:// or https://."
+    dialog.fields.url_edit.setText("https://example.com/mcp")
+    dialog.fields.headers_table.set_items({"Authorization": "Bearer ${secret:cloud}"})
+    received = save(qtbot, dialog)
+    assert received is not None
+    assert received[1] == ServerConfig(
+        url="https://example.com/mcp", headers={"Authorization": "Bearer ${secret:cloud}"}
+    )
+
+
+def test_environment_rows_need_names(qtbot: QtBot) -> None:
+    dialog = form(qtbot)
+    dialog.fields.name_edit.setText("time")
+    dialog.fields.command_edit.setText("uvx")
+    table = dialog.fields.env_table.table
+    dialog.fields.env_table.add_button.click()
+    table.setItem(0, 1, QTableWidgetItem("value without a name"))
+    assert save(qtbot, dialog) is None
+    assert dialog.message.text == "Each environment variable needs a name. Fill it in or remove the row."
+    table.setItem(0, 0, QTableWidgetItem("TZ"))
+    received = save(qtbot, dialog)
+    assert received is not None
+    assert received[1].env == {"TZ": "value without a name"}  # type: ignore[attr-defined]
+
+
+def test_add_emits_the_config_with_arguments_as_typed(qtbot: QtBot) -> None:
+    dialog = form(qtbot)
+    dialog.fields.name_edit.setText("files2")
+    dialog.fields.command_edit.setText("python")
+    dialog.fields.args_edit.setPlainText("\n".join(ARGS_WITH_SPACES))
+    dialog.fields.cwd_edit.setText("/home/me")
+    dialog.fields.start_with_app_box.setChecked(False)
+    received = save(qtbot, dialog)
+    assert received == [
+        "files2",
+        ServerConfig(command="python", args=ARGS_WITH_SPACES, cwd="/home/me", start_with_app=False),
+        None,
+    ]
+    assert not dialog.isVisible()
+
+
+def test_json_tab_round_trip_keeps_arguments_with_spaces(qtbot: QtBot) -> None:
+    config = ServerConfig(command="python", args=ARGS_WITH_SPACES, env={"TZ": "Europe/Paris"})
+    dialog = form(qtbot, name="files", config=config)
+    dialog.tabs.setCurrentIndex(1)
+    shown = json.loads(dialog.json_edit.toPlainText())
+    assert shown == {"command": "python", "args": ARGS_WITH_SPACES, "env": {"TZ": "Europe/Paris"}}
+    shown["args"].append("one more arg")
+    dialog.json_edit.setPlainText(json.dumps(shown))
+    assert dialog.json_message.text == ""
+    dialog.tabs.setCurrentIndex(0)
+    assert dialog.fields.args_edit.toPlainText().split("\n") == [*ARGS_WITH_SPACES, "one more arg"]
+    received = save(qtbot, dialog)
+    assert received is not None
+    assert received[0] == "files" and received[2] == "files"
+    assert received[1].args == [*ARGS_WITH_SPACES, "one more arg"]  # type: ignore[attr-defined]
+
+
+def test_invalid_json_says_so_and_keeps_the_form(qtbot: QtBot) -> None:
+    dialog = form(qtbot, name="time", config=ServerConfig(command="uvx", args=["mcp-server-time"]))
+    dialog.tabs.setCurrentIndex(1)
+    dialog.json_edit.setPlainText('{"command": "npx", "args": [')
+    assert dialog.json_message.text.startswith("This is not valid JSON (line 1")
+    assert dialog.fields.command_edit.text() == "uvx"
+    assert save(qtbot, dialog) is None
+    assert "Fix the JSON first" in dialog.message.text
+    dialog.json_edit.setPlainText('{"args": ["x"]}')
+    assert 'Describe one server with "command"' in dialog.json_message.text
+    dialog.json_edit.setPlainText('{"command": "npx", "args": [1, 2]}')
+    assert dialog.json_message.text.startswith("The value for “args 0” isn't right")
+    assert dialog.fields.command_edit.text() == "uvx"
+
+
+def test_pasting_a_claude_snippet_fills_name_and_command(qtbot: QtBot) -> None:
+    dialog = form(qtbot)
+    dialog.tabs.setCurrentIndex(1)
+    snippet = {
+        "mcpServers": {"github": {"command": "npx", "args": ["-y", "server-github"], "env": {"T": "x"}}}
+    }
+    dialog.json_edit.setPlainText(json.dumps(snippet))
+    assert dialog.fields.name() == "github"
+    assert dialog.fields.command_edit.text() == "npx"
+    assert dialog.fields.env_table.items() == {"T": "x"}
+    dialog.json_edit.setPlainText('{"url": "https://example.com/mcp"}')
+    assert dialog.fields.remote_radio.isChecked()
+    assert dialog.fields.url_edit.text() == "https://example.com/mcp"

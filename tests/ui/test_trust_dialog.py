@@ -1,0 +1,83 @@
+"""The approval dialog: safe by default, clear about what runs, silent about secret values."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from desktop.servers.control import TrustRequest
+from desktop.ui.dialogs.trust_dialog import TrustDialog
+from tests.ui.fakes import FakeControl
+from tests.ui.helpers import all_text
+
+REQUEST = TrustRequest(
+    server="github",
+    command_line="/usr/bin/npx -y @modelcontextprotocol/server-github 'a folder/with spaces'",
+    env_names=("GITHUB_TOKEN",),
+    header_names=(),
+    cwd="/home/me/projects",
+    launch_hash="abc123",
+    changed=False,
+)
+
+
+def shown(qtbot: QtBot, request: TrustRequest = REQUEST) -> TrustDialog:
+    dialog = TrustDialog(request)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def test_cancel_has_the_focus_and_is_the_default(qtbot: QtBot) -> None:
+    dialog = shown(qtbot)
+    assert dialog.focusWidget() is dialog.cancel_button
+    assert dialog.cancel_button.isDefault()
+    assert not dialog.approve_button.isDefault()
+    with qtbot.assertNotEmitted(dialog.approved):
+        qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Return)  # type: ignore[no-untyped-call]
+    assert dialog.result() == TrustDialog.DialogCode.Rejected
+
+
+def test_escape_cancels(qtbot: QtBot) -> None:
+    dialog = shown(qtbot)
+    with qtbot.assertNotEmitted(dialog.approved), qtbot.waitSignal(dialog.rejected):
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # type: ignore[no-untyped-call]
+    assert not dialog.isVisible()
+
+
+def test_approve_emits_the_launch_hash(qtbot: QtBot) -> None:
+    dialog = shown(qtbot)
+    with qtbot.waitSignal(dialog.approved) as approved:
+        dialog.approve_button.click()
+    assert approved.args == ["abc123"]
+
+
+def test_shows_command_folder_and_variable_names(qtbot: QtBot) -> None:
+    text = all_text(shown(qtbot))
+    assert REQUEST.command_line in text
+    assert "/home/me/projects" in text
+    assert "GITHUB_TOKEN" in text
+    assert "Only approve programs you trust." in text
+    assert "changed since you last approved" not in text
+
+
+def test_never_shows_environment_values(qtbot: QtBot, three_servers: FakeControl) -> None:
+    text = all_text(shown(qtbot, three_servers.trust_request("github")))
+    assert "GITHUB_TOKEN" in text
+    assert "ghp_do-not-show-me" not in text
+
+
+def test_says_when_the_command_changed(qtbot: QtBot) -> None:
+    changed = replace(REQUEST, changed=True)
+    assert "This server's command changed since you last approved it." in all_text(shown(qtbot, changed))
+
+
+def test_remote_server_shows_address_and_header_names(qtbot: QtBot) -> None:
+    remote = TrustRequest("cloud", "https://mcp.example.com/mcp", (), ("Authorization",), None, "h", False)
+    text = all_text(shown(qtbot, remote))
+    assert "Address:" in text and "https://mcp.example.com/mcp" in text
+    assert "Authorization" in text
+    assert "connect to this server" in text

@@ -64,13 +64,14 @@ class ServerManager:
     # -- reading -----------------------------------------------------------------
 
     def statuses(self) -> list[ServerStatus]:
-        return [sup.status for sup in self._supervisors.values()]
+        # The UI reads this from the Qt thread; list() copies the dict in one GIL-held step.
+        return [sup.status for sup in list(self._supervisors.values())]
 
     def config_of(self, name: str) -> ServerConfig:
         return self._get(name).config
 
     def tools(self, server: str | None = None) -> list[ToolInfo]:
-        sups = [self._get(server)] if server else self._supervisors.values()
+        sups = [self._get(server)] if server else list(self._supervisors.values())
         return [tool for sup in sups for tool in sup.tools]
 
     def output_of(self, name: str) -> list[str]:

@@ -64,7 +64,9 @@ class ServerMenu(QMenu):
 
 
 class Tray(QObject):
-    """The tray icon and its menu, kept in step with the servers; `show()` puts it in the tray.
+    """The tray icon and its menu, kept in step with the servers; it is in the tray from the start.
+
+    Build it only where a tray exists: the window hides itself there when closed.
 
     Signals:
         quit_requested(): the user chose “Quit MCP Desk”.
@@ -95,6 +97,7 @@ class Tray(QObject):
         window.roster.status_changed.connect(self._on_roster_status_changed)
         window.hidden_to_tray.connect(self._on_window_hidden_to_tray)
         bridge.notice_posted.connect(self._on_bridge_notice_posted)
+        self.icon.show()
 
     def show(self) -> None:
         self.icon.show()

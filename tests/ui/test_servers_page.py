@@ -241,3 +241,17 @@ def test_uptime_ticks_on_the_view(
     page.model.dataChanged.connect(lambda top, _bottom, _roles: changed.append(top))
     qtbot.waitUntil(lambda: any(index.column() == Column.UPTIME for index in changed), timeout=3000)
     assert str(cell(page, "files", Column.UPTIME)).endswith(("d", "h", "min", "s"))
+
+
+def test_double_click_opens_the_server_settings(
+    qtbot: QtBot, window: MainWindow, three_servers: FakeControl, attach: Attach
+) -> None:
+    attach()
+    window.show()
+    table = window.servers_page.table
+    rect = table.visualRect(window.servers_page.model.index(2, Column.NAME))
+    for act in (qtbot.mouseClick, qtbot.mouseDClick):  # a double click follows a click, as with a mouse
+        act(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())  # type: ignore[no-untyped-call]
+    form = wait_for_dialog(qtbot, ServerFormDialog)
+    assert form.windowTitle() == "Edit “github”"
+    assert form.fields.cwd_edit.text() == "/home/me/projects"

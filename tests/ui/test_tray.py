@@ -143,3 +143,8 @@ def test_failed_server_badges_the_icon(
     assert badged != plain
     three_servers.change("weather", state=ServerState.STOPPED)
     qtbot.waitUntil(lambda: tray.icon.icon().pixmap(64, 64).toImage() == plain)
+
+
+def test_the_icon_is_in_the_tray_from_the_start(tray: Tray) -> None:
+    assert tray.icon.isVisible()
+    assert not tray.icon.icon().isNull()

@@ -52,6 +52,7 @@ class ImportDialog(QDialog):
         self.source_combo.setToolTip(self.tr("The app whose servers you want to bring over"))
         self.usual_radio = QRadioButton(self.tr("Use default location"), self)
         self.usual_radio.setChecked(True)
+        self.usual_radio.setToolTip(self.tr("Look where the app normally keeps its settings"))
         self.file_radio = QRadioButton(self.tr("Choose file…"), self)
         self.file_radio.setToolTip(self.tr("Pick the other app's settings file yourself"))
         where = QButtonGroup(self)
@@ -89,6 +90,15 @@ class ImportDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.summary)
         layout.addWidget(self.preview, 1)
+        layout.addWidget(
+            hint(
+                self.tr(
+                    "Nothing changes until you press Import. "
+                    "Each imported server asks for your approval before it first starts."
+                ),
+                self,
+            )
+        )
         layout.addWidget(self.buttons)
 
     def _make_preview(self) -> QTreeWidget:
@@ -166,6 +176,7 @@ class ImportDialog(QDialog):
         for note in notes:
             child = QTreeWidgetItem(item, [note])
             child.setToolTip(0, note)
+            child.setForeground(0, self.palette().placeholderText())
             child.setFirstColumnSpanned(True)
 
     def _on_source_combo_changed(self, _index: int) -> None:
@@ -182,10 +193,10 @@ class ImportDialog(QDialog):
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.setNameFilters([self.tr("Settings files (*.json *.jsonc)"), self.tr("All files (*)")])
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.fileSelected.connect(self._on_file_dialog_selected)
+        dialog.fileSelected.connect(self._on_file_dialog_file_selected)
         dialog.open()
 
-    def _on_file_dialog_selected(self, path: str) -> None:
+    def _on_file_dialog_file_selected(self, path: str) -> None:
         self._file = Path(path)
         self.file_label.setText(path)
         self.file_label.show()

@@ -48,6 +48,8 @@ class ServerFields(QWidget):
         self.name_edit.setAccessibleName(self.tr("Name"))
         self.program_radio = QRadioButton(self.tr("Program on this computer"), self)
         self.remote_radio = QRadioButton(self.tr("Remote server URL"), self)
+        self.program_radio.setToolTip(self.tr("MCP Desk starts a program on this computer and talks to it"))
+        self.remote_radio.setToolTip(self.tr("MCP Desk connects to a server on the network by its address"))
         kind = QButtonGroup(self)
         kind.addButton(self.program_radio)
         kind.addButton(self.remote_radio)
@@ -88,7 +90,7 @@ class ServerFields(QWidget):
         self.cwd_edit.setAccessibleName(self.tr("Working folder"))
         browse = QPushButton(self.tr("Browse…"), self)
         browse.setToolTip(self.tr("Choose the folder the program starts in"))
-        browse.clicked.connect(self._on_browse_clicked)
+        browse.clicked.connect(self._on_browse_button_clicked)
         folder = QHBoxLayout()
         folder.addWidget(self.cwd_edit, 1)
         folder.addWidget(browse)
@@ -206,7 +208,7 @@ class ServerFields(QWidget):
         for field in self._remote_rows:
             self.form.setRowVisible(field, remote)
 
-    def _on_browse_clicked(self) -> None:
+    def _on_browse_button_clicked(self) -> None:
         dialog = QFileDialog(self, self.tr("Choose the working folder"), self.cwd_edit.text())
         dialog.setFileMode(QFileDialog.FileMode.Directory)
         dialog.setOption(QFileDialog.Option.ShowDirsOnly)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.events import ServerStatus, ToolInfo
+from desktop.servers.control import ServerProblem
 from desktop.ui.bridge import Bridge
 from desktop.ui.models.server_roster import ServerRoster
 from desktop.ui.state_look import is_active, state_icon, state_text
@@ -167,8 +168,12 @@ class ServerDetails(QTabWidget):
             return
         control = self._roster.control
         self.overview.show_status(status)
-        self.tools.show_tools(control.tools(status.name))
-        self.output.setPlainText("\n".join(control.output_of(status.name)))
+        try:
+            tools, output = control.tools(status.name), control.output_of(status.name)
+        except ServerProblem:  # removed a moment ago; the list follows with the next event
+            tools, output = [], []
+        self.tools.show_tools(tools)
+        self.output.setPlainText("\n".join(output))
         self.output.moveCursor(QTextCursor.MoveOperation.End)
 
     def _on_overview_review_requested(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QItemSelection, QSize, Qt, QTimer
+from PySide6.QtCore import QItemSelection, QModelIndex, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.config import ServerConfig
 from desktop.core.events import ServerState, ServerStatus
+from desktop.servers.control import ServerProblem
 from desktop.ui.bridge import Bridge
 from desktop.ui.dialogs.import_dialog import ImportDialog
 from desktop.ui.dialogs.server_form import ServerFormDialog
@@ -144,7 +145,7 @@ class ServersPage(QWidget):
         self.empty.button.clicked.connect(self._on_add_action_triggered)
         self.details.review_requested.connect(self._actions.review)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
-        self.table.doubleClicked.connect(self._on_edit_action_triggered)
+        self.table.doubleClicked.connect(self._on_table_double_clicked)
         self.model.modelAboutToBeReset.connect(self._on_model_about_to_be_reset)
         self.model.modelReset.connect(self._on_model_reset)
         self._roster.status_changed.connect(self._on_roster_status_changed)
@@ -212,11 +213,18 @@ class ServersPage(QWidget):
     def _on_add_action_triggered(self) -> None:
         self._open_form(ServerFormDialog(taken=set(self._roster.names()), parent=self))
 
+    def _on_table_double_clicked(self, _index: QModelIndex) -> None:
+        self._on_edit_action_triggered()
+
     def _on_edit_action_triggered(self) -> None:
         status = self.selected()
         if status is None:
             return
-        config = self._roster.control.config_of(status.name)
+        try:
+            config = self._roster.control.config_of(status.name)
+        except ServerProblem as problem:
+            self._bridge.call_failed.emit(problem.message, problem.details)
+            return
         taken = set(self._roster.names())
         self._open_form(ServerFormDialog(taken=taken, name=status.name, config=config, parent=self))
 

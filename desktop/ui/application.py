@@ -26,7 +26,8 @@ Shutdown = Callable[[], Coroutine[Any, Any, None]]
 
 class GuiApp:
     def __init__(self, argv: list[str]) -> None:
-        self.qapp = QApplication.instance() or QApplication(argv)
+        existing = QApplication.instance()
+        self.qapp = existing if isinstance(existing, QApplication) else QApplication(argv)
         self.qapp.setApplicationName("MCP Desk")
         self.qapp.setDesktopFileName("mcp-desk")
         self.qapp.setWindowIcon(app_icon())

@@ -90,6 +90,10 @@ class AppSettings(BaseModel):
     start_at_login: bool = False
     tray_hint_shown: bool = False
     """The one-time notice that closing the window keeps MCP Desk in the tray."""
+    log_keep_days: int = Field(default=7, ge=1, le=365)
+    """How long the JSON-RPC log files are kept."""
+    log_max_mb: int = Field(default=256, ge=8, le=100_000)
+    """The most disk space the JSON-RPC log files may take; the oldest go first."""
 
 
 class AppConfig(BaseModel):

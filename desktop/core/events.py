@@ -7,12 +7,18 @@ itself (`ui/bridge.py` does).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from desktop.core.audit_records import AuditRecord
+    from desktop.core.rpc_log import RpcEntry
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +43,26 @@ class ToolInfo:
     input_schema: dict[str, Any] = field(default_factory=dict)
     title: str | None = None
     annotations: dict[str, Any] = field(default_factory=dict)
+    output_schema: dict[str, Any] | None = None
 
     @property
     def qualified_name(self) -> str:
         """How the rest of the app (and the model) names it: `<server>__<tool>`."""
         return f"{self.server}__{self.name}"
+
+    @property
+    def definition_hash(self) -> str:
+        """Fingerprint of what the user approves: name, title, description, schemas, annotations."""
+        definition = {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "input_schema": self.input_schema,
+            "output_schema": self.output_schema,
+            "annotations": self.annotations,
+        }
+        canonical = json.dumps(definition, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -102,7 +123,27 @@ class Notice:
     details: str = ""
 
 
-Event = ServerStatusChanged | ServerToolsChanged | ServerOutput | ServersChanged | Notice
+@dataclass(frozen=True)
+class RpcTraffic:
+    """New JSON-RPC log entries, in order, a few times a second."""
+
+    entries: tuple[RpcEntry, ...]
+
+
+@dataclass(frozen=True)
+class AuditRecorded:
+    record: AuditRecord
+
+
+Event = (
+    ServerStatusChanged
+    | ServerToolsChanged
+    | ServerOutput
+    | ServersChanged
+    | Notice
+    | RpcTraffic
+    | AuditRecorded
+)
 
 
 class EventSink(Protocol):

@@ -53,6 +53,15 @@ class AppPaths:
         return self.data_dir / "run"
 
     @property
+    def logs_dir(self) -> Path:
+        """The JSON-RPC log files."""
+        return self.data_dir / "logs"
+
+    @property
+    def audit_file(self) -> Path:
+        return self.data_dir / "audit.db"
+
+    @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
 

@@ -1,0 +1,359 @@
+"""The tamper-evident audit trail: an append-only, hash-chained SQLite file.
+
+Every record's hash covers the previous record's hash, so changing, removing or
+reordering any record breaks the chain, and a `head` row written in the same
+transaction as each batch catches the newest records being cut off. One writer
+thread owns the write connection and commits whatever is queued in one transaction;
+a record's future resolves only once it is on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import json
+import logging
+import math
+import os
+import queue
+import sqlite3
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from pathlib import Path
+from typing import IO, Any
+
+from desktop.core.audit_chain import COLUMNS, GENESIS, Row, canonical_json, record_hash, walk
+from desktop.core.audit_records import CSV_COLUMNS, AuditFilter, AuditKind, AuditRecord, VerifyReport
+from desktop.core.redact import Redactor
+
+log = logging.getLogger(__name__)
+
+EXPORT_FORMATS = ("jsonl", "csv")
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS records (
+    seq INTEGER PRIMARY KEY,
+    time REAL NOT NULL,
+    kind TEXT NOT NULL,
+    data TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL
+);
+INSERT OR IGNORE INTO head (id, seq, hash) VALUES (1, 0, '{GENESIS}');
+CREATE TRIGGER IF NOT EXISTS records_no_update BEFORE UPDATE ON records
+BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records
+BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+"""
+_UNREADABLE = {sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT}
+
+
+class AuditTrailClosed(RuntimeError):
+    """Raised by `append` and `record` after `close`."""
+
+
+def _plain(value: Any) -> Any:
+    """`value` as JSON-ready data: anything JSON can't hold becomes its `str`."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if value is None or isinstance(value, str | int | float):
+        return value
+    return str(value)
+
+
+def masked_json(data: dict[str, Any], redactor: Redactor) -> str:
+    """The canonical JSON of `data` with every secret masked, exactly as stored and hashed."""
+    text = redactor.mask(canonical_json(_plain(data)))
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        parsed = {"text": text}
+    return canonical_json(parsed)
+
+
+def _connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
+    if read_only:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=10)
+    else:
+        conn = sqlite3.connect(path, timeout=10, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+    return conn
+
+
+def _create(path: Path) -> None:
+    with contextlib.closing(_connect(path)) as conn:
+        conn.executescript(_SCHEMA)
+
+
+def _is_unreadable(exc: sqlite3.DatabaseError) -> bool:
+    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in _UNREADABLE
+
+
+def _set_aside(path: Path) -> Path:
+    """Rename `path` (and its -wal/-shm files) to a free `.unreadable-<stamp>` name."""
+    base = f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}"
+    aside, n = path.with_name(base), 1
+    while aside.exists():
+        aside, n = path.with_name(f"{base}-{n}"), n + 1
+    path.replace(aside)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            side.replace(aside.with_name(aside.name + suffix))
+    return aside
+
+
+def _to_record(row: Row) -> AuditRecord | None:
+    seq, stamp, kind, data_json, prev_hash, hash_ = row
+    try:
+        audit_kind = AuditKind(kind)
+    except ValueError:
+        return None
+    try:
+        data = json.loads(data_json)
+    except ValueError:
+        data = {"text": data_json}
+    return AuditRecord(seq, stamp, audit_kind, data, prev_hash, hash_)
+
+
+def _where(where: AuditFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if where.kind is not None:
+        clauses.append("kind = ?")
+        params.append(where.kind.value)
+    if where.server:
+        clauses.append("json_extract(data, '$.server') = ?")
+        params.append(where.server)
+    if where.since is not None:
+        clauses.append("time >= ?")
+        params.append(where.since)
+    if where.text:
+        clauses.append("audit_contains(data, ?)")
+        params.append(where.text.casefold())
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _contains(haystack: str, needle: str) -> bool:
+    return needle in haystack.casefold()
+
+
+def _write_export(out: IO[str], records: Iterator[AuditRecord], fmt: str) -> int:
+    writer = csv.writer(out) if fmt == "csv" else None
+    if writer:
+        writer.writerow(CSV_COLUMNS)
+    count = 0
+    for record in records:
+        if writer:
+            writer.writerow(record.csv_row())
+        else:
+            out.write(record.to_json() + "\n")
+        count += 1
+    return count
+
+
+_Item = tuple[AuditKind, float, str, Future[AuditRecord]]
+
+
+class AuditTrail:
+    """The audit file, its writer thread, and reads in worker threads. Implements `AuditControl`."""
+
+    def __init__(
+        self, path: Path, redactor: Redactor, on_record: Callable[[AuditRecord], None] | None = None
+    ) -> None:
+        self.path = path
+        self.problem: str | None = None
+        """A plain sentence when the file found at start could not be used as it was."""
+        self._redactor = redactor
+        self._on_record = on_record
+        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._open()
+        started: Future[None] = Future()
+        self._thread = threading.Thread(target=self._run, args=(started,), name="audit-writer", daemon=True)
+        self._thread.start()
+        started.result()
+
+    def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            _create(self.path)
+        except sqlite3.DatabaseError as exc:
+            if not _is_unreadable(exc):
+                raise
+            aside = _set_aside(self.path)
+            _create(self.path)
+            self.problem = (
+                f"The audit trail file could not be read, so it was kept aside as {aside.name} "
+                "and a new one was started."
+            )
+
+    def append(self, kind: AuditKind, data: dict[str, Any]) -> Future[AuditRecord]:
+        """Queue one record; the future resolves once it is committed to disk."""
+        data_json = masked_json(data, self._redactor)
+        future: Future[AuditRecord] = Future()
+        with self._lock:
+            if self._closed:
+                raise AuditTrailClosed("The audit trail is closed, so nothing more can be recorded.")
+            self._queue.put((kind, time.time(), data_json, future))
+        return future
+
+    async def record(self, kind: AuditKind, data: dict[str, Any]) -> AuditRecord:
+        """Append and wait until the record is on disk (it is written even if this is cancelled)."""
+        return await asyncio.wrap_future(self.append(kind, data))
+
+    def _run(self, started: Future[None]) -> None:
+        try:
+            conn = _connect(self.path)
+            state: tuple[int, str] = conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
+        except BaseException as exc:
+            started.set_exception(exc)
+            return
+        started.set_result(None)
+        with contextlib.closing(conn):
+            while True:
+                batch, stop = self._take()
+                if batch:
+                    state = self._commit(conn, batch, state)
+                if stop:
+                    return
+
+    def _take(self) -> tuple[list[_Item], bool]:
+        """Everything queued now (waiting for the first), and whether `close` asked to stop."""
+        batch: list[_Item] = []
+        item = self._queue.get()
+        while item is not None:
+            batch.append(item)
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return batch, False
+        return batch, True
+
+    def _commit(
+        self, conn: sqlite3.Connection, batch: list[_Item], state: tuple[int, str]
+    ) -> tuple[int, str]:
+        """Write `batch` in one transaction, then resolve its futures; returns the new head."""
+        for *_, future in batch:
+            future.set_running_or_notify_cancel()
+        seq, prev = state
+        records: list[tuple[AuditRecord, Future[AuditRecord]]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for kind, stamp, data_json, future in batch:
+                seq += 1
+                hash_ = record_hash(prev, seq, stamp, kind.value, data_json)
+                row = (seq, stamp, kind.value, data_json, prev, hash_)
+                conn.execute(f"INSERT INTO records ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", row)
+                records.append((AuditRecord(seq, stamp, kind, json.loads(data_json), prev, hash_), future))
+                prev = hash_
+            conn.execute("UPDATE head SET seq = ?, hash = ? WHERE id = 1", (seq, prev))
+            conn.execute("COMMIT")
+        except Exception as exc:
+            log.exception("could not write %d audit records", len(batch))
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            for *_, future in batch:
+                if not future.cancelled():
+                    future.set_exception(exc)
+            return state
+        self._publish(records)
+        return seq, prev
+
+    def _publish(self, records: list[tuple[AuditRecord, Future[AuditRecord]]]) -> None:
+        for record, future in records:
+            if not future.cancelled():
+                future.set_result(record)
+        if self._on_record is None:
+            return
+        for record, _ in records:
+            try:
+                self._on_record(record)
+            except Exception:
+                log.exception("the audit on_record callback failed")
+
+    def close(self) -> None:
+        """Write what is queued, stop the writer and close its connection."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._queue.put(None)
+        if threading.current_thread() is not self._thread:
+            self._thread.join()
+
+    def __enter__(self) -> AuditTrail:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _reader(self) -> sqlite3.Connection:
+        conn = _connect(self.path, read_only=True)
+        conn.create_function("audit_contains", 2, _contains, deterministic=True)
+        return conn
+
+    def query_now(self, where: AuditFilter, limit: int = 5000) -> list[AuditRecord]:
+        """The newest `limit` records matching `where`, oldest first (blocking)."""
+        clause, params = _where(where)
+        sql = f"SELECT {COLUMNS} FROM records{clause} ORDER BY seq DESC LIMIT ?"
+        with contextlib.closing(self._reader()) as conn:
+            rows = conn.execute(sql, [*params, limit]).fetchall()
+        return [r for r in map(_to_record, reversed(rows)) if r is not None]
+
+    def verify_now(self) -> VerifyReport:
+        """Check the file and the whole chain (blocking)."""
+        damaged = "The audit trail file is damaged, so its records can't be checked."
+        try:
+            with contextlib.closing(self._reader()) as conn:
+                if conn.execute("PRAGMA integrity_check").fetchall() != [("ok",)]:
+                    return VerifyReport(False, 0, None, damaged)
+                conn.execute("BEGIN")
+                return walk(conn)
+        except sqlite3.DatabaseError:
+            log.exception("could not verify the audit trail")
+            return VerifyReport(False, 0, None, damaged)
+
+    def export_now(self, path: Path, fmt: str, since: float | None = None) -> int:
+        """Write the records (from `since`) to `path` as jsonl or csv, atomically; returns how many."""
+        if fmt not in EXPORT_FORMATS:
+            raise ValueError(f'The audit trail can be saved as jsonl or csv, not "{fmt}".')
+        clause, params = _where(AuditFilter(since=since))
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+            with (
+                os.fdopen(fd, "w", encoding=encoding, newline="") as out,
+                contextlib.closing(self._reader()) as conn,
+            ):
+                rows = conn.execute(f"SELECT {COLUMNS} FROM records{clause} ORDER BY seq", params)
+                count = _write_export(out, (r for r in map(_to_record, rows) if r is not None), fmt)
+            Path(tmp).replace(path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return count
+
+    async def query(self, where: AuditFilter, limit: int = 5000) -> list[AuditRecord]:
+        return await asyncio.to_thread(self.query_now, where, limit)
+
+    async def verify(self) -> VerifyReport:
+        return await asyncio.to_thread(self.verify_now)
+
+    async def export(self, path: Path, fmt: str, since: float | None = None) -> int:
+        return await asyncio.to_thread(self.export_now, path, fmt, since)

@@ -21,6 +21,7 @@ def tool_info(server: str, tool: types.Tool) -> ToolInfo:
         input_schema=dict(tool.input_schema or {}),
         title=tool.title,
         annotations=annotations,
+        output_schema=dict(tool.output_schema) if tool.output_schema else None,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from desktop.core.audit_records import Approval
 from desktop.core.config import AppSettings, ServerConfig
 from desktop.core.events import ServerStatus, ToolInfo
 
@@ -43,6 +44,10 @@ class ToolCallOutcome:
     """The result's text content, or a plain sentence saying what went wrong."""
     structured: Any = None
     duration_s: float = 0.0
+    audit_seq: int | None = None
+    """The audit record of the decision to make this call."""
+    rpc_id: str | None = None
+    """The JSON-RPC id the call went out with (for finding it in the log)."""
 
 
 class ServerProblem(Exception):
@@ -80,4 +85,9 @@ class ServerControl(Protocol):
     async def save_app_settings(self, settings: AppSettings) -> None: ...
     async def preview_import(self, source: ImportSource, path: Path | None) -> ImportPlan: ...
     async def apply_import(self, plan: ImportPlan) -> list[str]: ...
-    async def call_tool(self, qualified_name: str, arguments: dict[str, Any]) -> ToolCallOutcome: ...
+    async def call_tool(
+        self, qualified_name: str, arguments: dict[str, Any], approval: Approval
+    ) -> ToolCallOutcome: ...
+    async def deny_tool(
+        self, qualified_name: str, arguments: dict[str, Any], approval: Approval, reason: str = ""
+    ) -> None: ...

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import shlex
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import anyio.to_thread
 import mcp_types as types
 from mcp import MCPError
 
+from desktop.core.audit_records import Approval, AuditKind, AuditWriter
 from desktop.core.autostart import Autostart, AutostartError
 from desktop.core.config import AppConfig, AppSettings, ServerConfig, check_server_name
 from desktop.core.config_store import ConfigStore
@@ -30,15 +32,28 @@ from desktop.core.events import (
     ServerToolsChanged,
     ToolInfo,
 )
+from desktop.core.redact import Redactor
+from desktop.core.rpc_log import RpcLog
+from desktop.servers.call_records import call_data, call_outcome, result_data, server_data
 from desktop.servers.catalogue import split_qualified
 from desktop.servers.control import ServerProblem, ToolCallOutcome, TrustRequest, TrustRequired
 from desktop.servers.importers import ImportPlan, ImportSource, apply_plan, default_paths, read_plan
 from desktop.servers.launch import resolve
 from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.supervisor import DEFAULT_POLICY, RestartPolicy, Supervisor
+from desktop.servers.wire_tap import CallTrace, current_call
 
 OUTPUT_EVERY = 0.1
 STATS_EVERY = 2.0
+
+
+@dataclass(frozen=True)
+class Recording:
+    """Where the server side writes down what it does: the wire, the decisions, the secrets to hide."""
+
+    rpc_log: RpcLog
+    audit: AuditWriter
+    redactor: Redactor
 
 
 class ServerManager:
@@ -50,8 +65,11 @@ class ServerManager:
         leftovers: LeftoverRegistry,
         autostart: Autostart,
         launch_command: list[str],
+        recording: Recording,
         policy: RestartPolicy = DEFAULT_POLICY,
     ) -> None:
+        self._recording = recording
+        self._audit = recording.audit
         self._store = store
         self._config = config
         self._events = events
@@ -148,27 +166,45 @@ class ServerManager:
             if usage is not None and sup.status.state is ServerState.RUNNING:
                 sup.publish(cpu_percent=usage.cpu_percent, memory_bytes=usage.memory_bytes)
 
-    async def call_tool(self, qualified_name: str, arguments: dict[str, Any]) -> ToolCallOutcome:
-        server, tool = split_qualified(qualified_name)
-        sup = self._get(server)
+    async def call_tool(
+        self, qualified_name: str, arguments: dict[str, Any], approval: Approval
+    ) -> ToolCallOutcome:
+        """Call a tool the user allowed; the decision is on disk before the request goes out."""
+        sup, tool = self._tool(qualified_name)
         client = sup.client
-        if all(t.name != tool for t in sup.tools):
-            raise ServerProblem(f"“{server}” has no tool called “{tool}”.")
-        started = time.perf_counter()
+        decision = await self._audit.record(AuditKind.TOOL_CALL, call_data(tool, arguments, approval))
+        trace = CallTrace()
+        token = current_call.set(trace)
+        started_at, started = time.time(), time.perf_counter()
+        timeout = sup.config.request_timeout
         try:
-            result = await client.call_tool(tool, arguments, read_timeout_seconds=sup.config.request_timeout)
-        except MCPError as exc:
-            return ToolCallOutcome(
-                server, tool, False, _call_error(sup.config, exc), None, time.perf_counter() - started
+            result: types.CallToolResult | MCPError = await client.call_tool(
+                tool.name, arguments, read_timeout_seconds=timeout
             )
-        return ToolCallOutcome(
-            server,
-            tool,
-            not result.is_error,
-            _result_text(result),
-            result.structured_content,
-            time.perf_counter() - started,
-        )
+        except MCPError as exc:
+            result = exc
+        finally:
+            current_call.reset(token)
+        outcome = call_outcome(sup.config, tool, result, time.perf_counter() - started)
+        outcome = replace(outcome, audit_seq=decision.seq, rpc_id=trace.rpc_id)
+        await self._audit.record(AuditKind.TOOL_RESULT, result_data(outcome, result, started_at))
+        return outcome
+
+    async def deny_tool(
+        self, qualified_name: str, arguments: dict[str, Any], approval: Approval, reason: str = ""
+    ) -> None:
+        """Write down that a call was refused (nothing is sent to the server)."""
+        _sup, tool = self._tool(qualified_name)
+        data = call_data(tool, arguments, approval, decision="denied")
+        await self._audit.record(AuditKind.TOOL_CALL, {**data, "reason": reason})
+
+    def _tool(self, qualified_name: str) -> tuple[Supervisor, ToolInfo]:
+        server, name = split_qualified(qualified_name)
+        sup = self._get(server)
+        for tool in sup.tools:
+            if tool.name == name:
+                return sup, tool
+        raise ServerProblem(f"“{server}” has no tool called “{name}”.")
 
     # -- changing the list -------------------------------------------------------
 
@@ -177,12 +213,14 @@ class ServerManager:
         if launch_hash != config.launch_hash():
             raise ServerProblem(f"“{name}” changed while you were looking at it. Review it again.")
         self._replace(name, config.model_copy(update={"trusted_launch": launch_hash}))
+        await self._audit.record(AuditKind.TRUST, {**server_data(name, config), "launch_hash": launch_hash})
 
     async def add(self, name: str, config: ServerConfig) -> None:
         check_server_name(name)
         if name in self._supervisors:
             raise ServerProblem(f"There is already a server called “{name}”. Choose another name.")
         self._replace(name, config)
+        await self._audit.record(AuditKind.SERVER_ADDED, server_data(name, config))
 
     async def update(self, name: str, config: ServerConfig, new_name: str | None = None) -> None:
         old = self._get(name)
@@ -198,6 +236,7 @@ class ServerManager:
         # The old approval stays attached: it still matches an unchanged launch, and for a
         # changed one it lets the trust prompt say "this changed since you approved it".
         self._replace(target, config.model_copy(update={"trusted_launch": old.config.trusted_launch}))
+        await self._audit.record(AuditKind.SERVER_CHANGED, {**server_data(target, config), "old_name": name})
         if was_running and self._supervisors[target].config.is_trusted:
             await self.start(target)
 
@@ -206,6 +245,7 @@ class ServerManager:
         self._drop(name)
         self._save()
         self._events.publish(ServersChanged(tuple(self._supervisors)))
+        await self._audit.record(AuditKind.SERVER_REMOVED, {"server": name})
 
     async def save_app_settings(self, settings: AppSettings) -> None:
         if settings.start_at_login != self._autostart.is_enabled():
@@ -235,6 +275,9 @@ class ServerManager:
         for name in added:
             self._replace(name, config.servers[name], save=False)
         self._save()
+        for name in added:
+            data = {**server_data(name, config.servers[name]), "imported_from": str(plan.path)}
+            await self._audit.record(AuditKind.SERVER_ADDED, data)
         return added
 
     def _replace(self, name: str, config: ServerConfig, save: bool = True) -> None:
@@ -261,7 +304,17 @@ class ServerManager:
             ) from exc
 
     def _supervisor(self, name: str, config: ServerConfig) -> Supervisor:
-        return Supervisor(name, config, self._events, self._leftovers, self._policy, self._on_tools)
+        rec = self._recording
+        return Supervisor(
+            name,
+            config,
+            self._events,
+            self._leftovers,
+            rec.rpc_log,
+            rec.redactor,
+            self._policy,
+            self._on_tools,
+        )
 
     def _on_tools(self, name: str, tools: tuple[ToolInfo, ...]) -> None:
         self._events.publish(ServerToolsChanged(name, tools))
@@ -273,24 +326,3 @@ class ServerManager:
             return self._supervisors[name]
         except KeyError:
             raise ServerProblem(f"There is no server called “{name}”.") from None
-
-
-def _result_text(result: types.CallToolResult) -> str:
-    parts = []
-    for block in result.content:
-        if isinstance(block, types.TextContent):
-            parts.append(block.text)
-        else:
-            parts.append(f"[{block.type}]")
-    return "\n".join(parts)
-
-
-def _call_error(config: ServerConfig, exc: MCPError) -> str:
-    if exc.code == types.REQUEST_TIMEOUT:
-        return (
-            f"The server did not answer within {config.request_timeout:.0f} seconds, "
-            "so MCP Desk cancelled the call."
-        )
-    if exc.code == types.CONNECTION_CLOSED:
-        return "The server stopped while working on the call."
-    return f"The server reported an error: {exc.message}"

@@ -5,16 +5,21 @@ from __future__ import annotations
 from collections import deque
 
 from desktop.core.events import EventSink, ServerOutput
+from desktop.core.redact import Redactor
 
 MAX_LINES = 2000
 
 
 class OutputLog:
-    def __init__(self, max_lines: int = MAX_LINES) -> None:
+    """Lines are masked (`Redactor`) before they are kept."""
+
+    def __init__(self, redactor: Redactor, max_lines: int = MAX_LINES) -> None:
+        self._redactor = redactor
         self._lines: deque[str] = deque(maxlen=max_lines)
         self._pending: deque[str] = deque(maxlen=max_lines)
 
     def append(self, line: str) -> None:
+        line = self._redactor.mask(line)
         self._lines.append(line)
         self._pending.append(line)
 

@@ -18,21 +18,24 @@ from typing import Any
 import anyio
 import httpx2
 import mcp_types as types
-from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from mcp import Client, MCPError
 from mcp.client._transport import Transport
 from mcp.client.session import IncomingMessage
 from mcp.client.streamable_http import streamable_http_client
 from mcp.client.subscriptions import ListenNotSupportedError, SubscriptionLost
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
 from desktop.core.config import ServerConfig
 from desktop.core.events import EventSink, Notice, ServerState, ServerStatus, ServerStatusChanged, ToolInfo
+from desktop.core.redact import Redactor, looks_secret
+from desktop.core.rpc_log import RpcLog
 from desktop.servers.catalogue import tool_info
 from desktop.servers.control import ServerProblem
 from desktop.servers.launch import resolve
 from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.output import OutputLog
 from desktop.servers.transport import StdioTransport
+from desktop.servers.wire_tap import TappedHTTP, WireTap
 
 CLIENT_INFO = types.Implementation(name="mcp-desk", version="0.1.0")
 
@@ -66,14 +69,19 @@ class Supervisor:
         config: ServerConfig,
         events: EventSink,
         leftovers: LeftoverRegistry,
+        rpc_log: RpcLog,
+        redactor: Redactor,
         policy: RestartPolicy = DEFAULT_POLICY,
         on_tools: Callable[[str, tuple[ToolInfo, ...]], None] | None = None,
     ) -> None:
         self.name = name
         self.config = config
-        self.output = OutputLog()
+        self.output = OutputLog(redactor)
         self._events = events
         self._leftovers = leftovers
+        self._rpc_log = rpc_log
+        self._redactor = redactor
+        self._tap = WireTap(name, rpc_log)
         self._policy = policy
         self._on_tools = on_tools
         self._status = ServerStatus(
@@ -143,9 +151,16 @@ class Supervisor:
                     details="",
                     restarts=restarts,
                 )
+                self._rpc_log.lifecycle(
+                    self.name,
+                    "Starting." if restarts == 0 else f"Restarting (attempt {restarts + 1}).",
+                    new_run=True,
+                )
                 end = await self._run_once()
                 if self._stop.is_set():
+                    self._rpc_log.lifecycle(self.name, "Stopped.")
                     break
+                self._rpc_log.lifecycle(self.name, end.reason)
                 if not end.retry:
                     self._fail(end.reason, end.details)
                     return
@@ -182,6 +197,7 @@ class Supervisor:
             self._settled.set()
 
     def _fail(self, reason: str, details: str) -> None:
+        self._rpc_log.lifecycle(self.name, reason)
         self.publish(
             state=ServerState.FAILED,
             reason=reason,
@@ -233,6 +249,8 @@ class Supervisor:
                 self.publish(
                     state=ServerState.RUNNING, reason="", details="", pid=pid, started_at=time.time()
                 )
+                where = f"process {pid}" if pid else self.config.url
+                self._rpc_log.lifecycle(self.name, f"Running ({where}, protocol {client.protocol_version}).")
                 self._settled.set()
                 tasks.start_soon(self._keep_tools_fresh)
                 tasks.start_soon(self._ping, tasks.cancel_scope)
@@ -246,12 +264,27 @@ class Supervisor:
 
     def _connect(self) -> Transport:
         self._transport = None
+        self._register_secrets()
         if self.config.url:
-            http = httpx2.AsyncClient(headers=self.config.headers, timeout=httpx2.Timeout(30, read=300))
+            http = httpx2.AsyncClient(
+                headers=self.config.headers,
+                timeout=httpx2.Timeout(30, read=300),
+                transport=TappedHTTP(self._tap, self._redactor, httpx2.AsyncHTTPTransport()),
+            )
             return streamable_http_client(self.config.url, http_client=http)
         launch = resolve(self.config)
-        self._transport = StdioTransport(self.name, launch, self.output.append, self._leftovers)
+        self._transport = StdioTransport(launch, self.output.append, self._leftovers, self._tap)
         return self._transport.open()
+
+    def _register_secrets(self) -> None:
+        """Values that look like secrets are masked in every log before the server sees them."""
+        for name, value in self.config.env.items():
+            if looks_secret(name):
+                self._redactor.add(value)
+        for name, value in self.config.headers.items():
+            if name.lower() == "authorization" or looks_secret(name):
+                self._redactor.add(value)
+                self._redactor.add(value.partition(" ")[2])
 
     async def _wait_stop(self, scope: anyio.CancelScope) -> None:
         await self._stop.wait()

@@ -19,21 +19,26 @@ import anyio
 import anyio.to_thread
 import mcp_types as types
 from anyio.abc import ByteReceiveStream, Process
+from anyio.streams.memory import MemoryObjectSendStream
 from mcp.client._transport import TransportStreams
 from mcp.shared.message import SessionMessage
 
 from desktop.servers.launch import Launch
 from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.proctree import ProcessTree
+from desktop.servers.wire_tap import CallTrace, WireTap, current_call
 
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024
 MAX_OUTPUT_LINE_CHARS = 4000
 STDIN_CLOSE_GRACE = 2.0
 TERMINATE_GRACE = 2.0
+STDOUT_DRAIN_GRACE = 0.5
+"""After the program ended, how long its last output may take to arrive (a grandchild can hold the pipe)."""
 _EXIT_POLL = 0.05
 _JUNK_SHOWN = 20
 
 OutputSink = Callable[[str], None]
+_Outgoing = tuple[SessionMessage, CallTrace | None]
 
 
 class LineSplitter:
@@ -70,15 +75,21 @@ class LineSplitter:
 class StdioTransport:
     """One run of a server program; `open()` is the `Transport` the SDK's `Client` takes.
 
-    `exited` is set as soon as the program ends, for whatever reason.
+    Every line written and read is shown to `tap` as it is. `exited` is set as soon as
+    the program ends, for whatever reason.
     """
 
-    def __init__(self, server: str, launch: Launch, output: OutputSink, leftovers: LeftoverRegistry) -> None:
-        self._server = server
+    def __init__(self, launch: Launch, output: OutputSink, leftovers: LeftoverRegistry, tap: WireTap) -> None:
+        self._server = tap.server
         self._launch = launch
         self._output = output
         self._leftovers = leftovers
+        self._tap = tap
         self._junk = 0
+        self._stdout_done = anyio.Event()
+        # Shielded so the reader outlives a stop and records the server's last words; the
+        # shutdown ends it explicitly.
+        self._stdout_reading = anyio.CancelScope(shield=True)
         self.exited = anyio.Event()
         self.exit_code: int | None = None
         self.tree: ProcessTree | None = None
@@ -93,7 +104,8 @@ class StdioTransport:
         self.tree = ProcessTree(process.pid)
         self._leftovers.record(self._server, process.pid)
         to_session, from_server = anyio.create_memory_object_stream[SessionMessage | Exception](0)
-        to_server, from_session = anyio.create_memory_object_stream[SessionMessage](0)
+        outgoing, from_session = anyio.create_memory_object_stream[_Outgoing](0)
+        to_server = _TracedSender(outgoing)
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(self._read_stdout, process, to_session)
             tasks.start_soon(self._read_stderr, process)
@@ -103,30 +115,42 @@ class StdioTransport:
                 yield from_server, to_server
             finally:
                 with anyio.CancelScope(shield=True):
+                    await from_server.aclose()
                     await self._shut_down(process)
-                    for stream in (from_server, to_server, to_session, from_session):
+                    with anyio.move_on_after(STDOUT_DRAIN_GRACE):
+                        await self._stdout_done.wait()
+                    self._stdout_reading.cancel()
+                    for stream in (to_server, to_session, from_session):
                         await stream.aclose()
                 tasks.cancel_scope.cancel()
 
     async def _read_stdout(
-        self, process: Process, to_session: anyio.abc.ObjectSendStream[SessionMessage | Exception]
+        self, process: Process, to_session: MemoryObjectSendStream[SessionMessage | Exception]
     ) -> None:
         assert process.stdout is not None
         splitter = LineSplitter(MAX_MESSAGE_BYTES)
-        async with to_session:
+        session_open = True
+        with self._stdout_reading:
             async for chunk in _chunks(process.stdout):
                 for line in splitter.feed(chunk):
                     message = self._parse(line)
-                    if message is not None:
-                        try:
+                    if message is None:
+                        continue
+                    self._tap.received(message.message, line)
+                    try:
+                        if session_open:
                             await to_session.send(message)
-                        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
-                            return
+                    except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+                        # Keep reading after the session left: the log sees the last words
+                        # too, and a server never blocks writing to a full pipe.
+                        session_open = False
                 if splitter.dropped:
                     self._note(
                         f"dropped a line of more than {MAX_MESSAGE_BYTES // 2**20} MiB from its output"
                     )
                     splitter.dropped = 0
+        self._stdout_done.set()
+        to_session.close()
 
     def _parse(self, line: bytes) -> SessionMessage | None:
         if not line.strip():
@@ -134,6 +158,7 @@ class StdioTransport:
         try:
             return SessionMessage(types.jsonrpc_message_adapter.validate_json(line, by_name=False))
         except ValueError:
+            self._tap.junk(line)
             self._junk += 1
             if self._junk <= _JUNK_SHOWN or self._junk % 1000 == 0:
                 preview = line[:200].decode("utf-8", "replace")
@@ -145,17 +170,20 @@ class StdioTransport:
         splitter = LineSplitter(MAX_OUTPUT_LINE_CHARS * 4)
         async for chunk in _chunks(process.stderr):
             for line in splitter.feed(chunk):
-                self._output(line.decode("utf-8", "replace")[:MAX_OUTPUT_LINE_CHARS])
+                text = line.decode("utf-8", "replace")[:MAX_OUTPUT_LINE_CHARS]
+                self._output(text)
+                self._tap.stderr(text)
 
     async def _write_stdin(
-        self, process: Process, from_session: anyio.abc.ObjectReceiveStream[SessionMessage]
+        self, process: Process, from_session: anyio.abc.ObjectReceiveStream[_Outgoing]
     ) -> None:
         assert process.stdin is not None
         with contextlib.suppress(anyio.ClosedResourceError, anyio.BrokenResourceError, OSError):
             async with from_session:
-                async for message in from_session:
-                    data = message.message.model_dump_json(by_alias=True, exclude_unset=True)
-                    await process.stdin.send(data.encode() + b"\n")
+                async for message, trace in from_session:
+                    data = message.message.model_dump_json(by_alias=True, exclude_unset=True).encode()
+                    self._tap.sent(message.message, data, trace)
+                    await process.stdin.send(data + b"\n")
 
     async def _watch_exit(self, process: Process) -> None:
         # Not process.wait(): it also waits for pipe EOF, which a grandchild can hold open.
@@ -187,6 +215,29 @@ class StdioTransport:
 
     def _note(self, text: str) -> None:
         self._output(f"[MCP Desk] The server {text}.")
+
+
+class _TracedSender:
+    """The session's write stream: carries the caller's `CallTrace` along with each message.
+
+    The SDK writes a request in the task of whoever made it, so `current_call` here is
+    that caller's; the writer task that puts it on the pipe runs elsewhere.
+    """
+
+    def __init__(self, inner: anyio.abc.ObjectSendStream[_Outgoing]) -> None:
+        self._inner = inner
+
+    async def send(self, item: SessionMessage, /) -> None:
+        await self._inner.send((item, current_call.get()))
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def __aenter__(self) -> _TracedSender:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
 
 async def _chunks(stream: ByteReceiveStream) -> AsyncIterator[bytes]:

@@ -12,12 +12,16 @@ import anyio
 import psutil
 import pytest
 
+from desktop.core.audit import AuditTrail
+from desktop.core.audit_records import Approval, ConsentHow
 from desktop.core.autostart import Autostart
 from desktop.core.config import AppConfig, ServerConfig
 from desktop.core.config_store import ConfigStore
 from desktop.core.events import Event, EventBus
+from desktop.core.redact import Redactor
+from desktop.core.rpc_log import RpcLog
 from desktop.servers.leftovers import LeftoverRegistry
-from desktop.servers.manager import ServerManager
+from desktop.servers.manager import Recording, ServerManager
 from desktop.servers.supervisor import RestartPolicy
 from tests.fixtures.servers.paths import server_path
 
@@ -76,15 +80,37 @@ class Spawned:
         return alive
 
 
+ASKED = Approval(ConsentHow.ASKED)
+
+
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[tuple[ServerManager, Recorder, Spawned]]:
+def recording(tmp_path: Path) -> Iterator[Recording]:
+    """A real JSON-RPC log (in memory) and a real audit trail (on disk) for the test's servers."""
+    redactor = Redactor()
+    audit = AuditTrail(tmp_path / "audit.db", redactor)
+    try:
+        yield Recording(RpcLog(redactor), audit, redactor)
+    finally:
+        audit.close()
+
+
+@pytest.fixture
+async def world(
+    tmp_path: Path, recording: Recording
+) -> AsyncIterator[tuple[ServerManager, Recorder, Spawned]]:
     bus = EventBus()
     recorder = Recorder()
     bus.subscribe(recorder)
     store = ConfigStore(tmp_path / "config.json", AppConfig)
     manager = ServerManager(
-        store, AppConfig(), bus, LeftoverRegistry(tmp_path / "run"),
-        Autostart(home=tmp_path, environ={}), [sys.executable, "-m", "desktop"], FAST,
+        store,
+        AppConfig(),
+        bus,
+        LeftoverRegistry(tmp_path / "run"),
+        Autostart(home=tmp_path, environ={}),
+        [sys.executable, "-m", "desktop"],
+        recording,
+        FAST,
     )
     spawned = Spawned(manager)
     try:
@@ -100,7 +126,8 @@ def http_fixture_url() -> Iterator[str]:
     """The well-behaved fixture served over Streamable HTTP on a loopback port."""
     process = subprocess.Popen(
         [sys.executable, str(server_path("http_server")), "--port", "0"],
-        stderr=subprocess.PIPE, text=True,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert process.stderr is not None

@@ -7,6 +7,7 @@ import pytest
 from desktop.app import build_services
 from desktop.core.events import EventBus, ServerState
 from desktop.core.paths import AppPaths
+from tests.e2e.conftest import ASKED
 
 pytestmark = pytest.mark.anyio
 
@@ -26,9 +27,9 @@ async def test_default_servers_start_and_answer() -> None:
         tools = {t.qualified_name for t in manager.tools()}
         assert {"time__get_current_time", "files__read_text_file"} <= tools
         assert not any(name.startswith("files__write") for name in tools), "read-only unless allowed"
-        read = await manager.call_tool("files__read_text_file", {"path": "hello.txt"})
+        read = await manager.call_tool("files__read_text_file", {"path": "hello.txt"}, ASKED)
         assert read.ok and "hi from the shared folder" in read.text
-        now = await manager.call_tool("time__get_current_time", {"timezone": "UTC"})
+        now = await manager.call_tool("time__get_current_time", {"timezone": "UTC"}, ASKED)
         assert now.ok and "UTC" in now.text
     finally:
-        await manager.shutdown()
+        await services.close()

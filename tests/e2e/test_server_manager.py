@@ -15,7 +15,7 @@ import pytest
 
 from desktop.core.events import Notice, ServerOutput, ServerState, ServerStatusChanged, ServerToolsChanged
 from desktop.servers.control import ServerProblem, TrustRequired
-from tests.e2e.conftest import fixture_server
+from tests.e2e.conftest import ASKED, fixture_server
 
 pytestmark = pytest.mark.anyio
 
@@ -32,7 +32,7 @@ async def test_well_behaved_server_runs_lists_tools_and_answers(world) -> None: 
     assert status.state is ServerState.RUNNING and status.pid is not None
     names = {t.qualified_name for t in manager.tools()}
     assert {"echo__echo", "echo__add", "echo__sleep"} <= names
-    outcome = await manager.call_tool("echo__echo", {"text": "hello"})
+    outcome = await manager.call_tool("echo__echo", {"text": "hello"}, ASKED)
     assert outcome.ok and outcome.text == "hello"
     await events.wait_for(lambda e: isinstance(e, ServerOutput) or True)
     await manager.stop("echo")
@@ -41,7 +41,7 @@ async def test_well_behaved_server_runs_lists_tools_and_answers(world) -> None: 
 
 
 async def test_stats_cover_the_process(world) -> None:  # type: ignore[no-untyped-def]
-    manager, events, spawned = world
+    manager, _events, _spawned = world
     await manager.add("echo", fixture_server("well_behaved"))
     await manager.start("echo")
     await manager._sample_usage()
@@ -50,7 +50,7 @@ async def test_stats_cover_the_process(world) -> None:  # type: ignore[no-untype
 
 
 async def test_crash_at_start_is_retried_then_given_up_with_its_output(world) -> None:  # type: ignore[no-untyped-def]
-    manager, events, spawned = world
+    manager, events, _spawned = world
     await manager.add("broken", fixture_server("crash_at_start"))
     first = await manager.start("broken")
     assert first.state is ServerState.RESTARTING
@@ -66,21 +66,21 @@ async def test_crash_mid_call_reports_the_call_and_comes_back(world) -> None:  #
     await manager.add("crashy", fixture_server("crash_mid_call"))
     await manager.start("crashy")
     spawned.note()
-    outcome = await manager.call_tool("crashy__boom", {})
+    outcome = await manager.call_tool("crashy__boom", {}, ASKED)
     assert not outcome.ok and "stopped while working" in outcome.text
     restarting = await events.wait_for(_state_is("crashy", ServerState.RESTARTING))
     assert "exit code 7" in restarting.status.reason
     await events.wait_for(lambda e: _state_is("crashy", ServerState.RUNNING)(e) and e.status.restarts == 1)
-    assert (await manager.call_tool("crashy__echo", {"text": "back"})).text == "back"
+    assert (await manager.call_tool("crashy__echo", {"text": "back"}, ASKED)).text == "back"
 
 
 async def test_junk_and_huge_lines_on_stdout_are_contained(world) -> None:  # type: ignore[no-untyped-def]
-    manager, events, spawned = world
+    manager, _events, _spawned = world
     await manager.add("junky", fixture_server("junk_stdout"))
     assert (await manager.start("junky")).state is ServerState.RUNNING
-    await manager.call_tool("junky__junk", {"lines": 50})
-    await manager.call_tool("junky__huge_line", {"megabytes": 40})
-    assert (await manager.call_tool("junky__echo", {"text": "still here"})).text == "still here"
+    await manager.call_tool("junky__junk", {"lines": 50}, ASKED)
+    await manager.call_tool("junky__huge_line", {"megabytes": 40}, ASKED)
+    assert (await manager.call_tool("junky__echo", {"text": "still here"}, ASKED)).text == "still here"
     output = manager.output_of("junky")
     assert any("not an MCP message" in line for line in output)
     assert any("dropped a line of more than" in line for line in output)
@@ -88,17 +88,17 @@ async def test_junk_and_huge_lines_on_stdout_are_contained(world) -> None:  # ty
 
 
 async def test_floods_stay_bounded_and_the_server_keeps_answering(world) -> None:  # type: ignore[no-untyped-def]
-    manager, events, spawned = world
+    manager, _events, _spawned = world
     await manager.add("flood", fixture_server("flood"))
     await manager.start("flood")
-    assert (await manager.call_tool("flood__flood", {"count": 5000})).ok
-    assert (await manager.call_tool("flood__stderr_flood", {"lines": 20000})).ok
-    assert (await manager.call_tool("flood__echo", {"text": "ok"})).text == "ok"
+    assert (await manager.call_tool("flood__flood", {"count": 5000}, ASKED)).ok
+    assert (await manager.call_tool("flood__stderr_flood", {"lines": 20000}, ASKED)).ok
+    assert (await manager.call_tool("flood__echo", {"text": "ok"}, ASKED)).text == "ok"
     assert len(manager.output_of("flood")) <= 2000
 
 
 async def test_hang_on_initialize_times_out_in_plain_words(world) -> None:  # type: ignore[no-untyped-def]
-    manager, events, spawned = world
+    manager, _events, spawned = world
     await manager.add("hang", fixture_server("hang_on_initialize", init_timeout=1))
     status = await manager.start("hang")
     spawned.note()
@@ -107,16 +107,16 @@ async def test_hang_on_initialize_times_out_in_plain_words(world) -> None:  # ty
 
 
 async def test_a_slow_call_is_cancelled_and_the_server_stays_up(world) -> None:  # type: ignore[no-untyped-def]
-    manager, events, spawned = world
+    manager, _events, _spawned = world
     await manager.add("slow", fixture_server("well_behaved", request_timeout=0.5))
     await manager.start("slow")
-    outcome = await manager.call_tool("slow__sleep", {"seconds": 30})
+    outcome = await manager.call_tool("slow__sleep", {"seconds": 30}, ASKED)
     assert not outcome.ok and "did not answer within" in outcome.text
-    assert (await manager.call_tool("slow__echo", {"text": "x"})).ok
+    assert (await manager.call_tool("slow__echo", {"text": "x"}, ASKED)).ok
 
 
 async def test_a_server_that_ignores_sigterm_is_killed(world) -> None:  # type: ignore[no-untyped-def]
-    manager, events, spawned = world
+    manager, _events, spawned = world
     await manager.add("stubborn", fixture_server("ignore_sigterm"))
     await manager.start("stubborn")
     spawned.note()
@@ -126,9 +126,11 @@ async def test_a_server_that_ignores_sigterm_is_killed(world) -> None:  # type: 
 
 
 async def test_grandchildren_are_stopped_with_their_server(world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    manager, events, spawned = world
+    manager, _events, spawned = world
     pid_file = tmp_path / "pids.txt"
-    await manager.add("family", fixture_server("spawn_grandchildren", env={"FIXTURE_PID_FILE": str(pid_file)}))
+    await manager.add(
+        "family", fixture_server("spawn_grandchildren", env={"FIXTURE_PID_FILE": str(pid_file)})
+    )
     await manager.start("family")
     pids = {int(line) for line in pid_file.read_text().split()}
     assert len(pids) >= 4
@@ -138,10 +140,10 @@ async def test_grandchildren_are_stopped_with_their_server(world, tmp_path: Path
 
 
 async def test_tool_list_changes_reach_the_catalogue(world) -> None:  # type: ignore[no-untyped-def]
-    manager, events, spawned = world
+    manager, events, _spawned = world
     await manager.add("shifty", fixture_server("change_tools"))
     await manager.start("shifty")
-    await manager.call_tool("shifty__add_tool", {"name": "extra"})
+    await manager.call_tool("shifty__add_tool", {"name": "extra"}, ASKED)
     changed = await events.wait_for(
         lambda e: isinstance(e, ServerToolsChanged) and any(t.name == "extra" for t in e.tools)
     )
@@ -149,7 +151,7 @@ async def test_tool_list_changes_reach_the_catalogue(world) -> None:  # type: ig
 
 
 async def test_a_server_must_be_approved_and_reapproved_after_a_change(world) -> None:  # type: ignore[no-untyped-def]
-    manager, events, spawned = world
+    manager, _events, _spawned = world
     config = fixture_server("well_behaved").model_copy(update={"trusted_launch": None})
     await manager.add("new", config)
     with pytest.raises(TrustRequired) as asked:
@@ -168,7 +170,7 @@ async def test_a_server_must_be_approved_and_reapproved_after_a_change(world) ->
 
 
 async def test_a_missing_program_says_what_to_install(world) -> None:  # type: ignore[no-untyped-def]
-    manager, events, spawned = world
+    manager, _events, _spawned = world
     config = fixture_server("well_behaved").model_copy(update={"command": "npx-not-installed-here"})
     await manager.add("nonode", config.model_copy(update={"trusted_launch": config.launch_hash()}))
     status = await manager.start("nonode")
@@ -177,17 +179,17 @@ async def test_a_missing_program_says_what_to_install(world) -> None:  # type: i
 
 
 async def test_remote_server_over_streamable_http(world, http_fixture_url: str) -> None:  # type: ignore[no-untyped-def]
-    manager, events, spawned = world
+    manager, _events, _spawned = world
     from desktop.core.config import ServerConfig
 
     config = ServerConfig(url=http_fixture_url)
     await manager.add("remote", config.model_copy(update={"trusted_launch": config.launch_hash()}))
     assert (await manager.start("remote")).state is ServerState.RUNNING
-    assert (await manager.call_tool("remote__echo", {"text": "over http"})).text == "over http"
+    assert (await manager.call_tool("remote__echo", {"text": "over http"}, ASKED)).text == "over http"
 
 
 async def test_env_reaches_the_server_and_only_named_variables_are_inherited(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    manager, events, spawned = world
+    manager, _events, spawned = world
     monkeypatch.setenv("MCP_DESK_UNRELATED_SECRET", "do-not-leak")
     await manager.add("env", fixture_server("well_behaved", env={"FIXTURE_ECHO_ENV": "from-config"}))
     await manager.start("env")
@@ -197,5 +199,5 @@ async def test_env_reaches_the_server_and_only_named_variables_are_inherited(wor
     environ = psutil.Process(pid).environ()
     assert environ["FIXTURE_ECHO_ENV"] == "from-config"
     assert "MCP_DESK_UNRELATED_SECRET" not in environ
-    whoami = json.loads((await manager.call_tool("env__whoami", {})).text)
+    whoami = json.loads((await manager.call_tool("env__whoami", {}, ASKED)).text)
     assert whoami["pid"] == pid and os.getpid() != pid

@@ -1,0 +1,100 @@
+"""What the audit trail says about servers and tool calls, and what a call returns to its caller."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import mcp_types as types
+from mcp import MCPError
+
+from desktop.core.audit_records import Approval
+from desktop.core.config import ServerConfig
+from desktop.core.events import ToolInfo
+from desktop.servers.control import ToolCallOutcome
+
+PREVIEW_CHARS = 200
+
+
+def server_data(name: str, config: ServerConfig) -> dict[str, Any]:
+    """What a server record says about its launch: names of variables and headers, never values."""
+    return {
+        "server": name,
+        "launch": config.display_command(),
+        "env_names": sorted(config.env),
+        "header_names": sorted(config.headers),
+        "cwd": config.cwd,
+    }
+
+
+def call_data(
+    tool: ToolInfo, arguments: dict[str, Any], approval: Approval, decision: str = "allowed"
+) -> dict[str, Any]:
+    return {
+        "server": tool.server,
+        "tool": tool.name,
+        "tool_hash": tool.definition_hash,
+        "arguments": arguments,
+        "decision": decision,
+        "how": approval.how.value,
+        "chat": approval.chat,
+    }
+
+
+def call_outcome(
+    config: ServerConfig, tool: ToolInfo, result: types.CallToolResult | MCPError, duration: float
+) -> ToolCallOutcome:
+    if isinstance(result, MCPError):
+        return ToolCallOutcome(tool.server, tool.name, False, _call_error(config, result), None, duration)
+    text = _result_text(result)
+    return ToolCallOutcome(
+        tool.server, tool.name, not result.is_error, text, result.structured_content, duration
+    )
+
+
+def result_data(
+    outcome: ToolCallOutcome, result: types.CallToolResult | MCPError, started_at: float
+) -> dict[str, Any]:
+    if isinstance(result, MCPError):
+        status = "timed out" if result.code == types.REQUEST_TIMEOUT else "failed"
+        digest, error = None, outcome.text
+    else:
+        status = "tool error" if result.is_error else "ok"
+        canonical = json.dumps(
+            result.model_dump(by_alias=True, exclude_none=True), sort_keys=True, default=str
+        )
+        digest, error = hashlib.sha256(canonical.encode()).hexdigest(), ""
+    return {
+        "call": outcome.audit_seq,
+        "server": outcome.server,
+        "tool": outcome.tool,
+        "status": status,
+        "result_sha256": digest,
+        "preview": outcome.text[:PREVIEW_CHARS],
+        "duration_ms": round(outcome.duration_s * 1000, 3),
+        "error": error,
+        "rpc_id": outcome.rpc_id,
+        "started": started_at,
+    }
+
+
+def _result_text(result: types.CallToolResult) -> str:
+    parts = []
+    for block in result.content:
+        if isinstance(block, types.TextContent):
+            parts.append(block.text)
+        else:
+            parts.append(f"[{block.type}]")
+    return "\n".join(parts)
+
+
+def _call_error(config: ServerConfig, exc: MCPError) -> str:
+    if exc.code == types.REQUEST_TIMEOUT:
+        return (
+            f"The server did not answer within {config.request_timeout:.0f} seconds, "
+            "so MCP Desk cancelled the call."
+        )
+    if exc.code == types.CONNECTION_CLOSED:
+        return "The server stopped while working on the call."
+    return f"The server reported an error: {exc.message}"

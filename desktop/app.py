@@ -15,14 +15,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from desktop.core.autostart import Autostart
+from desktop.core.config import AppSettings
 from desktop.core.config_store import ConfigStore, LoadResult
-from desktop.core.events import EventBus, Notice
+from desktop.core.events import AuditRecorded, EventBus, Notice
 from desktop.core.paths import HOME_ENV, AppPaths
+from desktop.core.redact import Redactor
+from desktop.core.rpc_log_files import Retention
 from desktop.core.service_loop import ServiceLoop
 from desktop.servers.defaults import default_config
 from desktop.servers.leftovers import Leftover, LeftoverRegistry
 
 if TYPE_CHECKING:
+    from desktop.core.audit import AuditTrail
+    from desktop.core.rpc_log_service import RpcLogService
     from desktop.servers.manager import ServerManager
 
 SHUTDOWN_TIMEOUT = 15.0
@@ -34,6 +39,9 @@ class Services:
     events: EventBus
     loaded: LoadResult
     manager: ServerManager
+    rpc_log: RpcLogService
+    audit: AuditTrail
+    redactor: Redactor
     leftovers_ended: list[Leftover] = field(default_factory=list)
 
     def announce_startup_problems(self) -> None:
@@ -41,14 +49,25 @@ class Services:
         if self.loaded.problem is not None:
             problem = self.loaded.problem
             self.events.publish(Notice("Settings were reset", problem.message, problem.details))
+        if self.audit.problem is not None:
+            self.events.publish(Notice("A new audit trail was started", self.audit.problem))
         if self.leftovers_ended:
             names = ", ".join(sorted({leftover.server for leftover in self.leftovers_ended}))
             self.events.publish(
                 Notice(
                     "Cleaned up after the last session",
-                    f"MCP Desk ended servers that were still running after it last closed unexpectedly: {names}.",
+                    "MCP Desk ended servers that were still running after it last closed "
+                    f"unexpectedly: {names}.",
                 )
             )
+
+    async def close(self) -> None:
+        """Stop every server, then write out what the log and the audit trail still hold."""
+        try:
+            await self.manager.shutdown()
+        finally:
+            self.rpc_log.close()
+            await asyncio.to_thread(self.audit.close)
 
 
 def launch_command() -> list[str]:
@@ -68,7 +87,9 @@ def autostart_for(paths: AppPaths) -> Autostart:
 
 def build_services(paths: AppPaths, events: EventBus) -> Services:
     """Everything but the UI. Imports the `mcp` SDK, so the GUI calls it off the Qt thread."""
-    from desktop.servers.manager import ServerManager
+    from desktop.core.audit import AuditTrail
+    from desktop.core.rpc_log_service import RpcLogService
+    from desktop.servers.manager import Recording, ServerManager
 
     paths.ensure()
     paths.files_dir.mkdir(parents=True, exist_ok=True)
@@ -76,11 +97,21 @@ def build_services(paths: AppPaths, events: EventBus) -> Services:
     loaded = store.load()
     leftovers = LeftoverRegistry(paths.run_dir)
     ended = leftovers.sweep()
-    manager = ServerManager(store, loaded.config, events, leftovers, autostart_for(paths), launch_command())
+    redactor = Redactor()
+    rpc_log = RpcLogService(paths.logs_dir, redactor, events, lambda: retention(manager.app_settings()))
+    audit = AuditTrail(paths.audit_file, redactor, on_record=lambda rec: events.publish(AuditRecorded(rec)))
+    recording = Recording(rpc_log.log, audit, redactor)
+    manager = ServerManager(
+        store, loaded.config, events, leftovers, autostart_for(paths), launch_command(), recording
+    )
     # What exists now (Qt, the SDK, pydantic's schemas) lives as long as the app; keeping
     # it out of the collector's scans took ~10% off every tool call round trip.
     gc.freeze()
-    return Services(paths, events, loaded, manager, ended)
+    return Services(paths, events, loaded, manager, rpc_log, audit, redactor, ended)
+
+
+def retention(settings: AppSettings) -> Retention:
+    return Retention(keep_days=settings.log_keep_days, max_bytes=settings.log_max_mb * 1024 * 1024)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_gui() -> int:
     from desktop.ui.application import GuiApp
+    from desktop.ui.bridge import Controls
 
     paths = AppPaths.from_environment()
     events = EventBus()
@@ -102,20 +134,20 @@ def run_gui() -> int:
     events.subscribe(gui.bridge.deliver)
     started: list[Services] = []
 
-    async def bring_up() -> ServerManager:
+    async def bring_up() -> Controls:
         services = build_services(paths, events)
         started.append(services)
         services.announce_startup_problems()
         background = asyncio.get_running_loop()
-        started_tasks.extend([background.create_task(services.manager.pulse()),
-                              background.create_task(services.manager.start_all())])
-        return services.manager
+        for job in (services.manager.pulse(), services.rpc_log.run(), services.manager.start_all()):
+            started_tasks.append(background.create_task(job))
+        return Controls(services.manager, services.rpc_log, services.audit)
 
     async def shut_down() -> None:
         for task in started_tasks:
             task.cancel()
         if started:
-            await started[0].manager.shutdown()
+            await started[0].close()
 
     def start_services() -> None:
         service_loop.start()

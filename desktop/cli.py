@@ -10,17 +10,23 @@ import argparse
 import asyncio
 import json
 import platform
+import re
 import sys
+import tempfile
 from collections.abc import Callable, Coroutine
 from dataclasses import asdict
+from datetime import datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
 from desktop.app import Services, build_services
+from desktop.core.audit_records import Approval, ConsentHow
 from desktop.core.config import ServerConfig
 from desktop.core.events import EventBus, ServerState
 from desktop.core.paths import AppPaths
+from desktop.core.rpc_log import LogFilter
+from desktop.core.rpc_log_files import export_entries
 from desktop.servers.control import ServerProblem, TrustRequest
 from desktop.servers.importers import ImportSource
 from desktop.servers.launch import resolve
@@ -29,7 +35,11 @@ Command = Callable[[Services, argparse.Namespace], Coroutine[Any, Any, int]]
 
 
 def main(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
+    # Everything after "--" is a server's own command line, flags included.
+    split = argv.index("--") if "--" in argv else len(argv)
+    args = _parser().parse_args(argv[:split])
+    if split < len(argv):
+        args.command = argv[split + 1 :]
     command: Command = args.run
     try:
         return asyncio.run(_with_services(command, args))
@@ -49,7 +59,7 @@ async def _with_services(command: Command, args: argparse.Namespace) -> int:
     try:
         return await command(services, args)
     finally:
-        await services.manager.shutdown()
+        await services.close()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--url")
     add.add_argument("--env", action="append", default=[], metavar="K=V")
     add.add_argument("--header", action="append", default=[], metavar="K=V")
-    add.add_argument("command", nargs=argparse.REMAINDER)
+    add.add_argument("command", nargs="*", help="after “--”: the program and its arguments")
     add.set_defaults(run=_servers_add)
     check = servers.add_parser("check", help="start a server, list its tools, stop it")
     check.add_argument("name")
@@ -86,12 +96,86 @@ def _parser() -> argparse.ArgumentParser:
     call.add_argument("--json", action="store_true")
     call.set_defaults(run=_servers_call)
 
+    _add_log_and_audit(sub)
+
     imp = sub.add_parser("import", help="import servers from Claude Desktop, Cursor, VS Code or LM Studio")
     imp.add_argument("source", choices=[s.name.lower() for s in ImportSource])
     imp.add_argument("path", nargs="?", type=Path)
     imp.add_argument("--dry-run", action="store_true", help="show what would be added, change nothing")
     imp.set_defaults(run=_import)
     return parser
+
+
+def _add_log_and_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    since_help = "only from this time on: 2026-11-20, 2026-11-20T14:30, 2h, 3d, today, yesterday"
+    log = sub.add_parser("log", help="the JSON-RPC log").add_subparsers(required=True, metavar="ACTION")
+    log_export = log.add_parser("export", help="write the log as JSON Lines")
+    log_export.add_argument("--server", default="")
+    log_export.add_argument("--since", type=parse_since, help=since_help)
+    log_export.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    log_export.set_defaults(run=_log_export)
+
+    audit = sub.add_parser("audit", help="the audit trail").add_subparsers(required=True, metavar="ACTION")
+    verify = audit.add_parser("verify", help="check that no record was changed, removed or reordered")
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(run=_audit_verify)
+    audit_export = audit.add_parser("export", help="write the audit trail as JSON Lines or CSV")
+    audit_export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    audit_export.add_argument("--since", type=parse_since, help=since_help)
+    audit_export.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    audit_export.set_defaults(run=_audit_export)
+
+
+def parse_since(text: str, now: datetime | None = None) -> float:
+    """A time the user typed: ISO date or date-time, `today`, `yesterday`, or an age like 2h / 3d."""
+    now = now or datetime.now().astimezone()
+    word = text.strip().lower()
+    if word in ("today", "yesterday"):
+        day = now.date() - timedelta(days=1 if word == "yesterday" else 0)
+        midnight = datetime.combine(day, datetime.min.time())
+        return (midnight.replace(tzinfo=now.tzinfo) if now.tzinfo else midnight.astimezone()).timestamp()
+    if (match := re.fullmatch(r"(\d+)\s*([smhdw])", word)) is not None:
+        unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[match[2]]
+        return (now - timedelta(**{unit: int(match[1])})).timestamp()
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"“{text}” is not a time MCP Desk understands; try 2026-11-20, 2026-11-20T14:30, 2h or yesterday"
+        ) from None
+    return (when if when.tzinfo else when.astimezone()).timestamp()
+
+
+async def _log_export(services: Services, args: argparse.Namespace) -> int:
+    where = LogFilter(server=args.server, since=args.since)
+    entries = await asyncio.to_thread(lambda: list(services.rpc_log.files.read(where)))
+    await _write_out(args.output, lambda path: export_entries(entries, path))
+    print(f"Exported {len(entries)} log entries.", file=sys.stderr)
+    return 0
+
+
+async def _audit_verify(services: Services, args: argparse.Namespace) -> int:
+    report = await services.audit.verify()
+    _emit(args, asdict(report), report.message)
+    return 0 if report.ok else 1
+
+
+async def _audit_export(services: Services, args: argparse.Namespace) -> int:
+    audit = services.audit
+    count = await _write_out(args.output, lambda path: audit.export_now(path, args.format, args.since))
+    print(f"Exported {count} audit records.", file=sys.stderr)
+    return 0
+
+
+async def _write_out(output: Path | None, write: Callable[[Path], int]) -> int:
+    """Write with `write` to `output`, or through a temporary file to standard output."""
+    if output is not None:
+        return await asyncio.to_thread(write, output)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "export"
+        count = await asyncio.to_thread(write, path)
+        sys.stdout.write(path.read_text(encoding="utf-8"))
+    return count
 
 
 def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
@@ -145,7 +229,7 @@ async def _servers_list(services: Services, args: argparse.Namespace) -> int:
 
 
 async def _servers_add(services: Services, args: argparse.Namespace) -> int:
-    command = [part for part in args.command if part != "--"] if args.command else []
+    command = list(args.command)
     if bool(command) == bool(args.url):
         raise ServerProblem("Give either a command after “--” or --url, not both and not neither.")
     config = ServerConfig(
@@ -201,10 +285,15 @@ async def _servers_call(services: Services, args: argparse.Namespace) -> int:
     if status.state is not ServerState.RUNNING:
         raise ServerProblem(status.reason, status.details)
     question = f"{args.name} wants to run {args.tool} with:\n{json.dumps(arguments, indent=2)}"
+    qualified = f"{args.name}__{args.tool}"
     if not (args.yes or _confirm(question, "Allow?")):
+        await manager.deny_tool(
+            qualified, arguments, Approval(ConsentHow.ASKED), "refused on the command line"
+        )
         print("Not allowed, so the tool was not called.", file=sys.stderr)
         return 2
-    outcome = await manager.call_tool(f"{args.name}__{args.tool}", arguments)
+    how = ConsentHow.COMMAND_LINE if args.yes else ConsentHow.ASKED
+    outcome = await manager.call_tool(qualified, arguments, Approval(how))
     _emit(args, asdict(outcome), outcome.text)
     return 0 if outcome.ok else 1
 

@@ -12,25 +12,42 @@ Signals:
     servers_changed(tuple): servers were added, removed, renamed or edited.
     notice_posted(Notice): something worth telling the user, even with the window hidden.
     call_failed(str, str): a service call failed (plain sentence, details).
+    rpc_traffic_logged(tuple): new JSON-RPC log entries (RpcEntry...), in batches.
+    audit_recorded(AuditRecord): a record was appended to the audit trail.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 
+from desktop.core.audit_records import AuditControl
 from desktop.core.events import (
+    AuditRecorded,
     Event,
     Notice,
+    RpcTraffic,
     ServerOutput,
     ServersChanged,
     ServerStatusChanged,
     ServerToolsChanged,
 )
+from desktop.core.rpc_log import RpcLogControl
 from desktop.servers.control import ServerControl, ServerProblem
+
+
+@dataclass(frozen=True)
+class Controls:
+    """Everything the window may ask of the service side."""
+
+    servers: ServerControl
+    rpc_log: RpcLogControl
+    audit: AuditControl
+
 
 Submit = Callable[[Coroutine[Any, Any, Any]], "concurrent.futures.Future[Any]"]
 OnDone = Callable[[Any], None]
@@ -45,6 +62,8 @@ class Bridge(QObject):
     servers_changed = Signal(tuple)
     notice_posted = Signal(object)
     call_failed = Signal(str, str)
+    rpc_traffic_logged = Signal(tuple)
+    audit_recorded = Signal(object)
 
     _event_arrived = Signal(object)
     _call_finished = Signal(object, object, object)
@@ -52,19 +71,23 @@ class Bridge(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.control: ServerControl | None = None
+        self.rpc_log: RpcLogControl | None = None
+        self.audit: AuditControl | None = None
         self._submit: Submit | None = None
         self._event_arrived.connect(self._on_service_event, Qt.ConnectionType.QueuedConnection)
         self._call_finished.connect(self._on_service_call_finished, Qt.ConnectionType.QueuedConnection)
 
-    def attach(self, control: ServerControl, submit: Submit) -> None:
+    def attach(self, controls: Controls, submit: Submit) -> None:
         """Called on the Qt thread once the service side exists."""
-        self.control = control
+        self.control = controls.servers
+        self.rpc_log = controls.rpc_log
+        self.audit = controls.audit
         self._submit = submit
         self.services_ready.emit()
 
-    def attach_when_ready(self, control: concurrent.futures.Future[ServerControl], submit: Submit) -> None:
-        """Attach, on the Qt thread, once the service thread has built `control`."""
-        control.add_done_callback(
+    def attach_when_ready(self, controls: concurrent.futures.Future[Controls], submit: Submit) -> None:
+        """Attach, on the Qt thread, once the service thread has built the services."""
+        controls.add_done_callback(
             lambda f: self._call_finished.emit(f, lambda built: self.attach(built, submit), None)
         )
 
@@ -121,3 +144,7 @@ class Bridge(QObject):
                 self.servers_changed.emit(names)
             case Notice():
                 self.notice_posted.emit(event)
+            case RpcTraffic(entries):
+                self.rpc_traffic_logged.emit(entries)
+            case AuditRecorded(record):
+                self.audit_recorded.emit(record)

@@ -19,8 +19,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.events import Notice, ServerStatus
+from desktop.core.rpc_log import LogFilter
 from desktop.ui.bridge import Bridge
 from desktop.ui.models.server_roster import ServerRoster
+from desktop.ui.pages.audit_page import AuditPage
+from desktop.ui.pages.log_page import LogPage
 from desktop.ui.pages.servers_page import ServersPage
 from desktop.ui.pages.settings_page import SettingsPage
 from desktop.ui.resources import app_icon, page_icon
@@ -68,6 +71,8 @@ class MainWindow(QMainWindow):
         self.roster = ServerRoster(bridge, self)
         self.server_actions = ServerActions(bridge, self)
         self.servers_page = ServersPage(bridge, self.roster, self.server_actions)
+        self.log_page = LogPage(bridge)
+        self.audit_page = AuditPage(bridge)
         self.settings_page = SettingsPage(bridge)
         self.banner = NoticeBanner()
         self.pages = QStackedWidget()
@@ -80,8 +85,10 @@ class MainWindow(QMainWindow):
         self.roster.status_changed.connect(self._on_roster_changed)
         bridge.notice_posted.connect(self._on_bridge_notice_posted)
         bridge.call_failed.connect(self._on_bridge_call_failed)
+        self.audit_page.messages_requested.connect(self._on_audit_page_messages_requested)
 
     def _areas(self) -> list[Area]:
+        soon = self._coming_soon()
         return [
             Area(
                 "servers",
@@ -89,7 +96,21 @@ class MainWindow(QMainWindow):
                 self.tr("The MCP servers MCP Desk runs for you"),
                 self.servers_page,
             ),
-            *self._coming_soon(),
+            soon["model"],
+            soon["chat"],
+            Area(
+                "log",
+                self.tr("Log"),
+                self.tr("Every message between MCP Desk and your servers, as it happens"),
+                self.log_page,
+            ),
+            Area(
+                "audit",
+                self.tr("Audit"),
+                self.tr("A tamper-evident record of every tool call and every approval"),
+                self.audit_page,
+            ),
+            soon["secrets"],
             Area(
                 "settings",
                 self.tr("Settings"),
@@ -98,7 +119,7 @@ class MainWindow(QMainWindow):
             ),
         ]
 
-    def _coming_soon(self) -> list[Area]:
+    def _coming_soon(self) -> dict[str, Area]:
         """Areas still being built, each with one sentence about what will come there."""
         pages = [
             ("model", self.tr("Model"), self.tr("Run a language model on your own computer.")),
@@ -108,16 +129,6 @@ class MainWindow(QMainWindow):
                 self.tr("Chat with your model; it uses your servers' tools when you say yes."),
             ),
             (
-                "log",
-                self.tr("Log"),
-                self.tr("Watch every message between MCP Desk and your servers as it happens."),
-            ),
-            (
-                "audit",
-                self.tr("Audit"),
-                self.tr("A tamper-evident record of every tool call and every approval."),
-            ),
-            (
                 "secrets",
                 self.tr("Secrets"),
                 self.tr("Keep API keys and passwords in your system's keychain."),
@@ -125,10 +136,10 @@ class MainWindow(QMainWindow):
         ]
         colour = self.palette().color(QPalette.ColorRole.PlaceholderText)
         soon = self.tr("Coming soon.")
-        return [
-            Area(key, label, sentence, EmptyState(label, f"{sentence} {soon}", page_icon(key, colour)))
+        return {
+            key: Area(key, label, sentence, EmptyState(label, f"{sentence} {soon}", page_icon(key, colour)))
             for key, label, sentence in pages
-        ]
+        }
 
     def _build(self) -> None:
         text_colour = self.palette().color(QPalette.ColorRole.WindowText)
@@ -194,3 +205,7 @@ class MainWindow(QMainWindow):
 
     def _on_bridge_call_failed(self, message: str, details: str) -> None:
         self.banner.show_notice("", message, details, warning=True)
+
+    def _on_audit_page_messages_requested(self, where: LogFilter) -> None:
+        self.log_page.show_messages(where)
+        self.show_area("log")

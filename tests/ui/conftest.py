@@ -11,9 +11,9 @@ from pytestqt.qtbot import QtBot
 from desktop.core.config import ServerConfig
 from desktop.core.events import ServerState
 from desktop.core.service_loop import ServiceLoop
-from desktop.ui.bridge import Bridge
+from desktop.ui.bridge import Bridge, Controls
 from desktop.ui.main_window import MainWindow
-from tests.ui.fakes import FakeControl
+from tests.ui.fakes import FakeAudit, FakeControl, FakeRpcLog
 
 Attach = Callable[[], None]
 
@@ -49,12 +49,29 @@ def fake(bridge: Bridge) -> FakeControl:
 
 
 @pytest.fixture
-def attach(qtbot: QtBot, bridge: Bridge, fake: FakeControl, service_loop: ServiceLoop) -> Attach:
-    """Hand the fake to the bridge, as the app does once its services exist."""
+def fake_log(bridge: Bridge) -> FakeRpcLog:
+    return FakeRpcLog(bridge.deliver)
+
+
+@pytest.fixture
+def fake_audit(bridge: Bridge) -> FakeAudit:
+    return FakeAudit(bridge.deliver)
+
+
+@pytest.fixture
+def attach(
+    qtbot: QtBot,
+    bridge: Bridge,
+    fake: FakeControl,
+    fake_log: FakeRpcLog,
+    fake_audit: FakeAudit,
+    service_loop: ServiceLoop,
+) -> Attach:
+    """Hand the fakes to the bridge, as the app does once its services exist."""
 
     def attach_now() -> None:
         with qtbot.waitSignal(bridge.services_ready):
-            bridge.attach(fake, service_loop.submit)
+            bridge.attach(Controls(fake, fake_log, fake_audit), service_loop.submit)
 
     return attach_now
 

@@ -1,21 +1,29 @@
-"""A stand-in for the server manager that speaks `ServerControl` and publishes events like it.
+"""Stand-ins for the service side that speak its Protocols and publish events like it.
 
-Its coroutines run on a real `ServiceLoop` thread and its events reach the UI through
-`Bridge.deliver` from that thread, so the UI sees the same thread hops as in the app.
+`FakeControl` plays the server manager, `FakeRpcLog` the JSON-RPC log and `FakeAudit` the
+audit trail. Their coroutines run on a real `ServiceLoop` thread and their events reach the
+UI through `Bridge.deliver`, so the UI sees the same thread hops as in the app.
 """
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import hashlib
+import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from desktop.core.audit_records import Approval, AuditFilter, AuditKind, AuditRecord, VerifyReport
 from desktop.core.config import AppSettings, ServerConfig
 from desktop.core.events import (
+    AuditRecorded,
     Event,
     Notice,
+    RpcTraffic,
     ServerOutput,
     ServersChanged,
     ServerState,
@@ -24,6 +32,7 @@ from desktop.core.events import (
     ServerToolsChanged,
     ToolInfo,
 )
+from desktop.core.rpc_log import RpcEntry
 from desktop.servers.control import ServerProblem, ToolCallOutcome, TrustRequest, TrustRequired
 from desktop.servers.importers import ImportEntry, ImportPlan, ImportSource
 
@@ -171,7 +180,14 @@ class FakeControl:
         self._list_changed()
         return added
 
-    async def call_tool(self, qualified_name: str, arguments: dict[str, Any]) -> ToolCallOutcome:
+    async def call_tool(
+        self, qualified_name: str, arguments: dict[str, Any], approval: Approval
+    ) -> ToolCallOutcome:
+        raise NotImplementedError
+
+    async def deny_tool(
+        self, qualified_name: str, arguments: dict[str, Any], approval: Approval, reason: str = ""
+    ) -> None:
         raise NotImplementedError
 
 
@@ -193,4 +209,100 @@ def import_plan(path: Path) -> ImportPlan:
             ),
             ImportEntry("time", "time", time_config, "skip", ("It is already in MCP Desk.",)),
         ),
+    )
+
+
+class FakeRpcLog:
+    """`RpcLogControl` in memory; `export` really writes the file."""
+
+    def __init__(self, publish: Callable[[Event], None]) -> None:
+        self._publish = publish
+        self.ring: list[RpcEntry] = []
+        self.day_files: dict[str, list[RpcEntry]] = {}
+        self.calls: list[tuple[Any, ...]] = []
+        self.fail_export: ServerProblem | None = None
+
+    def publish(self, entries: Sequence[RpcEntry]) -> None:
+        """One batch, as `RpcLog.flush()` hands it out."""
+        self.ring.extend(entries)
+        self._publish(RpcTraffic(tuple(entries)))
+
+    def recent(self) -> list[RpcEntry]:
+        return list(self.ring)
+
+    async def days(self) -> list[str]:
+        self.calls.append(("days",))
+        return sorted(self.day_files, reverse=True)
+
+    async def read_day(self, day: str) -> list[RpcEntry]:
+        self.calls.append(("read_day", day))
+        return list(self.day_files[day])
+
+    async def export(self, entries: Sequence[RpcEntry], path: Path) -> int:
+        self.calls.append(("export", len(entries), path))
+        if self.fail_export is not None:
+            raise self.fail_export
+        await asyncio.to_thread(_write_lines, path, [entry.to_json() for entry in entries])
+        return len(entries)
+
+
+class FakeAudit:
+    """`AuditControl` in memory, hash-chained like the real trail; `export` really writes the file."""
+
+    def __init__(self, publish: Callable[[Event], None]) -> None:
+        self._publish = publish
+        self.records: list[AuditRecord] = []
+        self.calls: list[tuple[Any, ...]] = []
+        self.report = VerifyReport(True, 0, message="The audit trail is intact.")
+
+    def add(self, kind: AuditKind, when: float, **data: Any) -> AuditRecord:
+        """Append a record (before the bridge is attached, or to be published)."""
+        prev_hash = self.records[-1].hash if self.records else ""
+        body = json.dumps([len(self.records) + 1, when, kind.value, data, prev_hash], sort_keys=True)
+        record = AuditRecord(
+            len(self.records) + 1, when, kind, data, prev_hash, hashlib.sha256(body.encode()).hexdigest()
+        )
+        self.records.append(record)
+        return record
+
+    def emit(self, kind: AuditKind, when: float, **data: Any) -> AuditRecord:
+        record = self.add(kind, when, **data)
+        self._publish(AuditRecorded(record))
+        return record
+
+    async def query(self, where: AuditFilter, limit: int = 5000) -> list[AuditRecord]:
+        self.calls.append(("query", where, limit))
+        return [record for record in self.records if _audit_matches(where, record)][-limit:]
+
+    async def verify(self) -> VerifyReport:
+        self.calls.append(("verify",))
+        return self.report
+
+    async def export(self, path: Path, fmt: str, since: float | None = None) -> int:
+        self.calls.append(("export", path, fmt, since))
+        if fmt == "jsonl":
+            await asyncio.to_thread(_write_lines, path, [record.to_json() for record in self.records])
+        else:
+            await asyncio.to_thread(_write_csv, path, self.records)
+        return len(self.records)
+
+
+def _write_lines(path: Path, lines: list[str]) -> None:
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+
+
+def _write_csv(path: Path, records: list[AuditRecord]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["seq", "time", "kind", "data", "prev_hash", "hash"])
+        for r in records:
+            writer.writerow([r.seq, r.time, r.kind.value, json.dumps(r.data), r.prev_hash, r.hash])
+
+
+def _audit_matches(where: AuditFilter, record: AuditRecord) -> bool:
+    return (
+        (where.kind is None or record.kind is where.kind)
+        and (not where.server or record.server == where.server)
+        and (where.since is None or record.time >= where.since)
+        and where.text.lower() in json.dumps(record.data, ensure_ascii=False).lower()
     )

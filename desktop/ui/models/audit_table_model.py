@@ -1,0 +1,154 @@
+"""The Audit table: audit records, oldest first, as the trail returned them or as they arrived."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+
+from desktop.core.audit_records import AuditFilter, AuditKind, AuditRecord
+from desktop.ui.models.by_seq import index_of_seq
+from desktop.ui.models.log_table_model import PROBLEM_TEXT, PROBLEM_TINT
+
+Index = QModelIndex | QPersistentModelIndex
+MAX_RECORDS = 5000
+"""The most records shown at once (the newest); the trail itself keeps them all."""
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("AuditTableModel", text)
+
+
+class Column(IntEnum):
+    SEQ = 0
+    TIME = 1
+    WHAT = 2
+    SERVER = 3
+    OUTCOME = 4
+
+    @property
+    def title(self) -> str:
+        titles = ("#", "Time", "What happened", "Server", "Decision / result")
+        return _tr(titles[self])
+
+
+RESULT_WORDS = {
+    "ok": "Succeeded",
+    "tool error": "Tool reported an error",
+    "failed": "Failed",
+    "timed out": "Timed out",
+}
+
+
+def date_time_text(when: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when))
+
+
+def outcome_text(record: AuditRecord) -> str:
+    """“Allowed”/“Denied” for a tool call, how it ended for a tool result, else nothing."""
+    if record.kind is AuditKind.TOOL_CALL:
+        return _tr("Allowed") if record.data.get("decision") == "allowed" else _tr("Denied")
+    if record.kind is AuditKind.TOOL_RESULT:
+        status = str(record.data.get("status", ""))
+        return _tr(RESULT_WORDS[status]) if status in RESULT_WORDS else status
+    return ""
+
+
+def went_wrong(record: AuditRecord) -> bool:
+    """A denied call, or a result that was not a success."""
+    if record.kind is AuditKind.TOOL_CALL:
+        return record.data.get("decision") != "allowed"
+    return record.kind is AuditKind.TOOL_RESULT and record.data.get("status") != "ok"
+
+
+def matches(where: AuditFilter, record: AuditRecord) -> bool:
+    """Whether the trail would return `record` for `where` (text: anywhere in its data)."""
+    return (
+        (where.kind is None or record.kind is where.kind)
+        and (not where.server or record.server == where.server)
+        and (where.since is None or record.time >= where.since)
+        and where.text.lower() in json.dumps(record.data, ensure_ascii=False).lower()
+    )
+
+
+CELL_TEXT: dict[Column, Callable[[AuditRecord], str]] = {
+    Column.SEQ: lambda record: str(record.seq),
+    Column.TIME: lambda record: date_time_text(record.time),
+    Column.WHAT: lambda record: record.summary(),
+    Column.SERVER: lambda record: record.server,
+    Column.OUTCOME: outcome_text,
+}
+
+
+class AuditTableModel(QAbstractTableModel):
+    """Read-only rows of `AuditRecord`, in `seq` order, at most `MAX_RECORDS`."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[AuditRecord] = []
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return Column(section).title
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        record = self._rows[index.row()]
+        column = Column(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return CELL_TEXT[column](record)
+        if role == Qt.ItemDataRole.ToolTipRole and column is Column.WHAT:
+            return record.summary()
+        if role == Qt.ItemDataRole.ForegroundRole and went_wrong(record):
+            return PROBLEM_TEXT
+        if role == Qt.ItemDataRole.BackgroundRole and went_wrong(record):
+            return PROBLEM_TINT
+        if role == Qt.ItemDataRole.TextAlignmentRole and column is Column.SEQ:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def record_at(self, row: int) -> AuditRecord:
+        return self._rows[row]
+
+    def row_of_seq(self, seq: int) -> int:
+        """The row of record `seq`, or -1 when it is not shown."""
+        return index_of_seq(self._rows, seq)
+
+    def set_records(self, records: Sequence[AuditRecord]) -> None:
+        self.beginResetModel()
+        self._rows = list(records[-MAX_RECORDS:])
+        self.endResetModel()
+
+    def append(self, record: AuditRecord) -> None:
+        """Add a record newer than those shown (an older or repeated one is ignored)."""
+        if self._rows and record.seq <= self._rows[-1].seq:
+            return
+        row = len(self._rows)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._rows.append(record)
+        self.endInsertRows()
+        if len(self._rows) > MAX_RECORDS:
+            self.beginRemoveRows(QModelIndex(), 0, 0)
+            del self._rows[0]
+            self.endRemoveRows()

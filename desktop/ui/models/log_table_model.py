@@ -1,0 +1,244 @@
+"""The Log table: JSON-RPC log entries in arrival order, narrowed by a `LogFilter`.
+
+Batches of thousands of entries arrive several times a second, so the model does no work
+per entry beyond the filter check: rows are inserted one batch at a time, cells are
+worded only when the view asks for them, and the oldest entries go in chunks.
+"""
+
+from __future__ import annotations
+
+import time
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
+from enum import IntEnum
+from operator import attrgetter
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+
+from desktop.core.rpc_log import Direction, EntryKind, Flag, LogFilter, RpcEntry
+from desktop.ui.models.by_seq import index_of_seq, seq_of
+
+Index = QModelIndex | QPersistentModelIndex
+MAX_ENTRIES = 50_000
+"""The most entries kept for the view; older ones are dropped (they stay in the log files)."""
+TRIM_CHUNK = 5_000
+"""Entries dropped at once when the limit is passed, so trimming happens rarely."""
+NO_FILTER = LogFilter()
+PROBLEM_TEXT = QColor("#d1372e")
+PROBLEM_TINT = QColor(209, 55, 46, 36)
+MUTED_KINDS = (EntryKind.STDERR, EntryKind.LIFECYCLE)
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("LogTableModel", text)
+
+
+class Column(IntEnum):
+    TIME = 0
+    SERVER = 1
+    DIRECTION = 2
+    KIND = 3
+    ID = 4
+    METHOD = 5
+    SIZE = 6
+    LATENCY = 7
+    NOTES = 8
+
+    @property
+    def title(self) -> str:
+        titles = ("Time", "Server", "Direction", "Kind", "Id", "Method", "Size", "Latency", "Notes")
+        return _tr(titles[self])
+
+
+def time_text(when: float) -> str:
+    """hh:mm:ss.mmm in local time."""
+    return time.strftime("%H:%M:%S", time.localtime(when)) + f".{int(when * 1000) % 1000:03d}"
+
+
+def size_text(size: int) -> str:
+    """“512 B”, “1.2 kB”, “3.4 MB”."""
+    if size < 1000:
+        return f"{size} B"
+    if size < 1_000_000:
+        return f"{size / 1000:.1f} kB"
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def latency_text(latency_ms: float | None) -> str:
+    if latency_ms is None:
+        return ""
+    return f"{latency_ms:.1f} ms" if latency_ms < 10 else f"{latency_ms:,.0f} ms"
+
+
+def direction_text(direction: Direction) -> str:
+    return {
+        Direction.OUT: _tr("→ sent"),
+        Direction.IN: _tr("← received"),
+        Direction.EVENT: _tr("• event"),
+    }[direction]
+
+
+def notes_text(flags: Sequence[Flag]) -> str:
+    return ", ".join(flag.value for flag in flags)
+
+
+FLAG_TIPS = {
+    Flag.TIMEOUT: "MCP Desk gave up waiting for the answer and cancelled the request.",
+    Flag.CANCELLED: "The request was cancelled before it was answered.",
+    Flag.LATE: "This answer came after its request had been cancelled.",
+    Flag.UNMATCHED: "This answer belongs to no request MCP Desk sent.",
+    Flag.TOOL_ERROR: "The tool ran but reported an error.",
+    Flag.TRUNCATED: "The message was very long; only its beginning was kept.",
+}
+
+CELL_TEXT: dict[Column, Callable[[RpcEntry], str]] = {
+    Column.TIME: lambda entry: time_text(entry.time),
+    Column.SERVER: attrgetter("server"),
+    Column.DIRECTION: lambda entry: direction_text(entry.direction),
+    Column.KIND: lambda entry: entry.kind.value,
+    Column.ID: lambda entry: entry.rpc_id or "",
+    Column.METHOD: lambda entry: entry.method or "",
+    Column.SIZE: lambda entry: size_text(entry.size) if entry.size else "",
+    Column.LATENCY: lambda entry: latency_text(entry.latency_ms),
+    Column.NOTES: lambda entry: notes_text(entry.flags),
+}
+RIGHT_ALIGNED = (Column.ID, Column.SIZE, Column.LATENCY)
+
+
+class LogTableModel(QAbstractTableModel):
+    """All entries received (at most `MAX_ENTRIES`) and the rows that match the filter."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._entries: list[RpcEntry] = []
+        self._rows: list[RpcEntry] = []
+        self._filter = NO_FILTER
+        self._muted = QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText)
+
+    # -- Qt's model interface -------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return Column(section).title
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        entry = self._rows[index.row()]
+        column = Column(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return CELL_TEXT[column](entry)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._foreground(entry)
+        if role == Qt.ItemDataRole.BackgroundRole and entry.is_problem:
+            return PROBLEM_TINT
+        if role == Qt.ItemDataRole.ToolTipRole and column is Column.NOTES and entry.flags:
+            return "\n".join(_tr(FLAG_TIPS[flag]) for flag in entry.flags)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in RIGHT_ALIGNED:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _foreground(self, entry: RpcEntry) -> QColor | None:
+        if entry.is_problem:
+            return PROBLEM_TEXT
+        return self._muted if entry.kind in MUTED_KINDS else None
+
+    # -- entries --------------------------------------------------------------------
+
+    @property
+    def filter(self) -> LogFilter:
+        return self._filter
+
+    def total(self) -> int:
+        """How many entries the model holds, shown or not."""
+        return len(self._entries)
+
+    def entries(self) -> list[RpcEntry]:
+        """Every entry held, oldest first."""
+        return list(self._entries)
+
+    def visible(self) -> list[RpcEntry]:
+        """The rows shown under the current filter, in order."""
+        return list(self._rows)
+
+    def entry_at(self, row: int) -> RpcEntry:
+        return self._rows[row]
+
+    def row_of_seq(self, seq: int) -> int:
+        """The row showing entry `seq`, or -1 when it is not shown."""
+        return index_of_seq(self._rows, seq)
+
+    def append(self, entries: Sequence[RpcEntry]) -> None:
+        """Add a batch (newer than everything held) with one row insertion."""
+        entries = entries[-MAX_ENTRIES:]
+        rows = self._matching(entries)
+        self._entries.extend(entries)
+        if rows:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
+        if len(self._entries) > MAX_ENTRIES:
+            self._trim(len(self._entries) - MAX_ENTRIES + TRIM_CHUNK)
+
+    def set_entries(self, entries: Sequence[RpcEntry]) -> None:
+        """Show `entries` instead of what is held (a day from the files, or the live log again)."""
+        self.beginResetModel()
+        self._entries = list(entries[-MAX_ENTRIES:])
+        self._rows = self._matching(self._entries)
+        self.endResetModel()
+
+    def set_filter(self, where: LogFilter) -> None:
+        if where == self._filter:
+            return
+        self.beginResetModel()
+        self._filter = where
+        self._rows = self._matching(self._entries)
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.set_entries(())
+
+    def request_of(self, entry: RpcEntry) -> RpcEntry | None:
+        """The request `entry` answers or cancels, if it is still held."""
+        index = -1 if entry.pair is None else index_of_seq(self._entries, entry.pair)
+        return self._entries[index] if index >= 0 else None
+
+    def response_to(self, request: RpcEntry) -> RpcEntry | None:
+        """The answer (result or error) to `request`, if it arrived and is still held."""
+        start = bisect_left(self._entries, request.seq, key=seq_of)
+        answers = (EntryKind.RESPONSE, EntryKind.ERROR)
+        return next(
+            (e for e in self._entries[start:] if e.pair == request.seq and e.kind in answers),
+            None,
+        )
+
+    def _matching(self, entries: Sequence[RpcEntry]) -> list[RpcEntry]:
+        return list(entries) if self._filter == NO_FILTER else self._filter.apply(entries)
+
+    def _trim(self, count: int) -> None:
+        """Drop the oldest `count` entries (fewer than are held), and their rows."""
+        del self._entries[:count]
+        gone = bisect_left(self._rows, self._entries[0].seq, key=seq_of)
+        if gone:
+            self.beginRemoveRows(QModelIndex(), 0, gone - 1)
+            del self._rows[:gone]
+            self.endRemoveRows()

@@ -1,0 +1,343 @@
+"""The Audit page: the tamper-evident trail of tool calls, approvals and changes."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.audit_records import AuditControl, AuditFilter, AuditKind, AuditRecord, VerifyReport
+from desktop.core.rpc_log import LogFilter
+from desktop.servers.control import ServerProblem
+from desktop.ui.bridge import Bridge
+from desktop.ui.models.audit_table_model import MAX_RECORDS, AuditTableModel, date_time_text, matches
+from desktop.ui.resources import page_icon
+from desktop.ui.style import SPACING, heading, hint, monospace_font, pad, selectable
+from desktop.ui.widgets.empty_state import EmptyState
+from desktop.ui.widgets.export_button import ExportButton
+from desktop.ui.widgets.filter_controls import SearchBox, ServerCombo
+from desktop.ui.widgets.inline_message import InlineMessage
+from desktop.ui.widgets.json_view import JsonView
+from desktop.ui.widgets.record_table import RecordTable
+
+COLUMN_SAMPLES = [
+    "9999",
+    "2025-12-31 23:59:59",
+    "Allowed a-server-name → a_long_tool_name (remembered rule)",
+    "a server name",
+]
+"""The widest text expected in each column (#, Time, What happened, Server); the outcome takes the rest."""
+TOOL_KINDS = (AuditKind.TOOL_CALL, AuditKind.TOOL_RESULT)
+
+
+def messages_filter(record: AuditRecord) -> LogFilter:
+    """The Log filter for a tool call's messages; exact when `record` is its result."""
+    data = record.data
+    rpc_id = data.get("rpc_id")
+    return LogFilter(
+        server=record.server,
+        rpc_id=None if rpc_id is None else str(rpc_id),
+        since=float(data.get("started", record.time)) - 1,
+    )
+
+
+class AuditDetail(QWidget):
+    """The selected record: what happened, its data, number, time and fingerprints.
+
+    Signals:
+        messages_requested(AuditRecord): the user wants the JSON-RPC messages of this tool call.
+    """
+
+    messages_requested = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._record: AuditRecord | None = None
+        self.summary_label = selectable(heading("", self, scale=1.0))
+        self.summary_label.setAccessibleName(self.tr("What happened"))
+        self.data_view = JsonView(self)
+        self.data_view.setAccessibleName(self.tr("Everything the record holds"))
+        self.data_view.setPlaceholderText(self.tr("Select a record to see everything it holds."))
+        self.chain_label = selectable(hint(parent=self))
+        self.chain_label.setFont(monospace_font())
+        self.chain_label.setAccessibleName(self.tr("Record number, time and fingerprints"))
+        self.chain_label.setToolTip(
+            self.tr("Each record's fingerprint covers the one before it, so a changed record shows up")
+        )
+        self.messages_button = QPushButton(self.tr("Show its messages"), self)
+        self.messages_button.setAccessibleName(self.tr("Show its messages"))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.messages_button)
+        buttons.addStretch()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(self.summary_label)
+        layout.addWidget(self.data_view, 1)
+        layout.addWidget(self.chain_label)
+        layout.addLayout(buttons)
+        self.messages_button.clicked.connect(self._on_messages_button_clicked)
+        self.show_record(None)
+
+    def show_record(self, record: AuditRecord | None) -> None:
+        self._record = record
+        self.summary_label.setText(record.summary() if record is not None else "")
+        if record is None:
+            self.data_view.clear()
+            self.chain_label.clear()
+        else:
+            self.data_view.show_value(record.data)
+            self.chain_label.setText(
+                self.tr("Record %1 · %2\nFingerprint: %3\nPrevious:    %4")
+                .replace("%1", str(record.seq))
+                .replace("%2", date_time_text(record.time))
+                .replace("%3", record.hash)
+                .replace("%4", record.prev_hash or self.tr("none (first record)"))
+            )
+        self._update_button(record)
+
+    def _update_button(self, record: AuditRecord | None) -> None:
+        button = self.messages_button
+        button.setVisible(record is not None and record.kind in TOOL_KINDS)
+        denied = (
+            record is not None
+            and record.kind is AuditKind.TOOL_CALL
+            and record.data.get("decision") != "allowed"
+        )
+        button.setEnabled(not denied)
+        button.setToolTip(
+            self.tr("This call was denied, so nothing was sent to the server.")
+            if denied
+            else self.tr("Open the Log at the messages this tool call sent and received")
+        )
+
+    def _on_messages_button_clicked(self) -> None:
+        self.messages_requested.emit(self._record)
+
+
+class AuditPage(QWidget):
+    """Records matching the filters (queried from the trail), and new ones as they are written.
+
+    Signals:
+        messages_requested(LogFilter): the user wants the Log narrowed to a tool call's messages.
+    """
+
+    messages_requested = Signal(object)
+
+    def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self._query_number = 0
+        self._arrived_during_query: list[AuditRecord] | None = None
+        self.model = AuditTableModel(self)
+        self._make_controls()
+        self.message = InlineMessage(self)
+        self.limit_label = hint(
+            self.tr("Showing the newest %1 records. Narrow the filters to find older ones.").replace(
+                "%1", f"{MAX_RECORDS:,}"
+            ),
+            self,
+        )
+        self.table = RecordTable(self.model, self.tr("Audit records"), COLUMN_SAMPLES, self)
+        self.detail = AuditDetail(self)
+        self.empty = EmptyState(
+            self.tr("Nothing recorded yet"),
+            self.tr(
+                "Every tool call your assistant makes, allowed or denied, and every server you approve, "
+                "add or change is written here, in a trail that can't be quietly edited."
+            ),
+            page_icon("audit", self.palette().color(QPalette.ColorRole.PlaceholderText)),
+            parent=self,
+        )
+        self.stack = QStackedWidget(self)
+        self._layout()
+        self._connect()
+        self._update_view()
+
+    def _make_controls(self) -> None:
+        self.kind_combo = QComboBox(self)
+        self.kind_combo.addItem(self.tr("All records"), "")
+        for kind, label in self._kind_labels().items():
+            self.kind_combo.addItem(label, kind.value)
+        self.kind_combo.setToolTip(self.tr("Show only one kind of record"))
+        self.kind_combo.setAccessibleName(self.tr("Kind of record"))
+        self.server_combo = ServerCombo(self._bridge, self)
+        self.search_box = SearchBox(
+            self.tr("Search records"), self.tr("Show only records that contain this text anywhere")
+        )
+        self.verify_button = QPushButton(self.tr("Check the trail"), self)
+        self.verify_button.setToolTip(
+            self.tr("Make sure no record was changed, removed or reordered since it was written")
+        )
+        self.verify_button.setAccessibleName(self.tr("Check the trail"))
+        self.export_button = ExportButton(
+            self.tr("Save the whole trail to a file"),
+            "mcp-desk-audit",
+            [(self.tr("JSON Lines"), "jsonl"), (self.tr("CSV (spreadsheet)"), "csv")],
+            (self.tr("record"), self.tr("records")),
+            self,
+        )
+
+    def _kind_labels(self) -> dict[AuditKind, str]:
+        return {
+            AuditKind.TOOL_CALL: self.tr("Tool calls (allowed or denied)"),
+            AuditKind.TOOL_RESULT: self.tr("Tool results"),
+            AuditKind.TRUST: self.tr("Servers approved"),
+            AuditKind.SERVER_ADDED: self.tr("Servers added"),
+            AuditKind.SERVER_CHANGED: self.tr("Servers changed"),
+            AuditKind.SERVER_REMOVED: self.tr("Servers removed"),
+            AuditKind.SECRET_ADDED: self.tr("Secrets added"),
+            AuditKind.SECRET_REMOVED: self.tr("Secrets removed"),
+            AuditKind.MODEL_LOADED: self.tr("Models loaded"),
+            AuditKind.MODEL_UNLOADED: self.tr("Models unloaded"),
+        }
+
+    def _layout(self) -> None:
+        controls = QHBoxLayout()
+        controls.setSpacing(SPACING // 2)
+        controls.addWidget(self.kind_combo)
+        controls.addWidget(self.server_combo)
+        controls.addWidget(self.search_box, 1)
+        controls.addWidget(self.verify_button)
+        controls.addWidget(self.export_button)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(splitter)
+        layout = QVBoxLayout(self)
+        pad(layout, 8)
+        layout.setSpacing(SPACING // 2)
+        layout.addLayout(controls)
+        layout.addWidget(self.message)
+        layout.addWidget(self.limit_label)
+        layout.addWidget(self.stack, 1)
+
+    def _connect(self) -> None:
+        self._bridge.services_ready.connect(self._query)
+        self._bridge.audit_recorded.connect(self._on_bridge_audit_recorded)
+        self.kind_combo.currentIndexChanged.connect(self._query)
+        self.server_combo.server_changed.connect(self._query)
+        self.search_box.text_settled.connect(self._query)
+        self.verify_button.clicked.connect(self._on_verify_button_clicked)
+        self.export_button.path_chosen.connect(self._on_export_button_path_chosen)
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        self.detail.messages_requested.connect(self._on_detail_messages_requested)
+        self.model.modelReset.connect(self._update_view)
+        self.model.rowsInserted.connect(self._update_view)
+
+    def current_filter(self) -> AuditFilter:
+        kind = self.kind_combo.currentData()
+        return AuditFilter(
+            kind=AuditKind(kind) if kind else None,
+            server=self.server_combo.current_server(),
+            text=self.search_box.text().strip(),
+        )
+
+    def _audit(self) -> AuditControl:
+        assert self._bridge.audit is not None, "services are not attached yet"
+        return self._bridge.audit
+
+    def _update_view(self) -> None:
+        unfiltered = self.current_filter() == AuditFilter()
+        self.stack.setCurrentIndex(1 if self.model.rowCount() or not unfiltered else 0)
+        self.limit_label.setVisible(self.model.rowCount() >= MAX_RECORDS)
+
+    # -- records --------------------------------------------------------------------------
+
+    def _query(self) -> None:
+        if self._bridge.audit is None:
+            return
+        self._query_number += 1
+        self._arrived_during_query = []
+        self._bridge.call(
+            self._audit().query(self.current_filter(), MAX_RECORDS),
+            partial(self._on_queried, self._query_number),
+            self._on_call_failed,
+        )
+
+    def _on_queried(self, number: int, records: list[AuditRecord]) -> None:
+        if number != self._query_number:
+            return
+        self.model.set_records(records)
+        for record in self._arrived_during_query or ():
+            self.model.append(record)
+        self._arrived_during_query = None
+        self.server_combo.add_names({record.server for record in records if record.server})
+
+    def _on_bridge_audit_recorded(self, record: AuditRecord) -> None:
+        if record.server:
+            self.server_combo.add_names((record.server,))
+        if not matches(self.current_filter(), record):
+            return
+        if self._arrived_during_query is not None:
+            self._arrived_during_query.append(record)
+        self.model.append(record)
+
+    def _on_table_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        row = self.table.selected_row()
+        self.detail.show_record(self.model.record_at(row) if row >= 0 else None)
+
+    # -- the user's actions ---------------------------------------------------------------
+
+    def _on_verify_button_clicked(self) -> None:
+        self.message.clear()
+        self.verify_button.setEnabled(False)
+        self.verify_button.setText(self.tr("Checking…"))
+        self._bridge.call(self._audit().verify(), self._on_verified, self._on_verify_failed)
+
+    def _on_verified(self, report: VerifyReport) -> None:
+        self._verify_done()
+        if report.ok:
+            self.message.show_info(report.message)
+            return
+        self.message.show_problem(report.message)
+        row = self.model.row_of_seq(report.first_bad) if report.first_bad is not None else -1
+        if row >= 0:
+            self.table.select(row)
+
+    def _on_verify_failed(self, problem: ServerProblem) -> None:
+        self._verify_done()
+        self._on_call_failed(problem)
+
+    def _verify_done(self) -> None:
+        self.verify_button.setEnabled(True)
+        self.verify_button.setText(self.tr("Check the trail"))
+
+    def _on_export_button_path_chosen(self, path: Path, fmt: str) -> None:
+        self.message.clear()
+        self._bridge.call(
+            self._audit().export(path, fmt),
+            lambda count: self.message.show_info(self.export_button.saved_text(count, path)),
+            self._on_call_failed,
+        )
+
+    def _on_detail_messages_requested(self, record: AuditRecord) -> None:
+        if record.kind is AuditKind.TOOL_RESULT:
+            self.messages_requested.emit(messages_filter(record))
+            return
+        results = AuditFilter(kind=AuditKind.TOOL_RESULT, server=record.server, since=record.time)
+        self._bridge.call(
+            self._audit().query(results, MAX_RECORDS),
+            partial(self._on_results_found, record),
+            self._on_call_failed,
+        )
+
+    def _on_results_found(self, call: AuditRecord, results: list[AuditRecord]) -> None:
+        result = next((r for r in results if r.data.get("call") == call.seq), None)
+        self.messages_requested.emit(messages_filter(result if result is not None else call))
+
+    def _on_call_failed(self, problem: ServerProblem) -> None:
+        self.message.show_problem(problem.message)

@@ -22,16 +22,28 @@ SETTLE_S = 6.0
 
 def app_rss() -> tuple[float, float]:
     home = fresh_home()
-    env = dict(os.environ, MCP_DESK_HOME=str(home), QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
-    subprocess.run([sys.executable, "-m", "desktop", "servers", "list"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    env = dict(
+        os.environ, MCP_DESK_HOME=str(home), QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen")
+    )
+    subprocess.run(
+        [sys.executable, "-m", "desktop", "servers", "list"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     config_file = home / "config" / "config.json"
     config = json.loads(config_file.read_text())
     echo = {"command": sys.executable, "args": [str(ECHO_SERVER)]}
     config["mcpServers"]["echo"] = echo
     config_file.write_text(json.dumps(config))
-    subprocess.run([sys.executable, "-m", "desktop", "servers", "check", "echo", "--yes"], cwd=ROOT, env=env,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "desktop", "servers", "check", "echo", "--yes"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     proc = subprocess.Popen([sys.executable, "-m", "desktop"], cwd=ROOT, env=env)
     try:
         app = psutil.Process(proc.pid)
@@ -48,8 +60,10 @@ def app_rss() -> tuple[float, float]:
 
 def main() -> float:
     rss, servers = app_rss()
-    print(f"idle RSS with three servers supervised: app {rss:.1f} MB (goal <= 150 MB); "
-          f"the three server processes themselves: {servers:.1f} MB")
+    print(
+        f"idle RSS with three servers supervised: app {rss:.1f} MB (goal <= 150 MB); "
+        f"the three server processes themselves: {servers:.1f} MB"
+    )
     return rss
 
 

@@ -26,7 +26,9 @@ class Probe(QObject):
         return False
 """
 
-BARE = PROBE + """
+BARE = (
+    PROBE
+    + """
 from PySide6.QtWidgets import QApplication, QMainWindow
 app = QApplication(sys.argv)
 window = QMainWindow()
@@ -37,8 +39,11 @@ window.installEventFilter(probe)
 window.show()
 app.exec()
 """
+)
 
-APP = PROBE + """
+APP = (
+    PROBE
+    + """
 import desktop.ui.application as ui
 original = ui.GuiApp.__init__
 def patched(self, argv):
@@ -50,12 +55,19 @@ ui.GuiApp.__init__ = patched
 from desktop.app import main
 sys.exit(main([]))
 """
+)
 
 
 def painted_after(code: str) -> float:
-    env = dict(os.environ, MCP_DESK_HOME=str(fresh_home()), QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    env = dict(
+        os.environ,
+        MCP_DESK_HOME=str(fresh_home()),
+        QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+    )
     start = time.perf_counter()
-    with subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True) as proc:
+    with subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    ) as proc:
         assert proc.stdout is not None
         for line in proc.stdout:
             if line.startswith("PAINTED"):

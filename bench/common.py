@@ -20,6 +20,8 @@ def fresh_home() -> Path:
 def report(name: str, ours: list[float], baseline: list[float], unit: str, goal: str) -> float:
     ours_median, base_median = statistics.median(ours), statistics.median(baseline)
     ratio = ours_median / base_median
-    print(f"{name}: MCP Desk {ours_median:.3f} {unit} vs baseline {base_median:.3f} {unit} "
-          f"-> ratio {ratio:.3f} (goal {goal})")
+    print(
+        f"{name}: MCP Desk {ours_median:.3f} {unit} vs baseline {base_median:.3f} {unit} "
+        f"-> ratio {ratio:.3f} (goal {goal})"
+    )
     return ratio

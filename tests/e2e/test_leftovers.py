@@ -44,7 +44,10 @@ APP_THAT_GETS_KILLED = textwrap.dedent(
 def test_next_start_ends_servers_left_by_a_killed_app() -> None:
     app = subprocess.Popen(
         [sys.executable, "-c", APP_THAT_GETS_KILLED, str(server_path("ignore_sigterm"))],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True, env=os.environ.copy(),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
     )
     assert app.stdout is not None
     server_pid = int(app.stdout.readline())

@@ -36,14 +36,21 @@ def test_save_keeps_the_previous_version_as_backup(store: ConfigStore) -> None:
 
 
 def test_claude_desktop_shape_is_read_as_is(store: ConfigStore) -> None:
-    store.path.write_text(json.dumps({
-        "schema_version": 2,
-        "mcpServers": {
-            "fs": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"],
-                   "env": {"DEBUG": "1"}},
-            "remote": {"url": "https://example.org/mcp", "headers": {"X-Team": "a"}},
-        },
-    }))
+    store.path.write_text(
+        json.dumps(
+            {
+                "schema_version": 2,
+                "mcpServers": {
+                    "fs": {
+                        "command": "npx",
+                        "args": ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"],
+                        "env": {"DEBUG": "1"},
+                    },
+                    "remote": {"url": "https://example.org/mcp", "headers": {"X-Team": "a"}},
+                },
+            }
+        )
+    )
     loaded = store.load()
     assert loaded.problem is None
     assert loaded.config.servers["fs"].args[0] == "-y"
@@ -52,8 +59,14 @@ def test_claude_desktop_shape_is_read_as_is(store: ConfigStore) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    ['{"mcpServers": {', "[1, 2]", '{"mcpServers": {"x": {"args": []}}}', "\udcff".encode("utf-8", "surrogateescape"),
-     '{"schema_version": 99}', '{"mcpServers": {"bad name!": {"command": "x"}}}'],
+    [
+        '{"mcpServers": {',
+        "[1, 2]",
+        '{"mcpServers": {"x": {"args": []}}}',
+        "\udcff".encode("utf-8", "surrogateescape"),
+        '{"schema_version": 99}',
+        '{"mcpServers": {"bad name!": {"command": "x"}}}',
+    ],
     ids=["truncated", "not-an-object", "no-command-or-url", "not-utf8", "from-the-future", "bad-name"],
 )
 def test_unreadable_file_is_kept_aside_and_reported(store: ConfigStore, content: str | bytes) -> None:
@@ -80,10 +93,14 @@ def test_recovery_prefers_the_last_good_backup(store: ConfigStore) -> None:
 
 
 def test_version_1_files_are_migrated(store: ConfigStore) -> None:
-    store.path.write_text(json.dumps({
-        "schema_version": 1,
-        "mcpServers": {"a": {"command": "a", "autostart": False, "init_timeout": 5000}},
-    }))
+    store.path.write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "mcpServers": {"a": {"command": "a", "autostart": False, "init_timeout": 5000}},
+            }
+        )
+    )
     loaded = store.load()
     assert loaded.problem is None
     server = loaded.config.servers["a"]

@@ -38,7 +38,8 @@ async def ours(manager) -> float:  # type: ignore[no-untyped-def]
 
 async def measure() -> float:
     os.environ["MCP_DESK_HOME"] = str(fresh_home())
-    manager = build_services(AppPaths.from_environment(), EventBus()).manager
+    services = build_services(AppPaths.from_environment(), EventBus())
+    manager = services.manager
     config = ServerConfig(command=sys.executable, args=[str(ECHO_SERVER)])
     await manager.add("echo", config.model_copy(update={"trusted_launch": config.launch_hash()}))
     await bare_sdk()
@@ -46,7 +47,7 @@ async def measure() -> float:
     for _ in range(ROUNDS):
         base.append(await bare_sdk())
         mine.append(await ours(manager))
-    await manager.shutdown()
+    await services.close()
     return report("spawn -> tools listed", mine, base, "ms", "<= 1.05")
 
 

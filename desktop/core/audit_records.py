@@ -7,6 +7,7 @@ types without importing `sqlite3`.
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -128,6 +129,10 @@ class VerifyReport:
 class AuditWriter(Protocol):
     async def record(self, kind: AuditKind, data: dict[str, Any]) -> AuditRecord:
         """Append one record; returns once it is durable on disk."""
+        ...
+
+    def append(self, kind: AuditKind, data: dict[str, Any]) -> Future[AuditRecord]:
+        """Queue one record and go on; it is written in the background, in order."""
         ...
 
 

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ class ToolInfo:
         """How the rest of the app (and the model) names it: `<server>__<tool>`."""
         return f"{self.server}__{self.name}"
 
-    @property
+    @cached_property
     def definition_hash(self) -> str:
         """Fingerprint of what the user approves: name, title, description, schemas, annotations."""
         definition = {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 import mcp_types as types
@@ -61,10 +60,8 @@ def result_data(
         digest, error = None, outcome.text
     else:
         status = "tool error" if result.is_error else "ok"
-        canonical = json.dumps(
-            result.model_dump(by_alias=True, exclude_none=True), sort_keys=True, default=str
-        )
-        digest, error = hashlib.sha256(canonical.encode()).hexdigest(), ""
+        wire_form = result.model_dump_json(by_alias=True, exclude_none=True)
+        digest, error = hashlib.sha256(wire_form.encode()).hexdigest(), ""
     return {
         "call": outcome.audit_seq,
         "server": outcome.server,

@@ -169,7 +169,10 @@ class ServerManager:
     async def call_tool(
         self, qualified_name: str, arguments: dict[str, Any], approval: Approval
     ) -> ToolCallOutcome:
-        """Call a tool the user allowed; the decision is on disk before the request goes out."""
+        """Call a tool the user allowed; the decision is on disk before the request goes out.
+
+        One synced commit per call is the audit's whole cost on the call's path.
+        """
         sup, tool = self._tool(qualified_name)
         client = sup.client
         decision = await self._audit.record(AuditKind.TOOL_CALL, call_data(tool, arguments, approval))
@@ -187,7 +190,8 @@ class ServerManager:
             current_call.reset(token)
         outcome = call_outcome(sup.config, tool, result, time.perf_counter() - started)
         outcome = replace(outcome, audit_seq=decision.seq, rpc_id=trace.rpc_id)
-        await self._audit.record(AuditKind.TOOL_RESULT, result_data(outcome, result, started_at))
+        # Only the decision has to be on disk before the call; the result follows in the background.
+        self._audit.append(AuditKind.TOOL_RESULT, result_data(outcome, result, started_at))
         return outcome
 
     async def deny_tool(

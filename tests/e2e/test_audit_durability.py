@@ -59,6 +59,9 @@ def test_committed_records_survive_sigkill(tmp_path: Path) -> None:
     with AuditTrail(db, Redactor()) as trail:
         report = trail.verify_now()
         results = trail.query_now(AuditFilter(kind=AuditKind.TOOL_RESULT), limit=100_000)
+        calls = trail.query_now(AuditFilter(kind=AuditKind.TOOL_CALL), limit=100_000)
     assert report.ok, report.message
     assert report.checked == len(stored)
-    assert set(printed) <= {result.data["call"] for result in results}
+    decisions = {record.seq for record in calls}
+    assert set(printed) <= decisions
+    assert {result.data["call"] for result in results} <= decisions, "every result follows its decision"

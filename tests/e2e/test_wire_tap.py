@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import anyio
 import pytest
 
 from desktop.core.audit import AuditTrail
@@ -24,6 +26,14 @@ World = tuple[ServerManager, Recorder, Spawned]
 
 def entries_of(recording: Recording, server: str) -> list[RpcEntry]:
     return [entry for entry in recording.rpc_log.recent() if entry.server == server]
+
+
+async def entries_when(recording: Recording, server: str, seen: Callable[[RpcEntry], bool]) -> list[RpcEntry]:
+    """The server's entries once one matching `seen` is there (the writer task may still be on it)."""
+    with anyio.fail_after(10):
+        while not any(seen(e) for e in entries_of(recording, server)):  # noqa: ASYNC110 - nothing to wait on
+            await anyio.sleep(0.01)
+    return entries_of(recording, server)
 
 
 def one(entries: list[RpcEntry], **fields: object) -> RpcEntry:
@@ -85,7 +95,7 @@ async def test_a_timed_out_call_is_marked_with_its_cancellation(world: World, re
     await manager.start("slow")
     outcome = await manager.call_tool("slow__sleep", {"seconds": 30}, ASKED)
     assert not outcome.ok
-    entries = entries_of(recording, "slow")
+    entries = await entries_when(recording, "slow", lambda e: e.method == "notifications/cancelled")
     request = one(entries, kind=EntryKind.REQUEST, method="tools/call")
     cancel = one(entries, kind=EntryKind.NOTIFICATION, method="notifications/cancelled")
     assert cancel.pair == request.seq and cancel.flags == (Flag.TIMEOUT,) and cancel.is_problem

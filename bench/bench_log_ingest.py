@@ -1,0 +1,138 @@
+"""Log ingest: a server floods notifications; how fast do they get through tap -> store -> Log page?
+
+The server's `burst(count)` writes `count` notifications and then answers, on one pipe,
+so the answer arrives after the last notification. Baseline: the bare SDK `Client`
+reading the same burst (count / duration of the call). MCP Desk: the same burst through
+the app's service loop, the wire tap, the log files and the Log page on screen (offscreen
+Qt), counted until the page has shown the answer. Meanwhile a 5 ms Qt timer measures the
+longest stall of the UI event loop, and RSS is sampled once the in-memory caps are full
+and again at the end (memory must stay flat).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+
+import psutil
+from common import ROOT, fresh_home, report
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+from desktop.app import Services, build_services
+from desktop.core.audit_records import Approval, ConsentHow
+from desktop.core.config import ServerConfig
+from desktop.core.events import EventBus
+from desktop.core.paths import AppPaths
+from desktop.core.rpc_log import EntryKind, RpcEntry
+from desktop.core.service_loop import ServiceLoop
+from desktop.ui.bridge import Bridge, Controls
+from desktop.ui.main_window import MainWindow
+
+COUNT = 200_000
+SERVER = ROOT / "bench" / "notify_server.py"
+TICK_MS = 5
+_BACKGROUND: list[asyncio.Task[None]] = []
+
+
+async def bare_sdk() -> float:
+    from mcp import Client, StdioServerParameters
+
+    async with Client(StdioServerParameters(command=sys.executable, args=[str(SERVER)])) as client:
+        start = time.perf_counter()
+        await client.call_tool("burst", {"count": COUNT}, read_timeout_seconds=600)
+        return COUNT / (time.perf_counter() - start)
+
+
+class Watch:
+    """Counts what reaches the Log page, times the flood, and watches the UI loop and memory."""
+
+    def __init__(self, bridge: Bridge, loop: QEventLoop) -> None:
+        self.seen = 0
+        self.started = self.finished = 0.0
+        self.longest_gap = 0.0
+        self.rss_when_full = 0
+        self._last_tick = time.perf_counter()
+        self._loop = loop
+        self._timer = QTimer(interval=TICK_MS, timeout=self._tick)
+        bridge.rpc_traffic_logged.connect(self._on_traffic)
+
+    def start(self) -> None:
+        self.started = self._last_tick = time.perf_counter()
+        self._timer.start()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.longest_gap = max(self.longest_gap, now - self._last_tick)
+        self._last_tick = now
+
+    def _on_traffic(self, entries: tuple[RpcEntry, ...]) -> None:
+        self.seen += len(entries)
+        if not self.rss_when_full and self.seen > COUNT // 3:
+            self.rss_when_full = psutil.Process().memory_info().rss
+        if any(e.kind is EntryKind.RESPONSE and e.method == "tools/call" for e in entries):
+            self.finished = time.perf_counter()
+            self._timer.stop()
+            self._loop.quit()
+
+
+def ours(app: QApplication) -> tuple[float, float, int, int]:
+    os.environ["MCP_DESK_HOME"] = str(fresh_home())
+    service_loop = ServiceLoop()
+    service_loop.start()
+    bridge = Bridge()
+    events = EventBus()
+    events.subscribe(bridge.deliver)
+    services: Services = service_loop.run(_bring_up(events))
+    window = MainWindow(bridge, tray_available=False)
+    bridge.attach(Controls(services.manager, services.rpc_log, services.audit), service_loop.submit)
+    window.show()
+    window.show_area("log")
+    loop = QEventLoop()
+    watch = Watch(bridge, loop)
+    app.processEvents()
+    watch.start()
+    call = service_loop.submit(
+        services.manager.call_tool("notify__burst", {"count": COUNT}, Approval(ConsentHow.RULE))
+    )
+    loop.exec()
+    call.result()
+    rss_end = psutil.Process().memory_info().rss
+    service_loop.run(services.close())
+    service_loop.stop()
+    window.close_for_quit()
+    rate = watch.seen / (watch.finished - watch.started)
+    return rate, watch.longest_gap * 1000 - TICK_MS, watch.rss_when_full, rss_end
+
+
+async def _bring_up(events: EventBus) -> Services:
+    services = build_services(AppPaths.from_environment(), events)
+    loop = asyncio.get_running_loop()
+    _BACKGROUND.extend([loop.create_task(services.rpc_log.run()), loop.create_task(services.manager.pulse())])
+    config = ServerConfig(command=sys.executable, args=[str(SERVER)], request_timeout=600)
+    await services.manager.add("notify", config.model_copy(update={"trusted_launch": config.launch_hash()}))
+    await services.manager.start("notify")
+    return services
+
+
+def main() -> float:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    base = [asyncio.run(bare_sdk())]
+    rate, stall_ms, rss_full, rss_end = ours(app)
+    base.append(asyncio.run(bare_sdk()))
+    ratio = report("log ingest, messages/s to the Log page", [rate], base, "msg/s", ">= 20,000 msg/s")
+    print(f"  sustained {rate:,.0f} messages/s; longest UI stall {stall_ms:.0f} ms (goal <= 50 ms)")
+    growth = (rss_end - rss_full) / 2**20
+    full, end = rss_full / 2**20, rss_end / 2**20
+    print(f"  memory: {full:.0f} MB once the caps were full, {end:.0f} MB at the end ({growth:+.0f} MB)")
+    return ratio
+
+
+if __name__ == "__main__":
+    main()

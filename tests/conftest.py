@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -19,3 +21,17 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("MCP_DESK_HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))
     return str(home)
+
+
+@pytest.fixture
+def local_time_ten_hours_behind_utc() -> Iterator[None]:
+    """A fixed local zone far from UTC, so 'local date' and 'UTC date' differ late in the day."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "DESK+10"
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import os
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -17,17 +15,7 @@ LOCAL = timezone(timedelta(hours=-10))
 NOW = datetime(2026, 11, 20, 14, 30, 15, 123456, tzinfo=LOCAL)
 
 
-@pytest.fixture(autouse=True)
-def local_time_ten_hours_behind_utc() -> Iterator[None]:
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "DESK+10"
-    time.tzset()
-    yield
-    if before is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("local_time_ten_hours_behind_utc")
 
 
 def test_today_is_local_midnight_of_today() -> None:

@@ -9,19 +9,17 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
 )
 
 from desktop.core.audit_records import AuditFilter, AuditKind, AuditRecord
 from desktop.ui.models.by_seq import index_of_seq
 from desktop.ui.models.log_table_model import PROBLEM_TEXT, PROBLEM_TINT
+from desktop.ui.models.titled_table import Index, TitledTableModel
 
-Index = QModelIndex | QPersistentModelIndex
 MAX_RECORDS = 5000
 """The most records shown at once (the newest); the trail itself keeps them all."""
 
@@ -91,25 +89,13 @@ CELL_TEXT: dict[Column, Callable[[AuditRecord], str]] = {
 }
 
 
-class AuditTableModel(QAbstractTableModel):
+class AuditTableModel(TitledTableModel[AuditRecord]):
     """Read-only rows of `AuditRecord`, in `seq` order, at most `MAX_RECORDS`."""
+
+    columns = Column
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[AuditRecord] = []
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return Column(section).title
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -15,19 +15,17 @@ from operator import attrgetter
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
 )
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
 from desktop.core.rpc_log import Direction, EntryKind, Flag, LogFilter, RpcEntry
 from desktop.ui.models.by_seq import index_of_seq, seq_of
+from desktop.ui.models.titled_table import Index, TitledTableModel
 
-Index = QModelIndex | QPersistentModelIndex
 MAX_ENTRIES = 50_000
 """The most entries kept for the view; older ones are dropped (they stay in the log files)."""
 TRIM_CHUNK = 5_000
@@ -114,30 +112,18 @@ CELL_TEXT: dict[Column, Callable[[RpcEntry], str]] = {
 RIGHT_ALIGNED = (Column.ID, Column.SIZE, Column.LATENCY)
 
 
-class LogTableModel(QAbstractTableModel):
+class LogTableModel(TitledTableModel[RpcEntry]):
     """All entries received (at most `MAX_ENTRIES`) and the rows that match the filter."""
+
+    columns = Column
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._entries: list[RpcEntry] = []
-        self._rows: list[RpcEntry] = []
         self._filter = NO_FILTER
         self._muted = QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText)
 
     # -- Qt's model interface -------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return Column(section).title
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -8,19 +8,16 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QCoreApplication,
-    QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
 )
 
 from desktop.core.events import ServerState, ServerStatus
 from desktop.ui.models.server_roster import ServerRoster
+from desktop.ui.models.titled_table import Index, TitledTableModel
 from desktop.ui.state_look import state_icon, state_text, uptime_text
 
-Index = QModelIndex | QPersistentModelIndex
 NOT_RUNNING = "—"
 
 
@@ -70,28 +67,16 @@ CELL_TEXT: dict[Column, Callable[[ServerStatus], str]] = {
 }
 
 
-class ServerTableModel(QAbstractTableModel):
+class ServerTableModel(TitledTableModel[ServerStatus]):
     """Read-only rows of `ServerStatus`; `refresh_uptime()` re-renders the Uptime column only."""
+
+    columns = Column
 
     def __init__(self, roster: ServerRoster, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[ServerStatus] = []
         self._roster = roster
         roster.reset.connect(self._on_roster_reset)
         roster.status_changed.connect(self._on_roster_status_changed)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return Column(section).title
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,18 +15,7 @@ from desktop.core.rpc_log_files import Retention, RpcLogFiles, export_entries
 KEEP_ALL = Retention(keep_days=3650, max_bytes=10**12)
 
 
-@pytest.fixture(autouse=True)
-def local_time_ten_hours_behind_utc() -> Iterator[None]:
-    """A fixed local zone far from UTC, so 'local date' and 'UTC date' differ late in the day."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "DESK+10"
-    time.tzset()
-    yield
-    if before is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("local_time_ten_hours_behind_utc")
 
 
 def at(month: int, day: int, hour: int = 12, minute: int = 0, year: int = 2026) -> float:

@@ -89,6 +89,12 @@ def test_columns_read_plainly(page: LogPage, traffic: list[RpcEntry]) -> None:
     assert cell(page, 0, Column.DIRECTION) == "• event"
 
 
+def test_server_output_and_events_show_their_words(page: LogPage, traffic: list[RpcEntry]) -> None:
+    for kind in (EntryKind.STDERR, EntryKind.LIFECYCLE):
+        row, entry = next((row, e) for row, e in enumerate(traffic) if e.kind is kind)
+        assert entry.text and cell(page, row, Column.NOTES) == entry.text
+
+
 def test_problems_are_red_and_server_output_is_muted(page: LogPage, traffic: list[RpcEntry]) -> None:
     problem = next(row for row, e in enumerate(traffic) if e.is_problem)
     stderr = next(row for row, e in enumerate(traffic) if e.kind is EntryKind.STDERR)

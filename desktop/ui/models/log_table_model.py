@@ -34,6 +34,8 @@ NO_FILTER = LogFilter()
 PROBLEM_TEXT = QColor("#d1372e")
 PROBLEM_TINT = QColor(209, 55, 46, 36)
 MUTED_KINDS = (EntryKind.STDERR, EntryKind.LIFECYCLE)
+LINE_KINDS = (EntryKind.STDERR, EntryKind.JUNK, EntryKind.LIFECYCLE)
+NOTE_CHARS = 300
 
 
 def _tr(text: str) -> str:
@@ -85,8 +87,12 @@ def direction_text(direction: Direction) -> str:
     }[direction]
 
 
-def notes_text(flags: Sequence[Flag]) -> str:
-    return ", ".join(flag.value for flag in flags)
+def notes_text(entry: RpcEntry) -> str:
+    """Its flags, and for a line that is not a message (stderr, junk, an event) the line itself."""
+    notes = [flag.value for flag in entry.flags]
+    if entry.kind in LINE_KINDS:
+        notes.append(entry.text.strip()[:NOTE_CHARS])
+    return ", ".join(notes)
 
 
 FLAG_TIPS = {
@@ -107,7 +113,7 @@ CELL_TEXT: dict[Column, Callable[[RpcEntry], str]] = {
     Column.METHOD: lambda entry: entry.method or "",
     Column.SIZE: lambda entry: size_text(entry.size) if entry.size else "",
     Column.LATENCY: lambda entry: latency_text(entry.latency_ms),
-    Column.NOTES: lambda entry: notes_text(entry.flags),
+    Column.NOTES: notes_text,
 }
 RIGHT_ALIGNED = (Column.ID, Column.SIZE, Column.LATENCY)
 

@@ -81,7 +81,7 @@ class SettingsPage(QWidget):
             self.tr(" MB"),
             self.tr("When the log files take more space than this, the oldest are deleted"),
         )
-        layout.addWidget(heading(self.tr("JSON-RPC log"), self, scale=1.0))
+        layout.addWidget(heading(self.tr("Message log"), self, scale=1.0))
         row = QHBoxLayout()
         row.addWidget(QLabel(self.tr("Keep log files for"), self))
         row.addWidget(self.keep_days_box)

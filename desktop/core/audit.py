@@ -15,10 +15,8 @@ import csv
 import json
 import logging
 import math
-import os
 import queue
 import sqlite3
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +24,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import IO, Any
 
+from desktop.core.atomic_file import replaced_atomically
 from desktop.core.audit_chain import COLUMNS, GENESIS, Row, canonical_json, record_hash, walk
 from desktop.core.audit_records import CSV_COLUMNS, AuditFilter, AuditKind, AuditRecord, VerifyReport
 from desktop.core.redact import Redactor
@@ -365,20 +364,13 @@ class AuditTrail:
             raise ValueError(f'The audit trail can be saved as jsonl or csv, not "{fmt}".')
         self.flush()
         clause, params = _where(AuditFilter(since=since))
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-            with (
-                os.fdopen(fd, "w", encoding=encoding, newline="") as out,
-                contextlib.closing(self._reader()) as conn,
-            ):
-                rows = conn.execute(f"SELECT {COLUMNS} FROM records{clause} ORDER BY seq", params)
-                count = _write_export(out, (r for r in map(_to_record, rows) if r is not None), fmt)
-            Path(tmp).replace(path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return count
+        encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+        with (
+            replaced_atomically(path, encoding=encoding, newline="") as out,
+            contextlib.closing(self._reader()) as conn,
+        ):
+            rows = conn.execute(f"SELECT {COLUMNS} FROM records{clause} ORDER BY seq", params)
+            return _write_export(out, (r for r in map(_to_record, rows) if r is not None), fmt)
 
     async def query(self, where: AuditFilter, limit: int = 5000) -> list[AuditRecord]:
         return await asyncio.to_thread(self.query_now, where, limit)

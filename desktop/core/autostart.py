@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
 
+from desktop.core.atomic_file import replaced_atomically
+
 APP_ID = "mcp-desk"
 LAUNCH_AGENT_LABEL = "app.mcpdesk.MCPDesk"
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
@@ -108,10 +110,8 @@ class Autostart:
 
 
 def _write_file(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(content)
-    partial.replace(path)
+    with replaced_atomically(path, binary=True) as out:
+        out.write(content)
 
 
 # Characters that make an Exec argument need quoting, per the Desktop Entry spec.

@@ -8,8 +8,6 @@ the problem is reported in words a user can act on.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from desktop.core.atomic_file import replaced_atomically
 from desktop.core.config import SCHEMA_VERSION, AppConfig
 
 
@@ -80,20 +79,8 @@ class ConfigStore:
         return LoadResult(config, None, created=False)
 
     def save(self, config: AppConfig) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = config.to_json() + "\n"
-        fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if self.path.exists():
-                self.path.replace(self.backup_path)
-            Path(tmp).replace(self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with replaced_atomically(self.path, keep_previous=self.backup_path) as out:
+            out.write(config.to_json() + "\n")
 
     def _migrate(self, raw: dict[str, Any]) -> dict[str, Any]:
         version = raw.get("schema_version", 1)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from desktop.core.atomic_file import replaced_atomically
 from desktop.core.rpc_log import LogFilter, RpcEntry
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
@@ -141,18 +142,11 @@ class RpcLogFiles:
 
 def export_entries(entries: Iterable[RpcEntry], path: Path) -> int:
     """Write entries as JSONL (the same lines as the log files), replacing `path` at once."""
-    temp = path.with_name(f".{path.name}.partial")
     count = 0
-    try:
-        with temp.open("w", encoding="utf-8") as out:
-            for entry in entries:
-                out.write(entry.to_json() + "\n")
-                count += 1
-            out.flush()
-            os.fsync(out.fileno())
-        temp.replace(path)
-    finally:
-        temp.unlink(missing_ok=True)
+    with replaced_atomically(path) as out:
+        for entry in entries:
+            out.write(entry.to_json() + "\n")
+            count += 1
     return count
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
@@ -196,13 +196,6 @@ class _Pending:
     cancelled: bool = False
 
 
-@dataclass
-class _Connection:
-    """Requests of one server's current run still waiting for an answer, by (direction, id)."""
-
-    waiting: dict[tuple[Direction, str], _Pending] = field(default_factory=dict)
-
-
 class RpcLog:
     """Numbers, pairs and masks entries; `flush()` hands the new ones to `sinks` in one batch."""
 
@@ -211,7 +204,8 @@ class RpcLog:
         self._next_seq = first_seq
         self._ring: deque[RpcEntry] = deque(maxlen=ring)
         self._batch: list[RpcEntry] = []
-        self._connections: dict[str, _Connection] = {}
+        self._waiting: defaultdict[str, dict[tuple[Direction, str], _Pending]] = defaultdict(dict)
+        """Per server, the current run's requests still waiting for an answer, by (direction, id)."""
         self._lock = threading.Lock()
         self.sinks: list[EntrySink] = []
         self.clock: Callable[[], float] = time.time
@@ -235,7 +229,7 @@ class RpcLog:
     ) -> RpcEntry:
         """One JSON-RPC message; `cancels` is (request id, reason) of a `notifications/cancelled`."""
         now = self.clock()
-        waiting = self._connections.setdefault(server, _Connection()).waiting
+        waiting = self._waiting[server]
         pair = latency = None
         flags: list[Flag] = [Flag.TOOL_ERROR] if tool_error else []
         if kind is EntryKind.REQUEST and rpc_id is not None:
@@ -269,7 +263,7 @@ class RpcLog:
     def lifecycle(self, server: str, text: str, *, new_run: bool = False) -> RpcEntry:
         """An event in a server's life; `new_run` forgets the old run's unanswered requests."""
         if new_run:
-            self._connections.pop(server, None)
+            self._waiting.pop(server, None)
         return self._add(
             server, Direction.EVENT, EntryKind.LIFECYCLE, text, 0, None, None, None, None, [], None
         )

@@ -39,9 +39,9 @@ class WireTap:
         self._log = log
 
     def sent(self, message: types.JSONRPCMessage, raw: bytes, trace: CallTrace | None) -> None:
-        rpc_id = self._record(Direction.OUT, message, raw)
-        if trace is not None and trace.rpc_id is None and isinstance(message, types.JSONRPCRequest):
-            trace.rpc_id = rpc_id
+        request_id = self._record(Direction.OUT, message, raw)
+        if trace is not None and trace.rpc_id is None:
+            trace.rpc_id = request_id
 
     def received(self, message: types.JSONRPCMessage, raw: bytes) -> None:
         self._record(Direction.IN, message, raw)
@@ -65,6 +65,7 @@ class WireTap:
         self._log.line(self.server, EntryKind.STDERR, line)
 
     def _record(self, direction: Direction, message: types.JSONRPCMessage, raw: bytes) -> str | None:
+        """Log one message; returns its id when it is a request."""
         text = raw.decode("utf-8", "replace")
         match message:
             case types.JSONRPCRequest(id=rpc_id, method=method):

@@ -8,16 +8,62 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import selectors
+import sys
 import threading
+from time import monotonic, sleep
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+TURN = 0.004
+"""The longest the loop works without a pause while it is busy (seconds)."""
+PAUSE = 0.001
+"""How long it pauses, so a waiting thread (the Qt thread) can take the GIL."""
+
+
+class TakingTurns:
+    """Mixed into the loop's selector (or proactor): a busy loop pauses now and then.
+
+    CPython hands the GIL to a waiting thread only once the holder has kept it for a whole
+    switch interval, and a loop that drops it for every short I/O call restarts that clock
+    each time; under a flood the Qt thread, which needs the GIL for every call into Python,
+    then waits seconds. Sleeping `PAUSE` after each `TURN` of unbroken work lets it in.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._busy_since = monotonic()
+
+    def select(self, timeout: float | None = None) -> Any:
+        ready = super().select(timeout)  # type: ignore[misc]
+        now = monotonic()
+        if timeout != 0:  # the loop had nothing else to do: it was idle, not busy
+            self._busy_since = now
+        elif now - self._busy_since > TURN:
+            sleep(PAUSE)
+            self._busy_since = monotonic()
+        return ready
+
+
+def _new_loop() -> asyncio.AbstractEventLoop:
+    if sys.platform == "win32":
+
+        class Proactor(TakingTurns, asyncio.IocpProactor):
+            pass
+
+        return asyncio.ProactorEventLoop(Proactor())
+
+    class Selector(TakingTurns, selectors.DefaultSelector):
+        pass
+
+    return asyncio.SelectorEventLoop(Selector())
+
 
 class ServiceLoop:
     def __init__(self, name: str = "mcp-desk-services") -> None:
-        self._loop = asyncio.new_event_loop()
+        self._loop = _new_loop()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     @property

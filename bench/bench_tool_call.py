@@ -19,6 +19,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from common import ECHO_SERVER, fresh_home, report
+from keyring.backends import null
 
 from desktop.app import Services, build_services
 from desktop.core.audit_records import Approval, AuditKind, AuditRecord, ConsentHow
@@ -28,6 +29,7 @@ from desktop.core.config_store import ConfigStore
 from desktop.core.events import EventBus
 from desktop.core.paths import AppPaths
 from desktop.core.rpc_log import RpcLog
+from desktop.core.secrets import SecretStore
 from desktop.core.service_loop import ServiceLoop
 from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.manager import Recording, ServerManager
@@ -120,6 +122,7 @@ async def _unaudited_manager(services: Services) -> ServerManager:
         Autostart(home=home, environ={}),
         [sys.executable],
         recording,
+        SecretStore(null.Keyring()),
     )
 
 

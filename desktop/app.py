@@ -28,9 +28,12 @@ from desktop.servers.leftovers import Leftover, LeftoverRegistry
 if TYPE_CHECKING:
     from desktop.core.audit import AuditTrail
     from desktop.core.rpc_log_service import RpcLogService
+    from desktop.core.secrets_service import SecretsService
     from desktop.servers.manager import ServerManager
 
 SHUTDOWN_TIMEOUT = 15.0
+KEYRING_SERVICE_ENV = "MCP_DESK_KEYRING_SERVICE"
+"""Another keyring service name than `mcp-desk` (tests use one of their own)."""
 
 
 @dataclass
@@ -42,6 +45,7 @@ class Services:
     rpc_log: RpcLogService
     audit: AuditTrail
     redactor: Redactor
+    secrets: SecretsService
     leftovers_ended: list[Leftover] = field(default_factory=list)
 
     def announce_startup_problems(self) -> None:
@@ -87,8 +91,12 @@ def autostart_for(paths: AppPaths) -> Autostart:
 
 def build_services(paths: AppPaths, events: EventBus) -> Services:
     """Everything but the UI. Imports the `mcp` SDK, so the GUI calls it off the Qt thread."""
+    import keyring
+
     from desktop.core.audit import AuditTrail
     from desktop.core.rpc_log_service import RpcLogService
+    from desktop.core.secrets import SERVICE, SecretStore
+    from desktop.core.secrets_service import SecretsService
     from desktop.servers.manager import Recording, ServerManager
 
     paths.ensure()
@@ -101,13 +109,22 @@ def build_services(paths: AppPaths, events: EventBus) -> Services:
     rpc_log = RpcLogService(paths.logs_dir, redactor, events, lambda: retention(manager.app_settings()))
     audit = AuditTrail(paths.audit_file, redactor, on_record=lambda rec: events.publish(AuditRecorded(rec)))
     recording = Recording(rpc_log.log, audit, redactor)
+    keyring_store = SecretStore(keyring.get_keyring(), os.environ.get(KEYRING_SERVICE_ENV, SERVICE))
     manager = ServerManager(
-        store, loaded.config, events, leftovers, autostart_for(paths), launch_command(), recording
+        store,
+        loaded.config,
+        events,
+        leftovers,
+        autostart_for(paths),
+        launch_command(),
+        recording,
+        keyring_store,
     )
+    secrets = SecretsService(keyring_store, audit, events, redactor, manager.secret_users)
     # What exists now (Qt, the SDK, pydantic's schemas) lives as long as the app; keeping
     # it out of the collector's scans took ~10% off every tool call round trip.
     gc.freeze()
-    return Services(paths, events, loaded, manager, rpc_log, audit, redactor, ended)
+    return Services(paths, events, loaded, manager, rpc_log, audit, redactor, secrets, ended)
 
 
 def retention(settings: AppSettings) -> Retention:

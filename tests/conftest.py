@@ -1,10 +1,17 @@
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 
 import pytest
+from keyring.backends.SecretService import Keyring as SecretServiceKeyring
+
+from desktop.core.secrets import SecretStore
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -35,3 +42,63 @@ def local_time_ten_hours_behind_utc() -> Iterator[None]:
     else:
         os.environ["TZ"] = before
     time.tzset()
+
+
+@pytest.fixture(scope="session")
+def keyring_bus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A private Secret Service: gnome-keyring-daemon on a D-Bus session bus of its own.
+
+    Yields the bus address. Without the Debian packages the tests that use it skip, unless
+    MCP_DESK_REQUIRE_KEYRING=1 (set by .ci/run) says they must run.
+    """
+    missing = [tool for tool in ("dbus-run-session", "gnome-keyring-daemon") if not shutil.which(tool)]
+    if missing:
+        _cannot_run("needs " + " and ".join(missing) + " (Debian packages dbus, gnome-keyring)")
+    home = tmp_path_factory.mktemp("keyring-home")
+    runtime = home / "run"
+    runtime.mkdir(mode=0o700)
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_RUNTIME_DIR": str(runtime),
+    }
+    script = (
+        "printf desk | gnome-keyring-daemon --daemonize --unlock --components=secrets >/dev/null"
+        ' && echo "$DBUS_SESSION_BUS_ADDRESS" && exec sleep infinity'
+    )
+    bus = subprocess.Popen(
+        ["dbus-run-session", "--", "sh", "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        text=True,
+        start_new_session=True,
+    )
+    assert bus.stdout is not None
+    address = bus.stdout.readline().strip()
+    if not address:
+        bus.wait()
+        _cannot_run("gnome-keyring-daemon did not start")
+    yield address
+    os.killpg(bus.pid, signal.SIGTERM)
+    bus.wait()
+
+
+def _cannot_run(reason: str) -> None:
+    if os.environ.get("MCP_DESK_REQUIRE_KEYRING") == "1":
+        pytest.fail(f"The real keyring is required here but {reason}.")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def keyring_store(keyring_bus: str, monkeypatch: pytest.MonkeyPatch) -> SecretStore:
+    """A `SecretStore` on the private Secret Service, under a service name of this test's own.
+
+    The environment points child processes (the CLI, the app) at the same keyring and service.
+    """
+    service = f"mcp-desk-test-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", keyring_bus)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
+    monkeypatch.setenv("MCP_DESK_KEYRING_SERVICE", service)
+    return SecretStore(SecretServiceKeyring(), service)

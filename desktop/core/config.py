@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from desktop.core.secret_refs import references, substitute
+
 SCHEMA_VERSION = 2
 SERVER_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$")
 
@@ -65,6 +67,21 @@ class ServerConfig(BaseModel):
     @property
     def is_trusted(self) -> bool:
         return self.trusted_launch == self.launch_hash()
+
+    def secret_names(self) -> list[str]:
+        """The secrets its environment values, headers and arguments refer to, as `${secret:NAME}`."""
+        texts = [*self.env.values(), *self.headers.values(), *self.args]
+        return list(dict.fromkeys(name for text in texts for name in references(text)))
+
+    def with_secrets(self, values: dict[str, str]) -> ServerConfig:
+        """A copy with the references replaced by `values`: for one launch, never to be saved."""
+        return self.model_copy(
+            update={
+                "env": {name: substitute(text, values) for name, text in self.env.items()},
+                "headers": {name: substitute(text, values) for name, text in self.headers.items()},
+                "args": [substitute(text, values) for text in self.args],
+            }
+        )
 
     def display_command(self) -> str:
         if self.url:

@@ -116,6 +116,13 @@ class ServersChanged:
 
 
 @dataclass(frozen=True)
+class SecretsChanged:
+    """A secret was set, changed or deleted (names only, never values)."""
+
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Notice:
     """Something the user should hear about even with the window hidden."""
 
@@ -141,6 +148,7 @@ Event = (
     | ServerToolsChanged
     | ServerOutput
     | ServersChanged
+    | SecretsChanged
     | Notice
     | RpcTraffic
     | AuditRecorded

@@ -11,8 +11,8 @@ import concurrent.futures
 import selectors
 import sys
 import threading
-from time import monotonic, sleep
 from collections.abc import Coroutine
+from time import monotonic, sleep
 from typing import Any, TypeVar
 
 T = TypeVar("T")

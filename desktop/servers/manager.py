@@ -34,6 +34,7 @@ from desktop.core.events import (
 )
 from desktop.core.redact import Redactor
 from desktop.core.rpc_log import RpcLog
+from desktop.core.secrets import SecretResolver
 from desktop.servers.call_records import call_data, call_outcome, result_data, server_data
 from desktop.servers.catalogue import split_qualified
 from desktop.servers.control import ServerProblem, ToolCallOutcome, TrustRequest, TrustRequired
@@ -66,9 +67,11 @@ class ServerManager:
         autostart: Autostart,
         launch_command: list[str],
         recording: Recording,
+        secrets: SecretResolver,
         policy: RestartPolicy = DEFAULT_POLICY,
     ) -> None:
         self._recording = recording
+        self._secrets = secrets
         self._audit = recording.audit
         self._store = store
         self._config = config
@@ -94,6 +97,14 @@ class ServerManager:
 
     def output_of(self, name: str) -> list[str]:
         return self._get(name).output.lines()
+
+    def secret_users(self) -> dict[str, list[str]]:
+        """Each secret referred to, and the servers whose settings refer to it."""
+        users: dict[str, list[str]] = {}
+        for name, sup in list(self._supervisors.items()):
+            for secret in sup.config.secret_names():
+                users.setdefault(secret, []).append(name)
+        return users
 
     def app_settings(self) -> AppSettings:
         return self._config.settings
@@ -316,6 +327,7 @@ class ServerManager:
             self._leftovers,
             rec.rpc_log,
             rec.redactor,
+            self._secrets,
             self._policy,
             self._on_tools,
         )

@@ -29,6 +29,8 @@ from desktop.core.config import ServerConfig
 from desktop.core.events import EventSink, Notice, ServerState, ServerStatus, ServerStatusChanged, ToolInfo
 from desktop.core.redact import Redactor, looks_secret
 from desktop.core.rpc_log import RpcLog
+from desktop.core.secret_refs import SecretsError
+from desktop.core.secrets import SecretResolver
 from desktop.servers.catalogue import tool_info
 from desktop.servers.control import ServerProblem
 from desktop.servers.launch import resolve
@@ -71,6 +73,7 @@ class Supervisor:
         leftovers: LeftoverRegistry,
         rpc_log: RpcLog,
         redactor: Redactor,
+        secrets: SecretResolver,
         policy: RestartPolicy = DEFAULT_POLICY,
         on_tools: Callable[[str, tuple[ToolInfo, ...]], None] | None = None,
     ) -> None:
@@ -81,6 +84,7 @@ class Supervisor:
         self._leftovers = leftovers
         self._rpc_log = rpc_log
         self._redactor = redactor
+        self._secrets = secrets
         self._tap = WireTap(name, rpc_log)
         self._policy = policy
         self._on_tools = on_tools
@@ -212,7 +216,7 @@ class Supervisor:
     async def _run_once(self) -> RunEnd:
         self._set_tools(())
         try:
-            transport = self._connect()
+            transport = self._connect(await self._launch_config())
         except ServerProblem as problem:
             return RunEnd(problem.message, problem.details, retry=False)
         self._end = RunEnd(self._crash_reason("stopped unexpectedly."))
@@ -262,26 +266,39 @@ class Supervisor:
             )
             tasks.cancel_scope.cancel()
 
-    def _connect(self) -> Transport:
+    async def _launch_config(self) -> ServerConfig:
+        """The config with its `${secret:NAME}` references filled in from the keyring, for this run only."""
+        names = self.config.secret_names()
+        if not names:
+            return self.config
+        try:
+            values = await anyio.to_thread.run_sync(self._secrets.resolve, names)
+        except SecretsError as error:
+            raise ServerProblem(str(error)) from error
+        for value in values.values():
+            self._redactor.add(value)
+        return self.config.with_secrets(values)
+
+    def _connect(self, config: ServerConfig) -> Transport:
         self._transport = None
-        self._register_secrets()
-        if self.config.url:
+        self._register_secrets(config)
+        if config.url:
             http = httpx2.AsyncClient(
-                headers=self.config.headers,
+                headers=config.headers,
                 timeout=httpx2.Timeout(30, read=300),
                 transport=TappedHTTP(self._tap, self._redactor, httpx2.AsyncHTTPTransport()),
             )
-            return streamable_http_client(self.config.url, http_client=http)
-        launch = resolve(self.config)
+            return streamable_http_client(config.url, http_client=http)
+        launch = resolve(config)
         self._transport = StdioTransport(launch, self.output.append, self._leftovers, self._tap)
         return self._transport.open()
 
-    def _register_secrets(self) -> None:
+    def _register_secrets(self, config: ServerConfig) -> None:
         """Values that look like secrets are masked in every log before the server sees them."""
-        for name, value in self.config.env.items():
+        for name, value in config.env.items():
             if looks_secret(name):
                 self._redactor.add(value)
-        for name, value in self.config.headers.items():
+        for name, value in config.headers.items():
             if name.lower() == "authorization" or looks_secret(name):
                 self._redactor.add(value)
                 self._redactor.add(value.partition(" ")[2])

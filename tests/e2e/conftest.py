@@ -11,6 +11,7 @@ from typing import Any
 import anyio
 import psutil
 import pytest
+from keyring.backends import null
 
 from desktop.core.audit import AuditTrail
 from desktop.core.audit_records import Approval, ConsentHow
@@ -20,6 +21,7 @@ from desktop.core.config_store import ConfigStore
 from desktop.core.events import Event, EventBus
 from desktop.core.redact import Redactor
 from desktop.core.rpc_log import RpcLog
+from desktop.core.secrets import SecretStore
 from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.manager import Recording, ServerManager
 from desktop.servers.supervisor import RestartPolicy
@@ -110,6 +112,7 @@ async def world(
         Autostart(home=tmp_path, environ={}),
         [sys.executable, "-m", "desktop"],
         recording,
+        SecretStore(null.Keyring()),
         FAST,
     )
     spawned = Spawned(manager)

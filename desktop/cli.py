@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import platform
 import re
@@ -27,6 +28,8 @@ from desktop.core.events import EventBus, ServerState
 from desktop.core.paths import AppPaths
 from desktop.core.rpc_log import LogFilter
 from desktop.core.rpc_log_files import export_entries
+from desktop.core.secret_refs import SecretsError
+from desktop.core.secrets_service import SecretInfo, SecretInUse
 from desktop.servers.control import ServerProblem, TrustRequest
 from desktop.servers.importers import ImportSource
 from desktop.servers.launch import resolve
@@ -47,6 +50,9 @@ def main(argv: list[str]) -> int:
         print(problem.message, file=sys.stderr)
         if problem.details and args.verbose:
             print(problem.details, file=sys.stderr)
+        return 1
+    except SecretsError as error:
+        print(error, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -108,6 +114,20 @@ def _parser() -> argparse.ArgumentParser:
 
 def _add_log_and_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     since_help = "only from this time on: 2026-11-20, 2026-11-20T14:30, 2h, 3d, today, yesterday"
+    secrets = sub.add_parser("secrets", help="secrets kept in the system keyring").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    secrets_list = secrets.add_parser("list", help="names of the secrets and the servers that use them")
+    secrets_list.add_argument("--json", action="store_true")
+    secrets_list.set_defaults(run=_secrets_list)
+    secrets_set = secrets.add_parser("set", help="set a secret; the value is read from standard input")
+    secrets_set.add_argument("name")
+    secrets_set.set_defaults(run=_secrets_set)
+    secrets_delete = secrets.add_parser("delete", help="delete a secret")
+    secrets_delete.add_argument("name")
+    secrets_delete.add_argument("--yes", action="store_true", help="delete it even if servers use it")
+    secrets_delete.set_defaults(run=_secrets_delete)
+
     log = sub.add_parser("log", help="the JSON-RPC log").add_subparsers(required=True, metavar="ACTION")
     log_export = log.add_parser("export", help="write the log as JSON Lines")
     log_export.add_argument("--server", default="")
@@ -184,6 +204,7 @@ def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
 
 async def _doctor(services: Services, args: argparse.Namespace) -> int:
     paths = services.paths
+    keyring = services.secrets.check
     checks: list[dict[str, Any]] = []
     for status in services.manager.statuses():
         config = services.manager.config_of(status.name)
@@ -202,12 +223,51 @@ async def _doctor(services: Services, args: argparse.Namespace) -> int:
         "config_file": str(paths.config_file),
         "data_dir": str(paths.data_dir),
         "settings_problem": services.loaded.problem.message if services.loaded.problem else None,
+        "keyring": keyring.backend,
+        "keyring_problem": f"{keyring.problem} {keyring.fix}" if not keyring.usable else None,
         "servers": checks,
     }
-    lines = [f"{key.replace('_', ' ')}: {value}" for key, value in data.items() if key != "servers"]
+    shown = {key: value for key, value in data.items() if key != "servers" and value is not None}
+    lines = [f"{key.replace('_', ' ')}: {value}" for key, value in shown.items()]
     lines += [f"server {c['server']}: {'ok' if c['ok'] else 'PROBLEM'} — {c['note']}" for c in checks]
     _emit(args, data, "\n".join(lines))
-    return 0 if all(c["ok"] for c in checks) and not services.loaded.problem else 1
+    healthy = all(c["ok"] for c in checks) and not services.loaded.problem and keyring.usable
+    return 0 if healthy else 1
+
+
+async def _secrets_list(services: Services, args: argparse.Namespace) -> int:
+    listing = await services.secrets.secrets()
+    rows = [{"name": s.name, "set": s.is_set, "used_by": list(s.used_by)} for s in listing]
+
+    def line(info: SecretInfo) -> str:
+        state = "set    " if info.is_set else "MISSING"
+        return f"{info.name:<24} {state} {', '.join(info.used_by) or '(not used)'}"
+
+    empty = "No secrets yet. Add one with: mcp-desk secrets set NAME (the value is read from standard input)"
+    _emit(args, rows, "\n".join(map(line, listing)) or empty)
+    return 0
+
+
+async def _secrets_set(services: Services, args: argparse.Namespace) -> int:
+    if sys.stdin.isatty():
+        value = getpass.getpass(f"Value for “{args.name}” (not shown as you type): ")
+    else:
+        value = sys.stdin.read().removesuffix("\n").removesuffix("\r")
+    await services.secrets.set(args.name, value)
+    print(f"Saved “{args.name}” in {services.secrets.check.backend}.")
+    return 0
+
+
+async def _secrets_delete(services: Services, args: argparse.Namespace) -> int:
+    try:
+        await services.secrets.delete(args.name, breaking=args.yes)
+    except SecretInUse as in_use:
+        if not _confirm(str(in_use), "Delete it anyway?"):
+            print("Not deleted.", file=sys.stderr)
+            return 2
+        await services.secrets.delete(args.name, breaking=True)
+    print(f"Deleted “{args.name}”.")
+    return 0
 
 
 async def _servers_list(services: Services, args: argparse.Namespace) -> int:

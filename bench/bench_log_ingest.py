@@ -90,7 +90,9 @@ def ours(app: QApplication) -> tuple[float, float, int, int]:
     events.subscribe(bridge.deliver)
     services: Services = service_loop.run(_bring_up(events))
     window = MainWindow(bridge, tray_available=False)
-    bridge.attach(Controls(services.manager, services.rpc_log, services.audit), service_loop.submit)
+    bridge.attach(
+        Controls(services.manager, services.rpc_log, services.audit, services.secrets), service_loop.submit
+    )
     window.show()
     window.show_area("log")
     loop = QEventLoop()

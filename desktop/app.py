@@ -158,7 +158,7 @@ def run_gui() -> int:
         background = asyncio.get_running_loop()
         for job in (services.manager.pulse(), services.rpc_log.run(), services.manager.start_all()):
             started_tasks.append(background.create_task(job))
-        return Controls(services.manager, services.rpc_log, services.audit)
+        return Controls(services.manager, services.rpc_log, services.audit, services.secrets)
 
     async def shut_down() -> None:
         for task in started_tasks:

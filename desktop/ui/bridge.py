@@ -14,6 +14,7 @@ Signals:
     call_failed(str, str): a service call failed (plain sentence, details).
     rpc_traffic_logged(tuple): new JSON-RPC log entries (RpcEntry...), in batches.
     audit_recorded(AuditRecord): a record was appended to the audit trail.
+    secrets_changed(tuple): secrets were set or deleted (names only).
 """
 
 from __future__ import annotations
@@ -31,12 +32,15 @@ from desktop.core.events import (
     Event,
     Notice,
     RpcTraffic,
+    SecretsChanged,
     ServerOutput,
     ServersChanged,
     ServerStatusChanged,
     ServerToolsChanged,
 )
 from desktop.core.rpc_log import RpcLogControl
+from desktop.core.secret_refs import SecretsError
+from desktop.core.secrets_service import SecretsControl
 from desktop.servers.control import ServerControl, ServerProblem
 
 
@@ -47,6 +51,7 @@ class Controls:
     servers: ServerControl
     rpc_log: RpcLogControl
     audit: AuditControl
+    secrets: SecretsControl
 
 
 Submit = Callable[[Coroutine[Any, Any, Any]], "concurrent.futures.Future[Any]"]
@@ -64,6 +69,7 @@ class Bridge(QObject):
     call_failed = Signal(str, str)
     rpc_traffic_logged = Signal(tuple)
     audit_recorded = Signal(object)
+    secrets_changed = Signal(tuple)
 
     _event_arrived = Signal(object)
     _call_finished = Signal(object, object, object)
@@ -73,6 +79,7 @@ class Bridge(QObject):
         self.control: ServerControl | None = None
         self.rpc_log: RpcLogControl | None = None
         self.audit: AuditControl | None = None
+        self.secrets: SecretsControl | None = None
         self._submit: Submit | None = None
         self._event_arrived.connect(self._on_service_event, Qt.ConnectionType.QueuedConnection)
         self._call_finished.connect(self._on_service_call_finished, Qt.ConnectionType.QueuedConnection)
@@ -82,6 +89,7 @@ class Bridge(QObject):
         self.control = controls.servers
         self.rpc_log = controls.rpc_log
         self.audit = controls.audit
+        self.secrets = controls.secrets
         self._submit = submit
         self.services_ready.emit()
 
@@ -120,6 +128,9 @@ class Bridge(QObject):
         except ServerProblem as problem:
             self._report(problem, on_error)
             return
+        except SecretsError as error:
+            self._report(ServerProblem(str(error)), on_error)
+            return
         except Exception as exc:  # a bug on the service side must not take the window down
             self._report(ServerProblem("Something went wrong on MCP Desk's side.", repr(exc)), on_error)
             return
@@ -148,3 +159,5 @@ class Bridge(QObject):
                 self.rpc_traffic_logged.emit(entries)
             case AuditRecorded(record):
                 self.audit_recorded.emit(record)
+            case SecretsChanged(names):
+                self.secrets_changed.emit(names)

@@ -24,6 +24,7 @@ from desktop.ui.bridge import Bridge
 from desktop.ui.models.server_roster import ServerRoster
 from desktop.ui.pages.audit_page import AuditPage
 from desktop.ui.pages.log_page import LogPage
+from desktop.ui.pages.secrets_page import SecretsPage
 from desktop.ui.pages.servers_page import ServersPage
 from desktop.ui.pages.settings_page import SettingsPage
 from desktop.ui.resources import app_icon, page_icon
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         self.servers_page = ServersPage(bridge, self.roster, self.server_actions)
         self.log_page = LogPage(bridge)
         self.audit_page = AuditPage(bridge)
+        self.secrets_page = SecretsPage(bridge)
         self.settings_page = SettingsPage(bridge)
         self.banner = NoticeBanner()
         self.pages = QStackedWidget()
@@ -110,7 +112,12 @@ class MainWindow(QMainWindow):
                 self.tr("A tamper-evident record of every tool call and every approval"),
                 self.audit_page,
             ),
-            soon["secrets"],
+            Area(
+                "secrets",
+                self.tr("Secrets"),
+                self.tr("API keys and passwords your servers need, kept in your system's keychain"),
+                self.secrets_page,
+            ),
             Area(
                 "settings",
                 self.tr("Settings"),
@@ -127,11 +134,6 @@ class MainWindow(QMainWindow):
                 "chat",
                 self.tr("Chat"),
                 self.tr("Chat with your model; it uses your servers' tools when you say yes."),
-            ),
-            (
-                "secrets",
-                self.tr("Secrets"),
-                self.tr("Keep API keys and passwords in your system's keychain."),
             ),
         ]
         colour = self.palette().color(QPalette.ColorRole.PlaceholderText)

@@ -23,7 +23,7 @@ from mcp.types import TextContent
 from tests.fixtures.servers.paths import server_path
 
 EXPECTED_TOOLS = {
-    "well_behaved": {"echo", "add", "sleep", "whoami"},
+    "well_behaved": {"echo", "add", "sleep", "whoami", "digests"},
     "crash_mid_call": {"echo", "boom"},
     "junk_stdout": {"echo", "junk", "huge_line"},
     "flood": {"echo", "flood", "stderr_flood"},

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+from keyring.backends import null
 from pytestqt.qtbot import QtBot
 
+from desktop.core.audit import AuditTrail
 from desktop.core.config import ServerConfig
-from desktop.core.events import ServerState
+from desktop.core.events import EventBus, ServerState
+from desktop.core.redact import Redactor
+from desktop.core.secrets import SecretStore
+from desktop.core.secrets_service import SecretsControl, SecretsService
 from desktop.core.service_loop import ServiceLoop
 from desktop.ui.bridge import Bridge, Controls
 from desktop.ui.main_window import MainWindow
@@ -59,19 +65,39 @@ def fake_audit(bridge: Bridge) -> FakeAudit:
 
 
 @pytest.fixture
+def secrets(bridge: Bridge, tmp_path: Path) -> Iterator[SecretsControl]:
+    """The real secrets service; here on keyring's `null` backend, which it refuses to use.
+
+    The Secrets page tests override this with one on a real keyring.
+    """
+    yield from secrets_on(SecretStore(null.Keyring()), bridge, tmp_path, dict)
+
+
+def secrets_on(
+    store: SecretStore, bridge: Bridge, folder: Path, users: Callable[[], dict[str, list[str]]]
+) -> Iterator[SecretsService]:
+    events = EventBus()
+    events.subscribe(bridge.deliver)
+    audit = AuditTrail(folder / "secrets-audit.db", Redactor())
+    yield SecretsService(store, audit, events, Redactor(), users)
+    audit.close()
+
+
+@pytest.fixture
 def attach(
     qtbot: QtBot,
     bridge: Bridge,
     fake: FakeControl,
     fake_log: FakeRpcLog,
     fake_audit: FakeAudit,
+    secrets: SecretsControl,
     service_loop: ServiceLoop,
 ) -> Attach:
     """Hand the fakes to the bridge, as the app does once its services exist."""
 
     def attach_now() -> None:
         with qtbot.waitSignal(bridge.services_ready):
-            bridge.attach(Controls(fake, fake_log, fake_audit), service_loop.submit)
+            bridge.attach(Controls(fake, fake_log, fake_audit, secrets), service_loop.submit)
 
     return attach_now
 

@@ -33,6 +33,8 @@ from desktop.core.secrets import SecretStore
 from desktop.core.service_loop import ServiceLoop
 from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.manager import Recording, ServerManager
+from desktop.servers.oauth import SystemBrowser
+from desktop.servers.supervisor import Credentials
 
 CALLS = 500
 ROUNDS = 7
@@ -122,7 +124,7 @@ async def _unaudited_manager(services: Services) -> ServerManager:
         Autostart(home=home, environ={}),
         [sys.executable],
         recording,
-        SecretStore(null.Keyring()),
+        Credentials(SecretStore(null.Keyring()), SystemBrowser()),
     )
 
 

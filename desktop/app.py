@@ -98,6 +98,8 @@ def build_services(paths: AppPaths, events: EventBus) -> Services:
     from desktop.core.secrets import SERVICE, SecretStore
     from desktop.core.secrets_service import SecretsService
     from desktop.servers.manager import Recording, ServerManager
+    from desktop.servers.oauth import SystemBrowser
+    from desktop.servers.supervisor import Credentials
 
     paths.ensure()
     paths.files_dir.mkdir(parents=True, exist_ok=True)
@@ -118,7 +120,7 @@ def build_services(paths: AppPaths, events: EventBus) -> Services:
         autostart_for(paths),
         launch_command(),
         recording,
-        keyring_store,
+        Credentials(keyring_store, SystemBrowser()),
     )
     secrets = SecretsService(keyring_store, audit, events, redactor, manager.secret_users)
     # What exists now (Qt, the SDK, pydantic's schemas) lives as long as the app; keeping

@@ -108,6 +108,11 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("source", choices=[s.name.lower() for s in ImportSource])
     imp.add_argument("path", nargs="?", type=Path)
     imp.add_argument("--dry-run", action="store_true", help="show what would be added, change nothing")
+    imp.add_argument(
+        "--keep-secrets-in-config",
+        action="store_true",
+        help="leave keys and tokens found in the settings there instead of moving them to the keyring",
+    )
     imp.set_defaults(run=_import)
     return parser
 
@@ -365,11 +370,17 @@ async def _import(services: Services, args: argparse.Namespace) -> int:
     for entry in plan.entries:
         label = {"add": "add", "rename": f"add as {entry.name}", "skip": "skip"}[entry.action]
         print(f"{entry.original_name}: {label}" + "".join(f"\n    note: {n}" for n in entry.notes))
+        for found in entry.found_secrets if entry.action != "skip" else ():
+            print(f"    key or token in its {found.where}: becomes the secret {found.secret}")
     if args.dry_run:
         print("Dry run: nothing was changed.")
         return 0
-    added = await services.manager.apply_import(plan)
+    move = not args.keep_secrets_in_config
+    added = await services.manager.apply_import(plan, move_secrets=move)
     print(f"Added {len(added)} server(s) from {plan.path}. Approve each before it first starts.")
+    moved = [found.secret for entry in plan.to_import for found in entry.found_secrets] if move else []
+    if moved:
+        print(f"Moved into {services.secrets.check.backend}: {', '.join(moved)}.")
     return 0
 
 

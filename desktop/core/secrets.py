@@ -52,6 +52,18 @@ class SecretResolver(Protocol):
         ...
 
 
+class SecretVault(SecretResolver, Protocol):
+    """What the server side may do with the keyring besides reading: list names and store (blocking)."""
+
+    def names(self) -> list[str]: ...
+
+    def get(self, name: str) -> str | None: ...
+
+    def set(self, name: str, value: str) -> None: ...
+
+    def delete(self, name: str) -> None: ...
+
+
 def check_backend(backend: KeyringBackend) -> BackendCheck:
     kind = type(backend)
     name = f"{kind.__module__}.{kind.__qualname__}"

@@ -22,6 +22,7 @@ from desktop.servers.import_formats import (
     strip_jsonc,
     translate_entry,
 )
+from desktop.servers.token_finder import FoundSecret, find_tokens, with_references
 
 __all__ = [
     "ImportEntry",
@@ -47,6 +48,8 @@ class ImportEntry:
     notes: tuple[str, ...] = ()
     secrets_needed: tuple[str, ...] = ()
     """Secret ids the imported server refers to as `${secret:ID}`."""
+    found_secrets: tuple[FoundSecret, ...] = ()
+    """Keys and tokens written into its settings, which the import can move into the keyring."""
 
 
 @dataclass(frozen=True)
@@ -62,13 +65,17 @@ class ImportPlan:
         return tuple(entry for entry in self.entries if entry.action != "skip")
 
 
-def read_plan(source: ImportSource, path: Path, existing: AppConfig) -> ImportPlan:
+def read_plan(
+    source: ImportSource, path: Path, existing: AppConfig, secret_names: frozenset[str] = frozenset()
+) -> ImportPlan:
+    """What importing `path` would do; found keys and tokens get names not in `secret_names`."""
     document = read_source(source, path)
     if document.problem is not None:
         return ImportPlan(source, path, (), document.problem)
     taken = set(existing.servers)
+    secrets_taken = set(secret_names)
     entries = tuple(
-        _plan_entry(source, str(name), raw, document.inputs, existing, taken)
+        _plan_entry(source, str(name), raw, document.inputs, existing, taken, secrets_taken)
         for name, raw in document.servers.items()
     )
     return ImportPlan(source, path, entries)
@@ -81,8 +88,9 @@ def _plan_entry(
     inputs: Mapping[str, str],
     existing: AppConfig,
     taken: set[str],
+    secrets_taken: set[str],
 ) -> ImportEntry:
-    """Decides one entry's fate; adds the name it claims to `taken`."""
+    """Decides one entry's fate; adds the names it claims to `taken` and `secrets_taken`."""
     result = translate_entry(source, raw, inputs)
     if result.config is None:
         return ImportEntry(original, original, None, "skip", result.notes)
@@ -97,7 +105,8 @@ def _plan_entry(
         name = renamed
     taken.add(name)
     action: ImportAction = "add" if name == original else "rename"
-    return ImportEntry(original, name, result.config, action, tuple(notes), result.secrets_needed)
+    found = tuple(find_tokens(name, result.config, secrets_taken))
+    return ImportEntry(original, name, result.config, action, tuple(notes), result.secrets_needed, found)
 
 
 def _usable_name(original: str, notes: list[str]) -> str:
@@ -109,8 +118,11 @@ def _usable_name(original: str, notes: list[str]) -> str:
         return name
 
 
-def apply_plan(plan: ImportPlan, config: AppConfig) -> tuple[AppConfig, list[str]]:
-    """A copy of `config` with the plan's servers added, and the names they were added under."""
+def apply_plan(plan: ImportPlan, config: AppConfig, move_secrets: bool) -> tuple[AppConfig, list[str]]:
+    """A copy of `config` with the plan's servers added, and the names they were added under.
+
+    With `move_secrets`, found keys and tokens are replaced by references (the caller stores them).
+    """
     updated = config.model_copy(deep=True)
     added: list[str] = []
     for entry in plan.to_import:
@@ -119,7 +131,8 @@ def apply_plan(plan: ImportPlan, config: AppConfig) -> tuple[AppConfig, list[str
         name = entry.name
         if name in updated.servers:
             name = suggest_server_name(name, set(updated.servers))
-        updated.servers[name] = entry.config.model_copy(update={"trusted_launch": None}, deep=True)
+        server = with_references(entry.config, list(entry.found_secrets)) if move_secrets else entry.config
+        updated.servers[name] = server.model_copy(update={"trusted_launch": None}, deep=True)
         added.append(name)
     return updated, added
 

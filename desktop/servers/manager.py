@@ -25,6 +25,7 @@ from desktop.core.config import AppConfig, AppSettings, ServerConfig, check_serv
 from desktop.core.config_store import ConfigStore
 from desktop.core.events import (
     EventSink,
+    SecretsChanged,
     ServersChanged,
     ServerState,
     ServerStatus,
@@ -34,14 +35,15 @@ from desktop.core.events import (
 )
 from desktop.core.redact import Redactor
 from desktop.core.rpc_log import RpcLog
-from desktop.core.secrets import SecretResolver
+from desktop.core.secret_refs import SecretsError
 from desktop.servers.call_records import call_data, call_outcome, result_data, server_data
 from desktop.servers.catalogue import split_qualified
 from desktop.servers.control import ServerProblem, ToolCallOutcome, TrustRequest, TrustRequired
 from desktop.servers.importers import ImportPlan, ImportSource, apply_plan, default_paths, read_plan
 from desktop.servers.launch import resolve
 from desktop.servers.leftovers import LeftoverRegistry
-from desktop.servers.supervisor import DEFAULT_POLICY, RestartPolicy, Supervisor
+from desktop.servers.oauth import forget
+from desktop.servers.supervisor import DEFAULT_POLICY, Credentials, RestartPolicy, Supervisor
 from desktop.servers.wire_tap import CallTrace, current_call
 
 OUTPUT_EVERY = 0.1
@@ -67,11 +69,12 @@ class ServerManager:
         autostart: Autostart,
         launch_command: list[str],
         recording: Recording,
-        secrets: SecretResolver,
+        credentials: Credentials,
         policy: RestartPolicy = DEFAULT_POLICY,
     ) -> None:
         self._recording = recording
-        self._secrets = secrets
+        self._credentials = credentials
+        self._secrets = credentials.vault
         self._audit = recording.audit
         self._store = store
         self._config = config
@@ -257,6 +260,8 @@ class ServerManager:
 
     async def remove(self, name: str) -> None:
         await self._get(name).stop()
+        with contextlib.suppress(SecretsError):  # a keyring that is not there holds no sign-in either
+            await anyio.to_thread.run_sync(forget, name, self._secrets)
         self._drop(name)
         self._save()
         self._events.publish(ServersChanged(tuple(self._supervisors)))
@@ -283,16 +288,30 @@ class ServerManager:
                     "Choose the file yourself with “Choose file…”."
                 )
             path = found[0]
-        return read_plan(source, path, self._config)
+        try:
+            held = await anyio.to_thread.run_sync(self._secrets.names)
+        except SecretsError:
+            held = []  # the keyring's problem is told when moving is asked for
+        return read_plan(source, path, self._config, frozenset([*held, *self.secret_users()]))
 
-    async def apply_import(self, plan: ImportPlan) -> list[str]:
-        config, added = apply_plan(plan, self._config)
+    async def apply_import(self, plan: ImportPlan, move_secrets: bool = True) -> list[str]:
+        """Add the plan's servers; with `move_secrets`, found keys and tokens go to the keyring first."""
+        found = [item for entry in plan.to_import for item in entry.found_secrets] if move_secrets else []
+        for item in found:
+            self._recording.redactor.add(item.value)
+            await anyio.to_thread.run_sync(self._secrets.set, item.secret, item.value)
+            await self._audit.record(
+                AuditKind.SECRET_ADDED, {"secret": item.secret, "imported_from": str(plan.path)}
+            )
+        config, added = apply_plan(plan, self._config, move_secrets)
         for name in added:
             self._replace(name, config.servers[name], save=False)
         self._save()
         for name in added:
             data = {**server_data(name, config.servers[name]), "imported_from": str(plan.path)}
             await self._audit.record(AuditKind.SERVER_ADDED, data)
+        if found:
+            self._events.publish(SecretsChanged(tuple(item.secret for item in found)))
         return added
 
     def _replace(self, name: str, config: ServerConfig, save: bool = True) -> None:
@@ -327,7 +346,7 @@ class ServerManager:
             self._leftovers,
             rec.rpc_log,
             rec.redactor,
-            self._secrets,
+            self._credentials,
             self._policy,
             self._on_tools,
         )

@@ -17,6 +17,8 @@ import socket
 import time
 import webbrowser
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,11 +26,17 @@ import anyio
 import httpx2
 from anyio.abc import SocketStream
 from mcp.client.auth import OAuthClientProvider
-from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
+from mcp.shared.auth import (
+    AuthorizationCodeResult,
+    OAuthClientInformationFull,
+    OAuthClientMetadata,
+    OAuthToken,
+)
 from pydantic import AnyUrl, BaseModel, ValidationError
 
 from desktop.core.redact import Redactor
-from desktop.core.secrets import SecretStore
+from desktop.core.secret_refs import SecretsError
+from desktop.core.secrets import KeyringUnavailable, SecretVault
 from desktop.servers.control import ServerProblem
 
 SIGN_IN_LIMIT_S = 300.0
@@ -42,6 +50,7 @@ _REQUEST_READ_S = 10.0
 """A browser sends its request at once; a connection that sends nothing is dropped after this."""
 
 _Model = TypeVar("_Model", bound=BaseModel)
+_Result = TypeVar("_Result")
 
 
 class SignInProblem(ServerProblem):
@@ -58,7 +67,8 @@ class SystemBrowser:
     """The user's default web browser."""
 
     def open(self, url: str) -> None:
-        webbrowser.open(url)
+        if not webbrowser.open(url):
+            raise RuntimeError("no web browser could be started")
 
 
 def secret_names(server: str) -> tuple[str, str]:
@@ -66,7 +76,7 @@ def secret_names(server: str) -> tuple[str, str]:
     return f"oauth.{server}.tokens", f"oauth.{server}.client"
 
 
-def forget(server: str, store: SecretStore) -> None:
+def forget(server: str, store: SecretVault) -> None:
     """Delete what signing in to `server` stored. Blocking: call it from a worker thread."""
     for name in secret_names(server):
         store.delete(name)
@@ -81,7 +91,7 @@ class _StoredTokens(BaseModel):
 class KeyringTokenStorage:
     """The SDK's `TokenStorage` on the keyring, as JSON under `secret_names(server)`."""
 
-    def __init__(self, server: str, store: SecretStore, redactor: Redactor) -> None:
+    def __init__(self, server: str, store: SecretVault, redactor: Redactor) -> None:
         self._tokens_name, self._client_name = secret_names(server)
         self._store = store
         self._redactor = redactor
@@ -118,7 +128,12 @@ class KeyringTokenStorage:
             self._redactor.add(tokens.refresh_token)
 
     async def _read(self, name: str, model: type[_Model]) -> _Model | None:
-        raw = await anyio.to_thread.run_sync(self._store.get, name)
+        try:
+            raw = await anyio.to_thread.run_sync(self._store.get, name)
+        except KeyringUnavailable:
+            return None  # nothing can be stored there; a server that asks for a sign-in says so on writing
+        except SecretsError as error:
+            raise SignInProblem(str(error)) from error
         if raw is None:
             return None
         try:
@@ -127,7 +142,15 @@ class KeyringTokenStorage:
             return None  # a damaged entry counts as none: the user signs in again and it is replaced
 
     async def _write(self, name: str, value: BaseModel) -> None:
-        await anyio.to_thread.run_sync(self._store.set, name, value.model_dump_json(exclude_none=True))
+        await _in_keyring(self._store.set, name, value.model_dump_json(exclude_none=True))
+
+
+async def _in_keyring(call: Callable[..., _Result], *args: str) -> _Result:
+    """`call` on a worker thread; a keyring that fails ends the sign-in with its own sentence."""
+    try:
+        return await anyio.to_thread.run_sync(call, *args)
+    except SecretsError as error:
+        raise SignInProblem(str(error)) from error
 
 
 def check_authorization_url(url: str) -> None:
@@ -204,6 +227,14 @@ class CallbackListener:
         return wait.outcome(self.limit)
 
 
+@dataclass(frozen=True)
+class _Reply:
+    status: int
+    message: str
+    answer: AuthorizationCodeResult | None = None
+    problem: SignInProblem | None = None
+
+
 class _Wait:
     """One sign-in's wait for its redirect."""
 
@@ -218,9 +249,10 @@ class _Wait:
         if self._problem is not None:
             raise self._problem
         if self._answer is None:
+            waited = f"{limit / 60:.0f} minutes" if limit >= 120 else f"{limit:.0f} seconds"
             raise SignInProblem(
-                f"Signing in to “{self._server}” was not finished within {limit / 60:.0f} minutes, so "
-                "MCP Desk stopped waiting. Start the server again to sign in."
+                f"Signing in to “{self._server}” was not finished within {waited}, so MCP Desk "
+                "stopped waiting. Start the server again to sign in."
             )
         return self._answer
 
@@ -228,8 +260,8 @@ class _Wait:
         try:
             await open_browser()
         except Exception as error:  # whatever the opener raises, the user reads one sentence
-            self._finish(
-                problem=SignInProblem(
+            self._settle(
+                SignInProblem(
                     f"MCP Desk could not open a web browser to sign in to “{self._server}”. "
                     "Check that a default browser is set, then start the server again.",
                     f"{type(error).__name__}: {error}",
@@ -237,50 +269,63 @@ class _Wait:
             )
 
     async def handle(self, stream: SocketStream) -> None:
+        reply: _Reply | None = None
         async with stream:
             with anyio.move_on_after(_REQUEST_READ_S):
                 try:
-                    status, message = self._answer_to(await _request_target(stream))
-                    await stream.send(_page(status, message))
-                except (OSError, ValueError, anyio.EndOfStream, anyio.BrokenResourceError):
+                    reply = self._reply_to(await _request_target(stream))
+                    await stream.send(_page(reply.status, reply.message))
+                except (
+                    OSError,
+                    ValueError,
+                    anyio.EndOfStream,
+                    anyio.BrokenResourceError,
+                    anyio.ClosedResourceError,
+                ):
                     pass  # a connection that breaks or sends nonsense changes nothing
+        # Only now, with the page sent and the connection closed, may the wait end.
+        if reply is not None:
+            self._settle(reply.problem or reply.answer)
 
-    def _answer_to(self, target: str) -> tuple[int, str]:
+    def _reply_to(self, target: str) -> _Reply:
         parts = urlsplit(target)
         if parts.path != CALLBACK_PATH:
-            return 404, "This page is not part of signing in to MCP Desk."
+            return _Reply(404, "This page is not part of signing in to MCP Desk.")
         query = parse_qs(parts.query)
         state = _query_value(query, "state")
         if state is None or not secrets.compare_digest(state.encode(), self._state):
-            return 400, (
-                "This sign-in answer is not for the sign-in MCP Desk is waiting for, so it was ignored. "
-                "Go back to MCP Desk and start the server again if it still needs you to sign in."
-            )
+            return _Reply(400, _NOT_OURS)
         if self.finished.is_set():
-            return (400, "Signing in did not finish. Go back to MCP Desk.") if self._problem else (200, _DONE)
+            return _Reply(400, _NOT_DONE) if self._problem else _Reply(200, _DONE)
         code, error = _query_value(query, "code"), _query_value(query, "error")
-        if error is not None or not code:
-            said = f"the sign-in page answered “{error[:60]}”" if error else "no sign-in code came back"
-            self._finish(
-                problem=SignInProblem(
-                    f"Signing in to “{self._server}” did not finish: {said}. "
-                    "Start the server again to try once more."
-                )
+        if error is None and code:
+            return _Reply(
+                200,
+                _DONE,
+                answer=AuthorizationCodeResult(code=code, state=state, iss=_query_value(query, "iss")),
             )
-            return 400, "Signing in did not finish. Go back to MCP Desk."
-        self._finish(answer=AuthorizationCodeResult(code=code, state=state, iss=_query_value(query, "iss")))
-        return 200, _DONE
+        said = f"the sign-in page answered “{error[:60]}”" if error else "no sign-in code came back"
+        problem = SignInProblem(
+            f"Signing in to “{self._server}” did not finish: {said}. Start the server again to try once more."
+        )
+        return _Reply(400, _NOT_DONE, problem=problem)
 
-    def _finish(
-        self, answer: AuthorizationCodeResult | None = None, problem: SignInProblem | None = None
-    ) -> None:
-        if not self.finished.is_set():
-            self._answer, self._problem = answer, problem
-            self.finished.set()
+    def _settle(self, outcome: AuthorizationCodeResult | SignInProblem | None) -> None:
+        if outcome is None or self.finished.is_set():
+            return
+        if isinstance(outcome, SignInProblem):
+            self._problem = outcome
+        else:
+            self._answer = outcome
+        self.finished.set()
 
 
 _DONE = "You can close this tab and go back to MCP Desk."
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
+_NOT_DONE = "Signing in did not finish. Go back to MCP Desk to see why."
+_NOT_OURS = (
+    "This sign-in answer is not for the sign-in MCP Desk is waiting for, so it was ignored. "
+    "Go back to MCP Desk and start the server again if it still needs you to sign in."
+)
 _HTML = (
     '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>MCP Desk</title></head>'
     '<body style="font-family: sans-serif; margin: 3em"><p>{message}</p></body></html>'
@@ -303,7 +348,7 @@ async def _request_target(stream: SocketStream) -> str:
 def _page(status: int, message: str) -> bytes:
     body = _HTML.format(message=html.escape(message)).encode()
     head = (
-        f"HTTP/1.1 {status} {_REASONS[status]}\r\n"
+        f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
         "Content-Type: text/html; charset=utf-8\r\n"
         f"Content-Length: {len(body)}\r\n"
         "Cache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nConnection: close\r\n\r\n"
@@ -332,7 +377,9 @@ class _DeskOAuthProvider(OAuthClientProvider):
             response_types=["code"],
             token_endpoint_auth_method="none",
         )
-        super().__init__(url, metadata, storage, redirect_handler=self._sign_in, callback_handler=self._answer)
+        super().__init__(
+            url, metadata, storage, redirect_handler=self._sign_in, callback_handler=self._take_code
+        )
         self._storage = storage
         self._browser = browser
         self._listener = listener
@@ -368,17 +415,28 @@ class _DeskOAuthProvider(OAuthClientProvider):
 
         self._code = await self._listener.wait_for_code(state, open_browser)
 
-    async def _answer(self) -> AuthorizationCodeResult:
+    async def _take_code(self) -> AuthorizationCodeResult:
         code, self._code = self._code, None
         if code is None:
             raise SignInProblem("MCP Desk received no sign-in answer. Start the server again to sign in.")
         return code
 
 
+def find_sign_in_problem(error: BaseException) -> SignInProblem | None:
+    """The `SignInProblem` in `error`; the SDK's transport raises it inside exception groups."""
+    if isinstance(error, SignInProblem):
+        return error
+    if isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            if (found := find_sign_in_problem(inner)) is not None:
+                return found
+    return None
+
+
 def oauth_for(
     server: str,
     url: str,
-    store: SecretStore,
+    store: SecretVault,
     browser: BrowserOpener,
     redactor: Redactor,
     *,

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 import httpx2
@@ -30,11 +31,12 @@ from desktop.core.events import EventSink, Notice, ServerState, ServerStatus, Se
 from desktop.core.redact import Redactor, looks_secret
 from desktop.core.rpc_log import RpcLog
 from desktop.core.secret_refs import SecretsError
-from desktop.core.secrets import SecretResolver
+from desktop.core.secrets import SecretVault
 from desktop.servers.catalogue import tool_info
 from desktop.servers.control import ServerProblem
 from desktop.servers.launch import resolve
 from desktop.servers.leftovers import LeftoverRegistry
+from desktop.servers.oauth import BrowserOpener, find_sign_in_problem, oauth_for
 from desktop.servers.output import OutputLog
 from desktop.servers.transport import StdioTransport
 from desktop.servers.wire_tap import TappedHTTP, WireTap
@@ -58,6 +60,14 @@ DEFAULT_POLICY = RestartPolicy()
 
 
 @dataclass(frozen=True)
+class Credentials:
+    """How servers get in: secrets from the keyring, and sign-ins in the user's browser."""
+
+    vault: SecretVault
+    browser: BrowserOpener
+
+
+@dataclass(frozen=True)
 class RunEnd:
     reason: str
     details: str = ""
@@ -73,7 +83,7 @@ class Supervisor:
         leftovers: LeftoverRegistry,
         rpc_log: RpcLog,
         redactor: Redactor,
-        secrets: SecretResolver,
+        credentials: Credentials,
         policy: RestartPolicy = DEFAULT_POLICY,
         on_tools: Callable[[str, tuple[ToolInfo, ...]], None] | None = None,
     ) -> None:
@@ -84,7 +94,8 @@ class Supervisor:
         self._leftovers = leftovers
         self._rpc_log = rpc_log
         self._redactor = redactor
-        self._secrets = secrets
+        self._credentials = credentials
+        self._handshake: anyio.CancelScope | None = None
         self._tap = WireTap(name, rpc_log)
         self._policy = policy
         self._on_tools = on_tools
@@ -226,6 +237,8 @@ class Supervisor:
                 tasks.start_soon(self._wait_exit, tasks.cancel_scope)
                 await self._session(transport, tasks)
         except Exception as exc:  # whatever a broken server makes the SDK raise ends this run only
+            if (sign_in := find_sign_in_problem(exc)) is not None:
+                return RunEnd(sign_in.message, sign_in.details, retry=False)
             if not (self._transport and self._transport.exited.is_set()):
                 return RunEnd(self._crash_reason("stopped unexpectedly."), _describe(exc))
             self._end = replace(self._end, details=_describe(exc))
@@ -244,6 +257,7 @@ class Supervisor:
             read_timeout_seconds=self.config.request_timeout,
         )
         with anyio.CancelScope(deadline=anyio.current_time() + self.config.init_timeout) as handshake:
+            self._handshake = handshake
             async with client:
                 self._client = client
                 await tasks.start(self._listen_for_tool_changes, client)
@@ -272,7 +286,7 @@ class Supervisor:
         if not names:
             return self.config
         try:
-            values = await anyio.to_thread.run_sync(self._secrets.resolve, names)
+            values = await anyio.to_thread.run_sync(self._credentials.vault.resolve, names)
         except SecretsError as error:
             raise ServerProblem(str(error)) from error
         for value in values.values():
@@ -283,10 +297,15 @@ class Supervisor:
         self._transport = None
         self._register_secrets(config)
         if config.url:
+            signs_in = not any(name.lower() == "authorization" for name in config.headers)
+            browser = _SignInBrowser(self, self._credentials.browser)
             http = httpx2.AsyncClient(
                 headers=config.headers,
                 timeout=httpx2.Timeout(30, read=300),
-                transport=TappedHTTP(self._tap, self._redactor, httpx2.AsyncHTTPTransport()),
+                transport=TappedHTTP(self._tap, self._redactor, httpx2.AsyncHTTPTransport(), config.url),
+                auth=oauth_for(self.name, config.url, self._credentials.vault, browser, self._redactor)
+                if signs_in
+                else None,
             )
             return streamable_http_client(config.url, http_client=http)
         launch = resolve(config)
@@ -302,6 +321,20 @@ class Supervisor:
             if name.lower() == "authorization" or looks_secret(name):
                 self._redactor.add(value)
                 self._redactor.add(value.partition(" ")[2])
+
+    def signing_in(self, url: str) -> None:
+        """The user is about to sign in in the browser: no start-up time limit while they do."""
+        if self._handshake is not None:
+            self._handshake.deadline = math.inf
+        host = urlsplit(url).hostname or url
+        self._rpc_log.lifecycle(self.name, f"Signing in at {host}.")
+        self._events.publish(
+            Notice(
+                f"Sign in to {self.name}",
+                f"Your browser opens {host} so you can sign in to “{self.name}”. "
+                f"If it does not open, go to this address: {url}",
+            )
+        )
 
     async def _wait_stop(self, scope: anyio.CancelScope) -> None:
         await self._stop.wait()
@@ -397,3 +430,15 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, BaseExceptionGroup):
         return "; ".join(_describe(inner) for inner in exc.exceptions)
     return f"{type(exc).__name__}: {exc}"
+
+
+class _SignInBrowser:
+    """Tells the supervisor (on its loop) that a sign-in starts, then opens the user's browser."""
+
+    def __init__(self, supervisor: Supervisor, browser: BrowserOpener) -> None:
+        self._supervisor = supervisor
+        self._browser = browser
+
+    def open(self, url: str) -> None:
+        anyio.from_thread.run_sync(self._supervisor.signing_in, url)
+        self._browser.open(url)

@@ -105,12 +105,18 @@ class TappedHTTP(httpx2.AsyncBaseTransport):
     masked wherever it appears later.
     """
 
-    def __init__(self, tap: WireTap, redactor: Redactor, inner: httpx2.AsyncBaseTransport) -> None:
+    def __init__(
+        self, tap: WireTap, redactor: Redactor, inner: httpx2.AsyncBaseTransport, endpoint: str
+    ) -> None:
         self._tap = tap
         self._redactor = redactor
         self._inner = inner
+        self._endpoint = _where(httpx2.URL(endpoint))
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        if _where(request.url) != self._endpoint:
+            # Sign-in traffic (metadata, registration, tokens) is not MCP and carries secrets.
+            return await self._inner.handle_async_request(request)
         if request.method == "POST":
             self._tap.sent_bytes(await request.aread(), current_call.get())
         response = await self._inner.handle_async_request(request)
@@ -131,6 +137,10 @@ class TappedHTTP(httpx2.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+def _where(url: httpx2.URL) -> tuple[str, str, int | None, str]:
+    return url.scheme, url.host, url.port, url.path.rstrip("/")
 
 
 class _BodyTap(httpx2.AsyncByteStream):

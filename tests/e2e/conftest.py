@@ -24,7 +24,8 @@ from desktop.core.rpc_log import RpcLog
 from desktop.core.secrets import SecretStore
 from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.manager import Recording, ServerManager
-from desktop.servers.supervisor import RestartPolicy
+from desktop.servers.oauth import SystemBrowser
+from desktop.servers.supervisor import Credentials, RestartPolicy
 from tests.fixtures.servers.paths import server_path
 
 FAST = RestartPolicy(max_failures=3, first_delay=0.05, max_delay=0.2, ping_every=30)
@@ -112,7 +113,7 @@ async def world(
         Autostart(home=tmp_path, environ={}),
         [sys.executable, "-m", "desktop"],
         recording,
-        SecretStore(null.Keyring()),
+        Credentials(SecretStore(null.Keyring()), SystemBrowser()),
         FAST,
     )
     spawned = Spawned(manager)

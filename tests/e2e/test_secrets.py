@@ -118,3 +118,29 @@ def test_fail_and_null_keyrings_are_refused_and_doctor_says_how_to_fix_it(backen
     doctor = desk("doctor", env=env)
     assert doctor.returncode == 1
     assert "keyring problem: No system keyring was found" in doctor.stdout
+
+
+def test_an_import_moves_tokens_into_the_keyring_and_keeps_a_reference(
+    keyring_store: SecretStore, isolated_home: str, tmp_path: Path
+) -> None:
+    token = "ghp_" + CANARY.replace("-", "")
+    claude = tmp_path / "claude_desktop_config.json"
+    server = {"command": "npx", "args": ["-y", "server-github"], "env": {"GITHUB_TOKEN": token, "DEBUG": "1"}}
+    claude.write_text(json.dumps({"mcpServers": {"github": server}}))
+    imported = desk("import", "claude", str(claude))
+    assert imported.returncode == 0, imported.stderr
+    assert "environment variable GITHUB_TOKEN: becomes the secret GITHUB_TOKEN" in imported.stdout
+    assert "Moved into" in imported.stdout
+    assert keyring_store.get("GITHUB_TOKEN") == token
+    config = json.loads((Path(isolated_home) / "config" / "config.json").read_text())
+    assert config["mcpServers"]["github"]["env"] == {"GITHUB_TOKEN": "${secret:GITHUB_TOKEN}", "DEBUG": "1"}
+    for path in Path(isolated_home).rglob("*"):
+        assert not path.is_file() or token.encode() not in path.read_bytes(), f"the token is in {path}"
+
+
+def test_an_import_can_leave_tokens_where_they_are(keyring_store: SecretStore, tmp_path: Path) -> None:
+    claude = tmp_path / "claude_desktop_config.json"
+    server = {"command": "npx", "env": {"API_KEY": "sk-" + CANARY}}
+    claude.write_text(json.dumps({"mcpServers": {"kept": server}}))
+    assert desk("import", "claude", str(claude), "--keep-secrets-in-config").returncode == 0
+    assert keyring_store.names() == []

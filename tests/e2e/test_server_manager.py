@@ -184,7 +184,8 @@ async def test_remote_server_over_streamable_http(world, http_fixture_url: str) 
 
     config = ServerConfig(url=http_fixture_url)
     await manager.add("remote", config.model_copy(update={"trusted_launch": config.launch_hash()}))
-    assert (await manager.start("remote")).state is ServerState.RUNNING
+    status = await manager.start("remote")
+    assert status.state is ServerState.RUNNING, (status.reason, status.details)
     assert (await manager.call_tool("remote__echo", {"text": "over http"}, ASKED)).text == "over http"
 
 

@@ -171,7 +171,7 @@ class FakeControl:
         assert self.plan is not None
         return self.plan
 
-    async def apply_import(self, plan: ImportPlan) -> list[str]:
+    async def apply_import(self, plan: ImportPlan, move_secrets: bool = True) -> list[str]:
         self.calls.append(("apply_import", plan))
         added = [entry.name for entry in plan.to_import]
         for entry in plan.to_import:

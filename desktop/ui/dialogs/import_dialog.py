@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -62,6 +63,12 @@ class ImportDialog(QDialog):
         self.file_label.hide()
         self.summary = InlineMessage(self)
         self.preview = self._make_preview()
+        self.move_box = QCheckBox(self)
+        self.move_box.setChecked(True)
+        self.move_box.setToolTip(
+            self.tr("The settings keep only a reference; the servers still get the values when they start")
+        )
+        self.move_box.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
         self.import_button: QPushButton = self.buttons.addButton(
             self.tr("Import"), QDialogButtonBox.ButtonRole.AcceptRole
@@ -90,6 +97,7 @@ class ImportDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.summary)
         layout.addWidget(self.preview, 1)
+        layout.addWidget(self.move_box)
         layout.addWidget(
             hint(
                 self.tr(
@@ -157,6 +165,15 @@ class ImportDialog(QDialog):
             self._add_entry(entry)
         self.preview.expandAll()
         self.import_button.setEnabled(bool(plan and plan.to_import))
+        found = sum(len(entry.found_secrets) for entry in plan.to_import) if plan else 0
+        self.move_box.setVisible(found > 0)
+        self.move_box.setText(
+            self.tr("Move the key or token found into your system's keychain (recommended)")
+            if found == 1
+            else self.tr(
+                "Move the %1 keys and tokens found into your system's keychain (recommended)"
+            ).replace("%1", str(found))
+        )
 
     def _add_entry(self, entry: ImportEntry) -> None:
         actions = {
@@ -172,6 +189,12 @@ class ImportDialog(QDialog):
         if entry.secrets_needed:
             notes.append(
                 self.tr("It needs these secrets: %1.").replace("%1", ", ".join(entry.secrets_needed))
+            )
+        for found in entry.found_secrets if entry.action != "skip" else ():
+            notes.append(
+                self.tr("Its %1 holds a key or token; it can become the secret “%2”.")
+                .replace("%1", found.where)
+                .replace("%2", found.secret)
             )
         for note in notes:
             child = QTreeWidgetItem(item, [note])
@@ -207,7 +230,7 @@ class ImportDialog(QDialog):
             return
         self.import_button.setEnabled(False)
         self._bridge.call(
-            self._control.apply_import(self._plan),
+            self._control.apply_import(self._plan, self.move_box.isChecked()),
             on_done=while_alive(self, self._on_import_done),
             on_error=while_alive(self, self._on_import_failed),
         )

@@ -216,7 +216,7 @@ def test_unusable_names_are_sanitized_without_clashing(tmp_path: Path) -> None:
         ("my-server-2", "rename"),
         ("x_y", "rename"),
     ]
-    _, added = apply_plan(plan, AppConfig())
+    _, added = apply_plan(plan, AppConfig(), move_secrets=False)
     assert added == ["my-server", "my-server-2", "x_y"]
 
 
@@ -247,7 +247,7 @@ def test_trust_from_the_file_is_ignored(tmp_path: Path) -> None:
     path = write(tmp_path, "c.json", {"mcpServers": {"s": entry}})
 
     plan = read_plan(ImportSource.CURSOR, path, AppConfig())
-    config, _ = apply_plan(plan, AppConfig())
+    config, _ = apply_plan(plan, AppConfig(), move_secrets=False)
 
     assert config.servers["s"].trusted_launch is None
     assert config.servers["s"].init_timeout == ServerConfig(command="x").init_timeout
@@ -258,7 +258,7 @@ def test_apply_plan_returns_a_new_config(tmp_path: Path) -> None:
     original = app_with(github=ServerConfig(command="gh-mcp"))
     plan = read_plan(ImportSource.CLAUDE, path, original)
 
-    updated, added = apply_plan(plan, original)
+    updated, added = apply_plan(plan, original, move_secrets=False)
 
     assert added == ["filesystem", "github-2"]
     assert set(original.servers) == {"github"}
@@ -271,7 +271,7 @@ def test_apply_plan_renames_when_config_changed_since_preview(tmp_path: Path) ->
     path = write(tmp_path, "c.json", {"mcpServers": {"time": {"command": "uvx"}}})
     plan = read_plan(ImportSource.CURSOR, path, AppConfig())
 
-    updated, added = apply_plan(plan, app_with(time=ServerConfig(command="other")))
+    updated, added = apply_plan(plan, app_with(time=ServerConfig(command="other")), move_secrets=False)
 
     assert added == ["time-2"]
     assert updated.servers["time"].command == "other"

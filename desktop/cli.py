@@ -102,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     call.add_argument("--json", action="store_true")
     call.set_defaults(run=_servers_call)
 
+    _add_secrets(sub)
     _add_log_and_audit(sub)
 
     imp = sub.add_parser("import", help="import servers from Claude Desktop, Cursor, VS Code or LM Studio")
@@ -117,8 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_log_and_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    since_help = "only from this time on: 2026-11-20, 2026-11-20T14:30, 2h, 3d, today, yesterday"
+def _add_secrets(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     secrets = sub.add_parser("secrets", help="secrets kept in the system keyring").add_subparsers(
         required=True, metavar="ACTION"
     )
@@ -133,6 +133,9 @@ def _add_log_and_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     secrets_delete.add_argument("--yes", action="store_true", help="delete it even if servers use it")
     secrets_delete.set_defaults(run=_secrets_delete)
 
+
+def _add_log_and_audit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    since_help = "only from this time on: 2026-11-20, 2026-11-20T14:30, 2h, 3d, today, yesterday"
     log = sub.add_parser("log", help="the JSON-RPC log").add_subparsers(required=True, metavar="ACTION")
     log_export = log.add_parser("export", help="write the log as JSON Lines")
     log_export.add_argument("--server", default="")

@@ -29,6 +29,13 @@ _INDEX = ".names"
 _PARTS = "mcp-desk/split-into-parts:"
 """What the main entry holds when the value is in parts (no NUL: Windows cuts strings at one)."""
 ADD_IT = "Add it on the Secrets page, then start the server again."
+_FRIENDLY_NAMES = {
+    "keyring.backends.SecretService.Keyring": "your desktop's keyring (Secret Service)",
+    "keyring.backends.libsecret.Keyring": "your desktop's keyring (Secret Service)",
+    "keyring.backends.kwallet.DBusKeyring": "KDE Wallet",
+    "keyring.backends.macOS.Keyring": "the macOS Keychain",
+    "keyring.backends.Windows.WinVaultKeyring": "Windows Credential Manager",
+}
 _UNSAFE_BACKENDS = ("keyring.backends.fail.", "keyring.backends.null.", "keyrings.alt.")
 
 
@@ -67,7 +74,7 @@ class SecretVault(SecretResolver, Protocol):
 def check_backend(backend: KeyringBackend) -> BackendCheck:
     kind = type(backend)
     name = f"{kind.__module__}.{kind.__qualname__}"
-    label = getattr(backend, "name", name)
+    label = _FRIENDLY_NAMES.get(name, getattr(backend, "name", name))
     unsafe = name.startswith(_UNSAFE_BACKENDS) or backend.priority <= 0
     if not unsafe:
         return BackendCheck(label, True)

@@ -47,12 +47,12 @@ def select(page: SecretsPage, name: str) -> None:
 def test_lists_each_secret_with_the_servers_that_use_it_and_the_missing_ones(page: SecretsPage) -> None:
     assert cells(page, Column.NAME) == ["GITHUB_TOKEN", "SLACK_TOKEN", "UNUSED_KEY"]
     assert cells(page, Column.STATE) == [
-        "Saved in the keyring (hidden)",
-        "Missing: set it before use",
-        "Saved in the keyring (hidden)",
+        "Saved (hidden)",
+        "Not set: add a value",
+        "Saved (hidden)",
     ]
     assert cells(page, Column.USED_BY) == ["github, issues", "slack", "No server uses it yet"]
-    assert page.keyring_label.text().startswith("Kept in: ")
+    assert page.keyring_label.text() == "Kept in: your desktop's keyring (Secret Service)"
     select(page, "SLACK_TOKEN")
     assert page.change_button.isEnabled() and not page.delete_button.isEnabled()
 
@@ -66,13 +66,14 @@ def test_adding_a_secret_stores_it_in_the_keyring(
     dialog.name_edit.setText("bad name")
     assert "letters, digits" in dialog.message.text and not dialog.save_button.isEnabled()
     dialog.name_edit.setText("SLACK_TOKEN")
+    assert "${secret:SLACK_TOKEN}" in dialog.explanation.text()
     dialog.value_edit.setText("xoxb-1234-secret")
     assert dialog.value_edit.echoMode() is QLineEdit.EchoMode.Password
     with qtbot.waitSignal(page.model.modelReset):
         dialog.save_button.click()
     qtbot.waitUntil(lambda: "is saved in your keychain" in page.message.text)
     assert keyring_store.get("SLACK_TOKEN") == "xoxb-1234-secret"
-    assert cells(page, Column.STATE)[1] == "Saved in the keyring (hidden)"
+    assert cells(page, Column.STATE)[1] == "Saved (hidden)"
 
 
 def test_a_value_stays_hidden_until_asked_for(qtbot: QtBot, page: SecretsPage) -> None:
@@ -80,6 +81,7 @@ def test_a_value_stays_hidden_until_asked_for(qtbot: QtBot, page: SecretsPage) -
     assert page.value_edit.text() == "" and not page.copy_button.isEnabled()
     page.reveal_button.click()
     qtbot.waitUntil(lambda: page.value_edit.text() == "ghp_0123456789abcdef")
+    assert page.reveal_button.text() == "Hide value"
     assert page.value_edit.echoMode() is QLineEdit.EchoMode.Normal and page.copy_button.isEnabled()
     select(page, "UNUSED_KEY")
     assert page.value_edit.text() == "" and not page.reveal_button.isChecked()
@@ -96,7 +98,7 @@ def test_deleting_a_secret_in_use_names_the_servers_that_will_break(
     with qtbot.waitSignal(page.model.modelReset):
         next(b for b in box.buttons() if b.text() == "Delete").click()
     assert keyring_store.get("GITHUB_TOKEN") is None
-    assert cells(page, Column.STATE)[0] == "Missing: set it before use", "still used, so still listed"
+    assert cells(page, Column.STATE)[0] == "Not set: add a value", "still used, so still listed"
 
 
 def test_cancelling_a_delete_keeps_the_secret(page: SecretsPage, keyring_store: SecretStore) -> None:

@@ -54,7 +54,9 @@ class SecretDialog(QDialog):
         pad(layout)
         layout.addWidget(heading(self.windowTitle(), self))
         layout.addLayout(form)
-        layout.addWidget(hint(self._explanation(used_by), self))
+        self._used_by = used_by
+        self.explanation = hint(parent=self)
+        layout.addWidget(self.explanation)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.show_box.toggled.connect(self._on_show_box_toggled)
@@ -65,7 +67,8 @@ class SecretDialog(QDialog):
         (self.value_edit if name else self.name_edit).setFocus()
         self._update()
 
-    def _explanation(self, used_by: tuple[str, ...]) -> str:
+    def _explanation(self) -> str:
+        used_by = self._used_by
         text = self.tr(
             "The value is kept in your system's keychain, never in a file. In a server's settings, "
             "write %1 where it is needed."
@@ -79,6 +82,7 @@ class SecretDialog(QDialog):
     def _update(self) -> None:
         name = self.name_edit.text().strip()
         bad_name = bool(name) and not NAME_PATTERN.match(name)
+        self.explanation.setText(self._explanation())
         if bad_name:
             self.message.show_problem(
                 self.tr("Use letters, digits, dots, dashes or underscores, starting with a letter or digit.")

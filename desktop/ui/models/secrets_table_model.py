@@ -28,7 +28,7 @@ class Column(IntEnum):
 
 
 def state_text(info: SecretInfo) -> str:
-    return _tr("Saved in the keyring (hidden)") if info.is_set else _tr("Missing: set it before use")
+    return _tr("Saved (hidden)") if info.is_set else _tr("Not set: add a value")
 
 
 def used_by_text(info: SecretInfo) -> str:

@@ -25,7 +25,7 @@ from desktop.ui.widgets.empty_state import EmptyState
 from desktop.ui.widgets.inline_message import InlineMessage
 from desktop.ui.widgets.record_table import RecordTable
 
-COLUMN_SAMPLES = ["A_RATHER_LONG_SECRET_NAME", "Missing: set it before use"]
+COLUMN_SAMPLES = ["A_RATHER_LONG_SECRET_NAME", "Not set: add a value"]
 
 
 class SecretsPage(QWidget):
@@ -222,6 +222,7 @@ class SecretsPage(QWidget):
             self._bridge.call(self._secrets().delete(info.name, breaking=True), None, self._on_call_failed)
 
     def _on_reveal_button_toggled(self, shown: bool) -> None:
+        self.reveal_button.setText(self.tr("Hide value") if shown else self.tr("Show value"))
         info = self.selected()
         if not shown or info is None:
             self._hide_value()

@@ -35,6 +35,7 @@ from desktop.core.events import (
 from desktop.core.rpc_log import RpcEntry
 from desktop.servers.control import ServerProblem, ToolCallOutcome, TrustRequest, TrustRequired
 from desktop.servers.importers import ImportEntry, ImportPlan, ImportSource
+from desktop.servers.token_finder import FoundSecret
 
 
 class FakeControl:
@@ -172,7 +173,7 @@ class FakeControl:
         return self.plan
 
     async def apply_import(self, plan: ImportPlan, move_secrets: bool = True) -> list[str]:
-        self.calls.append(("apply_import", plan))
+        self.calls.append(("apply_import", plan, move_secrets))
         added = [entry.name for entry in plan.to_import]
         for entry in plan.to_import:
             assert entry.config is not None
@@ -198,7 +199,13 @@ def import_plan(path: Path) -> ImportPlan:
         ImportSource.CLAUDE,
         path,
         (
-            ImportEntry("weather", "weather", ServerConfig(command="npx", args=["-y", "weather-mcp"]), "add"),
+            ImportEntry(
+                "weather",
+                "weather",
+                ServerConfig(command="npx", args=["-y", "weather-mcp"], env={"WEATHER_KEY": "wk-123456789"}),
+                "add",
+                found_secrets=(FoundSecret("env", "WEATHER_KEY", "wk-123456789", "WEATHER_KEY"),),
+            ),
             ImportEntry(
                 "my files",
                 "my-files",

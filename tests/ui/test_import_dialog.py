@@ -41,15 +41,21 @@ def test_preview_then_import(qtbot: QtBot, window: MainWindow, fake: FakeControl
         ("time", "Skip"),
     ]
     assert rows[0].text(2) == "npx -y weather-mcp"
+    assert [note.text(0) for note in child_items(rows[0])] == [
+        "Its environment variable WEATHER_KEY holds a key or token; it can become the secret “WEATHER_KEY”."
+    ]
+    assert dialog.move_box.isVisibleTo(dialog) and dialog.move_box.isChecked()
+    assert dialog.move_box.text() == "Move the key or token found into your system's keychain (recommended)"
     assert [note.text(0) for note in child_items(rows[1])] == [
         "“my files” can't be a server name in MCP Desk, so it is added as “my-files”.",
         "It needs these secrets: github-token.",
     ]
     assert [note.text(0) for note in child_items(rows[2])] == ["It is already in MCP Desk."]
+    dialog.move_box.setChecked(False)
     dialog.import_button.click()
     qtbot.waitUntil(lambda: "Added 2 servers" in dialog.summary.text)
     assert dialog.summary.text == "Added 2 servers. Approve each one before it first starts."
-    assert fake.calls[-1] == ("apply_import", fake.plan)
+    assert fake.calls[-1] == ("apply_import", fake.plan, False)
     qtbot.waitUntil(lambda: window.servers_page.model.rowCount() == 2)
 
 

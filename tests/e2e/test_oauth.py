@@ -24,7 +24,8 @@ from mcp.client.streamable_http import streamable_http_client
 
 from desktop.core.redact import MASK, Redactor
 from desktop.core.secrets import SecretStore
-from desktop.servers.oauth import SignInProblem, find_sign_in_problem, forget, oauth_for, secret_names
+from desktop.servers.oauth import find_sign_in_problem, forget, oauth_for, secret_names
+from desktop.servers.sign_in_listener import SignInProblem
 from tests.fixtures.oauth_server import SUBJECT, Grant, OAuthFixture, serve_oauth
 
 pytestmark = pytest.mark.anyio

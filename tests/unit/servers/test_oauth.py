@@ -17,14 +17,8 @@ from mcp.shared.auth import OAuthToken
 from desktop.core.redact import Redactor
 from desktop.core.secret_refs import check_name
 from desktop.core.secrets import SecretStore
-from desktop.servers.oauth import (
-    CallbackListener,
-    KeyringTokenStorage,
-    SignInProblem,
-    check_authorization_url,
-    find_sign_in_problem,
-    secret_names,
-)
+from desktop.servers.oauth import KeyringTokenStorage, find_sign_in_problem, secret_names
+from desktop.servers.sign_in_listener import CallbackListener, SignInProblem, check_authorization_url
 
 STATE = "expected-state-9f2c"
 

@@ -1,0 +1,68 @@
+"""A supervised remote server that asks for a sign-in: the supervisor waits for the user."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from desktop.core.config import ServerConfig
+from desktop.core.events import EventBus, Notice, ServerState
+from desktop.core.redact import Redactor
+from desktop.core.rpc_log import RpcLog
+from desktop.core.secrets import SecretStore
+from desktop.servers.leftovers import LeftoverRegistry
+from desktop.servers.supervisor import Credentials, Supervisor
+from tests.e2e.conftest import FAST, Recorder
+from tests.e2e.test_oauth import TOKENS, UserAtBrowser, oauth_server  # noqa: F401 (the fixture)
+from tests.fixtures.oauth_server import OAuthFixture
+
+pytestmark = pytest.mark.anyio
+SLOWER_THAN_START_LIMIT = 1.5
+
+
+class SlowUser(UserAtBrowser):
+    """Takes longer to sign in than the server is given to start."""
+
+    def open(self, url: str) -> None:
+        time.sleep(SLOWER_THAN_START_LIMIT)
+        super().open(url)
+
+
+async def test_the_start_waits_for_the_sign_in_and_the_log_never_holds_a_token(
+    oauth_server: OAuthFixture,
+    keyring_store: SecretStore,
+    tmp_path: Path,  # noqa: F811
+) -> None:
+    events = EventBus()
+    recorder = Recorder()
+    events.subscribe(recorder)
+    redactor = Redactor()
+    log = RpcLog(redactor)
+    user = SlowUser()
+    config = ServerConfig(url=oauth_server.url, init_timeout=SLOWER_THAN_START_LIMIT / 2)
+    supervisor = Supervisor(
+        "remote",
+        config,
+        events,
+        LeftoverRegistry(tmp_path / "run"),
+        log,
+        redactor,
+        Credentials(keyring_store, user),
+        FAST,
+    )
+    try:
+        status = await supervisor.start()
+        assert status.state is ServerState.RUNNING, (status.reason, status.details)
+    finally:
+        await supervisor.stop()
+    await user.wait_until_loaded()
+    notices = [e for e in recorder.events if isinstance(e, Notice)]
+    assert [n.title for n in notices] == ["Sign in to remote"]
+    assert user.opened[0] in notices[0].message, "the address is there in case no browser opens"
+    tokens = json.loads(keyring_store.get(TOKENS) or "{}")["token"]
+    written = "\n".join(json.dumps(entry.to_json()) for entry in log.recent())
+    assert "Signing in at 127.0.0.1" in written
+    assert tokens["access_token"] not in written and tokens["refresh_token"] not in written

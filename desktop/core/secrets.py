@@ -28,7 +28,6 @@ _INDEX = ".names"
 """The entry listing the names held, since keyrings cannot list one service's entries."""
 _PARTS = "mcp-desk/split-into-parts:"
 """What the main entry holds when the value is in parts (no NUL: Windows cuts strings at one)."""
-ADD_IT = "Add it on the Secrets page, then start the server again."
 _FRIENDLY_NAMES = {
     "keyring.backends.SecretService.Keyring": "your desktop's keyring (Secret Service)",
     "keyring.backends.libsecret.Keyring": "your desktop's keyring (Secret Service)",
@@ -120,9 +119,9 @@ class SecretStore:
     def get(self, name: str) -> str | None:
         self._require_usable()
         stored = self._read(name)
-        if stored is None or not stored.startswith(_PARTS):
+        count = _parts_in(stored)
+        if not count:
             return stored
-        count = int(stored.removeprefix(_PARTS))
         parts = [self._read(_part(name, i)) for i in range(count)]
         if any(part is None for part in parts):
             raise SecretsError(
@@ -181,10 +180,7 @@ class SecretStore:
         return values
 
     def _part_count(self, name: str) -> int:
-        stored = self._read(name)
-        if stored is None or not stored.startswith(_PARTS):
-            return 0
-        return int(stored.removeprefix(_PARTS))
+        return _parts_in(self._read(name))
 
     def _drop_parts(self, name: str, first: int, end: int) -> None:
         for i in range(first, end):
@@ -213,6 +209,13 @@ class SecretStore:
             pass
         except KeyringError as error:
             raise _unreachable(error) from error
+
+
+def _parts_in(stored: str | None) -> int:
+    """How many parts an entry says its value is in (0: the entry is the value itself)."""
+    if stored is None or not stored.startswith(_PARTS):
+        return 0
+    return int(stored.removeprefix(_PARTS))
 
 
 def _part(name: str, index: int) -> str:

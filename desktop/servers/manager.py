@@ -74,7 +74,6 @@ class ServerManager:
     ) -> None:
         self._recording = recording
         self._credentials = credentials
-        self._secrets = credentials.vault
         self._audit = recording.audit
         self._store = store
         self._config = config
@@ -261,7 +260,7 @@ class ServerManager:
     async def remove(self, name: str) -> None:
         await self._get(name).stop()
         with contextlib.suppress(SecretsError):  # a keyring that is not there holds no sign-in either
-            await anyio.to_thread.run_sync(forget, name, self._secrets)
+            await anyio.to_thread.run_sync(forget, name, self._credentials.vault)
         self._drop(name)
         self._save()
         self._events.publish(ServersChanged(tuple(self._supervisors)))
@@ -289,7 +288,7 @@ class ServerManager:
                 )
             path = found[0]
         try:
-            held = await anyio.to_thread.run_sync(self._secrets.names)
+            held = await anyio.to_thread.run_sync(self._credentials.vault.names)
         except SecretsError:
             held = []  # the keyring's problem is told when moving is asked for
         return read_plan(source, path, self._config, frozenset([*held, *self.secret_users()]))
@@ -299,7 +298,7 @@ class ServerManager:
         found = [item for entry in plan.to_import for item in entry.found_secrets] if move_secrets else []
         for item in found:
             self._recording.redactor.add(item.value)
-            await anyio.to_thread.run_sync(self._secrets.set, item.secret, item.value)
+            await anyio.to_thread.run_sync(self._credentials.vault.set, item.secret, item.value)
             await self._audit.record(
                 AuditKind.SECRET_ADDED, {"secret": item.secret, "imported_from": str(plan.path)}
             )

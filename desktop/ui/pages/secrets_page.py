@@ -127,8 +127,11 @@ class SecretsPage(QWidget):
             self.message.show_problem(f"{check.problem} {check.fix}")
         self._enable(usable=check.usable)
 
+    def _usable(self) -> bool:
+        return self._bridge.secrets is not None and self._bridge.secrets.check.usable
+
     def _reload(self) -> None:
-        if self._bridge.secrets is None or not self._bridge.secrets.check.usable:
+        if not self._usable():
             return
         self._bridge.call(self._secrets().secrets(), self._on_secrets_listed, self._on_call_failed)
 
@@ -156,7 +159,7 @@ class SecretsPage(QWidget):
     def _on_table_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         self.reveal_button.setChecked(False)
         self._hide_value()
-        self._enable(usable=self._bridge.secrets is not None and self._bridge.secrets.check.usable)
+        self._enable(usable=self._usable())
 
     def _hide_value(self) -> None:
         self.value_edit.clear()
@@ -230,7 +233,7 @@ class SecretsPage(QWidget):
             self._bridge.call(
                 self._secrets().reveal(info.name), self._on_value_revealed, self._on_call_failed
             )
-        self._enable(usable=True)
+        self._enable(usable=self._usable())
 
     def _on_value_revealed(self, value: str) -> None:
         if self.reveal_button.isChecked():

@@ -26,6 +26,7 @@ from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.manager import Recording, ServerManager
 from desktop.servers.oauth import SystemBrowser
 from desktop.servers.supervisor import Credentials, RestartPolicy
+from tests.fixtures.oauth_server import OAuthFixture, serve_oauth
 from tests.fixtures.servers.paths import server_path
 
 FAST = RestartPolicy(max_failures=3, first_delay=0.05, max_delay=0.2, ping_every=30)
@@ -145,3 +146,10 @@ def http_fixture_url() -> Iterator[str]:
     finally:
         process.kill()
         process.wait(10)
+
+
+@pytest.fixture
+def oauth_server() -> Iterator[OAuthFixture]:
+    """A loopback OAuth authorization server and the MCP server it protects."""
+    with serve_oauth() as fixture:
+        yield fixture

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -66,12 +65,6 @@ class UserAtBrowser:
     async def wait_until_loaded(self) -> None:
         """The opener runs on in its thread after the sign-in ends; wait for its last page."""
         assert await anyio.to_thread.run_sync(self._loaded.wait, 30), "the browser never loaded the page"
-
-
-@pytest.fixture
-def oauth_server() -> Iterator[OAuthFixture]:
-    with serve_oauth() as fixture:
-        yield fixture
 
 
 async def whoami(

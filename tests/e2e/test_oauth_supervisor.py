@@ -16,7 +16,7 @@ from desktop.core.secrets import SecretStore
 from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.supervisor import Credentials, Supervisor
 from tests.e2e.conftest import FAST, Recorder
-from tests.e2e.test_oauth import TOKENS, UserAtBrowser, oauth_server  # noqa: F401 (the fixture)
+from tests.e2e.test_oauth import TOKENS, UserAtBrowser
 from tests.fixtures.oauth_server import OAuthFixture
 
 pytestmark = pytest.mark.anyio
@@ -34,7 +34,7 @@ class SlowUser(UserAtBrowser):
 async def test_the_start_waits_for_the_sign_in_and_the_log_never_holds_a_token(
     oauth_server: OAuthFixture,
     keyring_store: SecretStore,
-    tmp_path: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     events = EventBus()
     recorder = Recorder()

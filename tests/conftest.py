@@ -7,11 +7,13 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from keyring.backends.SecretService import Keyring as SecretServiceKeyring
 
 from desktop.core.secrets import SecretStore
+from tests.fixtures.tiny_gguf import SMALL, write_gguf
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -102,3 +104,15 @@ def keyring_store(keyring_bus: str, monkeypatch: pytest.MonkeyPatch) -> SecretSt
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
     monkeypatch.setenv("MCP_DESK_KEYRING_SERVICE", service)
     return SecretStore(SecretServiceKeyring(), service)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated 2-layer llama GGUF (about 0.5 MB) that llama.cpp loads in milliseconds."""
+    return write_gguf(tmp_path_factory.mktemp("models") / "tiny-test.gguf")
+
+
+@pytest.fixture(scope="session")
+def small_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated 8-layer model of about 230 MB, big enough for memory to be measured."""
+    return write_gguf(tmp_path_factory.mktemp("models") / "small-test.gguf", SMALL)

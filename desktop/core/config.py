@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 import shlex
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -101,6 +101,19 @@ class ServerConfig(BaseModel):
         return entry
 
 
+class ModelSettings(BaseModel):
+    """The Model page's choices, remembered between runs."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    added_files: list[str] = Field(default_factory=list)
+    """Model files the user added from elsewhere ("Add file…"), never copied."""
+    context: int = Field(default=4096, ge=256, le=1_048_576)
+    kv_type: Literal["f16", "q8_0", "q4_0"] = "f16"
+    flash_attention: bool = False
+    last_model: str | None = None
+
+
 class AppSettings(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -111,6 +124,7 @@ class AppSettings(BaseModel):
     """How long the JSON-RPC log files are kept."""
     log_max_mb: int = Field(default=256, ge=8, le=100_000)
     """The most disk space the JSON-RPC log files may take; the oldest go first."""
+    models: ModelSettings = Field(default_factory=ModelSettings)
 
 
 class AppConfig(BaseModel):

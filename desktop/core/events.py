@@ -143,6 +143,10 @@ class AuditRecorded:
     record: AuditRecord
 
 
+class ModelEvent:
+    """Base of the model side's events (`desktop.llm.model_control`), which core can't name."""
+
+
 Event = (
     ServerStatusChanged
     | ServerToolsChanged
@@ -152,6 +156,7 @@ Event = (
     | Notice
     | RpcTraffic
     | AuditRecorded
+    | ModelEvent
 )
 
 

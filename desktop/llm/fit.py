@@ -84,10 +84,16 @@ def kv_cache_bytes(info: ModelInfo, context: int, kv_type: str, layers: int | No
     return int(padded * per_token * (info.layers if layers is None else layers))
 
 
-def compute_bytes(info: ModelInfo, context: int, flash_attention: bool) -> int:
+def compute_bytes(info: ModelInfo, context: int, flash_attention: bool, *, reserved: bool = True) -> int:
+    """Working buffers for one micro-batch at a full context.
+
+    `reserved`: what llama.cpp sets aside, all of it on a GPU. In system memory only the
+    pages in use count, and a chat asks for the last token's logits only, not the batch's.
+    """
     batch = min(context, MICRO_BATCH)
     feed_forward = 4 * batch * info.feed_forward_length * 4
-    logits = batch * info.vocab_size * 4 + 2 * batch * info.embedding_length * 4
+    logit_rows = batch if reserved else 1
+    logits = logit_rows * info.vocab_size * 4 + 2 * batch * info.embedding_length * 4
     if flash_attention:
         attention = feed_forward + context * batch * 2
     else:
@@ -131,7 +137,9 @@ def _split(info: ModelInfo, shape: LoadShape, gpu_layers: int) -> tuple[int, int
     weights_gpu = sum(info.layer_bytes[:on_gpu]) + (info.output_bytes if output_on_gpu else 0)
     weights_cpu = info.weight_bytes - weights_gpu
     if gpu_layers == 0:
-        working = compute + CPU_RUNTIME_BYTES
+        working = (
+            compute_bytes(info, shape.context, shape.flash_attention, reserved=False) + CPU_RUNTIME_BYTES
+        )
         return 0, weights_cpu + kv_cpu + working, working
     working = min(compute, MICRO_BATCH * info.embedding_length * 4 * 4) + CPU_RUNTIME_BYTES
     vram = weights_gpu + kv_gpu + compute + GPU_RUNTIME_BYTES

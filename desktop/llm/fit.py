@@ -40,6 +40,8 @@ class LoadShape:
     kv_type: str = "f16"
     flash_attention: bool = False
     gpu_layers: int | None = None
+    threads: int | None = None
+    """Processor threads for generation; None lets llama.cpp pick (half the cores)."""
 
 
 @dataclass(frozen=True)

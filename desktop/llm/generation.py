@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -34,6 +34,8 @@ class GenerationResult:
     """"stop" (the model finished), "length" (hit max tokens) or "cancelled"."""
     seconds: float
     first_token_seconds: float | None
+    reused_tokens: int = 0
+    """Prompt tokens already in the KV cache from the previous call, not evaluated again."""
 
 
 class TextListener(Protocol):
@@ -60,10 +62,12 @@ class _CompletionJob:
     grammar: str | None
 
     def __call__(self, llama: Llama) -> GenerationResult:
+        from llama_cpp import Llama
         from llama_cpp.llama_grammar import LlamaGrammar
 
         grammar = LlamaGrammar.from_string(self.grammar, verbose=False) if self.grammar else None
-        prompt_tokens = len(llama.tokenize(self.prompt.encode(), add_bos=False, special=True))
+        tokens = llama.tokenize(self.prompt.encode(), special=True)
+        reused = Llama.longest_token_prefix(llama._input_ids.tolist(), tokens)
         chunks = llama.create_completion(
             self.prompt,
             max_tokens=self.sampling.max_tokens,
@@ -74,7 +78,7 @@ class _CompletionJob:
             stream=True,
         )
         assert not isinstance(chunks, dict)  # stream=True
-        return drain(chunks, prompt_tokens, self.on_text, self.cancel)
+        return replace(drain(chunks, len(tokens), self.on_text, self.cancel), reused_tokens=reused)
 
 
 def drain(

@@ -170,7 +170,9 @@ class ModelService:
         title = f"Loading {info.name}"
         report = self._reporter(JobKind.LOAD, title)
         before = await asyncio.to_thread(self._probe.snapshot)
-        settings = LoadSettings(path, shape.context, planned.gpu_layers, shape.kv_type, shape.flash_attention)
+        settings = LoadSettings(
+            path, shape.context, planned.gpu_layers, shape.kv_type, shape.flash_attention, shape.threads
+        )
         try:
             loaded = await asyncio.wrap_future(self._engine.load(settings, lambda f: report(f, ""), cancel))
             await asyncio.wrap_future(self._engine.run(_touch_weights))

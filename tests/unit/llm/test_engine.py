@@ -129,3 +129,16 @@ def test_jobs_run_in_order_one_at_a_time(engine: ModelEngine, tiny_model: Path) 
         future.result(30)
 
     assert order == list(range(20))
+
+
+def test_the_next_turn_reuses_the_prompt_already_in_the_cache(engine: ModelEngine, tiny_model: Path) -> None:
+    engine.load(LoadSettings(tiny_model, context=1024)).result(30)
+    first_turn = "<|im_start|>user\nhello world<|im_end|>\n<|im_start|>assistant\n"
+    first = engine.run(complete(first_turn, Sampling(max_tokens=6, seed=1))).result(30)
+    second_turn = first_turn + first.text + "<|im_end|>\n<|im_start|>user\nand the time<|im_end|>\n"
+
+    second = engine.run(complete(second_turn, Sampling(max_tokens=6, seed=1))).result(30)
+
+    assert first.reused_tokens == 0
+    assert second.reused_tokens >= first.prompt_tokens
+    assert second.reused_tokens < second.prompt_tokens

@@ -40,9 +40,10 @@ def medium_q4_0(medium: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def quantizer_children() -> list[psutil.Process]:
-    """This test process's children, less multiprocessing's shared resource tracker."""
+    """Processes spawned for quantizing: other tests' daemons and the resource tracker aside."""
     children = psutil.Process().children(recursive=True)
-    return [child for child in children if "resource_tracker" not in " ".join(_cmdline(child))]
+    spawned = [(child, " ".join(_cmdline(child))) for child in children]
+    return [child for child, line in spawned if "spawn_main" in line and "resource_tracker" not in line]
 
 
 def _cmdline(process: psutil.Process) -> list[str]:

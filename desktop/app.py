@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import multiprocessing
 import os
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop.core.autostart import Autostart
-from desktop.core.config import AppSettings
+from desktop.core.config import AppSettings, ModelSettings
 from desktop.core.config_store import ConfigStore, LoadResult
 from desktop.core.events import AuditRecorded, EventBus, Notice
 from desktop.core.paths import HOME_ENV, AppPaths
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from desktop.core.audit import AuditTrail
     from desktop.core.rpc_log_service import RpcLogService
     from desktop.core.secrets_service import SecretsService
+    from desktop.llm.library import ModelSource
+    from desktop.llm.model_service import ModelService
     from desktop.servers.manager import ServerManager
 
 SHUTDOWN_TIMEOUT = 15.0
@@ -46,6 +50,7 @@ class Services:
     audit: AuditTrail
     redactor: Redactor
     secrets: SecretsService
+    models: ModelService
     leftovers_ended: list[Leftover] = field(default_factory=list)
 
     def announce_startup_problems(self) -> None:
@@ -66,8 +71,9 @@ class Services:
             )
 
     async def close(self) -> None:
-        """Stop every server, then write out what the log and the audit trail still hold."""
+        """Free the model, stop every server, then write out what the log and audit trail still hold."""
         try:
+            await asyncio.to_thread(self.models.close)
             await self.manager.shutdown()
         finally:
             self.rpc_log.close()
@@ -89,6 +95,15 @@ def autostart_for(paths: AppPaths) -> Autostart:
     return Autostart()
 
 
+def model_locations(paths: AppPaths) -> list[tuple[ModelSource, Path]]:
+    """Other apps' model folders; with MCP_DESK_HOME set, looked for inside it, as a home."""
+    from desktop.llm.library import default_locations
+
+    if os.environ.get(HOME_ENV):
+        return default_locations(paths.config_dir.parent / "home", {})
+    return default_locations(Path.home(), os.environ)
+
+
 def build_services(paths: AppPaths, events: EventBus) -> Services:
     """Everything but the UI. Imports the `mcp` SDK, so the GUI calls it off the Qt thread."""
     import keyring
@@ -97,6 +112,9 @@ def build_services(paths: AppPaths, events: EventBus) -> Services:
     from desktop.core.rpc_log_service import RpcLogService
     from desktop.core.secrets import SERVICE, SecretStore
     from desktop.core.secrets_service import SecretsService
+    from desktop.llm.engine import ModelEngine
+    from desktop.llm.gpu import GpuProbe
+    from desktop.llm.model_service import ModelService
     from desktop.servers.manager import Recording, ServerManager
     from desktop.servers.oauth import SystemBrowser
     from desktop.servers.supervisor import Credentials
@@ -123,10 +141,35 @@ def build_services(paths: AppPaths, events: EventBus) -> Services:
         Credentials(keyring_store, SystemBrowser()),
     )
     secrets = SecretsService(keyring_store, audit, events, redactor, manager.secret_users)
+    models = ModelService(
+        paths.models_dir,
+        ManagerSettings(manager),
+        events,
+        vault=keyring_store,
+        probe=GpuProbe(),
+        engine=ModelEngine(),
+        locations=model_locations(paths),
+        calibration_file=paths.data_dir / "fit-calibration.json",
+        hub_endpoint=os.environ.get("HF_ENDPOINT"),
+    )
     # What exists now (Qt, the SDK, pydantic's schemas) lives as long as the app; keeping
     # it out of the collector's scans took ~10% off every tool call round trip.
     gc.freeze()
-    return Services(paths, events, loaded, manager, rpc_log, audit, redactor, secrets, ended)
+    return Services(paths, events, loaded, manager, rpc_log, audit, redactor, secrets, models, ended)
+
+
+class ManagerSettings:
+    """The model side's settings live in config.json, which the server manager writes."""
+
+    def __init__(self, manager: ServerManager) -> None:
+        self._manager = manager
+
+    def model_settings(self) -> ModelSettings:
+        return self._manager.app_settings().models
+
+    async def save_model_settings(self, settings: ModelSettings) -> None:
+        current = self._manager.app_settings()
+        await self._manager.save_app_settings(current.model_copy(update={"models": settings}))
 
 
 def retention(settings: AppSettings) -> Retention:
@@ -134,6 +177,8 @@ def retention(settings: AppSettings) -> Retention:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # In a frozen app, the quantizer's worker process starts as this executable; this runs it.
+    multiprocessing.freeze_support()
     args = sys.argv[1:] if argv is None else argv
     if args:
         from desktop.cli import main as cli_main
@@ -158,9 +203,15 @@ def run_gui() -> int:
         started.append(services)
         services.announce_startup_problems()
         background = asyncio.get_running_loop()
-        for job in (services.manager.pulse(), services.rpc_log.run(), services.manager.start_all()):
+        jobs = (
+            services.manager.pulse(),
+            services.rpc_log.run(),
+            services.manager.start_all(),
+            services.models.run(),
+        )
+        for job in jobs:
             started_tasks.append(background.create_task(job))
-        return Controls(services.manager, services.rpc_log, services.audit, services.secrets)
+        return Controls(services.manager, services.rpc_log, services.audit, services.secrets, services.models)
 
     async def shut_down() -> None:
         for task in started_tasks:

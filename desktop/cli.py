@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from desktop.app import Services, build_services
+from desktop.cli_model import add_model_commands
 from desktop.core.audit_records import Approval, ConsentHow
 from desktop.core.config import ServerConfig
 from desktop.core.events import EventBus, ServerState
@@ -30,6 +31,7 @@ from desktop.core.rpc_log import LogFilter
 from desktop.core.rpc_log_files import export_entries
 from desktop.core.secret_refs import SecretsError
 from desktop.core.secrets_service import SecretInfo, SecretInUse
+from desktop.llm.model_control import ModelProblem
 from desktop.servers.control import ServerProblem, TrustRequest
 from desktop.servers.importers import ImportSource
 from desktop.servers.launch import resolve
@@ -53,6 +55,11 @@ def main(argv: list[str]) -> int:
         return 1
     except SecretsError as error:
         print(error, file=sys.stderr)
+        return 1
+    except ModelProblem as problem:
+        print(problem.message, file=sys.stderr)
+        if problem.details and args.verbose:
+            print(problem.details, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -103,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     call.set_defaults(run=_servers_call)
 
     _add_secrets(sub)
+    add_model_commands(sub)
     _add_log_and_audit(sub)
 
     imp = sub.add_parser("import", help="import servers from Claude Desktop, Cursor, VS Code or LM Studio")
@@ -223,6 +231,12 @@ async def _doctor(services: Services, args: argparse.Namespace) -> int:
             except ServerProblem as problem:
                 ok, note = False, problem.message
         checks.append({"server": status.name, "ok": ok, "note": note})
+    memory = await services.models.measure()
+    offload = services.models.offload()
+    gpus = [
+        f"{gpu.name}, {gpu.free_bytes / 1e9:.1f} of {gpu.total_bytes / 1e9:.1f} GB free"
+        for gpu in memory.gpus
+    ]
     data = {
         "mcp_desk": _version("mcp-desk"),
         "python": sys.version.split()[0],
@@ -233,6 +247,8 @@ async def _doctor(services: Services, args: argparse.Namespace) -> int:
         "settings_problem": services.loaded.problem.message if services.loaded.problem else None,
         "keyring": keyring.backend,
         "keyring_problem": f"{keyring.problem} {keyring.fix}" if not keyring.usable else None,
+        "gpu": "; ".join(gpus) or memory.problem,
+        "model_runtime": offload.message,
         "servers": checks,
     }
     shown = {key: value for key, value in data.items() if key != "servers" and value is not None}

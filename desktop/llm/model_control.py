@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from desktop.llm.gpu import MemorySnapshot, OffloadSupport
     from desktop.llm.hub import HubVariant, Recommendation
     from desktop.llm.library import FoundModel
+    from desktop.llm.quantize import QuantType
 
 HF_TOKEN_SECRET = "HF_TOKEN"
 """The keyring secret the Hugging Face downloads use, when the user has set one."""
@@ -148,6 +149,10 @@ class ModelControl(Protocol):
 
     async def download(self, variant: HubVariant) -> Path: ...
 
-    def quant_types(self) -> tuple[str, ...]: ...
+    def quant_types(self) -> tuple[QuantType, ...]: ...
+
+    def can_make_smaller(self, file_type: str) -> bool:
+        """Whether a model of this file type can be a source for a smaller copy."""
+        ...
 
     async def quantize(self, path: Path, quant: str) -> Path: ...

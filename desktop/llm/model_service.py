@@ -43,6 +43,8 @@ from desktop.llm.model_control import (
 if TYPE_CHECKING:
     from llama_cpp import Llama
 
+    from desktop.llm.quantize import QuantType
+
 METER_INTERVAL_S = 1.0
 PROGRESS_INTERVAL_S = 0.1
 GB = 1e9
@@ -117,16 +119,25 @@ class ModelService:
     def memory(self) -> MemorySnapshot | None:
         return self._snapshot
 
+    async def measure(self) -> MemorySnapshot:
+        """A fresh reading, for callers that don't wait for the meter (the command line)."""
+        return await asyncio.to_thread(self._probe.snapshot)
+
     def offload(self) -> OffloadSupport:
         return self._offload
 
     def recommended(self) -> tuple[Recommendation, ...]:
         return RECOMMENDED
 
-    def quant_types(self) -> tuple[str, ...]:
+    def quant_types(self) -> tuple[QuantType, ...]:
         from desktop.llm.quantize import QUANT_TYPES
 
-        return tuple(QUANT_TYPES)
+        return tuple(QUANT_TYPES.values())
+
+    def can_make_smaller(self, file_type: str) -> bool:
+        from desktop.llm.quantize import SOURCE_TYPES_ALLOWED
+
+        return file_type in SOURCE_TYPES_ALLOWED
 
     def cancel(self, kind: JobKind) -> None:
         self._cancels[kind].set()
@@ -138,10 +149,11 @@ class ModelService:
 
     async def add_file(self, path: Path) -> LibraryEntry:
         settings = self._settings.model_settings()
-        entries = await asyncio.to_thread(discover, self._models_dir, [path], ())
-        if not entries:
+        found = await asyncio.to_thread(discover, self._models_dir, [path], ())
+        mine = next((model for model in found if path in (model.path, *model.parts)), None)
+        if mine is None:
             raise ModelProblem(f"{path.name} is not a model MCP Desk can use. Pick a .gguf file.")
-        entry = await asyncio.to_thread(self._entry, entries[0])
+        entry = await asyncio.to_thread(self._entry, mine)
         if entry.problem is not None:
             raise ModelProblem(entry.problem)
         if str(path) not in settings.added_files:

@@ -15,6 +15,10 @@ Signals:
     rpc_traffic_logged(tuple): new JSON-RPC log entries (RpcEntry...), in batches.
     audit_recorded(AuditRecord): a record was appended to the audit trail.
     secrets_changed(tuple): secrets were set or deleted (names only).
+    model_library_changed(): models were added, removed, downloaded or made.
+    memory_measured(MemorySnapshot): GPUs, RAM and this app's use, once a second.
+    model_job_progressed(JobProgress): a load, download or quantization moved on or ended.
+    model_state_changed(ModelState): a model was loaded or unloaded.
 """
 
 from __future__ import annotations
@@ -41,6 +45,14 @@ from desktop.core.events import (
 from desktop.core.rpc_log import RpcLogControl
 from desktop.core.secret_refs import SecretsError
 from desktop.core.secrets_service import SecretsControl
+from desktop.llm.model_control import (
+    MemoryMeasured,
+    ModelControl,
+    ModelJobProgressed,
+    ModelLibraryChanged,
+    ModelProblem,
+    ModelStateChanged,
+)
 from desktop.servers.control import ServerControl, ServerProblem
 
 
@@ -52,6 +64,7 @@ class Controls:
     rpc_log: RpcLogControl
     audit: AuditControl
     secrets: SecretsControl
+    models: ModelControl
 
 
 Submit = Callable[[Coroutine[Any, Any, Any]], "concurrent.futures.Future[Any]"]
@@ -70,6 +83,10 @@ class Bridge(QObject):
     rpc_traffic_logged = Signal(tuple)
     audit_recorded = Signal(object)
     secrets_changed = Signal(tuple)
+    model_library_changed = Signal()
+    memory_measured = Signal(object)
+    model_job_progressed = Signal(object)
+    model_state_changed = Signal(object)
 
     _event_arrived = Signal(object)
     _call_finished = Signal(object, object, object)
@@ -80,6 +97,7 @@ class Bridge(QObject):
         self.rpc_log: RpcLogControl | None = None
         self.audit: AuditControl | None = None
         self.secrets: SecretsControl | None = None
+        self.models: ModelControl | None = None
         self._submit: Submit | None = None
         self._event_arrived.connect(self._on_service_event, Qt.ConnectionType.QueuedConnection)
         self._call_finished.connect(self._on_service_call_finished, Qt.ConnectionType.QueuedConnection)
@@ -90,6 +108,7 @@ class Bridge(QObject):
         self.rpc_log = controls.rpc_log
         self.audit = controls.audit
         self.secrets = controls.secrets
+        self.models = controls.models
         self._submit = submit
         self.services_ready.emit()
 
@@ -117,7 +136,11 @@ class Bridge(QObject):
             coro.close()
             self.call_failed.emit("MCP Desk is still starting. Try again in a moment.", "")
             return
-        future = self._submit(coro)
+        try:
+            future = self._submit(coro)
+        except RuntimeError:  # the service loop has stopped: the app is on its way out
+            coro.close()
+            return
         future.add_done_callback(lambda f: self._call_finished.emit(f, on_done, on_error))
 
     def _on_service_call_finished(
@@ -130,6 +153,9 @@ class Bridge(QObject):
             return
         except SecretsError as error:
             self._report(ServerProblem(str(error)), on_error)
+            return
+        except ModelProblem as problem:
+            self._report(ServerProblem(problem.message, problem.details), on_error)
             return
         except Exception as exc:  # a bug on the service side must not take the window down
             self._report(ServerProblem("Something went wrong on MCP Desk's side.", repr(exc)), on_error)
@@ -161,3 +187,11 @@ class Bridge(QObject):
                 self.audit_recorded.emit(record)
             case SecretsChanged(names):
                 self.secrets_changed.emit(names)
+            case ModelLibraryChanged():
+                self.model_library_changed.emit()
+            case MemoryMeasured(snapshot):
+                self.memory_measured.emit(snapshot)
+            case ModelJobProgressed(progress):
+                self.model_job_progressed.emit(progress)
+            case ModelStateChanged(state):
+                self.model_state_changed.emit(state)

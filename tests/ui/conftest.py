@@ -17,6 +17,9 @@ from desktop.core.redact import Redactor
 from desktop.core.secrets import SecretStore
 from desktop.core.secrets_service import SecretsControl, SecretsService
 from desktop.core.service_loop import ServiceLoop
+from desktop.llm.engine import ModelEngine
+from desktop.llm.gpu import GpuProbe
+from desktop.llm.model_service import InMemorySettings, ModelService
 from desktop.ui.bridge import Bridge, Controls
 from desktop.ui.main_window import MainWindow
 from tests.ui.fakes import FakeAudit, FakeControl, FakeRpcLog
@@ -84,6 +87,28 @@ def secrets_on(
 
 
 @pytest.fixture
+def models(bridge: Bridge, tmp_path: Path) -> Iterator[ModelService]:
+    """The real model service on an empty models folder, the real GPU probe, and no other apps' folders.
+
+    Its once-a-second memory loop is not running; tests that want it start `run()` themselves.
+    """
+    events = EventBus()
+    events.subscribe(bridge.deliver)
+    service = ModelService(
+        tmp_path / "models",
+        InMemorySettings(),
+        events,
+        vault=None,
+        probe=GpuProbe(),
+        engine=ModelEngine(),
+        locations=(),
+        calibration_file=tmp_path / "fit-calibration.json",
+    )
+    yield service
+    service.close()
+
+
+@pytest.fixture
 def attach(
     qtbot: QtBot,
     bridge: Bridge,
@@ -91,13 +116,14 @@ def attach(
     fake_log: FakeRpcLog,
     fake_audit: FakeAudit,
     secrets: SecretsControl,
+    models: ModelService,
     service_loop: ServiceLoop,
 ) -> Attach:
     """Hand the fakes to the bridge, as the app does once its services exist."""
 
     def attach_now() -> None:
         with qtbot.waitSignal(bridge.services_ready):
-            bridge.attach(Controls(fake, fake_log, fake_audit, secrets), service_loop.submit)
+            bridge.attach(Controls(fake, fake_log, fake_audit, secrets, models), service_loop.submit)
 
     return attach_now
 

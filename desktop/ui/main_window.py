@@ -24,12 +24,14 @@ from desktop.ui.bridge import Bridge
 from desktop.ui.models.server_roster import ServerRoster
 from desktop.ui.pages.audit_page import AuditPage
 from desktop.ui.pages.log_page import LogPage
+from desktop.ui.pages.model_page import ModelPage
 from desktop.ui.pages.secrets_page import SecretsPage
 from desktop.ui.pages.servers_page import ServersPage
 from desktop.ui.pages.settings_page import SettingsPage
 from desktop.ui.resources import app_icon, page_icon
 from desktop.ui.server_actions import ServerActions, bring_to_front
 from desktop.ui.widgets.empty_state import EmptyState
+from desktop.ui.widgets.memory_meter import CompactMemoryMeter
 from desktop.ui.widgets.notice_banner import NoticeBanner
 
 DEFAULT_SIZE = QSize(1100, 720)
@@ -72,6 +74,7 @@ class MainWindow(QMainWindow):
         self.roster = ServerRoster(bridge, self)
         self.server_actions = ServerActions(bridge, self)
         self.servers_page = ServersPage(bridge, self.roster, self.server_actions)
+        self.model_page = ModelPage(bridge)
         self.log_page = LogPage(bridge)
         self.audit_page = AuditPage(bridge)
         self.secrets_page = SecretsPage(bridge)
@@ -83,6 +86,9 @@ class MainWindow(QMainWindow):
         self._build()
         self.status_label = QLabel(self.tr("Starting services…"))
         self.statusBar().addWidget(self.status_label, 1)
+        self.memory_meter = CompactMemoryMeter()
+        self.statusBar().addPermanentWidget(self.memory_meter)
+        bridge.memory_measured.connect(self.memory_meter.show_snapshot)
         self.roster.reset.connect(self._on_roster_changed)
         self.roster.status_changed.connect(self._on_roster_changed)
         bridge.notice_posted.connect(self._on_bridge_notice_posted)
@@ -98,7 +104,12 @@ class MainWindow(QMainWindow):
                 self.tr("The MCP servers MCP Desk runs for you"),
                 self.servers_page,
             ),
-            soon["model"],
+            Area(
+                "model",
+                self.tr("Model"),
+                self.tr("Run a language model on your own computer"),
+                self.model_page,
+            ),
             soon["chat"],
             Area(
                 "log",
@@ -129,7 +140,6 @@ class MainWindow(QMainWindow):
     def _coming_soon(self) -> dict[str, Area]:
         """Areas still being built, each with one sentence about what will come there."""
         pages = [
-            ("model", self.tr("Model"), self.tr("Run a language model on your own computer.")),
             (
                 "chat",
                 self.tr("Chat"),

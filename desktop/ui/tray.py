@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from desktop.core.events import Notice, ServerState, ServerStatus
+from desktop.llm.model_control import ModelState
 from desktop.ui.bridge import Bridge
 from desktop.ui.main_window import MainWindow
+from desktop.ui.pages.model_texts import loaded_name
 from desktop.ui.resources import app_icon
 from desktop.ui.state_look import DOT_COLOURS, is_active, state_icon, state_text
+from desktop.ui.widgets.memory_meter import memory_summary
+
+if TYPE_CHECKING:
+    from desktop.llm.gpu import MemorySnapshot
 
 MESSAGE_MS = 8000
 
@@ -66,6 +74,8 @@ class ServerMenu(QMenu):
 class Tray(QObject):
     """The tray icon and its menu, kept in step with the servers; it is in the tray from the start.
 
+    Its tooltip also names the loaded model and sums up memory use.
+
     Build it only where a tray exists: the window hides itself there when closed.
 
     Signals:
@@ -80,6 +90,8 @@ class Tray(QObject):
         self._window = window
         self._hint_shown = False
         self._failed_look = False
+        self._model_name = ""
+        self._memory = ""
         self._icon = app_icon()
         self.menu = QMenu(window)
         self.open_action = QAction(self.tr("Open MCP Desk"), self)
@@ -97,6 +109,8 @@ class Tray(QObject):
         window.roster.status_changed.connect(self._on_roster_status_changed)
         window.hidden_to_tray.connect(self._on_window_hidden_to_tray)
         bridge.notice_posted.connect(self._on_bridge_notice_posted)
+        bridge.model_state_changed.connect(self._on_bridge_model_state_changed)
+        bridge.memory_measured.connect(self._on_bridge_memory_measured)
         self.icon.show()
 
     def show(self) -> None:
@@ -129,7 +143,9 @@ class Tray(QObject):
     def _update_look(self) -> None:
         roster = self._window.roster
         summary = roster.summary() if roster.ready else self.tr("Starting services…")
-        self.icon.setToolTip(f"MCP Desk\n{summary}")
+        model = self.tr("Model: %1").replace("%1", self._model_name) if self._model_name else ""
+        lines = ["MCP Desk", summary, model, self._memory]
+        self.icon.setToolTip("\n".join(line for line in lines if line))
         failed = any(status.state is ServerState.FAILED for status in roster.statuses())
         if failed != self._failed_look:
             self._failed_look = failed
@@ -166,6 +182,14 @@ class Tray(QObject):
         if control is not None:
             settings = control.app_settings().model_copy(update={"tray_hint_shown": True})
             self._bridge.call(control.save_app_settings(settings))
+
+    def _on_bridge_model_state_changed(self, state: ModelState) -> None:
+        self._model_name = loaded_name(state)
+        self._update_look()
+
+    def _on_bridge_memory_measured(self, snapshot: MemorySnapshot) -> None:
+        self._memory = memory_summary(snapshot)
+        self._update_look()
 
     def _on_bridge_notice_posted(self, notice: Notice) -> None:
         if not self._window.isVisible():

@@ -6,7 +6,6 @@ from pytestqt.qtbot import QtBot
 
 from desktop.ui.bridge import Bridge
 from desktop.ui.main_window import MainWindow
-from desktop.ui.widgets.empty_state import EmptyState
 from tests.ui.conftest import Attach
 from tests.ui.fakes import FakeControl
 
@@ -41,9 +40,7 @@ def test_size_and_areas(window: MainWindow) -> None:
     labels = [window.sidebar.item(row).text() for row in range(window.sidebar.count())]
     assert labels == ["Servers", "Model", "Chat", "Log", "Audit", "Secrets", "Settings"]
     window.show_area("model")
-    page = window.pages.currentWidget()
-    assert isinstance(page, EmptyState)
-    assert page.sentence_label.text() == "Run a language model on your own computer. Coming soon."
+    assert window.pages.currentWidget() is window.model_page
     window.show_area("settings")
     assert window.pages.currentWidget() is window.settings_page
 

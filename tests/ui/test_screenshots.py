@@ -5,7 +5,9 @@ Open them after UI work and judge them as someone who never opens a terminal wou
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,14 +15,28 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.core.audit_records import AuditKind, VerifyReport
+from desktop.core.events import EventBus
+from desktop.core.secrets_service import SecretsControl
+from desktop.core.service_loop import ServiceLoop
+from desktop.llm import model_service
+from desktop.llm.engine import ModelEngine
+from desktop.llm.gpu import GpuProbe, OffloadSupport
+from desktop.llm.library import ModelSource
+from desktop.llm.model_service import InMemorySettings, ModelService
+from desktop.ui.bridge import Bridge, Controls
 from desktop.ui.dialogs.import_dialog import ImportDialog
 from desktop.ui.dialogs.server_form import ServerFormDialog
 from desktop.ui.dialogs.trust_dialog import TrustDialog
 from desktop.ui.main_window import MainWindow
+from desktop.ui.pages.model_quantize import QuantizeDialog
+from tests.fixtures.fake_hub import FakeHub
+from tests.fixtures.nvml_recorded import RTX_4090, RecordedNvml
+from tests.fixtures.tiny_gguf import HERMES_TOOLS_TEMPLATE, TINY, write_gguf
 from tests.ui.conftest import Attach
 from tests.ui.fakes import FakeAudit, FakeControl, FakeRpcLog, import_plan
 from tests.ui.helpers import wait_for_dialog
 from tests.ui.samples import Wire, sample_traffic, sample_trail
+from tests.ui.test_model_page import NoDevices, headless_gguf
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
@@ -142,3 +158,122 @@ def test_screenshots_of_dialogs(
     qtbot.waitUntil(lambda: importer.preview.topLevelItemCount() == 3)
     save(importer, shots, "24-import-preview")
     importer.reject()
+
+
+@pytest.fixture
+def desktop_with_models(
+    tmp_path: Path, bridge: Bridge, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[ModelService, FakeHub]]:
+    """A desktop with an RTX 4090 (recorded), a CUDA build of llama.cpp, models in MCP Desk's folder
+    and in LM Studio's, and a loopback hub serving two sizes of one model."""
+    own, lm_studio = tmp_path / "models", tmp_path / "lmstudio" / "lmstudio-community" / "Qwen2.5-GGUF"
+    own.mkdir()
+    lm_studio.mkdir(parents=True)
+    write_gguf(own / "hermes-3-llama-3.1-8b-f16.gguf", TINY, template=HERMES_TOOLS_TEMPLATE, name="Hermes 3")
+    write_gguf(lm_studio / "qwen2.5-7b-instruct-q8_0.gguf", TINY, name="Qwen2.5 7B Instruct", seed=1)
+    headless_gguf(own / "llama-3.2-3b-instruct-q4_k_m.gguf")
+    (own / "mistral-7b-instruct-v0.3-q4_k_m.gguf").write_bytes(b"GGUF" + b"\xff" * 64)
+    supported = OffloadSupport(True, "This copy of the model runtime can run models on the graphics card.")
+    monkeypatch.setattr(model_service, "offload_support", lambda: supported)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    events = EventBus()
+    events.subscribe(bridge.deliver)
+    served = tmp_path / "served"
+    served.mkdir()
+    with FakeHub() as hub:
+        hub.add_repo(
+            "tester/Tiny-Instruct-GGUF",
+            {
+                name: write_gguf(served / name, TINY, seed=index)
+                for index, name in enumerate(["Tiny-Instruct-Q4_K_M.gguf", "Tiny-Instruct-Q8_0.gguf"])
+            },
+        )
+        service = ModelService(
+            own,
+            InMemorySettings(),
+            events,
+            vault=None,
+            probe=GpuProbe(nvml=RecordedNvml(app_pid=os.getpid(), gpus=(RTX_4090,)), fallback=NoDevices()),
+            engine=ModelEngine(),
+            locations=[(ModelSource.LM_STUDIO, tmp_path / "lmstudio")],
+            calibration_file=tmp_path / "fit-calibration.json",
+            hub_endpoint=hub.endpoint,
+        )
+        yield service, hub
+        service.close()
+
+
+def test_screenshots_of_the_model_page(
+    qtbot: QtBot,
+    window: MainWindow,
+    bridge: Bridge,
+    fake: FakeControl,
+    fake_log: FakeRpcLog,
+    fake_audit: FakeAudit,
+    secrets: SecretsControl,
+    service_loop: ServiceLoop,
+    desktop_with_models: tuple[ModelService, FakeHub],
+    shots: Path,
+) -> None:
+    models, _hub = desktop_with_models
+    window.show()
+    bridge.attach(Controls(fake, fake_log, fake_audit, secrets, models), service_loop.submit)
+    metering = service_loop.submit(models.run())
+    window.show_area("model")
+    page, panel = window.model_page, window.model_page.load_panel
+    qtbot.waitUntil(lambda: page.model.rowCount() == 4 and window.memory_meter.isVisible())
+    page.table.select(0)
+    qtbot.waitUntil(lambda: panel.verdict_label.text() == "Fits on GPU")
+    save(window, shots, "30-model-library")
+    panel.gpu_slider.setValue(1)
+    qtbot.waitUntil(lambda: panel.verdict_label.text() == "1 of 2 layers on GPU")
+    panel.load_button.click()
+    qtbot.waitUntil(lambda: panel.loaded_label.text().startswith("Loaded:"), timeout=20_000)
+    save(window, shots, "31-model-loaded")
+    page.table.select(1)
+    qtbot.waitUntil(lambda: panel.verdict_label.text() == "Fits on GPU")
+    panel.load_button.click()
+    qtbot.waitUntil(panel.message.isVisible, timeout=20_000)
+    panel.details.set_open(True)
+    save(window, shots, "32-model-load-failed")
+    page.table.select(2)
+    save(window, shots, "33-model-damaged")
+    page.table.select(0)
+    page.shrink_button.click()
+    dialog = wait_for_dialog(qtbot, QuantizeDialog)
+    save(dialog, shots, "34-model-make-smaller")
+    dialog.reject()
+    page.tabs.setCurrentWidget(page.download)
+    page.download.repo_edit.setText("tester/Tiny-Instruct-GGUF")
+    page.download.look_up("Q4_K_M")
+    qtbot.waitUntil(lambda: page.download.choices.topLevelItemCount() == 2)
+    save(window, shots, "35-model-download")
+    metering.cancel()
+
+
+def test_screenshot_of_the_model_page_without_a_gpu(
+    qtbot: QtBot,
+    window: MainWindow,
+    attach: Attach,
+    models: ModelService,
+    service_loop: ServiceLoop,
+    shots: Path,
+    tmp_path: Path,
+) -> None:
+    """This machine as it is: the real probe, and whatever llama-cpp-python is installed."""
+    models_dir = tmp_path / "models"
+    models_dir.mkdir()
+    write_gguf(
+        models_dir / "qwen2.5-0.5b-instruct-f16.gguf", TINY, template=HERMES_TOOLS_TEMPLATE, name="Qwen"
+    )
+    window.show()
+    attach()
+    metering = service_loop.submit(models.run())
+    window.show_area("model")
+    page, panel = window.model_page, window.model_page.load_panel
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and window.memory_meter.isVisible())
+    qtbot.waitUntil(lambda: bool(panel.verdict_label.text()))
+    panel.load_button.click()
+    qtbot.waitUntil(lambda: panel.loaded_label.text().startswith("Loaded:"), timeout=20_000)
+    save(window, shots, "36-model-without-gpu")
+    metering.cancel()

@@ -1,0 +1,124 @@
+"""The model library table: every model found on this computer, what it is, and why one can't load."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, Qt
+
+from desktop.llm.model_control import LibraryEntry
+from desktop.ui.models.log_table_model import PROBLEM_TEXT
+from desktop.ui.models.titled_table import Index, TitledTableModel
+from desktop.ui.widgets.memory_meter import size_text
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ModelLibraryModel", text)
+
+
+class Column(IntEnum):
+    NAME = 0
+    SOURCE = 1
+    TYPE = 2
+    SIZE = 3
+    PARAMETERS = 4
+    CONTEXT = 5
+    TOOLS = 6
+    STATUS = 7
+
+    @property
+    def title(self) -> str:
+        return _tr(("Name", "From", "Type", "Size", "Parameters", "Context", "Tools", "Status")[self])
+
+
+def parameters_text(count: int) -> str:
+    """“7.6 B”, “135 M”, “96 K”."""
+    if count >= 1_000_000_000:
+        return f"{count / 1e9:.1f} B"
+    if count >= 1_000_000:
+        return f"{count / 1e6:.0f} M"
+    return f"{count / 1e3:.0f} K"
+
+
+def context_text(tokens: int) -> str:
+    """“32K” for a round number of tokens, else “2,000”."""
+    if tokens >= 1024 and tokens % 1024 == 0:
+        return f"{tokens // 1024}K"
+    return f"{tokens:,}"
+
+
+def yes_no(value: bool) -> str:
+    return _tr("Yes") if value else _tr("No")
+
+
+def cells(entry: LibraryEntry, loaded: bool) -> tuple[str, ...]:
+    info = entry.info
+    status = entry.problem or (_tr("Loaded") if loaded else "")
+    if info is None:
+        return (
+            entry.found.name,
+            entry.found.source.label,
+            "",
+            size_text(entry.found.size_bytes),
+            "",
+            "",
+            "",
+            status,
+        )
+    return (
+        entry.found.name,
+        entry.found.source.label,
+        info.file_type,
+        size_text(info.file_bytes),
+        parameters_text(info.parameters),
+        context_text(info.context_length),
+        yes_no(info.supports_tools),
+        status,
+    )
+
+
+class ModelLibraryModel(TitledTableModel[LibraryEntry]):
+    """One row per `LibraryEntry`; a model that can't be loaded says why in red."""
+
+    columns = Column
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._loaded: Path | None = None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        entry = self._rows[index.row()]
+        column = Column(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return cells(entry, entry.found.path == self._loaded)[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return entry.problem if column is Column.STATUS and entry.problem else str(entry.found.path)
+        if role == Qt.ItemDataRole.ForegroundRole and entry.problem is not None:
+            return PROBLEM_TEXT if column in (Column.NAME, Column.STATUS) else None
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (Column.SIZE, Column.PARAMETERS):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def set_entries(self, entries: Sequence[LibraryEntry]) -> None:
+        self.beginResetModel()
+        self._rows = list(entries)
+        self.endResetModel()
+
+    def set_loaded(self, path: Path | None) -> None:
+        """Mark the loaded model's row “Loaded”."""
+        self._loaded = path
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, Column.STATUS), self.index(len(self._rows) - 1, Column.STATUS)
+            )
+
+    def entry_at(self, row: int) -> LibraryEntry:
+        return self._rows[row]
+
+    def row_of(self, path: Path) -> int:
+        return next((row for row, entry in enumerate(self._rows) if entry.found.path == path), -1)

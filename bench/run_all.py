@@ -7,6 +7,15 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 
-for name in ("bench_tool_call", "bench_spawn", "bench_startup", "bench_idle_rss", "bench_log_ingest"):
+BENCHMARKS = (
+    "bench_tool_call",
+    "bench_spawn",
+    "bench_startup",
+    "bench_idle_rss",
+    "bench_log_ingest",
+    "bench_model",
+)
+
+for name in BENCHMARKS:
     print(f"== {name}")
     runpy.run_path(str(HERE / f"{name}.py"), run_name="__main__")

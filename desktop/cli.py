@@ -27,11 +27,11 @@ from desktop.core.audit_records import Approval, ConsentHow
 from desktop.core.config import ServerConfig
 from desktop.core.events import EventBus, ServerState
 from desktop.core.paths import AppPaths
+from desktop.core.problem import Problem
 from desktop.core.rpc_log import LogFilter
 from desktop.core.rpc_log_files import export_entries
 from desktop.core.secret_refs import SecretsError
 from desktop.core.secrets_service import SecretInfo, SecretInUse
-from desktop.llm.model_control import ModelProblem
 from desktop.servers.control import ServerProblem, TrustRequest
 from desktop.servers.importers import ImportSource
 from desktop.servers.launch import resolve
@@ -48,18 +48,13 @@ def main(argv: list[str]) -> int:
     command: Command = args.run
     try:
         return asyncio.run(_with_services(command, args))
-    except ServerProblem as problem:
+    except Problem as problem:
         print(problem.message, file=sys.stderr)
         if problem.details and args.verbose:
             print(problem.details, file=sys.stderr)
         return 1
     except SecretsError as error:
         print(error, file=sys.stderr)
-        return 1
-    except ModelProblem as problem:
-        print(problem.message, file=sys.stderr)
-        if problem.details and args.verbose:
-            print(problem.details, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from desktop.core.problem import Problem
+
 if TYPE_CHECKING:
     from llama_cpp import Llama
 
@@ -52,11 +54,8 @@ class ProgressListener(Protocol):
     def __call__(self, fraction: float) -> None: ...
 
 
-class LoadProblem(Exception):
-    def __init__(self, message: str, details: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = details
+class LoadProblem(Problem):
+    """llama.cpp could not load the model."""
 
 
 class LoadCancelled(Exception):

@@ -9,19 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from desktop.core.problem import Problem
+
 TOOL_TEMPLATE_MARKERS = ("tools", "tool_call", "[TOOL_CALLS]", "<|python_tag|>")
 """Words a chat template only uses when it knows how to offer tools to the model."""
 LAYER_TENSOR = re.compile(r"^blk\.(\d+)\.")
 OUTPUT_TENSORS = frozenset({"output.weight", "output_norm.weight", "output.bias", "output_norm.bias"})
 
 
-class GgufError(Exception):
+class GgufError(Problem):
     """A file that can't be read as a model; `message` is a sentence for the user."""
-
-    def __init__(self, message: str, details: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = details
 
 
 @dataclass(frozen=True)

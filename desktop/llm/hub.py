@@ -25,6 +25,8 @@ from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 from huggingface_hub.hf_api import RepoSibling
 from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]  # public, lazily re-exported
 
+from desktop.core.problem import Problem
+
 CHUNK_BYTES = 1024 * 1024
 TIMEOUT_S = 30.0
 RETRY_DELAY_S = 1.0
@@ -36,13 +38,8 @@ _QUANT = re.compile(
 )
 
 
-class HubProblem(Exception):
+class HubProblem(Problem):
     """A failure explained in one sentence a user can act on; `details` is for the log."""
-
-    def __init__(self, message: str, details: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = details
 
 
 class DownloadCancelled(Exception):

@@ -11,6 +11,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
 from desktop.core.events import ModelEvent
+from desktop.core.problem import Problem
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -111,13 +112,8 @@ class ModelStateChanged(ModelEvent):
     state: ModelState
 
 
-class ModelProblem(Exception):
-    """A failure with a sentence a user can act on; `details` holds the technical part."""
-
-    def __init__(self, message: str, details: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = details
+class ModelProblem(Problem):
+    """A problem on the model side, as a sentence and its technical details."""
 
 
 class ModelControl(Protocol):

@@ -25,6 +25,8 @@ from typing import Protocol
 import gguf
 import llama_cpp
 
+from desktop.core.problem import Problem
+
 _T = gguf.GGMLQuantizationType
 _POLL_SECONDS = 0.2
 _RUNNING_CAP = 0.99
@@ -94,13 +96,8 @@ class ProgressListener(Protocol):
     def __call__(self, progress: QuantizeProgress, /) -> None: ...
 
 
-class QuantizeProblem(Exception):
+class QuantizeProblem(Problem):
     """A plain sentence the user can act on, and the technical details behind it."""
-
-    def __init__(self, message: str, details: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = details
 
 
 class QuantizeCancelled(Exception):

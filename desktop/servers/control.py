@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from desktop.core.audit_records import Approval
 from desktop.core.config import AppSettings, ServerConfig
 from desktop.core.events import ServerStatus, ToolInfo
+from desktop.core.problem import Problem
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -50,13 +51,8 @@ class ToolCallOutcome:
     """The JSON-RPC id the call went out with (for finding it in the log)."""
 
 
-class ServerProblem(Exception):
-    """A failure with a sentence a user can act on; `details` holds the technical part."""
-
-    def __init__(self, message: str, details: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = details
+class ServerProblem(Problem):
+    """A problem on the server side, as a sentence and its technical details."""
 
 
 class TrustRequired(ServerProblem):

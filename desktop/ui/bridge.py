@@ -42,6 +42,7 @@ from desktop.core.events import (
     ServerStatusChanged,
     ServerToolsChanged,
 )
+from desktop.core.problem import Problem
 from desktop.core.rpc_log import RpcLogControl
 from desktop.core.secret_refs import SecretsError
 from desktop.core.secrets_service import SecretsControl
@@ -50,7 +51,6 @@ from desktop.llm.model_control import (
     ModelControl,
     ModelJobProgressed,
     ModelLibraryChanged,
-    ModelProblem,
     ModelStateChanged,
 )
 from desktop.servers.control import ServerControl, ServerProblem
@@ -151,11 +151,11 @@ class Bridge(QObject):
         except ServerProblem as problem:
             self._report(problem, on_error)
             return
+        except Problem as problem:
+            self._report(ServerProblem(problem.message, problem.details), on_error)
+            return
         except SecretsError as error:
             self._report(ServerProblem(str(error)), on_error)
-            return
-        except ModelProblem as problem:
-            self._report(ServerProblem(problem.message, problem.details), on_error)
             return
         except Exception as exc:  # a bug on the service side must not take the window down
             self._report(ServerProblem("Something went wrong on MCP Desk's side.", repr(exc)), on_error)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from desktop.llm.model_control import HubChoice, JobKind, ModelControl
 from desktop.servers.control import ServerProblem
 from desktop.ui.bridge import Bridge
-from desktop.ui.pages.model_job_row import JobRow
+from desktop.ui.pages.model_job_row import JobRow, show_failure
 from desktop.ui.pages.model_texts import VERDICT_COLOURS, fill, verdict_text
 from desktop.ui.style import heading, hint
 from desktop.ui.widgets.collapsible import DetailsToggle
@@ -276,9 +276,5 @@ class DownloadPanel(QWidget):
         self._models().cancel(JobKind.DOWNLOAD)
 
     def _on_call_failed(self, problem: ServerProblem) -> None:
-        if self._cancelled:
-            self.message.show_info(problem.message)
-        else:
-            self.message.show_problem(problem.message)
-        self.details.set_details(problem.details)
+        show_failure(self.message, self.details, problem, cancelled=self._cancelled)
         self._update_enabled()

@@ -6,7 +6,10 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from desktop.llm.model_control import JobKind, JobProgress
+from desktop.servers.control import ServerProblem
 from desktop.ui.style import hint
+from desktop.ui.widgets.collapsible import DetailsToggle
+from desktop.ui.widgets.inline_message import InlineMessage
 
 STEPS = 1000
 
@@ -69,3 +72,14 @@ class JobRow(QWidget):
         self.cancel_button.setEnabled(False)
         self.detail_label.setText(self.tr("Stopping…"))
         self.cancel_requested.emit()
+
+
+def show_failure(
+    message: InlineMessage, details: DetailsToggle, problem: ServerProblem, *, cancelled: bool
+) -> None:
+    """Say why a job ended early; when the user cancelled it, that is news, not an error."""
+    if cancelled:
+        message.show_info(problem.message)
+    else:
+        message.show_problem(problem.message)
+    details.set_details(problem.details)

@@ -19,7 +19,7 @@ from desktop.llm.gguf_info import ModelInfo
 from desktop.llm.model_control import JobKind, ModelControl
 from desktop.servers.control import ServerProblem
 from desktop.ui.bridge import Bridge
-from desktop.ui.pages.model_job_row import JobRow
+from desktop.ui.pages.model_job_row import JobRow, show_failure
 from desktop.ui.pages.model_texts import fill
 from desktop.ui.style import hint, pad
 from desktop.ui.widgets.collapsible import DetailsToggle
@@ -132,11 +132,7 @@ class QuantizeDialog(QDialog):
         self._models().cancel(JobKind.QUANTIZE)
 
     def _on_call_failed(self, problem: ServerProblem) -> None:
-        if self._cancelled:
-            self.message.show_info(problem.message)
-        else:
-            self.message.show_problem(problem.message)
-        self.details.set_details(problem.details)
+        show_failure(self.message, self.details, problem, cancelled=self._cancelled)
         self._set_busy(False)
 
     def _set_busy(self, busy: bool) -> None:

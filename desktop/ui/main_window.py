@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QCloseEvent, QPalette
@@ -24,7 +25,6 @@ from desktop.ui.bridge import Bridge
 from desktop.ui.models.server_roster import ServerRoster
 from desktop.ui.pages.audit_page import AuditPage
 from desktop.ui.pages.log_page import LogPage
-from desktop.ui.pages.model_page import ModelPage
 from desktop.ui.pages.secrets_page import SecretsPage
 from desktop.ui.pages.servers_page import ServersPage
 from desktop.ui.pages.settings_page import SettingsPage
@@ -33,6 +33,9 @@ from desktop.ui.server_actions import ServerActions, bring_to_front
 from desktop.ui.widgets.empty_state import EmptyState
 from desktop.ui.widgets.memory_meter import CompactMemoryMeter
 from desktop.ui.widgets.notice_banner import NoticeBanner
+
+if TYPE_CHECKING:
+    from desktop.ui.pages.model_page import ModelPage
 
 DEFAULT_SIZE = QSize(1100, 720)
 MINIMUM_SIZE = QSize(760, 480)
@@ -74,7 +77,9 @@ class MainWindow(QMainWindow):
         self.roster = ServerRoster(bridge, self)
         self.server_actions = ServerActions(bridge, self)
         self.servers_page = ServersPage(bridge, self.roster, self.server_actions)
-        self.model_page = ModelPage(bridge)
+        self._model_page: ModelPage | None = None
+        self._model_holder = QWidget()
+        QVBoxLayout(self._model_holder).setContentsMargins(0, 0, 0, 0)
         self.log_page = LogPage(bridge)
         self.audit_page = AuditPage(bridge)
         self.secrets_page = SecretsPage(bridge)
@@ -108,7 +113,7 @@ class MainWindow(QMainWindow):
                 "model",
                 self.tr("Model"),
                 self.tr("Run a language model on your own computer"),
-                self.model_page,
+                self._model_holder,
             ),
             soon["chat"],
             Area(
@@ -168,6 +173,7 @@ class MainWindow(QMainWindow):
         palette = self.sidebar.palette()
         palette.setColor(QPalette.ColorRole.Base, palette.color(QPalette.ColorRole.Window))
         self.sidebar.setPalette(palette)
+        self.pages.currentChanged.connect(self._on_pages_current_changed)
         self.sidebar.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.sidebar.setCurrentRow(0)
         divider = QFrame()
@@ -185,6 +191,22 @@ class MainWindow(QMainWindow):
         layout.addWidget(divider)
         layout.addLayout(content, 1)
         self.setCentralWidget(central)
+
+    @property
+    def model_page(self) -> ModelPage:
+        """Built when first needed: its imports and widgets would delay the window's first paint."""
+        if self._model_page is None:
+            from desktop.ui.pages.model_page import ModelPage
+
+            self._model_page = ModelPage(self._bridge)
+            layout = self._model_holder.layout()
+            assert layout is not None
+            layout.addWidget(self._model_page)
+        return self._model_page
+
+    def _on_pages_current_changed(self, index: int) -> None:
+        if self.pages.widget(index) is self._model_holder:
+            self.model_page.show()
 
     def show_area(self, key: str) -> None:
         """Switch to the page called `key` ("servers", "model", …, "settings")."""

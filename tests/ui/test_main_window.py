@@ -40,7 +40,7 @@ def test_size_and_areas(window: MainWindow) -> None:
     labels = [window.sidebar.item(row).text() for row in range(window.sidebar.count())]
     assert labels == ["Servers", "Model", "Chat", "Log", "Audit", "Secrets", "Settings"]
     window.show_area("model")
-    assert window.pages.currentWidget() is window.model_page
+    assert window.model_page.parentWidget() is window.pages.currentWidget()
     window.show_area("settings")
     assert window.pages.currentWidget() is window.settings_page
 

@@ -196,7 +196,9 @@ class ModelService:
             self._set_state(ModelState(None))
             raise ModelProblem(problem.message, problem.details) from problem
         measured = _measured(before, await asyncio.to_thread(self._probe.snapshot), planned)
-        self._calibration.record(measured.vram_bytes or measured.ram_bytes, measured.estimated_bytes)
+        if not loaded.fell_back:  # otherwise the estimate was for more layers than were loaded
+            used = measured.vram_bytes or measured.ram_bytes
+            await asyncio.to_thread(self._calibration.record, used, measured.estimated_bytes)
         await self._remember(path, shape)
         self._finish(JobKind.LOAD, title, "Loaded.")
         return self._set_state(ModelState(loaded, info, planned, measured, _fallback_note(loaded, info)))

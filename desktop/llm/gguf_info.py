@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.problem import Problem
+from desktop.llm.library import model_stem
 
 TOOL_TEMPLATE_MARKERS = ("tools", "tool_call", "[TOOL_CALLS]", "<|python_tag|>")
 """Words a chat template only uses when it knows how to offer tools to the model."""
@@ -158,8 +159,3 @@ def _file_type(code: Any, counts: dict[int, int], gguf: Any) -> str:
 def _largest(value: Any) -> int:
     """Some architectures give a number per layer; the widest one sizes the buffers."""
     return max((int(item) for item in value), default=0) if isinstance(value, list) else int(value)
-
-
-def model_stem(path: Path) -> str:
-    """The file name without `.gguf` and without a split suffix (`-00001-of-00003`)."""
-    return re.sub(r"-\d{5}-of-\d{5}$", "", path.stem)

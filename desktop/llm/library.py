@@ -276,7 +276,7 @@ def _scan_hf_cache(root: Path) -> Iterator[FoundModel]:
 
 
 def _hf_name(repo: str, path: Path) -> str:
-    return f"{repo} · {_stem(path)}"
+    return f"{repo} · {model_stem(path)}"
 
 
 def _scan_ollama(root: Path) -> Iterator[FoundModel]:
@@ -416,14 +416,15 @@ def _is_projector(path: Path) -> bool:
     return "mmproj" in path.name.casefold()
 
 
-def _stem(path: Path) -> str:
+def model_stem(path: Path) -> str:
+    """The file name without `.gguf` and without a split suffix (`-00001-of-00003`)."""
     match = _SPLIT.fullmatch(path.name)
     return match["stem"] if match else path.stem
 
 
 def _plain_name(path: Path, root: Path | None) -> str:
     """The file's stem; for a file called just `model.gguf` (Jan's way) its folder, e.g. `org/repo`."""
-    stem = _stem(path)
+    stem = model_stem(path)
     if stem.casefold() != "model":
         return stem
     if root is not None and path.parent != root and path.parent.is_relative_to(root):

@@ -21,10 +21,10 @@ from desktop.core.secrets import SecretVault
 from desktop.llm.calibration import Calibration
 from desktop.llm.engine import LoadCancelled, LoadedModel, LoadProblem, LoadSettings, ModelEngine
 from desktop.llm.fit import FitEstimate, LoadShape, Room, estimate, estimate_from_size
-from desktop.llm.gguf_info import GgufError, ModelInfo, model_stem, read_model_info
+from desktop.llm.gguf_info import GgufError, ModelInfo, read_model_info
 from desktop.llm.gpu import GpuProbe, MemorySnapshot, OffloadSupport, offload_support
 from desktop.llm.hub import RECOMMENDED, HubVariant, Recommendation
-from desktop.llm.library import FoundModel, ModelSource, discover
+from desktop.llm.library import FoundModel, ModelSource, discover, model_stem, split_parts
 from desktop.llm.model_control import (
     HF_TOKEN_SECRET,
     HubChoice,
@@ -304,8 +304,6 @@ class ModelService:
         return self._infos[key]
 
     def _info_or_problem(self, path: Path) -> ModelInfo:
-        from desktop.llm.library import split_parts
-
         info = self._info(path, split_parts(path)[0])
         if isinstance(info, GgufError):
             raise ModelProblem(info.message, info.details)

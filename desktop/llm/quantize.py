@@ -26,6 +26,7 @@ import gguf
 import llama_cpp
 
 from desktop.core.problem import Problem
+from desktop.llm.library import split_parts
 
 _T = gguf.GGMLQuantizationType
 _POLL_SECONDS = 0.2
@@ -75,7 +76,6 @@ _ROLES = (
     ("attn_output", "attn_output.weight"),
 )
 """Tensor roles llama.cpp's mixes treat specially, by a part of the tensor's name."""
-_SPLIT_NAME = re.compile(r"^(?P<prefix>.*)-(?P<no>\d{5})-of-(?P<count>\d{5})\.gguf$")
 
 
 @dataclass(frozen=True)
@@ -337,18 +337,14 @@ def _open(path: Path, source: Path) -> gguf.GGUFReader:
 
 def _other_parts(source: Path, fields: Mapping[str, object]) -> list[gguf.GGUFReader]:
     count = _int(fields.get("split.count"), 1)
-    match = _SPLIT_NAME.match(source.name)
     if count <= 1:
         return []
-    if match is None or int(match["no"]) != 1:
+    parts, missing = split_parts(source)
+    if parts[0] != source or (missing is None and len(parts) != count):
         raise QuantizeProblem("This model is split into parts. Choose its first part (the one named 00001).")
-    parts = [
-        source.with_name(f"{match['prefix']}-{no:05d}-of-{count:05d}.gguf") for no in range(2, count + 1)
-    ]
-    missing = [part.name for part in parts if not part.is_file()]
-    if missing:
-        raise QuantizeProblem(f"Part of this model is missing: {', '.join(missing)}. Download it again.")
-    return [_open(part, source) for part in parts]
+    if missing is not None:
+        raise QuantizeProblem(missing)
+    return [_open(part, source) for part in parts[1:]]
 
 
 def _tensor(info: gguf.ReaderTensor) -> _Tensor:

@@ -23,7 +23,16 @@ from desktop.llm.engine import LoadCancelled, LoadedModel, LoadProblem, LoadSett
 from desktop.llm.fit import FitEstimate, LoadShape, Room, estimate, estimate_from_size
 from desktop.llm.gguf_info import GgufError, ModelInfo, read_model_info
 from desktop.llm.gpu import GpuProbe, MemorySnapshot, OffloadSupport, offload_support
-from desktop.llm.hub import RECOMMENDED, HubVariant, Recommendation
+from desktop.llm.hub import (
+    RECOMMENDED,
+    DownloadCancelled,
+    DownloadProgress,
+    HubProblem,
+    HubVariant,
+    Recommendation,
+    download_variant,
+    list_variants,
+)
 from desktop.llm.library import FoundModel, ModelSource, discover, model_stem, split_parts
 from desktop.llm.model_control import (
     HF_TOKEN_SECRET,
@@ -39,11 +48,18 @@ from desktop.llm.model_control import (
     ModelState,
     ModelStateChanged,
 )
+from desktop.llm.quantize import (
+    QUANT_TYPES,
+    SOURCE_TYPES_ALLOWED,
+    QuantizeCancelled,
+    QuantizeProblem,
+    QuantizeProgress,
+    QuantType,
+    quantize,
+)
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
-
-    from desktop.llm.quantize import QuantType
 
 METER_INTERVAL_S = 1.0
 PROGRESS_INTERVAL_S = 0.1
@@ -130,13 +146,9 @@ class ModelService:
         return RECOMMENDED
 
     def quant_types(self) -> tuple[QuantType, ...]:
-        from desktop.llm.quantize import QUANT_TYPES
-
         return tuple(QUANT_TYPES.values())
 
     def can_make_smaller(self, file_type: str) -> bool:
-        from desktop.llm.quantize import SOURCE_TYPES_ALLOWED
-
         return file_type in SOURCE_TYPES_ALLOWED
 
     def cancel(self, kind: JobKind) -> None:
@@ -194,7 +206,7 @@ class ModelService:
         except LoadProblem as problem:
             self._finish(JobKind.LOAD, title, problem=problem.message)
             self._set_state(ModelState(None))
-            raise ModelProblem(problem.message, problem.details) from problem
+            raise
         measured = _measured(before, await asyncio.to_thread(self._probe.snapshot), planned)
         if not loaded.fell_back:  # otherwise the estimate was for more layers than were loaded
             used = measured.vram_bytes or measured.ram_bytes
@@ -208,19 +220,12 @@ class ModelService:
         self._set_state(ModelState(None))
 
     async def hub_choices(self, repo: str) -> list[HubChoice]:
-        from desktop.llm.hub import HubProblem, list_variants
-
         token = await asyncio.to_thread(self._hub_token)
-        try:
-            variants = await asyncio.to_thread(list_variants, repo, token=token, endpoint=self._hub_endpoint)
-        except HubProblem as problem:
-            raise ModelProblem(problem.message, problem.details) from problem
+        variants = await asyncio.to_thread(list_variants, repo, token=token, endpoint=self._hub_endpoint)
         room = await self._room()
         return [HubChoice(variant, *estimate_from_size(variant.size_bytes, room)) for variant in variants]
 
     async def download(self, variant: HubVariant) -> Path:
-        from desktop.llm.hub import DownloadCancelled, DownloadProgress, HubProblem, download_variant
-
         cancel = self._fresh_cancel(JobKind.DOWNLOAD)
         title = f"Downloading {variant.name}"
         report = self._reporter(JobKind.DOWNLOAD, title)
@@ -247,14 +252,12 @@ class ModelService:
             raise ModelProblem(str(stopped)) from stopped
         except HubProblem as problem:
             self._finish(JobKind.DOWNLOAD, title, problem=problem.message)
-            raise ModelProblem(problem.message, problem.details) from problem
+            raise
         self._finish(JobKind.DOWNLOAD, title, "Downloaded.")
         self._events.publish(ModelLibraryChanged())
         return path
 
     async def quantize(self, path: Path, quant: str) -> Path:
-        from desktop.llm.quantize import QuantizeCancelled, QuantizeProblem, QuantizeProgress, quantize
-
         cancel = self._fresh_cancel(JobKind.QUANTIZE)
         title = f"Making a {quant} copy of {path.name}"
         report = self._reporter(JobKind.QUANTIZE, title)
@@ -276,7 +279,7 @@ class ModelService:
             raise ModelProblem("Making the smaller copy was stopped; nothing was kept.") from None
         except QuantizeProblem as problem:
             self._finish(JobKind.QUANTIZE, title, problem=problem.message)
-            raise ModelProblem(problem.message, problem.details) from problem
+            raise
         self._finish(JobKind.QUANTIZE, title, "Done.")
         self._events.publish(ModelLibraryChanged())
         return result.target

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from desktop.app import Services, build_services
-from desktop.cli_model import add_model_commands
+from desktop.cli_model import add_model_commands, emit
 from desktop.core.audit_records import Approval, ConsentHow
 from desktop.core.config import ServerConfig
 from desktop.core.events import EventBus, ServerState
@@ -187,7 +187,7 @@ async def _log_export(services: Services, args: argparse.Namespace) -> int:
 
 async def _audit_verify(services: Services, args: argparse.Namespace) -> int:
     report = await services.audit.verify()
-    _emit(args, asdict(report), report.message)
+    emit(args, asdict(report), report.message)
     return 0 if report.ok else 1
 
 
@@ -207,10 +207,6 @@ async def _write_out(output: Path | None, write: Callable[[Path], int]) -> int:
         count = await asyncio.to_thread(write, path)
         sys.stdout.write(path.read_text(encoding="utf-8"))
     return count
-
-
-def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
-    print(json.dumps(data, indent=2, default=str) if getattr(args, "json", False) else text)
 
 
 async def _doctor(services: Services, args: argparse.Namespace) -> int:
@@ -249,7 +245,7 @@ async def _doctor(services: Services, args: argparse.Namespace) -> int:
     shown = {key: value for key, value in data.items() if key != "servers" and value is not None}
     lines = [f"{key.replace('_', ' ')}: {value}" for key, value in shown.items()]
     lines += [f"server {c['server']}: {'ok' if c['ok'] else 'PROBLEM'} — {c['note']}" for c in checks]
-    _emit(args, data, "\n".join(lines))
+    emit(args, data, "\n".join(lines))
     healthy = all(c["ok"] for c in checks) and not services.loaded.problem and keyring.usable
     return 0 if healthy else 1
 
@@ -263,7 +259,7 @@ async def _secrets_list(services: Services, args: argparse.Namespace) -> int:
         return f"{info.name:<24} {state} {', '.join(info.used_by) or '(not used)'}"
 
     empty = "No secrets yet. Add one with: mcp-desk secrets set NAME (the value is read from standard input)"
-    _emit(args, rows, "\n".join(map(line, listing)) or empty)
+    emit(args, rows, "\n".join(map(line, listing)) or empty)
     return 0
 
 
@@ -303,7 +299,7 @@ async def _servers_list(services: Services, args: argparse.Namespace) -> int:
             }
         )
     text = "\n".join(f"{r['name']:<20} {'on ' if r['enabled'] else 'off'} {r['launch']}" for r in rows)
-    _emit(args, rows, text or "No servers yet. Add one with: mcp-desk servers add NAME -- COMMAND [ARGS...]")
+    emit(args, rows, text or "No servers yet. Add one with: mcp-desk servers add NAME -- COMMAND [ARGS...]")
     return 0
 
 
@@ -339,7 +335,7 @@ async def _servers_check(services: Services, args: argparse.Namespace) -> int:
         return 1
     tools = manager.tools(args.name)
     data = {"server": args.name, "healthy": True, "tools": [asdict(t) for t in tools]}
-    _emit(
+    emit(
         args,
         data,
         f"“{args.name}” is healthy with {len(tools)} tools:\n"
@@ -373,7 +369,7 @@ async def _servers_call(services: Services, args: argparse.Namespace) -> int:
         return 2
     how = ConsentHow.COMMAND_LINE if args.yes else ConsentHow.ASKED
     outcome = await manager.call_tool(qualified, arguments, Approval(how))
-    _emit(args, asdict(outcome), outcome.text)
+    emit(args, asdict(outcome), outcome.text)
     return 0 if outcome.ok else 1
 
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from desktop.core.events import Event
-from desktop.llm.fit import LoadShape
+from desktop.llm.fit import LoadShape, Verdict
 from desktop.llm.model_control import JobKind, ModelJobProgressed, ModelProblem
 
 if TYPE_CHECKING:
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
     from desktop.llm.model_control import LibraryEntry
 
 GB = 1e9
+T = TypeVar("T")
 
 
 def add_model_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,9 +50,8 @@ def add_model_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     pull.set_defaults(run=_pull)
 
 
-def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
-    import json
-
+def emit(args: argparse.Namespace, data: Any, text: str) -> None:
+    """Print `data` as JSON with --json, else `text` (for every `mcp-desk` command)."""
     print(json.dumps(data, indent=2, default=str) if getattr(args, "json", False) else text)
 
 
@@ -73,7 +76,7 @@ async def _list(services: Services, args: argparse.Namespace) -> int:
         for entry in entries
     ]
     text = "\n".join(map(line, entries)) or "No models found. Download one with: mcp-desk model pull REPO"
-    _emit(args, data, text)
+    emit(args, data, text)
     return 0
 
 
@@ -96,12 +99,12 @@ async def _info(services: Services, args: argparse.Namespace) -> int:
             *([] if offload.supported else [offload.message]),
         ]
     )
-    _emit(args, data, text)
+    emit(args, data, text)
     return 0
 
 
 async def _quantize(services: Services, args: argparse.Namespace) -> int:
-    from desktop.llm.quantize import QuantizeCancelled, QuantizeProblem, QuantizeProgress, quantize
+    from desktop.llm.quantize import QuantizeCancelled, QuantizeProgress, quantize
 
     cancel = threading.Event()
 
@@ -113,13 +116,11 @@ async def _quantize(services: Services, args: argparse.Namespace) -> int:
             asyncio.to_thread(
                 quantize, args.source, args.target, args.quant, on_progress=progressed, cancel=cancel
             ),
-            cancel,
+            cancel.set,
         )
     except QuantizeCancelled:
         print("\nStopped; nothing was kept.", file=sys.stderr)
         return 130
-    except QuantizeProblem as problem:
-        raise ModelProblem(problem.message, problem.details) from problem
     print(f"\nWrote {result.target} ({result.size_bytes / GB:.2f} GB in {result.seconds:.0f} s)")
     return 0
 
@@ -137,7 +138,7 @@ async def _pull(services: Services, args: argparse.Namespace) -> int:
     picked = next((choice for choice in choices if choice.variant.quant == wanted), None)
     if picked is None and args.quant is None:
         picked = max(
-            (c for c in choices if c.verdict.name != "TOO_BIG"),
+            (c for c in choices if c.verdict is not Verdict.TOO_BIG),
             key=lambda c: c.variant.size_bytes,
             default=None,
         )
@@ -146,7 +147,8 @@ async def _pull(services: Services, args: argparse.Namespace) -> int:
         raise ModelProblem(f"{args.repo} has no {wanted} file. It has: {quants}.")
     unsubscribe = services.events.subscribe(_print_download_progress)
     try:
-        path = await _cancellable(services.models.download(picked.variant), None, services, JobKind.DOWNLOAD)
+        stop = partial(services.models.cancel, JobKind.DOWNLOAD)
+        path = await _cancellable(services.models.download(picked.variant), stop)
     finally:
         unsubscribe()
     print(f"\nSaved {path}")
@@ -164,19 +166,11 @@ def _progress_line(fraction: float | None, detail: str) -> None:
     print(f"{percent}  {detail}", end=end, file=sys.stderr, flush=True)
 
 
-async def _cancellable(
-    work: Any,
-    cancel: threading.Event | None,
-    services: Services | None = None,
-    kind: JobKind | None = None,
-) -> Any:
-    """Await `work`; Ctrl-C asks it to stop and waits until it has."""
+async def _cancellable(work: Awaitable[T], stop: Callable[[], None]) -> T:
+    """Await `work`; Ctrl-C calls `stop` and waits until the work has stopped."""
     task = asyncio.ensure_future(work)
     try:
         return await asyncio.shield(task)
     except (KeyboardInterrupt, asyncio.CancelledError):
-        if cancel is not None:
-            cancel.set()
-        if services is not None and kind is not None:
-            services.models.cancel(kind)
+        stop()
         return await task

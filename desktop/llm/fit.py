@@ -31,6 +31,11 @@ class Verdict(Enum):
     PROCESSOR_ONLY = "runs on the processor"
     TOO_BIG = "too big for this machine"
 
+    @property
+    def label(self) -> str:
+        """The verdict as a sentence start: "Fits on GPU"."""
+        return str(self.value[0].upper() + self.value[1:])
+
 
 @dataclass(frozen=True)
 class LoadShape:
@@ -76,8 +81,7 @@ class FitEstimate:
     def summary(self) -> str:
         if self.verdict is Verdict.PARTLY_ON_GPU:
             return f"{min(self.gpu_layers, self.total_layers)} of {self.total_layers} layers on GPU"
-        text = str(self.verdict.value)
-        return text[0].upper() + text[1:]
+        return self.verdict.label
 
 
 def kv_cache_bytes(info: ModelInfo, context: int, kv_type: str, layers: int | None = None) -> int:

@@ -27,7 +27,7 @@ from desktop.llm.model_control import HubChoice, JobKind, ModelControl
 from desktop.servers.control import ServerProblem
 from desktop.ui.bridge import Bridge
 from desktop.ui.pages.model_job_row import JobRow, show_failure
-from desktop.ui.pages.model_texts import VERDICT_COLOURS, fill, verdict_text
+from desktop.ui.pages.model_texts import VERDICT_COLOURS, fill
 from desktop.ui.style import heading, hint
 from desktop.ui.widgets.collapsible import DetailsToggle
 from desktop.ui.widgets.inline_message import InlineMessage
@@ -246,7 +246,7 @@ class DownloadPanel(QWidget):
         name = variant.name
         if len(variant.files) > 1:
             name += " " + fill(self.tr("(%1 parts)"), len(variant.files))
-        verdict = verdict_text(choice.verdict)
+        verdict = choice.verdict.label
         item = QTreeWidgetItem(group, [variant.quant, name, size_text(variant.size_bytes), verdict])
         item.setData(0, CHOICE_ROLE, choice)
         item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -66,8 +66,3 @@ def loaded_text(state: ModelState) -> str:
         size_text(measured.estimated_bytes),
         round(abs(measured.error) * 100),
     )
-
-
-def verdict_text(verdict: Verdict) -> str:
-    """“Fits on GPU”: the verdict as a sentence start."""
-    return verdict.value[0].upper() + verdict.value[1:]

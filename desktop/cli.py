@@ -23,8 +23,18 @@ from typing import Any, TextIO
 
 from desktop.app import Services, build_services
 from desktop.cli_model import add_model_commands, emit
-from desktop.core.audit_records import Approval, ConsentHow
+from desktop.core.audit_records import ConsentHow
 from desktop.core.config import ServerConfig
+from desktop.core.consent import (
+    CallContext,
+    Choice,
+    ConsentRequest,
+    Decision,
+    ElicitationAnswer,
+    ElicitationRequest,
+    SamplingRequest,
+    SamplingReview,
+)
 from desktop.core.events import EventBus, ServerState
 from desktop.core.paths import AppPaths
 from desktop.core.problem import Problem
@@ -61,7 +71,8 @@ def main(argv: list[str]) -> int:
 
 
 async def _with_services(command: Command, args: argparse.Namespace) -> int:
-    services = build_services(AppPaths.from_environment(), EventBus())
+    asker = TerminalAsker(allow_all=getattr(args, "yes", False) and args.run is _servers_call)
+    services = build_services(AppPaths.from_environment(), EventBus(), asker)
     if services.loaded.problem:
         print(services.loaded.problem.message, file=sys.stderr)
     try:
@@ -359,16 +370,10 @@ async def _servers_call(services: Services, args: argparse.Namespace) -> int:
     status = await manager.start(args.name)
     if status.state is not ServerState.RUNNING:
         raise ServerProblem(status.reason, status.details)
-    question = f"{args.name} wants to run {args.tool} with:\n{json.dumps(arguments, indent=2)}"
-    qualified = f"{args.name}__{args.tool}"
-    if not (args.yes or _confirm(question, "Allow?")):
-        await manager.deny_tool(
-            qualified, arguments, Approval(ConsentHow.ASKED), "refused on the command line"
-        )
+    outcome = await manager.call_tool(f"{args.name}__{args.tool}", arguments, CallContext("command line"))
+    if outcome.denied:
         print("Not allowed, so the tool was not called.", file=sys.stderr)
         return 2
-    how = ConsentHow.COMMAND_LINE if args.yes else ConsentHow.ASKED
-    outcome = await manager.call_tool(qualified, arguments, Approval(how))
     emit(args, asdict(outcome), outcome.text)
     return 0 if outcome.ok else 1
 
@@ -409,6 +414,33 @@ def _trust_text(request: TrustRequest) -> str:
     if request.env_names:
         lines.append(f"  with environment variables: {', '.join(request.env_names)}")
     return "\n".join(lines)
+
+
+class TerminalAsker:
+    """The consent gate's questions, asked on the terminal; with `--yes`, every tool call is allowed."""
+
+    def __init__(self, allow_all: bool, stdin: TextIO = sys.stdin) -> None:
+        self._allow_all = allow_all
+        self._stdin = stdin
+
+    async def ask(self, request: ConsentRequest) -> Decision:
+        if self._allow_all:
+            return Decision(Choice.ALLOW_ONCE, request.arguments, ConsentHow.COMMAND_LINE)
+        tool = request.tool
+        lines = [f"{tool.server} wants to run {tool.name} with:", json.dumps(request.arguments, indent=2)]
+        lines += [f"  Warning: {flag.sentence()}" for flag in request.flags]
+        if request.changed_from is not None:
+            lines.append("  This tool changed since you last allowed it.")
+        if await asyncio.to_thread(_confirm, "\n".join(lines), "Allow?", self._stdin):
+            return Decision(Choice.ALLOW_ONCE, request.arguments)
+        return Decision(Choice.DENY, request.arguments, reason="refused on the command line")
+
+    async def elicit(self, request: ElicitationRequest) -> ElicitationAnswer:
+        print(f"{request.server} asks: {request.message}\n(Answer it in the MCP Desk window; declined here.)")
+        return ElicitationAnswer("decline")
+
+    async def review_sampling(self, request: SamplingRequest, answer: str | None) -> SamplingReview:
+        return SamplingReview(False)
 
 
 def _confirm(text: str, question: str, stdin: TextIO = sys.stdin) -> bool:

@@ -28,6 +28,11 @@ class AuditKind(StrEnum):
     SERVER_REMOVED = "server removed"
     SECRET_ADDED = "secret added"
     SECRET_REMOVED = "secret removed"
+    RULE_ADDED = "permission remembered"
+    RULE_REVOKED = "permission revoked"
+    POLICY_CHANGED = "server permissions changed"
+    ELICITATION = "server asked the user"
+    SAMPLING = "server asked the model"
     MODEL_LOADED = "model loaded"
     MODEL_UNLOADED = "model unloaded"
 
@@ -38,14 +43,8 @@ class ConsentHow(StrEnum):
     ASKED = "asked"
     RULE = "remembered rule"
     COMMAND_LINE = "command line --yes"
-
-
-@dataclass(frozen=True)
-class Approval:
-    """Why a tool call may go out: who or what allowed it, and in which chat."""
-
-    how: ConsentHow
-    chat: str | None = None
+    READ_ONLY = "read-only tools of this server trusted"
+    STOPPED = "stopped before an answer"
 
 
 @dataclass(frozen=True)
@@ -72,6 +71,9 @@ class AuditRecord:
             case AuditKind.TOOL_RESULT:
                 took = f"{data.get('duration_ms', 0):.0f} ms"
                 return f"{data.get('server')} → {data.get('tool')} {data.get('status', '')} in {took}"
+            case AuditKind.RULE_ADDED | AuditKind.RULE_REVOKED if data.get("tool"):
+                what = f"{data.get('server')} → {data.get('tool')}"
+                return f"{self.kind.value.capitalize()}: {what} ({data.get('scope')})"
             case _:
                 name = data.get("server") or data.get("name") or data.get("model") or ""
                 return f"{self.kind.value.capitalize()}: {name}".rstrip(": ")

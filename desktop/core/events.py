@@ -143,6 +143,11 @@ class AuditRecorded:
     record: AuditRecord
 
 
+@dataclass(frozen=True)
+class RulesChanged:
+    """Remembered consent rules or a server's standing consent choices changed."""
+
+
 class ModelEvent:
     """Base of the model side's events (`desktop.llm.model_control`), which core can't name."""
 
@@ -156,6 +161,7 @@ Event = (
     | Notice
     | RpcTraffic
     | AuditRecorded
+    | RulesChanged
     | ModelEvent
 )
 

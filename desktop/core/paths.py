@@ -62,6 +62,15 @@ class AppPaths:
         return self.data_dir / "audit.db"
 
     @property
+    def consent_file(self) -> Path:
+        """Remembered tool permissions and each server's standing consent choices."""
+        return self.config_dir / "consent.json"
+
+    @property
+    def chats_file(self) -> Path:
+        return self.data_dir / "chats.db"
+
+    @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
 

@@ -8,8 +8,8 @@ from typing import Any
 import mcp_types as types
 from mcp import MCPError
 
-from desktop.core.audit_records import Approval
 from desktop.core.config import ServerConfig
+from desktop.core.consent import CallContext, Decision
 from desktop.core.events import ToolInfo
 from desktop.servers.control import ToolCallOutcome
 
@@ -28,17 +28,27 @@ def server_data(name: str, config: ServerConfig) -> dict[str, Any]:
 
 
 def call_data(
-    tool: ToolInfo, arguments: dict[str, Any], approval: Approval, decision: str = "allowed"
+    tool: ToolInfo, asked: dict[str, Any], decision: Decision, context: CallContext
 ) -> dict[str, Any]:
-    return {
+    """The decision record: what was asked, what the user decided, and how."""
+    data: dict[str, Any] = {
         "server": tool.server,
         "tool": tool.name,
         "tool_hash": tool.definition_hash,
-        "arguments": arguments,
-        "decision": decision,
-        "how": approval.how.value,
-        "chat": approval.chat,
+        "arguments": decision.arguments,
+        "decision": "allowed" if decision.allowed else "denied",
+        "choice": decision.choice.value,
+        "how": decision.how.value,
+        "origin": context.origin,
+        "chat": context.chat_id,
     }
+    if decision.arguments != asked:
+        data["asked_arguments"] = asked
+    if decision.reason:
+        data["reason"] = decision.reason
+    if decision.rule_id:
+        data["rule"] = decision.rule_id
+    return data
 
 
 def call_outcome(
@@ -49,6 +59,15 @@ def call_outcome(
     text = _result_text(result)
     return ToolCallOutcome(
         tool.server, tool.name, not result.is_error, text, result.structured_content, duration
+    )
+
+
+def denied_outcome(tool: ToolInfo, decision: Decision, audit_seq: int) -> ToolCallOutcome:
+    text = "The user did not allow this tool call, so it was not run."
+    if decision.reason:
+        text += f" Their reason: {decision.reason}"
+    return ToolCallOutcome(
+        tool.server, tool.name, False, text, audit_seq=audit_seq, denied=True, arguments=decision.arguments
     )
 
 

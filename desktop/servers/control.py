@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from desktop.core.audit_records import Approval
 from desktop.core.config import AppSettings, ServerConfig
+from desktop.core.consent import CallContext
 from desktop.core.events import ServerStatus, ToolInfo
 from desktop.core.problem import Problem
 
@@ -49,6 +49,10 @@ class ToolCallOutcome:
     """The audit record of the decision to make this call."""
     rpc_id: str | None = None
     """The JSON-RPC id the call went out with (for finding it in the log)."""
+    denied: bool = False
+    """The user said no; nothing was sent. `text` says so, with their reason."""
+    arguments: dict[str, Any] | None = None
+    """What was sent (the user may have edited the model's arguments)."""
 
 
 class ServerProblem(Problem):
@@ -82,8 +86,7 @@ class ServerControl(Protocol):
     async def preview_import(self, source: ImportSource, path: Path | None) -> ImportPlan: ...
     async def apply_import(self, plan: ImportPlan, move_secrets: bool = True) -> list[str]: ...
     async def call_tool(
-        self, qualified_name: str, arguments: dict[str, Any], approval: Approval
-    ) -> ToolCallOutcome: ...
-    async def deny_tool(
-        self, qualified_name: str, arguments: dict[str, Any], approval: Approval, reason: str = ""
-    ) -> None: ...
+        self, qualified_name: str, arguments: dict[str, Any], context: CallContext
+    ) -> ToolCallOutcome:
+        """Ask the consent gate, write the decision down, and only then (if allowed) call."""
+        ...

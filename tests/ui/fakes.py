@@ -17,8 +17,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from desktop.core.audit_records import Approval, AuditFilter, AuditKind, AuditRecord, VerifyReport
+from desktop.core.audit_records import AuditFilter, AuditKind, AuditRecord, VerifyReport
 from desktop.core.config import AppSettings, ServerConfig
+from desktop.core.consent import CallContext
 from desktop.core.events import (
     AuditRecorded,
     Event,
@@ -182,13 +183,8 @@ class FakeControl:
         return added
 
     async def call_tool(
-        self, qualified_name: str, arguments: dict[str, Any], approval: Approval
+        self, qualified_name: str, arguments: dict[str, Any], context: CallContext
     ) -> ToolCallOutcome:
-        raise NotImplementedError
-
-    async def deny_tool(
-        self, qualified_name: str, arguments: dict[str, Any], approval: Approval, reason: str = ""
-    ) -> None:
         raise NotImplementedError
 
 

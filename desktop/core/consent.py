@@ -1,0 +1,220 @@
+"""The one consent gate every tool call passes before a byte goes to a server.
+
+`ConsentGate.decide` looks for a remembered rule pinned to the tool's current definition,
+then for the server's "trust read-only tools" choice, and otherwise awaits the
+`ConsentAsker` (the window's dialog, or the terminal). Rules whose tool changed since
+they were made are suspended: the user is asked again, with the change shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from desktop.core.audit_records import AuditKind, AuditWriter, ConsentHow
+from desktop.core.consent_rules import ConsentRule, ConsentRules, RuleScope, ServerPolicy
+from desktop.core.events import EventSink, RulesChanged, ToolInfo
+from desktop.core.suspicious import Flag, scan
+
+
+class Choice(StrEnum):
+    ALLOW_ONCE = "allow once"
+    ALLOW_CHAT = "allow for this chat"
+    ALLOW_ALWAYS = "always allow"
+    DENY = "deny"
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """Where a tool call comes from."""
+
+    origin: str = "chat"
+    """"chat", "command line", ... (said in the dialog and the audit trail)."""
+    chat_id: str | None = None
+    chat_title: str = ""
+    after_suspicious_result: bool = False
+    """An earlier result in this turn read like instructions: rules don't apply, the user is asked."""
+
+
+@dataclass(frozen=True)
+class ConsentRequest:
+    """What the user is shown before a call: the tool as the server describes it, and the arguments."""
+
+    tool: ToolInfo
+    arguments: dict[str, Any]
+    context: CallContext
+    flags: tuple[Flag, ...] = ()
+    """Hidden characters and instruction-like text found in the tool's description."""
+    changed_from: ToolInfo | None = None
+    """The definition a now-suspended rule was made for, when the tool changed since."""
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def may_remember(self) -> bool:
+        """A tool whose description looks like it is instructing the model is allowed one call at a time."""
+        return not self.flags
+
+
+@dataclass(frozen=True)
+class Decision:
+    choice: Choice
+    arguments: dict[str, Any]
+    """What will be sent: the model's arguments, or the user's edit of them."""
+    how: ConsentHow = ConsentHow.ASKED
+    reason: str = ""
+    """The user's reason for a denial; it goes back to the model."""
+    rule_id: str | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.choice is not Choice.DENY
+
+
+@dataclass(frozen=True)
+class ElicitationRequest:
+    """A server asks the user for information: a form (`schema`) or a web page to open (`url`)."""
+
+    server: str
+    message: str
+    schema: dict[str, Any] | None = None
+    """The requested schema of a form: flat properties of string, number, integer, boolean or enum."""
+    url: str | None = None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+@dataclass(frozen=True)
+class ElicitationAnswer:
+    action: str
+    """"accept", "decline" or "cancel"."""
+    content: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class SamplingRequest:
+    """A server asks the model for text; the user sees the request, then the answer, before it goes back."""
+
+    server: str
+    messages: tuple[tuple[str, str], ...]
+    """(role, text) pairs, as the server sent them."""
+    system_prompt: str = ""
+    max_tokens: int = 512
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+@dataclass(frozen=True)
+class SamplingReview:
+    approved: bool
+    text: str = ""
+    """The answer as the user let it go (they may edit it); empty when reviewing the request."""
+
+
+class ConsentAsker(Protocol):
+    """The user's side of consent: the window's dialogs, or the terminal."""
+
+    async def ask(self, request: ConsentRequest) -> Decision:
+        """Ask about a tool call; returns when they answered. Cancelling it withdraws the question."""
+        ...
+
+    async def elicit(self, request: ElicitationRequest) -> ElicitationAnswer: ...
+
+    async def review_sampling(self, request: SamplingRequest, answer: str | None) -> SamplingReview:
+        """With `answer` None, may the request go to the model? Otherwise, may this answer go back?"""
+        ...
+
+
+class Sampler(Protocol):
+    async def sample(self, request: SamplingRequest) -> str:
+        """The model's answer to a server's sampling request (raises Problem when there is no model)."""
+        ...
+
+
+class ConsentControl(Protocol):
+    """What the Permissions page may ask (coroutines run on the service loop)."""
+
+    def rules(self) -> list[ConsentRule]: ...
+    def policy(self, server: str) -> ServerPolicy: ...
+    async def revoke(self, rule_id: str | None) -> int: ...
+    async def set_policy(self, server: str, **changes: bool) -> ServerPolicy: ...
+
+
+class ConsentGate:
+    """Decides every tool call; `ServerManager.call_tool` awaits it before sending anything.
+
+    Implements `ConsentControl` for the Permissions page.
+    """
+
+    def __init__(
+        self, rules: ConsentRules, asker: ConsentAsker, audit: AuditWriter, events: EventSink
+    ) -> None:
+        self._rules = rules
+        self._asker = asker
+        self._audit = audit
+        self._events = events
+
+    async def decide(self, tool: ToolInfo, arguments: dict[str, Any], context: CallContext) -> Decision:
+        if not context.after_suspicious_result:
+            rule = self._rules.match(tool, context.chat_id)
+            if rule is not None:
+                return Decision(Choice.ALLOW_ONCE, arguments, ConsentHow.RULE, rule_id=rule.id)
+            if self._rules.trusts_read_only(tool.server) and _read_only(tool):
+                return Decision(Choice.ALLOW_ONCE, arguments, ConsentHow.READ_ONLY)
+        request = ConsentRequest(
+            tool,
+            arguments,
+            context,
+            flags=scan(tool.description),
+            changed_from=self._rules.suspended_definition(tool),
+        )
+        decision = await self._asker.ask(request)
+        if decision.choice is Choice.ALLOW_ALWAYS and request.may_remember:
+            await self.remember(tool, RuleScope.ALWAYS, None, "")
+        elif decision.choice is Choice.ALLOW_CHAT and context.chat_id and request.may_remember:
+            await self.remember(tool, RuleScope.CHAT, context.chat_id, context.chat_title)
+        return decision
+
+    async def remember(
+        self, tool: ToolInfo, scope: RuleScope, chat_id: str | None, chat_title: str
+    ) -> ConsentRule:
+        rule = ConsentRule.for_tool(tool, scope, chat_id, chat_title, time.time())
+        await asyncio.to_thread(self._rules.add, rule)
+        await self._audit.record(AuditKind.RULE_ADDED, rule.audit_data())
+        self._events.publish(RulesChanged())
+        return rule
+
+    def rules(self) -> list[ConsentRule]:
+        return self._rules.rules()
+
+    def policy(self, server: str) -> ServerPolicy:
+        return self._rules.policy(server)
+
+    async def forget_chat(self, chat_id: str) -> None:
+        """A deleted chat's "allow for this chat" rules go with it."""
+        gone = await asyncio.to_thread(self._rules.forget_chat, chat_id)
+        await self._revoked(gone)
+
+    async def revoke(self, rule_id: str | None) -> int:
+        """Revoke one rule, or every rule with `None`; returns how many went."""
+        gone = await asyncio.to_thread(self._rules.revoke, rule_id)
+        await self._revoked(gone)
+        return len(gone)
+
+    async def _revoked(self, gone: list[ConsentRule]) -> None:
+        for rule in gone:
+            await self._audit.record(AuditKind.RULE_REVOKED, rule.audit_data())
+        if gone:
+            self._events.publish(RulesChanged())
+
+    async def set_policy(self, server: str, **changes: bool) -> ServerPolicy:
+        policy = await asyncio.to_thread(self._rules.set_policy, server, **changes)
+        await self._audit.record(AuditKind.POLICY_CHANGED, {"server": server, **asdict(policy)})
+        self._events.publish(RulesChanged())
+        return policy
+
+
+def _read_only(tool: ToolInfo) -> bool:
+    hints = tool.annotations
+    return hints.get("readOnlyHint") is True and hints.get("destructiveHint") is not True

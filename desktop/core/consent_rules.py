@@ -1,0 +1,223 @@
+"""Remembered consent: rules pinned to a tool's definition, and each server's standing choices.
+
+Kept in `consent.json` beside the settings. A file that can't be read is set aside and
+reported, and MCP Desk starts with no rules, so the worst a damaged file can do is make
+it ask again.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from desktop.core.atomic_file import replaced_atomically
+from desktop.core.events import ToolInfo
+
+FORMAT_VERSION = 1
+
+
+class RuleScope(StrEnum):
+    CHAT = "this chat"
+    ALWAYS = "always"
+
+
+@dataclass(frozen=True)
+class ConsentRule:
+    id: str
+    server: str
+    tool: str
+    definition_hash: str
+    definition: dict[str, Any]
+    """The tool as it was when the rule was made (to show what changed)."""
+    scope: RuleScope
+    created: float
+    chat_id: str | None = None
+    chat_title: str = ""
+    expires: float | None = None
+
+    @classmethod
+    def for_tool(
+        cls, tool: ToolInfo, scope: RuleScope, chat_id: str | None, chat_title: str, now: float
+    ) -> ConsentRule:
+        return cls(
+            uuid.uuid4().hex,
+            tool.server,
+            tool.name,
+            tool.definition_hash,
+            asdict(tool),
+            scope,
+            now,
+            chat_id,
+            chat_title,
+        )
+
+    def covers(self, tool: ToolInfo, chat_id: str | None, now: float) -> bool:
+        if (self.server, self.tool) != (tool.server, tool.name):
+            return False
+        if self.expires is not None and now >= self.expires:
+            return False
+        if self.scope is RuleScope.CHAT and self.chat_id != chat_id:
+            return False
+        return self.definition_hash == tool.definition_hash
+
+    def made_for(self) -> ToolInfo:
+        return _tool(self.definition)
+
+    def audit_data(self) -> dict[str, Any]:
+        return {
+            "server": self.server,
+            "tool": self.tool,
+            "rule": self.id,
+            "scope": self.scope.value,
+            "chat": self.chat_id,
+            "tool_hash": self.definition_hash,
+        }
+
+
+@dataclass(frozen=True)
+class ServerPolicy:
+    trust_read_only: bool = False
+    """Tools the server marks read-only (and not destructive) run without asking."""
+    allow_sampling: bool = False
+    """The server may ask the model for text; each request and each answer is still shown first."""
+
+
+@dataclass
+class _State:
+    rules: list[ConsentRule] = field(default_factory=list)
+    policies: dict[str, ServerPolicy] = field(default_factory=dict)
+
+
+class ConsentRules:
+    """Thread-safe: the gate reads on the service loop while the UI's changes are written."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problem: str | None = None
+        """Set when the file could not be read and was set aside."""
+        self._lock = threading.Lock()
+        self._state = self._load()
+
+    def rules(self) -> list[ConsentRule]:
+        with self._lock:
+            return list(self._state.rules)
+
+    def match(self, tool: ToolInfo, chat_id: str | None) -> ConsentRule | None:
+        now = time.time()
+        with self._lock:
+            return next((r for r in self._state.rules if r.covers(tool, chat_id, now)), None)
+
+    def suspended_definition(self, tool: ToolInfo) -> ToolInfo | None:
+        """What the tool looked like when a rule for it was made, if it has changed since."""
+        with self._lock:
+            for rule in self._state.rules:
+                same_tool = (rule.server, rule.tool) == (tool.server, tool.name)
+                if same_tool and rule.definition_hash != tool.definition_hash:
+                    return rule.made_for()
+        return None
+
+    def policy(self, server: str) -> ServerPolicy:
+        with self._lock:
+            return self._state.policies.get(server, ServerPolicy())
+
+    def trusts_read_only(self, server: str) -> bool:
+        return self.policy(server).trust_read_only
+
+    def add(self, rule: ConsentRule) -> None:
+        with self._lock:
+            kept = [r for r in self._state.rules if not _same_slot(r, rule)]
+            self._state.rules = [*kept, rule]
+            self._save()
+
+    def revoke(self, rule_id: str | None) -> list[ConsentRule]:
+        with self._lock:
+            gone = [r for r in self._state.rules if rule_id is None or r.id == rule_id]
+            self._state.rules = [r for r in self._state.rules if r not in gone]
+            self._save()
+        return gone
+
+    def forget_chat(self, chat_id: str) -> list[ConsentRule]:
+        with self._lock:
+            gone = [r for r in self._state.rules if r.chat_id == chat_id]
+            self._state.rules = [r for r in self._state.rules if r not in gone]
+            self._save()
+        return gone
+
+    def set_policy(self, server: str, **changes: bool) -> ServerPolicy:
+        with self._lock:
+            policy = replace(self._state.policies.get(server, ServerPolicy()), **changes)
+            self._state.policies[server] = policy
+            self._save()
+        return policy
+
+    def _save(self) -> None:
+        data = {
+            "version": FORMAT_VERSION,
+            "rules": [asdict(rule) for rule in self._state.rules],
+            "servers": {name: asdict(policy) for name, policy in self._state.policies.items()},
+        }
+        with replaced_atomically(self.path) as out:
+            json.dump(data, out, indent=2, ensure_ascii=False)
+
+    def _load(self) -> _State:
+        if not self.path.exists():
+            return _State()
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            _expect(raw, dict)
+            rules = [_rule(item) for item in _expect(raw.get("rules", []), list)]
+            servers = _expect(raw.get("servers", {}), dict)
+            policies = {str(name): _policy(value) for name, value in servers.items()}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            aside = self.path.with_name(f"{self.path.name}.damaged-{time.time_ns()}")
+            self.path.replace(aside)
+            self.problem = (
+                f"Your remembered tool permissions could not be read ({exc}), so MCP Desk will ask "
+                f"again before each tool call. The damaged file was kept as {aside.name}."
+            )
+            return _State()
+        return _State(rules, policies)
+
+
+def _expect(value: Any, *kinds: type) -> Any:
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        raise TypeError(f"{value!r:.40} is not {' or '.join(k.__name__ for k in kinds)}")
+    return value
+
+
+def _rule(item: Any) -> ConsentRule:
+    """One rule as saved, every field checked: a rule read wrong could allow what it shouldn't."""
+    _expect(item, dict)
+    for name in ("id", "server", "tool", "definition_hash", "chat_title"):
+        _expect(item.get(name, ""), str)
+    _expect(item.get("chat_id"), str, type(None))
+    _expect(item["created"], int, float)
+    _expect(item.get("expires"), int, float, type(None))
+    rule = ConsentRule(**{**item, "scope": RuleScope(item["scope"])})
+    _tool(_expect(rule.definition, dict))
+    return rule
+
+
+def _tool(definition: dict[str, Any]) -> ToolInfo:
+    tool = ToolInfo(**definition)
+    for text in (tool.server, tool.name, tool.description):
+        _expect(text, str)
+    _expect(tool.input_schema, dict)
+    _expect(tool.annotations, dict)
+    return tool
+
+
+def _policy(value: Any) -> ServerPolicy:
+    for flag in _expect(value, dict).values():
+        _expect(flag, bool)
+    return ServerPolicy(**value)
+
+
+def _same_slot(a: ConsentRule, b: ConsentRule) -> bool:
+    return (a.server, a.tool, a.scope, a.chat_id) == (b.server, b.tool, b.scope, b.chat_id)

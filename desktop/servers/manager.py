@@ -19,10 +19,11 @@ import anyio.to_thread
 import mcp_types as types
 from mcp import MCPError
 
-from desktop.core.audit_records import Approval, AuditKind, AuditWriter
+from desktop.core.audit_records import AuditKind, AuditWriter, ConsentHow
 from desktop.core.autostart import Autostart, AutostartError
 from desktop.core.config import AppConfig, AppSettings, ServerConfig, check_server_name
 from desktop.core.config_store import ConfigStore
+from desktop.core.consent import CallContext, Choice, ConsentGate, Decision
 from desktop.core.events import (
     EventSink,
     SecretsChanged,
@@ -36,13 +37,14 @@ from desktop.core.events import (
 from desktop.core.redact import Redactor
 from desktop.core.rpc_log import RpcLog
 from desktop.core.secret_refs import SecretsError
-from desktop.servers.call_records import call_data, call_outcome, result_data, server_data
+from desktop.servers.call_records import call_data, call_outcome, denied_outcome, result_data, server_data
 from desktop.servers.catalogue import split_qualified
 from desktop.servers.control import ServerProblem, ToolCallOutcome, TrustRequest, TrustRequired
 from desktop.servers.importers import ImportPlan, ImportSource, apply_plan, default_paths, read_plan
 from desktop.servers.launch import resolve
 from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.oauth import forget
+from desktop.servers.server_requests import ServerRequests
 from desktop.servers.supervisor import DEFAULT_POLICY, Credentials, RestartPolicy, Supervisor
 from desktop.servers.wire_tap import CallTrace, current_call
 
@@ -70,8 +72,13 @@ class ServerManager:
         launch_command: list[str],
         recording: Recording,
         credentials: Credentials,
+        consent: ConsentGate,
         policy: RestartPolicy = DEFAULT_POLICY,
+        *,
+        requests: ServerRequests | None = None,
     ) -> None:
+        self._consent = consent
+        self._requests = requests
         self._recording = recording
         self._credentials = credentials
         self._audit = recording.audit
@@ -180,15 +187,24 @@ class ServerManager:
                 sup.publish(cpu_percent=usage.cpu_percent, memory_bytes=usage.memory_bytes)
 
     async def call_tool(
-        self, qualified_name: str, arguments: dict[str, Any], approval: Approval
+        self, qualified_name: str, arguments: dict[str, Any], context: CallContext
     ) -> ToolCallOutcome:
-        """Call a tool the user allowed; the decision is on disk before the request goes out.
+        """Ask the consent gate; the decision is on disk before the request goes out, if it goes out.
 
-        One synced commit per call is the audit's whole cost on the call's path.
+        With a remembered rule, one synced commit per call is the whole cost on the call's path.
         """
         sup, tool = self._tool(qualified_name)
+        try:
+            decision = await self._consent.decide(tool, arguments, context)
+        except BaseException:
+            stopped = Decision(Choice.DENY, arguments, ConsentHow.STOPPED)
+            self._audit.append(AuditKind.TOOL_CALL, call_data(tool, arguments, stopped, context))
+            raise
+        record = await self._audit.record(AuditKind.TOOL_CALL, call_data(tool, arguments, decision, context))
+        if not decision.allowed:
+            return denied_outcome(tool, decision, record.seq)
+        arguments = decision.arguments
         client = sup.client
-        decision = await self._audit.record(AuditKind.TOOL_CALL, call_data(tool, arguments, approval))
         trace = CallTrace()
         token = current_call.set(trace)
         started_at, started = time.time(), time.perf_counter()
@@ -202,18 +218,10 @@ class ServerManager:
         finally:
             current_call.reset(token)
         outcome = call_outcome(sup.config, tool, result, time.perf_counter() - started)
-        outcome = replace(outcome, audit_seq=decision.seq, rpc_id=trace.rpc_id)
+        outcome = replace(outcome, audit_seq=record.seq, rpc_id=trace.rpc_id, arguments=arguments)
         # Only the decision has to be on disk before the call; the result follows in the background.
         self._audit.append(AuditKind.TOOL_RESULT, result_data(outcome, result, started_at))
         return outcome
-
-    async def deny_tool(
-        self, qualified_name: str, arguments: dict[str, Any], approval: Approval, reason: str = ""
-    ) -> None:
-        """Write down that a call was refused (nothing is sent to the server)."""
-        _sup, tool = self._tool(qualified_name)
-        data = call_data(tool, arguments, approval, decision="denied")
-        await self._audit.record(AuditKind.TOOL_CALL, {**data, "reason": reason})
 
     def _tool(self, qualified_name: str) -> tuple[Supervisor, ToolInfo]:
         server, name = split_qualified(qualified_name)
@@ -348,6 +356,7 @@ class ServerManager:
             self._credentials,
             self._policy,
             self._on_tools,
+            requests=self._requests.callbacks(name) if self._requests else None,
         )
 
     def _on_tools(self, name: str, tools: tuple[ToolInfo, ...]) -> None:

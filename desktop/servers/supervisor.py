@@ -38,6 +38,7 @@ from desktop.servers.launch import resolve
 from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.oauth import BrowserOpener, find_sign_in_problem, oauth_for
 from desktop.servers.output import OutputLog
+from desktop.servers.server_requests import RequestCallbacks
 from desktop.servers.transport import StdioTransport
 from desktop.servers.wire_tap import TappedHTTP, WireTap
 
@@ -86,6 +87,8 @@ class Supervisor:
         credentials: Credentials,
         policy: RestartPolicy = DEFAULT_POLICY,
         on_tools: Callable[[str, tuple[ToolInfo, ...]], None] | None = None,
+        *,
+        requests: RequestCallbacks | None = None,
     ) -> None:
         self.name = name
         self.config = config
@@ -99,6 +102,7 @@ class Supervisor:
         self._tap = WireTap(name, rpc_log)
         self._policy = policy
         self._on_tools = on_tools
+        self._requests = requests
         self._status = ServerStatus(
             name,
             ServerState.STOPPED,
@@ -255,6 +259,9 @@ class Supervisor:
             client_info=CLIENT_INFO,
             cache=None,
             read_timeout_seconds=self.config.request_timeout,
+            elicitation_callback=self._requests.elicitation if self._requests else None,
+            sampling_callback=self._requests.sampling if self._requests else None,
+            sampling_capabilities=self._requests.sampling_capabilities if self._requests else None,
         )
         with anyio.CancelScope(deadline=anyio.current_time() + self.config.init_timeout) as handshake:
             self._handshake = handshake

@@ -14,6 +14,7 @@ BENCHMARKS = (
     "bench_idle_rss",
     "bench_log_ingest",
     "bench_model",
+    "bench_chat",
 )
 
 for name in BENCHMARKS:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop.core.autostart import Autostart
-from desktop.core.config import AppSettings, ModelSettings
+from desktop.core.config import AppSettings, ChatBackendConfig, ModelSettings
 from desktop.core.config_store import ConfigStore, LoadResult
 from desktop.core.events import AuditRecorded, EventBus, Notice
 from desktop.core.paths import HOME_ENV, AppPaths
@@ -29,8 +29,11 @@ from desktop.servers.leftovers import Leftover, LeftoverRegistry
 
 if TYPE_CHECKING:
     from desktop.core.audit import AuditTrail
+    from desktop.core.consent import ConsentAsker, ConsentGate
     from desktop.core.rpc_log_service import RpcLogService
     from desktop.core.secrets_service import SecretsService
+    from desktop.llm.chat_control import BackendSettings
+    from desktop.llm.chat_service import ChatService
     from desktop.llm.library import ModelSource
     from desktop.llm.model_service import ModelService
     from desktop.servers.manager import ServerManager
@@ -51,13 +54,18 @@ class Services:
     redactor: Redactor
     secrets: SecretsService
     models: ModelService
+    consent: ConsentGate
+    chats: ChatService
     leftovers_ended: list[Leftover] = field(default_factory=list)
+    consent_problem: str | None = None
 
     def announce_startup_problems(self) -> None:
         """Tell the user about what was repaired on the way up."""
         if self.loaded.problem is not None:
             problem = self.loaded.problem
             self.events.publish(Notice("Settings were reset", problem.message, problem.details))
+        if self.consent_problem is not None:
+            self.events.publish(Notice("Tool permissions were reset", self.consent_problem))
         if self.audit.problem is not None:
             self.events.publish(Notice("A new audit trail was started", self.audit.problem))
         if self.leftovers_ended:
@@ -73,6 +81,7 @@ class Services:
     async def close(self) -> None:
         """Free the model, stop every server, then write out what the log and audit trail still hold."""
         try:
+            self.chats.close()
             await asyncio.to_thread(self.models.close)
             await self.manager.shutdown()
         finally:
@@ -104,19 +113,28 @@ def model_locations(paths: AppPaths) -> list[tuple[ModelSource, Path]]:
     return default_locations(Path.home(), os.environ)
 
 
-def build_services(paths: AppPaths, events: EventBus) -> Services:
-    """Everything but the UI. Imports the `mcp` SDK, so the GUI calls it off the Qt thread."""
+def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Services:
+    """Everything but the UI. Imports the `mcp` SDK, so the GUI calls it off the Qt thread.
+
+    `asker` is who the consent gate asks: the window's dialogs, or the terminal.
+    """
     import keyring
 
     from desktop.core.audit import AuditTrail
+    from desktop.core.consent import ConsentGate
+    from desktop.core.consent_rules import ConsentRules
     from desktop.core.rpc_log_service import RpcLogService
     from desktop.core.secrets import SERVICE, SecretStore
     from desktop.core.secrets_service import SecretsService
+    from desktop.llm.chat_service import ChatBackends, ChatService
+    from desktop.llm.chat_store import ChatStore
     from desktop.llm.engine import ModelEngine
     from desktop.llm.gpu import GpuProbe
+    from desktop.llm.local_backend import LocalBackend
     from desktop.llm.model_service import ModelService
     from desktop.servers.manager import Recording, ServerManager
     from desktop.servers.oauth import SystemBrowser
+    from desktop.servers.server_requests import ServerRequests
     from desktop.servers.supervisor import Credentials
 
     paths.ensure()
@@ -130,6 +148,9 @@ def build_services(paths: AppPaths, events: EventBus) -> Services:
     audit = AuditTrail(paths.audit_file, redactor, on_record=lambda rec: events.publish(AuditRecorded(rec)))
     recording = Recording(rpc_log.log, audit, redactor)
     keyring_store = SecretStore(keyring.get_keyring(), os.environ.get(KEYRING_SERVICE_ENV, SERVICE))
+    rules = ConsentRules(paths.consent_file)
+    consent = ConsentGate(rules, asker, audit, events)
+    requests = ServerRequests(asker, rules, audit)
     manager = ServerManager(
         store,
         loaded.config,
@@ -139,11 +160,14 @@ def build_services(paths: AppPaths, events: EventBus) -> Services:
         launch_command(),
         recording,
         Credentials(keyring_store, SystemBrowser()),
+        consent,
+        requests=requests,
     )
     secrets = SecretsService(keyring_store, audit, events, redactor, manager.secret_users)
+    settings = ManagerSettings(manager)
     models = ModelService(
         paths.models_dir,
-        ManagerSettings(manager),
+        settings,
         events,
         vault=keyring_store,
         probe=GpuProbe(),
@@ -152,14 +176,31 @@ def build_services(paths: AppPaths, events: EventBus) -> Services:
         calibration_file=paths.data_dir / "fit-calibration.json",
         hub_endpoint=os.environ.get("HF_ENDPOINT"),
     )
+    backends = ChatBackends(LocalBackend(models), settings, keyring_store)
+    chats = ChatService(ChatStore(paths.chats_file), manager, consent, events, backends)
+    requests.attach_sampler(chats)
     # What exists now (Qt, the SDK, pydantic's schemas) lives as long as the app; keeping
     # it out of the collector's scans took ~10% off every tool call round trip.
     gc.freeze()
-    return Services(paths, events, loaded, manager, rpc_log, audit, redactor, secrets, models, ended)
+    return Services(
+        paths,
+        events,
+        loaded,
+        manager,
+        rpc_log,
+        audit,
+        redactor,
+        secrets,
+        models,
+        consent,
+        chats,
+        ended,
+        rules.problem,
+    )
 
 
 class ManagerSettings:
-    """The model side's settings live in config.json, which the server manager writes."""
+    """The model and chat sides' settings live in config.json, which the server manager writes."""
 
     def __init__(self, manager: ServerManager) -> None:
         self._manager = manager
@@ -170,6 +211,17 @@ class ManagerSettings:
     async def save_model_settings(self, settings: ModelSettings) -> None:
         current = self._manager.app_settings()
         await self._manager.save_app_settings(current.model_copy(update={"models": settings}))
+
+    def backend_settings(self) -> BackendSettings:
+        from desktop.llm.chat_control import BackendSettings
+
+        chat = self._manager.app_settings().chat
+        return BackendSettings(chat.kind, chat.base_url, chat.model, chat.context)
+
+    async def save_backend_settings(self, settings: BackendSettings) -> None:
+        chat = ChatBackendConfig.model_validate(vars(settings))
+        current = self._manager.app_settings()
+        await self._manager.save_app_settings(current.model_copy(update={"chat": chat}))
 
 
 def retention(settings: AppSettings) -> Retention:
@@ -199,7 +251,7 @@ def run_gui() -> int:
     started: list[Services] = []
 
     async def bring_up() -> Controls:
-        services = build_services(paths, events)
+        services = build_services(paths, events, gui.consent)
         started.append(services)
         services.announce_startup_problems()
         background = asyncio.get_running_loop()
@@ -211,7 +263,15 @@ def run_gui() -> int:
         )
         for job in jobs:
             started_tasks.append(background.create_task(job))
-        return Controls(services.manager, services.rpc_log, services.audit, services.secrets, services.models)
+        return Controls(
+            services.manager,
+            services.rpc_log,
+            services.audit,
+            services.secrets,
+            services.models,
+            services.consent,
+            services.chats,
+        )
 
     async def shut_down() -> None:
         for task in started_tasks:

@@ -114,6 +114,17 @@ class ModelSettings(BaseModel):
     last_model: str | None = None
 
 
+class ChatBackendConfig(BaseModel):
+    """Where chat answers come from; the endpoint's key lives in the keyring."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    kind: Literal["local", "openai"] = "local"
+    base_url: str = ""
+    model: str = ""
+    context: int = Field(default=8192, ge=256, le=10_000_000)
+
+
 class AppSettings(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -125,6 +136,7 @@ class AppSettings(BaseModel):
     log_max_mb: int = Field(default=256, ge=8, le=100_000)
     """The most disk space the JSON-RPC log files may take; the oldest go first."""
     models: ModelSettings = Field(default_factory=ModelSettings)
+    chat: ChatBackendConfig = Field(default_factory=ChatBackendConfig)
 
 
 class AppConfig(BaseModel):

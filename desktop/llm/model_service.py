@@ -19,7 +19,15 @@ from desktop.core.events import EventSink
 from desktop.core.secret_refs import SecretsError
 from desktop.core.secrets import SecretVault
 from desktop.llm.calibration import Calibration
-from desktop.llm.engine import LoadCancelled, LoadedModel, LoadProblem, LoadSettings, ModelEngine
+from desktop.llm.engine import (
+    LoadCancelled,
+    LoadedModel,
+    LoadProblem,
+    LoadSettings,
+    ModelEngine,
+    NoModelLoaded,
+    T,
+)
 from desktop.llm.fit import FitEstimate, LoadShape, Room, estimate, estimate_from_size
 from desktop.llm.gguf_info import GgufError, ModelInfo, read_model_info
 from desktop.llm.gpu import GpuProbe, MemorySnapshot, OffloadSupport, offload_support
@@ -218,6 +226,13 @@ class ModelService:
     async def unload(self) -> None:
         await asyncio.wrap_future(self._engine.unload())
         self._set_state(ModelState(None))
+
+    async def run_on_model(self, job: Callable[[Llama], T]) -> T:
+        """Run `job` with the loaded model on the model thread."""
+        try:
+            return await asyncio.wrap_future(self._engine.run(job))
+        except NoModelLoaded:
+            raise ModelProblem("Load a model on the Model page first, then try again.") from None
 
     async def hub_choices(self, repo: str) -> list[HubChoice]:
         token = await asyncio.to_thread(self._hub_token)

@@ -17,6 +17,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from desktop.ui.bridge import Bridge
+from desktop.ui.consent_queue import ConsentQueue
 from desktop.ui.main_window import MainWindow
 from desktop.ui.resources import app_icon
 from desktop.ui.tray import Tray
@@ -36,11 +37,15 @@ class GuiApp:
         tray_available = QSystemTrayIcon.isSystemTrayAvailable()
         self.window = MainWindow(self.bridge, tray_available=tray_available)
         self.tray = Tray(self.bridge, self.window) if tray_available else None
+        self.consent = ConsentQueue(self.window)
+        """The consent gate's questions, as dialogs; built before the services, which ask it."""
         self._shutdown: Shutdown | None = None
         self._quitting = False
         self.window.quit_requested.connect(self.quit)
         if self.tray is not None:
             self.tray.quit_requested.connect(self.quit)
+            self.tray.icon.messageClicked.connect(self.consent.bring_to_front)
+            self.consent.question_arrived.connect(self._on_consent_question_arrived)
 
     def run(self, shutdown: Shutdown, after_shown: Callable[[], None]) -> int:
         """Show the window, then call `after_shown` and run the UI loop until the user quits."""
@@ -59,6 +64,7 @@ class GuiApp:
         if self._quitting:
             return
         self._quitting = True
+        self.consent.close_all()
         self.window.hide()
         if self.tray is not None:
             self.tray.hide()
@@ -67,6 +73,10 @@ class GuiApp:
             return
         finish: Callable[..., None] = lambda *_: self.qapp.quit()  # noqa: E731
         self.bridge.call(self._shutdown(), on_done=finish, on_error=finish)
+
+    def _on_consent_question_arrived(self, summary: str) -> None:
+        if self.tray is not None and not self.window.isVisible():
+            self.tray.notify(self.qapp.translate("GuiApp", "MCP Desk needs your answer"), summary)
 
     def _quit_on_signals(self) -> None:
         """Ctrl+C and SIGTERM quit cleanly (Qt's loop needs a tick to let Python see them)."""

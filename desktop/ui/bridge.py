@@ -19,6 +19,12 @@ Signals:
     memory_measured(MemorySnapshot): GPUs, RAM and this app's use, once a second.
     model_job_progressed(JobProgress): a load, download or quantization moved on or ended.
     model_state_changed(ModelState): a model was loaded or unloaded.
+    rules_changed(): remembered consent rules or a server's consent choices changed.
+    chat_list_changed(): chats were added, renamed or deleted.
+    chat_message_changed(ChatMessage): a chat message was added or changed.
+    chat_text_arrived(str, int, str): more of an answer being written (chat id, message id, text).
+    chat_turn_changed(str, bool, str): a chat started or finished working (chat id, busy, status).
+    context_measured(str, ContextUse): how much of the model's context a chat takes.
 """
 
 from __future__ import annotations
@@ -31,11 +37,13 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 
 from desktop.core.audit_records import AuditControl
+from desktop.core.consent import ConsentControl
 from desktop.core.events import (
     AuditRecorded,
     Event,
     Notice,
     RpcTraffic,
+    RulesChanged,
     SecretsChanged,
     ServerOutput,
     ServersChanged,
@@ -46,6 +54,14 @@ from desktop.core.problem import Problem
 from desktop.core.rpc_log import RpcLogControl
 from desktop.core.secret_refs import SecretsError
 from desktop.core.secrets_service import SecretsControl
+from desktop.llm.chat_control import (
+    ChatControl,
+    ChatListChanged,
+    ChatMessageChanged,
+    ChatTextArrived,
+    ChatTurnChanged,
+    ContextMeasured,
+)
 from desktop.llm.model_control import (
     MemoryMeasured,
     ModelControl,
@@ -65,6 +81,8 @@ class Controls:
     audit: AuditControl
     secrets: SecretsControl
     models: ModelControl
+    consent: ConsentControl
+    chats: ChatControl
 
 
 Submit = Callable[[Coroutine[Any, Any, Any]], "concurrent.futures.Future[Any]"]
@@ -87,6 +105,12 @@ class Bridge(QObject):
     memory_measured = Signal(object)
     model_job_progressed = Signal(object)
     model_state_changed = Signal(object)
+    rules_changed = Signal()
+    chat_list_changed = Signal()
+    chat_message_changed = Signal(object)
+    chat_text_arrived = Signal(str, int, str)
+    chat_turn_changed = Signal(str, bool, str)
+    context_measured = Signal(str, object)
 
     _event_arrived = Signal(object)
     _call_finished = Signal(object, object, object)
@@ -98,6 +122,8 @@ class Bridge(QObject):
         self.audit: AuditControl | None = None
         self.secrets: SecretsControl | None = None
         self.models: ModelControl | None = None
+        self.consent: ConsentControl | None = None
+        self.chats: ChatControl | None = None
         self._submit: Submit | None = None
         self._event_arrived.connect(self._on_service_event, Qt.ConnectionType.QueuedConnection)
         self._call_finished.connect(self._on_service_call_finished, Qt.ConnectionType.QueuedConnection)
@@ -109,6 +135,8 @@ class Bridge(QObject):
         self.audit = controls.audit
         self.secrets = controls.secrets
         self.models = controls.models
+        self.consent = controls.consent
+        self.chats = controls.chats
         self._submit = submit
         self.services_ready.emit()
 
@@ -195,3 +223,15 @@ class Bridge(QObject):
                 self.model_job_progressed.emit(progress)
             case ModelStateChanged(state):
                 self.model_state_changed.emit(state)
+            case RulesChanged():
+                self.rules_changed.emit()
+            case ChatListChanged():
+                self.chat_list_changed.emit()
+            case ChatMessageChanged(message):
+                self.chat_message_changed.emit(message)
+            case ChatTextArrived(chat_id, message_id, text):
+                self.chat_text_arrived.emit(chat_id, message_id, text)
+            case ChatTurnChanged(chat_id, busy, status):
+                self.chat_turn_changed.emit(chat_id, busy, status)
+            case ContextMeasured(chat_id, use):
+                self.context_measured.emit(chat_id, use)

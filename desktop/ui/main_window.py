@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QCloseEvent, QPalette
@@ -25,16 +26,17 @@ from desktop.ui.bridge import Bridge
 from desktop.ui.models.server_roster import ServerRoster
 from desktop.ui.pages.audit_page import AuditPage
 from desktop.ui.pages.log_page import LogPage
+from desktop.ui.pages.permissions_page import PermissionsPage
 from desktop.ui.pages.secrets_page import SecretsPage
 from desktop.ui.pages.servers_page import ServersPage
 from desktop.ui.pages.settings_page import SettingsPage
 from desktop.ui.resources import app_icon, page_icon
 from desktop.ui.server_actions import ServerActions, bring_to_front
-from desktop.ui.widgets.empty_state import EmptyState
 from desktop.ui.widgets.memory_meter import CompactMemoryMeter
 from desktop.ui.widgets.notice_banner import NoticeBanner
 
 if TYPE_CHECKING:
+    from desktop.ui.pages.chat_page import ChatPage
     from desktop.ui.pages.model_page import ModelPage
 
 DEFAULT_SIZE = QSize(1100, 720)
@@ -77,12 +79,13 @@ class MainWindow(QMainWindow):
         self.roster = ServerRoster(bridge, self)
         self.server_actions = ServerActions(bridge, self)
         self.servers_page = ServersPage(bridge, self.roster, self.server_actions)
-        self._model_page: ModelPage | None = None
-        self._model_holder = QWidget()
-        QVBoxLayout(self._model_holder).setContentsMargins(0, 0, 0, 0)
+        self._lazy_pages: dict[QWidget, Callable[[], QWidget]] = {}
+        self._chat_holder = self._lazy(self._make_chat_page)
+        self._model_holder = self._lazy(self._make_model_page)
         self.log_page = LogPage(bridge)
         self.audit_page = AuditPage(bridge)
         self.secrets_page = SecretsPage(bridge)
+        self.permissions_page = PermissionsPage(bridge)
         self.settings_page = SettingsPage(bridge)
         self.banner = NoticeBanner()
         self.pages = QStackedWidget()
@@ -101,7 +104,6 @@ class MainWindow(QMainWindow):
         self.audit_page.messages_requested.connect(self._on_audit_page_messages_requested)
 
     def _areas(self) -> list[Area]:
-        soon = self._coming_soon()
         return [
             Area(
                 "servers",
@@ -115,7 +117,12 @@ class MainWindow(QMainWindow):
                 self.tr("Run a language model on your own computer"),
                 self._model_holder,
             ),
-            soon["chat"],
+            Area(
+                "chat",
+                self.tr("Chat"),
+                self.tr("Chat with your model; it uses your servers' tools when you say yes"),
+                self._chat_holder,
+            ),
             Area(
                 "log",
                 self.tr("Log"),
@@ -135,28 +142,18 @@ class MainWindow(QMainWindow):
                 self.secrets_page,
             ),
             Area(
+                "permissions",
+                self.tr("Permissions"),
+                self.tr("What runs without asking you, and each server's consent choices"),
+                self.permissions_page,
+            ),
+            Area(
                 "settings",
                 self.tr("Settings"),
                 self.tr("How MCP Desk starts and behaves"),
                 self.settings_page,
             ),
         ]
-
-    def _coming_soon(self) -> dict[str, Area]:
-        """Areas still being built, each with one sentence about what will come there."""
-        pages = [
-            (
-                "chat",
-                self.tr("Chat"),
-                self.tr("Chat with your model; it uses your servers' tools when you say yes."),
-            ),
-        ]
-        colour = self.palette().color(QPalette.ColorRole.PlaceholderText)
-        soon = self.tr("Coming soon.")
-        return {
-            key: Area(key, label, sentence, EmptyState(label, f"{sentence} {soon}", page_icon(key, colour)))
-            for key, label, sentence in pages
-        }
 
     def _build(self) -> None:
         text_colour = self.palette().color(QPalette.ColorRole.WindowText)
@@ -192,21 +189,56 @@ class MainWindow(QMainWindow):
         layout.addLayout(content, 1)
         self.setCentralWidget(central)
 
+    def _lazy(self, factory: Callable[[], QWidget]) -> QWidget:
+        """A place for a page built when first needed: its imports and widgets would delay the first paint."""
+        holder = QWidget()
+        QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
+        self._lazy_pages[holder] = factory
+        return holder
+
+    def _built(self, holder: QWidget) -> QWidget:
+        layout = holder.layout()
+        assert layout is not None
+        if layout.count() == 0:
+            layout.addWidget(self._lazy_pages[holder]())
+        item = layout.itemAt(0)
+        page = item.widget() if item is not None else None
+        assert page is not None
+        return page
+
+    @property
+    def chat_page(self) -> ChatPage:
+        from desktop.ui.pages.chat_page import ChatPage
+
+        return cast(ChatPage, self._built(self._chat_holder))
+
     @property
     def model_page(self) -> ModelPage:
-        """Built when first needed: its imports and widgets would delay the window's first paint."""
-        if self._model_page is None:
-            from desktop.ui.pages.model_page import ModelPage
+        from desktop.ui.pages.model_page import ModelPage
 
-            self._model_page = ModelPage(self._bridge)
-            layout = self._model_holder.layout()
-            assert layout is not None
-            layout.addWidget(self._model_page)
-        return self._model_page
+        return cast(ModelPage, self._built(self._model_holder))
+
+    def _make_chat_page(self) -> QWidget:
+        from desktop.ui.pages.chat_page import ChatPage
+
+        page = ChatPage(self._bridge)
+        page.model_page_requested.connect(lambda: self.show_area("model"))
+        page.audit_record_requested.connect(self._on_chat_page_audit_record_requested)
+        return page
+
+    def _make_model_page(self) -> QWidget:
+        from desktop.ui.pages.model_page import ModelPage
+
+        return ModelPage(self._bridge)
 
     def _on_pages_current_changed(self, index: int) -> None:
-        if self.pages.widget(index) is self._model_holder:
-            self.model_page.show()
+        page = self.pages.widget(index)
+        if page in self._lazy_pages:
+            self._built(page).show()
+
+    def _on_chat_page_audit_record_requested(self, seq: int) -> None:
+        self.audit_page.show_seq(seq)
+        self.show_area("audit")
 
     def show_area(self, key: str) -> None:
         """Switch to the page called `key` ("servers", "model", …, "settings")."""

@@ -12,6 +12,8 @@ from pytestqt.qtbot import QtBot
 
 from desktop.core.audit import AuditTrail
 from desktop.core.config import ServerConfig
+from desktop.core.consent import ConsentGate
+from desktop.core.consent_rules import ConsentRules
 from desktop.core.events import EventBus, ServerState
 from desktop.core.redact import Redactor
 from desktop.core.secrets import SecretStore
@@ -22,6 +24,7 @@ from desktop.llm.gpu import GpuProbe
 from desktop.llm.model_service import InMemorySettings, ModelService
 from desktop.ui.bridge import Bridge, Controls
 from desktop.ui.main_window import MainWindow
+from tests.ui.chat_fakes import FakeChats
 from tests.ui.fakes import FakeAudit, FakeControl, FakeRpcLog
 
 Attach = Callable[[], None]
@@ -109,6 +112,28 @@ def models(bridge: Bridge, tmp_path: Path) -> Iterator[ModelService]:
 
 
 @pytest.fixture
+def consent(bridge: Bridge, tmp_path: Path) -> Iterator[ConsentGate]:
+    """The real consent gate and rules file, recording to its own audit trail."""
+    events = EventBus()
+    events.subscribe(bridge.deliver)
+    audit = AuditTrail(tmp_path / "consent-audit.db", Redactor())
+    yield ConsentGate(ConsentRules(tmp_path / "consent.json"), _Unasked(), audit, events)
+    audit.close()
+
+
+class _Unasked:
+    async def ask(self, request: object) -> object:
+        raise AssertionError("nothing in this test should need the user's consent")
+
+    elicit = review_sampling = ask
+
+
+@pytest.fixture
+def chats(bridge: Bridge) -> FakeChats:
+    return FakeChats(bridge.deliver)
+
+
+@pytest.fixture
 def attach(
     qtbot: QtBot,
     bridge: Bridge,
@@ -117,13 +142,16 @@ def attach(
     fake_audit: FakeAudit,
     secrets: SecretsControl,
     models: ModelService,
+    consent: ConsentGate,
+    chats: FakeChats,
     service_loop: ServiceLoop,
 ) -> Attach:
     """Hand the fakes to the bridge, as the app does once its services exist."""
 
     def attach_now() -> None:
         with qtbot.waitSignal(bridge.services_ready):
-            bridge.attach(Controls(fake, fake_log, fake_audit, secrets, models), service_loop.submit)
+            controls = Controls(fake, fake_log, fake_audit, secrets, models, consent, chats)
+            bridge.attach(controls, service_loop.submit)
 
     return attach_now
 

@@ -38,7 +38,7 @@ def test_size_and_areas(window: MainWindow) -> None:
     assert (window.width(), window.height()) == (1100, 720)
     assert window.minimumWidth() > 0
     labels = [window.sidebar.item(row).text() for row in range(window.sidebar.count())]
-    assert labels == ["Servers", "Model", "Chat", "Log", "Audit", "Secrets", "Settings"]
+    assert labels == ["Servers", "Model", "Chat", "Log", "Audit", "Secrets", "Permissions", "Settings"]
     window.show_area("model")
     assert window.model_page.parentWidget() is window.pages.currentWidget()
     window.show_area("settings")

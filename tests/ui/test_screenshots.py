@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.core.audit_records import AuditKind, VerifyReport
+from desktop.core.consent import ConsentGate
 from desktop.core.events import EventBus
 from desktop.core.secrets_service import SecretsControl
 from desktop.core.service_loop import ServiceLoop
@@ -32,6 +33,7 @@ from desktop.ui.pages.model_quantize import QuantizeDialog
 from tests.fixtures.fake_hub import FakeHub
 from tests.fixtures.nvml_recorded import RTX_4090, RecordedNvml
 from tests.fixtures.tiny_gguf import HERMES_TOOLS_TEMPLATE, TINY, write_gguf
+from tests.ui.chat_fakes import FakeChats
 from tests.ui.conftest import Attach
 from tests.ui.fakes import FakeAudit, FakeControl, FakeRpcLog, import_plan
 from tests.ui.helpers import wait_for_dialog
@@ -211,13 +213,16 @@ def test_screenshots_of_the_model_page(
     fake_log: FakeRpcLog,
     fake_audit: FakeAudit,
     secrets: SecretsControl,
+    consent: ConsentGate,
+    chats: FakeChats,
     service_loop: ServiceLoop,
     desktop_with_models: tuple[ModelService, FakeHub],
     shots: Path,
 ) -> None:
     models, _hub = desktop_with_models
     window.show()
-    bridge.attach(Controls(fake, fake_log, fake_audit, secrets, models), service_loop.submit)
+    controls = Controls(fake, fake_log, fake_audit, secrets, models, consent, chats)
+    bridge.attach(controls, service_loop.submit)
     metering = service_loop.submit(models.run())
     window.show_area("model")
     page, panel = window.model_page, window.model_page.load_panel

@@ -138,6 +138,7 @@ class AuditPage(QWidget):
         super().__init__(parent)
         self._bridge = bridge
         self._query_number = 0
+        self._wanted_seq: int | None = None
         self._arrived_during_query: list[AuditRecord] | None = None
         self.model = AuditTableModel(self)
         self._make_controls()
@@ -198,6 +199,11 @@ class AuditPage(QWidget):
             AuditKind.SERVER_REMOVED: self.tr("Servers removed"),
             AuditKind.SECRET_ADDED: self.tr("Secrets added"),
             AuditKind.SECRET_REMOVED: self.tr("Secrets removed"),
+            AuditKind.RULE_ADDED: self.tr("Permissions remembered"),
+            AuditKind.RULE_REVOKED: self.tr("Permissions revoked"),
+            AuditKind.POLICY_CHANGED: self.tr("Server permissions changed"),
+            AuditKind.ELICITATION: self.tr("Questions from servers"),
+            AuditKind.SAMPLING: self.tr("Servers asking the model"),
             AuditKind.MODEL_LOADED: self.tr("Models loaded"),
             AuditKind.MODEL_UNLOADED: self.tr("Models unloaded"),
         }
@@ -246,6 +252,14 @@ class AuditPage(QWidget):
             text=self.search_box.text().strip(),
         )
 
+    def show_seq(self, seq: int) -> None:
+        """Show every record again and select record number `seq` once it is there."""
+        self._wanted_seq = seq
+        self.kind_combo.setCurrentIndex(0)
+        self.server_combo.set_server("")
+        self.search_box.setText("")
+        self._query()
+
     def _audit(self) -> AuditControl:
         assert self._bridge.audit is not None, "services are not attached yet"
         return self._bridge.audit
@@ -276,6 +290,10 @@ class AuditPage(QWidget):
             self.model.append(record)
         self._arrived_during_query = None
         self.server_combo.add_names({record.server for record in records if record.server})
+        row = self.model.row_of_seq(self._wanted_seq) if self._wanted_seq is not None else -1
+        if row >= 0:
+            self.table.select(row)
+            self._wanted_seq = None
 
     def _on_bridge_audit_recorded(self, record: AuditRecord) -> None:
         if record.server:

@@ -1,17 +1,37 @@
-"""Settings: whether MCP Desk starts at sign-in, how much log it keeps, and which version this is."""
+"""Settings: whether MCP Desk starts at sign-in, how much log it keeps, where chat answers come
+from, and which version this is."""
 
 from __future__ import annotations
 
 from importlib import metadata
 
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.core.config import AppSettings
+from desktop.llm.chat_control import BackendSettings, ChatControl
 from desktop.servers.control import ServerProblem
 from desktop.ui.bridge import Bridge
 from desktop.ui.style import SPACING, heading, hint, pad, selectable
+from desktop.ui.widgets.inline_message import InlineMessage
 
 DIST_NAME = "mcp-desk"
+FIELD_WIDTH = 420
+LOCAL = "local"
+REMOTE = "openai"
 
 
 def app_version() -> str | None:
@@ -23,7 +43,10 @@ def app_version() -> str | None:
 
 
 class SettingsPage(QWidget):
-    """Each change is saved at once through the service side; a refused change is undone."""
+    """Each change is saved at once through the service side; a refused change is undone.
+
+    The chat model's fields belong together, so they are saved with their own Save button.
+    """
 
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -36,8 +59,7 @@ class SettingsPage(QWidget):
         version = app_version() or self.tr("development version")
         self.about_label = selectable(QLabel(self.tr("MCP Desk %1").replace("%1", version), self))
         self.about_label.setAccessibleName(self.tr("About MCP Desk"))
-        layout = QVBoxLayout(self)
-        pad(layout)
+        layout = self._scrolling_layout()
         layout.addWidget(heading(self.tr("Settings"), self))
         layout.addWidget(self.login_box)
         layout.addWidget(
@@ -49,6 +71,8 @@ class SettingsPage(QWidget):
         layout.addSpacing(SPACING * 2)
         self._add_log_section(layout)
         layout.addSpacing(SPACING * 2)
+        self._add_chat_model_section(layout)
+        layout.addSpacing(SPACING * 2)
         layout.addWidget(heading(self.tr("About"), self, scale=1.0))
         layout.addWidget(self.about_label)
         layout.addStretch()
@@ -56,6 +80,23 @@ class SettingsPage(QWidget):
         self.login_box.toggled.connect(self._on_box_changed)
         self.keep_days_box.valueChanged.connect(self._on_box_changed)
         self.max_mb_box.valueChanged.connect(self._on_box_changed)
+        self.backend_group.idToggled.connect(self._on_backend_group_toggled)
+        self.backend_save_button.clicked.connect(self._on_backend_save_button_clicked)
+        self.forget_key_button.clicked.connect(self._on_forget_key_button_clicked)
+
+    def _scrolling_layout(self) -> QVBoxLayout:
+        """The page's column, inside a scroll area for small windows."""
+        content = QWidget(self)
+        scroller = QScrollArea(self)
+        scroller.setWidget(content)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroller)
+        layout = QVBoxLayout(content)
+        pad(layout)
+        return layout
 
     def _spin_box(self, field: str, suffix: str, tip: str) -> QSpinBox:
         """A number box for setting `field`, limited as the settings schema limits it."""
@@ -99,6 +140,129 @@ class SettingsPage(QWidget):
             )
         )
 
+    def _add_chat_model_section(self, layout: QVBoxLayout) -> None:
+        """Whether chat answers come from the model loaded here or from a server elsewhere."""
+        self._make_chat_model_fields()
+        form = QFormLayout()
+        form.addRow(self.tr("Server address:"), self.url_edit)
+        form.addRow(self.tr("Model name:"), self.model_edit)
+        form.addRow(self.tr("Its context size:"), self.context_spin)
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.key_edit, 1)
+        key_row.addWidget(self.forget_key_button)
+        key_row.addStretch()
+        form.addRow(self.tr("API key:"), key_row)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.backend_save_button)
+        buttons.addWidget(self.backend_message, 1)
+        buttons.addStretch()
+        layout.addWidget(heading(self.tr("Chat model"), self, scale=1.0))
+        layout.addWidget(QLabel(self.tr("Answers come from:"), self))
+        layout.addWidget(self.local_radio)
+        layout.addWidget(self.remote_radio)
+        layout.addLayout(form)
+        layout.addWidget(
+            hint(self.tr("The key is kept in your system's keychain, never in MCP Desk's files."), self)
+        )
+        layout.addLayout(buttons)
+        self.local_radio.setChecked(True)
+        self._enable_backend(False)
+
+    def _make_chat_model_fields(self) -> None:
+        self.local_radio = QRadioButton(self.tr("This computer (the model loaded on the Model page)"), self)
+        self.remote_radio = QRadioButton(
+            self.tr("Another computer: an OpenAI-compatible server (llama.cpp, vLLM, Ollama, LM Studio)"),
+            self,
+        )
+        self.backend_group = QButtonGroup(self)
+        self.backend_group.addButton(self.local_radio, 0)
+        self.backend_group.addButton(self.remote_radio, 1)
+        self.url_edit = self._line_edit(self.tr("For example http://192.168.1.20:8080/v1"))
+        self.model_edit = self._line_edit(self.tr("As the server names it, for example qwen2.5:7b"))
+        self.context_spin = QSpinBox(self)
+        self.context_spin.setRange(256, 10_000_000)
+        self.context_spin.setSingleStep(1024)
+        self.context_spin.setSuffix(self.tr(" tokens"))
+        self.context_spin.setToolTip(
+            self.tr("How much text the model can take in at once, as the server runs it")
+        )
+        self.key_edit = self._line_edit(self.tr("Leave empty to keep the key saved before"))
+        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.forget_key_button = QPushButton(self.tr("Forget saved key"), self)
+        self.forget_key_button.setToolTip(self.tr("Delete the saved key from your keychain"))
+        self.backend_save_button = QPushButton(self.tr("Save"), self)
+        self.backend_save_button.setToolTip(self.tr("Use this for the chat from the next answer on"))
+        self.backend_message = InlineMessage(self)
+
+    def _line_edit(self, placeholder: str) -> QLineEdit:
+        edit = QLineEdit(self)
+        edit.setPlaceholderText(placeholder)
+        edit.setClearButtonEnabled(True)
+        edit.setMaximumWidth(FIELD_WIDTH)
+        return edit
+
+    def _enable_backend(self, ready: bool) -> None:
+        remote = self.remote_radio.isChecked()
+        self.local_radio.setEnabled(ready)
+        self.remote_radio.setEnabled(ready)
+        for widget in (
+            self.url_edit,
+            self.model_edit,
+            self.context_spin,
+            self.key_edit,
+            self.forget_key_button,
+        ):
+            widget.setEnabled(ready and remote)
+        self.backend_save_button.setEnabled(ready)
+
+    def _chats(self) -> ChatControl:
+        assert self._bridge.chats is not None, "services are not attached yet"
+        return self._bridge.chats
+
+    def _show_backend(self, settings: BackendSettings) -> None:
+        (self.remote_radio if settings.kind == REMOTE else self.local_radio).setChecked(True)
+        self.url_edit.setText(settings.base_url)
+        self.model_edit.setText(settings.model)
+        self.context_spin.setValue(settings.context)
+
+    def _on_backend_group_toggled(self, _id: int, _checked: bool) -> None:
+        self.backend_message.clear()
+        self._enable_backend(self._bridge.chats is not None)
+
+    def _chosen_backend(self) -> BackendSettings:
+        return BackendSettings(
+            REMOTE if self.remote_radio.isChecked() else LOCAL,
+            self.url_edit.text().strip(),
+            self.model_edit.text().strip(),
+            self.context_spin.value(),
+        )
+
+    def _on_backend_save_button_clicked(self) -> None:
+        chosen = self._chosen_backend()
+        if chosen.kind == REMOTE and not chosen.base_url.lower().startswith(("http://", "https://")):
+            self.backend_message.show_problem(
+                self.tr("Enter the server's address, starting with http:// or https://.")
+            )
+            return
+        self._save_backend(chosen, self.key_edit.text() or None, self.tr("Saved."))
+
+    def _on_forget_key_button_clicked(self) -> None:
+        self._save_backend(
+            self._chats().backend_settings(), "", self.tr("The key is deleted from your keychain.")
+        )
+
+    def _save_backend(self, settings: BackendSettings, key: str | None, done: str) -> None:
+        self.backend_message.clear()
+        self._bridge.call(
+            self._chats().save_backend_settings(settings, key),
+            lambda _none: self._on_backend_saved(done),
+            lambda problem: self.backend_message.show_problem(problem.message),
+        )
+
+    def _on_backend_saved(self, done: str) -> None:
+        self.key_edit.clear()
+        self.backend_message.show_info(done)
+
     def _settings(self) -> AppSettings:
         assert self._bridge.control is not None, "services are not attached yet"
         return self._bridge.control.app_settings()
@@ -117,6 +281,9 @@ class SettingsPage(QWidget):
         self._show(self._settings())
         for box in (self.login_box, self.keep_days_box, self.max_mb_box):
             box.setEnabled(True)
+        if self._bridge.chats is not None:
+            self._show_backend(self._chats().backend_settings())
+            self._enable_backend(True)
 
     def _on_box_changed(self, _value: object) -> None:
         """Save everything the page shows, so quick changes in a row never undo each other."""

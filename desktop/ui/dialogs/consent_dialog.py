@@ -1,0 +1,365 @@
+"""Asking the user before a tool call: what the tool is, what the server claims, what will be sent.
+
+Everything shown here comes from a server or a model and may be hostile: it is shown as plain
+text with hidden characters written out, and instruction-like text is pointed out.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.audit_records import ConsentHow
+from desktop.core.consent import Choice, ConsentRequest, Decision
+from desktop.core.events import ToolInfo
+from desktop.core.json_schema import schema_problem
+from desktop.core.suspicious import reveal
+from desktop.ui.style import SPACING, code_box, heading, hint, monospace_font, pad, selectable
+from desktop.ui.widgets.inline_message import InlineMessage
+
+MAX_LABEL = 80
+"""Names and titles from a server are cut to this many characters in headings."""
+MAX_NAME = 160
+MAX_REASON = 2000
+SCREEN_SHARE = 0.85
+"""A question's window grows to show all it says, up to this share of the screen's height."""
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ConsentDialog", text)
+
+
+def shortened(text: str, limit: int = MAX_LABEL) -> str:
+    """`text` on one line, hidden characters written out, cut to `limit` characters."""
+    line = " ".join(reveal(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def plain(label: QLabel) -> QLabel:
+    """Show the label's text as it is: text from outside must never be read as HTML."""
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
+def arguments_text(arguments: dict[str, Any]) -> str:
+    """Indented JSON; characters nobody could see are written as \\u escapes, which read back the same."""
+    text = json.dumps(arguments, indent=2, ensure_ascii=False, default=str)
+    escapes = {ord(ch): json.dumps(ch)[1:-1] for ch in set(text) if reveal(ch) != ch}
+    return text.translate(escapes)
+
+
+def arguments_problem(text: str, schema: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+    """The arguments in `text`, or None and a sentence saying what is wrong with them."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        return None, _tr("The arguments are nested too deeply to check.")
+    except json.JSONDecodeError as error:
+        where = _tr("line %1, column %2").replace("%1", str(error.lineno)).replace("%2", str(error.colno))
+        return None, _tr("The arguments are not valid JSON (%1: %2).").replace("%1", where).replace(
+            "%2", error.msg
+        )
+    if not isinstance(value, dict):
+        return None, _tr("The arguments must be a JSON object, written between { and }.")
+    problem = schema_problem(value, schema)
+    return (None, problem) if problem else (value, "")
+
+
+def claims_text(annotations: dict[str, Any]) -> str:
+    """What the server's annotations say about the tool, in words; "" when they say nothing."""
+    claims = [
+        (annotations.get("readOnlyHint") is True, _tr("read-only")),
+        (annotations.get("destructiveHint") is True, _tr("may delete or change things")),
+        (annotations.get("destructiveHint") is False, _tr("deletes nothing")),
+        (annotations.get("openWorldHint") is True, _tr("reaches outside your computer")),
+        (annotations.get("openWorldHint") is False, _tr("stays on your computer")),
+    ]
+    said = [words for claimed, words in claims if claimed]
+    return _tr("The server says: %1").replace("%1", " · ".join(said)) if said else ""
+
+
+def definition_lines(tool: ToolInfo) -> list[str]:
+    def dumped(value: Any) -> list[str]:
+        return reveal(
+            json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+        ).splitlines()
+
+    return [
+        f"{_tr('Title')}: {reveal(tool.title or '')}",
+        f"{_tr('Description')}:",
+        *reveal(tool.description).splitlines(),
+        f"{_tr('Arguments')}:",
+        *dumped(tool.input_schema),
+        f"{_tr('Annotations')}:",
+        *dumped(tool.annotations),
+        f"{_tr('Result')}:",
+        *dumped(tool.output_schema),
+    ]
+
+
+def changes_text(before: ToolInfo, now: ToolInfo) -> str:
+    """The lines that differ, "-" as it was when the user allowed it and "+" as it is now."""
+    diff = difflib.unified_diff(definition_lines(before), definition_lines(now), n=1, lineterm="")
+    kept = (line for line in diff if not line.startswith(("---", "+++")))
+    return "\n".join("…" if line.startswith("@@") else line for line in kept)
+
+
+class QuestionDialog(QDialog):
+    """A question the user answers once; Escape, or closing the window, answers `refusal()`.
+
+    Non-modal: show it with `show()` and listen to `answered`. Subclasses put what they say in
+    `body_layout`, which scrolls when the screen is too small, and their buttons in `outer_layout`.
+
+    Signals:
+        answered(object): the user's answer (a Decision, ElicitationAnswer or SamplingReview).
+    """
+
+    answered = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.waiting_label = hint(parent=self)
+        self.waiting_label.setAccessibleName(_tr("Questions waiting"))
+        self.waiting_label.hide()
+        self._finished = False
+        self.body = QWidget()
+        self.body_layout = QVBoxLayout(self.body)
+        self.body_layout.setContentsMargins(0, 0, 0, 0)
+        self.body_layout.setSpacing(SPACING)
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setWidget(self.body)
+        self.outer_layout = QVBoxLayout(self)
+        pad(self.outer_layout)
+        self.outer_layout.addWidget(self.scroll_area, 1)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Grow to show everything, as far as the screen allows; the rest scrolls."""
+        super().showEvent(event)
+        viewport = self.scroll_area.viewport()
+        needed = self.body.heightForWidth(viewport.width())
+        extra = (needed if needed > 0 else self.body.sizeHint().height()) - viewport.height()
+        room = int(self.screen().availableGeometry().height() * SCREEN_SHARE)
+        if extra > 0:
+            self.resize(self.width(), min(self.height() + extra, max(room, self.height())))
+
+    def refusal(self) -> object:
+        raise NotImplementedError
+
+    def set_waiting(self, count: int) -> None:
+        """Say how many questions wait, this one included."""
+        self.waiting_label.setText(_tr("1 of %1 waiting").replace("%1", str(count)))
+        self.waiting_label.setVisible(count > 1)
+
+    def withdraw(self) -> None:
+        """Close without an answer: the question was taken back."""
+        self._finished = True
+        self.close()
+
+    def reject(self) -> None:
+        if self._finished:
+            super().reject()
+        else:
+            self._answer(self.refusal())
+
+    def _answer(self, answer: object, accepted: bool = False) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        self.answered.emit(answer)
+        self.done(QDialog.DialogCode.Accepted if accepted else QDialog.DialogCode.Rejected)
+
+
+class ConsentDialog(QuestionDialog):
+    """One tool call, before it happens: allow it (once, for this chat, always) or deny it.
+
+    Deny is the default button and has the focus; Escape or closing the window denies. The
+    arguments may be edited; the Allow buttons stay off while they don't fit the tool's schema.
+
+    Signals:
+        answered(object): the user's `Decision`, with the arguments as they will be sent.
+    """
+
+    def __init__(self, request: ConsentRequest, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.request = request
+        self._original_text = arguments_text(request.arguments)
+        self._arguments: dict[str, Any] | None = request.arguments
+        self.setWindowTitle(self.tr("Allow a tool call?"))
+        self.setMinimumWidth(640)
+        self.arguments_box = QPlainTextEdit(self._original_text, self)
+        self.arguments_problem = InlineMessage(self)
+        self.reason_edit = QLineEdit(self)
+        self.deny_reason_button = QPushButton(self.tr("Deny with this reason"), self)
+        self.deny_button = QPushButton(self.tr("Deny"), self)
+        self.allow_once_button = QPushButton(self.tr("Allow once"), self)
+        self.allow_chat_button = QPushButton(self.tr("Allow for this chat"), self)
+        self.allow_always_button = QPushButton(self.tr("Always allow this tool"), self)
+        self._build()
+        self._connect()
+        self._on_arguments_box_changed()
+        self._on_reason_edit_changed(self.reason_edit.text())
+
+    def _build(self) -> None:
+        layout = self.body_layout
+        tool = self.request.tool
+        question = self.tr("Allow “%1” from “%2”?").replace("%1", shortened(tool.title or tool.name))
+        layout.addWidget(plain(heading(question.replace("%2", shortened(tool.server)), self)))
+        layout.addWidget(plain(selectable(QLabel(self._origin_text(), self))))
+        layout.addWidget(self.waiting_label)
+        self._add_warnings(layout)
+        layout.addWidget(QLabel(self.tr("What the server says this tool does:"), self))
+        self.description_box = code_box(reveal(tool.description), self, lines=5)
+        self.description_box.setAccessibleName(self.tr("Tool description"))
+        layout.addWidget(self.description_box)
+        self._add_flags(layout)
+        claims = claims_text(tool.annotations)
+        if claims:
+            layout.addWidget(plain(selectable(QLabel(claims, self))))
+            layout.addWidget(
+                hint(self.tr("These are the server's own claims; MCP Desk can't check them."), self)
+            )
+        layout.addWidget(QLabel(self.tr("What will be sent (you can change it before you allow it):"), self))
+        layout.addWidget(self.arguments_box, 1)
+        layout.addWidget(self.arguments_problem)
+        self.outer_layout.addLayout(self._reason_row())
+        self.outer_layout.addLayout(self._button_row())
+        self._style_inputs()
+
+    def _origin_text(self) -> str:
+        context = self.request.context
+        tool = self.tr("Tool: %1").replace("%1", shortened(self.request.tool.qualified_name, MAX_NAME))
+        if context.chat_id is not None:
+            where = self.tr("Asked in the chat “%1”.").replace("%1", shortened(context.chat_title))
+        else:
+            where = self.tr("Asked from: %1.").replace("%1", shortened(context.origin))
+        return f"{tool}\n{where}"
+
+    def _add_warnings(self, layout: QVBoxLayout) -> None:
+        earlier = self.tr(
+            "An earlier tool result in this chat contained text that reads like instructions to "
+            "the model. Make sure this call is something you actually asked for."
+        )
+        changed = self.tr(
+            "This tool changed since you allowed it. Your earlier permission is on hold until "
+            "you decide again. What changed (− before, + now):"
+        )
+        if self.request.context.after_suspicious_result:
+            layout.addWidget(self._warning(earlier))
+        before = self.request.changed_from
+        if before is not None:
+            layout.addWidget(self._warning(changed))
+            self.changes_box = code_box(changes_text(before, self.request.tool), self, lines=6)
+            self.changes_box.setAccessibleName(self.tr("What changed in the tool"))
+            layout.addWidget(self.changes_box)
+
+    def _add_flags(self, layout: QVBoxLayout) -> None:
+        if self.request.flags:
+            layout.addWidget(self._warning("\n".join(flag.sentence() for flag in self.request.flags)))
+            layout.addWidget(
+                hint(self.tr("Because of this, you can allow this tool only one call at a time."), self)
+            )
+
+    def _warning(self, text: str) -> InlineMessage:
+        message = InlineMessage(self)
+        plain(message.text_label)
+        message.show_problem(text)
+        return message
+
+    def _reason_row(self) -> QHBoxLayout:
+        self.reason_edit.setPlaceholderText(self.tr("Why not? Your reason is passed on to the model."))
+        self.reason_edit.setAccessibleName(self.tr("Reason for denying"))
+        self.reason_edit.setMaxLength(MAX_REASON)
+        row = QHBoxLayout()
+        row.addWidget(self.reason_edit, 1)
+        row.addWidget(self.deny_reason_button)
+        return row
+
+    def _button_row(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        remember = self.request.may_remember
+        self.allow_chat_button.setVisible(remember and self.request.context.chat_id is not None)
+        self.allow_always_button.setVisible(remember)
+        self.allow_once_button.setToolTip(self.tr("Run this one call; ask again next time"))
+        self.allow_chat_button.setToolTip(self.tr("Don't ask again for this tool in this chat"))
+        self.allow_always_button.setToolTip(
+            self.tr(
+                "Don't ask again for this tool, until it changes or you revoke it on the Permissions page"
+            )
+        )
+        for button in (self.allow_once_button, self.allow_chat_button, self.allow_always_button):
+            button.setAutoDefault(False)
+            button.setDefault(False)
+            row.addWidget(button)
+        row.addStretch()
+        row.addWidget(self.deny_button)
+        self.deny_reason_button.setAutoDefault(False)
+        self.deny_button.setAutoDefault(True)
+        self.deny_button.setDefault(True)
+        self.deny_button.setFocus()
+        return row
+
+    def _style_inputs(self) -> None:
+        box = self.arguments_box
+        box.setFont(monospace_font())
+        box.setTabChangesFocus(True)
+        box.setAccessibleName(self.tr("Arguments"))
+        box.setMinimumHeight(box.fontMetrics().lineSpacing() * 6)
+
+    def _connect(self) -> None:
+        self.arguments_box.textChanged.connect(self._on_arguments_box_changed)
+        self.reason_edit.textChanged.connect(self._on_reason_edit_changed)
+        self.reason_edit.returnPressed.connect(self._on_deny_reason_button_clicked)
+        self.deny_reason_button.clicked.connect(self._on_deny_reason_button_clicked)
+        self.deny_button.clicked.connect(self.reject)
+        self.allow_once_button.clicked.connect(lambda: self._allow(Choice.ALLOW_ONCE))
+        self.allow_chat_button.clicked.connect(lambda: self._allow(Choice.ALLOW_CHAT))
+        self.allow_always_button.clicked.connect(lambda: self._allow(Choice.ALLOW_ALWAYS))
+
+    def refusal(self) -> Decision:
+        return Decision(Choice.DENY, self.request.arguments, ConsentHow.ASKED)
+
+    def _allow(self, choice: Choice) -> None:
+        if self._arguments is not None:
+            self._answer(Decision(choice, self._arguments, ConsentHow.ASKED), accepted=True)
+
+    def _on_arguments_box_changed(self) -> None:
+        text = self.arguments_box.toPlainText()
+        if text == self._original_text:
+            self._arguments, problem = self.request.arguments, ""
+        else:
+            self._arguments, problem = arguments_problem(text, self.request.tool.input_schema)
+        if problem:
+            plain(self.arguments_problem.text_label)
+            self.arguments_problem.show_problem(
+                self.tr("%1 Correct the arguments to allow the call, or deny it.").replace("%1", problem)
+            )
+        else:
+            self.arguments_problem.clear()
+        for button in (self.allow_once_button, self.allow_chat_button, self.allow_always_button):
+            button.setEnabled(self._arguments is not None)
+
+    def _on_reason_edit_changed(self, text: str) -> None:
+        self.deny_reason_button.setEnabled(bool(text.strip()))
+
+    def _on_deny_reason_button_clicked(self) -> None:
+        reason = self.reason_edit.text().strip()
+        if reason:
+            self._answer(Decision(Choice.DENY, self.request.arguments, ConsentHow.ASKED, reason=reason))

@@ -1,0 +1,120 @@
+"""The Permissions table: each remembered consent rule, what it covers, and whether it still applies."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from enum import Enum, IntEnum
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, Qt
+
+from desktop.core.consent_rules import ConsentRule, RuleScope
+from desktop.core.events import ToolInfo
+from desktop.core.suspicious import reveal
+from desktop.ui.models.audit_table_model import date_time_text
+from desktop.ui.models.log_table_model import PROBLEM_TEXT
+from desktop.ui.models.titled_table import Index, TitledTableModel
+
+MAX_CHAT_TITLE = 40
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("RulesTableModel", text)
+
+
+class Column(IntEnum):
+    SERVER = 0
+    TOOL = 1
+    SCOPE = 2
+    SINCE = 3
+    EXPIRES = 4
+    STATE = 5
+
+    @property
+    def title(self) -> str:
+        return _tr(("Server", "Tool", "Allowed", "Since", "Expires", "State")[self])
+
+
+class RuleState(Enum):
+    ACTIVE = "Active"
+    SUSPENDED = "Suspended — the tool changed"
+    GONE = "Not offered by the server now"
+    EXPIRED = "Expired"
+
+    @property
+    def text(self) -> str:
+        return _tr(self.value)
+
+
+def rule_state(rule: ConsentRule, tools: Sequence[ToolInfo], now: float) -> RuleState:
+    """Whether `rule` applies to the server's current `tools` (empty when they are not known)."""
+    if rule.expires is not None and now >= rule.expires:
+        return RuleState.EXPIRED
+    if not tools:
+        return RuleState.ACTIVE
+    same_name = [tool for tool in tools if tool.name == rule.tool]
+    if any(tool.definition_hash == rule.definition_hash for tool in same_name):
+        return RuleState.ACTIVE
+    return RuleState.SUSPENDED if same_name else RuleState.GONE
+
+
+def scope_text(rule: ConsentRule) -> str:
+    if rule.scope is RuleScope.ALWAYS:
+        return _tr("Always")
+    title = " ".join(reveal(rule.chat_title).split()) or _tr("untitled")
+    if len(title) > MAX_CHAT_TITLE:
+        title = title[: MAX_CHAT_TITLE - 1] + "…"
+    return _tr("This chat: %1").replace("%1", title)
+
+
+def expires_text(rule: ConsentRule) -> str:
+    return date_time_text(rule.expires) if rule.expires is not None else _tr("Never")
+
+
+class RulesTableModel(TitledTableModel[tuple[ConsentRule, RuleState]]):
+    columns = Column
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        rule, state = self._rows[index.row()]
+        column = Column(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(rule, state, column)
+        if role == Qt.ItemDataRole.ToolTipRole and column is Column.STATE and state is RuleState.SUSPENDED:
+            return _tr("MCP Desk will ask again before the next call and show what changed.")
+        if (
+            role == Qt.ItemDataRole.ForegroundRole
+            and column is Column.STATE
+            and state is not RuleState.ACTIVE
+        ):
+            return PROBLEM_TEXT
+        return None
+
+    def _text(self, rule: ConsentRule, state: RuleState, column: Column) -> str:
+        texts = {
+            Column.SERVER: lambda: reveal(rule.server),
+            Column.TOOL: lambda: reveal(rule.tool),
+            Column.SCOPE: lambda: scope_text(rule),
+            Column.SINCE: lambda: date_time_text(rule.created),
+            Column.EXPIRES: lambda: expires_text(rule),
+            Column.STATE: lambda: state.text,
+        }
+        return texts[column]()
+
+    def set_rules(self, rules: Sequence[ConsentRule], tools: Mapping[str, Sequence[ToolInfo]]) -> None:
+        """Show `rules`, judged against each server's current `tools`."""
+        now = time.time()
+        self.beginResetModel()
+        self._rows = [(rule, rule_state(rule, tools.get(rule.server, ()), now)) for rule in rules]
+        self.endResetModel()
+
+    def rule_at(self, row: int) -> ConsentRule:
+        return self._rows[row][0]
+
+    def state_at(self, row: int) -> RuleState:
+        return self._rows[row][1]
+
+    def row_of(self, rule_id: str) -> int:
+        return next((row for row, (rule, _) in enumerate(self._rows) if rule.id == rule_id), -1)

@@ -1,0 +1,297 @@
+"""The Permissions page: remembered tool permissions, to look at and take back, and each server's
+standing consent choices."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QMessageBox,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.consent import ConsentControl
+from desktop.core.consent_rules import ConsentRule, ServerPolicy
+from desktop.core.events import ToolInfo
+from desktop.core.suspicious import reveal
+from desktop.servers.control import ServerProblem
+from desktop.ui.bridge import Bridge
+from desktop.ui.models.rules_table_model import RulesTableModel
+from desktop.ui.resources import icon_path, page_icon
+from desktop.ui.style import SPACING, heading, hint, pad
+from desktop.ui.widgets.empty_state import EmptyState
+from desktop.ui.widgets.inline_message import InlineMessage
+from desktop.ui.widgets.record_table import RecordTable
+
+COLUMN_SAMPLES = ["a-server-name", "a_rather_long_tool", "This chat: Planning a trip", "2025-01-31 12:00:00"]
+COLUMN_SAMPLES += ["2025-01-31 12:00:00", "Not offered by the server now"]
+
+
+class ServerChoices(QGroupBox):
+    """One server's standing consent choices: trust its read-only tools, and let it use the model.
+
+    Signals:
+        policy_chosen(str, str, bool): the user changed a choice (server, ServerPolicy field, value).
+    """
+
+    policy_chosen = Signal(str, str, bool)
+
+    def __init__(self, server: str, parent: QWidget | None = None) -> None:
+        super().__init__(reveal(server), parent)
+        self.server = server
+        self.ask_button = QRadioButton(self.tr("Ask before every tool call"), self)
+        self.read_only_button = QRadioButton(self.tr("Don't ask for tools the server marks read-only"), self)
+        self.sampling_box = QCheckBox(self.tr("Let this server ask the model for text (sampling)"), self)
+        group = QButtonGroup(self)
+        group.addButton(self.ask_button)
+        group.addButton(self.read_only_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.ask_button)
+        layout.addWidget(self.read_only_button)
+        layout.addWidget(self.sampling_box)
+        layout.addWidget(
+            hint(self.tr("Each request and each answer is shown to you first, to send on or refuse."), self)
+        )
+        self.show_policy(ServerPolicy())
+        self.read_only_button.toggled.connect(self._on_read_only_button_toggled)
+        self.sampling_box.toggled.connect(self._on_sampling_box_toggled)
+
+    def show_policy(self, policy: ServerPolicy) -> None:
+        for widget in (self.ask_button, self.read_only_button, self.sampling_box):
+            widget.blockSignals(True)
+        self.read_only_button.setChecked(policy.trust_read_only)
+        self.ask_button.setChecked(not policy.trust_read_only)
+        self.sampling_box.setChecked(policy.allow_sampling)
+        for widget in (self.ask_button, self.read_only_button, self.sampling_box):
+            widget.blockSignals(False)
+
+    def _on_read_only_button_toggled(self, checked: bool) -> None:
+        self.policy_chosen.emit(self.server, "trust_read_only", checked)
+
+    def _on_sampling_box_toggled(self, checked: bool) -> None:
+        self.policy_chosen.emit(self.server, "allow_sampling", checked)
+
+
+class PermissionsPage(QWidget):
+    """Lists remembered rules from the consent service, refreshed on `rules_changed`; revoking and
+    each server's choices go through the service too.
+
+    A rule whose tool has changed since it was made is shown as suspended.
+    """
+
+    def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self._tools: dict[str, tuple[ToolInfo, ...]] = {}
+        self.model = RulesTableModel(self)
+        self.table = RecordTable(self.model, self.tr("Remembered permissions"), COLUMN_SAMPLES, self)
+        self.message = InlineMessage(self)
+        self.revoke_button = QPushButton(self.tr("Revoke"), self)
+        self.revoke_button.setToolTip(self.tr("MCP Desk will ask again before this tool's next call"))
+        self.revoke_all_button = QPushButton(self.tr("Revoke all…"), self)
+        colour = self.palette().color(QPalette.ColorRole.PlaceholderText)
+        icon = page_icon("permissions", colour) if icon_path("permissions").exists() else None
+        self.empty = EmptyState(
+            self.tr("No remembered permissions"),
+            self.tr(
+                "When you answer “Allow for this chat” or “Always allow this tool”, it shows up here, "
+                "and you can take it back at any time."
+            ),
+            icon,
+            parent=self,
+        )
+        self.stack = QStackedWidget(self)
+        self.servers: dict[str, ServerChoices] = {}
+        self.servers_box = QWidget(self)
+        self._servers_layout = QVBoxLayout(self.servers_box)
+        self.revoke_box: QMessageBox | None = None
+        self._build()
+        self._connect()
+        self._enable()
+
+    def _build(self) -> None:
+        toolbar = QHBoxLayout()
+        toolbar.addWidget(heading(self.tr("Permissions"), self))
+        toolbar.addStretch()
+        toolbar.addWidget(self.revoke_button)
+        toolbar.addWidget(self.revoke_all_button)
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.table)
+        layout = QVBoxLayout(self)
+        pad(layout)
+        layout.setSpacing(SPACING // 2)
+        layout.addLayout(toolbar)
+        layout.addWidget(
+            hint(
+                self.tr(
+                    "MCP Desk asks you before every tool call. These are the answers you asked it to "
+                    "remember. When a server changes a tool, its permission is put on hold and you are "
+                    "asked again."
+                ),
+                self,
+            )
+        )
+        layout.addWidget(self.message)
+        layout.addWidget(self.stack, 1)
+        layout.addSpacing(SPACING)
+        layout.addWidget(heading(self.tr("Servers"), self, scale=1.0))
+        layout.addWidget(
+            hint(
+                self.tr(
+                    "Whether a tool is read-only is the server's own claim, which MCP Desk can't check. "
+                    "Only trust it for servers you trust."
+                ),
+                self,
+            )
+        )
+        layout.addWidget(self._servers_area(), 1)
+
+    def _servers_area(self) -> QScrollArea:
+        self._servers_layout.setContentsMargins(0, 0, 0, 0)
+        area = QScrollArea(self)
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setWidget(self.servers_box)
+        return area
+
+    def _connect(self) -> None:
+        bridge = self._bridge
+        bridge.services_ready.connect(self._on_bridge_services_ready)
+        bridge.rules_changed.connect(self._on_bridge_rules_changed)
+        bridge.servers_changed.connect(self._on_bridge_servers_changed)
+        bridge.server_tools_changed.connect(self._on_bridge_server_tools_changed)
+        self.revoke_button.clicked.connect(self._on_revoke_button_clicked)
+        self.revoke_all_button.clicked.connect(self._on_revoke_all_button_clicked)
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        self.model.modelReset.connect(self._on_model_reset)
+
+    def _consent(self) -> ConsentControl:
+        assert self._bridge.consent is not None, "services are not attached yet"
+        return self._bridge.consent
+
+    def selected(self) -> ConsentRule | None:
+        row = self.table.selected_row()
+        return self.model.rule_at(row) if row >= 0 else None
+
+    # -- showing --------------------------------------------------------------------
+
+    def _on_bridge_services_ready(self) -> None:
+        self._on_bridge_servers_changed(())
+
+    def _on_bridge_servers_changed(self, _names: tuple[str, ...]) -> None:
+        control = self._bridge.control
+        if control is None:
+            return
+        names = [status.name for status in control.statuses()]
+        self._tools = {name: tuple(control.tools(name)) for name in names}
+        self._build_servers(names)
+        self._on_bridge_rules_changed()
+
+    def _on_bridge_server_tools_changed(self, server: str, tools: tuple[ToolInfo, ...]) -> None:
+        self._tools[server] = tools
+        self._show_rules()
+
+    def _on_bridge_rules_changed(self) -> None:
+        if self._bridge.consent is None:
+            return
+        self._show_rules()
+        for name, choices in self.servers.items():
+            choices.show_policy(self._consent().policy(name))
+
+    def _show_rules(self) -> None:
+        if self._bridge.consent is None:
+            return
+        chosen = self.selected()
+        self.model.set_rules(self._consent().rules(), self._tools)
+        row = self.model.row_of(chosen.id) if chosen else -1
+        if row >= 0:
+            self.table.select(row)
+
+    def _build_servers(self, names: list[str]) -> None:
+        layout = self._servers_layout
+        while (item := layout.takeAt(0)) is not None:
+            if (widget := item.widget()) is not None:
+                widget.deleteLater()
+        self.servers = {}
+        for name in names:
+            choices = ServerChoices(name, self.servers_box)
+            choices.show_policy(self._consent().policy(name))
+            choices.policy_chosen.connect(self._on_choices_policy_chosen)
+            layout.addWidget(choices)
+            self.servers[name] = choices
+        if not names:
+            layout.addWidget(hint(self.tr("Add a server on the Servers page to make these choices."), self))
+        layout.addStretch()
+
+    def _on_model_reset(self) -> None:
+        self.stack.setCurrentIndex(1 if self.model.rowCount() else 0)
+        self._enable()
+
+    def _enable(self) -> None:
+        self.revoke_button.setEnabled(self.selected() is not None)
+        self.revoke_all_button.setEnabled(self.model.rowCount() > 0)
+
+    def _on_table_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self._enable()
+
+    # -- changing -------------------------------------------------------------------
+
+    def _on_revoke_button_clicked(self) -> None:
+        rule = self.selected()
+        if rule is not None:
+            self.message.clear()
+            self._bridge.call(self._consent().revoke(rule.id), None, self._on_call_failed)
+
+    def _on_revoke_all_button_clicked(self) -> None:
+        count = self.model.rowCount()
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("Revoke all permissions"),
+            self.tr("Revoke all %1 remembered permissions?").replace("%1", str(count)),
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        box.setInformativeText(self.tr("MCP Desk will ask you again before each tool call."))
+        revoke = box.addButton(self.tr("Revoke all"), QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _result: self._on_revoke_box_finished(box.clickedButton() is revoke))
+        self.revoke_box = box
+        box.open()
+
+    def _on_revoke_box_finished(self, confirmed: bool) -> None:
+        self.revoke_box = None
+        if confirmed:
+            self.message.clear()
+            self._bridge.call(self._consent().revoke(None), None, self._on_call_failed)
+
+    def _on_choices_policy_chosen(self, server: str, field: str, value: bool) -> None:
+        self.message.clear()
+        self._bridge.call(
+            self._consent().set_policy(server, **{field: value}),
+            lambda policy: self._on_policy_set(server, policy),
+            lambda problem: self._on_policy_failed(server, problem),
+        )
+
+    def _on_policy_set(self, server: str, policy: ServerPolicy) -> None:
+        if server in self.servers:
+            self.servers[server].show_policy(policy)
+
+    def _on_policy_failed(self, server: str, problem: ServerProblem) -> None:
+        self._on_call_failed(problem)
+        if server in self.servers and self._bridge.consent is not None:
+            self.servers[server].show_policy(self._consent().policy(server))
+
+    def _on_call_failed(self, problem: ServerProblem) -> None:
+        self.message.show_problem(problem.message)

@@ -1,0 +1,156 @@
+"""Where the user writes: the box, Send or Stop, Regenerate, and what the chat is doing now."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtGui import QFontMetrics, QKeyEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.ui.style import hint
+
+INPUT_LINES = 3
+NOT_READY_STYLE = """
+QFrame#notReady {
+    border: 1px solid palette(mid);
+    border-left: 4px solid palette(highlight);
+    border-radius: 4px;
+    background: palette(alternate-base);
+}
+"""
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ChatComposer", text)
+
+
+class ChatInput(QPlainTextEdit):
+    """Enter sends; Shift+Enter starts a new line.
+
+    Signals:
+        submitted(): Enter was pressed.
+    """
+
+    submitted = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class ChatComposer(QWidget):
+    """The input box and its buttons; the page says whether a turn is running and if sending can work.
+
+    Signals:
+        send_requested(str): the user sent this text (never blank); the box was emptied.
+        stop_requested(): the user wants the answer being written to stop.
+        regenerate_requested(): the user wants the last answer written again.
+        model_page_requested(): the user wants to go where a model is chosen.
+    """
+
+    send_requested = Signal(str)
+    stop_requested = Signal()
+    regenerate_requested = Signal()
+    model_page_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.busy = False
+        self.not_ready: str | None = None
+        self.can_regenerate = False
+        self.input = ChatInput(self)
+        self.input.setPlaceholderText(_tr("Ask something… (Enter sends, Shift+Enter starts a new line)"))
+        self.input.setAccessibleName(_tr("Your message"))
+        self.input.setTabChangesFocus(True)
+        self.input.setFixedHeight(QFontMetrics(self.input.font()).lineSpacing() * INPUT_LINES + 14)
+        self.send_button = self._button(_tr("Send"), _tr("Send your message (Enter)"))
+        self.stop_button = self._button(_tr("Stop"), _tr("Stop the answer being written"))
+        self.regenerate_button = self._button(
+            _tr("Regenerate"), _tr("Write the last answer again, from your last message")
+        )
+        self.status_label = hint(parent=self)
+        self.status_label.setAccessibleName(_tr("What the chat is doing"))
+        self.not_ready_frame = QFrame(self)
+        self.not_ready_frame.setObjectName("notReady")
+        self.not_ready_frame.setStyleSheet(NOT_READY_STYLE)
+        self.not_ready_label = QLabel(self.not_ready_frame)
+        self.not_ready_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.not_ready_label.setWordWrap(True)
+        self.model_button = self._button(_tr("Open the Model page"), _tr("Choose and load a model"))
+        self._layout()
+        self.input.submitted.connect(self._on_input_submitted)
+        self.send_button.clicked.connect(self._on_input_submitted)
+        self.stop_button.clicked.connect(self.stop_requested)
+        self.regenerate_button.clicked.connect(self.regenerate_requested)
+        self.model_button.clicked.connect(self.model_page_requested)
+        self._update()
+
+    def _button(self, text: str, tip: str) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setToolTip(tip)
+        button.setAccessibleName(text)
+        return button
+
+    def _layout(self) -> None:
+        strip = QHBoxLayout(self.not_ready_frame)
+        strip.setContentsMargins(10, 6, 8, 6)
+        icon = QLabel(self.not_ready_frame)
+        icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation).pixmap(16))
+        strip.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+        strip.addWidget(self.not_ready_label, 1)
+        strip.addWidget(self.model_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.status_label, 1)
+        for button in (self.regenerate_button, self.stop_button, self.send_button):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.not_ready_frame)
+        layout.addWidget(self.input)
+        layout.addLayout(buttons)
+
+    def set_busy(self, busy: bool, status: str = "") -> None:
+        self.busy = busy
+        self.status_label.setText(status if busy else "")
+        self._update()
+
+    def set_not_ready(self, sentence: str | None) -> None:
+        """Show why nothing can be sent yet (None: all is ready)."""
+        self.not_ready = sentence
+        self.not_ready_label.setText(sentence or "")
+        self._update()
+
+    def set_can_regenerate(self, possible: bool) -> None:
+        self.can_regenerate = possible
+        self._update()
+
+    def _update(self) -> None:
+        self.not_ready_frame.setVisible(self.not_ready is not None)
+        self.send_button.setVisible(not self.busy)
+        self.send_button.setEnabled(self.not_ready is None)
+        self.stop_button.setVisible(self.busy)
+        self.regenerate_button.setEnabled(self.can_regenerate and not self.busy and self.not_ready is None)
+
+    def _on_input_submitted(self) -> None:
+        text = self.input.toPlainText().strip()
+        if not text or self.busy or self.not_ready is not None:
+            return
+        self.input.clear()
+        self.send_requested.emit(text)
+
+    def restore(self, text: str) -> None:
+        """Put back text that could not be sent, unless the user already wrote something new."""
+        if not self.input.toPlainText().strip():
+            self.input.setPlainText(text)

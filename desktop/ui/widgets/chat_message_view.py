@@ -1,0 +1,164 @@
+"""One message of a chat: who said it, when, the text, and for an answer its tool calls."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QToolButton, QVBoxLayout, QWidget
+
+from desktop.llm.chat_control import ChatMessage, Role, ToolCard
+from desktop.ui.style import hint
+from desktop.ui.widgets.collapsible import DetailsToggle
+from desktop.ui.widgets.markdown_view import MarkdownView, plain
+from desktop.ui.widgets.tool_card import ToolCardView
+
+COPIED_SHOWN_MS = 1500
+MESSAGE_STYLE = """
+QFrame#userMessage {
+    border-radius: 8px;
+    background: palette(alternate-base);
+}
+QFrame#noteMessage {
+    border: 1px solid palette(mid);
+    border-left: 4px solid #d89614;
+    border-radius: 4px;
+    background: palette(alternate-base);
+}
+"""
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ChatMessage", text)
+
+
+def speaker(role: Role) -> str:
+    return {
+        Role.USER: _tr("You"),
+        Role.ASSISTANT: _tr("Assistant"),
+        Role.TOOL: _tr("Tool"),
+        Role.NOTE: _tr("MCP Desk"),
+    }[role]
+
+
+def clock(when: float) -> str:
+    """“14:05” today, “3 Mar 14:05” on another day."""
+    local = time.localtime(when)
+    if time.strftime("%Y-%m-%d", local) == time.strftime("%Y-%m-%d"):
+        return time.strftime("%H:%M", local)
+    return time.strftime("%d %b %H:%M", local).lstrip("0")
+
+
+class MessageView(QFrame):
+    """Shows one `ChatMessage`; `show_message` and `append_text` change it in place.
+
+    Answers are Markdown (see `MarkdownView`); what the user typed and MCP Desk's notes are
+    plain text.
+
+    Signals:
+        link_clicked(QUrl): a link in the text was clicked; nothing was opened.
+        audit_record_requested(int): a tool card's audit link was clicked (the record's number).
+    """
+
+    link_clicked = Signal(QUrl)
+    audit_record_requested = Signal(int)
+
+    def __init__(self, message: ChatMessage, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.message = message
+        self.setObjectName({Role.USER: "userMessage", Role.NOTE: "noteMessage"}.get(message.role, "message"))
+        self.setStyleSheet(MESSAGE_STYLE)
+        self.speaker_label = QLabel(speaker(message.role), self)
+        font = self.speaker_label.font()
+        font.setBold(True)
+        self.speaker_label.setFont(font)
+        self.time_label = hint(clock(message.created), self)
+        self.time_label.setWordWrap(False)
+        self.copy_button = QToolButton(self)
+        self.copy_button.setText(_tr("Copy"))
+        self.copy_button.setAutoRaise(True)
+        self.copy_button.setToolTip(_tr("Copy this message to the clipboard"))
+        self.copy_button.setAccessibleName(_tr("Copy message"))
+        self.body = MarkdownView(self)
+        self.body.setAccessibleName(_tr("Message text"))
+        self.note_label = plain(QLabel(self))
+        self.note_label.setWordWrap(True)
+        self.note_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details = DetailsToggle(self)
+        self.details.set_title(_tr("Show details"))
+        self.cards: dict[str, ToolCardView] = {}
+        self._cards_layout = QVBoxLayout()
+        self._cards_layout.setSpacing(6)
+        self._layout()
+        self.body.link_clicked.connect(self.link_clicked)
+        self.copy_button.clicked.connect(self._on_copy_button_clicked)
+        self.show_message(message)
+
+    def _layout(self) -> None:
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        if self.message.role is Role.NOTE:
+            icon = QLabel(self)
+            icon.setPixmap(
+                self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation).pixmap(16)
+            )
+            top.addWidget(icon)
+        top.addWidget(self.speaker_label)
+        top.addWidget(self.time_label)
+        top.addStretch()
+        top.addWidget(self.copy_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 8)
+        layout.setSpacing(4)
+        layout.addLayout(top)
+        layout.addWidget(self.note_label)
+        layout.addWidget(self.details)
+        layout.addWidget(self.body)
+        layout.addLayout(self._cards_layout)
+
+    def show_message(self, message: ChatMessage) -> None:
+        self.message = message
+        note = message.role is Role.NOTE
+        self.note_label.setVisible(note)
+        if note:
+            self.note_label.setText(message.text)
+            self.details.set_details(message.details)
+            self.body.hide()
+        else:
+            self._show_text(message.text)
+        self._show_cards(message.cards)
+
+    def append_text(self, text: str) -> None:
+        """More of the answer being written."""
+        self.message = replace(self.message, text=self.message.text + text)
+        self._show_text(self.message.text)
+
+    def _show_text(self, text: str) -> None:
+        if self.message.role is Role.ASSISTANT:
+            self.body.show_markdown(text)
+        else:
+            self.body.show_plain(text)
+        self.body.setVisible(bool(text.strip()))
+
+    def _show_cards(self, cards: tuple[ToolCard, ...]) -> None:
+        for card in cards:
+            view = self.cards.get(card.call_id)
+            if view is None:
+                view = ToolCardView(card, self)
+                view.audit_record_requested.connect(self.audit_record_requested)
+                self.cards[card.call_id] = view
+                self._cards_layout.addWidget(view)
+            else:
+                view.show_card(card)
+
+    def text_to_copy(self) -> str:
+        if self.message.role is Role.NOTE and self.message.details:
+            return f"{self.message.text}\n\n{self.message.details}"
+        return self.message.text
+
+    def _on_copy_button_clicked(self) -> None:
+        QGuiApplication.clipboard().setText(self.text_to_copy())
+        self.copy_button.setText(_tr("Copied"))
+        QTimer.singleShot(COPIED_SHOWN_MS, self, lambda: self.copy_button.setText(_tr("Copy")))

@@ -1,0 +1,51 @@
+"""Asking before a link the model wrote is opened, with the whole address in view."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
+
+OPENABLE = ("http", "https", "mailto")
+"""Link schemes that may be handed to the browser or mail program, once the user agreed."""
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("OpenLinkBox", text)
+
+
+def shown_address(url: QUrl) -> str:
+    """The address as it really is: host names in ASCII, hidden characters percent-encoded."""
+    return url.toString(QUrl.ComponentFormattingOption.FullyEncoded)
+
+
+class OpenLinkBox(QMessageBox):
+    """Shows the full address; opens it only when the user presses “Open link”.
+
+    Links that are not web or e-mail addresses are shown and never opened.
+    """
+
+    def __init__(self, url: QUrl, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.url = url
+        self.setWindowTitle(_tr("Open link"))
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setIcon(QMessageBox.Icon.Question)
+        self.open_button: QPushButton | None = None
+        address = shown_address(url)
+        if url.scheme().lower() in OPENABLE and url.isValid():
+            self.setText(_tr("Open this link?\n\n%1").replace("%1", address))
+            self.setInformativeText(_tr("The model wrote this link. Check where it goes before you open it."))
+            self.open_button = self.addButton(_tr("Open link"), QMessageBox.ButtonRole.AcceptRole)
+            self.addButton(QMessageBox.StandardButton.Cancel)
+            self.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        else:
+            self.setText(
+                _tr("MCP Desk only opens web and e-mail links. This one is:\n\n%1").replace("%1", address)
+            )
+            self.addButton(QMessageBox.StandardButton.Close)
+        self.finished.connect(self._on_finished)
+
+    def _on_finished(self, _result: int) -> None:
+        if self.open_button is not None and self.clickedButton() is self.open_button:
+            QDesktopServices.openUrl(self.url)

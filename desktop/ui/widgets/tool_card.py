@@ -1,0 +1,232 @@
+"""One tool call inside an answer: which tool, how it went, and what went in and came out.
+
+Everything on a card but its status came from the model or a server, so it is shown as
+plain text: labels never read it as HTML, and the JSON views are plain-text boxes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtGui import QFontMetrics, QResizeEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from desktop.llm.chat_control import CallStatus, ToolCard
+from desktop.ui.style import hint, selectable
+from desktop.ui.widgets.collapsible import Collapsible
+from desktop.ui.widgets.inline_message import InlineMessage
+from desktop.ui.widgets.json_view import JsonView
+from desktop.ui.widgets.markdown_view import plain, plain_tip
+
+STATUS_COLOURS = {
+    CallStatus.WAITING: "#2f6fde",
+    CallStatus.RUNNING: "#b7790f",
+    CallStatus.DONE: "#2e8b4a",
+    CallStatus.FAILED: "#d1372e",
+    CallStatus.DENIED: "#6b6f76",
+    CallStatus.GARBLED: "#a0522d",
+}
+MIN_NAME_WIDTH = 60
+JSON_LINES = 12
+"""The most lines an opened JSON box shows before it scrolls."""
+CARD_STYLE = """
+QFrame#toolCard {
+    border: 1px solid palette(mid);
+    border-radius: 6px;
+    background: palette(base);
+}
+"""
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ToolCard", text)
+
+
+def status_text(status: CallStatus) -> str:
+    labels = {
+        CallStatus.WAITING: _tr("Waiting for you"),
+        CallStatus.RUNNING: _tr("Running…"),
+        CallStatus.DONE: _tr("Done"),
+        CallStatus.FAILED: _tr("Failed"),
+        CallStatus.DENIED: _tr("Not allowed"),
+        CallStatus.GARBLED: _tr("Garbled"),
+    }
+    return labels[status]
+
+
+def tool_title(qualified: str) -> str:
+    """“read_file · files” from `files__read_file`; a name without a server stays as it is."""
+    server, _, name = qualified.partition("__")
+    return f"{name} · {server}" if name else qualified
+
+
+def duration_text(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
+
+
+def flags_heading(card: ToolCard) -> str:
+    if any(flag.kind == "instructions" for flag in card.flags):
+        return _tr("This result contains text that reads like instructions. The model may follow it.")
+    return _tr("This result contains characters you can't see.")
+
+
+class ElidedLabel(QLabel):
+    """One line of plain text that ends in “…” when it does not fit."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.full_text = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setMinimumWidth(MIN_NAME_WIDTH)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def set_full_text(self, text: str) -> None:
+        self.full_text = text
+        self._elide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        self.setText(self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideRight, self.width()))
+
+
+class JsonSection(Collapsible):
+    """A closed “Arguments” or “Result” section that fills its box only when opened."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        self.view = JsonView()
+        super().__init__(title, self.view, parent)
+        self._fill: Callable[[], None] | None = None
+        self.toggle.toggled.connect(self._on_toggle_toggled_fill)
+
+    def set_content(self, fill: Callable[[JsonView], None]) -> None:
+        self._fill = lambda: fill(self.view)
+        if self.toggle.isChecked():
+            self._fill_now()
+
+    def _on_toggle_toggled_fill(self, opened: bool) -> None:
+        if opened:
+            self._fill_now()
+
+    def _fill_now(self) -> None:
+        if self._fill is not None:
+            self._fill()
+            lines = min(self.view.document().blockCount(), JSON_LINES)
+            margins = 2 * self.view.frameWidth() + 2 * int(self.view.document().documentMargin()) + 4
+            bar = self.view.horizontalScrollBar().sizeHint().height()
+            self.view.setFixedHeight(QFontMetrics(self.view.font()).lineSpacing() * lines + margins + bar)
+
+
+def show_arguments(arguments: dict[str, Any] | None) -> Callable[[JsonView], None]:
+    return lambda view: view.show_value(arguments)
+
+
+def show_result(text: str) -> Callable[[JsonView], None]:
+    return lambda view: view.show_text(text)
+
+
+class ToolCardView(QFrame):
+    """Shows a `ToolCard`; `show_card` updates it in place, keeping open sections open.
+
+    Signals:
+        audit_record_requested(int): the user wants to see the call's audit record (its number).
+    """
+
+    audit_record_requested = Signal(int)
+
+    def __init__(self, card: ToolCard, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("toolCard")
+        self.setStyleSheet(CARD_STYLE)
+        self.card = card
+        self.status_label = QLabel(self)
+        self.status_label.setAccessibleName(_tr("Status"))
+        self.name_label = ElidedLabel(self)
+        font = self.name_label.font()
+        font.setBold(True)
+        self.name_label.setFont(font)
+        self.duration_label = hint(parent=self)
+        self.audit_link = QLabel(self)
+        self.audit_link.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.audit_link.setToolTip(_tr("See this call in the audit trail"))
+        self.audit_link.linkActivated.connect(self._on_audit_link_activated)
+        self.arguments = JsonSection(_tr("Arguments"), self)
+        self.result = JsonSection(_tr("Result"), self)
+        self.flags_message = InlineMessage(self)
+        self.flags_list = plain(selectable(QLabel(self)))
+        self.note_label = plain(hint(parent=self))
+        self.note_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._layout()
+        self.show_card(card)
+
+    def _layout(self) -> None:
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        top.addWidget(self.status_label)
+        top.addWidget(self.name_label, 1)
+        top.addWidget(self.duration_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        layout.setSpacing(4)
+        layout.addLayout(top)
+        sections: tuple[QWidget, ...] = (
+            self.arguments,
+            self.result,
+            self.flags_message,
+            self.flags_list,
+            self.note_label,
+            self.audit_link,
+        )
+        for widget in sections:
+            layout.addWidget(widget)
+
+    def show_card(self, card: ToolCard) -> None:
+        self.card = card
+        self._show_status(card.status)
+        self.name_label.set_full_text(tool_title(card.tool))
+        self.name_label.setToolTip(plain_tip(card.tool))
+        self.duration_label.setText(duration_text(card.duration_s))
+        seq = card.audit_seq
+        self.audit_link.setText(_tr('<a href="audit">Audit record #%1</a>').replace("%1", str(seq)))
+        self.audit_link.setVisible(seq is not None)
+        self.arguments.setVisible(card.arguments is not None)
+        self.arguments.set_content(show_arguments(card.arguments))
+        self.result.setVisible(bool(card.result))
+        self.result.set_title(self._result_title(card))
+        self.result.set_content(show_result(card.result))
+        self._show_flags(card)
+        self.note_label.setText(card.note)
+        self.note_label.setVisible(bool(card.note))
+
+    def _show_status(self, status: CallStatus) -> None:
+        colour = STATUS_COLOURS[status]
+        self.status_label.setText(status_text(status))
+        self.status_label.setStyleSheet(
+            f"color: white; background: {colour}; border-radius: 8px; padding: 1px 8px;"
+        )
+
+    def _result_title(self, card: ToolCard) -> str:
+        if card.status is CallStatus.GARBLED:
+            return _tr("What the model wrote")
+        if card.status in (CallStatus.FAILED, CallStatus.DENIED):
+            return _tr("Why")
+        return _tr("Result (%1 characters)").replace("%1", f"{len(card.result):,}")
+
+    def _show_flags(self, card: ToolCard) -> None:
+        self.flags_message.text_label.setTextFormat(Qt.TextFormat.PlainText)
+        if card.flags:
+            self.flags_message.show_problem(flags_heading(card))
+        else:
+            self.flags_message.clear()
+        self.flags_list.setText("\n".join(f"• {flag.sentence()}" for flag in card.flags))
+        self.flags_list.setVisible(bool(card.flags))
+
+    def _on_audit_link_activated(self, _link: str) -> None:
+        if self.card.audit_seq is not None:
+            self.audit_record_requested.emit(self.card.audit_seq)

@@ -1,0 +1,254 @@
+"""A chat's own settings, the context meter, and where chat answers come from (Settings page)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTreeWidgetItem
+from pytestqt.qtbot import QtBot
+
+from desktop.core.events import ServerToolsChanged
+from desktop.llm.chat_control import (
+    BackendSettings,
+    ChatParams,
+    ChatProblem,
+    ChatSettings,
+    ContextUse,
+    ToolChoice,
+)
+from desktop.ui.bridge import Bridge
+from desktop.ui.main_window import MainWindow
+from desktop.ui.pages.chat_page import ChatPage
+from desktop.ui.pages.chat_settings_panel import ChatSettingsPanel
+from desktop.ui.widgets.context_meter import COLOURS, left_out_text, level, use_text
+from tests.ui.chat_fakes import BackendSave, FakeChats, opened, shown_page, tool
+from tests.ui.conftest import Attach
+from tests.ui.helpers import top_items
+
+
+@pytest.fixture
+def page(qtbot: QtBot, bridge: Bridge, attach: Attach) -> ChatPage:
+    return shown_page(qtbot, bridge, attach)
+
+
+TOOLS = [tool("files", "read_file"), tool("files", "write_file"), tool("time", "get_current_time")]
+
+
+def item(panel: ChatSettingsPanel, key: str) -> QTreeWidgetItem:
+    for top in top_items(panel.tools_tree):
+        if top.text(0) == key:
+            return top
+        for index in range(top.childCount()):
+            child = top.child(index)
+            if child is not None and child.data(0, Qt.ItemDataRole.UserRole) == key:
+                return child
+    raise AssertionError(f"no {key} in the tools list")
+
+
+@pytest.fixture
+def settings_open(qtbot: QtBot, page: ChatPage, chats: FakeChats) -> str:
+    chats.available = list(TOOLS)
+    page._bridge.deliver(ServerToolsChanged("files", tuple(TOOLS[:2])))
+    chats.add_chat("Tuned")
+    chat_id = opened(qtbot, page, chats, "Tuned")
+    page.settings_button.click()
+    qtbot.waitUntil(lambda: page.settings_panel.tools_tree.topLevelItemCount() == 2)
+    return chat_id
+
+
+def test_settings_are_saved_for_the_chat(
+    qtbot: QtBot,
+    page: ChatPage,
+    chats: FakeChats,
+    settings_open: str,
+) -> None:
+    panel = page.settings_panel
+    assert panel.isVisible() and not panel.save_button.isEnabled()
+    panel.prompt_edit.setPlainText("Answer like a pirate.")
+    panel.temperature_box.setValue(0.2)
+    panel.top_p_box.setValue(0.5)
+    panel.max_tokens_box.setValue(300)
+    panel.choice_combo.setCurrentIndex(panel.choice_combo.findText("Always use a tool first"))
+    item(panel, "time").setCheckState(0, Qt.CheckState.Unchecked)
+    item(panel, "files__write_file").setCheckState(0, Qt.CheckState.Unchecked)
+    assert panel.save_button.isEnabled()
+    panel.save_button.click()
+    expected = ChatSettings(
+        system_prompt="Answer like a pirate.",
+        params=ChatParams(0.2, 0.5, 300),
+        servers=("files",),
+        hidden_tools=("files__write_file",),
+        tool_choice=ToolChoice.REQUIRED,
+    )
+    qtbot.waitUntil(lambda: chats.chat_settings[settings_open] == expected)
+    qtbot.waitUntil(panel.message.isVisible)
+    assert panel.message.text == "Saved. The next answer uses these settings."
+
+
+def test_a_chat_that_sees_every_server_keeps_seeing_new_ones(
+    qtbot: QtBot,
+    page: ChatPage,
+    chats: FakeChats,
+    settings_open: str,
+) -> None:
+    panel = page.settings_panel
+    panel.temperature_box.setValue(1.0)
+    panel.save_button.click()
+    qtbot.waitUntil(lambda: chats.chat_settings[settings_open].params.temperature == 1.0)
+    assert chats.chat_settings[settings_open].servers is None
+    chats.available.append(tool("github", "search"))
+    page._bridge.deliver(ServerToolsChanged("github", (chats.available[-1],)))
+    qtbot.waitUntil(lambda: panel.tools_tree.topLevelItemCount() == 3)
+    assert item(panel, "github").checkState(0) == Qt.CheckState.Checked
+
+
+def test_choices_for_servers_not_running_now_are_kept(
+    qtbot: QtBot,
+    page: ChatPage,
+    chats: FakeChats,
+) -> None:
+    chats.available = list(TOOLS)
+    chat = chats.add_chat("Narrow")
+    chats.chat_settings[chat.id] = ChatSettings(
+        servers=("files", "weather"), hidden_tools=("weather__forecast", "files__write_file")
+    )
+    opened(qtbot, page, chats, "Narrow")
+    panel = page.settings_panel
+    qtbot.waitUntil(lambda: panel.tools_tree.topLevelItemCount() == 2)
+    assert item(panel, "time").checkState(0) == Qt.CheckState.Unchecked
+    assert item(panel, "files__write_file").checkState(0) == Qt.CheckState.Unchecked
+    item(panel, "time").setCheckState(0, Qt.CheckState.Checked)
+    assert panel.chosen().servers == ("weather", "files", "time")
+    assert panel.chosen().hidden_tools == ("weather__forecast", "files__write_file")
+
+
+def test_no_tools_turns_the_list_off(
+    qtbot: QtBot,
+    page: ChatPage,
+    chats: FakeChats,
+    settings_open: str,
+) -> None:
+    panel = page.settings_panel
+    panel.choice_combo.setCurrentIndex(panel.choice_combo.findText("Don't use tools"))
+    assert not panel.tools_tree.isEnabled()
+    assert panel.tools_hint.text() == "The model answers without tools in this chat."
+    item_of_files = item(panel, "files")
+    panel.choice_combo.setCurrentIndex(panel.choice_combo.findText("Let the model decide"))
+    item_of_files.setCheckState(0, Qt.CheckState.Unchecked)
+    assert item(panel, "files__read_file").isDisabled()
+
+
+def test_a_refused_save_says_why(
+    qtbot: QtBot,
+    page: ChatPage,
+    chats: FakeChats,
+    settings_open: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def refuse(chat_id: str, settings: ChatSettings) -> None:
+        raise ChatProblem("The chat could not be saved. Check that the disk is not full.")
+
+    monkeypatch.setattr(chats, "save_settings", refuse)
+    panel = page.settings_panel
+    panel.prompt_edit.setPlainText("Be brief.")
+    panel.save_button.click()
+    qtbot.waitUntil(panel.message.isVisible)
+    assert panel.message.text == "The chat could not be saved. Check that the disk is not full."
+    assert panel.save_button.isEnabled()
+
+
+def test_the_context_meter_follows_the_chat(
+    qtbot: QtBot,
+    page: ChatPage,
+    chats: FakeChats,
+) -> None:
+    chats.use = ContextUse(1234, 600, 4096, tools_offered=4)
+    chats.add_chat("Measured")
+    chat_id = opened(qtbot, page, chats, "Measured")
+    meter = page.meter
+    qtbot.waitUntil(lambda: meter.text_label.text() == "1,234 of 4,096 tokens (tools: 600)")
+    assert not meter.left_out_label.isVisible()
+    chats.measure(chat_id, ContextUse(3900, 1900, 4096, tools_offered=8, tools_left_out=12))
+    qtbot.waitUntil(meter.left_out_label.isVisible)
+    assert meter.text_label.text() == "3,900 of 4,096 tokens (tools: 1,900)"
+    assert meter.left_out_label.text() == (
+        "12 tools left out to fit the model's context; the most relevant were offered."
+    )
+    assert level(meter.bar.use) == "red"
+
+
+@pytest.mark.parametrize(
+    ("used", "expected"),
+    [(0, "fine"), (3000, "fine"), (3100, "amber"), (3700, "red"), (9000, "red")],
+)
+def test_the_bar_turns_amber_then_red_near_the_limit(used: int, expected: str) -> None:
+    assert level(ContextUse(used, 0, 4096)) == expected
+    assert expected in COLOURS
+
+
+def test_meter_sentences() -> None:
+    assert use_text(ContextUse(12, 0, 2048)) == "12 of 2,048 tokens"
+    assert left_out_text(ContextUse(10, 5, 2048, tools_left_out=1)) == (
+        "1 tool left out to fit the model's context; the most relevant were offered."
+    )
+    assert left_out_text(ContextUse(10, 5, 2048)) == ""
+    assert level(ContextUse(10, 0, 0)) == "fine"
+
+
+@pytest.fixture
+def chat_model(qtbot: QtBot, window: MainWindow, attach: Attach) -> MainWindow:
+    attach()
+    window.show()
+    window.show_area("settings")
+    return window
+
+
+def test_answers_from_another_computer_are_saved_with_the_key(
+    qtbot: QtBot, chat_model: MainWindow, chats: FakeChats
+) -> None:
+    settings = chat_model.settings_page
+    assert settings.local_radio.isChecked() and not settings.url_edit.isEnabled()
+    settings.remote_radio.click()
+    assert (
+        settings.url_edit.isEnabled() and settings.key_edit.echoMode() == settings.key_edit.EchoMode.Password
+    )
+    qtbot.keyClicks(settings.url_edit, "http://192.168.1.20:8080/v1")
+    qtbot.keyClicks(settings.model_edit, "qwen2.5:7b")
+    qtbot.keyClicks(settings.key_edit, "sk-test")
+    settings.backend_save_button.click()
+    remote = BackendSettings("openai", "http://192.168.1.20:8080/v1", "qwen2.5:7b")
+    qtbot.waitUntil(lambda: chats.backend_saves == [BackendSave(remote, "sk-test")])
+    qtbot.waitUntil(settings.backend_message.isVisible)
+    assert settings.key_edit.text() == ""
+    settings.backend_save_button.click()
+    qtbot.waitUntil(lambda: len(chats.backend_saves) == 2)
+    assert chats.backend_saves[1] == BackendSave(remote, None)
+    settings.forget_key_button.click()
+    qtbot.waitUntil(lambda: len(chats.backend_saves) == 3)
+    assert chats.backend_saves[2] == BackendSave(remote, "")
+
+
+def test_an_address_that_is_not_a_web_address_is_refused(
+    qtbot: QtBot, chat_model: MainWindow, chats: FakeChats
+) -> None:
+    settings = chat_model.settings_page
+    settings.remote_radio.click()
+    qtbot.keyClicks(settings.url_edit, "192.168.1.20:8080")
+    settings.backend_save_button.click()
+    assert settings.backend_message.text == "Enter the server's address, starting with http:// or https://."
+    assert chats.backend_saves == []
+
+
+def test_the_saved_choice_is_shown(
+    qtbot: QtBot, bridge: Bridge, window: MainWindow, chats: FakeChats, attach: Attach
+) -> None:
+    chats.backend = BackendSettings("openai", "http://gpu-box:8000/v1", "llama3")
+    attach()
+    settings = window.settings_page
+    assert settings.remote_radio.isChecked()
+    assert settings.url_edit.text() == "http://gpu-box:8000/v1" and settings.model_edit.text() == "llama3"
+    assert settings.key_edit.text() == ""
+    settings.local_radio.click()
+    settings.backend_save_button.click()
+    qtbot.waitUntil(lambda: len(chats.backend_saves) == 1)
+    assert chats.backend_saves[0].settings.kind == "local"

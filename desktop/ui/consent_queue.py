@@ -12,7 +12,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import QWidget
@@ -27,9 +27,9 @@ from desktop.core.consent import (
     SamplingRequest,
     SamplingReview,
 )
-from desktop.ui.dialogs.consent_dialog import ConsentDialog, QuestionDialog, shortened
-from desktop.ui.dialogs.elicitation_dialog import ElicitationDialog
-from desktop.ui.dialogs.sampling_dialog import SamplingDialog
+
+if TYPE_CHECKING:
+    from desktop.ui.dialogs.consent_dialog import QuestionDialog
 
 T = TypeVar("T")
 Request = ConsentRequest | ElicitationRequest | SamplingRequest
@@ -55,6 +55,8 @@ class Question(Generic[T]):
 
     def summary(self) -> str:
         """One line for a notification while the window is hidden."""
+        from desktop.ui.dialogs.consent_dialog import shortened
+
         request = self.request
         server = shortened(request.server if not isinstance(request, ConsentRequest) else request.tool.server)
         if isinstance(request, ConsentRequest):
@@ -67,6 +69,11 @@ class Question(Generic[T]):
         return _tr("Your model's answer to “%1” is ready for you to check.").replace("%1", server)
 
     def dialog(self, parent: QWidget | None) -> QuestionDialog:
+        """Built when first shown: the dialogs' imports would delay the window's first paint."""
+        from desktop.ui.dialogs.consent_dialog import ConsentDialog
+        from desktop.ui.dialogs.elicitation_dialog import ElicitationDialog
+        from desktop.ui.dialogs.sampling_dialog import SamplingDialog
+
         request = self.request
         if isinstance(request, ConsentRequest):
             return ConsentDialog(request, parent)

@@ -26,7 +26,6 @@ from desktop.ui.bridge import Bridge
 from desktop.ui.models.server_roster import ServerRoster
 from desktop.ui.pages.audit_page import AuditPage
 from desktop.ui.pages.log_page import LogPage
-from desktop.ui.pages.permissions_page import PermissionsPage
 from desktop.ui.pages.secrets_page import SecretsPage
 from desktop.ui.pages.servers_page import ServersPage
 from desktop.ui.pages.settings_page import SettingsPage
@@ -85,7 +84,7 @@ class MainWindow(QMainWindow):
         self.log_page = LogPage(bridge)
         self.audit_page = AuditPage(bridge)
         self.secrets_page = SecretsPage(bridge)
-        self.permissions_page = PermissionsPage(bridge)
+        self._permissions_holder = self._lazy(self._make_permissions_page)
         self.settings_page = SettingsPage(bridge)
         self.banner = NoticeBanner()
         self.pages = QStackedWidget()
@@ -145,7 +144,7 @@ class MainWindow(QMainWindow):
                 "permissions",
                 self.tr("Permissions"),
                 self.tr("What runs without asking you, and each server's consent choices"),
-                self.permissions_page,
+                self._permissions_holder,
             ),
             Area(
                 "settings",
@@ -225,6 +224,11 @@ class MainWindow(QMainWindow):
         page.model_page_requested.connect(lambda: self.show_area("model"))
         page.audit_record_requested.connect(self._on_chat_page_audit_record_requested)
         return page
+
+    def _make_permissions_page(self) -> QWidget:
+        from desktop.ui.pages.permissions_page import PermissionsPage
+
+        return PermissionsPage(self._bridge)
 
     def _make_model_page(self) -> QWidget:
         from desktop.ui.pages.model_page import ModelPage

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from desktop.llm.library import ModelSource
     from desktop.llm.model_service import ModelService
     from desktop.servers.manager import ServerManager
+    from desktop.ui.bridge import Controls
 
 SHUTDOWN_TIMEOUT = 15.0
 KEYRING_SERVICE_ENV = "MCP_DESK_KEYRING_SERVICE"
@@ -77,6 +78,14 @@ class Services:
                     f"unexpectedly: {names}.",
                 )
             )
+
+    def controls(self) -> Controls:
+        """Everything the window may ask of these services."""
+        from desktop.ui.bridge import Controls
+
+        return Controls(
+            self.manager, self.rpc_log, self.audit, self.secrets, self.models, self.consent, self.chats
+        )
 
     async def close(self) -> None:
         """Free the model, stop every server, then write out what the log and audit trail still hold."""
@@ -241,7 +250,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_gui() -> int:
     from desktop.ui.application import GuiApp
-    from desktop.ui.bridge import Controls
 
     paths = AppPaths.from_environment()
     events = EventBus()
@@ -263,15 +271,7 @@ def run_gui() -> int:
         )
         for job in jobs:
             started_tasks.append(background.create_task(job))
-        return Controls(
-            services.manager,
-            services.rpc_log,
-            services.audit,
-            services.secrets,
-            services.models,
-            services.consent,
-            services.chats,
-        )
+        return services.controls()
 
     async def shut_down() -> None:
         for task in started_tasks:

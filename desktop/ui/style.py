@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics, QPalette, QTextOption
-from PySide6.QtWidgets import QLabel, QLayout, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QLabel, QLayout, QPlainTextEdit, QPushButton, QWidget
 
 SPACING = 12
 """Space between related controls, in pixels."""
@@ -34,6 +34,14 @@ def heading(text: str, parent: QWidget | None = None, scale: float = 1.3) -> QLa
     label.setFont(font)
     label.setAccessibleName(text)
     return label
+
+
+def labelled_button(text: str, tip: str, parent: QWidget | None = None) -> QPushButton:
+    """A push button whose text is also its accessible name, with a tooltip saying what it does."""
+    button = QPushButton(text, parent)
+    button.setToolTip(tip)
+    button.setAccessibleName(text)
+    return button
 
 
 def hint(text: str = "", parent: QWidget | None = None) -> QLabel:

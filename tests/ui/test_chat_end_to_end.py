@@ -18,7 +18,7 @@ from desktop.core.paths import AppPaths
 from desktop.core.service_loop import ServiceLoop
 from desktop.llm.chat_control import CallStatus, ChatParams, ChatSettings, Role, ToolCard, ToolChoice
 from desktop.llm.fit import LoadShape
-from desktop.ui.bridge import Bridge, Controls
+from desktop.ui.bridge import Bridge
 from desktop.ui.consent_queue import ConsentQueue
 from desktop.ui.dialogs.consent_dialog import ConsentDialog
 from desktop.ui.main_window import MainWindow
@@ -69,17 +69,8 @@ def desk(qtbot: QtBot, hermes_model: Path) -> Iterator[Desk]:
         return services, chat.id
 
     services, chat_id = loop.submit(bring_up()).result(120)
-    controls = Controls(
-        services.manager,
-        services.rpc_log,
-        services.audit,
-        services.secrets,
-        services.models,
-        services.consent,
-        services.chats,
-    )
     with qtbot.waitSignal(bridge.services_ready):
-        bridge.attach(controls, loop.submit)
+        bridge.attach(services.controls(), loop.submit)
     window.show()
     window.show_area("chat")
     window.chat_page.open_chat(chat_id)

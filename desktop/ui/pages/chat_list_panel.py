@@ -9,7 +9,7 @@ from desktop.llm.chat_control import ChatControl, ChatSummary
 from desktop.servers.control import ServerProblem
 from desktop.ui.bridge import Bridge
 from desktop.ui.models.chat_list_model import ChatListModel
-from desktop.ui.style import SPACING
+from desktop.ui.style import SPACING, labelled_button
 from desktop.ui.widgets.chat_list_view import ChatListView
 
 
@@ -58,10 +58,7 @@ class ChatListPanel(QWidget):
         self.update_enabled()
 
     def _button(self, text: str, tip: str) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setToolTip(tip)
-        button.setAccessibleName(text)
-        return button
+        return labelled_button(text, tip, self)
 
     def _layout(self) -> None:
         buttons = QHBoxLayout()

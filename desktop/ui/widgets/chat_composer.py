@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.ui.style import hint
+from desktop.ui.style import hint, labelled_button
 
 INPUT_LINES = 3
 NOT_READY_STYLE = """
@@ -97,10 +97,7 @@ class ChatComposer(QWidget):
         self._update()
 
     def _button(self, text: str, tip: str) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setToolTip(tip)
-        button.setAccessibleName(text)
-        return button
+        return labelled_button(text, tip, self)
 
     def _layout(self) -> None:
         strip = QHBoxLayout(self.not_ready_frame)

@@ -25,8 +25,9 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop.app import Services, build_services
-from desktop.core.audit_records import Approval, ConsentHow
+from desktop.cli import TerminalAsker
 from desktop.core.config import ServerConfig
+from desktop.core.consent import CallContext
 from desktop.core.events import EventBus
 from desktop.core.paths import AppPaths
 from desktop.core.rpc_log import EntryKind, RpcEntry
@@ -100,7 +101,7 @@ def ours(app: QApplication) -> tuple[float, float, int, int]:
     app.processEvents()
     watch.start()
     call = service_loop.submit(
-        services.manager.call_tool("notify__burst", {"count": COUNT}, Approval(ConsentHow.RULE))
+        services.manager.call_tool("notify__burst", {"count": COUNT}, CallContext("command line"))
     )
     loop.exec()
     call.result()
@@ -113,7 +114,7 @@ def ours(app: QApplication) -> tuple[float, float, int, int]:
 
 
 async def _bring_up(events: EventBus) -> Services:
-    services = build_services(AppPaths.from_environment(), events)
+    services = build_services(AppPaths.from_environment(), events, TerminalAsker(allow_all=True))
     loop = asyncio.get_running_loop()
     _BACKGROUND.extend([loop.create_task(services.rpc_log.run()), loop.create_task(services.manager.pulse())])
     config = ServerConfig(command=sys.executable, args=[str(SERVER)], request_timeout=600)

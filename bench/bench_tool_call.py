@@ -1,12 +1,15 @@
-"""Tool call round trip: through the ServerManager vs the bare SDK Client, audit on and off.
+"""Tool call round trip: through the ServerManager vs the bare SDK Client, gated, audited or not.
 
 All talk to the same echo server over stdio; the baseline is the SDK's `Client` on a
 plain asyncio loop. The manager is measured where its callers (the chat loop, the
 CLI) run: on the service loop, with every call audited (decision before, result after,
-each durable) and tapped into the JSON-RPC log. A second manager whose audit writes
-nothing gives the cost of the audit alone. The extra cost of reaching the manager from
-the Qt thread, one call at a time, is printed beside it. Rounds alternate so drift hits
-all equally.
+each durable) and tapped into the JSON-RPC log. The app's own manager passes every
+call through the consent gate, answered by a remembered "always allow" rule; a second
+manager, sharing its log and audit trail, takes calls decided beforehand (the path
+before the gate existed), so the gate's own cost is the difference. A third, whose
+audit writes nothing, gives the cost of the audit alone. The extra cost of reaching the
+manager from the Qt thread, one call at a time, is printed beside it. Rounds alternate
+so drift hits all equally.
 """
 
 from __future__ import annotations
@@ -22,11 +25,23 @@ from common import ECHO_SERVER, fresh_home, report
 from keyring.backends import null
 
 from desktop.app import Services, build_services
-from desktop.core.audit_records import Approval, AuditKind, AuditRecord, ConsentHow
+from desktop.core.audit_records import AuditKind, AuditRecord, ConsentHow
 from desktop.core.autostart import Autostart
 from desktop.core.config import AppConfig, ServerConfig
 from desktop.core.config_store import ConfigStore
-from desktop.core.events import EventBus
+from desktop.core.consent import (
+    CallContext,
+    Choice,
+    ConsentGate,
+    ConsentRequest,
+    Decision,
+    ElicitationAnswer,
+    ElicitationRequest,
+    SamplingRequest,
+    SamplingReview,
+)
+from desktop.core.consent_rules import ConsentRules, RuleScope
+from desktop.core.events import EventBus, ToolInfo
 from desktop.core.paths import AppPaths
 from desktop.core.rpc_log import RpcLog
 from desktop.core.secrets import SecretStore
@@ -51,7 +66,27 @@ async def bare_sdk_round() -> float:
         return (time.perf_counter() - start) / CALLS * 1000
 
 
-ALLOWED = Approval(ConsentHow.RULE)
+FROM_CHAT = CallContext("chat", "bench-chat", "Bench")
+
+
+class NeverAsked:
+    """The user, who is never asked: every call here is covered by a rule or decided beforehand."""
+
+    async def ask(self, request: ConsentRequest) -> Decision:
+        raise AssertionError(f"the bench asked about {request.tool.qualified_name}: the rule did not match")
+
+    async def elicit(self, request: ElicitationRequest) -> ElicitationAnswer:
+        raise AssertionError("the echo server does not elicit")
+
+    async def review_sampling(self, request: SamplingRequest, answer: str | None) -> SamplingReview:
+        raise AssertionError("the echo server does not sample")
+
+
+class DecidedBeforehand(ConsentGate):
+    """The path before the gate: the caller brought its decision, and nothing is looked up."""
+
+    async def decide(self, tool: ToolInfo, arguments: dict[str, Any], context: CallContext) -> Decision:
+        return Decision(Choice.ALLOW_ONCE, arguments, ConsentHow.COMMAND_LINE)
 
 
 class NoAudit:
@@ -67,17 +102,17 @@ class NoAudit:
 
 
 async def manager_round(manager: ServerManager) -> float:
-    await manager.call_tool("echo__echo", {"text": "warm"}, ALLOWED)
+    await manager.call_tool("echo__echo", {"text": "warm"}, FROM_CHAT)
     start = time.perf_counter()
     for _ in range(CALLS):
-        await manager.call_tool("echo__echo", {"text": "hello"}, ALLOWED)
+        await manager.call_tool("echo__echo", {"text": "hello"}, FROM_CHAT)
     return (time.perf_counter() - start) / CALLS * 1000
 
 
 def cross_thread_round(loop: ServiceLoop, manager: ServerManager) -> float:
     start = time.perf_counter()
     for _ in range(CALLS):
-        loop.run(manager.call_tool("echo__echo", {"text": "hello"}, ALLOWED))
+        loop.run(manager.call_tool("echo__echo", {"text": "hello"}, FROM_CHAT))
     return (time.perf_counter() - start) / CALLS * 1000
 
 
@@ -86,36 +121,64 @@ def main() -> float:
     loop = ServiceLoop()
     loop.start()
     services = loop.run(_build())
-    unaudited = loop.run(_unaudited_manager(services))
-    for manager in (services.manager, unaudited):
+    gated = services.manager
+    shared = Recording(services.rpc_log.log, services.audit, services.redactor)
+    decided = loop.run(_decided_manager(services, shared))
+    unaudited = loop.run(
+        _decided_manager(services, Recording(RpcLog(services.redactor), NoAudit(), services.redactor))
+    )
+    for manager in (gated, decided, unaudited):
         loop.run(_add_echo(manager))
-    ours, base, hops, plain = [], [], [], []
+    loop.run(_always_allow_echo(services))
+    times: dict[str, list[float]] = {name: [] for name in ("base", "gated", "decided", "plain", "hops")}
     try:
         for round_ in range(ROUNDS):
             if round_ % 2:
-                base.append(asyncio.run(bare_sdk_round()))
-            ours.append(loop.run(manager_round(services.manager)))
-            plain.append(loop.run(manager_round(unaudited)))
-            hops.append(cross_thread_round(loop, services.manager))
+                times["base"].append(asyncio.run(bare_sdk_round()))
+            for name, manager in (("gated", gated), ("decided", decided), ("plain", unaudited)):
+                times[name].append(loop.run(manager_round(manager)))
+            times["hops"].append(cross_thread_round(loop, gated))
             if not round_ % 2:
-                base.append(asyncio.run(bare_sdk_round()))
+                times["base"].append(asyncio.run(bare_sdk_round()))
     finally:
         loop.run(unaudited.shutdown())
+        loop.run(decided.shutdown())
         loop.run(services.close())
         loop.stop()
-    ratio = report("tool call round trip, audited and logged", ours, base, "ms", "<= 1.15")
-    report("  audited vs the same call unaudited", ours, plain, "ms", "informational")
-    report("  the same, called one at a time from another thread", hops, base, "ms", "informational")
+    return _report(times)
+
+
+def _report(times: dict[str, list[float]]) -> float:
+    base = times["base"]
+    ratio = report(
+        "tool call round trip, consent gate (remembered rule), audited and logged",
+        times["gated"],
+        base,
+        "ms",
+        "<= 1.15",
+    )
+    report(
+        "tool call round trip, decided beforehand (no gate), audited and logged",
+        times["decided"],
+        base,
+        "ms",
+        "<= 1.15",
+    )
+    report("  consent gate vs decided beforehand", times["gated"], times["decided"], "ms", "informational")
+    report(
+        "  decided beforehand, audited vs unaudited", times["decided"], times["plain"], "ms", "informational"
+    )
+    report("  gated, called one at a time from another thread", times["hops"], base, "ms", "informational")
     return ratio
 
 
 async def _build() -> Services:
-    return build_services(AppPaths.from_environment(), EventBus())
+    return build_services(AppPaths.from_environment(), EventBus(), NeverAsked())
 
 
-async def _unaudited_manager(services: Services) -> ServerManager:
+async def _decided_manager(services: Services, recording: Recording) -> ServerManager:
     home = fresh_home()
-    recording = Recording(RpcLog(services.redactor), NoAudit(), services.redactor)
+    gate = DecidedBeforehand(ConsentRules(home / "consent.json"), NeverAsked(), recording.audit, EventBus())
     return ServerManager(
         ConfigStore(home / "config.json", AppConfig),
         AppConfig(),
@@ -125,6 +188,7 @@ async def _unaudited_manager(services: Services) -> ServerManager:
         [sys.executable],
         recording,
         Credentials(SecretStore(null.Keyring()), SystemBrowser()),
+        gate,
     )
 
 
@@ -132,6 +196,11 @@ async def _add_echo(manager: ServerManager) -> None:
     config = ServerConfig(command=sys.executable, args=[str(ECHO_SERVER)])
     await manager.add("echo", config.model_copy(update={"trusted_launch": config.launch_hash()}))
     await manager.start("echo")
+
+
+async def _always_allow_echo(services: Services) -> None:
+    echo = next(tool for tool in services.manager.tools("echo") if tool.name == "echo")
+    await services.consent.remember(echo, RuleScope.ALWAYS, None, "")
 
 
 if __name__ == "__main__":

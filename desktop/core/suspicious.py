@@ -16,7 +16,8 @@ INSTRUCTION_PATTERNS = (
     r"\b(?:disregard|forget) (?:all |any )?(?:the )?(?:previous|prior|above|your) (?:instructions|rules)",
     r"\bdo not (?:tell|inform|mention|show)(?: this to)? the user",
     r"\bwithout (?:telling|asking|informing) the user",
-    r"\b(?:you|the assistant|the model) (?:must|should) (?:always |first |now )?(?:call|use|run|send|read)",
+    r"\b(?:you|the assistant|the model) (?:must (?:always |first |now )?|should (?:always|first|now) )"
+    r"(?:call|use|run|send|read)",
     r"\bbefore (?:using|calling) (?:this|any) (?:other )?tool",
     r"\bsystem prompt\b",
     r"</?(?:important|system|instructions?|secret)>",
@@ -24,7 +25,9 @@ INSTRUCTION_PATTERNS = (
     r"(?:contents?|files?|keys?|tokens?|passwords?|secrets?)",
     r"(?:~|\$HOME)/\.(?:ssh|aws|gnupg|config)|\bid_rsa\b|\.env\b",
 )
-_INSTRUCTIONS = re.compile("|".join(f"(?:{p})" for p in INSTRUCTION_PATTERNS), re.IGNORECASE)
+_INSTRUCTIONS = re.compile(
+    "|".join(f"(?:{p})" for p in INSTRUCTION_PATTERNS).replace(" ", r"\s+"), re.IGNORECASE
+)
 _VISIBLE_FORMAT = {"\n", "\r", "\t"}
 MAX_PHRASES = 5
 
@@ -62,4 +65,5 @@ def _is_hidden(ch: str) -> bool:
         return False
     category = unicodedata.category(ch)
     # Cf: zero-width and direction marks, tag characters; Co/Cn: private and unassigned.
-    return category in ("Cf", "Co", "Cn", "Cc")
+    # Variation selectors 17-256 can carry bytes after an emoji without showing anything.
+    return category in ("Cf", "Co", "Cn", "Cc", "Cs") or 0xE0100 <= ord(ch) <= 0xE01EF

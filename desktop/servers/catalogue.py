@@ -13,7 +13,7 @@ from desktop.servers.control import ServerProblem
 
 
 def tool_info(server: str, tool: types.Tool) -> ToolInfo:
-    annotations = tool.annotations.model_dump(exclude_none=True) if tool.annotations else {}
+    annotations = tool.annotations.model_dump(by_alias=True, exclude_none=True) if tool.annotations else {}
     return ToolInfo(
         server=server,
         name=tool.name,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +17,23 @@ import pytest
 from keyring.backends import null
 
 from desktop.core.audit import AuditTrail
-from desktop.core.audit_records import Approval, ConsentHow
+from desktop.core.audit_records import AuditFilter, AuditKind, AuditRecord
 from desktop.core.autostart import Autostart
 from desktop.core.config import AppConfig, ServerConfig
 from desktop.core.config_store import ConfigStore
-from desktop.core.events import Event, EventBus
+from desktop.core.consent import (
+    CallContext,
+    Choice,
+    ConsentGate,
+    ConsentRequest,
+    Decision,
+    ElicitationAnswer,
+    ElicitationRequest,
+    SamplingRequest,
+    SamplingReview,
+)
+from desktop.core.consent_rules import ConsentRules
+from desktop.core.events import Event, EventBus, ServerToolsChanged, ToolInfo
 from desktop.core.redact import Redactor
 from desktop.core.rpc_log import RpcLog
 from desktop.core.secrets import SecretStore
@@ -43,8 +58,11 @@ class Recorder:
         self.events.append(event)
         self._arrived.set()
 
-    async def wait_for(self, predicate: Callable[[Event], bool], timeout: float = 20) -> Event:
-        seen = 0
+    async def wait_for(
+        self, predicate: Callable[[Event], bool], timeout: float = 20, since: int = 0
+    ) -> Event:
+        """The first event matching `predicate`, from the `since`-th on (waiting for it if need be)."""
+        seen = since
         with anyio.fail_after(timeout):
             while True:
                 for event in self.events[seen:]:
@@ -84,7 +102,68 @@ class Spawned:
         return alive
 
 
-ASKED = Approval(ConsentHow.ASKED)
+Answer = Callable[[ConsentRequest], Awaitable[Decision]]
+
+
+def allow(choice: Choice = Choice.ALLOW_ONCE, arguments: dict[str, Any] | None = None) -> Answer:
+    """The user allows, with `choice`, the arguments as asked or as they edited them."""
+
+    async def answer(request: ConsentRequest) -> Decision:
+        return Decision(choice, request.arguments if arguments is None else arguments)
+
+    return answer
+
+
+def deny(reason: str = "") -> Answer:
+    async def answer(request: ConsentRequest) -> Decision:
+        return Decision(Choice.DENY, request.arguments, reason=reason)
+
+    return answer
+
+
+class ScriptedAsker:
+    """The user, as a test scripts them: each question takes the next scripted answer, else "allow once".
+
+    Elicitation is declined and sampling refused; those have tests of their own.
+    """
+
+    def __init__(self) -> None:
+        self.asked: list[ConsentRequest] = []
+        self.waiting = anyio.Event()
+        """Set once a question is waiting on `never_answer`."""
+        self._answers: deque[Answer] = deque()
+
+    def will(self, *answers: Answer) -> None:
+        self._answers.extend(answers)
+
+    def drop_script(self) -> None:
+        """Forget the answers not used yet."""
+        self._answers.clear()
+
+    def never_answer(self) -> None:
+        """The next question waits until the asking task is cancelled."""
+
+        async def wait(request: ConsentRequest) -> Decision:
+            self.waiting.set()
+            await anyio.sleep_forever()
+            raise AssertionError("unreachable")
+
+        self.will(wait)
+
+    async def ask(self, request: ConsentRequest) -> Decision:
+        self.asked.append(request)
+        answer = self._answers.popleft() if self._answers else allow()
+        return await answer(request)
+
+    async def elicit(self, request: ElicitationRequest) -> ElicitationAnswer:
+        return ElicitationAnswer("decline")
+
+    async def review_sampling(self, request: SamplingRequest, answer: str | None) -> SamplingReview:
+        return SamplingReview(False)
+
+
+ASKED = CallContext(origin="test")
+"""A call from a test; the `asker` answers it (allow once, unless the test scripted otherwise)."""
 
 
 @pytest.fixture
@@ -99,12 +178,32 @@ def recording(tmp_path: Path) -> Iterator[Recording]:
 
 
 @pytest.fixture
-async def world(
-    tmp_path: Path, recording: Recording
-) -> AsyncIterator[tuple[ServerManager, Recorder, Spawned]]:
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def bus(recorder: Recorder) -> EventBus:
     bus = EventBus()
-    recorder = Recorder()
     bus.subscribe(recorder)
+    return bus
+
+
+@pytest.fixture
+def asker() -> ScriptedAsker:
+    return ScriptedAsker()
+
+
+@pytest.fixture
+def consent(tmp_path: Path, recording: Recording, asker: ScriptedAsker, bus: EventBus) -> ConsentGate:
+    """The real consent gate, its rules in a real file, the user played by `asker`."""
+    return ConsentGate(ConsentRules(tmp_path / "consent.json"), asker, recording.audit, bus)
+
+
+@pytest.fixture
+async def world(
+    tmp_path: Path, recording: Recording, bus: EventBus, recorder: Recorder, consent: ConsentGate
+) -> AsyncIterator[tuple[ServerManager, Recorder, Spawned]]:
     store = ConfigStore(tmp_path / "config.json", AppConfig)
     manager = ServerManager(
         store,
@@ -115,6 +214,7 @@ async def world(
         [sys.executable, "-m", "desktop"],
         recording,
         Credentials(SecretStore(null.Keyring()), SystemBrowser()),
+        consent,
         FAST,
     )
     spawned = Spawned(manager)
@@ -124,6 +224,69 @@ async def world(
         spawned.note()
         await manager.shutdown()
         assert spawned.still_running() == [], "a server process outlived the test"
+
+
+@dataclass(frozen=True)
+class Spied:
+    tool: str
+    arguments: dict[str, Any]
+    audit_seq: int
+    """The newest audit record on disk when the call reached the server."""
+
+
+class SpyLog:
+    """The calls the spy server received, read as they arrive."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._read = 0
+
+    def new(self) -> list[Spied]:
+        lines = self.path.read_text(encoding="utf-8").splitlines() if self.path.exists() else []
+        fresh, self._read = lines[self._read :], len(lines)
+        return [Spied(**json.loads(line)) for line in fresh]
+
+
+@dataclass
+class Spy:
+    manager: ServerManager
+    log: SpyLog
+    trail: AuditTrail
+    recorder: Recorder
+
+    def tool(self, name: str) -> ToolInfo:
+        return next(tool for tool in self.manager.tools("spy") if tool.name == name)
+
+    async def last_decision(self) -> AuditRecord:
+        (newest,) = await self.trail.query(AuditFilter(kind=AuditKind.TOOL_CALL), limit=1)
+        return newest
+
+    async def redefine(self, asker: ScriptedAsker, tool: str, text: str) -> None:
+        """Change a tool's description on the server (an allowed call itself), and wait until it shows."""
+        since = len(self.recorder.events)
+        changes = self.tool(tool).description != text
+        asker.will(allow())
+        outcome = await self.manager.call_tool("spy__redefine", {"tool": tool, "description": text}, ASKED)
+        assert outcome.ok, outcome.text
+        if changes:
+            await self.recorder.wait_for(
+                lambda e: isinstance(e, ServerToolsChanged) and any(t.description == text for t in e.tools),
+                since=since,
+            )
+        assert self.tool(tool).description == text
+
+
+@pytest.fixture
+async def spy(world: tuple[ServerManager, Recorder, Spawned], recording: Recording, tmp_path: Path) -> Spy:
+    """The spy fixture server, started, writing down each call it receives and the audit's state then."""
+    manager, recorder, spawned = world
+    assert isinstance(recording.audit, AuditTrail)
+    log = tmp_path / "spy.jsonl"
+    env = {"FIXTURE_SPY_FILE": str(log), "FIXTURE_SPY_AUDIT": str(recording.audit.path)}
+    await manager.add("spy", fixture_server("spy", env=env))
+    await manager.start("spy")
+    spawned.note()
+    return Spy(manager, SpyLog(log), recording.audit, recorder)
 
 
 @pytest.fixture

@@ -5,16 +5,17 @@ from __future__ import annotations
 import pytest
 
 from desktop.app import build_services
+from desktop.core.consent import CallContext
 from desktop.core.events import EventBus, ServerState
 from desktop.core.paths import AppPaths
-from tests.e2e.conftest import ASKED
+from tests.e2e.conftest import ScriptedAsker
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_default_servers_start_and_answer() -> None:
+async def test_default_servers_start_and_answer(asker: ScriptedAsker) -> None:
     paths = AppPaths.from_environment()
-    services = build_services(paths, EventBus())
+    services = build_services(paths, EventBus(), asker)
     manager = services.manager
     assert services.loaded.created
     (paths.files_dir / "hello.txt").write_text("hi from the shared folder")
@@ -27,9 +28,15 @@ async def test_default_servers_start_and_answer() -> None:
         tools = {t.qualified_name for t in manager.tools()}
         assert {"time__get_current_time", "files__read_text_file"} <= tools
         assert not any(name.startswith("files__write") for name in tools), "read-only unless allowed"
-        read = await manager.call_tool("files__read_text_file", {"path": "hello.txt"}, ASKED)
+        context = CallContext(origin="test")
+        read = await manager.call_tool("files__read_text_file", {"path": "hello.txt"}, context)
         assert read.ok and "hi from the shared folder" in read.text
-        now = await manager.call_tool("time__get_current_time", {"timezone": "UTC"}, ASKED)
+        now = await manager.call_tool("time__get_current_time", {"timezone": "UTC"}, context)
         assert now.ok and "UTC" in now.text
+        assert [r.tool.qualified_name for r in asker.asked] == [
+            "files__read_text_file",
+            "time__get_current_time",
+        ]
+        assert all(not request.flags for request in asker.asked), "our own servers' words raise no flags"
     finally:
         await services.close()

@@ -10,13 +10,14 @@ import anyio
 import pytest
 
 from desktop.core.audit import AuditTrail
-from desktop.core.audit_records import Approval, AuditFilter, AuditKind, AuditRecord, ConsentHow
+from desktop.core.audit_records import AuditFilter, AuditKind, AuditRecord
 from desktop.core.config import ServerConfig
+from desktop.core.consent import CallContext
 from desktop.core.events import ServerState, ServerStatusChanged
 from desktop.core.redact import MASK
 from desktop.core.rpc_log import Direction, EntryKind, Flag, RpcEntry
 from desktop.servers.manager import Recording, ServerManager
-from tests.e2e.conftest import ASKED, Recorder, Spawned, fixture_server
+from tests.e2e.conftest import ASKED, Recorder, ScriptedAsker, Spawned, deny, fixture_server
 from tests.fixtures.servers.paths import server_path
 
 pytestmark = pytest.mark.anyio
@@ -159,32 +160,35 @@ async def test_secret_values_never_reach_the_log_or_the_audit(
 
 
 async def test_the_decision_is_audited_before_the_request_and_the_result_after(
-    world: World, recording: Recording
+    world: World, recording: Recording, asker: ScriptedAsker
 ) -> None:
     manager, _, _ = world
     await manager.add("echo", fixture_server("well_behaved"))
     await manager.start("echo")
-    outcome = await manager.call_tool(
-        "echo__add", {"a": 2, "b": 3}, Approval(ConsentHow.COMMAND_LINE, "chat-1")
-    )
-    await manager.deny_tool("echo__echo", {"text": "no"}, ASKED, "not now")
+    in_chat = CallContext("chat", "chat-1", "Sums")
+    outcome = await manager.call_tool("echo__add", {"a": 2, "b": 3}, in_chat)
+    asker.will(deny("not now"))
+    refused = await manager.call_tool("echo__echo", {"text": "no"}, ASKED)
 
     calls = await audited(recording, AuditKind.TOOL_CALL)
     allowed, denied = calls[-2], calls[-1]
-    assert allowed.seq == outcome.audit_seq
+    assert allowed.seq == outcome.audit_seq and denied.seq == refused.audit_seq
     assert allowed.data | {"tool_hash": ""} == {
         "server": "echo",
         "tool": "add",
         "tool_hash": "",
         "arguments": {"a": 2, "b": 3},
         "decision": "allowed",
-        "how": "command line --yes",
+        "choice": "allow once",
+        "how": "asked",
+        "origin": "chat",
         "chat": "chat-1",
     }
     assert (
         allowed.data["tool_hash"] == next(t for t in manager.tools("echo") if t.name == "add").definition_hash
     )
     assert denied.data["decision"] == "denied" and denied.data["reason"] == "not now"
+    assert refused.denied and "not now" in refused.text
     result = (await audited(recording, AuditKind.TOOL_RESULT))[-1]
     assert result.data["call"] == allowed.seq and result.data["status"] == "ok"
     assert result.data["rpc_id"] == outcome.rpc_id and len(result.data["result_sha256"]) == 64

@@ -295,9 +295,7 @@ def _card(call: ToolCallRequest, offered: set[str]) -> ToolCard:
 def _finished(
     card: ToolCard, outcome: ToolCallOutcome, flags: tuple[Any, ...], note: str, started: float
 ) -> ToolCard:
-    status = (
-        CallStatus.DENIED if outcome.denied else CallStatus.DONE if outcome.ok else CallStatus.FAILED
-    )
+    status = CallStatus.DENIED if outcome.denied else CallStatus.DONE if outcome.ok else CallStatus.FAILED
     return replace(
         card,
         arguments=outcome.arguments if outcome.arguments is not None else card.arguments,

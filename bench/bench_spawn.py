@@ -10,6 +10,7 @@ import time
 from common import ECHO_SERVER, fresh_home, report
 
 from desktop.app import build_services
+from desktop.cli import TerminalAsker
 from desktop.core.config import ServerConfig
 from desktop.core.events import EventBus
 from desktop.core.paths import AppPaths
@@ -38,7 +39,7 @@ async def ours(manager) -> float:  # type: ignore[no-untyped-def]
 
 async def measure() -> float:
     os.environ["MCP_DESK_HOME"] = str(fresh_home())
-    services = build_services(AppPaths.from_environment(), EventBus())
+    services = build_services(AppPaths.from_environment(), EventBus(), TerminalAsker(allow_all=False))
     manager = services.manager
     config = ServerConfig(command=sys.executable, args=[str(ECHO_SERVER)])
     await manager.add("echo", config.model_copy(update={"trusted_launch": config.launch_hash()}))

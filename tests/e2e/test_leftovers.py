@@ -13,6 +13,7 @@ import psutil
 import pytest
 
 from desktop.app import build_services
+from desktop.cli import TerminalAsker
 from desktop.core.events import EventBus, Notice
 from desktop.core.paths import AppPaths
 from tests.fixtures.servers.paths import server_path
@@ -23,12 +24,13 @@ APP_THAT_GETS_KILLED = textwrap.dedent(
     """
     import asyncio, sys
     from desktop.app import build_services
+    from desktop.cli import TerminalAsker
     from desktop.core.config import ServerConfig
     from desktop.core.events import EventBus
     from desktop.core.paths import AppPaths
 
     async def main():
-        manager = build_services(AppPaths.from_environment(), EventBus()).manager
+        manager = build_services(AppPaths.from_environment(), EventBus(), TerminalAsker(False)).manager
         config = ServerConfig(command=sys.executable, args=[sys.argv[1]])
         await manager.add("stubborn", config.model_copy(update={"trusted_launch": config.launch_hash()}))
         status = await manager.start("stubborn")
@@ -60,7 +62,7 @@ def test_next_start_ends_servers_left_by_a_killed_app() -> None:
         events = EventBus()
         notices: list[Notice] = []
         events.subscribe(lambda e: notices.append(e) if isinstance(e, Notice) else None)
-        services = build_services(AppPaths.from_environment(), events)
+        services = build_services(AppPaths.from_environment(), events, TerminalAsker(allow_all=False))
         services.announce_startup_problems()
 
         assert [leftover.server for leftover in services.leftovers_ended] == ["stubborn"]

@@ -42,6 +42,9 @@ def app_version() -> str | None:
         return None
 
 
+CONTEXT_WIDTH = 180
+
+
 class SettingsPage(QWidget):
     """Each change is saved at once through the service side; a refused change is undone.
 
@@ -183,6 +186,7 @@ class SettingsPage(QWidget):
         self.context_spin.setRange(256, 10_000_000)
         self.context_spin.setSingleStep(1024)
         self.context_spin.setSuffix(self.tr(" tokens"))
+        self.context_spin.setMaximumWidth(CONTEXT_WIDTH)
         self.context_spin.setToolTip(
             self.tr("How much text the model can take in at once, as the server runs it")
         )

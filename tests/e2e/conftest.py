@@ -40,6 +40,7 @@ from desktop.core.secrets import SecretStore
 from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.manager import Recording, ServerManager
 from desktop.servers.oauth import SystemBrowser
+from desktop.servers.server_requests import ServerRequests
 from desktop.servers.supervisor import Credentials, RestartPolicy
 from tests.fixtures.oauth_server import OAuthFixture, serve_oauth
 from tests.fixtures.servers.paths import server_path
@@ -200,23 +201,34 @@ def consent(tmp_path: Path, recording: Recording, asker: ScriptedAsker, bus: Eve
     return ConsentGate(ConsentRules(tmp_path / "consent.json"), asker, recording.audit, bus)
 
 
-@pytest.fixture
-async def world(
-    tmp_path: Path, recording: Recording, bus: EventBus, recorder: Recorder, consent: ConsentGate
-) -> AsyncIterator[tuple[ServerManager, Recorder, Spawned]]:
-    store = ConfigStore(tmp_path / "config.json", AppConfig)
-    manager = ServerManager(
-        store,
+def manager_in(
+    folder: Path,
+    recording: Recording,
+    bus: EventBus,
+    consent: ConsentGate,
+    requests: ServerRequests | None = None,
+) -> ServerManager:
+    """A manager with no servers yet, keeping its files in `folder` and restarting fast."""
+    return ServerManager(
+        ConfigStore(folder / "config.json", AppConfig),
         AppConfig(),
         bus,
-        LeftoverRegistry(tmp_path / "run"),
-        Autostart(home=tmp_path, environ={}),
+        LeftoverRegistry(folder / "run"),
+        Autostart(home=folder, environ={}),
         [sys.executable, "-m", "desktop"],
         recording,
         Credentials(SecretStore(null.Keyring()), SystemBrowser()),
         consent,
         FAST,
+        requests=requests,
     )
+
+
+@pytest.fixture
+async def world(
+    tmp_path: Path, recording: Recording, bus: EventBus, recorder: Recorder, consent: ConsentGate
+) -> AsyncIterator[tuple[ServerManager, Recorder, Spawned]]:
+    manager = manager_in(tmp_path, recording, bus, consent)
     spawned = Spawned(manager)
     try:
         yield manager, recorder, spawned

@@ -10,48 +10,24 @@ import pytest
 from keyring.backends.SecretService import Keyring as SecretServiceKeyring
 
 from desktop.app import Services, build_services
-from desktop.core.consent import (
-    Choice,
-    ConsentRequest,
-    Decision,
-    ElicitationAnswer,
-    ElicitationRequest,
-    SamplingRequest,
-    SamplingReview,
-)
 from desktop.core.events import EventBus
 from desktop.core.paths import AppPaths
 from desktop.core.secrets import SecretStore
 from desktop.llm.chat_control import BackendSettings, CallStatus, ChatSettings, ChatTurnChanged, Role
 from desktop.llm.chat_service import ENDPOINT_KEY_SECRET
-from tests.e2e.conftest import fixture_server
+from tests.e2e.conftest import ScriptedAsker, fixture_server
 from tests.fixtures.openai_server import Call, OpenAIServer, prose, tool_calls
 
 pytestmark = pytest.mark.anyio
 CANARY = "sk-canary-7f3a9c1e5d"
 
 
-class Allowing:
-    def __init__(self) -> None:
-        self.asked: list[ConsentRequest] = []
-
-    async def ask(self, request: ConsentRequest) -> Decision:
-        self.asked.append(request)
-        return Decision(Choice.ALLOW_ONCE, request.arguments)
-
-    async def elicit(self, request: ElicitationRequest) -> ElicitationAnswer:
-        return ElicitationAnswer("decline")
-
-    async def review_sampling(self, request: SamplingRequest, answer: str | None) -> SamplingReview:
-        return SamplingReview(False)
-
-
 @pytest.fixture
 async def desk(
     keyring_store: SecretStore, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[tuple[Services, Allowing]]:
+) -> AsyncIterator[tuple[Services, ScriptedAsker]]:
     monkeypatch.setattr("keyring.get_keyring", SecretServiceKeyring)
-    asker = Allowing()
+    asker = ScriptedAsker()
     services = build_services(AppPaths.from_environment(), EventBus(), asker)
     await services.manager.add("echo", fixture_server("well_behaved"))
     await services.manager.start("echo")
@@ -62,7 +38,7 @@ async def desk(
 
 
 async def test_a_remote_model_calls_a_tool_with_consent_and_its_key_stays_in_the_keyring(
-    desk: tuple[Services, Allowing], keyring_store: SecretStore, isolated_home: str
+    desk: tuple[Services, ScriptedAsker], keyring_store: SecretStore, isolated_home: str
 ) -> None:
     services, asker = desk
     with OpenAIServer(models=["remote-model"], key=CANARY) as server:

@@ -18,15 +18,11 @@ from typing import Any
 
 import mcp_types as types
 import pytest
-from keyring.backends import null
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
 from desktop.core.audit import AuditTrail
 from desktop.core.audit_records import AuditFilter, AuditKind, AuditRecord
-from desktop.core.autostart import Autostart
-from desktop.core.config import AppConfig
-from desktop.core.config_store import ConfigStore
 from desktop.core.consent import (
     Choice,
     ConsentGate,
@@ -40,10 +36,7 @@ from desktop.core.consent import (
 from desktop.core.consent_rules import ConsentRules
 from desktop.core.events import EventBus
 from desktop.core.problem import Problem
-from desktop.core.secrets import SecretStore
-from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.manager import Recording, ServerManager
-from desktop.servers.oauth import SystemBrowser
 from desktop.servers.server_requests import (
     ANSWER_DECLINED,
     MAX_MESSAGE,
@@ -56,8 +49,7 @@ from desktop.servers.server_requests import (
     ServerRequests,
     form_schema,
 )
-from desktop.servers.supervisor import Credentials
-from tests.e2e.conftest import ASKED, FAST, Spawned, fixture_server
+from tests.e2e.conftest import ASKED, Spawned, fixture_server, manager_in
 from tests.fixtures.servers.paths import server_path
 
 pytestmark = pytest.mark.anyio
@@ -158,19 +150,7 @@ async def desk(
 ) -> AsyncIterator[Desk]:
     """A real manager running the asks_user fixture, with `ServerRequests` wired in (as the app does)."""
     consent = ConsentGate(rules, user, recording.audit, bus)
-    manager = ServerManager(
-        ConfigStore(tmp_path / "config.json", AppConfig),
-        AppConfig(),
-        bus,
-        LeftoverRegistry(tmp_path / "run"),
-        Autostart(home=tmp_path, environ={}),
-        [sys.executable, "-m", "desktop"],
-        recording,
-        Credentials(SecretStore(null.Keyring()), SystemBrowser()),
-        consent,
-        FAST,
-        requests=requests,
-    )
+    manager = manager_in(tmp_path, recording, bus, consent, requests)
     spawned = Spawned(manager)
     try:
         await manager.add(SERVER, fixture_server("asks_user"))

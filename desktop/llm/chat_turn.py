@@ -190,7 +190,8 @@ class ChatTurn:
                 continue
             finally:
                 self._status(True, "Thinking…")
-            tool = tools.get(card.tool)
+            # A failed call sends an error message, not the structured data the tool promised.
+            tool = tools.get(card.tool) if outcome.ok else None
             prepared = prepare_result(tool, outcome.text, outcome.structured, self._backend.context_limit())
             suspicious = suspicious or bool(prepared.flags)
             self._set_card(index, _finished(card, outcome, prepared.flags, prepared.note, started))

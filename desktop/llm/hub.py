@@ -122,6 +122,28 @@ RECOMMENDED: tuple[Recommendation, ...] = tuple(
 )
 
 
+Q4_BYTES_PER_PARAM = 0.61
+"""A Q4_K_M file holds about 4.9 bits per weight."""
+RUNNING_ROOM_BYTES = 1_500_000_000
+"""The cache and working buffers of a default-sized context, and some slack."""
+
+
+def best_first(choices: Iterable[Recommendation], room_bytes: int | None) -> tuple[Recommendation, ...]:
+    """The ones that fit in `room_bytes` in their own order, then the rest smallest first.
+
+    With `room_bytes` unknown, the order is kept.
+    """
+    listed = tuple(choices)
+    if room_bytes is None:
+        return listed
+
+    def fits(choice: Recommendation) -> bool:
+        return choice.params_billions * 1e9 * Q4_BYTES_PER_PARAM + RUNNING_ROOM_BYTES <= room_bytes
+
+    too_big = sorted((r for r in listed if not fits(r)), key=lambda r: r.params_billions)
+    return tuple(r for r in listed if fits(r)) + tuple(too_big)
+
+
 def quant_of(filename: str) -> str:
     """The quantization named in a GGUF file name, upper-cased, or "unknown"."""
     stem = _SPLIT.sub("", PurePosixPath(filename).name)

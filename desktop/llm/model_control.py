@@ -78,6 +78,8 @@ class JobProgress:
     detail: str = ""
     finished: bool = False
     problem: str | None = None
+    completed: bool = False
+    """Finished and did all it set out to (not cancelled, no problem)."""
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,9 @@ class ModelControl(Protocol):
 
     def offload(self) -> OffloadSupport: ...
 
-    def recommended(self) -> tuple[Recommendation, ...]: ...
+    def recommended(self) -> tuple[Recommendation, ...]:
+        """The best for this computer first."""
+        ...
 
     async def hub_choices(self, repo: str) -> list[HubChoice]: ...
 

@@ -38,6 +38,7 @@ from desktop.llm.hub import (
     HubProblem,
     HubVariant,
     Recommendation,
+    best_first,
     download_variant,
     list_variants,
 )
@@ -151,7 +152,15 @@ class ModelService:
         return self._offload
 
     def recommended(self) -> tuple[Recommendation, ...]:
-        return RECOMMENDED
+        """The best for this computer first: what its graphics card, or half its memory, can hold."""
+        snapshot = self._snapshot
+        if snapshot is None:
+            return RECOMMENDED
+        if self._offload.supported and snapshot.gpus:
+            room = max(gpu.total_bytes for gpu in snapshot.gpus)
+        else:
+            room = snapshot.ram_total_bytes // 2
+        return best_first(RECOMMENDED, room)
 
     def quant_types(self) -> tuple[QuantType, ...]:
         return tuple(QUANT_TYPES.values())
@@ -220,7 +229,7 @@ class ModelService:
             used = measured.vram_bytes or measured.ram_bytes
             await asyncio.to_thread(self._calibration.record, used, measured.estimated_bytes)
         await self._remember(path, shape)
-        self._finish(JobKind.LOAD, title, "Loaded.")
+        self._finish(JobKind.LOAD, title, "Loaded.", completed=True)
         return self._set_state(ModelState(loaded, info, planned, measured, _fallback_note(loaded, info)))
 
     async def unload(self) -> None:
@@ -268,7 +277,7 @@ class ModelService:
         except HubProblem as problem:
             self._finish(JobKind.DOWNLOAD, title, problem=problem.message)
             raise
-        self._finish(JobKind.DOWNLOAD, title, "Downloaded.")
+        self._finish(JobKind.DOWNLOAD, title, "Downloaded.", completed=True)
         self._events.publish(ModelLibraryChanged())
         return path
 
@@ -295,7 +304,7 @@ class ModelService:
         except QuantizeProblem as problem:
             self._finish(JobKind.QUANTIZE, title, problem=problem.message)
             raise
-        self._finish(JobKind.QUANTIZE, title, "Done.")
+        self._finish(JobKind.QUANTIZE, title, "Done.", completed=True)
         self._events.publish(ModelLibraryChanged())
         return result.target
 
@@ -373,8 +382,16 @@ class ModelService:
 
         return report
 
-    def _finish(self, kind: JobKind, title: str, detail: str = "", problem: str | None = None) -> None:
-        done = JobProgress(kind, title, 1.0 if problem is None else None, detail, True, problem)
+    def _finish(
+        self,
+        kind: JobKind,
+        title: str,
+        detail: str = "",
+        problem: str | None = None,
+        *,
+        completed: bool = False,
+    ) -> None:
+        done = JobProgress(kind, title, 1.0 if problem is None else None, detail, True, problem, completed)
         self._events.publish(ModelJobProgressed(done))
 
     def _set_state(self, state: ModelState) -> ModelState:

@@ -19,6 +19,7 @@ from desktop.llm.hub import (
     DownloadProgress,
     HubProblem,
     HubVariant,
+    best_first,
     download_variant,
     list_variants,
     quant_of,
@@ -313,3 +314,15 @@ def test_recommendations_name_real_repos_and_quants() -> None:
         assert owner and name.endswith("GGUF")
         assert quant_of(f"model-{item.quant}.gguf") == item.quant
         assert item.summary.endswith(".") and 0 < item.params_billions < 20
+
+
+def test_the_recommended_models_that_fit_come_first_and_the_rest_smallest_first() -> None:
+    eight_gb_card = best_first(RECOMMENDED, 8_000_000_000)
+    assert eight_gb_card[0].repo == "Qwen/Qwen2.5-7B-Instruct-GGUF"
+    assert [r.repo for r in best_first(RECOMMENDED, 4_000_000_000)][:2] == [
+        "Qwen/Qwen2.5-3B-Instruct-GGUF",
+        "Qwen/Qwen2.5-1.5B-Instruct-GGUF",
+    ]
+    nothing_fits = best_first(RECOMMENDED, 1_000_000_000)
+    assert [r.params_billions for r in nothing_fits] == sorted(r.params_billions for r in RECOMMENDED)
+    assert best_first(RECOMMENDED, None) == RECOMMENDED

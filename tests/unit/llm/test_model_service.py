@@ -127,6 +127,7 @@ async def test_load_measures_memory_against_the_estimate_and_unload_frees(
     assert [event.state.loaded is not None for event in recorder.of(ModelStateChanged)] == [True, False]
     jobs = [event.progress for event in recorder.of(ModelJobProgressed)]
     assert jobs[0].fraction is None and jobs[-1].finished and jobs[-1].problem is None
+    assert jobs[-1].completed
     assert settings.settings.last_model == str(small_model) and settings.settings.context == 2048
     assert (tmp_path / "calibration.json").exists()
 
@@ -147,6 +148,7 @@ async def test_a_cancelled_load_leaves_nothing_loaded(
     last = recorder.of(ModelJobProgressed)[-1]
     assert isinstance(last, ModelJobProgressed)
     assert last.progress.finished and last.progress.detail == "Loading was cancelled."
+    assert not last.progress.completed
 
 
 async def test_a_damaged_model_fails_to_load_with_a_sentence(

@@ -32,7 +32,7 @@ from desktop.core.events import EventBus
 from desktop.core.paths import AppPaths
 from desktop.core.rpc_log import EntryKind, RpcEntry
 from desktop.core.service_loop import ServiceLoop
-from desktop.ui.bridge import Bridge, Controls
+from desktop.ui.bridge import Bridge
 from desktop.ui.main_window import MainWindow
 
 COUNT = 200_000
@@ -91,9 +91,7 @@ def ours(app: QApplication) -> tuple[float, float, int, int]:
     events.subscribe(bridge.deliver)
     services: Services = service_loop.run(_bring_up(events))
     window = MainWindow(bridge, tray_available=False)
-    bridge.attach(
-        Controls(services.manager, services.rpc_log, services.audit, services.secrets), service_loop.submit
-    )
+    bridge.attach(services.controls(), service_loop.submit)
     window.show()
     window.show_area("log")
     loop = QEventLoop()

@@ -84,8 +84,20 @@ class Services:
         from desktop.ui.bridge import Controls
 
         return Controls(
-            self.manager, self.rpc_log, self.audit, self.secrets, self.models, self.consent, self.chats
+            self.manager,
+            self.rpc_log,
+            self.audit,
+            self.secrets,
+            self.models,
+            self.consent,
+            self.chats,
+            self.diagnostic_report,
         )
+
+    async def diagnostic_report(self) -> str:
+        from desktop.diagnostics import diagnose
+
+        return (await diagnose(self)).text()
 
     async def close(self) -> None:
         """Free the model, stop every server, then write out what the log and audit trail still hold."""

@@ -10,14 +10,12 @@ import argparse
 import asyncio
 import getpass
 import json
-import platform
 import re
 import sys
 import tempfile
 from collections.abc import Callable, Coroutine
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -42,9 +40,9 @@ from desktop.core.rpc_log import LogFilter
 from desktop.core.rpc_log_files import export_entries
 from desktop.core.secret_refs import SecretsError
 from desktop.core.secrets_service import SecretInfo, SecretInUse
+from desktop.diagnostics import diagnose
 from desktop.servers.control import ServerProblem, TrustRequest
 from desktop.servers.importers import ImportSource
-from desktop.servers.launch import resolve
 
 Command = Callable[[Services, argparse.Namespace], Coroutine[Any, Any, int]]
 
@@ -221,44 +219,9 @@ async def _write_out(output: Path | None, write: Callable[[Path], int]) -> int:
 
 
 async def _doctor(services: Services, args: argparse.Namespace) -> int:
-    paths = services.paths
-    keyring = services.secrets.check
-    checks: list[dict[str, Any]] = []
-    for status in services.manager.statuses():
-        config = services.manager.config_of(status.name)
-        ok, note = True, "remote server" if config.url else ""
-        if config.command:
-            try:
-                note = resolve(config).program
-            except ServerProblem as problem:
-                ok, note = False, problem.message
-        checks.append({"server": status.name, "ok": ok, "note": note})
-    memory = await services.models.measure()
-    offload = services.models.offload()
-    gpus = [
-        f"{gpu.name}, {gpu.free_bytes / 1e9:.1f} of {gpu.total_bytes / 1e9:.1f} GB free"
-        for gpu in memory.gpus
-    ]
-    data = {
-        "mcp_desk": _version("mcp-desk"),
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "mcp_sdk": _version("mcp"),
-        "config_file": str(paths.config_file),
-        "data_dir": str(paths.data_dir),
-        "settings_problem": services.loaded.problem.message if services.loaded.problem else None,
-        "keyring": keyring.backend,
-        "keyring_problem": f"{keyring.problem} {keyring.fix}" if not keyring.usable else None,
-        "gpu": "; ".join(gpus) or memory.problem,
-        "model_runtime": offload.message,
-        "servers": checks,
-    }
-    shown = {key: value for key, value in data.items() if key != "servers" and value is not None}
-    lines = [f"{key.replace('_', ' ')}: {value}" for key, value in shown.items()]
-    lines += [f"server {c['server']}: {'ok' if c['ok'] else 'PROBLEM'} — {c['note']}" for c in checks]
-    emit(args, data, "\n".join(lines))
-    healthy = all(c["ok"] for c in checks) and not services.loaded.problem and keyring.usable
-    return 0 if healthy else 1
+    diagnosis = await diagnose(services)
+    emit(args, diagnosis.as_data(), diagnosis.text())
+    return 0 if diagnosis.healthy else 1
 
 
 async def _secrets_list(services: Services, args: argparse.Namespace) -> int:
@@ -450,10 +413,3 @@ def _confirm(text: str, question: str, stdin: TextIO = sys.stdin) -> bool:
         print(f"{question} [y/N] no (no terminal to ask; use --yes to allow)")
         return False
     return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
-
-
-def _version(dist: str) -> str:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "not installed"

@@ -83,6 +83,8 @@ class Controls:
     models: ModelControl
     consent: ConsentControl
     chats: ChatControl
+    diagnose: Callable[[], Coroutine[Any, Any, str]]
+    """`mcp-desk doctor`'s report, secrets masked, for the user to copy into a bug report."""
 
 
 Submit = Callable[[Coroutine[Any, Any, Any]], "concurrent.futures.Future[Any]"]
@@ -124,6 +126,7 @@ class Bridge(QObject):
         self.models: ModelControl | None = None
         self.consent: ConsentControl | None = None
         self.chats: ChatControl | None = None
+        self.diagnose: Callable[[], Coroutine[Any, Any, str]] | None = None
         self._submit: Submit | None = None
         self._event_arrived.connect(self._on_service_event, Qt.ConnectionType.QueuedConnection)
         self._call_finished.connect(self._on_service_call_finished, Qt.ConnectionType.QueuedConnection)
@@ -137,6 +140,7 @@ class Bridge(QObject):
         self.models = controls.models
         self.consent = controls.consent
         self.chats = controls.chats
+        self.diagnose = controls.diagnose
         self._submit = submit
         self.services_ready.emit()
 
@@ -145,6 +149,12 @@ class Bridge(QObject):
         controls.add_done_callback(
             lambda f: self._call_finished.emit(f, lambda built: self.attach(built, submit), None)
         )
+
+    def update_settings(self, **changes: Any) -> None:
+        """Change some of the app's settings and save them; before the services exist, nothing changes."""
+        if self.control is not None:
+            settings = self.control.app_settings().model_copy(update=changes)
+            self.call(self.control.save_app_settings(settings))
 
     def deliver(self, event: Event) -> None:
         """An `EventBus` listener: safe to call from any thread."""
@@ -162,7 +172,7 @@ class Bridge(QObject):
         """
         if self._submit is None:
             coro.close()
-            self.call_failed.emit("MCP Desk is still starting. Try again in a moment.", "")
+            self.call_failed.emit(self.tr("MCP Desk is still starting. Try again in a moment."), "")
             return
         try:
             future = self._submit(coro)
@@ -186,7 +196,11 @@ class Bridge(QObject):
             self._report(ServerProblem(str(error)), on_error)
             return
         except Exception as exc:  # a bug on the service side must not take the window down
-            self._report(ServerProblem("Something went wrong on MCP Desk's side.", repr(exc)), on_error)
+            sentence = self.tr(
+                "Something went wrong inside MCP Desk. Try again; if it keeps happening, "
+                "send the diagnostic report (Help menu) with the details below."
+            )
+            self._report(ServerProblem(sentence, repr(exc)), on_error)
             return
         if on_done is not None:
             on_done(result)

@@ -25,7 +25,7 @@ from desktop.llm.model_service import InMemorySettings, ModelService
 from desktop.ui.bridge import Bridge, Controls
 from desktop.ui.main_window import MainWindow
 from tests.ui.chat_fakes import FakeChats
-from tests.ui.fakes import FakeAudit, FakeControl, FakeRpcLog
+from tests.ui.fakes import FakeAudit, FakeControl, FakeRpcLog, fake_diagnosis
 
 Attach = Callable[[], None]
 
@@ -150,7 +150,7 @@ def attach(
 
     def attach_now() -> None:
         with qtbot.waitSignal(bridge.services_ready):
-            controls = Controls(fake, fake_log, fake_audit, secrets, models, consent, chats)
+            controls = Controls(fake, fake_log, fake_audit, secrets, models, consent, chats, fake_diagnosis)
             bridge.attach(controls, service_loop.submit)
 
     return attach_now

@@ -309,3 +309,10 @@ def _audit_matches(where: AuditFilter, record: AuditRecord) -> bool:
         and (where.since is None or record.time >= where.since)
         and where.text.lower() in json.dumps(record.data, ensure_ascii=False).lower()
     )
+
+
+DIAGNOSIS = "mcp desk: 0.1.0\nkeyring: a test keyring\nserver files: ok — /usr/bin/python3"
+
+
+async def fake_diagnosis() -> str:
+    return DIAGNOSIS

@@ -35,7 +35,7 @@ from tests.fixtures.nvml_recorded import RTX_4090, RecordedNvml
 from tests.fixtures.tiny_gguf import HERMES_TOOLS_TEMPLATE, TINY, write_gguf
 from tests.ui.chat_fakes import FakeChats
 from tests.ui.conftest import Attach
-from tests.ui.fakes import FakeAudit, FakeControl, FakeRpcLog, import_plan
+from tests.ui.fakes import FakeAudit, FakeControl, FakeRpcLog, fake_diagnosis, import_plan
 from tests.ui.helpers import wait_for_dialog
 from tests.ui.samples import Wire, sample_traffic, sample_trail
 from tests.ui.test_model_page import NoDevices, headless_gguf
@@ -221,7 +221,7 @@ def test_screenshots_of_the_model_page(
 ) -> None:
     models, _hub = desktop_with_models
     window.show()
-    controls = Controls(fake, fake_log, fake_audit, secrets, models, consent, chats)
+    controls = Controls(fake, fake_log, fake_audit, secrets, models, consent, chats, fake_diagnosis)
     bridge.attach(controls, service_loop.submit)
     metering = service_loop.submit(models.run())
     window.show_area("model")

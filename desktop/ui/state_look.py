@@ -18,10 +18,6 @@ DOT_COLOURS = {
 }
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ServerState", text)
-
-
 def needs_attention(status: ServerStatus) -> bool:
     """Failed, or waiting for the user to approve its command."""
     return status.state is ServerState.FAILED or (status.needs_trust and not is_active(status))
@@ -35,15 +31,15 @@ def is_active(status: ServerStatus) -> bool:
 def state_text(status: ServerStatus) -> str:
     if status.state is ServerState.STOPPED:
         if status.needs_trust:
-            return _tr("Needs approval")
+            return QCoreApplication.translate("ServerState", "Needs approval")
         if not status.enabled:
-            return _tr("Turned off")
+            return QCoreApplication.translate("ServerState", "Turned off")
     labels = {
-        ServerState.STOPPED: _tr("Stopped"),
-        ServerState.STARTING: _tr("Starting…"),
-        ServerState.RUNNING: _tr("Running"),
-        ServerState.RESTARTING: _tr("Restarting…"),
-        ServerState.FAILED: _tr("Failed"),
+        ServerState.STOPPED: QCoreApplication.translate("ServerState", "Stopped"),
+        ServerState.STARTING: QCoreApplication.translate("ServerState", "Starting…"),
+        ServerState.RUNNING: QCoreApplication.translate("ServerState", "Running"),
+        ServerState.RESTARTING: QCoreApplication.translate("ServerState", "Restarting…"),
+        ServerState.FAILED: QCoreApplication.translate("ServerState", "Failed"),
     }
     return labels[status.state]
 
@@ -76,19 +72,21 @@ def summary(statuses: Iterable[ServerStatus]) -> str:
     """“3 servers running · 1 needs attention”."""
     statuses = list(statuses)
     if not statuses:
-        return _tr("No servers yet")
+        return QCoreApplication.translate("ServerState", "No servers yet")
     running = sum(1 for s in statuses if s.state is ServerState.RUNNING)
     attention = sum(1 for s in statuses if needs_attention(s))
     if running == 0:
-        parts = [_tr("No servers running")]
+        parts = [QCoreApplication.translate("ServerState", "No servers running")]
     elif running == 1:
-        parts = [_tr("1 server running")]
+        parts = [QCoreApplication.translate("ServerState", "1 server running")]
     else:
-        parts = [_tr("%n servers running").replace("%n", str(running))]
+        parts = [QCoreApplication.translate("ServerState", "%n servers running").replace("%n", str(running))]
     if attention == 1:
-        parts.append(_tr("1 needs attention"))
+        parts.append(QCoreApplication.translate("ServerState", "1 needs attention"))
     elif attention > 1:
-        parts.append(_tr("%n need attention").replace("%n", str(attention)))
+        parts.append(
+            QCoreApplication.translate("ServerState", "%n need attention").replace("%n", str(attention))
+        )
     return " · ".join(parts)
 
 

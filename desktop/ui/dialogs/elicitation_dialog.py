@@ -43,10 +43,6 @@ PLACEHOLDERS = {
 }
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ElicitationDialog", text)
-
-
 def choices_of(schema: dict[str, Any]) -> list[tuple[str, Any]] | None:
     """(title, value) for an enum (with `enumNames`) or a `oneOf` of consts; None for other fields."""
     enum, one_of = schema.get("enum"), schema.get("oneOf")
@@ -96,7 +92,9 @@ class FormField:
         except ValueError as error:
             return None, str(error)
         if value is None:
-            missing = _tr("Fill in “%1”; it is required.").replace("%1", self.label)
+            missing = QCoreApplication.translate(
+                "ElicitationDialog", "Fill in “%1”; it is required."
+            ).replace("%1", self.label)
             return None, missing if self.required else ""
         return value, schema_problem(value, self.schema, self.label) or ""
 
@@ -107,7 +105,7 @@ def field_widget(schema: dict[str, Any], parent: QWidget) -> QWidget | None:
     choices = choices_of(schema)
     if choices is not None:
         combo = QComboBox(parent)
-        combo.addItem(_tr("Choose…"), None)
+        combo.addItem(QCoreApplication.translate("ElicitationDialog", "Choose…"), None)
         for title, value in choices:
             combo.addItem(title, value)
         combo.setCurrentIndex(next((i + 1 for i, (_, v) in enumerate(choices) if v == default), 0))
@@ -133,20 +131,39 @@ def url_warnings(url: str) -> tuple[list[str], bool]:
         host = parts.hostname or ""
         username = parts.username
     except ValueError:
-        return [_tr("This is not a web address MCP Desk can open.")], False
+        return [
+            QCoreApplication.translate("ElicitationDialog", "This is not a web address MCP Desk can open.")
+        ], False
     warnings: list[str] = []
     openable = parts.scheme.lower() in WEB_SCHEMES and bool(host)
     if not openable:
-        warnings.append(_tr("MCP Desk opens only web pages (addresses starting with https:// or http://)."))
+        warnings.append(
+            QCoreApplication.translate(
+                "ElicitationDialog",
+                "MCP Desk opens only web pages (addresses starting with https:// or http://).",
+            )
+        )
     if reveal(url) != url or any(ch.isspace() for ch in url):
-        warnings.append(_tr("The address contains characters you can't see, so MCP Desk won't open it."))
+        warnings.append(
+            QCoreApplication.translate(
+                "ElicitationDialog",
+                "The address contains characters you can't see, so MCP Desk won't open it.",
+            )
+        )
         openable = False
     if username is not None:
         warnings.append(
-            _tr("The address has a name before “@”; the page is really on %1.").replace("%1", reveal(host))
+            QCoreApplication.translate(
+                "ElicitationDialog", "The address has a name before “@”; the page is really on %1."
+            ).replace("%1", reveal(host))
         )
     if not host.isascii() or any(label.startswith("xn--") for label in host.split(".")):
-        warnings.append(_tr("The site's name uses unusual letters, which can imitate another site's name."))
+        warnings.append(
+            QCoreApplication.translate(
+                "ElicitationDialog",
+                "The site's name uses unusual letters, which can imitate another site's name.",
+            )
+        )
     return warnings, openable
 
 
@@ -168,8 +185,15 @@ class ElicitationDialog(QuestionDialog):
         self.problem = InlineMessage(self)
         plain(self.problem.text_label)
         self.send_button = QPushButton(self._send_text(), self)
+        self.send_button.setToolTip(
+            self.tr("Open this address in your web browser")
+            if request.url is not None
+            else self.tr("Send what you entered to the server")
+        )
         self.decline_button = QPushButton(self.tr("Decline"), self)
+        self.decline_button.setToolTip(self.tr("Tell the server you don't want to answer"))
         self.cancel_button = QPushButton(self.tr("Cancel"), self)
+        self.cancel_button.setToolTip(self.tr("Close this without answering"))
         self.setWindowTitle(self.tr("“%1” asks you").replace("%1", shortened(request.server)))
         self.setMinimumWidth(560)
         self._build()
@@ -243,6 +267,7 @@ class ElicitationDialog(QuestionDialog):
                 self.unsupported.append(label)
             return
         widget.setAccessibleName(label)
+        widget.setToolTip(self.tr("The server asked for this; it gets what you enter when you press Send"))
         self.fields.append(FormField(key, label, schema, required, widget))
         shown = self.tr("%1 (required)").replace("%1", label) if required else label
         holder = QWidget(self)

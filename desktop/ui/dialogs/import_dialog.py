@@ -75,6 +75,8 @@ class ImportDialog(QDialog):
         )
         self.import_button.setEnabled(False)
         self.import_button.setToolTip(self.tr("Add the servers marked “Add” to MCP Desk"))
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setToolTip(self.tr("Close without importing anything"))
         self._lay_out()
         self.source_combo.currentIndexChanged.connect(self._on_source_combo_changed)
         self.usual_radio.toggled.connect(self._on_usual_radio_toggled)
@@ -116,6 +118,9 @@ class ImportDialog(QDialog):
         tree.setColumnWidth(0, 170)
         tree.setColumnWidth(1, 170)
         tree.setAccessibleName(self.tr("Servers found"))
+        tree.setToolTip(
+            self.tr("The servers found in the other app's settings, and what importing does with each")
+        )
         return tree
 
     def source(self) -> ImportSource:

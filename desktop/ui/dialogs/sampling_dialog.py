@@ -38,6 +38,14 @@ class SamplingDialog(QuestionDialog):
             self.tr("Let the model answer") if answer is None else self.tr("Send")
         )
         self.deny_button = QPushButton(self.tr("Deny"), self)
+        self.approve_button.setToolTip(
+            self.tr(
+                "Let your model read the server's messages and write an answer; you see it before it is sent"
+            )
+            if answer is None
+            else self.tr("Send the answer, as it is in the box, to the server")
+        )
+        self.deny_button.setToolTip(self.tr("Tell the server no; nothing is sent to it"))
         server = shortened(request.server)
         self.setWindowTitle(self.tr("“%1” wants to use your model").replace("%1", server))
         self.setMinimumWidth(600)
@@ -84,6 +92,7 @@ class SamplingDialog(QuestionDialog):
         self.answer_box = QPlainTextEdit(answer, self)
         self.answer_box.setTabChangesFocus(True)
         self.answer_box.setAccessibleName(self.tr("The model's answer"))
+        self.answer_box.setToolTip(self.tr("What the server gets if you press Send; you can change it"))
         layout.addWidget(self.answer_box, 1)
         self._add_flags(layout, answer)
         asked = code_box(conversation_text(self.request), None, lines=6)

@@ -36,16 +36,26 @@ class SecretDialog(QDialog):
         self.name_edit.setReadOnly(not adding)
         self.name_edit.setPlaceholderText(self.tr("for example GITHUB_TOKEN"))
         self.name_edit.setAccessibleName(self.tr("Name"))
+        self.name_edit.setToolTip(
+            self.tr("The name servers use to ask for this secret: letters, digits, dots, dashes, underscores")
+        )
         self.value_edit = QLineEdit(self)
         self.value_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.value_edit.setPlaceholderText(self.tr("Paste the key, token or password"))
         self.value_edit.setAccessibleName(self.tr("Value"))
+        self.value_edit.setToolTip(
+            self.tr("The key, token or password itself; it goes only to your keychain")
+        )
         self.show_box = QCheckBox(self.tr("Show what I type"), self)
+        self.show_box.setToolTip(self.tr("Show the value while you type it, to check it"))
         self.message = InlineMessage(self)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
         )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setToolTip(self.tr("Save the value in your system's keychain"))
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setToolTip(self.tr("Close without saving anything"))
         form = QFormLayout()
         form.addRow(self.tr("Name"), self.name_edit)
         form.addRow(self.tr("Value"), self.value_edit)

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from pydantic import ValidationError
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -37,7 +37,12 @@ def describe_config_error(error: ValidationError) -> str:
         text = str(first["ctx"]["error"])
         return text[:1].upper() + text[1:].rstrip(".") + "."
     where = " ".join(str(part) for part in first["loc"]) or "server"
-    return f"The value for “{where}” isn't right: {first['msg'][:1].lower()}{first['msg'][1:]}."
+    why = first["msg"][:1].lower() + first["msg"][1:]
+    return (
+        QCoreApplication.translate("ServerFormDialog", "The value for “%1” isn't right: %2.")
+        .replace("%1", where)
+        .replace("%2", why)
+    )
 
 
 def parse_entry(text: str) -> tuple[str | None, dict[str, Any]]:
@@ -49,8 +54,14 @@ def parse_entry(text: str) -> tuple[str | None, dict[str, Any]]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise EntryProblem(
-            f"This is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}). "
-            "The form keeps its previous values until it is fixed."
+            QCoreApplication.translate(
+                "ServerFormDialog",
+                "This is not valid JSON (line %1, column %2: %3). "
+                "The form keeps its previous values until it is fixed.",
+            )
+            .replace("%1", str(exc.lineno))
+            .replace("%2", str(exc.colno))
+            .replace("%3", exc.msg)
         ) from exc
     name = None
     if isinstance(data, dict) and isinstance(data.get("mcpServers"), dict):
@@ -58,7 +69,11 @@ def parse_entry(text: str) -> tuple[str | None, dict[str, Any]]:
     if isinstance(data, dict) and len(data) == 1 and not set(data) & set(REACH_KEYS):
         name, data = next(iter(data.items()))
     if not isinstance(data, dict) or not ("command" in data or "url" in data):
-        raise EntryProblem('Describe one server with "command" (and "args", "env") or with "url".')
+        raise EntryProblem(
+            QCoreApplication.translate(
+                "ServerFormDialog", 'Describe one server with "command" (and "args", "env") or with "url".'
+            )
+        )
     try:
         config = ServerConfig.model_validate({key: data[key] for key in REACH_KEYS if key in data})
     except ValidationError as exc:
@@ -98,6 +113,7 @@ class ServerFormDialog(QDialog):
         self.json_edit = QPlainTextEdit(self)
         self.json_edit.setFont(monospace_font())
         self.json_edit.setAccessibleName(self.tr("Server as JSON"))
+        self.json_edit.setToolTip(self.tr("Optional: paste a server's JSON snippet here to fill in the form"))
         self.json_message = InlineMessage(self)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self._scrolling(self.fields), self.tr("Settings"))
@@ -109,6 +125,9 @@ class ServerFormDialog(QDialog):
             self.tr("Save") if editing else self.tr("Add server"), QDialogButtonBox.ButtonRole.AcceptRole
         )
         self.save_button.setDefault(True)
+        self.save_button.setToolTip(self.tr("Check the settings and save them"))
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setToolTip(self.tr("Close without saving anything"))
         layout = QVBoxLayout(self)
         pad(layout)
         layout.addWidget(self.tabs, 1)

@@ -24,10 +24,6 @@ MAX_RECORDS = 5000
 """The most records shown at once (the newest); the trail itself keeps them all."""
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("AuditTableModel", text)
-
-
 class Column(IntEnum):
     SEQ = 0
     TIME = 1
@@ -37,16 +33,13 @@ class Column(IntEnum):
 
     @property
     def title(self) -> str:
-        titles = ("#", "Time", "What happened", "Server", "Decision / result")
-        return _tr(titles[self])
-
-
-RESULT_WORDS = {
-    "ok": "Succeeded",
-    "tool error": "Tool reported an error",
-    "failed": "Failed",
-    "timed out": "Timed out",
-}
+        return (
+            "#",
+            QCoreApplication.translate("AuditTableModel", "Time"),
+            QCoreApplication.translate("AuditTableModel", "What happened"),
+            QCoreApplication.translate("AuditTableModel", "Server"),
+            QCoreApplication.translate("AuditTableModel", "Decision / result"),
+        )[self]
 
 
 def date_time_text(when: float) -> str:
@@ -56,11 +49,25 @@ def date_time_text(when: float) -> str:
 def outcome_text(record: AuditRecord) -> str:
     """“Allowed”/“Denied” for a tool call, how it ended for a tool result, else nothing."""
     if record.kind is AuditKind.TOOL_CALL:
-        return _tr("Allowed") if record.data.get("decision") == "allowed" else _tr("Denied")
+        return (
+            QCoreApplication.translate("AuditTableModel", "Allowed")
+            if record.data.get("decision") == "allowed"
+            else QCoreApplication.translate("AuditTableModel", "Denied")
+        )
     if record.kind is AuditKind.TOOL_RESULT:
         status = str(record.data.get("status", ""))
-        return _tr(RESULT_WORDS[status]) if status in RESULT_WORDS else status
+        return result_words().get(status, status)
     return ""
+
+
+def result_words() -> dict[str, str]:
+    """How a tool call ended, by the status the trail records."""
+    return {
+        "ok": QCoreApplication.translate("AuditTableModel", "Succeeded"),
+        "tool error": QCoreApplication.translate("AuditTableModel", "Tool reported an error"),
+        "failed": QCoreApplication.translate("AuditTableModel", "Failed"),
+        "timed out": QCoreApplication.translate("AuditTableModel", "Timed out"),
+    }
 
 
 def went_wrong(record: AuditRecord) -> bool:

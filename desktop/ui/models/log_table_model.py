@@ -38,10 +38,6 @@ LINE_KINDS = (EntryKind.STDERR, EntryKind.JUNK, EntryKind.LIFECYCLE)
 NOTE_CHARS = 300
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("LogTableModel", text)
-
-
 class Column(IntEnum):
     TIME = 0
     SERVER = 1
@@ -55,8 +51,17 @@ class Column(IntEnum):
 
     @property
     def title(self) -> str:
-        titles = ("Time", "Server", "Direction", "Kind", "Id", "Method", "Size", "Latency", "Notes")
-        return _tr(titles[self])
+        return (
+            QCoreApplication.translate("LogTableModel", "Time"),
+            QCoreApplication.translate("LogTableModel", "Server"),
+            QCoreApplication.translate("LogTableModel", "Direction"),
+            QCoreApplication.translate("LogTableModel", "Kind"),
+            QCoreApplication.translate("LogTableModel", "Id"),
+            QCoreApplication.translate("LogTableModel", "Method"),
+            QCoreApplication.translate("LogTableModel", "Size"),
+            QCoreApplication.translate("LogTableModel", "Latency"),
+            QCoreApplication.translate("LogTableModel", "Notes"),
+        )[self]
 
 
 def time_text(when: float) -> str:
@@ -81,9 +86,9 @@ def latency_text(latency_ms: float | None) -> str:
 
 def direction_text(direction: Direction) -> str:
     return {
-        Direction.OUT: _tr("→ sent"),
-        Direction.IN: _tr("← received"),
-        Direction.EVENT: _tr("• event"),
+        Direction.OUT: QCoreApplication.translate("LogTableModel", "→ sent"),
+        Direction.IN: QCoreApplication.translate("LogTableModel", "← received"),
+        Direction.EVENT: QCoreApplication.translate("LogTableModel", "• event"),
     }[direction]
 
 
@@ -95,14 +100,27 @@ def notes_text(entry: RpcEntry) -> str:
     return ", ".join(notes)
 
 
-FLAG_TIPS = {
-    Flag.TIMEOUT: "MCP Desk gave up waiting for the answer and cancelled the request.",
-    Flag.CANCELLED: "The request was cancelled before it was answered.",
-    Flag.LATE: "This answer came after its request had been cancelled.",
-    Flag.UNMATCHED: "This answer belongs to no request MCP Desk sent.",
-    Flag.TOOL_ERROR: "The tool ran but reported an error.",
-    Flag.TRUNCATED: "The message was very long; only its beginning was kept.",
-}
+def flag_tip(flag: Flag) -> str:
+    """What a flag in the Notes column means, in a sentence."""
+    return {
+        Flag.TIMEOUT: QCoreApplication.translate(
+            "LogTableModel", "MCP Desk gave up waiting for the answer and cancelled the request."
+        ),
+        Flag.CANCELLED: QCoreApplication.translate(
+            "LogTableModel", "The request was cancelled before it was answered."
+        ),
+        Flag.LATE: QCoreApplication.translate(
+            "LogTableModel", "This answer came after its request had been cancelled."
+        ),
+        Flag.UNMATCHED: QCoreApplication.translate(
+            "LogTableModel", "This answer belongs to no request MCP Desk sent."
+        ),
+        Flag.TOOL_ERROR: QCoreApplication.translate("LogTableModel", "The tool ran but reported an error."),
+        Flag.TRUNCATED: QCoreApplication.translate(
+            "LogTableModel", "The message was very long; only its beginning was kept."
+        ),
+    }[flag]
+
 
 CELL_TEXT: dict[Column, Callable[[RpcEntry], str]] = {
     Column.TIME: lambda entry: time_text(entry.time),
@@ -143,7 +161,7 @@ class LogTableModel(TitledTableModel[RpcEntry]):
         if role == Qt.ItemDataRole.BackgroundRole and entry.is_problem:
             return PROBLEM_TINT
         if role == Qt.ItemDataRole.ToolTipRole and column is Column.NOTES and entry.flags:
-            return "\n".join(_tr(FLAG_TIPS[flag]) for flag in entry.flags)
+            return "\n".join(flag_tip(flag) for flag in entry.flags)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in RIGHT_ALIGNED:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

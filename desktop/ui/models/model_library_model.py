@@ -15,10 +15,6 @@ from desktop.ui.models.titled_table import Index, TitledTableModel
 from desktop.ui.widgets.memory_meter import size_text
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ModelLibraryModel", text)
-
-
 class Column(IntEnum):
     NAME = 0
     SOURCE = 1
@@ -31,7 +27,16 @@ class Column(IntEnum):
 
     @property
     def title(self) -> str:
-        return _tr(("Name", "From", "Type", "Size", "Parameters", "Context", "Tools", "Status")[self])
+        return (
+            QCoreApplication.translate("ModelLibraryModel", "Name"),
+            QCoreApplication.translate("ModelLibraryModel", "From"),
+            QCoreApplication.translate("ModelLibraryModel", "Type"),
+            QCoreApplication.translate("ModelLibraryModel", "Size"),
+            QCoreApplication.translate("ModelLibraryModel", "Parameters"),
+            QCoreApplication.translate("ModelLibraryModel", "Context"),
+            QCoreApplication.translate("ModelLibraryModel", "Tools"),
+            QCoreApplication.translate("ModelLibraryModel", "Status"),
+        )[self]
 
 
 def parameters_text(count: int) -> str:
@@ -51,12 +56,16 @@ def context_text(tokens: int) -> str:
 
 
 def yes_no(value: bool) -> str:
-    return _tr("Yes") if value else _tr("No")
+    return (
+        QCoreApplication.translate("ModelLibraryModel", "Yes")
+        if value
+        else QCoreApplication.translate("ModelLibraryModel", "No")
+    )
 
 
 def cells(entry: LibraryEntry, loaded: bool) -> tuple[str, ...]:
     info = entry.info
-    status = entry.problem or (_tr("Loaded") if loaded else "")
+    status = entry.problem or (QCoreApplication.translate("ModelLibraryModel", "Loaded") if loaded else "")
     if info is None:
         return (
             entry.found.name,

@@ -19,10 +19,6 @@ from desktop.ui.models.titled_table import Index, TitledTableModel
 MAX_CHAT_TITLE = 40
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("RulesTableModel", text)
-
-
 class Column(IntEnum):
     SERVER = 0
     TOOL = 1
@@ -33,18 +29,32 @@ class Column(IntEnum):
 
     @property
     def title(self) -> str:
-        return _tr(("Server", "Tool", "Allowed", "Since", "Expires", "State")[self])
+        return (
+            QCoreApplication.translate("RulesTableModel", "Server"),
+            QCoreApplication.translate("RulesTableModel", "Tool"),
+            QCoreApplication.translate("RulesTableModel", "Allowed"),
+            QCoreApplication.translate("RulesTableModel", "Since"),
+            QCoreApplication.translate("RulesTableModel", "Expires"),
+            QCoreApplication.translate("RulesTableModel", "State"),
+        )[self]
 
 
 class RuleState(Enum):
-    ACTIVE = "Active"
-    SUSPENDED = "Suspended — the tool changed"
-    GONE = "Not offered by the server now"
-    EXPIRED = "Expired"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    GONE = "gone"
+    EXPIRED = "expired"
 
     @property
     def text(self) -> str:
-        return _tr(self.value)
+        return {
+            RuleState.ACTIVE: QCoreApplication.translate("RulesTableModel", "Active"),
+            RuleState.SUSPENDED: QCoreApplication.translate(
+                "RulesTableModel", "Suspended — the tool changed"
+            ),
+            RuleState.GONE: QCoreApplication.translate("RulesTableModel", "Not offered by the server now"),
+            RuleState.EXPIRED: QCoreApplication.translate("RulesTableModel", "Expired"),
+        }[self]
 
 
 def rule_state(rule: ConsentRule, tools: Sequence[ToolInfo], now: float) -> RuleState:
@@ -61,15 +71,21 @@ def rule_state(rule: ConsentRule, tools: Sequence[ToolInfo], now: float) -> Rule
 
 def scope_text(rule: ConsentRule) -> str:
     if rule.scope is RuleScope.ALWAYS:
-        return _tr("Always")
-    title = " ".join(reveal(rule.chat_title).split()) or _tr("untitled")
+        return QCoreApplication.translate("RulesTableModel", "Always")
+    title = " ".join(reveal(rule.chat_title).split()) or QCoreApplication.translate(
+        "RulesTableModel", "untitled"
+    )
     if len(title) > MAX_CHAT_TITLE:
         title = title[: MAX_CHAT_TITLE - 1] + "…"
-    return _tr("This chat: %1").replace("%1", title)
+    return QCoreApplication.translate("RulesTableModel", "This chat: %1").replace("%1", title)
 
 
 def expires_text(rule: ConsentRule) -> str:
-    return date_time_text(rule.expires) if rule.expires is not None else _tr("Never")
+    return (
+        date_time_text(rule.expires)
+        if rule.expires is not None
+        else QCoreApplication.translate("RulesTableModel", "Never")
+    )
 
 
 class RulesTableModel(TitledTableModel[tuple[ConsentRule, RuleState]]):
@@ -83,7 +99,7 @@ class RulesTableModel(TitledTableModel[tuple[ConsentRule, RuleState]]):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(rule, state, column)
         if role == Qt.ItemDataRole.ToolTipRole and column is Column.STATE and state is RuleState.SUSPENDED:
-            return _tr("MCP Desk will ask again before the next call and show what changed.")
+            return self.tr("MCP Desk will ask again before the next call and show what changed.")
         if (
             role == Qt.ItemDataRole.ForegroundRole
             and column is Column.STATE

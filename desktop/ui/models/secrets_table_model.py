@@ -13,10 +13,6 @@ from desktop.ui.models.log_table_model import PROBLEM_TEXT
 from desktop.ui.models.titled_table import Index, TitledTableModel
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("SecretsTableModel", text)
-
-
 class Column(IntEnum):
     NAME = 0
     STATE = 1
@@ -24,15 +20,27 @@ class Column(IntEnum):
 
     @property
     def title(self) -> str:
-        return _tr(("Name", "Value", "Used by")[self])
+        return (
+            QCoreApplication.translate("SecretsTableModel", "Name"),
+            QCoreApplication.translate("SecretsTableModel", "Value"),
+            QCoreApplication.translate("SecretsTableModel", "Used by"),
+        )[self]
 
 
 def state_text(info: SecretInfo) -> str:
-    return _tr("Saved (hidden)") if info.is_set else _tr("Not set: add a value")
+    return (
+        QCoreApplication.translate("SecretsTableModel", "Saved (hidden)")
+        if info.is_set
+        else QCoreApplication.translate("SecretsTableModel", "Not set: add a value")
+    )
 
 
 def used_by_text(info: SecretInfo) -> str:
-    return ", ".join(info.used_by) if info.used_by else _tr("No server uses it yet")
+    return (
+        ", ".join(info.used_by)
+        if info.used_by
+        else QCoreApplication.translate("SecretsTableModel", "No server uses it yet")
+    )
 
 
 class SecretsTableModel(TitledTableModel[SecretInfo]):

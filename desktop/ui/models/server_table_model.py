@@ -31,8 +31,14 @@ class Column(IntEnum):
 
     @property
     def title(self) -> str:
-        titles = ("Name", "Status", "Uptime", "CPU %", "Memory (MB)", "Tools")
-        return QCoreApplication.translate("ServerTableModel", titles[self])
+        return (
+            QCoreApplication.translate("ServerTableModel", "Name"),
+            QCoreApplication.translate("ServerTableModel", "Status"),
+            QCoreApplication.translate("ServerTableModel", "Uptime"),
+            QCoreApplication.translate("ServerTableModel", "CPU %"),
+            QCoreApplication.translate("ServerTableModel", "Memory (MB)"),
+            QCoreApplication.translate("ServerTableModel", "Tools"),
+        )[self]
 
 
 def _running(status: ServerStatus) -> bool:

@@ -150,14 +150,18 @@ class AuditPage(QWidget):
             self,
         )
         self.table = RecordTable(self.model, self.tr("Audit records"), COLUMN_SAMPLES, self)
+        self.table.setToolTip(
+            self.tr("What was allowed, denied and changed. Select a record to see all of it.")
+        )
         self.detail = AuditDetail(self)
         self.empty = EmptyState(
             self.tr("Nothing recorded yet"),
             self.tr(
                 "Every tool call your assistant makes, allowed or denied, and every server you approve, "
-                "add or change is written here, in a trail that can't be quietly edited."
+                "add or change is written here, in a trail that can't be quietly edited. Add a server or "
+                "start a chat, and the first records appear."
             ),
-            page_icon("audit", self.palette().color(QPalette.ColorRole.PlaceholderText)),
+            page_icon("audit", QPalette.ColorRole.PlaceholderText),
             parent=self,
         )
         self.stack = QStackedWidget(self)

@@ -66,7 +66,7 @@ class ChatPage(QWidget):
                 "Write below to talk with your model. When it wants to use one of your servers' tools, "
                 "MCP Desk asks you first, every time."
             ),
-            page_icon("chat", self.palette().color(QPalette.ColorRole.PlaceholderText)),
+            page_icon("chat", QPalette.ColorRole.PlaceholderText),
             parent=self,
         )
         self.stack = QStackedWidget(self)
@@ -208,11 +208,12 @@ class ChatPage(QWidget):
         self.composer.set_busy(True, self.tr("Starting a new chat…"))
         self._bridge.call(
             self._chats().create(),
-            lambda chat: self._send_in_new_chat(chat, text),
+            lambda chat: self.send_in_new_chat(chat, text),
             lambda problem: self._on_send_failed(problem, text),
         )
 
-    def _send_in_new_chat(self, chat: ChatSummary, text: str) -> None:
+    def send_in_new_chat(self, chat: ChatSummary, text: str) -> None:
+        """Show `chat`, just created, and send `text` in it."""
         self._on_created(chat)
         self._send(chat.id, text)
 

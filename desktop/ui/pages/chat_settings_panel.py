@@ -35,15 +35,11 @@ MAX_TOKENS = 32_768
 PANEL_WIDTH = 320
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ChatSettingsPanel", text)
-
-
 def choice_labels() -> dict[ToolChoice, str]:
     return {
-        ToolChoice.AUTO: _tr("Let the model decide"),
-        ToolChoice.REQUIRED: _tr("Always use a tool first"),
-        ToolChoice.NONE: _tr("Don't use tools"),
+        ToolChoice.AUTO: QCoreApplication.translate("ChatSettingsPanel", "Let the model decide"),
+        ToolChoice.REQUIRED: QCoreApplication.translate("ChatSettingsPanel", "Always use a tool first"),
+        ToolChoice.NONE: QCoreApplication.translate("ChatSettingsPanel", "Don't use tools"),
     }
 
 
@@ -80,31 +76,38 @@ class ChatSettingsPanel(QWidget):
         self._tools: list[ToolInfo] = []
         self._filling = False
         self.prompt_edit = QPlainTextEdit(self)
-        self.prompt_edit.setAccessibleName(_tr("Instructions for the model"))
+        self.prompt_edit.setAccessibleName(self.tr("Instructions for the model"))
+        self.prompt_edit.setToolTip(self.tr("What the model reads before every message in this chat"))
         self.prompt_edit.setTabChangesFocus(True)
         self.prompt_edit.setFixedHeight(
             QFontMetrics(self.prompt_edit.font()).lineSpacing() * PROMPT_LINES + 14
         )
         self.temperature_box = self._number_box(
-            2.0, 0.05, _tr("Higher is more varied, lower more predictable")
+            2.0, 0.05, self.tr("Higher is more varied, lower more predictable")
         )
         self.top_p_box = self._number_box(
-            1.0, 0.01, _tr("Only the likeliest words adding up to this share are considered")
+            1.0, 0.01, self.tr("Only the likeliest words adding up to this share are considered")
         )
         self.max_tokens_box = QSpinBox(self)
         self.max_tokens_box.setRange(16, MAX_TOKENS)
         self.max_tokens_box.setSingleStep(128)
-        self.max_tokens_box.setToolTip(_tr("The longest answer the model may write, in tokens"))
+        self.max_tokens_box.setToolTip(self.tr("The longest answer the model may write, in tokens"))
         self.choice_combo = QComboBox(self)
         for choice, label in choice_labels().items():
             self.choice_combo.addItem(label, choice)
-        self.choice_combo.setAccessibleName(_tr("Tool use"))
+        self.choice_combo.setAccessibleName(self.tr("Tool use"))
+        self.choice_combo.setToolTip(
+            self.tr("Whether the model may, must or must not use tools in this chat")
+        )
         self.tools_tree = QTreeWidget(self)
         self.tools_tree.setHeaderHidden(True)
-        self.tools_tree.setAccessibleName(_tr("Tools the model may use"))
+        self.tools_tree.setAccessibleName(self.tr("Tools the model may use"))
+        self.tools_tree.setToolTip(
+            self.tr("Tick the servers and tools this chat may use; untick those it may not")
+        )
         self.tools_hint = hint(parent=self)
-        self.save_button = QPushButton(_tr("Save"), self)
-        self.save_button.setToolTip(_tr("Use these settings from the next answer on"))
+        self.save_button = QPushButton(self.tr("Save"), self)
+        self.save_button.setToolTip(self.tr("Use these settings from the next answer on"))
         self.message = InlineMessage(self)
         self._layout()
         self._connect()
@@ -121,21 +124,21 @@ class ChatSettingsPanel(QWidget):
     def _layout(self) -> None:
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        form.addRow(_tr("Temperature:"), self.temperature_box)
-        form.addRow(_tr("Top-p:"), self.top_p_box)
-        form.addRow(_tr("Longest answer:"), self.max_tokens_box)
+        form.addRow(self.tr("Temperature:"), self.temperature_box)
+        form.addRow(self.tr("Top-p:"), self.top_p_box)
+        form.addRow(self.tr("Longest answer:"), self.max_tokens_box)
         buttons = QHBoxLayout()
         buttons.addWidget(self.message, 1)
         buttons.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(SPACING, 0, 0, 0)
         layout.setSpacing(6)
-        layout.addWidget(heading(_tr("Chat settings"), self, scale=1.0))
-        layout.addWidget(QLabel(_tr("Instructions for the model:"), self))
+        layout.addWidget(heading(self.tr("Chat settings"), self, scale=1.0))
+        layout.addWidget(QLabel(self.tr("Instructions for the model:"), self))
         layout.addWidget(self.prompt_edit)
         layout.addLayout(form)
         layout.addSpacing(6)
-        layout.addWidget(QLabel(_tr("Tools the model may use:"), self))
+        layout.addWidget(QLabel(self.tr("Tools the model may use:"), self))
         layout.addWidget(self.choice_combo)
         layout.addWidget(self.tools_tree, 1)
         layout.addWidget(self.tools_hint)
@@ -239,12 +242,12 @@ class ChatSettingsPanel(QWidget):
             for tool in children(server):
                 tool.setDisabled(not checked(server))
         if not self._tools:
-            self.tools_hint.setText(_tr("No server is running, so there are no tools to offer."))
+            self.tools_hint.setText(self.tr("No server is running, so there are no tools to offer."))
         elif not offered:
-            self.tools_hint.setText(_tr("The model answers without tools in this chat."))
+            self.tools_hint.setText(self.tr("The model answers without tools in this chat."))
         else:
             self.tools_hint.setText(
-                _tr("Untick what the model should not see. It still asks you before each call.")
+                self.tr("Untick what the model should not see. It still asks you before each call.")
             )
 
     def _on_field_changed(self, _value: object = None) -> None:
@@ -269,7 +272,7 @@ class ChatSettingsPanel(QWidget):
 
     def show_saved(self, settings: ChatSettings) -> None:
         self._settings = settings
-        self.message.show_info(_tr("Saved. The next answer uses these settings."))
+        self.message.show_info(self.tr("Saved. The next answer uses these settings."))
 
     def show_problem(self, sentence: str) -> None:
         self.save_button.setEnabled(True)

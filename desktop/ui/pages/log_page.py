@@ -79,6 +79,9 @@ class LogPage(QWidget):
         self.filters = LogFilterBar(bridge, self)
         self.message = InlineMessage(self)
         self.table = RecordTable(self.model, self.tr("JSON-RPC messages"), COLUMN_SAMPLES, self)
+        self.table.setToolTip(
+            self.tr("Messages between MCP Desk and your servers. Select one to read it in full.")
+        )
         self.detail = LogDetail(self.model, self)
         self.empty = EmptyState(
             self.tr("Nothing logged yet"),
@@ -86,7 +89,7 @@ class LogPage(QWidget):
                 "Every message MCP Desk and your servers exchange will appear here as it happens: "
                 "requests, answers, errors, and what the servers print. Start a server to see it."
             ),
-            page_icon("log", self.palette().color(QPalette.ColorRole.PlaceholderText)),
+            page_icon("log", QPalette.ColorRole.PlaceholderText),
             parent=self,
         )
         self.stack = QStackedWidget(self)

@@ -38,21 +38,6 @@ if TYPE_CHECKING:
 
 REPO_NAME = re.compile(r"^(?:https?://(?:www\.)?huggingface\.co/)?([\w.-]+/[\w.-]+)/?$")
 CHOICE_ROLE = Qt.ItemDataRole.UserRole
-GROUP_NOTES = {
-    1: "tiniest, much worse answers",
-    2: "smallest, much worse answers",
-    3: "small, noticeably worse answers",
-    4: "the usual choice",
-    5: "a little better than 4-bit",
-    6: "close to the original",
-    8: "nearly the original",
-    16: "the original, large",
-    32: "the original at full size, largest",
-}
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("DownloadPanel", text)
 
 
 def repo_of(text: str) -> str | None:
@@ -68,10 +53,25 @@ def bits_of(quant: str) -> int | None:
 
 def group_title(bits: int | None) -> str:
     if bits is None:
-        return _tr("Other")
-    note = GROUP_NOTES.get(bits)
-    title = fill(_tr("%1-bit"), bits)
-    return f"{title}: {_tr(note)}" if note else title
+        return QCoreApplication.translate("DownloadPanel", "Other")
+    title = fill(QCoreApplication.translate("DownloadPanel", "%1-bit"), bits)
+    note = group_notes().get(bits)
+    return f"{title}: {note}" if note else title
+
+
+def group_notes() -> dict[int, str]:
+    """What a number of bits per weight means for the answers, by bits."""
+    return {
+        1: QCoreApplication.translate("DownloadPanel", "tiniest, much worse answers"),
+        2: QCoreApplication.translate("DownloadPanel", "smallest, much worse answers"),
+        3: QCoreApplication.translate("DownloadPanel", "small, noticeably worse answers"),
+        4: QCoreApplication.translate("DownloadPanel", "the usual choice"),
+        5: QCoreApplication.translate("DownloadPanel", "a little better than 4-bit"),
+        6: QCoreApplication.translate("DownloadPanel", "close to the original"),
+        8: QCoreApplication.translate("DownloadPanel", "nearly the original"),
+        16: QCoreApplication.translate("DownloadPanel", "the original, large"),
+        32: QCoreApplication.translate("DownloadPanel", "the original at full size, largest"),
+    }
 
 
 class DownloadPanel(QWidget):
@@ -87,17 +87,24 @@ class DownloadPanel(QWidget):
         super().__init__(parent)
         self._bridge = bridge
         self._wanted_quant: str | None = None
+        self._looking_up: str | None = None
         self._cancelled = False
         self.recommended = QListWidget(self)
         self.recommended.setAccessibleName(self.tr("Recommended models"))
+        self.recommended.setToolTip(
+            self.tr("Click a model, or press Enter on it, to see the sizes you can download")
+        )
         self.recommended.setWordWrap(True)
         self.recommended.setSpacing(4)
         self.repo_edit = QLineEdit(self)
         self.repo_edit.setPlaceholderText(self.tr("For example Qwen/Qwen2.5-7B-Instruct-GGUF"))
         self.repo_edit.setAccessibleName(self.tr("Model name on Hugging Face"))
+        self.repo_edit.setToolTip(self.tr("The model's name on Hugging Face, or its address there"))
         self.find_button = QPushButton(self.tr("Find"), self)
+        self.find_button.setToolTip(self.tr("List the sizes of this model you can download"))
         self.choices = self._make_choices()
         self.download_button = QPushButton(self.tr("Download"), self)
+        self.download_button.setToolTip(self.tr("Download the selected file into MCP Desk's models folder"))
         self.job_row = JobRow(JobKind.DOWNLOAD, self)
         self.message = InlineMessage(self)
         self.details = DetailsToggle(self)
@@ -113,6 +120,9 @@ class DownloadPanel(QWidget):
         tree.setRootIsDecorated(False)
         tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         tree.setAccessibleName(self.tr("Files to download"))
+        tree.setToolTip(
+            self.tr("Each size of the model; smaller files need less memory but answer less well")
+        )
         header = tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -160,6 +170,7 @@ class DownloadPanel(QWidget):
             self._on_bridge_services_ready()
         self._bridge.model_job_progressed.connect(self.job_row.show_progress)
         self.recommended.itemClicked.connect(self._on_recommended_item_clicked)
+        self.recommended.itemActivated.connect(self._on_recommended_item_clicked)
         self.repo_edit.returnPressed.connect(self._on_find_requested)
         self.repo_edit.textChanged.connect(self._update_enabled)
         self.find_button.clicked.connect(self._on_find_requested)
@@ -196,6 +207,8 @@ class DownloadPanel(QWidget):
 
     def _on_recommended_item_clicked(self, item: QListWidgetItem) -> None:
         recommendation: Recommendation = item.data(CHOICE_ROLE)
+        if self._looking_up == recommendation.repo:  # a double click or Enter after a click
+            return
         self.repo_edit.setText(recommendation.repo)
         self.look_up(recommendation.quant)
 
@@ -212,12 +225,14 @@ class DownloadPanel(QWidget):
             )
             return
         self._wanted_quant = wanted_quant
+        self._looking_up = repo
         self.choices.clear()
         self.find_button.setEnabled(False)
         self.message.show_info(fill(self.tr("Looking up “%1” on Hugging Face…"), repo))
         self._bridge.call(self._models().hub_choices(repo), self._on_choices_found, self._on_call_failed)
 
     def _on_choices_found(self, choices: list[HubChoice]) -> None:
+        self._looking_up = None
         self._update_enabled()
         if not choices:
             self.message.show_problem(self.tr("This repository has no GGUF model files MCP Desk can use."))
@@ -278,5 +293,6 @@ class DownloadPanel(QWidget):
         self._models().cancel(JobKind.DOWNLOAD)
 
     def _on_call_failed(self, problem: ServerProblem) -> None:
+        self._looking_up = None
         show_failure(self.message, self.details, problem, cancelled=self._cancelled)
         self._update_enabled()

@@ -70,6 +70,9 @@ class LoadPanel(QWidget):
     def _make_controls(self) -> None:
         self.context_slider = QSlider(Qt.Orientation.Horizontal, self)
         self.context_slider.setAccessibleName(self.tr("Context size"))
+        self.context_slider.setToolTip(
+            self.tr("How much of the conversation the model can read at once; more needs more memory")
+        )
         self.context_label = QLabel(self)
         self.kv_box = QComboBox(self)
         for value, label in (
@@ -80,11 +83,17 @@ class LoadPanel(QWidget):
             self.kv_box.addItem(label, value)
         self.kv_box.setToolTip(self.tr("How the model keeps the conversation in memory (its KV cache)"))
         self.flash_box = QCheckBox(self.tr("Flash attention (faster, less memory for long texts)"), self)
+        self._explain_flash_box()
         self.auto_box = QCheckBox(self.tr("Automatic"), self)
         self.auto_box.setChecked(True)
         self.auto_box.setToolTip(self.tr("Put as much of the model on the graphics card as fits"))
         self.gpu_slider = QSlider(Qt.Orientation.Horizontal, self)
         self.gpu_slider.setAccessibleName(self.tr("Layers on the graphics card"))
+        self.gpu_slider.setToolTip(
+            self.tr(
+                "How much of the model runs on the graphics card; the rest runs, slower, on the processor"
+            )
+        )
         self.gpu_label = QLabel(self)
         self.offload_message = InlineMessage(self)
         self.verdict_label = selectable(QLabel(self))
@@ -252,13 +261,16 @@ class LoadPanel(QWidget):
     def _on_kv_box_current_index_changed(self, _index: int) -> None:
         if self.kv_box.currentData() != "f16":
             self.flash_box.setChecked(True)
+        self._explain_flash_box()
+        self._update_enabled()
+        self.fit_timer.start()
+
+    def _explain_flash_box(self) -> None:
         self.flash_box.setToolTip(
-            ""
+            self.tr("A faster way to read long conversations that also takes less memory")
             if self.kv_box.currentData() == "f16"
             else self.tr("A smaller context memory works only with flash attention, so it is on.")
         )
-        self._update_enabled()
-        self.fit_timer.start()
 
     def _on_auto_box_toggled(self, _automatic: bool) -> None:
         self.fit_timer.start()

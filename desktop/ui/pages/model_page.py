@@ -71,6 +71,7 @@ class ModelPage(QWidget):
         self._select_next: Path | None = None
         self.model = ModelLibraryModel(self)
         self.table = RecordTable(self.model, self.tr("Models on this computer"), COLUMN_SAMPLES, self)
+        self.table.setToolTip(self.tr("The models MCP Desk found on this computer. Select one to load it."))
         self.details = ModelDetails(self)
         self.load_panel = LoadPanel(bridge, self)
         self.download = DownloadPanel(bridge, self)
@@ -96,7 +97,6 @@ class ModelPage(QWidget):
         self._update_enabled()
 
     def _make_empty_states(self) -> tuple[EmptyState, EmptyState]:
-        colour = self.palette().color(QPalette.ColorRole.PlaceholderText)
         starting = EmptyState(self.tr("Looking for models…"), self.tr("This takes a moment."), parent=self)
         empty = EmptyState(
             self.tr("No models yet"),
@@ -104,9 +104,10 @@ class ModelPage(QWidget):
                 "MCP Desk finds the GGUF models you downloaded with it, and those in LM Studio, Jan, "
                 "Ollama and the Hugging Face cache. Download one, or add a .gguf file you already have."
             ),
-            page_icon("model", colour),
+            page_icon("model", QPalette.ColorRole.PlaceholderText),
             self.tr("Download a model…"),
             self,
+            tip=self.tr("Choose a model that is good at using tools and download it"),
         )
         return starting, empty
 

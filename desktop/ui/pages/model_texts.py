@@ -15,10 +15,6 @@ VERDICT_COLOURS = {
 }
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ModelTexts", text)
-
-
 def fill(template: str, *values: object) -> str:
     """`template` with %1, %2… replaced by `values`."""
     for number, value in enumerate(values, start=1):
@@ -29,15 +25,21 @@ def fill(template: str, *values: object) -> str:
 def needs_text(estimate: FitEstimate) -> str:
     if estimate.vram_bytes:
         text = fill(
-            _tr("Needs about %1 of graphics memory and %2 of main memory."),
+            QCoreApplication.translate(
+                "ModelTexts", "Needs about %1 of graphics memory and %2 of main memory."
+            ),
             size_text(estimate.vram_bytes),
             size_text(estimate.ram_bytes),
         )
     else:
-        text = fill(_tr("Needs about %1 of main memory."), size_text(estimate.ram_bytes))
+        text = fill(
+            QCoreApplication.translate("ModelTexts", "Needs about %1 of main memory."),
+            size_text(estimate.ram_bytes),
+        )
     if estimate.verdict is Verdict.TOO_BIG:
-        text += " " + _tr(
-            "That is more than is free now. Choose a smaller context or a smaller copy of the model."
+        text += " " + QCoreApplication.translate(
+            "ModelTexts",
+            "That is more than is free now. Choose a smaller context or a smaller copy of the model.",
         )
     return text
 
@@ -53,14 +55,18 @@ def loaded_text(state: ModelState) -> str:
     """“Loaded: Qwen2.5 7B, using 4.9 GB of graphics memory (estimated 5.1 GB, off by 4%)”."""
     if state.loaded is None:
         return ""
-    text = fill(_tr("Loaded: %1"), loaded_name(state))
+    text = fill(QCoreApplication.translate("ModelTexts", "Loaded: %1"), loaded_name(state))
     measured = state.measured
     used = (measured.vram_bytes or measured.ram_bytes) if measured is not None else 0
     if measured is None or used <= 0:
         return text
-    where = _tr("graphics memory") if measured.vram_bytes else _tr("main memory so far")
+    where = (
+        QCoreApplication.translate("ModelTexts", "graphics memory")
+        if measured.vram_bytes
+        else QCoreApplication.translate("ModelTexts", "main memory so far")
+    )
     return text + fill(
-        _tr(", using %1 of %2 (estimated %3, off by %4%)"),
+        QCoreApplication.translate("ModelTexts", ", using %1 of %2 (estimated %3, off by %4%)"),
         size_text(used),
         where,
         size_text(measured.estimated_bytes),

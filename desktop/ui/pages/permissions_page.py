@@ -27,7 +27,7 @@ from desktop.core.suspicious import reveal
 from desktop.servers.control import ServerProblem
 from desktop.ui.bridge import Bridge
 from desktop.ui.models.rules_table_model import RulesTableModel
-from desktop.ui.resources import icon_path, page_icon
+from desktop.ui.resources import page_icon
 from desktop.ui.style import SPACING, heading, hint, pad
 from desktop.ui.widgets.empty_state import EmptyState
 from desktop.ui.widgets.inline_message import InlineMessage
@@ -52,6 +52,13 @@ class ServerChoices(QGroupBox):
         self.ask_button = QRadioButton(self.tr("Ask before every tool call"), self)
         self.read_only_button = QRadioButton(self.tr("Don't ask for tools the server marks read-only"), self)
         self.sampling_box = QCheckBox(self.tr("Let this server ask the model for text (sampling)"), self)
+        self.ask_button.setToolTip(self.tr("MCP Desk asks you before each of this server's tools runs"))
+        self.read_only_button.setToolTip(
+            self.tr("Tools the server says only read run without asking; all others still ask")
+        )
+        self.sampling_box.setToolTip(
+            self.tr("The server may ask your model to write text; you see each request")
+        )
         group = QButtonGroup(self)
         group.addButton(self.ask_button)
         group.addButton(self.read_only_button)
@@ -95,12 +102,15 @@ class PermissionsPage(QWidget):
         self._tools: dict[str, tuple[ToolInfo, ...]] = {}
         self.model = RulesTableModel(self)
         self.table = RecordTable(self.model, self.tr("Remembered permissions"), COLUMN_SAMPLES, self)
+        self.table.setToolTip(self.tr("Tools you allowed without asking each time. Select one to revoke it."))
         self.message = InlineMessage(self)
         self.revoke_button = QPushButton(self.tr("Revoke"), self)
         self.revoke_button.setToolTip(self.tr("MCP Desk will ask again before this tool's next call"))
         self.revoke_all_button = QPushButton(self.tr("Revoke all…"), self)
-        colour = self.palette().color(QPalette.ColorRole.PlaceholderText)
-        icon = page_icon("permissions", colour) if icon_path("permissions").exists() else None
+        self.revoke_all_button.setToolTip(
+            self.tr("Take back every remembered permission; MCP Desk asks again each time")
+        )
+        icon = page_icon("permissions", QPalette.ColorRole.PlaceholderText)
         self.empty = EmptyState(
             self.tr("No remembered permissions"),
             self.tr(
@@ -174,6 +184,8 @@ class PermissionsPage(QWidget):
         self.revoke_all_button.clicked.connect(self._on_revoke_all_button_clicked)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.model.modelReset.connect(self._on_model_reset)
+        if bridge.control is not None:  # built after the services were ready
+            self._on_bridge_services_ready()
 
     def _consent(self) -> ConsentControl:
         assert self._bridge.consent is not None, "services are not attached yet"

@@ -37,29 +37,38 @@ class SecretsPage(QWidget):
         self._bridge = bridge
         self.model = SecretsTableModel(self)
         self.table = RecordTable(self.model, self.tr("Secrets"), COLUMN_SAMPLES, self)
+        self.table.setToolTip(
+            self.tr("Your secrets and the servers that use them. Select one to change or see it.")
+        )
         self.keyring_label = selectable(hint(parent=self))
         self.keyring_label.setAccessibleName(self.tr("Where secrets are kept"))
         self.message = InlineMessage(self)
         self.add_button = QPushButton(self.tr("Add secret…"), self)
+        self.add_button.setToolTip(self.tr("Save a new API key, token or password in your system's keychain"))
         self.change_button = QPushButton(self.tr("Change value…"), self)
+        self.change_button.setToolTip(self.tr("Give the selected secret a new value"))
         self.delete_button = QPushButton(self.tr("Delete"), self)
+        self.delete_button.setToolTip(self.tr("Remove the selected secret from your keychain"))
         self.value_edit = QLineEdit(self)
         self.value_edit.setReadOnly(True)
         self.value_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.value_edit.setAccessibleName(self.tr("Value of the selected secret"))
+        self.value_edit.setToolTip(self.tr("The selected secret's value, hidden until you press Show value"))
         self.reveal_button = QPushButton(self.tr("Show value"), self)
         self.reveal_button.setCheckable(True)
+        self.reveal_button.setToolTip(self.tr("Show or hide the selected secret's value"))
         self.copy_button = QPushButton(self.tr("Copy"), self)
-        colour = self.palette().color(QPalette.ColorRole.PlaceholderText)
+        self.copy_button.setToolTip(self.tr("Copy the selected secret's value to the clipboard"))
         self.empty = EmptyState(
             self.tr("No secrets yet"),
             self.tr(
                 "Add the API keys and passwords your servers need. They are kept in your system's "
                 "keychain, and servers get them only when they start."
             ),
-            page_icon("secrets", colour),
+            page_icon("secrets", QPalette.ColorRole.PlaceholderText),
             self.tr("Add secret…"),
             self,
+            tip=self.tr("Save a new API key, token or password in your system's keychain"),
         )
         self.stack = QStackedWidget(self)
         self.delete_box: QMessageBox | None = None

@@ -106,6 +106,7 @@ class ToolsTab(QWidget):
         self.tree.setWordWrap(True)
         self.tree.setColumnWidth(0, 220)
         self.tree.setAccessibleName(self.tr("Tools"))
+        self.tree.setToolTip(self.tr("The tools this server offers your assistant"))
         layout = QVBoxLayout(self)
         pad(layout)
         layout.addWidget(self.count_label)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QPalette
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -84,6 +84,7 @@ class ServersPage(QWidget):
             ),
             action=self.tr("Add server…"),
             parent=self,
+            tip=self.tr("Add a server by its command or address"),
         )
         return starting, empty
 
@@ -91,11 +92,13 @@ class ServersPage(QWidget):
         toolbar = QToolBar(self.tr("Server actions"), self)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         toolbar.setIconSize(QSize(18, 18))
-        colour = self.palette().color(QPalette.ColorRole.WindowText)
 
         def action(icon: str, text: str, tip: str) -> QAction:
-            made = toolbar.addAction(page_icon(icon, colour), text)
+            made = toolbar.addAction(page_icon(icon), text)
             made.setToolTip(tip)
+            button = toolbar.widgetForAction(made)
+            if button is not None:  # toolbar buttons take no focus unless told to; Tab should reach them
+                button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             return made
 
         self.add_action = action(
@@ -131,6 +134,7 @@ class ServersPage(QWidget):
         header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(90)
         table.setAccessibleName(self.tr("Servers"))
+        table.setToolTip(self.tr("Your servers. Select one to see its details, start it or stop it."))
         return table
 
     def _connect(self) -> None:

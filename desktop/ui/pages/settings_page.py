@@ -180,8 +180,16 @@ class SettingsPage(QWidget):
         self.backend_group = QButtonGroup(self)
         self.backend_group.addButton(self.local_radio, 0)
         self.backend_group.addButton(self.remote_radio, 1)
-        self.url_edit = self._line_edit(self.tr("For example http://192.168.1.20:8080/v1"))
-        self.model_edit = self._line_edit(self.tr("As the server names it, for example qwen2.5:7b"))
+        self.local_radio.setToolTip(self.tr("Chat with the model you load on the Model page"))
+        self.remote_radio.setToolTip(self.tr("Chat with a model that another computer runs and shares"))
+        self.url_edit = self._line_edit(
+            self.tr("For example http://192.168.1.20:8080/v1"),
+            self.tr("The address of the other computer's model server, usually ending in /v1"),
+        )
+        self.model_edit = self._line_edit(
+            self.tr("As the server names it, for example qwen2.5:7b"),
+            self.tr("The name of the model on that server"),
+        )
         self.context_spin = QSpinBox(self)
         self.context_spin.setRange(256, 10_000_000)
         self.context_spin.setSingleStep(1024)
@@ -190,17 +198,22 @@ class SettingsPage(QWidget):
         self.context_spin.setToolTip(
             self.tr("How much text the model can take in at once, as the server runs it")
         )
-        self.key_edit = self._line_edit(self.tr("Leave empty to keep the key saved before"))
+        self.key_edit = self._line_edit(
+            self.tr("Leave empty to keep the key saved before"),
+            self.tr("The key the other computer's server asks for, if it asks for one"),
+        )
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_edit.setAccessibleName(self.tr("API key"))
         self.forget_key_button = QPushButton(self.tr("Forget saved key"), self)
         self.forget_key_button.setToolTip(self.tr("Delete the saved key from your keychain"))
         self.backend_save_button = QPushButton(self.tr("Save"), self)
         self.backend_save_button.setToolTip(self.tr("Use this for the chat from the next answer on"))
         self.backend_message = InlineMessage(self)
 
-    def _line_edit(self, placeholder: str) -> QLineEdit:
+    def _line_edit(self, placeholder: str, tip: str) -> QLineEdit:
         edit = QLineEdit(self)
         edit.setPlaceholderText(placeholder)
+        edit.setToolTip(tip)
         edit.setClearButtonEnabled(True)
         edit.setMaximumWidth(FIELD_WIDTH)
         return edit

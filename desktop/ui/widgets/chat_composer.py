@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -26,10 +26,6 @@ QFrame#notReady {
     background: palette(alternate-base);
 }
 """
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ChatComposer", text)
 
 
 class ChatInput(QPlainTextEdit):
@@ -70,24 +66,25 @@ class ChatComposer(QWidget):
         self.not_ready: str | None = None
         self.can_regenerate = False
         self.input = ChatInput(self)
-        self.input.setPlaceholderText(_tr("Ask something… (Enter sends, Shift+Enter starts a new line)"))
-        self.input.setAccessibleName(_tr("Your message"))
+        self.input.setPlaceholderText(self.tr("Ask something… (Enter sends, Shift+Enter starts a new line)"))
+        self.input.setAccessibleName(self.tr("Your message"))
+        self.input.setToolTip(self.tr("Write to your model. Enter sends; Shift+Enter starts a new line."))
         self.input.setTabChangesFocus(True)
         self.input.setFixedHeight(QFontMetrics(self.input.font()).lineSpacing() * INPUT_LINES + 14)
-        self.send_button = self._button(_tr("Send"), _tr("Send your message (Enter)"))
-        self.stop_button = self._button(_tr("Stop"), _tr("Stop the answer being written"))
+        self.send_button = self._button(self.tr("Send"), self.tr("Send your message (Enter)"))
+        self.stop_button = self._button(self.tr("Stop"), self.tr("Stop the answer being written"))
         self.regenerate_button = self._button(
-            _tr("Regenerate"), _tr("Write the last answer again, from your last message")
+            self.tr("Regenerate"), self.tr("Write the last answer again, from your last message")
         )
         self.status_label = hint(parent=self)
-        self.status_label.setAccessibleName(_tr("What the chat is doing"))
+        self.status_label.setAccessibleName(self.tr("What the chat is doing"))
         self.not_ready_frame = QFrame(self)
         self.not_ready_frame.setObjectName("notReady")
         self.not_ready_frame.setStyleSheet(NOT_READY_STYLE)
         self.not_ready_label = QLabel(self.not_ready_frame)
         self.not_ready_label.setTextFormat(Qt.TextFormat.PlainText)
         self.not_ready_label.setWordWrap(True)
-        self.model_button = self._button(_tr("Open the Model page"), _tr("Choose and load a model"))
+        self.model_button = self._button(self.tr("Open the Model page"), self.tr("Choose and load a model"))
         self._layout()
         self.input.submitted.connect(self._on_input_submitted)
         self.send_button.clicked.connect(self._on_input_submitted)

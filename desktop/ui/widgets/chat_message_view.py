@@ -30,16 +30,12 @@ QFrame#noteMessage {
 """
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ChatMessage", text)
-
-
 def speaker(role: Role) -> str:
     return {
-        Role.USER: _tr("You"),
-        Role.ASSISTANT: _tr("Assistant"),
-        Role.TOOL: _tr("Tool"),
-        Role.NOTE: _tr("MCP Desk"),
+        Role.USER: QCoreApplication.translate("ChatMessage", "You"),
+        Role.ASSISTANT: QCoreApplication.translate("ChatMessage", "Assistant"),
+        Role.TOOL: QCoreApplication.translate("ChatMessage", "Tool"),
+        Role.NOTE: QCoreApplication.translate("ChatMessage", "MCP Desk"),
     }[role]
 
 
@@ -77,17 +73,17 @@ class MessageView(QFrame):
         self.time_label = hint(clock(message.created), self)
         self.time_label.setWordWrap(False)
         self.copy_button = QToolButton(self)
-        self.copy_button.setText(_tr("Copy"))
+        self.copy_button.setText(self.tr("Copy"))
         self.copy_button.setAutoRaise(True)
-        self.copy_button.setToolTip(_tr("Copy this message to the clipboard"))
-        self.copy_button.setAccessibleName(_tr("Copy message"))
+        self.copy_button.setToolTip(self.tr("Copy this message to the clipboard"))
+        self.copy_button.setAccessibleName(self.tr("Copy message"))
         self.body = MarkdownView(self)
-        self.body.setAccessibleName(_tr("Message text"))
+        self.body.setAccessibleName(self.tr("Message text"))
         self.note_label = plain(QLabel(self))
         self.note_label.setWordWrap(True)
         self.note_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details = DetailsToggle(self)
-        self.details.set_title(_tr("Show details"))
+        self.details.set_title(self.tr("Show details"))
         self.cards: dict[str, ToolCardView] = {}
         self._cards_layout = QVBoxLayout()
         self._cards_layout.setSpacing(6)
@@ -160,5 +156,5 @@ class MessageView(QFrame):
 
     def _on_copy_button_clicked(self) -> None:
         QGuiApplication.clipboard().setText(self.text_to_copy())
-        self.copy_button.setText(_tr("Copied"))
-        QTimer.singleShot(COPIED_SHOWN_MS, self, lambda: self.copy_button.setText(_tr("Copy")))
+        self.copy_button.setText(self.tr("Copied"))
+        QTimer.singleShot(COPIED_SHOWN_MS, self, lambda: self.copy_button.setText(self.tr("Copy")))

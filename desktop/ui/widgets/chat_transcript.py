@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from PySide6.QtCore import QCoreApplication, Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtWidgets import QFrame, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from desktop.llm.chat_control import ChatMessage, Role
@@ -21,10 +21,6 @@ PAGE = 40
 """Messages built at a time."""
 FOLLOW_SLACK = 24
 """Pixels from the bottom that still count as “at the bottom”."""
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ChatTranscript", text)
 
 
 def shown(message: ChatMessage) -> bool:
@@ -48,7 +44,7 @@ class ChatTranscript(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setAccessibleName(_tr("Conversation"))
+        self.setAccessibleName(self.tr("Conversation"))
         self._messages: list[ChatMessage] = []
         self._first_built = 0
         """Index in `_messages` of the oldest message that has a view."""
@@ -56,7 +52,7 @@ class ChatTranscript(QScrollArea):
         self._follow = True
         self._keep_from_bottom: int | None = None
         self.earlier_button = QPushButton(self)
-        self.earlier_button.setToolTip(_tr("Show the older part of this conversation"))
+        self.earlier_button.setToolTip(self.tr("Show the older part of this conversation"))
         content = QWidget(self)
         self._column = QVBoxLayout(content)
         self._column.setContentsMargins(SPACING, SPACING, SPACING, SPACING)
@@ -151,7 +147,7 @@ class ChatTranscript(QScrollArea):
 
     def _update_earlier_button(self) -> None:
         hidden = self._first_built
-        self.earlier_button.setText(_tr("Show earlier messages (%1 more)").replace("%1", f"{hidden:,}"))
+        self.earlier_button.setText(self.tr("Show earlier messages (%1 more)").replace("%1", f"{hidden:,}"))
         self.earlier_button.setVisible(hidden > 0)
 
     def _on_bar_range_changed(self, _minimum: int, maximum: int) -> None:

@@ -18,6 +18,7 @@ class Collapsible(QWidget):
         self.toggle.setAutoRaise(True)
         self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.toggle.setToolTip(self.tr("Show or hide this part"))
         self.set_title(title)
         self.content = content
         content.setVisible(False)

@@ -16,10 +16,6 @@ RED_FROM = 0.9
 COLOURS = {"fine": "#2f6fde", "amber": "#d89614", "red": "#d1372e"}
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ContextMeter", text)
-
-
 def fullness(use: ContextUse) -> float:
     return min(1.0, use.used / use.limit) if use.limit > 0 else 0.0
 
@@ -32,9 +28,15 @@ def level(use: ContextUse) -> str:
 
 def use_text(use: ContextUse) -> str:
     """“1,234 of 4,096 tokens (tools: 600)”."""
-    text = _tr("%1 of %2 tokens").replace("%1", f"{use.used:,}").replace("%2", f"{use.limit:,}")
+    text = (
+        QCoreApplication.translate("ContextMeter", "%1 of %2 tokens")
+        .replace("%1", f"{use.used:,}")
+        .replace("%2", f"{use.limit:,}")
+    )
     if use.tools:
-        text += " " + _tr("(tools: %1)").replace("%1", f"{use.tools:,}")
+        text += " " + QCoreApplication.translate("ContextMeter", "(tools: %1)").replace(
+            "%1", f"{use.tools:,}"
+        )
     return text
 
 
@@ -43,18 +45,26 @@ def left_out_text(use: ContextUse) -> str:
     if use.tools_left_out <= 0:
         return ""
     if use.tools_left_out == 1:
-        return _tr("1 tool left out to fit the model's context; the most relevant were offered.")
-    return _tr("%1 tools left out to fit the model's context; the most relevant were offered.").replace(
-        "%1", f"{use.tools_left_out:,}"
-    )
+        return QCoreApplication.translate(
+            "ContextMeter", "1 tool left out to fit the model's context; the most relevant were offered."
+        )
+    return QCoreApplication.translate(
+        "ContextMeter", "%1 tools left out to fit the model's context; the most relevant were offered."
+    ).replace("%1", f"{use.tools_left_out:,}")
 
 
 def level_tip(use: ContextUse) -> str:
     return {
-        "fine": _tr("How much of what the model can read at once this chat takes"),
-        "amber": _tr("The chat is close to what the model can read at once; older messages may be left out"),
-        "red": _tr(
-            "The chat fills what the model can read at once; start a new chat or make the answers shorter"
+        "fine": QCoreApplication.translate(
+            "ContextMeter", "How much of what the model can read at once this chat takes"
+        ),
+        "amber": QCoreApplication.translate(
+            "ContextMeter",
+            "The chat is close to what the model can read at once; older messages may be left out",
+        ),
+        "red": QCoreApplication.translate(
+            "ContextMeter",
+            "The chat fills what the model can read at once; start a new chat or make the answers shorter",
         ),
     }[level(use)]
 
@@ -100,7 +110,7 @@ class ContextMeter(QWidget):
         self.use: ContextUse | None = None
         self.text_label = hint(parent=self)
         self.text_label.setWordWrap(False)
-        self.text_label.setAccessibleName(_tr("Context used"))
+        self.text_label.setAccessibleName(self.tr("Context used"))
         self.bar = ContextBar(self)
         self.left_out_label = hint(parent=self)
         row = QHBoxLayout()

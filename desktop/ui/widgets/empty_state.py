@@ -12,7 +12,7 @@ SIDE_MARGIN = 64
 
 
 class EmptyState(QWidget):
-    """Icon, title, one sentence and (when `action` is given) a button below them."""
+    """Icon, title, one sentence and (when `action` is given) a button below them, explained by `tip`."""
 
     def __init__(
         self,
@@ -21,6 +21,7 @@ class EmptyState(QWidget):
         icon: QIcon | None = None,
         action: str | None = None,
         parent: QWidget | None = None,
+        tip: str = "",
     ) -> None:
         super().__init__(parent)
         self.title_label = heading(title, self)
@@ -40,5 +41,6 @@ class EmptyState(QWidget):
         if action is not None:
             self.button = QPushButton(action, self)
             self.button.setAccessibleName(action)
+            self.button.setToolTip(tip)
             layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(3)

@@ -29,6 +29,11 @@ class KeyValueTable(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAccessibleName(what)
+        self.table.setToolTip(
+            self.tr("One %1 per row, its name and its value. Double-click a cell to change it.").replace(
+                "%1", what
+            )
+        )
         self.table.setMinimumHeight(96)
         self.table.setMaximumHeight(150)
         self.add_button = QPushButton(self.tr("Add"), self)

@@ -23,10 +23,6 @@ BAR_HEIGHT = 12
 COMPACT_BAR = QSize(56, 9)
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("MemoryMeter", text)
-
-
 def size_text(size: int) -> str:
     """“6.1 GB”, “24 GB”, “350 MB”, “245 KB”, in the binary units operating systems show."""
     if size >= GIB:
@@ -57,10 +53,12 @@ class Usage:
     @property
     def text(self) -> str:
         """“VRAM 6.1 of 24 GB used (this app 4.2 GB)”."""
-        line = _tr("%1 %2 of %3 used").replace("%1", self.label)
+        line = QCoreApplication.translate("MemoryMeter", "%1 %2 of %3 used").replace("%1", self.label)
         line = line.replace("%2", gb_number(self.used)).replace("%3", size_text(self.total))
         if self.app:
-            line += " " + _tr("(this app %1)").replace("%1", size_text(self.app))
+            line += " " + QCoreApplication.translate("MemoryMeter", "(this app %1)").replace(
+                "%1", size_text(self.app)
+            )
         return line
 
     @property
@@ -74,7 +72,7 @@ def gpu_usage(gpu: GpuInfo, snapshot: MemorySnapshot, pid: int) -> Usage:
         app = snapshot.app_vram_bytes
     else:
         app = next((p.used_bytes for p in gpu.processes if p.pid == pid), None)
-    return Usage(_tr("VRAM"), gpu.total_bytes, gpu.used_bytes, app)
+    return Usage(QCoreApplication.translate("MemoryMeter", "VRAM"), gpu.total_bytes, gpu.used_bytes, app)
 
 
 def all_gpus_usage(snapshot: MemorySnapshot) -> Usage | None:
@@ -83,12 +81,17 @@ def all_gpus_usage(snapshot: MemorySnapshot) -> Usage | None:
         return None
     total = sum(gpu.total_bytes for gpu in snapshot.gpus)
     used = sum(gpu.used_bytes for gpu in snapshot.gpus)
-    return Usage(_tr("VRAM"), total, used, snapshot.app_vram_bytes)
+    return Usage(QCoreApplication.translate("MemoryMeter", "VRAM"), total, used, snapshot.app_vram_bytes)
 
 
 def ram_usage(snapshot: MemorySnapshot) -> Usage:
     used = snapshot.ram_total_bytes - snapshot.ram_available_bytes
-    return Usage(_tr("RAM"), snapshot.ram_total_bytes, used, snapshot.app_rss_bytes)
+    return Usage(
+        QCoreApplication.translate("MemoryMeter", "RAM"),
+        snapshot.ram_total_bytes,
+        used,
+        snapshot.app_rss_bytes,
+    )
 
 
 def memory_summary(snapshot: MemorySnapshot) -> str:
@@ -101,7 +104,9 @@ def gpu_title(gpu: GpuInfo) -> str:
     """“NVIDIA GeForce RTX 4090 · 8% busy · 52 °C”, with what the driver told."""
     parts = [gpu.name]
     if gpu.utilization_percent is not None:
-        parts.append(_tr("%1% busy").replace("%1", str(gpu.utilization_percent)))
+        parts.append(
+            QCoreApplication.translate("MemoryMeter", "%1% busy").replace("%1", str(gpu.utilization_percent))
+        )
     if gpu.temperature_c is not None:
         parts.append(f"{gpu.temperature_c} °C")
     return " · ".join(parts)
@@ -199,7 +204,7 @@ class MemoryMeter(QWidget):
     def __init__(self, parent: QWidget | None = None, pid: int | None = None) -> None:
         super().__init__(parent)
         self._pid = os.getpid() if pid is None else pid
-        self.waiting_label = hint(_tr("Measuring memory…"), self)
+        self.waiting_label = hint(self.tr("Measuring memory…"), self)
         self.grid = QGridLayout()
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setHorizontalSpacing(12)
@@ -207,15 +212,15 @@ class MemoryMeter(QWidget):
         self.grid.setColumnStretch(1, 1)
         self.gpu_rows: list[MemoryRow] = []
         self.ram_row: MemoryRow | None = None
-        self.problem_title = QLabel(_tr("Graphics card"), self)
+        self.problem_title = QLabel(self.tr("Graphics card"), self)
         self.problem_label = hint(parent=self)
         self.legend = QWidget(self)
         legend = QHBoxLayout(self.legend)
         legend.setContentsMargins(0, 0, 0, 0)
         legend.setSpacing(12)
-        legend.addWidget(legend_swatch(APP_COLOUR, _tr("MCP Desk"), self.legend))
-        legend.addWidget(legend_swatch(OTHER_COLOUR, _tr("Other programs"), self.legend))
-        legend.addWidget(legend_swatch("palette(base)", _tr("Free"), self.legend))
+        legend.addWidget(legend_swatch(APP_COLOUR, self.tr("MCP Desk"), self.legend))
+        legend.addWidget(legend_swatch(OTHER_COLOUR, self.tr("Other programs"), self.legend))
+        legend.addWidget(legend_swatch("palette(base)", self.tr("Free"), self.legend))
         legend.addStretch()
         for widget in (self.problem_title, self.problem_label, self.legend):
             widget.hide()
@@ -232,7 +237,7 @@ class MemoryMeter(QWidget):
         assert self.ram_row is not None
         for row, gpu in zip(self.gpu_rows, snapshot.gpus, strict=True):
             row.show(gpu_title(gpu), gpu_usage(gpu, snapshot, self._pid))
-        self.ram_row.show(_tr("Main memory"), ram_usage(snapshot))
+        self.ram_row.show(self.tr("Main memory"), ram_usage(snapshot))
         self.problem_label.setText(snapshot.problem or "")
         self.problem_label.setToolTip(snapshot.problem_details or "")
         for widget in (self.problem_title, self.problem_label):
@@ -265,7 +270,7 @@ class CompactMemoryMeter(QWidget):
         layout.addSpacing(8)
         for widget in (self.ram_label, self.ram_bar):
             layout.addWidget(widget)
-        self.setAccessibleName(_tr("Memory use"))
+        self.setAccessibleName(self.tr("Memory use"))
         self.hide()
 
     def show_snapshot(self, snapshot: MemorySnapshot) -> None:

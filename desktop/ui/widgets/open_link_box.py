@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt, QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 OPENABLE = ("http", "https", "mailto")
 """Link schemes that may be handed to the browser or mail program, once the user agreed."""
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("OpenLinkBox", text)
 
 
 def shown_address(url: QUrl) -> str:
@@ -28,22 +24,27 @@ class OpenLinkBox(QMessageBox):
     def __init__(self, url: QUrl, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.url = url
-        self.setWindowTitle(_tr("Open link"))
+        self.setWindowTitle(self.tr("Open link"))
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setIcon(QMessageBox.Icon.Question)
         self.open_button: QPushButton | None = None
         address = shown_address(url)
         if url.scheme().lower() in OPENABLE and url.isValid():
-            self.setText(_tr("Open this link?\n\n%1").replace("%1", address))
-            self.setInformativeText(_tr("The model wrote this link. Check where it goes before you open it."))
-            self.open_button = self.addButton(_tr("Open link"), QMessageBox.ButtonRole.AcceptRole)
-            self.addButton(QMessageBox.StandardButton.Cancel)
+            self.setText(self.tr("Open this link?\n\n%1").replace("%1", address))
+            self.setInformativeText(
+                self.tr("The model wrote this link. Check where it goes before you open it.")
+            )
+            self.open_button = self.addButton(self.tr("Open link"), QMessageBox.ButtonRole.AcceptRole)
+            self.open_button.setToolTip(self.tr("Open the link in your web browser or e-mail app"))
+            cancel = self.addButton(QMessageBox.StandardButton.Cancel)
+            cancel.setToolTip(self.tr("Don't open the link"))
             self.setDefaultButton(QMessageBox.StandardButton.Cancel)
         else:
             self.setText(
-                _tr("MCP Desk only opens web and e-mail links. This one is:\n\n%1").replace("%1", address)
+                self.tr("MCP Desk only opens web and e-mail links. This one is:\n\n%1").replace("%1", address)
             )
-            self.addButton(QMessageBox.StandardButton.Close)
+            close = self.addButton(QMessageBox.StandardButton.Close)
+            close.setToolTip(self.tr("Close this message"))
         self.finished.connect(self._on_finished)
 
     def _on_finished(self, _result: int) -> None:

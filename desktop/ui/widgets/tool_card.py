@@ -40,18 +40,14 @@ QFrame#toolCard {
 """
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ToolCard", text)
-
-
 def status_text(status: CallStatus) -> str:
     labels = {
-        CallStatus.WAITING: _tr("Waiting for you"),
-        CallStatus.RUNNING: _tr("Running…"),
-        CallStatus.DONE: _tr("Done"),
-        CallStatus.FAILED: _tr("Failed"),
-        CallStatus.DENIED: _tr("Not allowed"),
-        CallStatus.GARBLED: _tr("Garbled"),
+        CallStatus.WAITING: QCoreApplication.translate("ToolCard", "Waiting for you"),
+        CallStatus.RUNNING: QCoreApplication.translate("ToolCard", "Running…"),
+        CallStatus.DONE: QCoreApplication.translate("ToolCard", "Done"),
+        CallStatus.FAILED: QCoreApplication.translate("ToolCard", "Failed"),
+        CallStatus.DENIED: QCoreApplication.translate("ToolCard", "Not allowed"),
+        CallStatus.GARBLED: QCoreApplication.translate("ToolCard", "Garbled"),
     }
     return labels[status]
 
@@ -70,8 +66,10 @@ def duration_text(seconds: float | None) -> str:
 
 def flags_heading(card: ToolCard) -> str:
     if any(flag.kind == "instructions" for flag in card.flags):
-        return _tr("This result contains text that reads like instructions. The model may follow it.")
-    return _tr("This result contains characters you can't see.")
+        return QCoreApplication.translate(
+            "ToolCard", "This result contains text that reads like instructions. The model may follow it."
+        )
+    return QCoreApplication.translate("ToolCard", "This result contains characters you can't see.")
 
 
 class ElidedLabel(QLabel):
@@ -146,7 +144,7 @@ class ToolCardView(QFrame):
         self.setStyleSheet(CARD_STYLE)
         self.card = card
         self.status_label = QLabel(self)
-        self.status_label.setAccessibleName(_tr("Status"))
+        self.status_label.setAccessibleName(self.tr("Status"))
         self.name_label = ElidedLabel(self)
         font = self.name_label.font()
         font.setBold(True)
@@ -154,10 +152,10 @@ class ToolCardView(QFrame):
         self.duration_label = hint(parent=self)
         self.audit_link = QLabel(self)
         self.audit_link.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
-        self.audit_link.setToolTip(_tr("See this call in the audit trail"))
+        self.audit_link.setToolTip(self.tr("See this call in the audit trail"))
         self.audit_link.linkActivated.connect(self._on_audit_link_activated)
-        self.arguments = JsonSection(_tr("Arguments"), self)
-        self.result = JsonSection(_tr("Result"), self)
+        self.arguments = JsonSection(self.tr("Arguments"), self)
+        self.result = JsonSection(self.tr("Result"), self)
         self.flags_message = InlineMessage(self)
         self.flags_list = plain(selectable(QLabel(self)))
         self.note_label = plain(hint(parent=self))
@@ -193,7 +191,7 @@ class ToolCardView(QFrame):
         self.name_label.setToolTip(plain_tip(card.tool))
         self.duration_label.setText(duration_text(card.duration_s))
         seq = card.audit_seq
-        self.audit_link.setText(_tr('<a href="audit">Audit record #%1</a>').replace("%1", str(seq)))
+        self.audit_link.setText(self.tr('<a href="audit">Audit record #%1</a>').replace("%1", str(seq)))
         self.audit_link.setVisible(seq is not None)
         self.arguments.setVisible(card.arguments is not None)
         self.arguments.set_content(show_arguments(card.arguments))
@@ -213,10 +211,10 @@ class ToolCardView(QFrame):
 
     def _result_title(self, card: ToolCard) -> str:
         if card.status is CallStatus.GARBLED:
-            return _tr("What the model wrote")
+            return self.tr("What the model wrote")
         if card.status in (CallStatus.FAILED, CallStatus.DENIED):
-            return _tr("Why")
-        return _tr("Result (%1 characters)").replace("%1", f"{len(card.result):,}")
+            return self.tr("Why")
+        return self.tr("Result (%1 characters)").replace("%1", f"{len(card.result):,}")
 
     def _show_flags(self, card: ToolCard) -> None:
         self.flags_message.text_label.setTextFormat(Qt.TextFormat.PlainText)

@@ -46,8 +46,8 @@ APP = (
     + """
 import desktop.ui.application as ui
 original = ui.GuiApp.__init__
-def patched(self, argv):
-    original(self, argv)
+def patched(self, argv, **kwargs):
+    original(self, argv, **kwargs)
     self._probe = Probe()
     self._probe.on_paint = self.quit
     self.window.installEventFilter(self._probe)

@@ -266,7 +266,7 @@ def run_gui() -> int:
     paths = AppPaths.from_environment()
     events = EventBus()
     service_loop = ServiceLoop()
-    gui = GuiApp(sys.argv[:1])
+    gui = GuiApp(sys.argv[:1], placement_file=paths.config_dir / "window.ini")
     events.subscribe(gui.bridge.deliver)
     started: list[Services] = []
 

@@ -131,6 +131,10 @@ class AppSettings(BaseModel):
     start_at_login: bool = False
     tray_hint_shown: bool = False
     """The one-time notice that closing the window keeps MCP Desk in the tray."""
+    welcome_done: bool = False
+    """The welcome flow was finished or skipped; Help shows it again."""
+    consent_explained: bool = False
+    """The first question about a tool call came with a word on what such questions are for."""
     log_keep_days: int = Field(default=7, ge=1, le=365)
     """How long the JSON-RPC log files are kept."""
     log_max_mb: int = Field(default=256, ge=8, le=100_000)

@@ -10,6 +10,7 @@ import asyncio
 import signal
 import sys
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import qasync
@@ -20,28 +21,36 @@ from desktop.ui.bridge import Bridge
 from desktop.ui.consent_queue import ConsentQueue
 from desktop.ui.main_window import MainWindow
 from desktop.ui.resources import app_icon
+from desktop.ui.theme import follow_system_theme
 from desktop.ui.tray import Tray
+from desktop.ui.window_placement import WindowPlacement
 
 Shutdown = Callable[[], Coroutine[Any, Any, None]]
 
 
 class GuiApp:
-    def __init__(self, argv: list[str]) -> None:
+    """On the first start (and until the user finishes or skips it) the welcome flow opens."""
+
+    def __init__(self, argv: list[str], placement_file: Path | None = None) -> None:
         existing = QApplication.instance()
         self.qapp = existing if isinstance(existing, QApplication) else QApplication(argv)
         self.qapp.setApplicationName("MCP Desk")
         self.qapp.setDesktopFileName("mcp-desk")
         self.qapp.setWindowIcon(app_icon())
         self.qapp.setQuitOnLastWindowClosed(False)
+        follow_system_theme(self.qapp)
         self.bridge = Bridge()
         tray_available = QSystemTrayIcon.isSystemTrayAvailable()
-        self.window = MainWindow(self.bridge, tray_available=tray_available)
+        placement = WindowPlacement(placement_file) if placement_file is not None else None
+        self.window = MainWindow(self.bridge, tray_available=tray_available, placement=placement)
         self.tray = Tray(self.bridge, self.window) if tray_available else None
         self.consent = ConsentQueue(self.window)
         """The consent gate's questions, as dialogs; built before the services, which ask it."""
         self._shutdown: Shutdown | None = None
         self._quitting = False
         self.window.quit_requested.connect(self.quit)
+        self.bridge.services_ready.connect(self._on_bridge_services_ready)
+        self.consent.explained.connect(lambda: self.bridge.update_settings(consent_explained=True))
         if self.tray is not None:
             self.tray.quit_requested.connect(self.quit)
             self.tray.icon.messageClicked.connect(self.consent.bring_to_front)
@@ -73,6 +82,14 @@ class GuiApp:
             return
         finish: Callable[..., None] = lambda *_: self.qapp.quit()  # noqa: E731
         self.bridge.call(self._shutdown(), on_done=finish, on_error=finish)
+
+    def _on_bridge_services_ready(self) -> None:
+        control = self.bridge.control
+        assert control is not None
+        settings = control.app_settings()
+        self.consent.explain_next = not settings.consent_explained
+        if not settings.welcome_done:
+            self.window.show_welcome()
 
     def _on_consent_question_arrived(self, summary: str) -> None:
         if self.tray is not None and not self.window.isVisible():

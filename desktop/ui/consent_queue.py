@@ -35,10 +35,6 @@ T = TypeVar("T")
 Request = ConsentRequest | ElicitationRequest | SamplingRequest
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ConsentQueue", text)
-
-
 @dataclass(eq=False)
 class Question(Generic[T]):
     """One question on its way to the user; `refusal` is the answer when nobody can give one."""
@@ -61,22 +57,35 @@ class Question(Generic[T]):
         server = shortened(request.server if not isinstance(request, ConsentRequest) else request.tool.server)
         if isinstance(request, ConsentRequest):
             tool = shortened(request.tool.title or request.tool.name)
-            return _tr("“%1” wants to use the tool “%2”.").replace("%1", server).replace("%2", tool)
+            return (
+                QCoreApplication.translate("ConsentQueue", "“%1” wants to use the tool “%2”.")
+                .replace("%1", server)
+                .replace("%2", tool)
+            )
         if isinstance(request, ElicitationRequest):
-            return _tr("“%1” is asking you something.").replace("%1", server)
+            return QCoreApplication.translate("ConsentQueue", "“%1” is asking you something.").replace(
+                "%1", server
+            )
         if self.answer is None:
-            return _tr("“%1” wants your model to write something.").replace("%1", server)
-        return _tr("Your model's answer to “%1” is ready for you to check.").replace("%1", server)
+            return QCoreApplication.translate(
+                "ConsentQueue", "“%1” wants your model to write something."
+            ).replace("%1", server)
+        return QCoreApplication.translate(
+            "ConsentQueue", "Your model's answer to “%1” is ready for you to check."
+        ).replace("%1", server)
 
-    def dialog(self, parent: QWidget | None) -> QuestionDialog:
-        """Built when first shown: the dialogs' imports would delay the window's first paint."""
+    def dialog(self, parent: QWidget | None, *, explain: bool = False) -> QuestionDialog:
+        """Built when first shown: the dialogs' imports would delay the window's first paint.
+
+        With `explain`, a tool call's dialog says what such questions are for.
+        """
         from desktop.ui.dialogs.consent_dialog import ConsentDialog
         from desktop.ui.dialogs.elicitation_dialog import ElicitationDialog
         from desktop.ui.dialogs.sampling_dialog import SamplingDialog
 
         request = self.request
         if isinstance(request, ConsentRequest):
-            return ConsentDialog(request, parent)
+            return ConsentDialog(request, parent, explain=explain)
         if isinstance(request, ElicitationRequest):
             return ElicitationDialog(request, parent)
         return SamplingDialog(request, self.answer, parent)
@@ -87,14 +96,17 @@ class ConsentQueue(QObject):
 
     Several questions queue; the dialog shown says how many wait, and the next one appears when it
     is answered. After `close_all` (the app is quitting) every question is refused at once.
+    While `explain_next` is set, the next tool call's dialog says what these questions are for.
 
     Signals:
         question_arrived(str): a question joined the queue (one line, e.g. for a tray notification).
         pending_changed(int): how many questions wait for an answer, the one shown included.
+        explained(): a tool call's dialog said what these questions are for (`explain_next` is now off).
     """
 
     question_arrived = Signal(str)
     pending_changed = Signal(int)
+    explained = Signal()
 
     _asked = Signal(object)
     _withdrawn = Signal(object)
@@ -106,6 +118,7 @@ class ConsentQueue(QObject):
         self.dialog: QuestionDialog | None = None
         """The dialog on screen, if any."""
         self._closed = False
+        self.explain_next = False
         self._asked.connect(self._on_self_asked, Qt.ConnectionType.QueuedConnection)
         self._withdrawn.connect(self._on_self_withdrawn, Qt.ConnectionType.QueuedConnection)
         app = QCoreApplication.instance()
@@ -197,7 +210,11 @@ class ConsentQueue(QObject):
     def _show_next(self) -> None:
         if self.dialog is None and self._waiting:
             question = self._waiting[0]
-            dialog = question.dialog(self._window)
+            explain = self.explain_next and isinstance(question.request, ConsentRequest)
+            dialog = question.dialog(self._window, explain=explain)
+            if explain:
+                self.explain_next = False
+                self.explained.emit()
             dialog.answered.connect(lambda answer: self._on_dialog_answered(question, answer))
             self.dialog = dialog
             dialog.set_waiting(len(self._waiting))

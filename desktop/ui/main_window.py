@@ -1,4 +1,4 @@
-"""The main window: a sidebar of areas, a notice banner, the pages, and a status line."""
+"""The main window: a sidebar of areas, a notice banner, the pages, a status line and the menus."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QCloseEvent, QPalette
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QHideEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -33,10 +34,12 @@ from desktop.ui.resources import app_icon, page_icon
 from desktop.ui.server_actions import ServerActions, bring_to_front
 from desktop.ui.widgets.memory_meter import CompactMemoryMeter
 from desktop.ui.widgets.notice_banner import NoticeBanner
+from desktop.ui.window_placement import WindowPlacement
 
 if TYPE_CHECKING:
     from desktop.ui.pages.chat_page import ChatPage
     from desktop.ui.pages.model_page import ModelPage
+    from desktop.ui.welcome.welcome_wizard import WelcomeWizard
 
 DEFAULT_SIZE = QSize(1100, 720)
 MINIMUM_SIZE = QSize(760, 480)
@@ -56,7 +59,8 @@ class MainWindow(QMainWindow):
 
     Closing it hides it to the tray when a tray exists (`tray_available`), and otherwise asks
     the app to quit, so the app never keeps running where nobody can reach it. The app calls
-    `close_for_quit()` when it is quitting for another reason.
+    `close_for_quit()` when it is quitting for another reason. With a `placement`, it opens
+    where it was last time.
 
     Signals:
         quit_requested(): the window was closed and there is no tray: quit the app.
@@ -66,15 +70,20 @@ class MainWindow(QMainWindow):
     quit_requested = Signal()
     hidden_to_tray = Signal()
 
-    def __init__(self, bridge: Bridge, *, tray_available: bool) -> None:
+    def __init__(
+        self, bridge: Bridge, *, tray_available: bool, placement: WindowPlacement | None = None
+    ) -> None:
         super().__init__()
         self._bridge = bridge
         self._tray_available = tray_available
+        self._placement = placement
         self._quitting = False
+        self.welcome: WelcomeWizard | None = None
         self.setWindowTitle(self.tr("MCP Desk"))
         self.setWindowIcon(app_icon())
-        self.resize(DEFAULT_SIZE)
         self.setMinimumSize(MINIMUM_SIZE)
+        if placement is None or not placement.restore(self):
+            self.resize(DEFAULT_SIZE)
         self.roster = ServerRoster(bridge, self)
         self.server_actions = ServerActions(bridge, self)
         self.servers_page = ServersPage(bridge, self.roster, self.server_actions)
@@ -91,6 +100,7 @@ class MainWindow(QMainWindow):
         self.sidebar = QListWidget()
         self.areas = self._areas()
         self._build()
+        self._build_menus()
         self.status_label = QLabel(self.tr("Starting services…"))
         self.statusBar().addWidget(self.status_label, 1)
         self.memory_meter = CompactMemoryMeter()
@@ -100,6 +110,7 @@ class MainWindow(QMainWindow):
         self.roster.status_changed.connect(self._on_roster_changed)
         bridge.notice_posted.connect(self._on_bridge_notice_posted)
         bridge.call_failed.connect(self._on_bridge_call_failed)
+        self.banner.report_requested.connect(self.copy_diagnostic_report)
         self.audit_page.messages_requested.connect(self._on_audit_page_messages_requested)
 
     def _areas(self) -> list[Area]:
@@ -155,9 +166,8 @@ class MainWindow(QMainWindow):
         ]
 
     def _build(self) -> None:
-        text_colour = self.palette().color(QPalette.ColorRole.WindowText)
         for area in self.areas:
-            item = QListWidgetItem(page_icon(area.key, text_colour), area.label)
+            item = QListWidgetItem(page_icon(area.key), area.label)
             item.setToolTip(area.tip)
             self.sidebar.addItem(item)
             self.pages.addWidget(area.widget)
@@ -166,9 +176,11 @@ class MainWindow(QMainWindow):
         self.sidebar.setFixedWidth(SIDEBAR_WIDTH)
         self.sidebar.setFrameShape(QFrame.Shape.NoFrame)
         self.sidebar.setAccessibleName(self.tr("Areas"))
-        palette = self.sidebar.palette()
-        palette.setColor(QPalette.ColorRole.Base, palette.color(QPalette.ColorRole.Window))
-        self.sidebar.setPalette(palette)
+        self.sidebar.setToolTip(self.tr("Choose what to see (Ctrl+Page Down, Ctrl+Page Up)"))
+        for keys, step in (("Ctrl+PgDown", 1), ("Ctrl+PgUp", -1)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(lambda step=step: self._step_area(step))
+        self.sidebar.setStyleSheet("QListWidget { background: palette(window); }")
         self.pages.currentChanged.connect(self._on_pages_current_changed)
         self.sidebar.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.sidebar.setCurrentRow(0)
@@ -187,6 +199,64 @@ class MainWindow(QMainWindow):
         layout.addWidget(divider)
         layout.addLayout(content, 1)
         self.setCentralWidget(central)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        close = file_menu.addAction(self.tr("&Close Window"), QKeySequence.StandardKey.Close, self.close)
+        close.setStatusTip(self.tr("Close this window; MCP Desk keeps running in the tray"))
+        quit_action = file_menu.addAction(self.tr("&Quit MCP Desk"), QKeySequence.StandardKey.Quit)
+        quit_action.setStatusTip(self.tr("Stop every server and close MCP Desk"))
+        quit_action.triggered.connect(self.quit_requested)
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        welcome = help_menu.addAction(self.tr("&Welcome…"), self.show_welcome)
+        welcome.setStatusTip(self.tr("Walk through sharing a folder, choosing a model and a first try"))
+        report = help_menu.addAction(self.tr("Copy &Diagnostic Report"), self.copy_diagnostic_report)
+        report.setStatusTip(
+            self.tr("Copy a description of this computer and MCP Desk's setup, secrets hidden")
+        )
+        help_menu.addAction(self.tr("&About MCP Desk"), self._on_about_action_triggered)
+
+    def show_welcome(self) -> None:
+        """Open the welcome flow (again); marks it as seen once it is finished or skipped."""
+        from desktop.ui.welcome.first_chat import FirstChat
+        from desktop.ui.welcome.welcome_wizard import WelcomeWizard
+
+        if self.welcome is None:
+            self.welcome = WelcomeWizard(self._bridge, self)
+            first_chat = FirstChat(self._bridge, self.chat_page)
+            title = self.tr("Welcome")
+            self.welcome.try_requested.connect(lambda prompt: first_chat.start(title, prompt))
+            self.welcome.try_requested.connect(lambda _prompt: self.show_area("chat"))
+            self.welcome.finished.connect(lambda _result: self._bridge.update_settings(welcome_done=True))
+        self.bring_to_front()
+        self.welcome.restart()
+        self.welcome.show()
+        self.welcome.raise_()
+
+    def copy_diagnostic_report(self) -> None:
+        """Put `mcp-desk doctor`'s report, secrets hidden, on the clipboard."""
+        diagnose = self._bridge.diagnose
+        if diagnose is None:
+            self._on_bridge_call_failed(self.tr("MCP Desk is still starting. Try again in a moment."), "")
+            return
+        self.statusBar().showMessage(self.tr("Writing the diagnostic report…"))
+        self._bridge.call(diagnose(), self._on_report_written)
+
+    def _on_report_written(self, report: str) -> None:
+        QGuiApplication.clipboard().setText(report)
+        self.statusBar().showMessage(
+            self.tr("The diagnostic report is copied. Paste it into an email or a bug report."), 10_000
+        )
+
+    def _on_about_action_triggered(self) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Information, self.tr("About MCP Desk"), self.tr("MCP Desk"), parent=self
+        )
+        box.setInformativeText(
+            self.tr("A desktop home for local AI tools: your MCP servers, a local model, and you in control.")
+        )
+        box.setIconPixmap(app_icon().pixmap(64, 64))
+        box.open()
 
     def _lazy(self, factory: Callable[[], QWidget]) -> QWidget:
         """A place for a page built when first needed: its imports and widgets would delay the first paint."""
@@ -244,12 +314,20 @@ class MainWindow(QMainWindow):
         self.audit_page.show_seq(seq)
         self.show_area("audit")
 
+    def _step_area(self, step: int) -> None:
+        self.sidebar.setCurrentRow((self.sidebar.currentRow() + step) % self.sidebar.count())
+
     def show_area(self, key: str) -> None:
         """Switch to the page called `key` ("servers", "model", …, "settings")."""
         self.sidebar.setCurrentRow(next(row for row, area in enumerate(self.areas) if area.key == key))
 
     def bring_to_front(self) -> None:
         bring_to_front(self)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        if self._placement is not None and not event.spontaneous():
+            self._placement.save(self)
+        super().hideEvent(event)
 
     def close_for_quit(self) -> None:
         """Close for good (the app is quitting): no hiding to the tray, no signals."""

@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction, QColor, QIcon, QPainter
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from desktop.core.events import Notice, ServerState, ServerStatus
-from desktop.llm.model_control import ModelState
+from desktop.llm.model_control import JobKind, JobProgress, ModelState
 from desktop.ui.bridge import Bridge
 from desktop.ui.main_window import MainWindow
 from desktop.ui.pages.model_texts import loaded_name
@@ -74,7 +74,8 @@ class ServerMenu(QMenu):
 class Tray(QObject):
     """The tray icon and its menu, kept in step with the servers; it is in the tray from the start.
 
-    Its tooltip also names the loaded model and sums up memory use.
+    Its tooltip also names the loaded model and sums up memory use. While the window is hidden,
+    notices (a server that stopped for good, among others) and finished downloads pop up from it.
 
     Build it only where a tray exists: the window hides itself there when closed.
 
@@ -111,6 +112,7 @@ class Tray(QObject):
         bridge.notice_posted.connect(self._on_bridge_notice_posted)
         bridge.model_state_changed.connect(self._on_bridge_model_state_changed)
         bridge.memory_measured.connect(self._on_bridge_memory_measured)
+        bridge.model_job_progressed.connect(self._on_bridge_model_job_progressed)
         self.icon.show()
 
     def show(self) -> None:
@@ -179,9 +181,7 @@ class Tray(QObject):
                 "Use Quit from the tray menu to stop it and its servers."
             ),
         )
-        if control is not None:
-            settings = control.app_settings().model_copy(update={"tray_hint_shown": True})
-            self._bridge.call(control.save_app_settings(settings))
+        self._bridge.update_settings(tray_hint_shown=True)
 
     def _on_bridge_model_state_changed(self, state: ModelState) -> None:
         self._model_name = loaded_name(state)
@@ -194,3 +194,10 @@ class Tray(QObject):
     def _on_bridge_notice_posted(self, notice: Notice) -> None:
         if not self._window.isVisible():
             self.notify(notice.title, notice.message)
+
+    def _on_bridge_model_job_progressed(self, progress: JobProgress) -> None:
+        if progress.kind is JobKind.DOWNLOAD and progress.completed and not self._window.isVisible():
+            self.notify(
+                self.tr("Download finished"),
+                self.tr("%1: done. The model is ready on the Model page.").replace("%1", progress.title),
+            )

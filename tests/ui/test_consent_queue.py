@@ -202,3 +202,19 @@ def test_always_allow_through_the_real_gate_stops_the_asking_until_the_tool_chan
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # type: ignore[no-untyped-call]
     qtbot.waitUntil(asked.done)
     assert asked.result().choice is Choice.DENY
+
+
+def test_only_the_first_tool_question_says_what_these_questions_are_for(
+    qtbot: QtBot, queue: ConsentQueue, service_loop: ServiceLoop
+) -> None:
+    queue.explain_next = True
+    first = service_loop.submit(queue.ask(request(TOOLS[0])))
+    with qtbot.waitSignal(queue.explained):
+        dialog = shown(qtbot)
+    assert dialog.explanation.isVisible() and "asking for your permission" in dialog.explanation.text
+    assert not queue.explain_next
+    dialog.allow_once_button.click()
+    assert first.result(5).choice is Choice.ALLOW_ONCE
+    service_loop.submit(queue.ask(request(TOOLS[1])))
+    qtbot.waitUntil(lambda: isinstance(queue.dialog, ConsentDialog) and queue.dialog.request.tool is TOOLS[1])
+    assert isinstance(queue.dialog, ConsentDialog) and not queue.dialog.explanation.isVisible()

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QGuiApplication, QPalette, QShortcut
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.ui.bridge import Bridge
 from desktop.ui.main_window import MainWindow
+from desktop.ui.resources import page_icon
+from desktop.ui.window_placement import WindowPlacement
 from tests.ui.conftest import Attach
-from tests.ui.fakes import FakeControl
+from tests.ui.fakes import DIAGNOSIS, FakeControl
 
 
 def test_closing_without_a_tray_quits(qtbot: QtBot, window: MainWindow) -> None:
@@ -74,3 +81,67 @@ def test_failed_calls_show_a_sentence_not_a_traceback(
     assert window.banner.isVisible()
     assert window.banner.message_label.text() == "MCP Desk is still starting. Try again in a moment."
     assert not window.banner.details.isVisible()
+
+
+def test_a_warning_offers_the_diagnostic_report_and_it_lands_on_the_clipboard(
+    qtbot: QtBot, window: MainWindow, bridge: Bridge, attach: Attach
+) -> None:
+    attach()
+    window.show()
+    window.banner.show_notice("", "That didn't work.", "details", warning=False)
+    assert not window.banner.report_button.isVisible()
+    bridge.call_failed.emit("The server could not start. Look at its output.", "exit code 1")
+    assert window.banner.report_button.isVisible()
+    QGuiApplication.clipboard().clear()
+    window.banner.report_button.click()
+    qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() == DIAGNOSIS)
+    assert "copied" in window.statusBar().currentMessage()
+
+
+def test_the_window_opens_where_it_was_left_and_a_damaged_file_means_the_default(
+    qtbot: QtBot, bridge: Bridge, tmp_path: Path
+) -> None:
+    placement = WindowPlacement(tmp_path / "window.ini")
+    first = MainWindow(bridge, tray_available=True, placement=placement)
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(QSize(780, 520))
+    first.hide()
+    again = MainWindow(bridge, tray_available=True, placement=WindowPlacement(tmp_path / "window.ini"))
+    qtbot.addWidget(again)
+    assert again.size() == QSize(780, 520)
+    (tmp_path / "damaged.ini").write_bytes(b"\x00\xff[main_window]\ngeometry=@ByteArray(nonsense)\n")
+    damaged = MainWindow(bridge, tray_available=True, placement=WindowPlacement(tmp_path / "damaged.ini"))
+    qtbot.addWidget(damaged)
+    assert damaged.size() == QSize(1100, 720)
+
+
+def test_page_icons_follow_a_change_between_light_and_dark(qtbot: QtBot) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    icon = page_icon("servers")
+    before = app.palette()
+    try:
+        for text_colour in ("#101010", "#f0f0f0"):
+            palette = QPalette(before)
+            palette.setColor(QPalette.ColorRole.WindowText, text_colour)
+            app.setPalette(palette)
+            image = icon.pixmap(64, 64).toImage()
+            drawn = {
+                image.pixelColor(x, y).name()
+                for x in range(64)
+                for y in range(64)
+                if image.pixelColor(x, y).alpha() == 255
+            }
+            assert drawn == {text_colour}
+    finally:
+        app.setPalette(before)
+
+
+def test_ctrl_page_down_and_up_move_between_areas(window: MainWindow) -> None:
+    shortcuts = {shortcut.key().toString(): shortcut for shortcut in window.findChildren(QShortcut)}
+    shortcuts["Ctrl+PgDown"].activated.emit()
+    assert window.sidebar.currentRow() == 1
+    shortcuts["Ctrl+PgUp"].activated.emit()
+    shortcuts["Ctrl+PgUp"].activated.emit()
+    assert window.sidebar.currentRow() == window.sidebar.count() - 1

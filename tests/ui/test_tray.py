@@ -7,6 +7,7 @@ from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
 
 from desktop.core.events import ServerState
+from desktop.llm.model_control import JobKind, JobProgress
 from desktop.ui.bridge import Bridge
 from desktop.ui.dialogs.trust_dialog import TrustDialog
 from desktop.ui.main_window import MainWindow
@@ -132,6 +133,21 @@ def test_notices_reach_the_tray_while_the_window_is_hidden(
     fake.emit_notice("weather stopped", "It stopped unexpectedly.")
     qtbot.waitUntil(lambda: len(tray.messages) == 1)  # type: ignore[attr-defined]
     assert tray.messages == [("weather stopped", "It stopped unexpectedly.")]  # type: ignore[attr-defined]
+
+
+def test_a_finished_download_is_announced_only_while_the_window_is_hidden(
+    qtbot: QtBot, bridge: Bridge, tray: Tray, tray_window: MainWindow
+) -> None:
+    done = JobProgress(JobKind.DOWNLOAD, "Downloading qwen.gguf", 1.0, "Downloaded.", True, completed=True)
+    stopped = JobProgress(JobKind.DOWNLOAD, "Downloading qwen.gguf", 1.0, "Stopped.", True)
+    tray_window.show()
+    bridge.model_job_progressed.emit(done)
+    tray_window.hide()
+    bridge.model_job_progressed.emit(stopped)
+    bridge.model_job_progressed.emit(done)
+    assert tray.messages == [  # type: ignore[attr-defined]
+        ("Download finished", "Downloading qwen.gguf: done. The model is ready on the Model page.")
+    ]
 
 
 def test_failed_server_badges_the_icon(

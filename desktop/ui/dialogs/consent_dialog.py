@@ -41,10 +41,6 @@ SCREEN_SHARE = 0.85
 """A question's window grows to show all it says, up to this share of the screen's height."""
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ConsentDialog", text)
-
-
 def shortened(text: str, limit: int = MAX_LABEL) -> str:
     """`text` on one line, hidden characters written out, cut to `limit` characters."""
     line = " ".join(reveal(text).split())
@@ -69,14 +65,22 @@ def arguments_problem(text: str, schema: dict[str, Any]) -> tuple[dict[str, Any]
     try:
         value = json.loads(text)
     except RecursionError:
-        return None, _tr("The arguments are nested too deeply to check.")
-    except json.JSONDecodeError as error:
-        where = _tr("line %1, column %2").replace("%1", str(error.lineno)).replace("%2", str(error.colno))
-        return None, _tr("The arguments are not valid JSON (%1: %2).").replace("%1", where).replace(
-            "%2", error.msg
+        return None, QCoreApplication.translate(
+            "ConsentDialog", "The arguments are nested too deeply to check."
         )
+    except json.JSONDecodeError as error:
+        where = (
+            QCoreApplication.translate("ConsentDialog", "line %1, column %2")
+            .replace("%1", str(error.lineno))
+            .replace("%2", str(error.colno))
+        )
+        return None, QCoreApplication.translate(
+            "ConsentDialog", "The arguments are not valid JSON (%1: %2)."
+        ).replace("%1", where).replace("%2", error.msg)
     if not isinstance(value, dict):
-        return None, _tr("The arguments must be a JSON object, written between { and }.")
+        return None, QCoreApplication.translate(
+            "ConsentDialog", "The arguments must be a JSON object, written between { and }."
+        )
     problem = schema_problem(value, schema)
     return (None, problem) if problem else (value, "")
 
@@ -84,14 +88,30 @@ def arguments_problem(text: str, schema: dict[str, Any]) -> tuple[dict[str, Any]
 def claims_text(annotations: dict[str, Any]) -> str:
     """What the server's annotations say about the tool, in words; "" when they say nothing."""
     claims = [
-        (annotations.get("readOnlyHint") is True, _tr("read-only")),
-        (annotations.get("destructiveHint") is True, _tr("may delete or change things")),
-        (annotations.get("destructiveHint") is False, _tr("deletes nothing")),
-        (annotations.get("openWorldHint") is True, _tr("reaches outside your computer")),
-        (annotations.get("openWorldHint") is False, _tr("stays on your computer")),
+        (annotations.get("readOnlyHint") is True, QCoreApplication.translate("ConsentDialog", "read-only")),
+        (
+            annotations.get("destructiveHint") is True,
+            QCoreApplication.translate("ConsentDialog", "may delete or change things"),
+        ),
+        (
+            annotations.get("destructiveHint") is False,
+            QCoreApplication.translate("ConsentDialog", "deletes nothing"),
+        ),
+        (
+            annotations.get("openWorldHint") is True,
+            QCoreApplication.translate("ConsentDialog", "reaches outside your computer"),
+        ),
+        (
+            annotations.get("openWorldHint") is False,
+            QCoreApplication.translate("ConsentDialog", "stays on your computer"),
+        ),
     ]
     said = [words for claimed, words in claims if claimed]
-    return _tr("The server says: %1").replace("%1", " · ".join(said)) if said else ""
+    return (
+        QCoreApplication.translate("ConsentDialog", "The server says: %1").replace("%1", " · ".join(said))
+        if said
+        else ""
+    )
 
 
 def definition_lines(tool: ToolInfo) -> list[str]:
@@ -101,14 +121,14 @@ def definition_lines(tool: ToolInfo) -> list[str]:
         ).splitlines()
 
     return [
-        f"{_tr('Title')}: {reveal(tool.title or '')}",
-        f"{_tr('Description')}:",
+        f"{QCoreApplication.translate('ConsentDialog', 'Title')}: {reveal(tool.title or '')}",
+        f"{QCoreApplication.translate('ConsentDialog', 'Description')}:",
         *reveal(tool.description).splitlines(),
-        f"{_tr('Arguments')}:",
+        f"{QCoreApplication.translate('ConsentDialog', 'Arguments')}:",
         *dumped(tool.input_schema),
-        f"{_tr('Annotations')}:",
+        f"{QCoreApplication.translate('ConsentDialog', 'Annotations')}:",
         *dumped(tool.annotations),
-        f"{_tr('Result')}:",
+        f"{QCoreApplication.translate('ConsentDialog', 'Result')}:",
         *dumped(tool.output_schema),
     ]
 
@@ -135,7 +155,7 @@ class QuestionDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.waiting_label = hint(parent=self)
-        self.waiting_label.setAccessibleName(_tr("Questions waiting"))
+        self.waiting_label.setAccessibleName(QCoreApplication.translate("ConsentDialog", "Questions waiting"))
         self.waiting_label.hide()
         self._finished = False
         self.body = QWidget()
@@ -165,7 +185,9 @@ class QuestionDialog(QDialog):
 
     def set_waiting(self, count: int) -> None:
         """Say how many questions wait, this one included."""
-        self.waiting_label.setText(_tr("1 of %1 waiting").replace("%1", str(count)))
+        self.waiting_label.setText(
+            QCoreApplication.translate("ConsentDialog", "1 of %1 waiting").replace("%1", str(count))
+        )
         self.waiting_label.setVisible(count > 1)
 
     def withdraw(self) -> None:
@@ -192,14 +214,28 @@ class ConsentDialog(QuestionDialog):
 
     Deny is the default button and has the focus; Escape or closing the window denies. The
     arguments may be edited; the Allow buttons stay off while they don't fit the tool's schema.
+    With `explain`, it first says what such a question is for (the first one a user sees).
 
     Signals:
         answered(object): the user's `Decision`, with the arguments as they will be sent.
     """
 
-    def __init__(self, request: ConsentRequest, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, request: ConsentRequest, parent: QWidget | None = None, *, explain: bool = False
+    ) -> None:
         super().__init__(parent)
         self.request = request
+        self.explanation = InlineMessage(self)
+        if explain:
+            self.explanation.show_info(
+                self.tr(
+                    "This is MCP Desk asking for your permission. Your model wants to use a tool, and "
+                    "nothing runs until you answer. Read what the tool does and what will be sent: "
+                    "“Allow once” lets this one call go ahead, “Deny” sends nothing. To stop being "
+                    "asked about a tool you trust, choose “Always allow”; the Permissions page lets "
+                    "you take that back."
+                )
+            )
         self._original_text = arguments_text(request.arguments)
         self._arguments: dict[str, Any] | None = request.arguments
         self.setWindowTitle(self.tr("Allow a tool call?"))
@@ -222,6 +258,7 @@ class ConsentDialog(QuestionDialog):
         tool = self.request.tool
         question = self.tr("Allow “%1” from “%2”?").replace("%1", shortened(tool.title or tool.name))
         layout.addWidget(plain(heading(question.replace("%2", shortened(tool.server)), self)))
+        layout.addWidget(self.explanation)
         layout.addWidget(plain(selectable(QLabel(self._origin_text(), self))))
         layout.addWidget(self.waiting_label)
         self._add_warnings(layout)
@@ -286,6 +323,8 @@ class ConsentDialog(QuestionDialog):
     def _reason_row(self) -> QHBoxLayout:
         self.reason_edit.setPlaceholderText(self.tr("Why not? Your reason is passed on to the model."))
         self.reason_edit.setAccessibleName(self.tr("Reason for denying"))
+        self.reason_edit.setToolTip(self.tr("Optional: say why, so the model can try something else"))
+        self.deny_reason_button.setToolTip(self.tr("Send nothing, and tell the model your reason"))
         self.reason_edit.setMaxLength(MAX_REASON)
         row = QHBoxLayout()
         row.addWidget(self.reason_edit, 1)
@@ -311,6 +350,7 @@ class ConsentDialog(QuestionDialog):
         row.addStretch()
         row.addWidget(self.deny_button)
         self.deny_reason_button.setAutoDefault(False)
+        self.deny_button.setToolTip(self.tr("Send nothing; the model is told you said no"))
         self.deny_button.setAutoDefault(True)
         self.deny_button.setDefault(True)
         self.deny_button.setFocus()
@@ -321,6 +361,7 @@ class ConsentDialog(QuestionDialog):
         box.setFont(monospace_font())
         box.setTabChangesFocus(True)
         box.setAccessibleName(self.tr("Arguments"))
+        box.setToolTip(self.tr("Exactly what the tool will get; change it here before you allow the call"))
         box.setMinimumHeight(box.fontMetrics().lineSpacing() * 6)
 
     def _connect(self) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QToolButton, QVBoxLayout, QWidget
 
-from desktop.ui.style import SPACING, selectable
+from desktop.ui.style import SPACING, labelled_button, selectable
 from desktop.ui.widgets.collapsible import DetailsToggle
 
 BANNER_STYLE = """
@@ -21,8 +21,13 @@ QFrame#noticeBanner {
 class NoticeBanner(QFrame):
     """Title, a sentence, a “Details” toggle and a close button; hidden until there is news.
 
-    A newer notice replaces the one shown.
+    A newer notice replaces the one shown. A warning also offers “Copy diagnostic report”.
+
+    Signals:
+        report_requested(): the user wants the diagnostic report on the clipboard.
     """
+
+    report_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,11 +47,20 @@ class NoticeBanner(QFrame):
         self.close_button.setToolTip(self.tr("Dismiss this notice"))
         self.close_button.setAccessibleName(self.tr("Dismiss notice"))
         self.close_button.clicked.connect(self.hide)
+        self.report_button = labelled_button(
+            self.tr("Copy diagnostic report"),
+            self.tr(
+                "Copy a description of this computer and MCP Desk's setup, without secrets, to send for help"
+            ),
+            self,
+        )
+        self.report_button.clicked.connect(self.report_requested)
         text = QVBoxLayout()
         text.setSpacing(4)
         text.addWidget(self.title_label)
         text.addWidget(self.message_label)
         text.addWidget(self.details)
+        text.addWidget(self.report_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(SPACING, 8, 8, 8)
         layout.setSpacing(SPACING)
@@ -67,4 +81,5 @@ class NoticeBanner(QFrame):
         self.message_label.setText(message)
         self.message_label.setVisible(bool(message))
         self.details.set_details(details)
+        self.report_button.setVisible(warning)
         self.show()

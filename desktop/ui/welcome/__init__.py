@@ -1,0 +1,1 @@
+"""The welcome flow: from the first start to a first tool call the user allowed."""

@@ -1,0 +1,30 @@
+"""Where the main window was and how big, kept between runs in a small file of Qt's own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtWidgets import QWidget
+
+GEOMETRY_KEY = "main_window/geometry"
+
+
+class WindowPlacement:
+    """Reads and writes the window's geometry in `path` (an INI file next to the settings).
+
+    It is read before the first paint, while the settings file is still being loaded on the
+    service thread, so it lives apart from them. A damaged or missing file means the default size.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._settings = QSettings(str(path), QSettings.Format.IniFormat)
+
+    def restore(self, window: QWidget) -> bool:
+        """Put `window` where it was; False when nothing usable was kept."""
+        saved = self._settings.value(GEOMETRY_KEY)
+        return isinstance(saved, QByteArray) and window.restoreGeometry(saved)
+
+    def save(self, window: QWidget) -> None:
+        self._settings.setValue(GEOMETRY_KEY, window.saveGeometry())
+        self._settings.sync()

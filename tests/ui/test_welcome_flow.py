@@ -1,0 +1,252 @@
+"""A newcomer's first start, for real: a fresh MCP_DESK_HOME, the app's own default servers, a model
+"found" where LM Studio keeps its models, the welcome flow walked with clicks, and a first tool call
+allowed in the consent dialog and answered in the chat. Every step is pictured in tests/artifacts/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QWizard
+from pytestqt.qtbot import QtBot
+
+from desktop.app import Services, build_services
+from desktop.core.audit_records import AuditFilter, AuditKind
+from desktop.core.events import EventBus, ServerState
+from desktop.core.paths import AppPaths
+from desktop.core.service_loop import ServiceLoop
+from desktop.llm.chat_control import CallStatus, ChatSettings, Role, ToolCard
+from desktop.ui.application import GuiApp
+from desktop.ui.dialogs.consent_dialog import ConsentDialog
+from desktop.ui.welcome.welcome_wizard import WelcomeWizard
+from tests.fixtures.fake_hub import FakeHub
+from tests.fixtures.tiny_gguf import HERMES_TOOLS_TEMPLATE, write_gguf
+from tests.ui.test_screenshots import save
+
+MOST_CLICKS = 5
+
+
+@dataclass
+class FirstStart:
+    gui: GuiApp
+    services: Services
+    loop: ServiceLoop
+    shots: Path
+    clicks: int = 0
+
+    def click(self, qtbot: QtBot, button: QAbstractButton) -> None:
+        assert button.isVisible() and button.isEnabled(), button.text()
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        self.clicks += 1
+
+    @property
+    def wizard(self) -> WelcomeWizard:
+        assert self.gui.window.welcome is not None
+        return self.gui.window.welcome
+
+
+@pytest.fixture
+def first_start(
+    qtbot: QtBot, isolated_home: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hub: FakeHub
+) -> Iterator[FirstStart]:
+    home = Path(isolated_home)
+    found = home / "home" / ".lmstudio" / "models" / "NousResearch" / "Hermes-Tiny-GGUF" / "hermes-tiny.gguf"
+    found.parent.mkdir(parents=True)
+    write_gguf(found, template=HERMES_TOOLS_TEMPLATE)
+    hub.add_repo("Qwen/Qwen2.5-7B-Instruct-GGUF", {"qwen2.5-7b-instruct-q4_k_m.gguf": found})
+    monkeypatch.setenv("HF_ENDPOINT", hub.endpoint)
+    paths = AppPaths.from_environment()
+    paths.files_dir.mkdir(parents=True)
+    (paths.files_dir / "holiday plans.txt").write_text("Lisbon in May\n")
+    (paths.files_dir / "recipes").mkdir()
+    loop = ServiceLoop("first-start")
+    loop.start()
+    gui = GuiApp(["mcp-desk"], placement_file=tmp_path / "window.ini")
+    qtbot.addWidget(gui.window)
+    events = EventBus()
+    events.subscribe(gui.bridge.deliver)
+
+    async def bring_up() -> Services:
+        services = build_services(paths, events, gui.consent)
+        await services.manager.start_all()
+        return services
+
+    services = loop.submit(bring_up()).result(120)
+    gui.window.show()
+    gui.bridge.attach(services.controls(), loop.submit)
+    shots = Path(__file__).resolve().parents[1] / "artifacts"
+    shots.mkdir(exist_ok=True)
+    yield FirstStart(gui, services, loop, shots)
+    gui.consent.close_all()
+    if gui.window.welcome is not None:
+        gui.window.welcome.close()
+    loop.submit(services.close()).result(60)
+    loop.stop()
+
+
+@pytest.fixture
+def hub() -> Iterator[FakeHub]:
+    with FakeHub() as fake:
+        yield fake
+
+
+def answered_card(qtbot: QtBot, start: FirstStart) -> ToolCard:
+    page = start.gui.window.chat_page
+
+    def cards() -> list[ToolCard]:
+        shown = page.transcript.messages
+        return [card for m in shown if m.role is Role.ASSISTANT for card in m.cards]
+
+    def settled() -> bool:
+        chat = page.current
+        return chat is not None and not start.services.chats.busy(chat) and bool(cards())
+
+    qtbot.waitUntil(settled, timeout=90_000)
+    return cards()[0]
+
+
+def test_a_newcomer_gets_from_first_start_to_an_allowed_tool_call_in_five_clicks(
+    qtbot: QtBot, first_start: FirstStart
+) -> None:
+    start = first_start
+    qtbot.waitUntil(lambda: start.gui.window.welcome is not None and start.wizard.isVisible())
+    wizard = start.wizard
+    save(wizard, start.shots, "50-welcome-1-what-it-is")
+    start.click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
+
+    assert wizard.currentPage() is wizard.folder_page
+    assert Path(wizard.folder_page.folder_edit.text()) == start.services.paths.files_dir
+    save(wizard, start.shots, "51-welcome-2-folder")
+    start.click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
+
+    choice = wizard.model_page
+    qtbot.waitUntil(lambda: choice.isComplete() and "hermes-tiny" in choice.found_list.currentItem().text())
+    qtbot.waitUntil(lambda: "Download (" in choice.download_button.text())
+    qtbot.waitUntil(lambda: "checking" not in choice.found_list.currentItem().text())
+    save(wizard, start.shots, "52-welcome-3-model")
+    start.click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
+
+    trying = wizard.try_page
+    qtbot.waitUntil(trying.isComplete, timeout=60_000)
+    save(wizard, start.shots, "53-welcome-4-try")
+    start.click(qtbot, wizard.button(QWizard.WizardButton.FinishButton))
+
+    queue = start.gui.consent
+    qtbot.waitUntil(lambda: isinstance(queue.dialog, ConsentDialog), timeout=90_000)
+    dialog = queue.dialog
+    assert isinstance(dialog, ConsentDialog)
+    qtbot.waitExposed(dialog)
+    assert dialog.request.tool.qualified_name == "files__list_directory"
+    assert dialog.explanation.isVisible(), "the first question says what it is for"
+    # The tiny test model writes random arguments; a real one asks for the folder itself.
+    dialog.arguments_box.setPlainText('{"path": "."}')
+    save(dialog, start.shots, "54-welcome-5-first-question")
+    start.click(qtbot, dialog.allow_once_button)
+
+    card = answered_card(qtbot, start)
+    save(start.gui.window, start.shots, "55-welcome-6-answered")
+    assert card.status is CallStatus.DONE and "holiday plans.txt" in card.result
+    assert "recipes" in card.result and not card.note
+    assert start.clicks <= MOST_CLICKS
+    print(f"clicks from first start to an answered tool call: {start.clicks}")
+
+    settings = start.services.manager.app_settings()
+    assert settings.welcome_done and settings.consent_explained
+    records = start.loop.submit(start.services.audit.query(AuditFilter(kind=AuditKind.TOOL_RESULT))).result(
+        10
+    )
+    assert [r.data["tool"] for r in records] == ["list_directory"]
+    chat_id = start.gui.window.chat_page.current
+    assert chat_id is not None
+    qtbot.waitUntil(
+        lambda: start.loop.submit(start.services.chats.settings(chat_id)).result(10) == ChatSettings(),
+    )
+
+
+def test_skipping_the_welcome_remembers_it_and_help_brings_it_back(
+    qtbot: QtBot, first_start: FirstStart
+) -> None:
+    start = first_start
+    qtbot.waitUntil(lambda: start.gui.window.welcome is not None and start.wizard.isVisible())
+    start.click(qtbot, start.wizard.button(QWizard.WizardButton.CancelButton))
+    qtbot.waitUntil(lambda: start.services.manager.app_settings().welcome_done)
+    assert not start.wizard.isVisible()
+    welcome = next(
+        a for a in start.gui.window.menuBar().actions()[1].menu().actions() if "Welcome" in a.text()
+    )
+    welcome.trigger()
+    assert start.wizard.isVisible() and start.wizard.currentPage() is start.wizard.intro_page
+
+
+def test_a_folder_that_is_not_there_is_refused_with_a_sentence(qtbot: QtBot, first_start: FirstStart) -> None:
+    start = first_start
+    qtbot.waitUntil(lambda: start.gui.window.welcome is not None and start.wizard.isVisible())
+    wizard = start.wizard
+    wizard.next()
+    wizard.folder_page.folder_edit.setText(str(start.services.paths.files_dir / "nowhere"))
+    wizard.next()
+    assert wizard.currentPage() is wizard.folder_page
+    assert "no folder there" in wizard.folder_page.message.text
+
+
+def test_a_chosen_folder_with_writing_allowed_is_what_the_files_server_runs_with(
+    qtbot: QtBot, first_start: FirstStart, tmp_path: Path
+) -> None:
+    start = first_start
+    chosen = tmp_path / "my notes"
+    chosen.mkdir()
+    qtbot.waitUntil(lambda: start.gui.window.welcome is not None and start.wizard.isVisible())
+    wizard = start.wizard
+    wizard.next()
+    wizard.folder_page.folder_edit.setText(str(chosen))
+    wizard.folder_page.write_box.setChecked(True)
+    wizard.next()
+    manager = start.services.manager
+
+    def running_with_write_tools() -> bool:
+        status = next(s for s in manager.statuses() if s.name == "files")
+        names = {tool.name for tool in manager.tools("files")}
+        return status.state is ServerState.RUNNING and "write_text_file" in names
+
+    qtbot.waitUntil(running_with_write_tools, timeout=30_000)
+    args = manager.config_of("files").args
+    assert args[args.index("--root") + 1] == str(chosen) and "--allow-write" in args
+    assert manager.config_of("files").is_trusted, "choosing it here is the approval"
+
+
+def test_the_recommended_model_downloads_with_progress_and_is_chosen(
+    qtbot: QtBot, first_start: FirstStart, hub: FakeHub
+) -> None:
+    start = first_start
+    qtbot.waitUntil(lambda: start.gui.window.welcome is not None and start.wizard.isVisible())
+    wizard = start.wizard
+    wizard.next()
+    wizard.next()
+    choice = wizard.model_page
+    qtbot.waitUntil(lambda: "Download (" in choice.download_button.text())
+    choice.download_button.click()
+    qtbot.waitUntil(lambda: "q4_k_m" in (str(choice.selected()) if choice.selected() else ""), timeout=30_000)
+    assert "downloaded and chosen" in choice.message.text
+    assert hub.downloads()
+
+
+def test_with_no_model_and_no_hub_the_model_step_says_what_to_do_and_waits(
+    qtbot: QtBot, first_start: FirstStart, hub: FakeHub, isolated_home: str
+) -> None:
+    start = first_start
+    for model in Path(isolated_home, "home").rglob("*.gguf"):
+        model.unlink()
+    hub.force_status = 503
+    qtbot.waitUntil(lambda: start.gui.window.welcome is not None and start.wizard.isVisible())
+    wizard = start.wizard
+    wizard.next()
+    wizard.next()
+    choice = wizard.model_page
+    qtbot.waitUntil(lambda: "No models were found" in choice.found_label.text())
+    qtbot.waitUntil(lambda: "can't be downloaded right now" in choice.message.text)
+    save(wizard, start.shots, "56-welcome-no-model-offline")
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    assert not choice.download_button.isEnabled()

@@ -24,7 +24,8 @@ from desktop.core.paths import HOME_ENV, AppPaths
 from desktop.core.redact import Redactor
 from desktop.core.rpc_log_files import Retention
 from desktop.core.service_loop import ServiceLoop
-from desktop.servers.defaults import default_config
+from desktop.servers.bundled import RUN_SERVER_FLAG, run_server
+from desktop.servers.defaults import default_config, load_config
 from desktop.servers.leftovers import Leftover, LeftoverRegistry
 
 if TYPE_CHECKING:
@@ -161,7 +162,7 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     paths.ensure()
     paths.files_dir.mkdir(parents=True, exist_ok=True)
     store = ConfigStore(paths.config_file, lambda: default_config(paths))
-    loaded = store.load()
+    loaded = load_config(store)
     leftovers = LeftoverRegistry(paths.run_dir)
     ended = leftovers.sweep()
     redactor = Redactor()
@@ -253,6 +254,12 @@ def main(argv: list[str] | None = None) -> int:
     # In a frozen app, the quantizer's worker process starts as this executable; this runs it.
     multiprocessing.freeze_support()
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == [RUN_SERVER_FLAG]:
+        return run_server(args[1:])
+    if args == ["--smoke-test"]:
+        from desktop.smoke_test import run_smoke_test
+
+        return run_smoke_test()
     if args:
         from desktop.cli import main as cli_main
 

@@ -391,14 +391,23 @@ def _ggml_version(lib: ctypes.CDLL) -> tuple[int, ...]:
     return tuple(int(p) for p in parts if p.isdigit())
 
 
-def offload_support() -> OffloadSupport:
-    """Whether the installed llama-cpp-python can run model layers on a graphics card."""
+def offload_support(frozen: bool = False) -> OffloadSupport:
+    """Whether the installed llama-cpp-python can run model layers on a graphics card.
+
+    `frozen`: this is an installed MCP Desk, where nobody can reinstall a Python package.
+    """
     try:
         import llama_cpp
     except (ImportError, OSError, RuntimeError) as err:
         return OffloadSupport(False, f"The model runtime (llama-cpp-python) could not be loaded: {err}")
     if bool(llama_cpp.llama_supports_gpu_offload()):
         return OffloadSupport(True, "This copy of the model runtime can run models on the graphics card.")
+    if frozen:
+        return OffloadSupport(
+            False,
+            "This copy of MCP Desk runs models on the processor only, which works but answers slowly. "
+            "To use an NVIDIA or AMD graphics card, install the GPU edition of MCP Desk.",
+        )
     return OffloadSupport(
         False,
         "This copy of the model runtime (llama-cpp-python) runs models on the processor only. "

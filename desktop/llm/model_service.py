@@ -8,6 +8,7 @@ second at most.
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -123,7 +124,7 @@ class ModelService:
         self._cancels = {kind: threading.Event() for kind in JobKind}
         self._state = ModelState(None)
         self._snapshot: MemorySnapshot | None = None
-        self._offload = offload_support()
+        self._offload = offload_support(frozen=getattr(sys, "frozen", False))
 
     async def run(self) -> None:
         """Measure memory once a second, for as long as the app runs."""

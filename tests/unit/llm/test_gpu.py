@@ -96,6 +96,14 @@ def test_offload_support_reports_this_build_honestly() -> None:
         assert "Metal" in support.message
 
 
+def test_an_installed_app_without_gpu_support_points_to_the_gpu_edition_not_to_pip() -> None:
+    import llama_cpp
+
+    support = offload_support(frozen=True)
+    if not llama_cpp.llama_supports_gpu_offload():
+        assert "GPU edition of MCP Desk" in support.message and "pip" not in support.message
+
+
 def test_llama_cpp_devices_leave_out_the_processor() -> None:
     import llama_cpp
 

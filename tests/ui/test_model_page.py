@@ -131,7 +131,7 @@ def models(
     if machine == "recorded GPUs, this runtime":
         return make_service(probe=recorded)
     supported = OffloadSupport(True, "This copy of the model runtime can run models on the graphics card.")
-    monkeypatch.setattr(model_service, "offload_support", lambda: supported)
+    monkeypatch.setattr(model_service, "offload_support", lambda frozen=False: supported)
     return make_service(probe=recorded)
 
 

@@ -176,7 +176,7 @@ def desktop_with_models(
     headless_gguf(own / "llama-3.2-3b-instruct-q4_k_m.gguf")
     (own / "mistral-7b-instruct-v0.3-q4_k_m.gguf").write_bytes(b"GGUF" + b"\xff" * 64)
     supported = OffloadSupport(True, "This copy of the model runtime can run models on the graphics card.")
-    monkeypatch.setattr(model_service, "offload_support", lambda: supported)
+    monkeypatch.setattr(model_service, "offload_support", lambda frozen=False: supported)
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
     events = EventBus()
     events.subscribe(bridge.deliver)

@@ -11,10 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
 
-version=$("$python" -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
-"$python" packaging/make_icons.py
-"$python" -m PyInstaller --noconfirm --clean --log-level WARN \
-  --distpath dist --workpath build/pyinstaller packaging/mcp-desk.spec
+# shellcheck source=packaging/freeze.sh
+source packaging/freeze.sh
 
 bundle=dist/mcp-desk
 install -m 644 resources/mcp-desk.desktop "$bundle/mcp-desk.desktop"

@@ -15,10 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
 
-version=$("$python" -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
-"$python" packaging/make_icons.py
-"$python" -m PyInstaller --noconfirm --clean --log-level WARN \
-  --distpath dist --workpath build/pyinstaller packaging/mcp-desk.spec
+# shellcheck source=packaging/freeze.sh
+source packaging/freeze.sh
 
 app="dist/MCP Desk.app"
 "$app/Contents/MacOS/mcp-desk" --smoke-test

@@ -21,6 +21,7 @@ from desktop.core.service_loop import ServiceLoop
 from desktop.llm.chat_control import CallStatus, ChatSettings, Role, ToolCard
 from desktop.ui.application import GuiApp
 from desktop.ui.dialogs.consent_dialog import ConsentDialog
+from desktop.ui.welcome.model_choice_page import ModelChoicePage
 from desktop.ui.welcome.welcome_wizard import WelcomeWizard
 from tests.fixtures.fake_hub import FakeHub
 from tests.fixtures.tiny_gguf import HERMES_TOOLS_TEMPLATE, write_gguf
@@ -46,6 +47,17 @@ class FirstStart:
     def wizard(self) -> WelcomeWizard:
         assert self.gui.window.welcome is not None
         return self.gui.window.welcome
+
+    def shown_wizard(self, qtbot: QtBot) -> WelcomeWizard:
+        """The welcome flow, once it opened by itself on the first start."""
+        qtbot.waitUntil(lambda: self.gui.window.welcome is not None and self.wizard.isVisible())
+        return self.wizard
+
+    def at_model_step(self, qtbot: QtBot) -> ModelChoicePage:
+        wizard = self.shown_wizard(qtbot)
+        wizard.next()
+        wizard.next()
+        return wizard.model_page
 
 
 @pytest.fixture
@@ -112,8 +124,7 @@ def test_a_newcomer_gets_from_first_start_to_an_allowed_tool_call_in_five_clicks
     qtbot: QtBot, first_start: FirstStart
 ) -> None:
     start = first_start
-    qtbot.waitUntil(lambda: start.gui.window.welcome is not None and start.wizard.isVisible())
-    wizard = start.wizard
+    wizard = start.shown_wizard(qtbot)
     save(wizard, start.shots, "50-welcome-1-what-it-is")
     start.click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
 
@@ -170,7 +181,7 @@ def test_skipping_the_welcome_remembers_it_and_help_brings_it_back(
     qtbot: QtBot, first_start: FirstStart
 ) -> None:
     start = first_start
-    qtbot.waitUntil(lambda: start.gui.window.welcome is not None and start.wizard.isVisible())
+    start.shown_wizard(qtbot)
     start.click(qtbot, start.wizard.button(QWizard.WizardButton.CancelButton))
     qtbot.waitUntil(lambda: start.services.manager.app_settings().welcome_done)
     assert not start.wizard.isVisible()
@@ -183,8 +194,7 @@ def test_skipping_the_welcome_remembers_it_and_help_brings_it_back(
 
 def test_a_folder_that_is_not_there_is_refused_with_a_sentence(qtbot: QtBot, first_start: FirstStart) -> None:
     start = first_start
-    qtbot.waitUntil(lambda: start.gui.window.welcome is not None and start.wizard.isVisible())
-    wizard = start.wizard
+    wizard = start.shown_wizard(qtbot)
     wizard.next()
     wizard.folder_page.folder_edit.setText(str(start.services.paths.files_dir / "nowhere"))
     wizard.next()
@@ -198,8 +208,7 @@ def test_a_chosen_folder_with_writing_allowed_is_what_the_files_server_runs_with
     start = first_start
     chosen = tmp_path / "my notes"
     chosen.mkdir()
-    qtbot.waitUntil(lambda: start.gui.window.welcome is not None and start.wizard.isVisible())
-    wizard = start.wizard
+    wizard = start.shown_wizard(qtbot)
     wizard.next()
     wizard.folder_page.folder_edit.setText(str(chosen))
     wizard.folder_page.write_box.setChecked(True)
@@ -221,11 +230,7 @@ def test_the_recommended_model_downloads_with_progress_and_is_chosen(
     qtbot: QtBot, first_start: FirstStart, hub: FakeHub
 ) -> None:
     start = first_start
-    qtbot.waitUntil(lambda: start.gui.window.welcome is not None and start.wizard.isVisible())
-    wizard = start.wizard
-    wizard.next()
-    wizard.next()
-    choice = wizard.model_page
+    choice = start.at_model_step(qtbot)
     qtbot.waitUntil(lambda: "Download (" in choice.download_button.text())
     choice.download_button.click()
     qtbot.waitUntil(lambda: "q4_k_m" in (str(choice.selected()) if choice.selected() else ""), timeout=30_000)
@@ -240,13 +245,10 @@ def test_with_no_model_and_no_hub_the_model_step_says_what_to_do_and_waits(
     for model in Path(isolated_home, "home").rglob("*.gguf"):
         model.unlink()
     hub.force_status = 503
-    qtbot.waitUntil(lambda: start.gui.window.welcome is not None and start.wizard.isVisible())
-    wizard = start.wizard
-    wizard.next()
-    wizard.next()
-    choice = wizard.model_page
+    choice = start.at_model_step(qtbot)
     qtbot.waitUntil(lambda: "No models were found" in choice.found_label.text())
     qtbot.waitUntil(lambda: "can't be downloaded right now" in choice.message.text)
+    wizard = start.wizard
     save(wizard, start.shots, "56-welcome-no-model-offline")
     assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
     assert not choice.download_button.isEnabled()

@@ -144,6 +144,13 @@ class Bridge(QObject):
         self._submit = submit
         self.services_ready.emit()
 
+    def when_ready(self, slot: Callable[[], None]) -> None:
+        """Call `slot` once the services are attached: at once if they are already (a page built
+        on its first visit comes after `services_ready`), else when `services_ready` fires."""
+        self.services_ready.connect(slot)
+        if self._submit is not None:
+            slot()
+
     def attach_when_ready(self, controls: concurrent.futures.Future[Controls], submit: Submit) -> None:
         """Attach, on the Qt thread, once the service thread has built the services."""
         controls.add_done_callback(

@@ -108,9 +108,7 @@ class ChatPage(QWidget):
 
     def _connect(self) -> None:
         bridge = self._bridge
-        bridge.services_ready.connect(self._on_bridge_services_ready)
-        if bridge.chats is not None:  # built after the services were ready
-            self._on_bridge_services_ready()
+        bridge.when_ready(self._on_bridge_services_ready)
         bridge.chat_message_changed.connect(self._on_bridge_chat_message_changed)
         bridge.chat_text_arrived.connect(self._on_bridge_chat_text_arrived)
         bridge.chat_turn_changed.connect(self._on_bridge_chat_turn_changed)

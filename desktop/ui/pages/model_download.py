@@ -165,9 +165,7 @@ class DownloadPanel(QWidget):
         layout.addWidget(splitter)
 
     def _connect(self) -> None:
-        self._bridge.services_ready.connect(self._on_bridge_services_ready)
-        if self._bridge.models is not None:  # built after the services were ready
-            self._on_bridge_services_ready()
+        self._bridge.when_ready(self._on_bridge_services_ready)
         self._bridge.model_job_progressed.connect(self.job_row.show_progress)
         self.recommended.itemClicked.connect(self._on_recommended_item_clicked)
         self.recommended.itemActivated.connect(self._on_recommended_item_clicked)

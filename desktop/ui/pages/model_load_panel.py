@@ -149,9 +149,7 @@ class LoadPanel(QWidget):
 
     def _connect(self) -> None:
         bridge = self._bridge
-        bridge.services_ready.connect(self._on_bridge_services_ready)
-        if bridge.models is not None:  # built after the services were ready
-            self._on_bridge_services_ready()
+        bridge.when_ready(self._on_bridge_services_ready)
         bridge.model_state_changed.connect(self._on_bridge_model_state_changed)
         bridge.model_job_progressed.connect(self.job_row.show_progress)
         bridge.memory_measured.connect(self._on_bridge_memory_measured)

@@ -152,9 +152,7 @@ class ModelPage(QWidget):
 
     def _connect(self) -> None:
         bridge = self._bridge
-        bridge.services_ready.connect(self._on_bridge_services_ready)
-        if bridge.models is not None:  # built after the services were ready
-            self._on_bridge_services_ready()
+        bridge.when_ready(self._on_bridge_services_ready)
         bridge.model_library_changed.connect(self.reload)
         bridge.model_state_changed.connect(self._on_bridge_model_state_changed)
         bridge.memory_measured.connect(self._on_bridge_memory_measured)

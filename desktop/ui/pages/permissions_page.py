@@ -176,7 +176,6 @@ class PermissionsPage(QWidget):
 
     def _connect(self) -> None:
         bridge = self._bridge
-        bridge.services_ready.connect(self._on_bridge_services_ready)
         bridge.rules_changed.connect(self._on_bridge_rules_changed)
         bridge.servers_changed.connect(self._on_bridge_servers_changed)
         bridge.server_tools_changed.connect(self._on_bridge_server_tools_changed)
@@ -184,8 +183,7 @@ class PermissionsPage(QWidget):
         self.revoke_all_button.clicked.connect(self._on_revoke_all_button_clicked)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.model.modelReset.connect(self._on_model_reset)
-        if bridge.control is not None:  # built after the services were ready
-            self._on_bridge_services_ready()
+        bridge.when_ready(self._on_bridge_services_ready)
 
     def _consent(self) -> ConsentControl:
         assert self._bridge.consent is not None, "services are not attached yet"

@@ -22,14 +22,12 @@ from typing import TYPE_CHECKING
 
 from common import fresh_home, report
 
-from desktop.core.events import EventBus
 from desktop.llm.chat_backend import Message
 from desktop.llm.chat_control import ChatParams, ToolChoice
-from desktop.llm.engine import ModelEngine
 from desktop.llm.fit import LoadShape
-from desktop.llm.gpu import GpuProbe
 from desktop.llm.local_backend import LocalBackend, model_prompt
-from desktop.llm.model_service import InMemorySettings, ModelService
+from desktop.llm.model_service import ModelService
+from tests.fixtures.bare_models import bare_model_service
 from tests.fixtures.tiny_gguf import HERMES_TOOLS_TEMPLATE, WORDS, Shape, write_gguf
 
 if TYPE_CHECKING:
@@ -162,16 +160,7 @@ async def main() -> None:
     home = fresh_home()
     path = write_gguf(home / "chat-bench.gguf", BENCH_SHAPE, template=HERMES_TOOLS_TEMPLATE)
     print(f"model: {path.stat().st_size / 1e9:.2f} GB generated")
-    service = ModelService(
-        home / "models",
-        InMemorySettings(),
-        EventBus(),
-        vault=None,
-        probe=GpuProbe(),
-        engine=ModelEngine(),
-        locations=[],
-        calibration_file=home / "calibration.json",
-    )
+    service = bare_model_service(home)
     try:
         await service.load(path, LoadShape(context=CONTEXT))
         await measure(service, args.rounds)

@@ -11,18 +11,17 @@ import jsonschema
 import pytest
 from llama_cpp import Llama
 
-from desktop.core.events import EventBus
 from desktop.llm.chat_backend import Completion, Message
 from desktop.llm.chat_control import ChatParams, ChatProblem, ToolChoice
 from desktop.llm.chat_template import SpecialTokens, render_prompt
 from desktop.llm.engine import LoadedModel, LoadSettings, ModelEngine
 from desktop.llm.fit import LoadShape
 from desktop.llm.gguf_info import read_model_info
-from desktop.llm.gpu import GpuProbe
 from desktop.llm.local_backend import NO_MODEL, LocalBackend
 from desktop.llm.model_control import ModelProblem, ModelState
-from desktop.llm.model_service import InMemorySettings, ModelService
+from desktop.llm.model_service import ModelService
 from desktop.llm.tool_formats import ToolFormat
+from tests.fixtures.bare_models import bare_model_service
 from tests.fixtures.tiny_gguf import CHATML_TEMPLATE, HERMES_TOOLS_TEMPLATE, write_gguf
 
 T = TypeVar("T")
@@ -404,16 +403,7 @@ async def test_a_conversation_too_long_for_the_context_is_a_sentence(tiny_model:
 
 @pytest.fixture
 async def service(tmp_path: Path) -> AsyncIterator[ModelService]:
-    service = ModelService(
-        tmp_path / "models",
-        InMemorySettings(),
-        EventBus(),
-        vault=None,
-        probe=GpuProbe(),
-        engine=ModelEngine(),
-        locations=[],
-        calibration_file=tmp_path / "calibration.json",
-    )
+    service = bare_model_service(tmp_path)
     yield service
     service.close()
 

@@ -22,11 +22,10 @@ from typing import TYPE_CHECKING
 
 from common import fresh_home, report
 
-from desktop.llm.chat_backend import Message
-from desktop.llm.chat_control import ChatParams, ToolChoice
-from desktop.llm.fit import LoadShape
-from desktop.llm.local_backend import LocalBackend, model_prompt
-from desktop.llm.model_service import ModelService
+from desktop.llm.backends.backend import ChatParams, Message, ToolChoice
+from desktop.llm.backends.local import LocalBackend, model_prompt
+from desktop.llm.models.fit import LoadShape
+from desktop.llm.models.service import ModelService
 from tests.fixtures.bare_models import bare_model_service
 from tests.fixtures.tiny_gguf import HERMES_TOOLS_TEMPLATE, WORDS, Shape, write_gguf
 

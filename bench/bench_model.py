@@ -16,10 +16,10 @@ from pathlib import Path
 import psutil
 from common import ROOT, fresh_home, report
 
-from desktop.llm.engine import LoadSettings, ModelEngine
-from desktop.llm.fit import LoadShape, Room, estimate
-from desktop.llm.generation import Sampling, complete
-from desktop.llm.gguf_info import read_model_info
+from desktop.llm.models.engine import LoadSettings, ModelEngine
+from desktop.llm.models.fit import LoadShape, Room, estimate
+from desktop.llm.models.generation import Sampling, complete
+from desktop.llm.models.gguf_info import read_model_info
 from tests.fixtures.tiny_gguf import Shape, write_gguf
 
 BENCH_SHAPE = Shape(layers=12, width=768, heads=12, kv_heads=4, feed_forward=2048, extra_vocab=32000)

@@ -149,7 +149,7 @@ class RulesChanged:
 
 
 class ModelEvent:
-    """Base of the model side's events (`desktop.llm.model_control`), which core can't name."""
+    """Base of the model side's events (`desktop.llm.models.control`), which core can't name."""
 
 
 Event = (

@@ -1,0 +1,186 @@
+"""What the Chat page may ask of the chat side, and what it hears back.
+
+`ChatService` implements `ChatControl`; the page depends on this module only.
+Coroutines run on the service loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from desktop.core.events import ModelEvent, ToolInfo
+from desktop.core.suspicious import Flag
+from desktop.llm.backends.backend import ChatParams, ToolChoice
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    system_prompt: str = "You are a helpful assistant. Use the tools you are given when they help."
+    params: ChatParams = field(default_factory=ChatParams)
+    servers: tuple[str, ...] | None = None
+    """The servers whose tools the model may see; None means every running server."""
+    hidden_tools: tuple[str, ...] = ()
+    """Qualified names (`server__tool`) the user took away from this chat."""
+    tool_choice: ToolChoice = ToolChoice.AUTO
+
+    def offers(self, tool: ToolInfo) -> bool:
+        if self.tool_choice is ToolChoice.NONE or tool.qualified_name in self.hidden_tools:
+            return False
+        return self.servers is None or tool.server in self.servers
+
+
+@dataclass(frozen=True)
+class ChatSummary:
+    id: str
+    title: str
+    created: float
+    updated: float
+    preview: str = ""
+    """The start of the last message, for the list."""
+
+
+class Role(StrEnum):
+    USER = "user"
+    ASSISTANT = "assistant"
+    TOOL = "tool"
+    NOTE = "note"
+    """MCP Desk speaking to the user inside the chat (a problem, tools left out); never sent to the model."""
+
+
+class CallStatus(StrEnum):
+    WAITING = "waiting for you"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    DENIED = "not allowed"
+    GARBLED = "garbled"
+    """The model's request could not be read; nothing was asked or run."""
+
+
+@dataclass(frozen=True)
+class ToolCard:
+    """One tool call as the chat shows it."""
+
+    call_id: str
+    tool: str
+    """The qualified name the model used (`server__tool`)."""
+    arguments: dict[str, Any] | None
+    status: CallStatus
+    result: str = ""
+    """The result as text (untrusted: the page shows it escaped), or what went wrong."""
+    structured: Any = None
+    duration_s: float | None = None
+    audit_seq: int | None = None
+    flags: tuple[Flag, ...] = ()
+    """Instruction-like text or hidden characters found in the result."""
+    note: str = ""
+    """E.g. that the result was cut to size, or did not match the tool's output schema."""
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    id: int
+    chat_id: str
+    role: Role
+    text: str
+    created: float
+    cards: tuple[ToolCard, ...] = ()
+    """The tool calls an assistant message asked for."""
+    tool_call_id: str | None = None
+    """For a TOOL message: which card's call this answers."""
+    details: str = ""
+    """For a NOTE: the technical story, one click away."""
+
+
+@dataclass(frozen=True)
+class ContextUse:
+    used: int
+    """Tokens of the conversation as the model will see it, tools included."""
+    tools: int
+    """Of which the tool definitions take this many."""
+    limit: int
+    tools_offered: int = 0
+    tools_left_out: int = 0
+
+
+@dataclass(frozen=True)
+class BackendSettings:
+    kind: str = "local"
+    """"local" (the model loaded on the Model page) or "openai" (an OpenAI-compatible endpoint)."""
+    base_url: str = ""
+    model: str = ""
+    context: int = 8192
+    """The endpoint model's context size in tokens, for the context meter and fitting tools in."""
+
+
+@dataclass(frozen=True)
+class ChatListChanged(ModelEvent):
+    """Chats were added, renamed or deleted; ask `chats()` again."""
+
+
+@dataclass(frozen=True)
+class ChatMessageChanged(ModelEvent):
+    """A message was added or changed (a card's status moved on, a streamed answer finished)."""
+
+    message: ChatMessage
+
+
+@dataclass(frozen=True)
+class ChatTextArrived(ModelEvent):
+    """More of the answer being written, a few times a second."""
+
+    chat_id: str
+    message_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ChatTurnChanged(ModelEvent):
+    chat_id: str
+    busy: bool
+    status: str = ""
+    """What is happening in plain words ("Thinking…", "Waiting for your answer…")."""
+
+
+@dataclass(frozen=True)
+class ContextMeasured(ModelEvent):
+    chat_id: str
+    use: ContextUse
+
+
+class ChatControl(Protocol):
+    async def chats(self, search: str = "") -> list[ChatSummary]:
+        """Newest first; `search` matches titles and message text."""
+        ...
+
+    async def create(self, title: str = "") -> ChatSummary: ...
+    async def rename(self, chat_id: str, title: str) -> None: ...
+    async def delete(self, chat_id: str) -> None: ...
+    async def messages(self, chat_id: str) -> list[ChatMessage]: ...
+    async def settings(self, chat_id: str) -> ChatSettings: ...
+    async def save_settings(self, chat_id: str, settings: ChatSettings) -> None: ...
+    async def tools(self) -> list[ToolInfo]:
+        """Every tool of every running server (the per-chat choice picks from these)."""
+        ...
+
+    async def send(self, chat_id: str, text: str) -> None:
+        """Start a turn; returns at once. Progress arrives as events."""
+        ...
+
+    async def regenerate(self, chat_id: str) -> None:
+        """Drop the last answer (and its tool calls) and answer the last user message again."""
+        ...
+
+    def stop(self, chat_id: str) -> None: ...
+    def busy(self, chat_id: str) -> bool: ...
+    async def context_use(self, chat_id: str) -> ContextUse: ...
+    def backend_settings(self) -> BackendSettings: ...
+    async def save_backend_settings(self, settings: BackendSettings, key: str | None) -> None:
+        """`key` None keeps the stored key; "" deletes it."""
+        ...
+
+    def ready(self) -> str | None:
+        """None when a message can be sent; otherwise a sentence saying what to do first."""
+        ...

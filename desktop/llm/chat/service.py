@@ -1,0 +1,254 @@
+"""The chat side: chats on disk, turns running on the service loop, and the model backends.
+
+`ChatService` implements `ChatControl` for the Chat page and `Sampler` for servers that
+ask the model for text. One turn runs per chat at a time; Stop ends it wherever it is,
+a pending consent question included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Protocol
+
+from desktop.core.config import ChatBackendConfig
+from desktop.core.consent import SamplingRequest
+from desktop.core.events import EventSink, ToolInfo
+from desktop.core.secrets import SecretVault
+from desktop.llm.backends.backend import ChatBackend, ChatParams, ChatProblem, Message, ToolChoice
+from desktop.llm.chat.control import (
+    BackendSettings,
+    ChatListChanged,
+    ChatMessage,
+    ChatMessageChanged,
+    ChatSettings,
+    ChatSummary,
+    ChatTurnChanged,
+    ContextUse,
+    Role,
+)
+from desktop.llm.chat.store import NEW_TITLE, ChatStore, new_message
+from desktop.llm.chat.tool_offer import Offer, offer
+from desktop.llm.chat.turn import ChatTurn, ToolHost, model_messages, running_tools
+
+ENDPOINT_KEY_SECRET = "CHAT_ENDPOINT_KEY"
+"""The keyring entry holding the OpenAI-compatible endpoint's API key."""
+TITLE_CHARS = 48
+SAMPLING_MAX_TOKENS = 2048
+
+
+class ChatForgetter(Protocol):
+    async def forget_chat(self, chat_id: str) -> None: ...
+
+
+class BackendKeeper(Protocol):
+    """Where the chosen backend is kept (the app's settings file)."""
+
+    def chat_backend(self) -> ChatBackendConfig: ...
+    async def save_chat_backend(self, backend: ChatBackendConfig) -> None: ...
+
+
+class ChatBackends:
+    """The backend the settings choose: the local model, or an OpenAI-compatible endpoint."""
+
+    def __init__(self, local: ChatBackend, keeper: BackendKeeper, vault: SecretVault | None) -> None:
+        self._local = local
+        self._keeper = keeper
+        self._vault = vault
+        self._remote: tuple[BackendSettings, ChatBackend] | None = None
+        self._key: str | None = None
+        self._key_read = False
+
+    def current(self) -> ChatBackend:
+        settings = self.settings()
+        if settings.kind != "openai":
+            return self._local
+        if self._remote is None or self._remote[0] != settings:
+            from desktop.llm.backends.openai import OpenAIBackend
+
+            self._remote = (
+                settings,
+                OpenAIBackend(settings.base_url, settings.model, self._read_key, settings.context),
+            )
+        return self._remote[1]
+
+    def settings(self) -> BackendSettings:
+        kept = self._keeper.chat_backend()
+        return BackendSettings(kept.kind, kept.base_url, kept.model, kept.context)
+
+    async def save(self, settings: BackendSettings, key: str | None) -> None:
+        if key is not None and self._vault is not None:
+            if key:
+                await asyncio.to_thread(self._vault.set, ENDPOINT_KEY_SECRET, key)
+            else:
+                await asyncio.to_thread(self._vault.delete, ENDPOINT_KEY_SECRET)
+            self._key, self._key_read = key or None, True
+        await self._keeper.save_chat_backend(ChatBackendConfig.model_validate(vars(settings)))
+
+    def _read_key(self) -> str | None:
+        if not self._key_read and self._vault is not None:
+            self._key, self._key_read = self._vault.get(ENDPOINT_KEY_SECRET), True
+        return self._key
+
+
+class ChatService:
+    """Implements `ChatControl` and `Sampler`. Runs on the service loop."""
+
+    def __init__(
+        self,
+        store: ChatStore,
+        host: ToolHost,
+        consent: ChatForgetter,
+        events: EventSink,
+        backends: ChatBackends,
+    ) -> None:
+        self._store = store
+        self._host = host
+        self._consent = consent
+        self._events = events
+        self._backends = backends
+        self._turns: dict[str, tuple[ChatTurn, asyncio.Task[None]]] = {}
+
+    def close(self) -> None:
+        for turn, task in self._turns.values():
+            turn.cancel.set()
+            task.cancel()
+        self._store.close()
+
+    # -- chats -------------------------------------------------------------------
+
+    async def chats(self, search: str = "") -> list[ChatSummary]:
+        return self._store.chats(search)
+
+    async def create(self, title: str = "") -> ChatSummary:
+        summary = self._store.create(title, ChatSettings())
+        self._events.publish(ChatListChanged())
+        return summary
+
+    async def rename(self, chat_id: str, title: str) -> None:
+        self._store.rename(chat_id, title)
+        self._events.publish(ChatListChanged())
+
+    async def delete(self, chat_id: str) -> None:
+        self.stop(chat_id)
+        self._store.delete(chat_id)
+        await self._consent.forget_chat(chat_id)
+        self._events.publish(ChatListChanged())
+
+    async def messages(self, chat_id: str) -> list[ChatMessage]:
+        return self._store.messages(chat_id)
+
+    async def settings(self, chat_id: str) -> ChatSettings:
+        return self._store.settings(chat_id)
+
+    async def save_settings(self, chat_id: str, settings: ChatSettings) -> None:
+        self._store.save_settings(chat_id, settings)
+
+    async def tools(self) -> list[ToolInfo]:
+        return running_tools(self._host)
+
+    # -- turns -------------------------------------------------------------------
+
+    async def send(self, chat_id: str, text: str) -> None:
+        if not text.strip():
+            return
+        self._check_can_start(chat_id)
+        summary = self._chat(chat_id)
+        if summary.title == NEW_TITLE:
+            self._store.rename(chat_id, _title_from(text))
+            self._events.publish(ChatListChanged())
+        message = self._store.add(new_message(chat_id, Role.USER, text))
+        self._events.publish(ChatMessageChanged(message))
+        self._start(chat_id)
+
+    async def regenerate(self, chat_id: str) -> None:
+        self._check_can_start(chat_id)
+        messages = self._store.messages(chat_id)
+        last_user = next((m for m in reversed(messages) if m.role is Role.USER), None)
+        if last_user is None:
+            raise ChatProblem("There is nothing to answer yet. Write a message first.")
+        following = [m for m in messages if m.id > last_user.id]
+        if following:
+            self._store.delete_from(chat_id, following[0].id)
+        self._events.publish(ChatListChanged())
+        self._start(chat_id)
+
+    def stop(self, chat_id: str) -> None:
+        running = self._turns.get(chat_id)
+        if running is not None:
+            turn, task = running
+            turn.cancel.set()
+            task.cancel()
+
+    def busy(self, chat_id: str) -> bool:
+        return chat_id in self._turns
+
+    async def context_use(self, chat_id: str) -> ContextUse:
+        settings = self._store.settings(chat_id)
+        history = model_messages(settings, self._store.messages(chat_id))
+        tools = [t for t in running_tools(self._host) if settings.offers(t)]
+        backend = self._backends.current()
+        made = offer(tools, "", backend.context_limit()) if tools else Offer((), [], 0)
+        return await self._turn(chat_id, backend).measure(history, made)
+
+    def backend_settings(self) -> BackendSettings:
+        return self._backends.settings()
+
+    async def save_backend_settings(self, settings: BackendSettings, key: str | None) -> None:
+        await self._backends.save(settings, key)
+
+    def ready(self) -> str | None:
+        return self._backends.current().ready()
+
+    # -- sampling ----------------------------------------------------------------
+
+    async def sample(self, request: SamplingRequest) -> str:
+        backend = self._backends.current()
+        problem = backend.ready()
+        if problem:
+            raise ChatProblem(problem)
+        messages: list[Message] = []
+        if request.system_prompt:
+            messages.append({"role": "system", "content": request.system_prompt})
+        messages.extend({"role": role, "content": text} for role, text in request.messages)
+        params = ChatParams(max_tokens=min(max(request.max_tokens, 1), SAMPLING_MAX_TOKENS))
+        completion = await backend.complete(
+            messages, [], params, ToolChoice.NONE, lambda _text: None, threading.Event()
+        )
+        return completion.text
+
+    # -- inside ------------------------------------------------------------------
+
+    def _check_can_start(self, chat_id: str) -> None:
+        if chat_id in self._turns:
+            raise ChatProblem("This chat is still answering. Wait for it, or press Stop.")
+        problem = self._backends.current().ready()
+        if problem:
+            raise ChatProblem(problem)
+
+    def _chat(self, chat_id: str) -> ChatSummary:
+        summary = self._store.chat(chat_id)
+        if summary is None:
+            raise ChatProblem("That chat no longer exists.")
+        return summary
+
+    def _turn(self, chat_id: str, backend: ChatBackend) -> ChatTurn:
+        title = self._chat(chat_id).title
+        return ChatTurn(chat_id, title, self._store, self._host, backend, self._events)
+
+    def _start(self, chat_id: str) -> None:
+        turn = self._turn(chat_id, self._backends.current())
+        task = asyncio.get_running_loop().create_task(self._run(turn))
+        self._turns[chat_id] = (turn, task)
+
+    async def _run(self, turn: ChatTurn) -> None:
+        try:
+            await turn.run()
+        finally:
+            self._turns.pop(turn.chat_id, None)
+            self._events.publish(ChatTurnChanged(turn.chat_id, False))
+
+
+def _title_from(text: str) -> str:
+    words = " ".join(text.split())
+    return words if len(words) <= TITLE_CHARS else words[: TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"

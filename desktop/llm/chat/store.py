@@ -1,0 +1,216 @@
+"""Chats on disk: one SQLite file in the data folder, written as the chat goes.
+
+Used from the service loop only. WAL keeps each message's write short; a chat that
+crashes the app mid-answer keeps everything up to the last finished write.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+from desktop.core.suspicious import Flag
+from desktop.llm.backends.backend import ChatParams, ToolChoice
+from desktop.llm.chat.control import CallStatus, ChatMessage, ChatSettings, ChatSummary, Role, ToolCard
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS chats (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    settings TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    chat_id TEXT NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    text TEXT NOT NULL,
+    created REAL NOT NULL,
+    cards TEXT NOT NULL DEFAULT '[]',
+    tool_call_id TEXT,
+    details TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS messages_by_chat ON messages(chat_id, id);
+"""
+PREVIEW_CHARS = 80
+NEW_TITLE = "New chat"
+
+
+class ChatStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- chats -------------------------------------------------------------------
+
+    def chats(self, search: str = "") -> list[ChatSummary]:
+        query = "SELECT id, title, created, updated FROM chats"
+        args: tuple[str, ...] = ()
+        if search.strip():
+            pattern = f"%{_escape_like(search.strip())}%"
+            query += (
+                " WHERE title LIKE ? ESCAPE '\\' OR id IN"
+                " (SELECT chat_id FROM messages WHERE text LIKE ? ESCAPE '\\' AND role != 'tool')"
+            )
+            args = (pattern, pattern)
+        rows = self._db.execute(query + " ORDER BY updated DESC", args).fetchall()
+        return [self._summary(row) for row in rows]
+
+    def chat(self, chat_id: str) -> ChatSummary | None:
+        row = self._db.execute(
+            "SELECT id, title, created, updated FROM chats WHERE id = ?", (chat_id,)
+        ).fetchone()
+        return self._summary(row) if row else None
+
+    def create(self, title: str, settings: ChatSettings) -> ChatSummary:
+        now = time.time()
+        summary = ChatSummary(uuid.uuid4().hex, title.strip() or NEW_TITLE, now, now)
+        self._db.execute(
+            "INSERT INTO chats (id, title, created, updated, settings) VALUES (?, ?, ?, ?, ?)",
+            (summary.id, summary.title, now, now, json.dumps(settings_data(settings))),
+        )
+        return summary
+
+    def rename(self, chat_id: str, title: str) -> None:
+        self._db.execute("UPDATE chats SET title = ? WHERE id = ?", (title.strip() or NEW_TITLE, chat_id))
+
+    def delete(self, chat_id: str) -> None:
+        self._db.execute("DELETE FROM chats WHERE id = ?", (chat_id,))
+
+    def settings(self, chat_id: str) -> ChatSettings:
+        row = self._db.execute("SELECT settings FROM chats WHERE id = ?", (chat_id,)).fetchone()
+        return settings_from(json.loads(row[0])) if row else ChatSettings()
+
+    def save_settings(self, chat_id: str, settings: ChatSettings) -> None:
+        self._db.execute(
+            "UPDATE chats SET settings = ? WHERE id = ?", (json.dumps(settings_data(settings)), chat_id)
+        )
+
+    # -- messages ----------------------------------------------------------------
+
+    def messages(self, chat_id: str) -> list[ChatMessage]:
+        rows = self._db.execute(
+            "SELECT id, chat_id, role, text, created, cards, tool_call_id, details"
+            " FROM messages WHERE chat_id = ? ORDER BY id",
+            (chat_id,),
+        ).fetchall()
+        return [_message(row) for row in rows]
+
+    def add(self, message: ChatMessage) -> ChatMessage:
+        cursor = self._db.execute(
+            "INSERT INTO messages (chat_id, role, text, created, cards, tool_call_id, details)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                message.chat_id,
+                message.role.value,
+                message.text,
+                message.created,
+                _cards_json(message.cards),
+                message.tool_call_id,
+                message.details,
+            ),
+        )
+        self._touch(message.chat_id)
+        return replace(message, id=int(cursor.lastrowid or 0))
+
+    def update(self, message: ChatMessage) -> None:
+        self._db.execute(
+            "UPDATE messages SET text = ?, cards = ?, details = ? WHERE id = ?",
+            (message.text, _cards_json(message.cards), message.details, message.id),
+        )
+        self._touch(message.chat_id)
+
+    def delete_from(self, chat_id: str, message_id: int) -> None:
+        """Drop a message and everything after it (for regenerate)."""
+        self._db.execute("DELETE FROM messages WHERE chat_id = ? AND id >= ?", (chat_id, message_id))
+
+    def _touch(self, chat_id: str) -> None:
+        self._db.execute("UPDATE chats SET updated = ? WHERE id = ?", (time.time(), chat_id))
+
+    def _summary(self, row: tuple[str, str, float, float]) -> ChatSummary:
+        chat_id, title, created, updated = row
+        return ChatSummary(chat_id, title, created, updated, self._preview(chat_id))
+
+    def _preview(self, chat_id: str) -> str:
+        row = self._db.execute(
+            "SELECT text FROM messages WHERE chat_id = ? AND role IN ('user', 'assistant') AND text != ''"
+            " ORDER BY id DESC LIMIT 1",
+            (chat_id,),
+        ).fetchone()
+        return " ".join(row[0].split())[:PREVIEW_CHARS] if row else ""
+
+
+def new_message(chat_id: str, role: Role, text: str, **fields: Any) -> ChatMessage:
+    return ChatMessage(0, chat_id, role, text, time.time(), **fields)
+
+
+def settings_data(settings: ChatSettings) -> dict[str, Any]:
+    return asdict(settings)
+
+
+def settings_from(data: dict[str, Any]) -> ChatSettings:
+    """Settings as stored; anything unreadable falls back to the default for that field."""
+    defaults = ChatSettings()
+    raw = data.get("params")
+    try:
+        if not isinstance(raw, dict):
+            raise TypeError("params is not an object")
+        params = ChatParams(
+            temperature=min(max(float(raw["temperature"]), 0.0), 2.0),
+            top_p=min(max(float(raw["top_p"]), 0.0), 1.0),
+            max_tokens=max(int(raw["max_tokens"]), 1),
+        )
+    except (KeyError, TypeError, ValueError):
+        params = defaults.params
+    servers = data.get("servers")
+    try:
+        choice = ToolChoice(data.get("tool_choice", defaults.tool_choice))
+    except ValueError:
+        choice = defaults.tool_choice
+    return ChatSettings(
+        system_prompt=str(data.get("system_prompt", defaults.system_prompt)),
+        params=params,
+        servers=tuple(map(str, servers)) if isinstance(servers, list) else None,
+        hidden_tools=tuple(map(str, data.get("hidden_tools", ()))),
+        tool_choice=choice,
+    )
+
+
+def _cards_json(cards: tuple[ToolCard, ...]) -> str:
+    return json.dumps([asdict(card) for card in cards], ensure_ascii=False, default=str)
+
+
+def _card(data: dict[str, Any]) -> ToolCard:
+    flags = tuple(Flag(**flag) for flag in data.pop("flags", ()))
+    return ToolCard(**{**data, "status": CallStatus(data["status"]), "flags": flags})
+
+
+def _message(row: tuple[Any, ...]) -> ChatMessage:
+    msg_id, chat_id, role, text, created, cards, tool_call_id, details = row
+    return ChatMessage(
+        msg_id,
+        chat_id,
+        Role(role),
+        text,
+        created,
+        tuple(_card(card) for card in json.loads(cards)),
+        tool_call_id,
+        details,
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -84,9 +84,8 @@ class GuiApp:
         self.bridge.call(self._shutdown(), on_done=finish, on_error=finish)
 
     def _on_bridge_services_ready(self) -> None:
-        control = self.bridge.control
-        assert control is not None
-        settings = control.app_settings()
+        assert self.bridge.settings is not None
+        settings = self.bridge.settings.app_settings()
         self.consent.explain_next = not settings.consent_explained
         if not settings.welcome_done:
             self.window.show_welcome()

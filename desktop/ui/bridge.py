@@ -53,8 +53,9 @@ from desktop.core.events import (
 from desktop.core.problem import Problem
 from desktop.core.rpc_log import RpcLogControl
 from desktop.core.secret_refs import SecretsError
-from desktop.core.secrets_service import SecretsControl
-from desktop.llm.chat_control import (
+from desktop.core.secrets_control import SecretsControl
+from desktop.core.settings import SettingsControl
+from desktop.llm.chat.control import (
     ChatControl,
     ChatListChanged,
     ChatMessageChanged,
@@ -62,14 +63,14 @@ from desktop.llm.chat_control import (
     ChatTurnChanged,
     ContextMeasured,
 )
-from desktop.llm.model_control import (
+from desktop.llm.models.control import (
     MemoryMeasured,
     ModelControl,
     ModelJobProgressed,
     ModelLibraryChanged,
     ModelStateChanged,
 )
-from desktop.servers.control import ServerControl, ServerProblem
+from desktop.servers.control import ServerControl
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class Controls:
     """Everything the window may ask of the service side."""
 
     servers: ServerControl
+    settings: SettingsControl
     rpc_log: RpcLogControl
     audit: AuditControl
     secrets: SecretsControl
@@ -89,7 +91,7 @@ class Controls:
 
 Submit = Callable[[Coroutine[Any, Any, Any]], "concurrent.futures.Future[Any]"]
 OnDone = Callable[[Any], None]
-OnError = Callable[[ServerProblem], None]
+OnError = Callable[[Problem], None]
 
 
 class Bridge(QObject):
@@ -120,6 +122,7 @@ class Bridge(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.control: ServerControl | None = None
+        self.settings: SettingsControl | None = None
         self.rpc_log: RpcLogControl | None = None
         self.audit: AuditControl | None = None
         self.secrets: SecretsControl | None = None
@@ -134,6 +137,7 @@ class Bridge(QObject):
     def attach(self, controls: Controls, submit: Submit) -> None:
         """Called on the Qt thread once the service side exists."""
         self.control = controls.servers
+        self.settings = controls.settings
         self.rpc_log = controls.rpc_log
         self.audit = controls.audit
         self.secrets = controls.secrets
@@ -159,9 +163,9 @@ class Bridge(QObject):
 
     def update_settings(self, **changes: Any) -> None:
         """Change some of the app's settings and save them; before the services exist, nothing changes."""
-        if self.control is not None:
-            settings = self.control.app_settings().model_copy(update=changes)
-            self.call(self.control.save_app_settings(settings))
+        if self.settings is not None:
+            settings = self.settings.app_settings().model_copy(update=changes)
+            self.call(self.settings.save_app_settings(settings))
 
     def deliver(self, event: Event) -> None:
         """An `EventBus` listener: safe to call from any thread."""
@@ -193,26 +197,23 @@ class Bridge(QObject):
     ) -> None:
         try:
             result = future.result()
-        except ServerProblem as problem:
+        except Problem as problem:
             self._report(problem, on_error)
             return
-        except Problem as problem:
-            self._report(ServerProblem(problem.message, problem.details), on_error)
-            return
         except SecretsError as error:
-            self._report(ServerProblem(str(error)), on_error)
+            self._report(Problem(str(error)), on_error)
             return
         except Exception as exc:  # a bug on the service side must not take the window down
             sentence = self.tr(
                 "Something went wrong inside MCP Desk. Try again; if it keeps happening, "
                 "send the diagnostic report (Help menu) with the details below."
             )
-            self._report(ServerProblem(sentence, repr(exc)), on_error)
+            self._report(Problem(sentence, repr(exc)), on_error)
             return
         if on_done is not None:
             on_done(result)
 
-    def _report(self, problem: ServerProblem, on_error: OnError | None) -> None:
+    def _report(self, problem: Problem, on_error: OnError | None) -> None:
         if on_error is not None:
             on_error(problem)
         else:

@@ -29,7 +29,7 @@ from desktop.core.consent import (
 )
 
 if TYPE_CHECKING:
-    from desktop.ui.dialogs.consent_dialog import QuestionDialog
+    from desktop.ui.dialogs.question_dialog import QuestionDialog
 
 T = TypeVar("T")
 Request = ConsentRequest | ElicitationRequest | SamplingRequest
@@ -51,7 +51,7 @@ class Question(Generic[T]):
 
     def summary(self) -> str:
         """One line for a notification while the window is hidden."""
-        from desktop.ui.dialogs.consent_dialog import shortened
+        from desktop.ui.dialogs.question_dialog import shortened
 
         request = self.request
         server = shortened(request.server if not isinstance(request, ConsentRequest) else request.tool.server)

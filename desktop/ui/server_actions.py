@@ -5,7 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QWidget
 
-from desktop.servers.control import ServerControl, ServerProblem, TrustRequest, TrustRequired
+from desktop.core.problem import Problem
+from desktop.servers.control import ServerControl, TrustRequest, TrustRequired
 from desktop.ui.bridge import Bridge
 from desktop.ui.dialogs.trust_dialog import TrustDialog
 
@@ -53,7 +54,7 @@ class ServerActions(QObject):
         """Show what `name` would run and, once approved, start it."""
         try:
             request = self._control.trust_request(name)
-        except ServerProblem as problem:
+        except Problem as problem:
             self._bridge.call_failed.emit(problem.message, problem.details)
             return
         self._open_review(request)
@@ -74,7 +75,7 @@ class ServerActions(QObject):
     def _approve(self, name: str, launch_hash: str) -> None:
         self._bridge.call(self._control.trust(name, launch_hash), on_done=lambda _none: self.start(name))
 
-    def _on_start_failed(self, problem: ServerProblem) -> None:
+    def _on_start_failed(self, problem: Problem) -> None:
         if isinstance(problem, TrustRequired):
             self._open_review(problem.request)
         else:

@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction, QColor, QIcon, QPainter
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from desktop.core.events import Notice, ServerState, ServerStatus
-from desktop.llm.model_control import JobKind, JobProgress, ModelState
+from desktop.llm.models.control import JobKind, JobProgress, ModelState
 from desktop.ui.bridge import Bridge
 from desktop.ui.main_window import MainWindow
 from desktop.ui.pages.model_texts import loaded_name
@@ -18,7 +18,7 @@ from desktop.ui.state_look import DOT_COLOURS, is_active, state_icon, state_text
 from desktop.ui.widgets.memory_meter import memory_summary
 
 if TYPE_CHECKING:
-    from desktop.llm.gpu import MemorySnapshot
+    from desktop.llm.models.gpu_probe import MemorySnapshot
 
 MESSAGE_MS = 8000
 
@@ -171,8 +171,8 @@ class Tray(QObject):
         if self._hint_shown:
             return
         self._hint_shown = True
-        control = self._bridge.control
-        if control is not None and control.app_settings().tray_hint_shown:
+        settings = self._bridge.settings
+        if settings is not None and settings.app_settings().tray_hint_shown:
             return
         self.notify(
             self.tr("MCP Desk"),

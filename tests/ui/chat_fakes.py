@@ -19,13 +19,13 @@ from pytestqt.qtbot import QtBot
 
 from desktop.core.events import Event, ToolInfo
 from desktop.core.suspicious import Flag
-from desktop.llm.chat_control import (
+from desktop.llm.backends.backend import ChatProblem
+from desktop.llm.chat.control import (
     BackendSettings,
     CallStatus,
     ChatListChanged,
     ChatMessage,
     ChatMessageChanged,
-    ChatProblem,
     ChatSettings,
     ChatSummary,
     ChatTextArrived,

@@ -17,11 +17,12 @@ from desktop.core.consent_rules import ConsentRules
 from desktop.core.events import EventBus, ServerState
 from desktop.core.redact import Redactor
 from desktop.core.secrets import SecretStore
-from desktop.core.secrets_service import SecretsControl, SecretsService
+from desktop.core.secrets_control import SecretsControl
+from desktop.core.secrets_service import SecretsService
 from desktop.core.service_loop import ServiceLoop
-from desktop.llm.engine import ModelEngine
-from desktop.llm.gpu import GpuProbe
-from desktop.llm.model_service import InMemorySettings, ModelService
+from desktop.llm.models.engine import ModelEngine
+from desktop.llm.models.gpu_probe import GpuProbe
+from desktop.llm.models.service import InMemorySettings, ModelService
 from desktop.ui.bridge import Bridge, Controls
 from desktop.ui.main_window import MainWindow
 from tests.ui.chat_fakes import FakeChats
@@ -150,7 +151,9 @@ def attach(
 
     def attach_now() -> None:
         with qtbot.waitSignal(bridge.services_ready):
-            controls = Controls(fake, fake_log, fake_audit, secrets, models, consent, chats, fake_diagnosis)
+            controls = Controls(
+                fake, fake, fake_log, fake_audit, secrets, models, consent, chats, fake_diagnosis
+            )
             bridge.attach(controls, service_loop.submit)
 
     return attach_now

@@ -36,7 +36,7 @@ from pytestqt.qtbot import QtBot
 from desktop.core.consent import ConsentGate, ElicitationRequest, SamplingRequest
 from desktop.core.consent_rules import RuleScope
 from desktop.core.service_loop import ServiceLoop
-from desktop.llm.model_service import ModelService
+from desktop.llm.models.service import ModelService
 from desktop.ui.bridge import Bridge
 from desktop.ui.dialogs.consent_dialog import ConsentDialog
 from desktop.ui.dialogs.elicitation_dialog import ElicitationDialog

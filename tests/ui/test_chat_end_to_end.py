@@ -11,13 +11,15 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop.app import Services, build_services
+from desktop.app import controls_of
 from desktop.core.audit_records import AuditFilter, AuditKind
 from desktop.core.events import EventBus
 from desktop.core.paths import AppPaths
 from desktop.core.service_loop import ServiceLoop
-from desktop.llm.chat_control import CallStatus, ChatParams, ChatSettings, Role, ToolCard, ToolChoice
-from desktop.llm.fit import LoadShape
+from desktop.llm.backends.backend import ChatParams, ToolChoice
+from desktop.llm.chat.control import CallStatus, ChatSettings, Role, ToolCard
+from desktop.llm.models.fit import LoadShape
+from desktop.services import Services, build_services
 from desktop.ui.bridge import Bridge
 from desktop.ui.consent_queue import ConsentQueue
 from desktop.ui.dialogs.consent_dialog import ConsentDialog
@@ -70,7 +72,7 @@ def desk(qtbot: QtBot, hermes_model: Path) -> Iterator[Desk]:
 
     services, chat_id = loop.submit(bring_up()).result(120)
     with qtbot.waitSignal(bridge.services_ready):
-        bridge.attach(services.controls(), loop.submit)
+        bridge.attach(controls_of(services), loop.submit)
     window.show()
     window.show_area("chat")
     window.chat_page.open_chat(chat_id)

@@ -8,7 +8,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from desktop.llm.chat_control import ChatMessage, ChatProblem, Role
+from desktop.llm.backends.backend import ChatProblem
+from desktop.llm.chat.control import ChatMessage, Role
 from desktop.ui.bridge import Bridge
 from desktop.ui.pages.chat_page import ChatPage
 from tests.ui.chat_fakes import FakeChats, cards_in_every_status, opened, shown_page, titles

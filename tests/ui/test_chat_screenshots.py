@@ -8,7 +8,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from desktop.llm.chat_control import ContextUse, Role
+from desktop.llm.chat.control import ContextUse, Role
 from desktop.ui.bridge import Bridge
 from desktop.ui.main_window import MainWindow
 from desktop.ui.pages.chat_page import ChatPage

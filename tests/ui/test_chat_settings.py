@@ -8,14 +8,8 @@ from PySide6.QtWidgets import QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 
 from desktop.core.events import ServerToolsChanged
-from desktop.llm.chat_control import (
-    BackendSettings,
-    ChatParams,
-    ChatProblem,
-    ChatSettings,
-    ContextUse,
-    ToolChoice,
-)
+from desktop.llm.backends.backend import ChatParams, ChatProblem, ToolChoice
+from desktop.llm.chat.control import BackendSettings, ChatSettings, ContextUse
 from desktop.ui.bridge import Bridge
 from desktop.ui.main_window import MainWindow
 from desktop.ui.pages.chat_page import ChatPage

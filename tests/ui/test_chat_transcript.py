@@ -11,7 +11,7 @@ from PySide6.QtGui import QFont, QTextCursor, QTextDocument, QTextFragment
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from desktop.llm.chat_control import CallStatus, ChatMessage, Role, ToolCard
+from desktop.llm.chat.control import CallStatus, ChatMessage, Role, ToolCard
 from desktop.ui.bridge import Bridge
 from desktop.ui.pages.chat_page import ChatPage
 from desktop.ui.widgets import open_link_box

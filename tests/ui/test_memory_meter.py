@@ -11,10 +11,11 @@ from PySide6.QtGui import QColor
 from pytestqt.qtbot import QtBot
 
 from desktop.core.service_loop import ServiceLoop
-from desktop.llm.engine import LoadedModel, LoadSettings
-from desktop.llm.gpu import NO_GPU, GpuInfo, GpuProbe, GpuProcess, MemorySnapshot
-from desktop.llm.model_control import MemoryMeasured, ModelState, ModelStateChanged
-from desktop.llm.model_service import ModelService
+from desktop.llm.models.control import MemoryMeasured, ModelState, ModelStateChanged
+from desktop.llm.models.engine import LoadedModel, LoadSettings
+from desktop.llm.models.gpu import GpuInfo, GpuProcess
+from desktop.llm.models.gpu_probe import NO_GPU, GpuProbe, MemorySnapshot
+from desktop.llm.models.service import ModelService
 from desktop.ui.bridge import Bridge
 from desktop.ui.main_window import MainWindow
 from desktop.ui.tray import Tray

@@ -19,13 +19,14 @@ from pytestqt.qtbot import QtBot
 
 from desktop.core.events import EventBus
 from desktop.core.service_loop import ServiceLoop
-from desktop.llm import model_service
-from desktop.llm.engine import LoadedModel, LoadSettings, ModelEngine
-from desktop.llm.gguf_info import read_model_info
-from desktop.llm.gpu import GpuInfo, GpuProbe, OffloadSupport
-from desktop.llm.library import ModelSource
-from desktop.llm.model_control import MeasuredUse, ModelState
-from desktop.llm.model_service import InMemorySettings, ModelService
+from desktop.llm.models import service as model_service
+from desktop.llm.models.control import MeasuredUse, ModelState
+from desktop.llm.models.engine import LoadedModel, LoadSettings, ModelEngine
+from desktop.llm.models.gguf_info import read_model_info
+from desktop.llm.models.gpu import GpuInfo, OffloadSupport
+from desktop.llm.models.gpu_probe import GpuProbe
+from desktop.llm.models.library import ModelSource
+from desktop.llm.models.service import InMemorySettings, ModelService
 from desktop.ui.bridge import Bridge
 from desktop.ui.main_window import MainWindow
 from desktop.ui.models.log_table_model import PROBLEM_TEXT

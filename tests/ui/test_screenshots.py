@@ -17,13 +17,14 @@ from pytestqt.qtbot import QtBot
 from desktop.core.audit_records import AuditKind, VerifyReport
 from desktop.core.consent import ConsentGate
 from desktop.core.events import EventBus
-from desktop.core.secrets_service import SecretsControl
+from desktop.core.secrets_control import SecretsControl
 from desktop.core.service_loop import ServiceLoop
-from desktop.llm import model_service
-from desktop.llm.engine import ModelEngine
-from desktop.llm.gpu import GpuProbe, OffloadSupport
-from desktop.llm.library import ModelSource
-from desktop.llm.model_service import InMemorySettings, ModelService
+from desktop.llm.models import service as model_service
+from desktop.llm.models.engine import ModelEngine
+from desktop.llm.models.gpu import OffloadSupport
+from desktop.llm.models.gpu_probe import GpuProbe
+from desktop.llm.models.library import ModelSource
+from desktop.llm.models.service import InMemorySettings, ModelService
 from desktop.ui.bridge import Bridge, Controls
 from desktop.ui.dialogs.import_dialog import ImportDialog
 from desktop.ui.dialogs.server_form import ServerFormDialog
@@ -221,7 +222,7 @@ def test_screenshots_of_the_model_page(
 ) -> None:
     models, _hub = desktop_with_models
     window.show()
-    controls = Controls(fake, fake_log, fake_audit, secrets, models, consent, chats, fake_diagnosis)
+    controls = Controls(fake, fake, fake_log, fake_audit, secrets, models, consent, chats, fake_diagnosis)
     bridge.attach(controls, service_loop.submit)
     metering = service_loop.submit(models.run())
     window.show_area("model")

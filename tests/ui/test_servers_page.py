@@ -43,7 +43,7 @@ def test_table_shows_each_server_state(
     assert page.model.rowCount() == 3
     assert cell(page, "files", Column.STATUS) == "Running"
     assert cell(page, "files", Column.TOOLS) == "3"
-    assert cell(page, "files", Column.MEMORY) == "41"
+    assert cell(page, "files", Column.MEMORY) == "39.1 MB"
     assert cell(page, "weather", Column.STATUS) == "Failed"
     assert "stopped unexpectedly" in str(cell(page, "weather", Column.STATUS, Qt.ItemDataRole.ToolTipRole))
     assert cell(page, "weather", Column.UPTIME) == "—"

@@ -7,7 +7,7 @@ from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
 
 from desktop.core.events import ServerState
-from desktop.llm.model_control import JobKind, JobProgress
+from desktop.llm.models.control import JobKind, JobProgress
 from desktop.ui.bridge import Bridge
 from desktop.ui.dialogs.trust_dialog import TrustDialog
 from desktop.ui.main_window import MainWindow

@@ -13,12 +13,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QWizard
 from pytestqt.qtbot import QtBot
 
-from desktop.app import Services, build_services
+from desktop.app import controls_of
 from desktop.core.audit_records import AuditFilter, AuditKind
 from desktop.core.events import EventBus, ServerState
 from desktop.core.paths import AppPaths
 from desktop.core.service_loop import ServiceLoop
-from desktop.llm.chat_control import CallStatus, ChatSettings, Role, ToolCard
+from desktop.llm.chat.control import CallStatus, ChatSettings, Role, ToolCard
+from desktop.services import Services, build_services
 from desktop.ui.application import GuiApp
 from desktop.ui.dialogs.consent_dialog import ConsentDialog
 from desktop.ui.welcome.model_choice_page import ModelChoicePage
@@ -88,7 +89,7 @@ def first_start(
 
     services = loop.submit(bring_up()).result(120)
     gui.window.show()
-    gui.bridge.attach(services.controls(), loop.submit)
+    gui.bridge.attach(controls_of(services), loop.submit)
     shots = Path(__file__).resolve().parents[1] / "artifacts"
     shots.mkdir(exist_ok=True)
     yield FirstStart(gui, services, loop, shots)
@@ -164,7 +165,7 @@ def test_a_newcomer_gets_from_first_start_to_an_allowed_tool_call_in_five_clicks
     assert start.clicks <= MOST_CLICKS
     print(f"clicks from first start to an answered tool call: {start.clicks}")
 
-    settings = start.services.manager.app_settings()
+    settings = start.services.settings.app_settings()
     assert settings.welcome_done and settings.consent_explained
     records = start.loop.submit(start.services.audit.query(AuditFilter(kind=AuditKind.TOOL_RESULT))).result(
         10
@@ -183,7 +184,7 @@ def test_skipping_the_welcome_remembers_it_and_help_brings_it_back(
     start = first_start
     start.shown_wizard(qtbot)
     start.click(qtbot, start.wizard.button(QWizard.WizardButton.CancelButton))
-    qtbot.waitUntil(lambda: start.services.manager.app_settings().welcome_done)
+    qtbot.waitUntil(lambda: start.services.settings.app_settings().welcome_done)
     assert not start.wizard.isVisible()
     welcome = next(
         a for a in start.gui.window.menuBar().actions()[1].menu().actions() if "Welcome" in a.text()

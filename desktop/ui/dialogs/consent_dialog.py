@@ -10,17 +10,13 @@ import difflib
 import json
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
-    QDialog,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -30,27 +26,13 @@ from desktop.core.consent import Choice, ConsentRequest, Decision
 from desktop.core.events import ToolInfo
 from desktop.core.json_schema import schema_problem
 from desktop.core.suspicious import reveal
-from desktop.ui.style import SPACING, code_box, heading, hint, monospace_font, pad, selectable
+from desktop.ui.dialogs.question_dialog import QuestionDialog, shortened
+from desktop.ui.style import code_box, heading, hint, monospace_font, selectable
 from desktop.ui.widgets.inline_message import InlineMessage
+from desktop.ui.widgets.markdown_view import plain
 
-MAX_LABEL = 80
-"""Names and titles from a server are cut to this many characters in headings."""
 MAX_NAME = 160
 MAX_REASON = 2000
-SCREEN_SHARE = 0.85
-"""A question's window grows to show all it says, up to this share of the screen's height."""
-
-
-def shortened(text: str, limit: int = MAX_LABEL) -> str:
-    """`text` on one line, hidden characters written out, cut to `limit` characters."""
-    line = " ".join(reveal(text).split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def plain(label: QLabel) -> QLabel:
-    """Show the label's text as it is: text from outside must never be read as HTML."""
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    return label
 
 
 def arguments_text(arguments: dict[str, Any]) -> str:
@@ -138,75 +120,6 @@ def changes_text(before: ToolInfo, now: ToolInfo) -> str:
     diff = difflib.unified_diff(definition_lines(before), definition_lines(now), n=1, lineterm="")
     kept = (line for line in diff if not line.startswith(("---", "+++")))
     return "\n".join("…" if line.startswith("@@") else line for line in kept)
-
-
-class QuestionDialog(QDialog):
-    """A question the user answers once; Escape, or closing the window, answers `refusal()`.
-
-    Non-modal: show it with `show()` and listen to `answered`. Subclasses put what they say in
-    `body_layout`, which scrolls when the screen is too small, and their buttons in `outer_layout`.
-
-    Signals:
-        answered(object): the user's answer (a Decision, ElicitationAnswer or SamplingReview).
-    """
-
-    answered = Signal(object)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.waiting_label = hint(parent=self)
-        self.waiting_label.setAccessibleName(QCoreApplication.translate("ConsentDialog", "Questions waiting"))
-        self.waiting_label.hide()
-        self._finished = False
-        self.body = QWidget()
-        self.body_layout = QVBoxLayout(self.body)
-        self.body_layout.setContentsMargins(0, 0, 0, 0)
-        self.body_layout.setSpacing(SPACING)
-        self.scroll_area = QScrollArea(self)
-        self.scroll_area.setWidgetResizable(True)
-        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll_area.setWidget(self.body)
-        self.outer_layout = QVBoxLayout(self)
-        pad(self.outer_layout)
-        self.outer_layout.addWidget(self.scroll_area, 1)
-
-    def showEvent(self, event: QShowEvent) -> None:
-        """Grow to show everything, as far as the screen allows; the rest scrolls."""
-        super().showEvent(event)
-        viewport = self.scroll_area.viewport()
-        needed = self.body.heightForWidth(viewport.width())
-        extra = (needed if needed > 0 else self.body.sizeHint().height()) - viewport.height()
-        room = int(self.screen().availableGeometry().height() * SCREEN_SHARE)
-        if extra > 0:
-            self.resize(self.width(), min(self.height() + extra, max(room, self.height())))
-
-    def refusal(self) -> object:
-        raise NotImplementedError
-
-    def set_waiting(self, count: int) -> None:
-        """Say how many questions wait, this one included."""
-        self.waiting_label.setText(
-            QCoreApplication.translate("ConsentDialog", "1 of %1 waiting").replace("%1", str(count))
-        )
-        self.waiting_label.setVisible(count > 1)
-
-    def withdraw(self) -> None:
-        """Close without an answer: the question was taken back."""
-        self._finished = True
-        self.close()
-
-    def reject(self) -> None:
-        if self._finished:
-            super().reject()
-        else:
-            self._answer(self.refusal())
-
-    def _answer(self, answer: object, accepted: bool = False) -> None:
-        if self._finished:
-            return
-        self._finished = True
-        self.answered.emit(answer)
-        self.done(QDialog.DialogCode.Accepted if accepted else QDialog.DialogCode.Rejected)
 
 
 class ConsentDialog(QuestionDialog):

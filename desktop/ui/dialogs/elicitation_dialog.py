@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
 from desktop.core.consent import ElicitationAnswer, ElicitationRequest
 from desktop.core.json_schema import FORMATS, TYPE_WORDS, schema_problem
 from desktop.core.suspicious import reveal
-from desktop.ui.dialogs.consent_dialog import QuestionDialog, plain, shortened
+from desktop.ui.dialogs.question_dialog import QuestionDialog, shortened
 from desktop.ui.style import code_box, heading, hint, selectable
 from desktop.ui.widgets.inline_message import InlineMessage
+from desktop.ui.widgets.markdown_view import plain
 
 MAX_FIELDS = 50
 MAX_MESSAGE = 4000

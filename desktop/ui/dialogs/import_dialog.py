@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.servers.control import ServerControl, ServerProblem
+from desktop.core.problem import Problem
+from desktop.servers.control import ServerControl
 from desktop.servers.importers import ImportEntry, ImportPlan, ImportSource
 from desktop.ui.bridge import Bridge
 from desktop.ui.lifetime import while_alive
@@ -159,7 +160,7 @@ class ImportDialog(QDialog):
             )
             self.summary.show_info(found.replace("%1", str(len(plan.entries))).replace("%2", str(plan.path)))
 
-    def _on_preview_failed(self, asked: int, problem: ServerProblem) -> None:
+    def _on_preview_failed(self, asked: int, problem: Problem) -> None:
         if asked == self._asked:
             self.summary.show_problem(problem.message)
 
@@ -254,6 +255,6 @@ class ImportDialog(QDialog):
             )
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Close"))
 
-    def _on_import_failed(self, problem: ServerProblem) -> None:
+    def _on_import_failed(self, problem: Problem) -> None:
         self.summary.show_problem(problem.message)
         self.import_button.setEnabled(True)

@@ -7,10 +7,11 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, 
 
 from desktop.core.consent import SamplingRequest, SamplingReview
 from desktop.core.suspicious import reveal, scan
-from desktop.ui.dialogs.consent_dialog import QuestionDialog, plain, shortened
+from desktop.ui.dialogs.question_dialog import QuestionDialog, shortened
 from desktop.ui.style import code_box, heading, hint
 from desktop.ui.widgets.collapsible import Collapsible
 from desktop.ui.widgets.inline_message import InlineMessage
+from desktop.ui.widgets.markdown_view import plain
 
 
 def conversation_text(request: SamplingRequest) -> str:

@@ -11,7 +11,6 @@ from typing import Any
 from PySide6.QtCore import (
     QCoreApplication,
     QModelIndex,
-    QObject,
     Qt,
 )
 
@@ -30,16 +29,6 @@ class Column(IntEnum):
     WHAT = 2
     SERVER = 3
     OUTCOME = 4
-
-    @property
-    def title(self) -> str:
-        return (
-            "#",
-            QCoreApplication.translate("AuditTableModel", "Time"),
-            QCoreApplication.translate("AuditTableModel", "What happened"),
-            QCoreApplication.translate("AuditTableModel", "Server"),
-            QCoreApplication.translate("AuditTableModel", "Decision / result"),
-        )[self]
 
 
 def date_time_text(when: float) -> str:
@@ -101,8 +90,14 @@ class AuditTableModel(TitledTableModel[AuditRecord]):
 
     columns = Column
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+    def titles(self) -> dict[int, str]:
+        return {
+            Column.SEQ: "#",
+            Column.TIME: self.tr("Time"),
+            Column.WHAT: self.tr("What happened"),
+            Column.SERVER: self.tr("Server"),
+            Column.OUTCOME: self.tr("Decision / result"),
+        }
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -6,7 +6,7 @@ import time
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt, Signal
 
-from desktop.llm.chat_control import ChatSummary
+from desktop.llm.chat.control import ChatSummary
 from desktop.ui.models.titled_table import Index
 from desktop.ui.widgets.markdown_view import plain_tip
 

@@ -25,6 +25,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from desktop.core.rpc_log import Direction, EntryKind, Flag, LogFilter, RpcEntry
 from desktop.ui.models.by_seq import index_of_seq, seq_of
 from desktop.ui.models.titled_table import Index, TitledTableModel
+from desktop.ui.texts import size_text
 
 MAX_ENTRIES = 50_000
 """The most entries kept for the view; older ones are dropped (they stay in the log files)."""
@@ -49,33 +50,10 @@ class Column(IntEnum):
     LATENCY = 7
     NOTES = 8
 
-    @property
-    def title(self) -> str:
-        return (
-            QCoreApplication.translate("LogTableModel", "Time"),
-            QCoreApplication.translate("LogTableModel", "Server"),
-            QCoreApplication.translate("LogTableModel", "Direction"),
-            QCoreApplication.translate("LogTableModel", "Kind"),
-            QCoreApplication.translate("LogTableModel", "Id"),
-            QCoreApplication.translate("LogTableModel", "Method"),
-            QCoreApplication.translate("LogTableModel", "Size"),
-            QCoreApplication.translate("LogTableModel", "Latency"),
-            QCoreApplication.translate("LogTableModel", "Notes"),
-        )[self]
-
 
 def time_text(when: float) -> str:
     """hh:mm:ss.mmm in local time."""
     return time.strftime("%H:%M:%S", time.localtime(when)) + f".{int(when * 1000) % 1000:03d}"
-
-
-def size_text(size: int) -> str:
-    """“512 B”, “1.2 kB”, “3.4 MB”."""
-    if size < 1000:
-        return f"{size} B"
-    if size < 1_000_000:
-        return f"{size / 1000:.1f} kB"
-    return f"{size / 1_000_000:.1f} MB"
 
 
 def latency_text(latency_ms: float | None) -> str:
@@ -140,6 +118,19 @@ class LogTableModel(TitledTableModel[RpcEntry]):
     """All entries received (at most `MAX_ENTRIES`) and the rows that match the filter."""
 
     columns = Column
+
+    def titles(self) -> dict[int, str]:
+        return {
+            Column.TIME: self.tr("Time"),
+            Column.SERVER: self.tr("Server"),
+            Column.DIRECTION: self.tr("Direction"),
+            Column.KIND: self.tr("Kind"),
+            Column.ID: self.tr("Id"),
+            Column.METHOD: self.tr("Method"),
+            Column.SIZE: self.tr("Size"),
+            Column.LATENCY: self.tr("Latency"),
+            Column.NOTES: self.tr("Notes"),
+        }
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -9,10 +9,10 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt
 
-from desktop.llm.model_control import LibraryEntry
+from desktop.llm.models.control import LibraryEntry
 from desktop.ui.models.log_table_model import PROBLEM_TEXT
 from desktop.ui.models.titled_table import Index, TitledTableModel
-from desktop.ui.widgets.memory_meter import size_text
+from desktop.ui.texts import size_text
 
 
 class Column(IntEnum):
@@ -24,19 +24,6 @@ class Column(IntEnum):
     CONTEXT = 5
     TOOLS = 6
     STATUS = 7
-
-    @property
-    def title(self) -> str:
-        return (
-            QCoreApplication.translate("ModelLibraryModel", "Name"),
-            QCoreApplication.translate("ModelLibraryModel", "From"),
-            QCoreApplication.translate("ModelLibraryModel", "Type"),
-            QCoreApplication.translate("ModelLibraryModel", "Size"),
-            QCoreApplication.translate("ModelLibraryModel", "Parameters"),
-            QCoreApplication.translate("ModelLibraryModel", "Context"),
-            QCoreApplication.translate("ModelLibraryModel", "Tools"),
-            QCoreApplication.translate("ModelLibraryModel", "Status"),
-        )[self]
 
 
 def parameters_text(count: int) -> str:
@@ -93,6 +80,18 @@ class ModelLibraryModel(TitledTableModel[LibraryEntry]):
     """One row per `LibraryEntry`; a model that can't be loaded says why in red."""
 
     columns = Column
+
+    def titles(self) -> dict[int, str]:
+        return {
+            Column.NAME: self.tr("Name"),
+            Column.SOURCE: self.tr("From"),
+            Column.TYPE: self.tr("Type"),
+            Column.SIZE: self.tr("Size"),
+            Column.PARAMETERS: self.tr("Parameters"),
+            Column.CONTEXT: self.tr("Context"),
+            Column.TOOLS: self.tr("Tools"),
+            Column.STATUS: self.tr("Status"),
+        }
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -27,17 +27,6 @@ class Column(IntEnum):
     EXPIRES = 4
     STATE = 5
 
-    @property
-    def title(self) -> str:
-        return (
-            QCoreApplication.translate("RulesTableModel", "Server"),
-            QCoreApplication.translate("RulesTableModel", "Tool"),
-            QCoreApplication.translate("RulesTableModel", "Allowed"),
-            QCoreApplication.translate("RulesTableModel", "Since"),
-            QCoreApplication.translate("RulesTableModel", "Expires"),
-            QCoreApplication.translate("RulesTableModel", "State"),
-        )[self]
-
 
 class RuleState(Enum):
     ACTIVE = "active"
@@ -90,6 +79,16 @@ def expires_text(rule: ConsentRule) -> str:
 
 class RulesTableModel(TitledTableModel[tuple[ConsentRule, RuleState]]):
     columns = Column
+
+    def titles(self) -> dict[int, str]:
+        return {
+            Column.SERVER: self.tr("Server"),
+            Column.TOOL: self.tr("Tool"),
+            Column.SCOPE: self.tr("Allowed"),
+            Column.SINCE: self.tr("Since"),
+            Column.EXPIRES: self.tr("Expires"),
+            Column.STATE: self.tr("State"),
+        }
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt
 
-from desktop.core.secrets_service import SecretInfo
+from desktop.core.secrets_control import SecretInfo
 from desktop.ui.models.log_table_model import PROBLEM_TEXT
 from desktop.ui.models.titled_table import Index, TitledTableModel
 
@@ -17,14 +17,6 @@ class Column(IntEnum):
     NAME = 0
     STATE = 1
     USED_BY = 2
-
-    @property
-    def title(self) -> str:
-        return (
-            QCoreApplication.translate("SecretsTableModel", "Name"),
-            QCoreApplication.translate("SecretsTableModel", "Value"),
-            QCoreApplication.translate("SecretsTableModel", "Used by"),
-        )[self]
 
 
 def state_text(info: SecretInfo) -> str:
@@ -45,6 +37,13 @@ def used_by_text(info: SecretInfo) -> str:
 
 class SecretsTableModel(TitledTableModel[SecretInfo]):
     columns = Column
+
+    def titles(self) -> dict[int, str]:
+        return {
+            Column.NAME: self.tr("Name"),
+            Column.STATE: self.tr("Value"),
+            Column.USED_BY: self.tr("Used by"),
+        }
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

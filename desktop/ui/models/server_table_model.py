@@ -8,7 +8,6 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QCoreApplication,
     QObject,
     Qt,
 )
@@ -17,6 +16,7 @@ from desktop.core.events import ServerState, ServerStatus
 from desktop.ui.models.server_roster import ServerRoster
 from desktop.ui.models.titled_table import Index, TitledTableModel
 from desktop.ui.state_look import state_icon, state_text, uptime_text
+from desktop.ui.texts import size_text
 
 NOT_RUNNING = "—"
 
@@ -28,17 +28,6 @@ class Column(IntEnum):
     CPU = 3
     MEMORY = 4
     TOOLS = 5
-
-    @property
-    def title(self) -> str:
-        return (
-            QCoreApplication.translate("ServerTableModel", "Name"),
-            QCoreApplication.translate("ServerTableModel", "Status"),
-            QCoreApplication.translate("ServerTableModel", "Uptime"),
-            QCoreApplication.translate("ServerTableModel", "CPU %"),
-            QCoreApplication.translate("ServerTableModel", "Memory (MB)"),
-            QCoreApplication.translate("ServerTableModel", "Tools"),
-        )[self]
 
 
 def _running(status: ServerStatus) -> bool:
@@ -56,7 +45,7 @@ def _cpu(status: ServerStatus) -> str:
 
 
 def _memory(status: ServerStatus) -> str:
-    return f"{status.memory_bytes / 1_000_000:.0f}" if _running(status) and not status.remote else NOT_RUNNING
+    return size_text(status.memory_bytes) if _running(status) and not status.remote else NOT_RUNNING
 
 
 def _tools(status: ServerStatus) -> str:
@@ -77,6 +66,16 @@ class ServerTableModel(TitledTableModel[ServerStatus]):
     """Read-only rows of `ServerStatus`; `refresh_uptime()` re-renders the Uptime column only."""
 
     columns = Column
+
+    def titles(self) -> dict[int, str]:
+        return {
+            Column.NAME: self.tr("Name"),
+            Column.STATUS: self.tr("Status"),
+            Column.UPTIME: self.tr("Uptime"),
+            Column.CPU: self.tr("CPU %"),
+            Column.MEMORY: self.tr("Memory"),
+            Column.TOOLS: self.tr("Tools"),
+        }
 
     def __init__(self, roster: ServerRoster, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -12,13 +12,20 @@ R = TypeVar("R")
 
 
 class TitledTableModel(QAbstractTableModel, Generic[R]):
-    """Rows are `_rows`; `columns` is an IntEnum whose members have a translated `title`."""
+    """Rows are `_rows`; a subclass declares its `columns` and their `titles()`, and words the cells.
+
+    `columns` is an IntEnum numbering the columns from 0; `titles()` gives each member its
+    heading, translated.
+    """
 
     columns: ClassVar[type[IntEnum]]
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[R] = []
+
+    def titles(self) -> dict[int, str]:
+        raise NotImplementedError
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
         return 0 if parent.isValid() else len(self._rows)
@@ -30,5 +37,5 @@ class TitledTableModel(QAbstractTableModel, Generic[R]):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return getattr(self.columns(section), "title", "")
+            return self.titles()[section]
         return None

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.audit_records import AuditControl, AuditFilter, AuditKind, AuditRecord, VerifyReport
+from desktop.core.problem import Problem
 from desktop.core.rpc_log import LogFilter
-from desktop.servers.control import ServerProblem
 from desktop.ui.bridge import Bridge
 from desktop.ui.models.audit_table_model import MAX_RECORDS, AuditTableModel, date_time_text, matches
 from desktop.ui.resources import page_icon
@@ -330,7 +330,7 @@ class AuditPage(QWidget):
         if row >= 0:
             self.table.select(row)
 
-    def _on_verify_failed(self, problem: ServerProblem) -> None:
+    def _on_verify_failed(self, problem: Problem) -> None:
         self._verify_done()
         self._on_call_failed(problem)
 
@@ -361,5 +361,5 @@ class AuditPage(QWidget):
         result = next((r for r in results if r.data.get("call") == call.seq), None)
         self.messages_requested.emit(messages_filter(result if result is not None else call))
 
-    def _on_call_failed(self, problem: ServerProblem) -> None:
+    def _on_call_failed(self, problem: Problem) -> None:
         self.message.show_problem(problem.message)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
-from desktop.llm.chat_control import ChatControl, ChatSummary
-from desktop.servers.control import ServerProblem
+from desktop.core.problem import Problem
+from desktop.llm.chat.control import ChatControl, ChatSummary
 from desktop.ui.bridge import Bridge
 from desktop.ui.models.chat_list_model import ChatListModel
 from desktop.ui.style import SPACING, labelled_button
@@ -20,7 +20,7 @@ class ChatListPanel(QWidget):
         chat_chosen(str): the user picked a chat (its id).
         new_chat_requested(): the user pressed New chat.
         chat_deleting(str): the user confirmed deleting this chat; the delete is on its way.
-        call_failed(ServerProblem): asking the chat side failed.
+        call_failed(Problem): asking the chat side failed.
     """
 
     chat_chosen = Signal(str)
@@ -170,6 +170,6 @@ class ChatListPanel(QWidget):
         self.chat_deleting.emit(self._deleting)
         self._bridge.call(self._chats().delete(self._deleting), None, self._on_delete_failed)
 
-    def _on_delete_failed(self, problem: ServerProblem) -> None:
+    def _on_delete_failed(self, problem: Problem) -> None:
         self.reload()
         self.call_failed.emit(problem)

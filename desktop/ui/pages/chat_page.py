@@ -10,8 +10,8 @@ from PySide6.QtGui import QPalette, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop.core.events import ToolInfo
-from desktop.llm.chat_control import ChatControl, ChatMessage, ChatSettings, ChatSummary, ContextUse
-from desktop.servers.control import ServerProblem
+from desktop.core.problem import Problem
+from desktop.llm.chat.control import ChatControl, ChatMessage, ChatSettings, ChatSummary, ContextUse
 from desktop.ui.bridge import Bridge
 from desktop.ui.pages.chat_list_panel import ChatListPanel
 from desktop.ui.pages.chat_settings_panel import ChatSettingsPanel
@@ -220,7 +220,7 @@ class ChatPage(QWidget):
         self.composer.set_busy(True, self.tr("Sending…"))
         self._bridge.call(self._chats().send(chat_id, text), None, lambda p: self._on_send_failed(p, text))
 
-    def _on_send_failed(self, problem: ServerProblem, text: str) -> None:
+    def _on_send_failed(self, problem: Problem, text: str) -> None:
         self.composer.set_busy(False)
         self.composer.restore(text)
         self._on_call_failed(problem)
@@ -238,7 +238,7 @@ class ChatPage(QWidget):
         self.composer.set_busy(True, self.tr("Thinking…"))
         self._bridge.call(self._chats().regenerate(self.current), None, self._on_regenerate_failed)
 
-    def _on_regenerate_failed(self, problem: ServerProblem) -> None:
+    def _on_regenerate_failed(self, problem: Problem) -> None:
         self.composer.set_busy(False)
         self._on_call_failed(problem)
 
@@ -326,6 +326,6 @@ class ChatPage(QWidget):
         else:
             self.message.clear()
 
-    def _on_call_failed(self, problem: ServerProblem) -> None:
+    def _on_call_failed(self, problem: Problem) -> None:
         self.message.show_problem(problem.message)
         self.message_details.set_details(problem.details)

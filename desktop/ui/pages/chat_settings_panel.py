@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.events import ToolInfo
-from desktop.llm.chat_control import ChatParams, ChatSettings, ToolChoice
+from desktop.llm.backends.backend import ChatParams, ToolChoice
+from desktop.llm.chat.control import ChatSettings
 from desktop.ui.style import SPACING, heading, hint
 from desktop.ui.widgets.inline_message import InlineMessage
 from desktop.ui.widgets.markdown_view import plain_tip

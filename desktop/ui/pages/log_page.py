@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.problem import Problem
 from desktop.core.rpc_log import LogFilter, RpcEntry, RpcLogControl
-from desktop.servers.control import ServerProblem
 from desktop.ui.bridge import Bridge
 from desktop.ui.models.by_seq import seq_of
 from desktop.ui.models.log_table_model import MAX_ENTRIES, LogTableModel
@@ -45,7 +45,7 @@ COLUMN_SAMPLES = [
     "notification",
     "9999",
     "notifications/cancelled",
-    "999.9 kB",
+    "99.9 MB",
     "9,999 ms",
 ]
 """The widest text expected in each column (Time … Latency); Notes takes the rest."""
@@ -360,5 +360,5 @@ class LogPage(QWidget):
             self._on_call_failed,
         )
 
-    def _on_call_failed(self, problem: ServerProblem) -> None:
+    def _on_call_failed(self, problem: Problem) -> None:
         self.message.show_problem(problem.message)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 
-from desktop.llm.model_control import LibraryEntry
+from desktop.llm.models.control import LibraryEntry
 from desktop.ui.models.log_table_model import PROBLEM_TEXT
 from desktop.ui.models.model_library_model import parameters_text, yes_no
 from desktop.ui.pages.model_texts import fill
 from desktop.ui.style import hint, selectable
-from desktop.ui.widgets.memory_meter import size_text
+from desktop.ui.texts import size_text
 
 
 class ModelDetails(QWidget):

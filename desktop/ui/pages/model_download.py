@@ -23,18 +23,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.llm.model_control import HubChoice, JobKind, ModelControl
-from desktop.servers.control import ServerProblem
+from desktop.core.problem import Problem
+from desktop.llm.models.control import HubChoice, JobKind, ModelControl
 from desktop.ui.bridge import Bridge
 from desktop.ui.pages.model_job_row import JobRow, show_failure
 from desktop.ui.pages.model_texts import VERDICT_COLOURS, fill
 from desktop.ui.style import heading, hint
+from desktop.ui.texts import size_text
 from desktop.ui.widgets.collapsible import DetailsToggle
 from desktop.ui.widgets.inline_message import InlineMessage
-from desktop.ui.widgets.memory_meter import size_text
 
 if TYPE_CHECKING:
-    from desktop.llm.hub import Recommendation
+    from desktop.llm.models.hub import Recommendation
 
 REPO_NAME = re.compile(r"^(?:https?://(?:www\.)?huggingface\.co/)?([\w.-]+/[\w.-]+)/?$")
 CHOICE_ROLE = Qt.ItemDataRole.UserRole
@@ -290,7 +290,7 @@ class DownloadPanel(QWidget):
         self._cancelled = True
         self._models().cancel(JobKind.DOWNLOAD)
 
-    def _on_call_failed(self, problem: ServerProblem) -> None:
+    def _on_call_failed(self, problem: Problem) -> None:
         self._looking_up = None
         show_failure(self.message, self.details, problem, cancelled=self._cancelled)
         self._update_enabled()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from desktop.llm.model_control import JobKind, JobProgress
-from desktop.servers.control import ServerProblem
+from desktop.core.problem import Problem
+from desktop.llm.models.control import JobKind, JobProgress
 from desktop.ui.style import hint
 from desktop.ui.widgets.collapsible import DetailsToggle
 from desktop.ui.widgets.inline_message import InlineMessage
@@ -76,7 +76,7 @@ class JobRow(QWidget):
 
 
 def show_failure(
-    message: InlineMessage, details: DetailsToggle, problem: ServerProblem, *, cancelled: bool
+    message: InlineMessage, details: DetailsToggle, problem: Problem, *, cancelled: bool
 ) -> None:
     """Say why a job ended early; when the user cancelled it, that is news, not an error."""
     if cancelled:

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.llm.fit import FitEstimate, LoadShape, Verdict
-from desktop.llm.model_control import JobKind, LibraryEntry, ModelControl, ModelState
-from desktop.servers.control import ServerProblem
+from desktop.core.problem import Problem
+from desktop.llm.models.control import JobKind, LibraryEntry, ModelControl, ModelState
+from desktop.llm.models.fit import FitEstimate, LoadShape, Verdict
 from desktop.ui.bridge import Bridge
 from desktop.ui.pages.model_job_row import JobRow
 from desktop.ui.pages.model_texts import VERDICT_COLOURS, fill, loaded_text, needs_text
@@ -29,7 +29,7 @@ from desktop.ui.widgets.collapsible import DetailsToggle
 from desktop.ui.widgets.inline_message import InlineMessage
 
 if TYPE_CHECKING:
-    from desktop.llm.gpu import MemorySnapshot
+    from desktop.llm.models.gpu_probe import MemorySnapshot
 
 FIT_DELAY_MS = 150
 DEFAULT_CONTEXT = 4096
@@ -307,7 +307,7 @@ class LoadPanel(QWidget):
             self.gpu_slider.blockSignals(False)
             self._show_gpu_layers()
 
-    def _on_fit_failed(self, asked: int, problem: ServerProblem) -> None:
+    def _on_fit_failed(self, asked: int, problem: Problem) -> None:
         if asked == self._fits_asked:
             self._show_verdict(problem.message, VERDICT_COLOURS[Verdict.TOO_BIG])
             self.needs_label.clear()
@@ -341,7 +341,7 @@ class LoadPanel(QWidget):
             self.message.show_info(self.tr("Loading was stopped. No model is loaded."))
         self._on_bridge_model_state_changed(state)
 
-    def _on_load_failed(self, problem: ServerProblem) -> None:
+    def _on_load_failed(self, problem: Problem) -> None:
         self._loading = False
         self.message.show_problem(problem.message)
         self.details.set_details(problem.details)

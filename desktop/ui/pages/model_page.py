@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.llm.library import ModelSource
-from desktop.llm.model_control import LibraryEntry, ModelControl, ModelState
-from desktop.servers.control import ServerProblem
+from desktop.core.problem import Problem
+from desktop.llm.models.control import LibraryEntry, ModelControl, ModelState
+from desktop.llm.models.library import ModelSource
 from desktop.ui.bridge import Bridge
 from desktop.ui.models.model_library_model import ModelLibraryModel
 from desktop.ui.pages.model_details import ModelDetails
@@ -40,7 +40,7 @@ from desktop.ui.widgets.memory_meter import MemoryMeter
 from desktop.ui.widgets.record_table import RecordTable
 
 if TYPE_CHECKING:
-    from desktop.llm.gpu import MemorySnapshot
+    from desktop.llm.models.gpu_probe import MemorySnapshot
 
 TABLE_HEIGHT = 160
 """The library's first height, in pixels: about six models, leaving the rest for the chosen one."""
@@ -310,6 +310,6 @@ class ModelPage(QWidget):
         else:
             self.message.clear()
 
-    def _on_call_failed(self, problem: ServerProblem) -> None:
+    def _on_call_failed(self, problem: Problem) -> None:
         self.message.show_problem(problem.message)
         self.message_details.set_details(problem.details)

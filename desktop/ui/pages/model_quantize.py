@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -15,16 +16,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.llm.gguf_info import ModelInfo
-from desktop.llm.model_control import JobKind, ModelControl
-from desktop.servers.control import ServerProblem
+from desktop.core.problem import Problem
+from desktop.llm.models.control import JobKind, ModelControl
 from desktop.ui.bridge import Bridge
 from desktop.ui.pages.model_job_row import JobRow, show_failure
 from desktop.ui.pages.model_texts import fill
 from desktop.ui.style import hint, pad
+from desktop.ui.texts import size_text
 from desktop.ui.widgets.collapsible import DetailsToggle
 from desktop.ui.widgets.inline_message import InlineMessage
-from desktop.ui.widgets.memory_meter import size_text
+
+if TYPE_CHECKING:
+    from desktop.llm.models.gguf_info import ModelInfo
 
 USUAL_CHOICE = "Q4_K_M"
 
@@ -136,7 +139,7 @@ class QuantizeDialog(QDialog):
         self._cancelled = True
         self._models().cancel(JobKind.QUANTIZE)
 
-    def _on_call_failed(self, problem: ServerProblem) -> None:
+    def _on_call_failed(self, problem: Problem) -> None:
         show_failure(self.message, self.details, problem, cancelled=self._cancelled)
         self._set_busy(False)
 

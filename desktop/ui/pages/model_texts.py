@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from desktop.llm.fit import FitEstimate, Verdict
-from desktop.llm.model_control import ModelState
-from desktop.ui.widgets.memory_meter import size_text
+from desktop.llm.models.control import ModelState
+from desktop.llm.models.fit import FitEstimate, Verdict
+from desktop.ui.texts import size_text
 
 VERDICT_COLOURS = {
     Verdict.FITS_ON_GPU: "#2e9d4f",

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 from desktop.core.consent import ConsentControl
 from desktop.core.consent_rules import ConsentRule, ServerPolicy
 from desktop.core.events import ToolInfo
+from desktop.core.problem import Problem
 from desktop.core.suspicious import reveal
-from desktop.servers.control import ServerProblem
 from desktop.ui.bridge import Bridge
 from desktop.ui.models.rules_table_model import RulesTableModel
 from desktop.ui.resources import page_icon
@@ -298,10 +298,10 @@ class PermissionsPage(QWidget):
         if server in self.servers:
             self.servers[server].show_policy(policy)
 
-    def _on_policy_failed(self, server: str, problem: ServerProblem) -> None:
+    def _on_policy_failed(self, server: str, problem: Problem) -> None:
         self._on_call_failed(problem)
         if server in self.servers and self._bridge.consent is not None:
             self.servers[server].show_policy(self._consent().policy(server))
 
-    def _on_call_failed(self, problem: ServerProblem) -> None:
+    def _on_call_failed(self, problem: Problem) -> None:
         self.message.show_problem(problem.message)

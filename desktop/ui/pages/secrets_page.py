@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.secrets_service import SecretInfo, SecretsControl
-from desktop.servers.control import ServerProblem
+from desktop.core.problem import Problem
+from desktop.core.secrets_control import SecretInfo, SecretsControl
 from desktop.ui.bridge import Bridge
 from desktop.ui.dialogs.secret_dialog import SecretDialog
 from desktop.ui.models.secrets_table_model import SecretsTableModel
@@ -253,6 +253,6 @@ class SecretsPage(QWidget):
         if self.value_edit.text():
             QGuiApplication.clipboard().setText(self.value_edit.text())
 
-    def _on_call_failed(self, problem: ServerProblem) -> None:
+    def _on_call_failed(self, problem: Problem) -> None:
         self.reveal_button.setChecked(False)
         self.message.show_problem(problem.message)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.events import ServerStatus, ToolInfo
-from desktop.servers.control import ServerProblem
+from desktop.core.problem import Problem
 from desktop.ui.bridge import Bridge
 from desktop.ui.models.server_roster import ServerRoster
 from desktop.ui.state_look import is_active, state_icon, state_text
@@ -171,7 +171,7 @@ class ServerDetails(QTabWidget):
         self.overview.show_status(status)
         try:
             tools, output = control.tools(status.name), control.output_of(status.name)
-        except ServerProblem:  # removed a moment ago; the list follows with the next event
+        except Problem:  # removed a moment ago; the list follows with the next event
             tools, output = [], []
         self.tools.show_tools(tools)
         self.output.setPlainText("\n".join(output))

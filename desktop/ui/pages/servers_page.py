@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.config import ServerConfig
 from desktop.core.events import ServerState, ServerStatus
-from desktop.servers.control import ServerProblem
+from desktop.core.problem import Problem
 from desktop.ui.bridge import Bridge
 from desktop.ui.dialogs.import_dialog import ImportDialog
 from desktop.ui.dialogs.server_form import ServerFormDialog
@@ -226,7 +226,7 @@ class ServersPage(QWidget):
             return
         try:
             config = self._roster.control.config_of(status.name)
-        except ServerProblem as problem:
+        except Problem as problem:
             self._bridge.call_failed.emit(problem.message, problem.details)
             return
         taken = set(self._roster.names())

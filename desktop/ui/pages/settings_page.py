@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.config import AppSettings
-from desktop.llm.chat_control import BackendSettings, ChatControl
-from desktop.servers.control import ServerProblem
+from desktop.core.problem import Problem
+from desktop.llm.chat.control import BackendSettings, ChatControl
 from desktop.ui.bridge import Bridge
 from desktop.ui.style import SPACING, heading, hint, pad, selectable
 from desktop.ui.widgets.inline_message import InlineMessage
@@ -281,8 +281,8 @@ class SettingsPage(QWidget):
         self.backend_message.show_info(done)
 
     def _settings(self) -> AppSettings:
-        assert self._bridge.control is not None, "services are not attached yet"
-        return self._bridge.control.app_settings()
+        assert self._bridge.settings is not None, "services are not attached yet"
+        return self._bridge.settings.app_settings()
 
     def _show(self, settings: AppSettings) -> None:
         boxes = (self.login_box, self.keep_days_box, self.max_mb_box)
@@ -304,15 +304,15 @@ class SettingsPage(QWidget):
 
     def _on_box_changed(self, _value: object) -> None:
         """Save everything the page shows, so quick changes in a row never undo each other."""
-        assert self._bridge.control is not None
+        assert self._bridge.settings is not None
         shown = {
             "start_at_login": self.login_box.isChecked(),
             "log_keep_days": self.keep_days_box.value(),
             "log_max_mb": self.max_mb_box.value(),
         }
         settings = self._settings().model_copy(update=shown)
-        self._bridge.call(self._bridge.control.save_app_settings(settings), on_error=self._on_save_failed)
+        self._bridge.call(self._bridge.settings.save_app_settings(settings), on_error=self._on_save_failed)
 
-    def _on_save_failed(self, problem: ServerProblem) -> None:
+    def _on_save_failed(self, problem: Problem) -> None:
         self._show(self._settings())
         self._bridge.call_failed.emit(problem.message, problem.details)

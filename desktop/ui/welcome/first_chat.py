@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
-from desktop.llm.chat_control import ChatControl, ChatSettings, ChatSummary, ToolChoice
+from desktop.llm.backends.backend import ToolChoice
+from desktop.llm.chat.control import ChatControl, ChatSettings, ChatSummary
 from desktop.servers.folder_share import FILES_SERVER
 from desktop.ui.bridge import Bridge
 from desktop.ui.pages.chat_page import ChatPage

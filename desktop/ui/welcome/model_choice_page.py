@@ -8,16 +8,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWizardPage
 
-from desktop.llm.fit import FitEstimate, LoadShape, Verdict
-from desktop.llm.model_control import HubChoice, JobKind, JobProgress, LibraryEntry, ModelControl
-from desktop.servers.control import ServerProblem
+from desktop.core.problem import Problem
+from desktop.llm.models.control import HubChoice, JobKind, JobProgress, LibraryEntry, ModelControl
+from desktop.llm.models.fit import FitEstimate, LoadShape, Verdict
 from desktop.ui.bridge import Bridge
 from desktop.ui.pages.model_job_row import JobRow, show_failure
 from desktop.ui.pages.model_texts import VERDICT_COLOURS, fill
 from desktop.ui.style import hint, labelled_button
+from desktop.ui.texts import size_text
 from desktop.ui.widgets.collapsible import DetailsToggle
 from desktop.ui.widgets.inline_message import InlineMessage
-from desktop.ui.widgets.memory_meter import size_text
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
 PREFERENCE = (Verdict.FITS_ON_GPU, Verdict.PARTLY_ON_GPU, Verdict.PROCESSOR_ONLY, Verdict.TOO_BIG)
@@ -227,7 +227,7 @@ class ModelChoicePage(QWizardPage):
         self._wanted = path
         self._reload()
 
-    def _on_lookup_failed(self, problem: ServerProblem) -> None:
+    def _on_lookup_failed(self, problem: Problem) -> None:
         self.message.show_info(
             fill(self.tr("The recommended model can't be downloaded right now. %1"), problem.message)
         )
@@ -237,7 +237,7 @@ class ModelChoicePage(QWizardPage):
         self._cancelled = True
         self._models().cancel(JobKind.DOWNLOAD)
 
-    def _on_call_failed(self, problem: ServerProblem) -> None:
+    def _on_call_failed(self, problem: Problem) -> None:
         show_failure(self.message, self.details, problem, cancelled=self._cancelled)
         if self._cancelled:
             self.download_button.setText(self.tr("Resume download"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWizardPage
 
 from desktop.core.events import ServerState, ServerStatus
-from desktop.llm.model_control import JobKind, JobProgress, ModelState
+from desktop.llm.models.control import JobKind, JobProgress, ModelState
 from desktop.servers.folder_share import FILES_SERVER
 from desktop.ui.bridge import Bridge
 from desktop.ui.pages.model_job_row import JobRow

@@ -15,17 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.ui.style import hint, labelled_button
+from desktop.ui.style import callout_style, hint, labelled_button
 
 INPUT_LINES = 3
-NOT_READY_STYLE = """
-QFrame#notReady {
-    border: 1px solid palette(mid);
-    border-left: 4px solid palette(highlight);
-    border-radius: 4px;
-    background: palette(alternate-base);
-}
-"""
 
 
 class ChatInput(QPlainTextEdit):
@@ -80,7 +72,7 @@ class ChatComposer(QWidget):
         self.status_label.setAccessibleName(self.tr("What the chat is doing"))
         self.not_ready_frame = QFrame(self)
         self.not_ready_frame.setObjectName("notReady")
-        self.not_ready_frame.setStyleSheet(NOT_READY_STYLE)
+        self.not_ready_frame.setStyleSheet(callout_style(self.not_ready_frame.objectName()))
         self.not_ready_label = QLabel(self.not_ready_frame)
         self.not_ready_label.setTextFormat(Qt.TextFormat.PlainText)
         self.not_ready_label.setWordWrap(True)

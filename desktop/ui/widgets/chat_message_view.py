@@ -9,25 +9,20 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QToolButton, QVBoxLayout, QWidget
 
-from desktop.llm.chat_control import ChatMessage, Role, ToolCard
-from desktop.ui.style import hint
+from desktop.llm.chat.control import ChatMessage, Role, ToolCard
+from desktop.ui.style import callout_style, hint
 from desktop.ui.widgets.collapsible import DetailsToggle
 from desktop.ui.widgets.markdown_view import MarkdownView, plain
 from desktop.ui.widgets.tool_card import ToolCardView
 
 COPIED_SHOWN_MS = 1500
+NOTE_ACCENT = "#d89614"
 MESSAGE_STYLE = """
 QFrame#userMessage {
     border-radius: 8px;
     background: palette(alternate-base);
 }
-QFrame#noteMessage {
-    border: 1px solid palette(mid);
-    border-left: 4px solid #d89614;
-    border-radius: 4px;
-    background: palette(alternate-base);
-}
-"""
+""" + callout_style("noteMessage", NOTE_ACCENT)
 
 
 def speaker(role: Role) -> str:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtWidgets import QFrame, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
-from desktop.llm.chat_control import ChatMessage, Role
+from desktop.llm.chat.control import ChatMessage, Role
 from desktop.ui.style import SPACING
 from desktop.ui.widgets.chat_message_view import MessageView
 

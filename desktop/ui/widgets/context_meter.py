@@ -6,7 +6,7 @@ from PySide6.QtCore import QCoreApplication, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from desktop.llm.chat_control import ContextUse
+from desktop.llm.chat.control import ContextUse
 from desktop.ui.style import hint
 
 BAR_HEIGHT = 8

@@ -11,30 +11,16 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.ui.style import hint, selectable
+from desktop.ui.texts import gb_number, size_text
 
 if TYPE_CHECKING:
-    from desktop.llm.gpu import GpuInfo, MemorySnapshot
+    from desktop.llm.models.gpu import GpuInfo
+    from desktop.llm.models.gpu_probe import MemorySnapshot
 
-MIB = 1024**2
-GIB = 1024**3
 APP_COLOUR = "#2f6fde"
 OTHER_COLOUR = "#8a8f98"
 BAR_HEIGHT = 12
 COMPACT_BAR = QSize(56, 9)
-
-
-def size_text(size: int) -> str:
-    """“6.1 GB”, “24 GB”, “350 MB”, “245 KB”, in the binary units operating systems show."""
-    if size >= GIB:
-        return f"{gb_number(size)} GB"
-    if size >= MIB:
-        return f"{size / MIB:.0f} MB"
-    return f"{max(size, 0) / 1024:.0f} KB"
-
-
-def gb_number(size: int) -> str:
-    """Gigabytes with one decimal, without a trailing “.0”."""
-    return f"{max(size, 0) / GIB:.1f}".removesuffix(".0")
 
 
 @dataclass(frozen=True)

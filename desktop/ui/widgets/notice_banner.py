@@ -5,17 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QToolButton, QVBoxLayout, QWidget
 
-from desktop.ui.style import SPACING, labelled_button, selectable
+from desktop.ui.style import SPACING, callout_style, labelled_button, selectable
 from desktop.ui.widgets.collapsible import DetailsToggle
-
-BANNER_STYLE = """
-QFrame#noticeBanner {
-    border: 1px solid palette(mid);
-    border-left: 4px solid palette(highlight);
-    border-radius: 4px;
-    background: palette(alternate-base);
-}
-"""
 
 
 class NoticeBanner(QFrame):
@@ -32,7 +23,7 @@ class NoticeBanner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("noticeBanner")
-        self.setStyleSheet(BANNER_STYLE)
+        self.setStyleSheet(callout_style(self.objectName()))
         self.setAccessibleName(self.tr("Notice"))
         self.icon_label = QLabel(self)
         self.title_label = QLabel(self)

@@ -20,9 +20,7 @@ import mcp_types as types
 from mcp import MCPError
 
 from desktop.core.audit_records import AuditKind, AuditWriter, ConsentHow
-from desktop.core.autostart import Autostart, AutostartError
-from desktop.core.config import AppConfig, AppSettings, ServerConfig, check_server_name
-from desktop.core.config_store import ConfigStore
+from desktop.core.config import ServerConfig, check_server_name
 from desktop.core.consent import CallContext, Choice, ConsentGate, Decision
 from desktop.core.events import (
     EventSink,
@@ -37,6 +35,7 @@ from desktop.core.events import (
 from desktop.core.redact import Redactor
 from desktop.core.rpc_log import RpcLog
 from desktop.core.secret_refs import SecretsError
+from desktop.core.settings import Settings
 from desktop.servers.call_records import call_data, call_outcome, denied_outcome, result_data, server_data
 from desktop.servers.catalogue import split_qualified
 from desktop.servers.control import ServerProblem, ToolCallOutcome, TrustRequest, TrustRequired
@@ -44,8 +43,9 @@ from desktop.servers.importers import ImportPlan, ImportSource, apply_plan, defa
 from desktop.servers.launch import resolve
 from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.oauth import forget
+from desktop.servers.restart_policy import DEFAULT_POLICY, RestartPolicy
 from desktop.servers.server_requests import ServerRequests
-from desktop.servers.supervisor import DEFAULT_POLICY, Credentials, RestartPolicy, Supervisor
+from desktop.servers.supervisor import Credentials, Supervisor
 from desktop.servers.wire_tap import CallTrace, current_call
 
 OUTPUT_EVERY = 0.1
@@ -64,12 +64,9 @@ class Recording:
 class ServerManager:
     def __init__(
         self,
-        store: ConfigStore,
-        config: AppConfig,
+        settings: Settings,
         events: EventSink,
         leftovers: LeftoverRegistry,
-        autostart: Autostart,
-        launch_command: list[str],
         recording: Recording,
         credentials: Credentials,
         consent: ConsentGate,
@@ -82,14 +79,13 @@ class ServerManager:
         self._recording = recording
         self._credentials = credentials
         self._audit = recording.audit
-        self._store = store
-        self._config = config
+        self._settings = settings
         self._events = events
         self._leftovers = leftovers
-        self._autostart = autostart
-        self._launch_command = launch_command
         self._policy = policy
-        self._supervisors = {name: self._supervisor(name, cfg) for name, cfg in config.servers.items()}
+        self._supervisors = {
+            name: self._supervisor(name, cfg) for name, cfg in settings.config.servers.items()
+        }
 
     # -- reading -----------------------------------------------------------------
 
@@ -114,9 +110,6 @@ class ServerManager:
             for secret in sup.config.secret_names():
                 users.setdefault(secret, []).append(name)
         return users
-
-    def app_settings(self) -> AppSettings:
-        return self._config.settings
 
     def trust_request(self, name: str) -> TrustRequest:
         config = self._get(name).config
@@ -204,15 +197,15 @@ class ServerManager:
         if not decision.allowed:
             return denied_outcome(tool, decision, record.seq)
         arguments = decision.arguments
-        client = sup.client
         trace = CallTrace()
         token = current_call.set(trace)
         started_at, started = time.time(), time.perf_counter()
         timeout = sup.config.request_timeout
         try:
-            result: types.CallToolResult | MCPError = await client.call_tool(
-                tool.name, arguments, read_timeout_seconds=timeout
-            )
+            with sup.calling() as client:
+                result: types.CallToolResult | MCPError = await client.call_tool(
+                    tool.name, arguments, read_timeout_seconds=timeout
+                )
         except MCPError as exc:
             result = exc
         finally:
@@ -270,21 +263,9 @@ class ServerManager:
         with contextlib.suppress(SecretsError):  # a keyring that is not there holds no sign-in either
             await anyio.to_thread.run_sync(forget, name, self._credentials.vault)
         self._drop(name)
-        self._save()
+        self._settings.save()
         self._events.publish(ServersChanged(tuple(self._supervisors)))
         await self._audit.record(AuditKind.SERVER_REMOVED, {"server": name})
-
-    async def save_app_settings(self, settings: AppSettings) -> None:
-        if settings.start_at_login != self._autostart.is_enabled():
-            try:
-                if settings.start_at_login:
-                    self._autostart.enable(self._launch_command)
-                else:
-                    self._autostart.disable()
-            except AutostartError as exc:
-                raise ServerProblem(str(exc)) from exc
-        self._config = self._config.model_copy(update={"settings": settings})
-        self._save()
 
     async def preview_import(self, source: ImportSource, path: Path | None) -> ImportPlan:
         if path is None:
@@ -299,7 +280,7 @@ class ServerManager:
             held = await anyio.to_thread.run_sync(self._credentials.vault.names)
         except SecretsError:
             held = []  # the keyring's problem is told when moving is asked for
-        return read_plan(source, path, self._config, frozenset([*held, *self.secret_users()]))
+        return read_plan(source, path, self._settings.config, frozenset([*held, *self.secret_users()]))
 
     async def apply_import(self, plan: ImportPlan, move_secrets: bool = True) -> list[str]:
         """Add the plan's servers; with `move_secrets`, found keys and tokens go to the keyring first."""
@@ -310,10 +291,10 @@ class ServerManager:
             await self._audit.record(
                 AuditKind.SECRET_ADDED, {"secret": item.secret, "imported_from": str(plan.path)}
             )
-        config, added = apply_plan(plan, self._config, move_secrets)
+        config, added = apply_plan(plan, self._settings.config, move_secrets)
         for name in added:
             self._replace(name, config.servers[name], save=False)
-        self._save()
+        self._settings.save()
         for name in added:
             data = {**server_data(name, config.servers[name]), "imported_from": str(plan.path)}
             await self._audit.record(AuditKind.SERVER_ADDED, data)
@@ -325,24 +306,14 @@ class ServerManager:
         sup = self._supervisors.get(name)
         if sup is not None and sup.active:
             raise ServerProblem(f"Stop “{name}” before changing it.")
-        self._config.servers[name] = config
+        self._settings.put_server(name, config, save=save)
         self._supervisors[name] = self._supervisor(name, config)
-        if save:
-            self._save()
         self._events.publish(ServersChanged(tuple(self._supervisors)))
         self._events.publish(ServerStatusChanged(self._supervisors[name].status))
 
     def _drop(self, name: str) -> None:
-        self._config.servers.pop(name, None)
+        self._settings.drop_server(name)
         self._supervisors.pop(name, None)
-
-    def _save(self) -> None:
-        try:
-            self._store.save(self._config)
-        except OSError as exc:
-            raise ServerProblem(
-                "MCP Desk could not save its settings. Check that the disk is not full.", str(exc)
-            ) from exc
 
     def _supervisor(self, name: str, config: ServerConfig) -> Supervisor:
         rec = self._recording

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,12 +19,9 @@ from urllib.parse import urlsplit
 import anyio
 import httpx2
 import mcp_types as types
-from mcp import Client, MCPError
+from mcp import Client
 from mcp.client._transport import Transport
-from mcp.client.session import IncomingMessage
 from mcp.client.streamable_http import streamable_http_client
-from mcp.client.subscriptions import ListenNotSupportedError, SubscriptionLost
-from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
 from desktop.core.config import ServerConfig
 from desktop.core.events import EventSink, Notice, ServerState, ServerStatus, ServerStatusChanged, ToolInfo
@@ -32,32 +29,19 @@ from desktop.core.redact import Redactor, looks_secret
 from desktop.core.rpc_log import RpcLog
 from desktop.core.secret_refs import SecretsError
 from desktop.core.secrets import SecretVault
-from desktop.servers.catalogue import tool_info
 from desktop.servers.control import ServerProblem
+from desktop.servers.health import HealthWatch
 from desktop.servers.launch import resolve
 from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.oauth import BrowserOpener, find_sign_in_problem, oauth_for
 from desktop.servers.output import OutputLog
+from desktop.servers.restart_policy import DEFAULT_POLICY, Backoff, RestartPolicy
 from desktop.servers.server_requests import RequestCallbacks
+from desktop.servers.tool_watch import ToolWatch
 from desktop.servers.transport import StdioTransport
 from desktop.servers.wire_tap import TappedHTTP, WireTap
 
 CLIENT_INFO = types.Implementation(name="mcp-desk", version="0.1.0")
-
-
-@dataclass(frozen=True)
-class RestartPolicy:
-    max_failures: int = 5
-    """Crashes in a row after which MCP Desk stops trying."""
-    first_delay: float = 1.0
-    max_delay: float = 30.0
-    stable_after: float = 60.0
-    """A run this long resets the crash count."""
-    ping_every: float = 30.0
-    ping_timeout: float = 15.0
-
-
-DEFAULT_POLICY = RestartPolicy()
 
 
 @dataclass(frozen=True)
@@ -101,6 +85,7 @@ class Supervisor:
         self._handshake: anyio.CancelScope | None = None
         self._tap = WireTap(name, rpc_log)
         self._policy = policy
+        self._health = HealthWatch(policy)
         self._on_tools = on_tools
         self._requests = requests
         self._status = ServerStatus(
@@ -115,14 +100,17 @@ class Supervisor:
         self._transport: StdioTransport | None = None
         self._stop = anyio.Event()
         self._settled = anyio.Event()
-        self._tools_dirty = anyio.Event()
         self._runner: asyncio.Task[None] | None = None
         self._end = RunEnd("")
-        self.tools: tuple[ToolInfo, ...] = ()
+        self._tool_watch = ToolWatch(name, self._on_tools_changed)
 
     @property
     def status(self) -> ServerStatus:
         return self._status
+
+    @property
+    def tools(self) -> tuple[ToolInfo, ...]:
+        return self._tool_watch.tools
 
     @property
     def transport(self) -> StdioTransport | None:
@@ -159,39 +147,18 @@ class Supervisor:
         self._events.publish(ServerStatusChanged(self._status))
 
     async def _run(self) -> None:
-        failures = 0
+        """Run, and after a run that ended on its own, wait and run again until stopped or given up."""
+        backoff = Backoff(self._policy)
         restarts = 0
         try:
             while not self._stop.is_set():
-                started = time.monotonic()
-                self.publish(
-                    state=ServerState.STARTING if restarts == 0 else ServerState.RESTARTING,
-                    reason="",
-                    details="",
-                    restarts=restarts,
-                )
-                self._rpc_log.lifecycle(
-                    self.name,
-                    "Starting." if restarts == 0 else f"Restarting (attempt {restarts + 1}).",
-                    new_run=True,
-                )
-                end = await self._run_once()
-                if self._stop.is_set():
-                    self._rpc_log.lifecycle(self.name, "Stopped.")
+                end, ran_for = await self._one_run(restarts)
+                if end is None:
                     break
-                self._rpc_log.lifecycle(self.name, end.reason)
-                if not end.retry:
-                    self._fail(end.reason, end.details)
+                delay = backoff.after_run(ran_for) if end.retry else None
+                if delay is None:
+                    self._give_up(end, backoff.failures)
                     return
-                failures = 1 if time.monotonic() - started > self._policy.stable_after else failures + 1
-                if failures >= self._policy.max_failures:
-                    self._fail(
-                        f"{end.reason} That happened {failures} times in a row, so MCP Desk stopped "
-                        "trying. Look at its output, fix the problem, then press Start.",
-                        end.details,
-                    )
-                    return
-                delay = min(self._policy.first_delay * 2 ** (failures - 1), self._policy.max_delay)
                 self.publish(
                     state=ServerState.RESTARTING,
                     reason=f"{end.reason} Restarting in {delay:.0f} s.",
@@ -215,6 +182,37 @@ class Supervisor:
         finally:
             self._settled.set()
 
+    async def _one_run(self, restarts: int) -> tuple[RunEnd | None, float]:
+        """One start to one end: how it ended (None when stopped) and how many seconds it ran."""
+        started = time.monotonic()
+        self.publish(
+            state=ServerState.STARTING if restarts == 0 else ServerState.RESTARTING,
+            reason="",
+            details="",
+            restarts=restarts,
+        )
+        self._rpc_log.lifecycle(
+            self.name,
+            "Starting." if restarts == 0 else f"Restarting (attempt {restarts + 1}).",
+            new_run=True,
+        )
+        end = await self._run_once()
+        if self._stop.is_set():
+            self._rpc_log.lifecycle(self.name, "Stopped.")
+            return None, 0.0
+        self._rpc_log.lifecycle(self.name, end.reason)
+        return end, time.monotonic() - started
+
+    def _give_up(self, end: RunEnd, failures: int) -> None:
+        if not end.retry:
+            self._fail(end.reason, end.details)
+            return
+        self._fail(
+            f"{end.reason} That happened {failures} times in a row, so MCP Desk stopped "
+            "trying. Look at its output, fix the problem, then press Start.",
+            end.details,
+        )
+
     def _fail(self, reason: str, details: str) -> None:
         self._rpc_log.lifecycle(self.name, reason)
         self.publish(
@@ -229,7 +227,7 @@ class Supervisor:
         self._events.publish(Notice(f"{self.name} stopped", reason, details))
 
     async def _run_once(self) -> RunEnd:
-        self._set_tools(())
+        self._tool_watch.clear()
         try:
             transport = self._connect(await self._launch_config())
         except ServerProblem as problem:
@@ -255,7 +253,7 @@ class Supervisor:
         """Handshake, list tools, then serve until the task group is cancelled."""
         client = Client(
             transport,
-            message_handler=self._on_message,
+            message_handler=self._tool_watch.on_message,
             client_info=CLIENT_INFO,
             cache=None,
             read_timeout_seconds=self.config.request_timeout,
@@ -267,8 +265,8 @@ class Supervisor:
             self._handshake = handshake
             async with client:
                 self._client = client
-                await tasks.start(self._listen_for_tool_changes, client)
-                await self._refresh_tools()
+                await tasks.start(self._tool_watch.listen, client)
+                await self._tool_watch.refresh(client)
                 handshake.deadline = math.inf
                 pid = self._transport.pid if self._transport else None
                 self.publish(
@@ -277,8 +275,8 @@ class Supervisor:
                 where = f"process {pid}" if pid else self.config.url
                 self._rpc_log.lifecycle(self.name, f"Running ({where}, protocol {client.protocol_version}).")
                 self._settled.set()
-                tasks.start_soon(self._keep_tools_fresh)
-                tasks.start_soon(self._ping, tasks.cancel_scope)
+                tasks.start_soon(self._tool_watch.keep_fresh, client)
+                tasks.start_soon(self._watch_health, client, tasks.cancel_scope)
                 await anyio.sleep_forever()
         if handshake.cancelled_caught:
             self._end = RunEnd(
@@ -358,71 +356,22 @@ class Supervisor:
         )
         scope.cancel()
 
-    async def _ping(self, scope: anyio.CancelScope) -> None:
-        misses = 0
-        while True:
-            await anyio.sleep(self._policy.ping_every)
-            try:
-                with anyio.fail_after(self._policy.ping_timeout):
-                    await self.client.session.send_ping()
-                misses = 0
-            except (TimeoutError, MCPError, ServerProblem):
-                misses += 1
-            if misses >= 2:
-                self._end = RunEnd(f"“{self.name}” stopped answering, so MCP Desk restarted it.")
-                scope.cancel()
-                return
+    async def _watch_health(self, client: Client, scope: anyio.CancelScope) -> None:
+        await self._health.until_silent(client)
+        self._end = RunEnd(f"“{self.name}” stopped answering, so MCP Desk restarted it.")
+        scope.cancel()
 
-    async def _keep_tools_fresh(self) -> None:
-        while True:
-            await self._tools_dirty.wait()
-            self._tools_dirty = anyio.Event()
-            with contextlib.suppress(MCPError, TimeoutError):
-                await self._refresh_tools()
-
-    async def _listen_for_tool_changes(
-        self, client: Client, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED
-    ) -> None:
-        """2026-07-28 servers announce list changes only on a `subscriptions/listen` stream.
-
-        Ready (for `TaskGroup.start`) once the server acknowledged the stream, so no change
-        made right after the start is missed.
-        """
-        tools = client.server_capabilities.tools
-        if tools is None or not tools.list_changed or client.protocol_version in HANDSHAKE_PROTOCOL_VERSIONS:
-            task_status.started()
-            return
-        acknowledged = False
+    @contextlib.contextmanager
+    def calling(self) -> Iterator[Client]:
+        """The client, for one tool call; the health check does not judge the server meanwhile."""
+        client = self.client
+        self._health.call_started()
         try:
-            async with client.listen(tools_list_changed=True) as changes:
-                task_status.started()
-                acknowledged = True
-                async for _ in changes:
-                    self._tools_dirty.set()
-        except (ListenNotSupportedError, SubscriptionLost, MCPError, TimeoutError):
-            if not acknowledged:
-                task_status.started()
+            yield client
+        finally:
+            self._health.call_ended()
 
-    async def _on_message(self, message: IncomingMessage) -> None:
-        if isinstance(message, types.ToolListChangedNotification):
-            self._tools_dirty.set()
-
-    async def _refresh_tools(self) -> None:
-        assert self._client is not None
-        collected: list[types.Tool] = []
-        cursor: str | None = None
-        for _ in range(100):
-            page = await self._client.list_tools(cursor=cursor)
-            collected.extend(page.tools)
-            cursor = page.next_cursor
-            if cursor is None:
-                break
-        self._set_tools(tuple(tool_info(self.name, tool) for tool in collected))
-
-    def _set_tools(self, tools: tuple[ToolInfo, ...]) -> None:
-        if tools == self.tools:
-            return
-        self.tools = tools
+    def _on_tools_changed(self, tools: tuple[ToolInfo, ...]) -> None:
         self._status = replace(self._status, tool_count=len(tools))
         if self._on_tools is not None:
             self._on_tools(self.name, tools)

@@ -13,13 +13,13 @@ import os
 import sys
 from pathlib import Path
 
-from desktop.app import build_services
-from desktop.cli import TerminalAsker
+from desktop.cli.asker import TerminalAsker
 from desktop.core.config import ServerConfig
 from desktop.core.consent import CallContext
 from desktop.core.events import EventBus
 from desktop.core.paths import AppPaths
 from desktop.servers.manager import ServerManager
+from desktop.services import build_services
 from tests.fixtures.servers.paths import server_path
 
 WORKERS = 16

@@ -37,15 +37,17 @@ from desktop.core.events import Event, EventBus, ServerToolsChanged, ToolInfo
 from desktop.core.redact import Redactor
 from desktop.core.rpc_log import RpcLog
 from desktop.core.secrets import SecretStore
+from desktop.core.settings import Settings
 from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.manager import Recording, ServerManager
 from desktop.servers.oauth import SystemBrowser
+from desktop.servers.restart_policy import RestartPolicy
 from desktop.servers.server_requests import ServerRequests
-from desktop.servers.supervisor import Credentials, RestartPolicy
+from desktop.servers.supervisor import Credentials
 from tests.fixtures.oauth_server import OAuthFixture, serve_oauth
 from tests.fixtures.servers.paths import server_path
 
-FAST = RestartPolicy(max_failures=3, first_delay=0.05, max_delay=0.2, ping_every=30)
+FAST = RestartPolicy(max_failures=3, first_delay=0.05, max_delay=0.2, health_every=30)
 
 
 class Recorder:
@@ -201,6 +203,16 @@ def consent(tmp_path: Path, recording: Recording, asker: ScriptedAsker, bus: Eve
     return ConsentGate(ConsentRules(tmp_path / "consent.json"), asker, recording.audit, bus)
 
 
+def settings_in(folder: Path) -> Settings:
+    """Settings with no servers yet, kept in `folder` (autostart entries included)."""
+    return Settings(
+        ConfigStore(folder / "config.json", AppConfig),
+        AppConfig(),
+        Autostart(home=folder, environ={}),
+        [sys.executable, "-m", "desktop"],
+    )
+
+
 def manager_in(
     folder: Path,
     recording: Recording,
@@ -210,12 +222,9 @@ def manager_in(
 ) -> ServerManager:
     """A manager with no servers yet, keeping its files in `folder` and restarting fast."""
     return ServerManager(
-        ConfigStore(folder / "config.json", AppConfig),
-        AppConfig(),
+        settings_in(folder),
         bus,
         LeftoverRegistry(folder / "run"),
-        Autostart(home=folder, environ={}),
-        [sys.executable, "-m", "desktop"],
         recording,
         Credentials(SecretStore(null.Keyring()), SystemBrowser()),
         consent,

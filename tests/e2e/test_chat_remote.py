@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from keyring.backends.SecretService import Keyring as SecretServiceKeyring
 
-from desktop.app import Services, build_services
 from desktop.core.events import EventBus
 from desktop.core.paths import AppPaths
 from desktop.core.secrets import SecretStore
-from desktop.llm.chat_control import BackendSettings, CallStatus, ChatSettings, ChatTurnChanged, Role
-from desktop.llm.chat_service import ENDPOINT_KEY_SECRET
+from desktop.llm.chat.control import BackendSettings, CallStatus, ChatSettings, ChatTurnChanged, Role
+from desktop.llm.chat.service import ENDPOINT_KEY_SECRET
+from desktop.services import Services, build_services
 from tests.e2e.conftest import ScriptedAsker, fixture_server
 from tests.fixtures.openai_server import Call, OpenAIServer, prose, tool_calls
 

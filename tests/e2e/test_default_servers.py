@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.app import build_services
 from desktop.core.consent import CallContext
 from desktop.core.events import EventBus, ServerState
 from desktop.core.paths import AppPaths
+from desktop.services import build_services
 from tests.e2e.conftest import ScriptedAsker
 
 pytestmark = pytest.mark.anyio

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.app import build_services
 from desktop.core.events import EventBus
 from desktop.core.paths import AppPaths
+from desktop.diagnostics import diagnose
+from desktop.services import build_services
 from tests.e2e.conftest import ScriptedAsker
 
 pytestmark = pytest.mark.anyio
@@ -21,7 +22,7 @@ async def test_the_report_names_the_setup_and_masks_every_known_secret(
     services = build_services(AppPaths.from_environment(), EventBus(), asker)
     services.redactor.add(TOKEN)
     try:
-        report = await services.diagnostic_report()
+        report = (await diagnose(services)).text()
     finally:
         await services.close()
     assert TOKEN not in report

@@ -12,10 +12,10 @@ from pathlib import Path
 import psutil
 import pytest
 
-from desktop.app import build_services
-from desktop.cli import TerminalAsker
+from desktop.cli.asker import TerminalAsker
 from desktop.core.events import EventBus, Notice
 from desktop.core.paths import AppPaths
+from desktop.services import build_services
 from tests.fixtures.servers.paths import server_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 APP_THAT_GETS_KILLED = textwrap.dedent(
     """
     import asyncio, sys
-    from desktop.app import build_services
-    from desktop.cli import TerminalAsker
+    from desktop.services import build_services
+    from desktop.cli.asker import TerminalAsker
     from desktop.core.config import ServerConfig
     from desktop.core.events import EventBus
     from desktop.core.paths import AppPaths

@@ -24,14 +24,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
-from desktop.app import Services, build_services
-from desktop.cli import TerminalAsker
+from desktop.app import controls_of
+from desktop.cli.asker import TerminalAsker
 from desktop.core.config import ServerConfig
 from desktop.core.consent import CallContext
 from desktop.core.events import EventBus
 from desktop.core.paths import AppPaths
 from desktop.core.rpc_log import EntryKind, RpcEntry
 from desktop.core.service_loop import ServiceLoop
+from desktop.services import Services, build_services
 from desktop.ui.bridge import Bridge
 from desktop.ui.main_window import MainWindow
 
@@ -91,7 +92,7 @@ def ours(app: QApplication) -> tuple[float, float, int, int]:
     events.subscribe(bridge.deliver)
     services: Services = service_loop.run(_bring_up(events))
     window = MainWindow(bridge, tray_available=False)
-    bridge.attach(services.controls(), service_loop.submit)
+    bridge.attach(controls_of(services), service_loop.submit)
     window.show()
     window.show_area("log")
     loop = QEventLoop()

@@ -9,11 +9,11 @@ import time
 
 from common import ECHO_SERVER, fresh_home, report
 
-from desktop.app import build_services
-from desktop.cli import TerminalAsker
+from desktop.cli.asker import TerminalAsker
 from desktop.core.config import ServerConfig
 from desktop.core.events import EventBus
 from desktop.core.paths import AppPaths
+from desktop.services import build_services
 
 ROUNDS = 8
 

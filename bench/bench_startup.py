@@ -52,7 +52,7 @@ def patched(self, argv, **kwargs):
     self._probe.on_paint = self.quit
     self.window.installEventFilter(self._probe)
 ui.GuiApp.__init__ = patched
-from desktop.app import main
+from desktop.main import main
 sys.exit(main([]))
 """
 )

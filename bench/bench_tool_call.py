@@ -24,7 +24,6 @@ from typing import Any
 from common import ECHO_SERVER, fresh_home, report
 from keyring.backends import null
 
-from desktop.app import Services, build_services
 from desktop.core.audit_records import AuditKind, AuditRecord, ConsentHow
 from desktop.core.autostart import Autostart
 from desktop.core.config import AppConfig, ServerConfig
@@ -46,10 +45,12 @@ from desktop.core.paths import AppPaths
 from desktop.core.rpc_log import RpcLog
 from desktop.core.secrets import SecretStore
 from desktop.core.service_loop import ServiceLoop
+from desktop.core.settings import Settings
 from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.manager import Recording, ServerManager
 from desktop.servers.oauth import SystemBrowser
 from desktop.servers.supervisor import Credentials
+from desktop.services import Services, build_services
 
 CALLS = 500
 ROUNDS = 7
@@ -180,12 +181,14 @@ async def _decided_manager(services: Services, recording: Recording) -> ServerMa
     home = fresh_home()
     gate = DecidedBeforehand(ConsentRules(home / "consent.json"), NeverAsked(), recording.audit, EventBus())
     return ServerManager(
-        ConfigStore(home / "config.json", AppConfig),
-        AppConfig(),
+        Settings(
+            ConfigStore(home / "config.json", AppConfig),
+            AppConfig(),
+            Autostart(home=home, environ={}),
+            [sys.executable],
+        ),
         EventBus(),
         LeftoverRegistry(home / "run"),
-        Autostart(home=home, environ={}),
-        [sys.executable],
         recording,
         Credentials(SecretStore(null.Keyring()), SystemBrowser()),
         gate,

@@ -1,3 +1,3 @@
-from desktop.app import main
+from desktop.main import main
 
 raise SystemExit(main())

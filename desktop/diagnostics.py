@@ -12,7 +12,7 @@ from desktop.servers.control import ServerProblem
 from desktop.servers.launch import resolve
 
 if TYPE_CHECKING:
-    from desktop.app import Services
+    from desktop.services import Services
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from desktop.app import KEYRING_SERVICE_ENV, Services, build_services
 from desktop.core.audit_records import AuditFilter, AuditKind
 from desktop.core.events import AuditRecorded, Event, EventBus, ServerState
 from desktop.core.paths import HOME_ENV, AppPaths
 from desktop.core.problem import Problem
 from desktop.core.service_loop import ServiceLoop
+from desktop.services import KEYRING_SERVICE_ENV, Services, build_services
 
 if TYPE_CHECKING:
     from desktop.ui.application import GuiApp
@@ -82,7 +82,8 @@ class _Clock:
 
 
 def _run(clock: _Clock) -> int:
-    from desktop.cli import TerminalAsker
+    from desktop.app import controls_of
+    from desktop.cli.asker import TerminalAsker
     from desktop.ui.application import GuiApp
 
     paths = AppPaths.from_environment()
@@ -95,7 +96,7 @@ def _run(clock: _Clock) -> int:
     async def bring_up() -> Controls:
         services = build_services(paths, events, TerminalAsker(allow_all=True))
         started.append(services)
-        return services.controls()
+        return controls_of(services)
 
     async def shut_down() -> None:
         if started:
@@ -162,8 +163,8 @@ async def _start_servers(services: Services, say: Say) -> None:
 
 
 async def _load_tiny_model(services: Services, say: Say) -> None:
-    from desktop.llm.fit import LoadShape
-    from desktop.llm.tiny_model import HERMES_TOOLS_TEMPLATE, write_gguf
+    from desktop.llm.models.fit import LoadShape
+    from desktop.llm.models.tiny_model import HERMES_TOOLS_TEMPLATE, write_gguf
 
     folder = services.paths.cache_dir / "smoke-test"
     folder.mkdir(parents=True, exist_ok=True)
@@ -175,7 +176,8 @@ async def _load_tiny_model(services: Services, say: Say) -> None:
 
 async def _one_tool_call(services: Services, say: Say) -> None:
     """The model must call `TOOL`; the call is allowed without asking and must end in the audit trail."""
-    from desktop.llm.chat_control import ChatParams, ChatSettings, ToolChoice
+    from desktop.llm.backends.backend import ChatParams, ToolChoice
+    from desktop.llm.chat.control import ChatSettings
 
     hidden = tuple(tool.qualified_name for tool in services.manager.tools() if tool.qualified_name != TOOL)
     chat = await services.chats.create("Smoke test")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from desktop.core.atomic_file import replaced_atomically
+from desktop.core.problem import Problem
 
 APP_ID = "mcp-desk"
 LAUNCH_AGENT_LABEL = "app.mcpdesk.MCPDesk"
@@ -23,7 +24,7 @@ RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 RUN_VALUE = "MCP Desk"
 
 
-class AutostartError(Exception):
+class AutostartError(Problem):
     """Turning start-at-sign-in on or off failed; the message is a sentence for the user."""
 
 

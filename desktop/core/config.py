@@ -139,6 +139,8 @@ class AppSettings(BaseModel):
     """How long the JSON-RPC log files are kept."""
     log_max_mb: int = Field(default=256, ge=8, le=100_000)
     """The most disk space the JSON-RPC log files may take; the oldest go first."""
+    health_check_seconds: float = Field(default=30.0, ge=0.5, le=3600)
+    """How often a running server is asked whether it is still there."""
     models: ModelSettings = Field(default_factory=ModelSettings)
     chat: ChatBackendConfig = Field(default_factory=ChatBackendConfig)
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
 from typing import Protocol
 
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringError, PasswordDeleteError
 
 from desktop.core.secret_refs import SecretsError, check_name
+from desktop.core.secrets_control import BackendCheck
 
 SERVICE = "mcp-desk"
 CHUNK_CHARS = 1000
@@ -40,16 +40,6 @@ _UNSAFE_BACKENDS = ("keyring.backends.fail.", "keyring.backends.null.", "keyring
 
 class KeyringUnavailable(SecretsError):
     """The keyring cannot keep secrets safely, so MCP Desk will not store any."""
-
-
-@dataclass(frozen=True, slots=True)
-class BackendCheck:
-    """Whether `backend` can hold secrets, said for a person."""
-
-    backend: str
-    usable: bool
-    problem: str = ""
-    fix: str = ""
 
 
 class SecretResolver(Protocol):

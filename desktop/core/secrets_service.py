@@ -9,26 +9,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol
 
 from desktop.core.audit_records import AuditKind, AuditWriter
 from desktop.core.events import EventSink, SecretsChanged
 from desktop.core.redact import Redactor
 from desktop.core.secret_refs import SecretsError, check_name
-from desktop.core.secrets import BackendCheck, SecretStore
+from desktop.core.secrets import SecretStore
+from desktop.core.secrets_control import BackendCheck, SecretInfo
 
 HIDDEN_PREFIX = "oauth."
 """Names MCP Desk keeps for itself (sign-in tokens of remote servers); not listed, not editable."""
-
-
-@dataclass(frozen=True)
-class SecretInfo:
-    name: str
-    is_set: bool
-    """False for a name that servers refer to but the keyring does not hold."""
-    used_by: tuple[str, ...]
-    """Servers whose settings refer to it, sorted."""
 
 
 class SecretInUse(SecretsError):
@@ -41,21 +31,6 @@ class SecretInUse(SecretsError):
             "will not start until you set it again."
         )
         self.servers = servers
-
-
-class SecretsControl(Protocol):
-    """Coroutines run on the service loop."""
-
-    @property
-    def check(self) -> BackendCheck: ...
-
-    async def secrets(self) -> list[SecretInfo]: ...
-
-    async def reveal(self, name: str) -> str: ...
-
-    async def set(self, name: str, value: str) -> None: ...
-
-    async def delete(self, name: str, breaking: bool = False) -> None: ...
 
 
 class SecretsService:

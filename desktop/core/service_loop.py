@@ -1,7 +1,7 @@
 """The service loop: one plain asyncio loop in its own thread.
 
 Every MCP session, the supervisors and the stats poller run here, so a chatty
-server never competes with the Qt event loop (ARCHITECTURE.md, "Threads and loops").
+server never competes with the Qt event loop (docs/ARCHITECTURE.md, "Threads and loops").
 """
 
 from __future__ import annotations

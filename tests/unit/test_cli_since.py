@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from desktop.cli import parse_since
+from desktop.cli.records import parse_since
 
 LOCAL = timezone(timedelta(hours=-10))
 """The zone the tests run in (set by the fixture below), far from UTC."""

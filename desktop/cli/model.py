@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
+from desktop.cli.output import emit
 from desktop.core.events import Event
-from desktop.llm.fit import LoadShape, Verdict
-from desktop.llm.model_control import JobKind, ModelJobProgressed, ModelProblem
+from desktop.llm.models.control import JobKind, ModelJobProgressed, ModelProblem
+from desktop.llm.models.fit import LoadShape, Verdict
 
 if TYPE_CHECKING:
-    from desktop.app import Services
-    from desktop.llm.model_control import LibraryEntry
+    from desktop.llm.models.control import LibraryEntry
+    from desktop.services import Services
 
 GB = 1e9
 T = TypeVar("T")
@@ -48,11 +48,6 @@ def add_model_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     pull.add_argument("--quant", help="which quantization (default: Q4_K_M, else the best that fits)")
     pull.add_argument("--list", action="store_true", help="only list the files and whether they fit")
     pull.set_defaults(run=_pull)
-
-
-def emit(args: argparse.Namespace, data: Any, text: str) -> None:
-    """Print `data` as JSON with --json, else `text` (for every `mcp-desk` command)."""
-    print(json.dumps(data, indent=2, default=str) if getattr(args, "json", False) else text)
 
 
 async def _list(services: Services, args: argparse.Namespace) -> int:
@@ -104,7 +99,7 @@ async def _info(services: Services, args: argparse.Namespace) -> int:
 
 
 async def _quantize(services: Services, args: argparse.Namespace) -> int:
-    from desktop.llm.quantize import QuantizeCancelled, QuantizeProgress, quantize
+    from desktop.llm.models.quantize import QuantizeCancelled, QuantizeProgress, quantize
 
     cancel = threading.Event()
 

@@ -1,0 +1,78 @@
+"""The command line's entry: parse, build the services, run one command, close them."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from desktop.cli.asker import TerminalAsker
+from desktop.cli.model import add_model_commands
+from desktop.cli.output import emit
+from desktop.cli.records import add_log_and_audit_commands
+from desktop.cli.secrets import add_secret_commands
+from desktop.cli.servers import add_import_command, add_server_commands
+from desktop.core.events import EventBus
+from desktop.core.paths import AppPaths
+from desktop.core.problem import Problem
+from desktop.core.secret_refs import SecretsError
+from desktop.diagnostics import diagnose
+from desktop.services import Services, build_services
+
+Command = Callable[[Services, argparse.Namespace], Coroutine[Any, Any, int]]
+
+
+def main(argv: list[str]) -> int:
+    # Everything after "--" is a server's own command line, flags included.
+    split = argv.index("--") if "--" in argv else len(argv)
+    args = _parser().parse_args(argv[:split])
+    if split < len(argv):
+        args.command = argv[split + 1 :]
+    command: Command = args.run
+    try:
+        return asyncio.run(_with_services(command, args))
+    except Problem as problem:
+        print(problem.message, file=sys.stderr)
+        if problem.details and args.verbose:
+            print(problem.details, file=sys.stderr)
+        return 1
+    except SecretsError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _with_services(command: Command, args: argparse.Namespace) -> int:
+    allow_all = getattr(args, "yes", False) and getattr(args, "yes_allows_calls", False)
+    asker = TerminalAsker(allow_all=allow_all)
+    services = build_services(AppPaths.from_environment(), EventBus(), asker)
+    if services.loaded.problem:
+        print(services.loaded.problem.message, file=sys.stderr)
+    try:
+        return await command(services, args)
+    finally:
+        await services.close()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mcp-desk", description="MCP Desk without the window.")
+    parser.add_argument("--verbose", action="store_true", help="show technical details of errors")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    doctor = sub.add_parser("doctor", help="check this computer and MCP Desk's setup")
+    doctor.add_argument("--json", action="store_true")
+    doctor.set_defaults(run=_doctor)
+    add_server_commands(sub)
+    add_secret_commands(sub)
+    add_model_commands(sub)
+    add_log_and_audit_commands(sub)
+    add_import_command(sub)
+    return parser
+
+
+async def _doctor(services: Services, args: argparse.Namespace) -> int:
+    diagnosis = await diagnose(services)
+    emit(args, diagnosis.as_data(), diagnosis.text())
+    return 0 if diagnosis.healthy else 1

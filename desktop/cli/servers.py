@@ -1,0 +1,179 @@
+"""`mcp-desk servers …` and `mcp-desk import`: list, add, check and call servers, or bring them in."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from desktop.cli.asker import confirm
+from desktop.cli.output import emit
+from desktop.core.config import ServerConfig
+from desktop.core.consent import CallContext
+from desktop.core.events import ServerState
+from desktop.servers.control import ServerProblem, TrustRequest
+from desktop.servers.importers import ImportSource
+from desktop.services import Services
+
+
+def add_server_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    servers = sub.add_parser("servers", help="list, add, check and call MCP servers").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    listing = servers.add_parser("list", help="list configured servers")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=_servers_list)
+    add = servers.add_parser("add", help="add a server: NAME -- COMMAND [ARGS...], or NAME --url URL")
+    add.add_argument("name")
+    add.add_argument("--url")
+    add.add_argument("--env", action="append", default=[], metavar="K=V")
+    add.add_argument("--header", action="append", default=[], metavar="K=V")
+    add.add_argument("command", nargs="*", help="after “--”: the program and its arguments")
+    add.set_defaults(run=_servers_add)
+    check = servers.add_parser("check", help="start a server, list its tools, stop it")
+    check.add_argument("name")
+    check.add_argument("--yes", action="store_true", help="approve the server's command without asking")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(run=_servers_check)
+    call = servers.add_parser("call", help="call one tool of a server")
+    call.add_argument("name")
+    call.add_argument("tool")
+    call.add_argument("--args", default="{}", help="the tool's arguments as a JSON object")
+    call.add_argument("--yes", action="store_true", help="allow the call without asking")
+    call.add_argument("--json", action="store_true")
+    call.set_defaults(run=_servers_call, yes_allows_calls=True)
+
+
+def add_import_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    imp = sub.add_parser("import", help="import servers from Claude Desktop, Cursor, VS Code or LM Studio")
+    imp.add_argument("source", choices=[s.name.lower() for s in ImportSource])
+    imp.add_argument("path", nargs="?", type=Path)
+    imp.add_argument("--dry-run", action="store_true", help="show what would be added, change nothing")
+    imp.add_argument(
+        "--keep-secrets-in-config",
+        action="store_true",
+        help="leave keys and tokens found in the settings there instead of moving them to the keyring",
+    )
+    imp.set_defaults(run=_import)
+
+
+async def _servers_list(services: Services, args: argparse.Namespace) -> int:
+    rows = []
+    for status in services.manager.statuses():
+        config = services.manager.config_of(status.name)
+        rows.append(
+            {
+                "name": status.name,
+                "enabled": config.enabled,
+                "approved": config.is_trusted,
+                "start_with_app": config.start_with_app,
+                "launch": config.display_command(),
+            }
+        )
+    text = "\n".join(f"{r['name']:<20} {'on ' if r['enabled'] else 'off'} {r['launch']}" for r in rows)
+    emit(args, rows, text or "No servers yet. Add one with: mcp-desk servers add NAME -- COMMAND [ARGS...]")
+    return 0
+
+
+async def _servers_add(services: Services, args: argparse.Namespace) -> int:
+    command = list(args.command)
+    if bool(command) == bool(args.url):
+        raise ServerProblem("Give either a command after “--” or --url, not both and not neither.")
+    config = ServerConfig(
+        command=command[0] if command else None,
+        args=command[1:],
+        url=args.url,
+        env=_pairs(args.env, "--env"),
+        headers=_pairs(args.header, "--header"),
+    )
+    await services.manager.add(args.name, config)
+    print(f"Added “{args.name}”. MCP Desk will ask you to approve its command before it first starts.")
+    return 0
+
+
+async def _servers_check(services: Services, args: argparse.Namespace) -> int:
+    manager = services.manager
+    if not manager.config_of(args.name).is_trusted:
+        request = manager.trust_request(args.name)
+        if not (args.yes or confirm(_trust_text(request), "Approve and start it?")):
+            print("Not approved, so it was not started.", file=sys.stderr)
+            return 2
+        await manager.trust(args.name, request.launch_hash)
+    status = await manager.start(args.name)
+    if status.state is not ServerState.RUNNING:
+        print(status.reason, file=sys.stderr)
+        for line in manager.output_of(args.name)[-10:]:
+            print(f"  | {line}", file=sys.stderr)
+        return 1
+    tools = manager.tools(args.name)
+    data = {"server": args.name, "healthy": True, "tools": [asdict(t) for t in tools]}
+    emit(
+        args,
+        data,
+        f"“{args.name}” is healthy with {len(tools)} tools:\n"
+        + "\n".join(f"  {t.name} — {t.description.splitlines()[0] if t.description else ''}" for t in tools),
+    )
+    return 0
+
+
+async def _servers_call(services: Services, args: argparse.Namespace) -> int:
+    try:
+        arguments = json.loads(args.args)
+    except json.JSONDecodeError as exc:
+        raise ServerProblem(f"--args is not valid JSON ({exc.msg} at column {exc.colno}).") from exc
+    if not isinstance(arguments, dict):
+        raise ServerProblem('--args must be a JSON object, like \'{"text": "hello"}\'.')
+    manager = services.manager
+    if not manager.config_of(args.name).is_trusted and not args.yes:
+        raise ServerProblem(f"“{args.name}” is not approved yet. Run: mcp-desk servers check {args.name}")
+    if not manager.config_of(args.name).is_trusted:
+        await manager.trust(args.name, manager.trust_request(args.name).launch_hash)
+    status = await manager.start(args.name)
+    if status.state is not ServerState.RUNNING:
+        raise ServerProblem(status.reason, status.details)
+    outcome = await manager.call_tool(f"{args.name}__{args.tool}", arguments, CallContext("command line"))
+    if outcome.denied:
+        print("Not allowed, so the tool was not called.", file=sys.stderr)
+        return 2
+    emit(args, asdict(outcome), outcome.text)
+    return 0 if outcome.ok else 1
+
+
+async def _import(services: Services, args: argparse.Namespace) -> int:
+    plan = await services.manager.preview_import(ImportSource[args.source.upper()], args.path)
+    if plan.problem:
+        raise ServerProblem(plan.problem)
+    for entry in plan.entries:
+        label = {"add": "add", "rename": f"add as {entry.name}", "skip": "skip"}[entry.action]
+        print(f"{entry.original_name}: {label}" + "".join(f"\n    note: {n}" for n in entry.notes))
+        for found in entry.found_secrets if entry.action != "skip" else ():
+            print(f"    key or token in its {found.where}: becomes the secret {found.secret}")
+    if args.dry_run:
+        print("Dry run: nothing was changed.")
+        return 0
+    move = not args.keep_secrets_in_config
+    added = await services.manager.apply_import(plan, move_secrets=move)
+    print(f"Added {len(added)} server(s) from {plan.path}. Approve each before it first starts.")
+    moved = [found.secret for entry in plan.to_import for found in entry.found_secrets] if move else []
+    if moved:
+        print(f"Moved into {services.secrets.check.backend}: {', '.join(moved)}.")
+    return 0
+
+
+def _pairs(items: list[str], flag: str) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ServerProblem(f"{flag} takes NAME=VALUE, and “{item}” has no “=”.")
+        pairs[key] = value
+    return pairs
+
+
+def _trust_text(request: TrustRequest) -> str:
+    lines = [f"MCP Desk is about to run “{request.server}”:", f"  {request.command_line}"]
+    if request.env_names:
+        lines.append(f"  with environment variables: {', '.join(request.env_names)}")
+    return "\n".join(lines)

@@ -1,0 +1,27 @@
+"""`mcp-desk` and `python -m desktop`: the window, a command, a bundled server or the smoke test."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+
+from desktop.servers.bundled import RUN_SERVER_FLAG, run_server
+
+
+def main(argv: list[str] | None = None) -> int:
+    # In a frozen app, the quantizer's worker process starts as this executable; this runs it.
+    multiprocessing.freeze_support()
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == [RUN_SERVER_FLAG]:
+        return run_server(args[1:])
+    if args == ["--smoke-test"]:
+        from desktop.smoke_test import run_smoke_test
+
+        return run_smoke_test()
+    if args:
+        from desktop.cli.main import main as cli_main
+
+        return cli_main(args)
+    from desktop.app import run_gui
+
+    return run_gui()

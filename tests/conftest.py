@@ -13,6 +13,7 @@ import pytest
 from keyring.backends.SecretService import Keyring as SecretServiceKeyring
 
 from desktop.core.secrets import SecretStore
+from tests.fixtures.real_model import REQUIRE_ENV, RealModelUnavailable, real_model_path
 from tests.fixtures.tiny_gguf import SMALL, write_gguf
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -116,3 +117,17 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def small_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated 8-layer model of about 230 MB, big enough for memory to be measured."""
     return write_gguf(tmp_path_factory.mktemp("models") / "small-test.gguf", SMALL)
+
+
+@pytest.fixture(scope="session")
+def real_model() -> Path:
+    """SmolLM2-135M-Instruct (Q4_1), a real instruct model with a real tokenizer and chat template.
+
+    Cached between runs; skips where it cannot be downloaded, unless MCP_DESK_REQUIRE_REAL_MODEL=1.
+    """
+    try:
+        return real_model_path()
+    except (RealModelUnavailable, OSError, subprocess.TimeoutExpired) as exc:
+        if os.environ.get(REQUIRE_ENV) == "1":
+            pytest.fail(f"The real model is required here but {exc}")
+        pytest.skip(str(exc))

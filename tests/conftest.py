@@ -13,6 +13,8 @@ import pytest
 from keyring.backends.SecretService import Keyring as SecretServiceKeyring
 
 from desktop.core.secrets import SecretStore
+from tests.fixtures.node_servers import REQUIRE_ENV as REQUIRE_NODE_ENV
+from tests.fixtures.node_servers import NodeUnavailable, node_server
 from tests.fixtures.real_model import REQUIRE_ENV, RealModelUnavailable, real_model_path
 from tests.fixtures.tiny_gguf import SMALL, write_gguf
 
@@ -130,4 +132,18 @@ def real_model() -> Path:
     except (RealModelUnavailable, OSError, subprocess.TimeoutExpired) as exc:
         if os.environ.get(REQUIRE_ENV) == "1":
             pytest.fail(f"The real model is required here but {exc}")
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def everything_server() -> list[str]:
+    """The npm reference server `server-everything` (a 2025-11-25 server), as a command line.
+
+    Installed once into the test cache; skips without Node, unless MCP_DESK_REQUIRE_NODE=1.
+    """
+    try:
+        return node_server()
+    except (NodeUnavailable, OSError, subprocess.TimeoutExpired) as exc:
+        if os.environ.get(REQUIRE_NODE_ENV) == "1":
+            pytest.fail(f"Node servers are required here but {exc}")
         pytest.skip(str(exc))

@@ -219,6 +219,7 @@ def manager_in(
     bus: EventBus,
     consent: ConsentGate,
     requests: ServerRequests | None = None,
+    policy: RestartPolicy = FAST,
 ) -> ServerManager:
     """A manager with no servers yet, keeping its files in `folder` and restarting fast."""
     return ServerManager(
@@ -228,7 +229,7 @@ def manager_in(
         recording,
         Credentials(SecretStore(null.Keyring()), SystemBrowser()),
         consent,
-        FAST,
+        policy,
         requests=requests,
     )
 

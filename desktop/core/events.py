@@ -122,6 +122,19 @@ class SecretsChanged:
     names: tuple[str, ...]
 
 
+class Severity(Enum):
+    """How much a notice matters: it picks the icon the user sees beside it."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+def server_key(name: str) -> str:
+    """The `Notice.key` of news about server `name`: cleared once that server runs again."""
+    return f"server:{name}"
+
+
 @dataclass(frozen=True)
 class Notice:
     """Something the user should hear about even with the window hidden."""
@@ -129,6 +142,10 @@ class Notice:
     title: str
     message: str
     details: str = ""
+    severity: Severity = Severity.INFO
+    key: str = ""
+    """What the notice is about (`server_key(name)`, …), so it can be withdrawn once resolved;
+    a newer notice with the same key replaces it. Empty: it stays until the user dismisses it."""
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.events import Notice, ServerStatus
+from desktop.core.events import Notice, ServerState, ServerStatus, Severity, server_key
 from desktop.core.rpc_log import LogFilter
 from desktop.ui.bridge import Bridge
 from desktop.ui.models.server_roster import ServerRoster
+from desktop.ui.notice_board import NoticeBoard
 from desktop.ui.pages.audit_page import AuditPage
 from desktop.ui.pages.log_page import LogPage
 from desktop.ui.pages.secrets_page import SecretsPage
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         self._permissions_holder = self._lazy(self._make_permissions_page)
         self.settings_page = SettingsPage(bridge)
         self.banner = NoticeBanner()
+        self.notice_board = NoticeBoard(self.banner, parent=self)
         self.pages = QStackedWidget()
         self.sidebar = QListWidget()
         self.areas = self._areas()
@@ -106,9 +108,9 @@ class MainWindow(QMainWindow):
         self.memory_meter = CompactMemoryMeter()
         self.statusBar().addPermanentWidget(self.memory_meter)
         bridge.memory_measured.connect(self.memory_meter.show_snapshot)
-        self.roster.reset.connect(self._on_roster_changed)
-        self.roster.status_changed.connect(self._on_roster_changed)
-        bridge.notice_posted.connect(self._on_bridge_notice_posted)
+        self.roster.reset.connect(self._on_roster_reset)
+        self.roster.status_changed.connect(self._on_roster_status_changed)
+        bridge.notice_posted.connect(self.notice_board.post)
         bridge.call_failed.connect(self._on_bridge_call_failed)
         self.banner.report_requested.connect(self.copy_diagnostic_report)
         self.audit_page.messages_requested.connect(self._on_audit_page_messages_requested)
@@ -345,14 +347,20 @@ class MainWindow(QMainWindow):
             event.accept()
             self.quit_requested.emit()
 
-    def _on_roster_changed(self, _status: ServerStatus | None = None) -> None:
+    def _on_roster_reset(self) -> None:
         self.status_label.setText(self.roster.summary())
+        current = {server_key(name) for name in self.roster.names()}
+        for notice in self.notice_board.notices():
+            if notice.key.startswith(server_key("")) and notice.key not in current:
+                self.notice_board.withdraw(notice.key)
 
-    def _on_bridge_notice_posted(self, notice: Notice) -> None:
-        self.banner.show_notice(notice.title, notice.message, notice.details)
+    def _on_roster_status_changed(self, status: ServerStatus) -> None:
+        self.status_label.setText(self.roster.summary())
+        if status.state is ServerState.RUNNING:
+            self.notice_board.withdraw(server_key(status.name))
 
     def _on_bridge_call_failed(self, message: str, details: str) -> None:
-        self.banner.show_notice("", message, details, warning=True)
+        self.notice_board.post(Notice("", message, details, Severity.ERROR))
 
     def _on_audit_page_messages_requested(self, where: LogFilter) -> None:
         self.log_page.show_messages(where)

@@ -346,7 +346,7 @@ def test_log_limits_are_saved_and_a_refused_change_is_undone(
     fake.fail_settings = ServerProblem("MCP Desk could not save your settings.", "disk full")
     settings.keep_days_box.setValue(2)
     qtbot.waitUntil(lambda: settings.keep_days_box.value() == 30)
-    assert window.banner.message_label.text() == "MCP Desk could not save your settings."
+    qtbot.waitUntil(lambda: window.banner.message_label.text() == "MCP Desk could not save your settings.")
 
 
 def test_set_filter_shows_every_field_in_the_controls(page: LogPage) -> None:

@@ -9,6 +9,7 @@ from PySide6.QtGui import QGuiApplication, QPalette, QShortcut
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from desktop.core.events import Notice
 from desktop.ui.bridge import Bridge
 from desktop.ui.main_window import MainWindow
 from desktop.ui.resources import page_icon
@@ -78,7 +79,7 @@ def test_failed_calls_show_a_sentence_not_a_traceback(
         raise AssertionError
 
     bridge.call(never_runs())  # before the services exist
-    assert window.banner.isVisible()
+    qtbot.waitUntil(window.banner.isVisible)
     assert window.banner.message_label.text() == "MCP Desk is still starting. Try again in a moment."
     assert not window.banner.details.isVisible()
 
@@ -88,10 +89,10 @@ def test_a_warning_offers_the_diagnostic_report_and_it_lands_on_the_clipboard(
 ) -> None:
     attach()
     window.show()
-    window.banner.show_notice("", "That didn't work.", "details", warning=False)
+    window.banner.show_notice(Notice("", "That didn't work.", "details"))
     assert not window.banner.report_button.isVisible()
     bridge.call_failed.emit("The server could not start. Look at its output.", "exit code 1")
-    assert window.banner.report_button.isVisible()
+    qtbot.waitUntil(window.banner.report_button.isVisible)
     QGuiApplication.clipboard().clear()
     window.banner.report_button.click()
     qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() == DIAGNOSIS)

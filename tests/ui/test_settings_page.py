@@ -34,7 +34,9 @@ def test_refused_change_is_undone_and_explained(
     box = window.settings_page.login_box
     box.click()
     qtbot.waitUntil(lambda: not box.isChecked())
-    assert window.banner.message_label.text() == "MCP Desk could not add itself to your sign-in items."
+    qtbot.waitUntil(
+        lambda: window.banner.message_label.text() == "MCP Desk could not add itself to your sign-in items."
+    )
 
 
 def test_about_line_names_the_app(window: MainWindow) -> None:

@@ -4,7 +4,7 @@ and a page that stays put while the user types or clicks."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QStyle
 from pytestqt.qtbot import QtBot
@@ -136,9 +136,28 @@ def test_the_page_stays_put_while_the_user_types(
     qtbot.keyClicks(key_edit, "sk-live-")
     assert key_edit.mapTo(window, QPoint(0, 0)) == before
     assert not window.banner.isVisible()
-    qtbot.keyClicks(key_edit, "12345")
+    timer = window.notice_board.gate.timer
+    qtbot.waitUntil(lambda: timer.remainingTime() < QUIET_MS // 2)  # the user pauses…
+    qtbot.keyClicks(key_edit, "12345")  # …and types on: the banner waits a whole quiet spell again
+    assert timer.remainingTime() > QUIET_MS // 2
     assert key_edit.mapTo(window, QPoint(0, 0)) == before
     assert key_edit.text() == "sk-live-12345"
     qtbot.waitUntil(window.banner.isVisible)
     qtbot.waitUntil(lambda: key_edit.mapTo(window, QPoint(0, 0)) != before)  # once the user rests
     assert key_edit.text() == "sk-live-12345"
+
+
+def test_the_banner_waits_while_a_mouse_button_is_held(
+    qtbot: QtBot, window: MainWindow, bridge: Bridge
+) -> None:
+    window.show()
+    qtbot.waitExposed(window)
+    target = window.sidebar.viewport()
+    qtbot.mousePress(target, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(bridge.notice_posted):
+        bridge.deliver(WEATHER_STOPPED)
+    with qtbot.waitSignal(window.notice_board.gate.timer.timeout):
+        pass  # the user has been still long enough, but is still pressing
+    assert not window.banner.isVisible()
+    qtbot.mouseRelease(target, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(window.banner.isVisible)

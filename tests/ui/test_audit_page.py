@@ -69,6 +69,10 @@ def test_rows_say_what_happened(page: AuditPage) -> None:
     result = row_of(page, AuditKind.TOOL_RESULT)
     assert model.index(denied, Column.WHAT).data() == "Denied files → write_file (asked)"
     assert model.index(denied, Column.OUTCOME).data() == "Denied"
+    assert model.index(denied, Column.WHAT).data(Qt.ItemDataRole.ToolTipRole) == (
+        "files › write_file was denied by you.\nYour reason: “You said no.”\n"
+        'It would have been given: path = "notes/todo.txt", text = "".'
+    )
     assert model.index(denied, Column.WHAT).data(Qt.ItemDataRole.ForegroundRole) is not None
     assert model.index(allowed, Column.OUTCOME).data() == "Allowed"
     assert model.index(allowed, Column.WHAT).data(Qt.ItemDataRole.ForegroundRole) is None
@@ -109,9 +113,15 @@ def test_detail_shows_data_and_fingerprints(page: AuditPage, fake_audit: FakeAud
     record = shown(page)[row]
     page.table.select(row)
     detail = page.detail
+    assert detail.summary_label.text() == "files › read_file was allowed by you."
+    assert detail.story_label.text() == 'It was given: path = "notes/todo.txt".'
+    assert not detail.data_view.isVisibleTo(detail), "the JSON waits behind a toggle"
+    assert detail.technical.toggle.text() == "Show technical details"
+    detail.technical.toggle.click()
+    assert detail.data_view.isVisibleTo(detail)
+    assert detail.technical.toggle.text() == "Hide technical details"
     assert json.loads(detail.data_view.toPlainText()) == record.data
     assert '\n  "tool": "read_file",' in detail.data_view.toPlainText()
-    assert detail.summary_label.text() == "Allowed files → read_file (asked)"
     assert record.hash in detail.chain_label.text()
     assert record.prev_hash in detail.chain_label.text()
     assert detail.messages_button.isVisibleTo(page) and detail.messages_button.isEnabled()

@@ -15,6 +15,7 @@ from PySide6.QtCore import (
 )
 
 from desktop.core.audit_records import AuditFilter, AuditKind, AuditRecord
+from desktop.ui.audit_sentences import sentences
 from desktop.ui.models.by_seq import index_of_seq
 from desktop.ui.models.log_table_model import PROBLEM_TEXT, PROBLEM_TINT
 from desktop.ui.models.titled_table import Index, TitledTableModel
@@ -107,7 +108,7 @@ class AuditTableModel(TitledTableModel[AuditRecord]):
         if role == Qt.ItemDataRole.DisplayRole:
             return CELL_TEXT[column](record)
         if role == Qt.ItemDataRole.ToolTipRole and column is Column.WHAT:
-            return record.summary()
+            return "\n".join(sentences(record))
         if role == Qt.ItemDataRole.ForegroundRole and went_wrong(record):
             return PROBLEM_TEXT
         if role == Qt.ItemDataRole.BackgroundRole and went_wrong(record):

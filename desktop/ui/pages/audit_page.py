@@ -21,14 +21,14 @@ from desktop.core.audit_records import AuditControl, AuditFilter, AuditKind, Aud
 from desktop.core.problem import Problem
 from desktop.core.rpc_log import LogFilter
 from desktop.ui.bridge import Bridge
-from desktop.ui.models.audit_table_model import MAX_RECORDS, AuditTableModel, date_time_text, matches
+from desktop.ui.models.audit_table_model import MAX_RECORDS, AuditTableModel, matches
+from desktop.ui.pages.audit_detail import AuditDetail
 from desktop.ui.resources import page_icon
-from desktop.ui.style import SPACING, heading, hint, monospace_font, pad, selectable
+from desktop.ui.style import SPACING, hint, pad
 from desktop.ui.widgets.empty_state import EmptyState
 from desktop.ui.widgets.export_button import ExportButton
 from desktop.ui.widgets.filter_controls import SearchBox, ServerCombo
 from desktop.ui.widgets.inline_message import InlineMessage
-from desktop.ui.widgets.json_view import JsonView
 from desktop.ui.widgets.record_table import RecordTable
 
 COLUMN_SAMPLES = [
@@ -38,7 +38,6 @@ COLUMN_SAMPLES = [
     "a server name",
 ]
 """The widest text expected in each column (#, Time, What happened, Server); the outcome takes the rest."""
-TOOL_KINDS = (AuditKind.TOOL_CALL, AuditKind.TOOL_RESULT)
 
 
 def messages_filter(record: AuditRecord) -> LogFilter:
@@ -50,79 +49,6 @@ def messages_filter(record: AuditRecord) -> LogFilter:
         rpc_id=None if rpc_id is None else str(rpc_id),
         since=float(data.get("started", record.time)) - 1,
     )
-
-
-class AuditDetail(QWidget):
-    """The selected record: what happened, its data, number, time and fingerprints.
-
-    Signals:
-        messages_requested(AuditRecord): the user wants the JSON-RPC messages of this tool call.
-    """
-
-    messages_requested = Signal(object)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._record: AuditRecord | None = None
-        self.summary_label = selectable(heading("", self, scale=1.0))
-        self.summary_label.setAccessibleName(self.tr("What happened"))
-        self.data_view = JsonView(self)
-        self.data_view.setAccessibleName(self.tr("Everything the record holds"))
-        self.data_view.setPlaceholderText(self.tr("Select a record to see everything it holds."))
-        self.chain_label = selectable(hint(parent=self))
-        self.chain_label.setFont(monospace_font())
-        self.chain_label.setAccessibleName(self.tr("Record number, time and fingerprints"))
-        self.chain_label.setToolTip(
-            self.tr("Each record's fingerprint covers the one before it, so a changed record shows up")
-        )
-        self.messages_button = QPushButton(self.tr("Show its messages"), self)
-        self.messages_button.setAccessibleName(self.tr("Show its messages"))
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.messages_button)
-        buttons.addStretch()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 4, 0, 0)
-        layout.addWidget(self.summary_label)
-        layout.addWidget(self.data_view, 1)
-        layout.addWidget(self.chain_label)
-        layout.addLayout(buttons)
-        self.messages_button.clicked.connect(self._on_messages_button_clicked)
-        self.show_record(None)
-
-    def show_record(self, record: AuditRecord | None) -> None:
-        self._record = record
-        self.summary_label.setText(record.summary() if record is not None else "")
-        if record is None:
-            self.data_view.clear()
-            self.chain_label.clear()
-        else:
-            self.data_view.show_value(record.data)
-            self.chain_label.setText(
-                self.tr("Record %1 · %2\nFingerprint: %3\nPrevious:    %4")
-                .replace("%1", str(record.seq))
-                .replace("%2", date_time_text(record.time))
-                .replace("%3", record.hash)
-                .replace("%4", record.prev_hash or self.tr("none (first record)"))
-            )
-        self._update_button(record)
-
-    def _update_button(self, record: AuditRecord | None) -> None:
-        button = self.messages_button
-        button.setVisible(record is not None and record.kind in TOOL_KINDS)
-        denied = (
-            record is not None
-            and record.kind is AuditKind.TOOL_CALL
-            and record.data.get("decision") != "allowed"
-        )
-        button.setEnabled(not denied)
-        button.setToolTip(
-            self.tr("This call was denied, so nothing was sent to the server.")
-            if denied
-            else self.tr("Open the Log at the messages this tool call sent and received")
-        )
-
-    def _on_messages_button_clicked(self) -> None:
-        self.messages_requested.emit(self._record)
 
 
 class AuditPage(QWidget):

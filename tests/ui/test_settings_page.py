@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
 from desktop.servers.control import ServerProblem
@@ -41,3 +43,40 @@ def test_refused_change_is_undone_and_explained(
 
 def test_about_line_names_the_app(window: MainWindow) -> None:
     assert window.settings_page.about_label.text().startswith("MCP Desk ")
+
+
+def test_each_saved_change_says_saved_beside_it_and_nothing_else_moves(
+    qtbot: QtBot, window: MainWindow, fake: FakeControl, attach: Attach
+) -> None:
+    attach()
+    page = window.settings_page
+    window.show()
+    window.show_area("settings")
+    before = page.max_mb_box.mapTo(page, QPoint(0, 0))
+    page.keep_days_box.setValue(30)
+    qtbot.waitUntil(lambda: page.log_saved.text == "✓ Saved")
+    assert page.max_mb_box.mapTo(page, QPoint(0, 0)) == before
+    assert page.login_saved.text == "", "only the setting that changed says so"
+    page.log_saved.timer.start(10)  # a few seconds later
+    qtbot.waitUntil(lambda: page.log_saved.text == "")
+    page.login_box.click()
+    qtbot.waitUntil(lambda: page.login_saved.text == "✓ Saved")
+
+
+def test_a_refused_change_does_not_say_saved(
+    qtbot: QtBot, window: MainWindow, fake: FakeControl, attach: Attach
+) -> None:
+    fake.fail_settings = ServerProblem("MCP Desk could not save your settings.", "disk full")
+    attach()
+    page = window.settings_page
+    page.keep_days_box.setValue(30)
+    qtbot.waitUntil(lambda: page.keep_days_box.value() == 7)
+    assert page.log_saved.text == ""
+
+
+def test_the_one_button_says_what_it_saves(window: MainWindow) -> None:
+    page = window.settings_page
+    buttons = [button.text() for button in page.findChildren(QPushButton)]
+    assert "Save" not in buttons
+    assert page.backend_save_button.text() == "Save chat model"
+    assert "saved as you make them" in " ".join(label.text() for label in page.findChildren(QLabel))

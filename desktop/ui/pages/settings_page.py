@@ -27,6 +27,7 @@ from desktop.llm.chat.control import BackendSettings, ChatControl
 from desktop.ui.bridge import Bridge
 from desktop.ui.style import SPACING, heading, hint, pad, selectable
 from desktop.ui.widgets.inline_message import InlineMessage
+from desktop.ui.widgets.saved_note import SavedNote
 
 DIST_NAME = "mcp-desk"
 FIELD_WIDTH = 420
@@ -46,9 +47,11 @@ CONTEXT_WIDTH = 180
 
 
 class SettingsPage(QWidget):
-    """Each change is saved at once through the service side; a refused change is undone.
+    """Each change is saved at once through the service side, with a quiet “Saved” beside it;
+    a refused change is undone.
 
-    The chat model's fields belong together, so they are saved with their own Save button.
+    The chat model's fields belong together, so they are saved with their own button,
+    which says so.
     """
 
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
@@ -59,12 +62,28 @@ class SettingsPage(QWidget):
             self.tr("MCP Desk starts in the background when you sign in, with the servers you chose")
         )
         self.login_box.setEnabled(False)
+        self.login_saved = SavedNote(self)
+        self.log_saved = SavedNote(self)
         version = app_version() or self.tr("development version")
         self.about_label = selectable(QLabel(self.tr("MCP Desk %1").replace("%1", version), self))
         self.about_label.setAccessibleName(self.tr("About MCP Desk"))
         layout = self._scrolling_layout()
         layout.addWidget(heading(self.tr("Settings"), self))
-        layout.addWidget(self.login_box)
+        layout.addWidget(
+            hint(
+                self.tr(
+                    "Changes on this page are saved as you make them, except the chat model: "
+                    "you save it with “Save chat model”."
+                ),
+                self,
+            )
+        )
+        layout.addSpacing(SPACING)
+        login_row = QHBoxLayout()
+        login_row.addWidget(self.login_box)
+        login_row.addWidget(self.login_saved)
+        login_row.addStretch()
+        layout.addLayout(login_row)
         layout.addWidget(
             hint(
                 self.tr("Servers marked “Start with MCP Desk” then start too, so their tools are ready."),
@@ -80,9 +99,9 @@ class SettingsPage(QWidget):
         layout.addWidget(self.about_label)
         layout.addStretch()
         bridge.services_ready.connect(self._on_bridge_services_ready)
-        self.login_box.toggled.connect(self._on_box_changed)
-        self.keep_days_box.valueChanged.connect(self._on_box_changed)
-        self.max_mb_box.valueChanged.connect(self._on_box_changed)
+        self.login_box.toggled.connect(lambda _on: self._save_shown(self.login_saved))
+        self.keep_days_box.valueChanged.connect(lambda _days: self._save_shown(self.log_saved))
+        self.max_mb_box.valueChanged.connect(lambda _mb: self._save_shown(self.log_saved))
         self.backend_group.idToggled.connect(self._on_backend_group_toggled)
         self.backend_save_button.clicked.connect(self._on_backend_save_button_clicked)
         self.forget_key_button.clicked.connect(self._on_forget_key_button_clicked)
@@ -131,6 +150,7 @@ class SettingsPage(QWidget):
         row.addWidget(self.keep_days_box)
         row.addWidget(QLabel(self.tr("and use at most"), self))
         row.addWidget(self.max_mb_box)
+        row.addWidget(self.log_saved)
         row.addStretch()
         layout.addLayout(row)
         layout.addWidget(
@@ -206,8 +226,10 @@ class SettingsPage(QWidget):
         self.key_edit.setAccessibleName(self.tr("API key"))
         self.forget_key_button = QPushButton(self.tr("Forget saved key"), self)
         self.forget_key_button.setToolTip(self.tr("Delete the saved key from your keychain"))
-        self.backend_save_button = QPushButton(self.tr("Save"), self)
-        self.backend_save_button.setToolTip(self.tr("Use this for the chat from the next answer on"))
+        self.backend_save_button = QPushButton(self.tr("Save chat model"), self)
+        self.backend_save_button.setToolTip(
+            self.tr("Save where chat answers come from, with its address, model name and key")
+        )
         self.backend_message = InlineMessage(self)
 
     def _line_edit(self, placeholder: str, tip: str) -> QLineEdit:
@@ -261,7 +283,7 @@ class SettingsPage(QWidget):
                 self.tr("Enter the server's address, starting with http:// or https://.")
             )
             return
-        self._save_backend(chosen, self.key_edit.text() or None, self.tr("Saved."))
+        self._save_backend(chosen, self.key_edit.text() or None, self.tr("Chat model saved."))
 
     def _on_forget_key_button_clicked(self) -> None:
         self._save_backend(
@@ -302,16 +324,22 @@ class SettingsPage(QWidget):
             self._show_backend(self._chats().backend_settings())
             self._enable_backend(True)
 
-    def _on_box_changed(self, _value: object) -> None:
-        """Save everything the page shows, so quick changes in a row never undo each other."""
+    def _save_shown(self, note: SavedNote) -> None:
+        """Save everything the page shows, so quick changes in a row never undo each other;
+        `note` says “Saved” once it is."""
         assert self._bridge.settings is not None
+        note.clear()
         shown = {
             "start_at_login": self.login_box.isChecked(),
             "log_keep_days": self.keep_days_box.value(),
             "log_max_mb": self.max_mb_box.value(),
         }
         settings = self._settings().model_copy(update=shown)
-        self._bridge.call(self._bridge.settings.save_app_settings(settings), on_error=self._on_save_failed)
+        self._bridge.call(
+            self._bridge.settings.save_app_settings(settings),
+            lambda _none: note.show_saved(),
+            self._on_save_failed,
+        )
 
     def _on_save_failed(self, problem: Problem) -> None:
         self._show(self._settings())

@@ -177,7 +177,7 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
         calibration_file=paths.data_dir / "fit-calibration.json",
         hub_endpoint=os.environ.get("HF_ENDPOINT"),
     )
-    backends = ChatBackends(LocalBackend(models), settings, keyring_store)
+    backends = ChatBackends(LocalBackend(models), settings, keyring_store, models)
     chats = ChatService(ChatStore(paths.chats_file), manager, consent, events, backends)
     requests.attach_sampler(chats)
     # What exists now (Qt, the SDK, pydantic's schemas) lives as long as the app; keeping

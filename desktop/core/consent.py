@@ -21,6 +21,13 @@ from desktop.core.events import EventSink, RulesChanged, ToolInfo
 from desktop.core.suspicious import Flag, scan
 
 
+class AnswerStopped(Exception):
+    """Raised by `ConsentAsker.ask` when the user stops the whole answer instead of deciding on one call.
+
+    Nothing is sent; the gate's caller (the manager) audits it as stopped, and the chat ends the turn.
+    """
+
+
 class Choice(StrEnum):
     ALLOW_ONCE = "allow once"
     ALLOW_CHAT = "allow for this chat"
@@ -116,7 +123,10 @@ class ConsentAsker(Protocol):
     """The user's side of consent: the window's dialogs, or the terminal."""
 
     async def ask(self, request: ConsentRequest) -> Decision:
-        """Ask about a tool call; returns when they answered. Cancelling it withdraws the question."""
+        """Ask about a tool call; returns when they answered. Cancelling it withdraws the question.
+
+        Raises `AnswerStopped` when the user stops the whole answer the call belongs to.
+        """
         ...
 
     async def elicit(self, request: ElicitationRequest) -> ElicitationAnswer: ...

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from desktop.core.audit_records import AuditFilter, AuditKind, ConsentHow
-from desktop.core.consent import CallContext, Choice, ConsentGate
+from desktop.core.consent import AnswerStopped, CallContext, Choice, ConsentGate, ConsentRequest, Decision
 from desktop.core.consent_rules import RuleScope
 from desktop.servers.control import ToolCallOutcome
 from tests.e2e.conftest import Answer, ScriptedAsker, Spy, allow, deny
@@ -91,6 +91,21 @@ async def test_a_question_stopped_before_an_answer_sends_nothing(spy: Spy, asker
     stopped, allowed = calls[-2], calls[-1]
     assert stopped.data["how"] == "stopped before an answer" and stopped.data["decision"] == "denied"
     assert stopped.data["arguments"] == {"text": "stopped"} and allowed.seq == after.audit_seq
+
+
+async def test_stopping_the_whole_answer_from_the_question_sends_nothing(
+    spy: Spy, asker: ScriptedAsker
+) -> None:
+    async def stop_this_answer(_request: ConsentRequest) -> Decision:
+        raise AnswerStopped
+
+    asker.will(stop_this_answer)
+    with pytest.raises(AnswerStopped):
+        await spy.manager.call_tool("spy__delete_note", {"text": "everything"}, CONTEXTS["chat-a"])
+    assert spy.log.new() == []
+    record = await spy.last_decision()
+    assert (record.data["decision"], record.data["how"]) == ("denied", "stopped before an answer")
+    assert await spy.trail.query(AuditFilter(kind=AuditKind.TOOL_RESULT)) == []
 
 
 async def test_a_hostile_description_is_flagged_and_never_remembered(

@@ -57,6 +57,8 @@ class CallStatus(StrEnum):
     DENIED = "not allowed"
     GARBLED = "garbled"
     """The model's request could not be read; nothing was asked or run."""
+    SKIPPED = "not run"
+    """Nothing was asked or run: the same call was made earlier in the answer, or the user had said no."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,18 @@ class ToolCard:
     """Instruction-like text or hidden characters found in the result."""
     note: str = ""
     """E.g. that the result was cut to size, or did not match the tool's output schema."""
+    title: str = ""
+    """The tool's name as people read it (its title, or “List directory”); "" on cards saved before."""
+
+
+class Caveat(StrEnum):
+    """Why an answer in words may not be what it seems."""
+
+    NONE = ""
+    NO_TOOL_USED = "no tool used"
+    """The chat said to use a tool first, and the model answered in words instead."""
+    CANNOT_USE_TOOLS = "cannot use tools"
+    """Tools were offered to a model that wasn't made to use them, and it answered in words."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,10 @@ class ChatMessage:
     """For a TOOL message: which card's call this answers."""
     details: str = ""
     """For a NOTE: the technical story, one click away."""
+    caveat: Caveat = Caveat.NONE
+    """For an answer in words: why it may be made up rather than looked up."""
+    replaced: bool = False
+    """An earlier answer that Regenerate wrote again: still shown, never sent to the model."""
 
 
 @dataclass(frozen=True)
@@ -170,7 +188,7 @@ class ChatControl(Protocol):
         ...
 
     async def regenerate(self, chat_id: str) -> None:
-        """Drop the last answer (and its tool calls) and answer the last user message again."""
+        """Answer the last user message again; the earlier answer stays in view, marked `replaced`."""
         ...
 
     def stop(self, chat_id: str) -> None: ...
@@ -183,4 +201,8 @@ class ChatControl(Protocol):
 
     def ready(self) -> str | None:
         """None when a message can be sent; otherwise a sentence saying what to do first."""
+        ...
+
+    def can_use_tools(self) -> bool:
+        """False when the model answering now wasn't made to use tools (its chat template offers none)."""
         ...

@@ -30,6 +30,7 @@ from desktop.llm.chat.control import (
 from desktop.llm.chat.store import NEW_TITLE, ChatStore, new_message
 from desktop.llm.chat.tool_offer import Offer, offer
 from desktop.llm.chat.turn import ChatTurn, ToolHost, model_messages, running_tools
+from desktop.llm.models.control import ModelState
 
 ENDPOINT_KEY_SECRET = "CHAT_ENDPOINT_KEY"
 """The keyring entry holding the OpenAI-compatible endpoint's API key."""
@@ -48,13 +49,22 @@ class BackendKeeper(Protocol):
     async def save_chat_backend(self, backend: ChatBackendConfig) -> None: ...
 
 
+class ModelStates(Protocol):
+    """The model side, as far as the chat needs to know it (`ModelService` is one)."""
+
+    def state(self) -> ModelState: ...
+
+
 class ChatBackends:
     """The backend the settings choose: the local model, or an OpenAI-compatible endpoint."""
 
-    def __init__(self, local: ChatBackend, keeper: BackendKeeper, vault: SecretVault | None) -> None:
+    def __init__(
+        self, local: ChatBackend, keeper: BackendKeeper, vault: SecretVault | None, models: ModelStates
+    ) -> None:
         self._local = local
         self._keeper = keeper
         self._vault = vault
+        self._models = models
         self._remote: tuple[BackendSettings, ChatBackend] | None = None
         self._key: str | None = None
         self._key_read = False
@@ -71,6 +81,13 @@ class ChatBackends:
                 OpenAIBackend(settings.base_url, settings.model, self._read_key, settings.context),
             )
         return self._remote[1]
+
+    def can_use_tools(self) -> bool:
+        """What the Model page says of the loaded model; an endpoint's model is taken at its word."""
+        if self.settings().kind == "openai":
+            return True
+        info = self._models.state().info
+        return info is None or info.supports_tools
 
     def settings(self) -> BackendSettings:
         kept = self._keeper.chat_backend()
@@ -167,9 +184,8 @@ class ChatService:
         last_user = next((m for m in reversed(messages) if m.role is Role.USER), None)
         if last_user is None:
             raise ChatProblem("There is nothing to answer yet. Write a message first.")
-        following = [m for m in messages if m.id > last_user.id]
-        if following:
-            self._store.delete_from(chat_id, following[0].id)
+        for message in self._store.replace_from(chat_id, last_user.id + 1):
+            self._events.publish(ChatMessageChanged(message))
         self._events.publish(ChatListChanged())
         self._start(chat_id)
 
@@ -199,6 +215,9 @@ class ChatService:
 
     def ready(self) -> str | None:
         return self._backends.current().ready()
+
+    def can_use_tools(self) -> bool:
+        return self._backends.can_use_tools()
 
     # -- sampling ----------------------------------------------------------------
 
@@ -234,7 +253,8 @@ class ChatService:
 
     def _turn(self, chat_id: str, backend: ChatBackend) -> ChatTurn:
         title = self._chat(chat_id).title
-        return ChatTurn(chat_id, title, self._store, self._host, backend, self._events)
+        tools_work = self._backends.can_use_tools()
+        return ChatTurn(chat_id, title, self._store, self._host, backend, self._events, tools_work=tools_work)
 
     def _start(self, chat_id: str) -> None:
         turn = self._turn(chat_id, self._backends.current())

@@ -16,7 +16,15 @@ from typing import Any
 
 from desktop.core.suspicious import Flag
 from desktop.llm.backends.backend import ChatParams, ToolChoice
-from desktop.llm.chat.control import CallStatus, ChatMessage, ChatSettings, ChatSummary, Role, ToolCard
+from desktop.llm.chat.control import (
+    CallStatus,
+    Caveat,
+    ChatMessage,
+    ChatSettings,
+    ChatSummary,
+    Role,
+    ToolCard,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS chats (
@@ -34,10 +42,32 @@ CREATE TABLE IF NOT EXISTS messages (
     created REAL NOT NULL,
     cards TEXT NOT NULL DEFAULT '[]',
     tool_call_id TEXT,
-    details TEXT NOT NULL DEFAULT ''
+    details TEXT NOT NULL DEFAULT '',
+    caveat TEXT NOT NULL DEFAULT '',
+    replaced INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS messages_by_chat ON messages(chat_id, id);
 """
+ADDED_COLUMNS = {
+    "caveat": "caveat TEXT NOT NULL DEFAULT ''",
+    "replaced": "replaced INTEGER NOT NULL DEFAULT 0",
+}
+"""Columns newer than some chats files on disk: added where missing when the file opens."""
+MESSAGE_FIELDS = (
+    "chat_id",
+    "role",
+    "text",
+    "created",
+    "cards",
+    "tool_call_id",
+    "details",
+    "caveat",
+    "replaced",
+)
+MESSAGE_COLUMNS = ", ".join(("id", *MESSAGE_FIELDS))
+INSERT_MESSAGE = (
+    f"INSERT INTO messages ({', '.join(MESSAGE_FIELDS)}) VALUES ({', '.join('?' for _ in MESSAGE_FIELDS)})"
+)
 PREVIEW_CHARS = 80
 NEW_TITLE = "New chat"
 
@@ -50,6 +80,13 @@ class ChatStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(messages)")}
+        for name, definition in ADDED_COLUMNS.items():
+            if name not in present:
+                self._db.execute(f"ALTER TABLE messages ADD COLUMN {definition}")
 
     def close(self) -> None:
         self._db.close()
@@ -103,16 +140,13 @@ class ChatStore:
 
     def messages(self, chat_id: str) -> list[ChatMessage]:
         rows = self._db.execute(
-            "SELECT id, chat_id, role, text, created, cards, tool_call_id, details"
-            " FROM messages WHERE chat_id = ? ORDER BY id",
-            (chat_id,),
+            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = ? ORDER BY id", (chat_id,)
         ).fetchall()
         return [_message(row) for row in rows]
 
     def add(self, message: ChatMessage) -> ChatMessage:
         cursor = self._db.execute(
-            "INSERT INTO messages (chat_id, role, text, created, cards, tool_call_id, details)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            INSERT_MESSAGE,
             (
                 message.chat_id,
                 message.role.value,
@@ -121,6 +155,8 @@ class ChatStore:
                 _cards_json(message.cards),
                 message.tool_call_id,
                 message.details,
+                message.caveat.value,
+                message.replaced,
             ),
         )
         self._touch(message.chat_id)
@@ -128,14 +164,25 @@ class ChatStore:
 
     def update(self, message: ChatMessage) -> None:
         self._db.execute(
-            "UPDATE messages SET text = ?, cards = ?, details = ? WHERE id = ?",
-            (message.text, _cards_json(message.cards), message.details, message.id),
+            "UPDATE messages SET text = ?, cards = ?, details = ?, caveat = ? WHERE id = ?",
+            (message.text, _cards_json(message.cards), message.details, message.caveat.value, message.id),
         )
         self._touch(message.chat_id)
 
-    def delete_from(self, chat_id: str, message_id: int) -> None:
-        """Drop a message and everything after it (for regenerate)."""
-        self._db.execute("DELETE FROM messages WHERE chat_id = ? AND id >= ?", (chat_id, message_id))
+    def replace_from(self, chat_id: str, message_id: int) -> list[ChatMessage]:
+        """Regenerate: answers from `message_id` on are kept as replaced, their tool results dropped.
+
+        Returns the messages that changed. The model never sees them again; the user still does.
+        """
+        self._db.execute(
+            "DELETE FROM messages WHERE chat_id = ? AND id >= ? AND role = ?",
+            (chat_id, message_id, Role.TOOL.value),
+        )
+        self._db.execute(
+            "UPDATE messages SET replaced = 1 WHERE chat_id = ? AND id >= ? AND role = ? AND replaced = 0",
+            (chat_id, message_id, Role.ASSISTANT.value),
+        )
+        return [m for m in self.messages(chat_id) if m.id >= message_id and m.role is Role.ASSISTANT]
 
     def _touch(self, chat_id: str) -> None:
         self._db.execute("UPDATE chats SET updated = ? WHERE id = ?", (time.time(), chat_id))
@@ -147,6 +194,7 @@ class ChatStore:
     def _preview(self, chat_id: str) -> str:
         row = self._db.execute(
             "SELECT text FROM messages WHERE chat_id = ? AND role IN ('user', 'assistant') AND text != ''"
+            " AND replaced = 0"
             " ORDER BY id DESC LIMIT 1",
             (chat_id,),
         ).fetchone()
@@ -199,7 +247,7 @@ def _card(data: dict[str, Any]) -> ToolCard:
 
 
 def _message(row: tuple[Any, ...]) -> ChatMessage:
-    msg_id, chat_id, role, text, created, cards, tool_call_id, details = row
+    msg_id, chat_id, role, text, created, cards, tool_call_id, details, caveat, replaced = row
     return ChatMessage(
         msg_id,
         chat_id,
@@ -209,7 +257,16 @@ def _message(row: tuple[Any, ...]) -> ChatMessage:
         tuple(_card(card) for card in json.loads(cards)),
         tool_call_id,
         details,
+        _caveat(caveat),
+        bool(replaced),
     )
+
+
+def _caveat(value: str) -> Caveat:
+    try:
+        return Caveat(value)
+    except ValueError:  # written by a newer MCP Desk
+        return Caveat.NONE
 
 
 def _escape_like(text: str) -> str:

@@ -4,23 +4,31 @@ Every tool call goes through `ToolHost.call_tool`, whose consent gate asks the u
 What the model writes is untrusted: a garbled call becomes a card saying so and a
 message back to the model, a tool it wasn't offered is refused, and a result that reads
 like instructions makes the rest of the turn ask even where a rule would allow.
+
+The user stays in charge of the loop. A "no" ends the tool round: the model is told, and
+answers once more in words with no tools offered, so it can say what it would do instead
+but cannot ask again. "Stop this answer" in the consent question ends the turn. A call the
+model already made in this turn, with nothing since that could change its answer, is not
+asked again: the turn stops and says why, rather than ask the user the same thing twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
-import uuid
 from dataclasses import replace
 from typing import Any, Protocol
 
-from desktop.core.consent import CallContext
+from desktop.core.consent import AnswerStopped, CallContext
 from desktop.core.events import EventSink, ServerState, ServerStatus, ToolInfo
 from desktop.core.problem import Problem
-from desktop.llm.backends.backend import ChatBackend, Completion, Message, ToolCallRequest, ToolChoice
+from desktop.llm.backends.backend import ChatBackend, Completion, Message, ToolChoice
+from desktop.llm.chat.cards import call_key, finished, new_card, tool_call
 from desktop.llm.chat.control import (
     CallStatus,
+    Caveat,
     ChatMessage,
     ChatMessageChanged,
     ChatSettings,
@@ -37,8 +45,13 @@ from desktop.servers.control import ToolCallOutcome
 
 MAX_STEPS = 6
 """Model → tools → model rounds in one turn before MCP Desk pauses it."""
+STOPPED_WAITING = "Stopped before you answered."
+STOPPED_HERE = "You stopped the answer here."
+SKIPPED_STOPPED = "Not run: the answer was stopped."
+SKIPPED_REFUSED = "Not asked: you said no to an earlier call in this answer."
+SKIPPED_REPEAT = "Not run: the model asked for exactly this earlier in this answer."
+SKIPPED_AFTER_REPEAT = "Not run: MCP Desk stopped this answer."
 FLUSH_EVERY = 0.08
-MAX_SHOWN_RESULT = 200_000
 
 
 class ToolHost(Protocol):
@@ -55,11 +68,13 @@ def running_tools(host: ToolHost) -> list[ToolInfo]:
 
 
 def model_messages(settings: ChatSettings, messages: list[ChatMessage]) -> list[Message]:
-    """The chat as the model sees it: notes left out, cards as tool calls."""
+    """The chat as the model sees it: notes and replaced answers left out, cards as tool calls."""
     out: list[Message] = []
     if settings.system_prompt.strip():
         out.append({"role": "system", "content": settings.system_prompt})
     for message in messages:
+        if message.replaced:
+            continue
         if message.role is Role.USER:
             out.append({"role": "user", "content": message.text})
         elif message.role is Role.TOOL:
@@ -67,7 +82,7 @@ def model_messages(settings: ChatSettings, messages: list[ChatMessage]) -> list[
         elif message.role is Role.ASSISTANT and (message.text or message.cards):
             entry: Message = {"role": "assistant", "content": message.text}
             if message.cards:
-                entry["tool_calls"] = [_call(card) for card in message.cards]
+                entry["tool_calls"] = [tool_call(card) for card in message.cards]
             out.append(entry)
     return out
 
@@ -81,7 +96,10 @@ class ChatTurn:
         host: ToolHost,
         backend: ChatBackend,
         events: EventSink,
+        *,
+        tools_work: bool,
     ) -> None:
+        """`tools_work` False: the model wasn't made to use tools (its answers in words get a caveat)."""
         self.chat_id = chat_id
         self.cancel = threading.Event()
         self._title = title
@@ -89,8 +107,18 @@ class ChatTurn:
         self._host = host
         self._backend = backend
         self._events = events
+        self._tools_work = tools_work
         self._streamer = _Streamer(chat_id, events)
         self._reply: ChatMessage | None = None
+        self._suspicious = False
+        self._called = False
+        """The model asked for at least one tool in this turn."""
+        self._refused = False
+        """The user said no to a call: the tool round is over."""
+        self._repeated: ToolCard | None = None
+        """A call the model had already made in this turn: the turn stops."""
+        self._made: set[str] = set()
+        """Calls made since the last one that may have changed something (see `_remember`)."""
 
     async def run(self) -> None:
         """Answer until done, stopped or failed; the caller says when the chat is free again."""
@@ -98,7 +126,7 @@ class ChatTurn:
         try:
             await self._steps()
         except asyncio.CancelledError:
-            self._stopped()
+            self._stopped(STOPPED_WAITING)
         except Problem as problem:
             self._finish_reply()
             self._note(problem.message, problem.details)
@@ -108,7 +136,6 @@ class ChatTurn:
 
     async def _steps(self) -> None:
         settings = self._store.settings(self.chat_id)
-        suspicious = False
         for step in range(MAX_STEPS):
             history = model_messages(settings, self._store.messages(self.chat_id))
             made = self._offer(settings, history)
@@ -116,14 +143,20 @@ class ChatTurn:
             if use.used + settings.params.max_tokens > use.limit:
                 self._note(_too_long(use))
                 return
-            choice = settings.tool_choice if step == 0 else ToolChoice.AUTO
-            if not made.tools:
-                choice = ToolChoice.NONE
+            choice = _choice(settings, step, made)
+            # After a "no" the model answers once more, without tools; whatever it writes ends the turn.
+            last_word = self._refused
             completion = await self._complete(history, made, settings, choice)
-            if completion.finish_reason == "cancelled" or not completion.tool_calls:
+            if completion.finish_reason == "cancelled":
                 return
-            suspicious = await self._run_calls(made, suspicious)
-            if self.cancel.is_set():
+            if not completion.tool_calls:
+                self._mark_reply(choice, made)
+                return
+            await self._run_calls(made)
+            if self.cancel.is_set() or last_word:
+                return
+            if self._repeated is not None:
+                self._note_repeat(self._repeated)
                 return
         self._note(
             f"The model used tools {MAX_STEPS} times in a row, so MCP Desk paused it. "
@@ -131,7 +164,7 @@ class ChatTurn:
         )
 
     def _offer(self, settings: ChatSettings, history: list[Message]) -> Offer:
-        if settings.tool_choice is ToolChoice.NONE:
+        if settings.tool_choice is ToolChoice.NONE or self._refused:
             return Offer((), [], 0)
         question = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
         tools = [tool for tool in running_tools(self._host) if settings.offers(tool)]
@@ -162,40 +195,85 @@ class ChatTurn:
         finally:
             flusher.cancel()
             self._streamer.flush()
-        names = {tool.qualified_name for tool in made.tools}
-        cards = tuple(_card(call, names) for call in completion.tool_calls)
+        offered = {tool.qualified_name: tool for tool in made.tools}
+        cards = tuple(new_card(call, offered) for call in completion.tool_calls)
+        self._called = self._called or bool(cards)
         self._reply = replace(reply, text=completion.text, cards=cards)
         self._save(self._reply)
         return completion
 
-    async def _run_calls(self, made: Offer, suspicious: bool) -> bool:
+    def _mark_reply(self, choice: ToolChoice, made: Offer) -> None:
+        """An answer in words where a tool was due: say it may be made up rather than looked up."""
+        assert self._reply is not None
+        if choice is ToolChoice.REQUIRED:
+            caveat = Caveat.NO_TOOL_USED
+        elif made.tools and not self._tools_work and not self._called:
+            caveat = Caveat.CANNOT_USE_TOOLS
+        else:
+            return
+        self._reply = replace(self._reply, caveat=caveat)
+        self._save(self._reply)
+
+    async def _run_calls(self, made: Offer) -> None:
         assert self._reply is not None
         tools = {tool.qualified_name: tool for tool in made.tools}
         for index, card in enumerate(self._reply.cards):
             if self.cancel.is_set():
                 break
-            if card.status is CallStatus.GARBLED:
+            if self._refused or self._repeated is not None:
+                self._skip(index, card, SKIPPED_REFUSED if self._refused else SKIPPED_AFTER_REPEAT)
+            elif card.status is CallStatus.GARBLED:
                 self._answer(card, f"{card.result} Write the tool call again, as valid JSON.")
-                continue
-            self._set_card(index, replace(card, status=CallStatus.WAITING))
-            self._status(True, "Waiting for your answer…")
-            context = CallContext("chat", self.chat_id, self._title, suspicious)
-            started = time.perf_counter()
-            try:
-                outcome = await self._host.call_tool(card.tool, card.arguments or {}, context)
-            except Problem as problem:
-                self._set_card(index, replace(card, status=CallStatus.FAILED, result=problem.message))
-                self._answer(card, f"The tool could not be called: {problem.message}")
-                continue
-            finally:
-                self._status(True, "Thinking…")
-            # A failed call sends an error message, not the structured data the tool promised.
-            tool = tools.get(card.tool) if outcome.ok else None
-            prepared = prepare_result(tool, outcome.text, outcome.structured, self._backend.context_limit())
-            suspicious = suspicious or bool(prepared.flags)
-            self._set_card(index, _finished(card, outcome, prepared.flags, prepared.note, started))
-            self._answer(card, outcome.text if outcome.denied else prepared.for_model)
-        return suspicious
+            elif call_key(card) in self._made:
+                self._repeated = card
+                self._skip(index, card, SKIPPED_REPEAT)
+            else:
+                await self._call(index, card, tools.get(card.tool))
+
+    async def _call(self, index: int, card: ToolCard, tool: ToolInfo | None) -> None:
+        self._set_card(index, replace(card, status=CallStatus.WAITING))
+        self._status(True, "Waiting for your answer…")
+        context = CallContext("chat", self.chat_id, self._title, self._suspicious)
+        started = time.perf_counter()
+        try:
+            outcome = await self._host.call_tool(card.tool, card.arguments or {}, context)
+        except AnswerStopped:
+            self._stopped(STOPPED_HERE)
+            return
+        except Problem as problem:
+            self._remember(card, tool)
+            self._set_card(index, replace(card, status=CallStatus.FAILED, result=problem.message))
+            self._answer(card, f"The tool could not be called: {problem.message}")
+            return
+        finally:
+            self._status(True, "Thinking…")
+        self._remember(card, tool)
+        self._refused = self._refused or outcome.denied
+        # A failed call sends an error message, not the structured data the tool promised.
+        prepared = prepare_result(
+            tool if outcome.ok else None, outcome.text, outcome.structured, self._backend.context_limit()
+        )
+        self._suspicious = self._suspicious or bool(prepared.flags)
+        self._set_card(index, finished(card, outcome, prepared.flags, prepared.note, started))
+        self._answer(card, outcome.text if outcome.denied else prepared.for_model)
+
+    def _remember(self, card: ToolCard, tool: ToolInfo | None) -> None:
+        """A call that may have changed something makes every earlier call worth making again."""
+        if tool is None or tool.annotations.get("readOnlyHint") is not True:
+            self._made.clear()
+        self._made.add(call_key(card))
+
+    def _skip(self, index: int, card: ToolCard, why: str) -> None:
+        self._set_card(index, replace(card, status=CallStatus.SKIPPED, result=why))
+        self._answer(card, why)
+
+    def _note_repeat(self, card: ToolCard) -> None:
+        name = card.title or card.tool
+        self._note(
+            f"The model asked again for “{name}” with the same details, so MCP Desk stopped this answer "
+            "instead of asking you twice. Try asking in other words, or say exactly what you need.",
+            f"{card.tool} {json.dumps(card.arguments, ensure_ascii=False, default=str)}",
+        )
 
     def _answer(self, card: ToolCard, text: str) -> None:
         message = new_message(self.chat_id, Role.TOOL, text, tool_call_id=card.call_id)
@@ -208,18 +286,18 @@ class ChatTurn:
         self._reply = replace(self._reply, cards=tuple(cards))
         self._save(self._reply)
 
-    def _stopped(self) -> None:
+    def _stopped(self, asked: str) -> None:
+        """The user stopped the turn: the call being asked says `asked`, calls not reached were not run."""
         self.cancel.set()
         if self._reply is None:
             return
-        cards = tuple(
-            replace(c, status=CallStatus.DENIED, result="Stopped before you answered.")
-            if c.status is CallStatus.WAITING
-            else c
-            for c in self._reply.cards
-        )
-        text = self._reply.text or self._streamer.text
-        self._reply = replace(self._reply, text=text, cards=cards)
+        for index, card in enumerate(self._reply.cards):
+            if card.status is CallStatus.WAITING:
+                self._set_card(index, replace(card, status=CallStatus.DENIED, result=asked))
+                self._answer(card, asked)
+            elif card.status is CallStatus.RUNNING:
+                self._skip(index, card, SKIPPED_STOPPED)
+        self._reply = replace(self._reply, text=self._reply.text or self._streamer.text)
         self._save(self._reply)
 
     def _finish_reply(self) -> None:
@@ -273,40 +351,11 @@ class _Streamer:
             self._events.publish(ChatTextArrived(self._chat_id, self._message_id, text))
 
 
-def _call(card: ToolCard) -> dict[str, Any]:
-    return {
-        "id": card.call_id,
-        "type": "function",
-        "function": {"name": card.tool, "arguments": card.arguments or {}},
-    }
-
-
-def _card(call: ToolCallRequest, offered: set[str]) -> ToolCard:
-    call_id = call.id or f"call_{uuid.uuid4().hex[:12]}"
-    if call.arguments is None:
-        problem = call.problem or "The model's tool call could not be read."
-        return ToolCard(call_id, call.name, None, CallStatus.GARBLED, result=problem, note=call.raw[:2000])
-    if call.name not in offered:
-        problem = f"The model asked for a tool it was not offered: “{call.name}”."
-        return ToolCard(call_id, call.name, call.arguments, CallStatus.GARBLED, result=problem)
-    return ToolCard(call_id, call.name, call.arguments, CallStatus.RUNNING)
-
-
-def _finished(
-    card: ToolCard, outcome: ToolCallOutcome, flags: tuple[Any, ...], note: str, started: float
-) -> ToolCard:
-    status = CallStatus.DENIED if outcome.denied else CallStatus.DONE if outcome.ok else CallStatus.FAILED
-    return replace(
-        card,
-        arguments=outcome.arguments if outcome.arguments is not None else card.arguments,
-        status=status,
-        result=outcome.text[:MAX_SHOWN_RESULT],
-        structured=outcome.structured,
-        duration_s=outcome.duration_s or (time.perf_counter() - started),
-        audit_seq=outcome.audit_seq,
-        flags=tuple(flags),
-        note=note,
-    )
+def _choice(settings: ChatSettings, step: int, made: Offer) -> ToolChoice:
+    """The chat's choice on the first step of a turn; later steps let the model decide."""
+    if not made.tools:
+        return ToolChoice.NONE
+    return settings.tool_choice if step == 0 else ToolChoice.AUTO
 
 
 def _too_long(use: ContextUse) -> str:

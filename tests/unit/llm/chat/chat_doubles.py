@@ -6,9 +6,10 @@ import asyncio
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from desktop.core.consent import CallContext
+from desktop.core.consent import AnswerStopped, CallContext
 from desktop.core.events import ServerState, ServerStatus, ToolInfo
 from desktop.llm.backends.backend import (
     ChatParams,
@@ -19,6 +20,8 @@ from desktop.llm.backends.backend import (
     ToolChoice,
     ToolSpec,
 )
+from desktop.llm.models.control import ModelState
+from desktop.llm.models.gguf_info import ModelInfo
 from desktop.servers.control import ToolCallOutcome
 
 Step = Completion | Callable[[threading.Event], Completion]
@@ -66,9 +69,57 @@ class ScriptedBackend:
         return completion
 
 
+TOOLS_TEMPLATE = "{% if tools %}{{ tools | tojson }}{% endif %}{{ messages }}"
+"""A chat template that offers tools (the Model page says “Can use tools: Yes”)."""
+PLAIN_TEMPLATE = "{% for m in messages %}{{ m.content }}{% endfor %}"
+"""One that doesn't, like SmolLM2-135M-Instruct's."""
+
+
+def model_info(chat_template: str | None) -> ModelInfo:
+    """A model as the Model page reads it; only its chat template matters to the chat."""
+    return ModelInfo(
+        Path("model.gguf"),
+        (),
+        "model",
+        "llama",
+        "Q4_0",
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        (),
+        0,
+        0,
+        chat_template,
+    )
+
+
+@dataclass
+class FakeModels:
+    """The model side's state, as `ChatBackends` reads it."""
+
+    info: ModelInfo | None = field(default_factory=lambda: model_info(TOOLS_TEMPLATE))
+
+    def state(self) -> ModelState:
+        return ModelState(None, self.info)
+
+
 def call(name: str, arguments: dict[str, Any] | None, call_id: str = "", problem: str = "") -> Completion:
     request = ToolCallRequest(call_id, name, arguments, problem)
     return Completion("", (request,), "tool_calls")
+
+
+def calls(*named: tuple[str, dict[str, Any]]) -> Completion:
+    """One answer asking for several tools at once."""
+    requests = tuple(ToolCallRequest(f"c{n}", name, arguments) for n, (name, arguments) in enumerate(named))
+    return Completion("", requests, "tool_calls")
 
 
 @dataclass
@@ -83,6 +134,8 @@ class FakeHost:
     """When set, calls wait here (as if the user were being asked) until the test lets them go."""
     asked: asyncio.Event | None = None
     """Set when a call arrives."""
+    stop_answer: bool = False
+    """The user presses “Stop this answer” in the consent question."""
 
     def statuses(self) -> list[ServerStatus]:
         return [ServerStatus(name, ServerState.RUNNING, "cmd") for name in self.tools_by_server]
@@ -99,6 +152,8 @@ class FakeHost:
         if self.asking is not None:
             await self.asking.wait()
         server, _, tool = qualified_name.partition("__")
+        if self.stop_answer:
+            raise AnswerStopped
         if self.deny_reason is not None:
             text = (
                 f"The user did not allow this tool call, so it was not run. Their reason: {self.deny_reason}"

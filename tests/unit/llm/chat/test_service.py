@@ -5,90 +5,25 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from desktop.core.config import ChatBackendConfig
-from desktop.core.events import Event, EventBus, ToolInfo
+from desktop.core.events import ToolInfo
 from desktop.llm.backends.backend import ChatProblem, Completion, ToolChoice
 from desktop.llm.chat.control import (
     CallStatus,
-    ChatMessage,
     ChatSettings,
     ChatTextArrived,
     ChatTurnChanged,
     ContextMeasured,
     Role,
 )
-from desktop.llm.chat.service import ChatBackends, ChatService
-from desktop.llm.chat.store import ChatStore
 from desktop.servers.control import ToolCallOutcome
-from tests.unit.llm.chat.chat_doubles import FakeHost, ScriptedBackend, call
+from tests.unit.llm.chat.chat_doubles import call
+from tests.unit.llm.chat.chat_world import World
 
 pytestmark = pytest.mark.anyio
-
-ECHO = ToolInfo("echo", "echo", "Repeats the text it is given.", {"type": "object"})
-ADD = ToolInfo("echo", "add", "Adds two numbers.", {"type": "object"})
-FILES = ToolInfo("files", "read", "Reads a file.", {"type": "object"})
-
-
-class Keeper:
-    def __init__(self) -> None:
-        self.backend = ChatBackendConfig()
-
-    def chat_backend(self) -> ChatBackendConfig:
-        return self.backend
-
-    async def save_chat_backend(self, backend: ChatBackendConfig) -> None:
-        self.backend = backend
-
-
-class Forgetter:
-    def __init__(self) -> None:
-        self.forgotten: list[str] = []
-
-    async def forget_chat(self, chat_id: str) -> None:
-        self.forgotten.append(chat_id)
-
-
-class World:
-    def __init__(self, folder: Path) -> None:
-        self.events: list[Event] = []
-        self._idle: dict[str, asyncio.Event] = {}
-        bus = EventBus()
-        bus.subscribe(self.events.append)
-        bus.subscribe(self._on_event)
-        self.backend = ScriptedBackend()
-        self.host = FakeHost({"echo": [ECHO, ADD], "files": [FILES]})
-        self.forgetter = Forgetter()
-        backends = ChatBackends(self.backend, Keeper(), None)
-        self.service = ChatService(ChatStore(folder / "chats.db"), self.host, self.forgetter, bus, backends)
-
-    def script(self, *steps: Completion) -> None:
-        self.backend.steps = list(steps)
-
-    async def turn(self, chat_id: str, text: str) -> list[ChatMessage]:
-        await self.service.send(chat_id, text)
-        await self.finished(chat_id)
-        return await self.service.messages(chat_id)
-
-    async def finished(self, chat_id: str) -> None:
-        if self.service.busy(chat_id):
-            await self._idle.setdefault(chat_id, asyncio.Event()).wait()
-        self._idle.pop(chat_id, None)
-
-    def _on_event(self, event: Event) -> None:
-        if isinstance(event, ChatTurnChanged) and not event.busy:
-            self._idle.setdefault(event.chat_id, asyncio.Event()).set()
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    made = World(tmp_path)
-    yield made
-    made.service.close()
 
 
 async def test_an_answer_streams_and_the_chat_takes_its_title_from_the_question(world: World) -> None:
@@ -245,7 +180,9 @@ async def test_regenerate_answers_the_last_question_again(world: World) -> None:
     await world.turn(chat.id, "hi")
     await world.service.regenerate(chat.id)
     await world.finished(chat.id)
-    assert [m.text for m in await world.service.messages(chat.id)] == ["hi", "second"]
+    messages = await world.service.messages(chat.id)
+    assert [(m.text, m.replaced) for m in messages] == [("hi", False), ("first", True), ("second", False)]
+    assert "first" not in str(world.backend.seen[1].messages), "the model never sees a replaced answer"
 
 
 async def test_a_chat_that_no_longer_fits_says_what_to_do(world: World) -> None:

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QColor, QPalette, QSyntaxHighlighter, QTextCharFormat
+from PySide6.QtGui import QColor, QPalette, QSyntaxHighlighter, QTextCharFormat, QTextOption
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from desktop.ui.style import monospace_font
@@ -55,13 +55,15 @@ class JsonHighlighter(QSyntaxHighlighter):
 
 
 class JsonView(QPlainTextEdit):
-    """Shows `show_text` / `show_value` content; text that is not JSON is shown as it is."""
+    """Shows `show_text` / `show_value` content; text that is not JSON is shown as it is.
+
+    Long values wrap at the view's width, so nothing runs off to the right."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setReadOnly(True)
         self.setFont(monospace_font())
-        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.setTabChangesFocus(True)
         dark = self.palette().color(QPalette.ColorRole.Base).lightness() < 128
         self.highlighter = JsonHighlighter(self, dark)

@@ -66,7 +66,9 @@ def test_adding_a_secret_stores_it_in_the_keyring(
     dialog.name_edit.setText("bad name")
     assert "letters, digits" in dialog.message.text and not dialog.save_button.isEnabled()
     dialog.name_edit.setText("SLACK_TOKEN")
-    assert "${secret:SLACK_TOKEN}" in dialog.explanation.text()
+    explained = dialog.explanation.text()
+    assert "[the secret SLACK_TOKEN]" in explained and "from your keychain" in explained
+    assert explained.index("[the secret SLACK_TOKEN]") < explained.index("${secret:SLACK_TOKEN}")
     dialog.value_edit.setText("xoxb-1234-secret")
     assert dialog.value_edit.echoMode() is QLineEdit.EchoMode.Password
     with qtbot.waitSignal(page.model.modelReset):

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.secret_refs import NAME_PATTERN, reference
+from desktop.ui.secret_words import secret_phrase
 from desktop.ui.style import heading, hint, pad
 from desktop.ui.widgets.inline_message import InlineMessage
 
@@ -79,10 +80,15 @@ class SecretDialog(QDialog):
 
     def _explanation(self) -> str:
         used_by = self._used_by
-        text = self.tr(
-            "The value is kept in your system's keychain, never in a file. In a server's settings, "
-            "write %1 where it is needed."
-        ).replace("%1", reference(self.name_edit.text() or "NAME"))
+        name = self.name_edit.text().strip() or self.tr("NAME")
+        text = (
+            self.tr(
+                "The value is kept in your system's keychain, never in a file. A server gets it from "
+                "your keychain when it starts, wherever its settings name %1: type %2 there."
+            )
+            .replace("%1", secret_phrase(name))
+            .replace("%2", reference(name))
+        )
         if used_by:
             text += " " + self.tr("Used by: %1. They get the new value when they next start.").replace(
                 "%1", ", ".join(used_by)

@@ -89,6 +89,20 @@ def test_columns_read_plainly(page: LogPage, traffic: list[RpcEntry]) -> None:
     assert cell(page, 0, Column.DIRECTION) == "• event"
 
 
+def test_each_column_heading_explains_itself(page: LogPage) -> None:
+    model = page.model
+    tips = {
+        model.headerData(column, Qt.Orientation.Horizontal): model.headerData(
+            column, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
+        )
+        for column in Column
+    }
+    assert all(tip and tip != title for title, tip in tips.items())
+    assert tips["Id"] == "The number that ties an answer to its question"
+    assert "tools/call uses a tool" in tips["Method"]
+    assert "tools/call" in page.filters.method_box.toolTip()
+
+
 def test_server_output_and_events_show_their_words(page: LogPage, traffic: list[RpcEntry]) -> None:
     for kind in (EntryKind.STDERR, EntryKind.LIFECYCLE):
         row, entry = next((row, e) for row, e in enumerate(traffic) if e.kind is kind)

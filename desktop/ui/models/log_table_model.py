@@ -132,6 +132,35 @@ class LogTableModel(TitledTableModel[RpcEntry]):
             Column.NOTES: self.tr("Notes"),
         }
 
+    def header_tips(self) -> dict[int, str]:
+        """Each column in plain words: the page shows the wire, but its headings need not be riddles."""
+        return {
+            Column.TIME: self.tr("When MCP Desk saw the message, by this computer's clock"),
+            Column.SERVER: self.tr("The server the message went to or came from"),
+            Column.DIRECTION: self.tr(
+                "Sent: from MCP Desk to the server. Received: from the server. "
+                "Event: something that happened to the server, such as a start or a stop"
+            ),
+            Column.KIND: self.tr(
+                "Request: a question that expects an answer. Response: its answer. "
+                "Error: an answer saying it failed. Notification: news that expects no answer"
+            ),
+            Column.ID: self.tr("The number that ties an answer to its question"),
+            Column.METHOD: self.tr(
+                "What was asked for: for example tools/call uses a tool, tools/list lists them"
+            ),
+            Column.SIZE: self.tr("How big the message is"),
+            Column.LATENCY: self.tr("How long the server took to answer"),
+            Column.NOTES: self.tr("Anything unusual about the message; point at a note to read more"),
+        }
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return self.header_tips()[section]
+        return super().headerData(section, orientation, role)
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._entries: list[RpcEntry] = []

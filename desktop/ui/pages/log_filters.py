@@ -46,7 +46,8 @@ class LogFilterBar(QWidget):
             self.tr("Show only one kind of message"), self.tr("Kind"), self._kinds()
         )
         self.method_box = SearchBox(
-            self.tr("Method"), self.tr("Show only messages whose method contains this")
+            self.tr("Method"),
+            self.tr("Show only messages whose method (what was asked for, such as tools/call) contains this"),
         )
         self.text_box = SearchBox(
             self.tr("Search messages"), self.tr("Show only messages that contain this text")

@@ -67,7 +67,7 @@ def test_rows_say_what_happened(page: AuditPage) -> None:
     denied = row_of(page, AuditKind.TOOL_CALL, "denied")
     allowed = row_of(page, AuditKind.TOOL_CALL, "allowed")
     result = row_of(page, AuditKind.TOOL_RESULT)
-    assert model.index(denied, Column.WHAT).data() == "Denied files → write_file (asked)"
+    assert model.index(denied, Column.WHAT).data() == "files › write_file was denied by you."
     assert model.index(denied, Column.OUTCOME).data() == "Denied"
     assert model.index(denied, Column.WHAT).data(Qt.ItemDataRole.ToolTipRole) == (
         "files › write_file was denied by you.\nYour reason: “You said no.”\n"
@@ -77,7 +77,7 @@ def test_rows_say_what_happened(page: AuditPage) -> None:
     assert model.index(allowed, Column.OUTCOME).data() == "Allowed"
     assert model.index(allowed, Column.WHAT).data(Qt.ItemDataRole.ForegroundRole) is None
     assert model.index(result, Column.OUTCOME).data() == "Succeeded"
-    assert model.index(0, Column.WHAT).data() == "Server added: files"
+    assert model.index(0, Column.WHAT).data() == "“files” was added."
     assert model.index(0, Column.SEQ).data() == "1"
 
 

@@ -80,7 +80,7 @@ def matches(where: AuditFilter, record: AuditRecord) -> bool:
 CELL_TEXT: dict[Column, Callable[[AuditRecord], str]] = {
     Column.SEQ: lambda record: str(record.seq),
     Column.TIME: lambda record: date_time_text(record.time),
-    Column.WHAT: lambda record: record.summary(),
+    Column.WHAT: lambda record: sentences(record)[0],
     Column.SERVER: lambda record: record.server,
     Column.OUTCOME: outcome_text,
 }

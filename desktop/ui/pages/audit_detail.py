@@ -37,6 +37,7 @@ class AuditDetail(QWidget):
         self.story.setWidget(self.story_label)
         self.story.setWidgetResizable(True)
         self.story.setFrameShape(QFrame.Shape.NoFrame)
+        self.story.setMinimumHeight(2 * self.fontMetrics().lineSpacing())
         self.data_view = JsonView(self)
         self.data_view.setAccessibleName(self.tr("Everything the record holds"))
         self.chain_label = selectable(hint(parent=self))
@@ -99,7 +100,8 @@ class AuditDetail(QWidget):
     def _on_technical_toggled(self, opened: bool) -> None:
         layout = self.layout()
         assert isinstance(layout, QVBoxLayout)
-        layout.setStretchFactor(self.technical, 2 if opened else 0)
+        layout.setStretchFactor(self.story, 0 if opened else 1)
+        layout.setStretchFactor(self.technical, 1 if opened else 0)
         self.technical.set_title(
             self.tr("Hide technical details") if opened else self.tr("Show technical details")
         )

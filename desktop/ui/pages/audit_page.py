@@ -34,7 +34,7 @@ from desktop.ui.widgets.record_table import RecordTable
 COLUMN_SAMPLES = [
     "9999",
     "2025-12-31 23:59:59",
-    "Allowed a-server-name → a_long_tool_name (remembered rule)",
+    "a-server-name › a_long_tool_name was allowed once by you.",
     "a server name",
 ]
 """The widest text expected in each column (#, Time, What happened, Server); the outcome takes the rest."""
@@ -146,7 +146,7 @@ class AuditPage(QWidget):
         controls.addWidget(self.search_box, 1)
         controls.addWidget(self.verify_button)
         controls.addWidget(self.export_button)
-        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter = self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
@@ -171,6 +171,7 @@ class AuditPage(QWidget):
         self.export_button.path_chosen.connect(self._on_export_button_path_chosen)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.detail.messages_requested.connect(self._on_detail_messages_requested)
+        self.detail.technical.toggle.toggled.connect(self._on_detail_technical_toggled)
         self.model.modelReset.connect(self._update_view)
         self.model.rowsInserted.connect(self._update_view)
 
@@ -271,6 +272,12 @@ class AuditPage(QWidget):
             lambda count: self.message.show_info(self.export_button.saved_text(count, path)),
             self._on_call_failed,
         )
+
+    def _on_detail_technical_toggled(self, opened: bool) -> None:
+        """The record's JSON needs room: the detail takes more of the page while it is open."""
+        total = sum(self.splitter.sizes())
+        detail = total * 3 // 5 if opened else total * 2 // 5
+        self.splitter.setSizes([total - detail, detail])
 
     def _on_detail_messages_requested(self, record: AuditRecord) -> None:
         if record.kind is AuditKind.TOOL_RESULT:

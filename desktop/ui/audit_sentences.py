@@ -158,12 +158,23 @@ def launch_lines(data: Data) -> list[str]:
     return lines
 
 
+def approval(data: Data) -> str:
+    """Who approved, as the record's `approved_by` says (older records don't say)."""
+    match data.get("approved_by"):
+        case "the user":
+            template = QCoreApplication.translate("AuditSentences", "You approved %1 to run.")
+        case "the welcome":
+            template = QCoreApplication.translate(
+                "AuditSentences", "%1 was approved to run by the welcome, for the folder you chose there."
+            )
+        case _:
+            template = QCoreApplication.translate("AuditSentences", "%1 was approved to run.")
+    return fill(template, quoted(data.get("server")))
+
+
 def trust(data: Data) -> list[str]:
     return [
-        fill(
-            QCoreApplication.translate("AuditSentences", "%1 was approved to run."),
-            quoted(data.get("server")),
-        ),
+        approval(data),
         *launch_lines(data),
         QCoreApplication.translate(
             "AuditSentences",

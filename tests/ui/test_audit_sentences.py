@@ -102,6 +102,19 @@ def test_results_say_how_the_call_ended() -> None:
     assert sentences(late) == ["files › list_directory did not answer in time."]
 
 
+@pytest.mark.parametrize(
+    ("approved_by", "first"),
+    [
+        ("the user", "You approved “files” to run."),
+        ("the welcome", "“files” was approved to run by the welcome, for the folder you chose there."),
+        (None, "“files” was approved to run."),
+    ],
+)
+def test_an_approval_says_who_gave_it(approved_by: str | None, first: str) -> None:
+    by = {} if approved_by is None else {"approved_by": approved_by}
+    assert sentences(record(AuditKind.TRUST, server="files", launch_hash="9f2c41d07a", **by))[0] == first
+
+
 def test_an_approval_names_the_command_and_the_secret_in_words_not_the_hash() -> None:
     approved = record(
         AuditKind.TRUST,

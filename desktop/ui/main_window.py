@@ -348,10 +348,16 @@ class MainWindow(QMainWindow):
             self.quit_requested.emit()
 
     def _on_roster_reset(self) -> None:
+        """Withdraw news about servers that are gone or run by now (after a start, news of the last
+        session's failure is no longer true once the server runs)."""
         self.status_label.setText(self.roster.summary())
-        current = {server_key(name) for name in self.roster.names()}
+        still_true = {
+            server_key(status.name)
+            for status in self.roster.statuses()
+            if status.state is not ServerState.RUNNING
+        }
         for notice in self.notice_board.notices():
-            if notice.key.startswith(server_key("")) and notice.key not in current:
+            if notice.key.startswith(server_key("")) and notice.key not in still_true:
                 self.notice_board.withdraw(notice.key)
 
     def _on_roster_status_changed(self, status: ServerStatus) -> None:

@@ -120,6 +120,18 @@ def test_a_server_notice_goes_away_with_the_server(
     qtbot.waitUntil(lambda: not window.banner.isVisible())
 
 
+def test_at_start_only_news_that_is_still_true_stays(
+    qtbot: QtBot, window: MainWindow, bridge: Bridge, three_servers: FakeControl, attach: Attach
+) -> None:
+    window.show()
+    files_failed = Notice("files stopped", "Last time it stopped.", "", Severity.ERROR, server_key("files"))
+    posted(qtbot, bridge, window, files_failed)
+    posted(qtbot, bridge, window, WEATHER_STOPPED)
+    attach()  # "files" runs now; "weather" still fails
+    qtbot.waitUntil(lambda: window.notice_board.notices() == [WEATHER_STOPPED])
+    assert window.banner.title_label.text() == "weather stopped"
+
+
 def test_the_page_stays_put_while_the_user_types(
     qtbot: QtBot, window: MainWindow, bridge: Bridge, attach: Attach
 ) -> None:

@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from desktop.core.events import Notice, ServerState, ServerStatus
+from desktop.core.events import Notice, ServerState, ServerStatus, Severity
 from desktop.llm.models.control import JobKind, JobProgress, ModelState
 from desktop.ui.bridge import Bridge
 from desktop.ui.main_window import MainWindow
@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from desktop.llm.models.gpu_probe import MemorySnapshot
 
 MESSAGE_MS = 8000
+TRAY_ICONS = {
+    Severity.WARNING: QSystemTrayIcon.MessageIcon.Warning,
+    Severity.ERROR: QSystemTrayIcon.MessageIcon.Critical,
+}
 
 
 def badged(icon: QIcon, size: int = 64) -> QIcon:
@@ -121,8 +125,12 @@ class Tray(QObject):
     def hide(self) -> None:
         self.icon.hide()
 
-    def notify(self, title: str, message: str) -> None:
-        self.icon.showMessage(title, message, self._icon, MESSAGE_MS)
+    def notify(self, title: str, message: str, severity: Severity = Severity.INFO) -> None:
+        """A message from the tray: a warning or a problem with the system's matching icon."""
+        if severity is Severity.INFO:
+            self.icon.showMessage(title, message, self._icon, MESSAGE_MS)
+        else:
+            self.icon.showMessage(title, message, TRAY_ICONS[severity], MESSAGE_MS)
 
     def _rebuild_menu(self) -> None:
         self.menu.clear()
@@ -193,7 +201,7 @@ class Tray(QObject):
 
     def _on_bridge_notice_posted(self, notice: Notice) -> None:
         if not self._window.isVisible():
-            self.notify(notice.title, notice.message)
+            self.notify(notice.title, notice.message, notice.severity)
 
     def _on_bridge_model_job_progressed(self, progress: JobProgress) -> None:
         if progress.kind is JobKind.DOWNLOAD and progress.completed and not self._window.isVisible():

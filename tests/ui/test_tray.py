@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QIcon
+from PySide6.QtWidgets import QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
-from desktop.core.events import ServerState
+from desktop.core.events import Notice, ServerState, Severity, server_key
 from desktop.llm.models.control import JobKind, JobProgress
 from desktop.ui.bridge import Bridge
 from desktop.ui.dialogs.trust_dialog import TrustDialog
@@ -28,7 +29,9 @@ def tray_window(qtbot: QtBot, bridge: Bridge) -> MainWindow:
 def tray(bridge: Bridge, tray_window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> Tray:
     made = Tray(bridge, tray_window)
     made.messages = []  # type: ignore[attr-defined]
-    monkeypatch.setattr(made, "notify", lambda title, message: made.messages.append((title, message)))  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        made, "notify", lambda title, message, *_severity: made.messages.append((title, message))
+    )  # type: ignore[attr-defined]
     return made
 
 
@@ -164,3 +167,19 @@ def test_failed_server_badges_the_icon(
 def test_the_icon_is_in_the_tray_from_the_start(tray: Tray) -> None:
     assert tray.icon.isVisible()
     assert not tray.icon.icon().isNull()
+
+
+def test_a_problem_pops_up_with_the_system_problem_icon(
+    qtbot: QtBot, bridge: Bridge, tray_window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tray = Tray(bridge, tray_window)
+    shown: list[tuple[str, object]] = []
+    monkeypatch.setattr(
+        tray.icon, "showMessage", lambda title, _message, icon, _ms: shown.append((title, icon))
+    )
+    with qtbot.waitSignal(bridge.notice_posted):
+        bridge.deliver(Notice("weather stopped", "It stopped.", "", Severity.ERROR, server_key("weather")))
+    with qtbot.waitSignal(bridge.notice_posted):
+        bridge.deliver(Notice("Sign in to github", "Your browser opens github.com."))
+    assert shown[0] == ("weather stopped", QSystemTrayIcon.MessageIcon.Critical)
+    assert shown[1][0] == "Sign in to github" and isinstance(shown[1][1], QIcon)

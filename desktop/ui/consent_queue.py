@@ -3,7 +3,8 @@
 `ConsentQueue` implements `ConsentAsker`. Its coroutines run on the service loop: each hands
 its question to the Qt thread through a queued signal and waits for a
 `concurrent.futures.Future` that the answer resolves. Cancelling the waiting task (the chat's
-Stop) takes the question back and closes its dialog; nothing is resolved twice.
+Stop) takes the question back and closes its dialog; nothing is resolved twice. A tool call's
+dialog may answer `AnswerStopped` ("Stop this answer"): `ask` raises it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import QWidget
 
 from desktop.core.audit_records import ConsentHow
 from desktop.core.consent import (
+    AnswerStopped,
     Choice,
     ConsentRequest,
     Decision,
@@ -27,6 +29,7 @@ from desktop.core.consent import (
     SamplingRequest,
     SamplingReview,
 )
+from desktop.core.tool_label import tool_label
 
 if TYPE_CHECKING:
     from desktop.ui.dialogs.question_dialog import QuestionDialog
@@ -45,9 +48,12 @@ class Question(Generic[T]):
     """The model's answer, when the question is whether it may go back to a server."""
     future: concurrent.futures.Future[T] = field(default_factory=concurrent.futures.Future)
 
-    def resolve(self, answer: T) -> None:
+    def resolve(self, answer: T | AnswerStopped) -> None:
         with contextlib.suppress(concurrent.futures.InvalidStateError):  # taken back meanwhile
-            self.future.set_result(answer)
+            if isinstance(answer, AnswerStopped):
+                self.future.set_exception(answer)
+            else:
+                self.future.set_result(answer)
 
     def summary(self) -> str:
         """One line for a notification while the window is hidden."""
@@ -56,7 +62,7 @@ class Question(Generic[T]):
         request = self.request
         server = shortened(request.server if not isinstance(request, ConsentRequest) else request.tool.server)
         if isinstance(request, ConsentRequest):
-            tool = shortened(request.tool.title or request.tool.name)
+            tool = shortened(tool_label(request.tool))
             return (
                 QCoreApplication.translate("ConsentQueue", "“%1” wants to use the tool “%2”.")
                 .replace("%1", server)

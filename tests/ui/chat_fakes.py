@@ -60,6 +60,7 @@ class FakeChats:
         self.available: list[ToolInfo] = []
         self.backend = BackendSettings()
         self.not_ready: str | None = None
+        self.tools_work = True
         self.use = ContextUse(0, 0, 4096)
         self.working: dict[str, bool] = {}
         self.sent: list[tuple[str, str]] = []
@@ -119,7 +120,9 @@ class FakeChats:
         self.regenerated.append(chat_id)
         messages = self.transcripts[chat_id]
         last_user = max(i for i, m in enumerate(messages) if m.role is Role.USER)
-        del messages[last_user + 1 :]
+        for message in messages[last_user + 1 :]:
+            if message.role is Role.ASSISTANT:
+                self.change(replace(message, replaced=True))
         self.set_busy(chat_id, True, "Thinking…")
 
     def stop(self, chat_id: str) -> None:
@@ -140,6 +143,9 @@ class FakeChats:
 
     def ready(self) -> str | None:
         return self.not_ready
+
+    def can_use_tools(self) -> bool:
+        return self.tools_work
 
     # -- scripting what the service side would say -------------------------------------
 
@@ -235,7 +241,22 @@ def cards_in_every_status() -> tuple[ToolCard, ...]:
             result="You said no: not now",
             audit_seq=14,
         ),
-        ToolCard("c6", "files__read_fil", None, CallStatus.GARBLED, result="Not valid JSON: {path: "),
+        ToolCard(
+            "c6",
+            "files__read_fil",
+            None,
+            CallStatus.GARBLED,
+            result="The arguments were not valid JSON.",
+            note='<tool_call>{"name": "files__read_fil", "arguments": {path: ',
+        ),
+        ToolCard(
+            "c7",
+            "files__read_file",
+            {"path": "notes/todo.md"},
+            CallStatus.SKIPPED,
+            result="Not run: the model asked for exactly this earlier in this answer.",
+            title="Read a file",
+        ),
     )
 
 

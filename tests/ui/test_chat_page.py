@@ -209,18 +209,27 @@ def test_text_for_another_chat_is_not_shown(qtbot: QtBot, page: ChatPage, chats:
     assert page.composer.send_button.isVisible()
 
 
-def test_regenerate_drops_the_last_answer_and_asks_again(
+def test_regenerate_keeps_the_earlier_answer_and_its_cards_in_view(
     qtbot: QtBot, page: ChatPage, chats: FakeChats
 ) -> None:
     chat = chats.add_chat("Again")
-    question = chats.post(chat.id, Role.USER, "Tell me a joke")
-    chats.post(chat.id, Role.ASSISTANT, "A bad joke", cards=cards_in_every_status()[2:3])
+    question = chats.post(chat.id, Role.USER, "What is in my folder?")
+    failed = cards_in_every_status()[3:4]
+    earlier = chats.post(chat.id, Role.ASSISTANT, "I could not look.", cards=failed)
     chat_id = opened(qtbot, page, chats, "Again")
     assert page.composer.regenerate_button.isEnabled()
     page.composer.regenerate_button.click()
-    assert list(page.transcript.views) == [question.id]
     qtbot.waitUntil(lambda: chats.regenerated == [chat_id])
     assert page.composer.stop_button.isVisible()
+    qtbot.waitUntil(lambda: page.transcript.views[earlier.id].message.replaced)
+    view = page.transcript.views[earlier.id]
+    assert sorted(page.transcript.views) == [question.id, earlier.id]
+    assert view.speaker_label.text() == "Earlier answer"
+    assert view.mark_label.text() == "Written again below (Regenerate). The model no longer sees this answer."
+    assert view.cards["c4"].status_label.text() == "Failed"
+    answer = chats.stream(chat_id, "a.txt and b.txt")
+    qtbot.waitUntil(lambda: answer.id in page.transcript.views)
+    assert page.transcript.views[answer.id].speaker_label.text() == "Assistant"
 
 
 def test_a_refused_send_keeps_the_text_and_says_why(qtbot: QtBot, page: ChatPage, chats: FakeChats) -> None:

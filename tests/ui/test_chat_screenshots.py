@@ -8,8 +8,11 @@ from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from desktop.llm.chat.control import ContextUse, Role
+from desktop.core.consent import CallContext, ConsentRequest
+from desktop.core.events import ToolInfo
+from desktop.llm.chat.control import Caveat, ContextUse, Role
 from desktop.ui.bridge import Bridge
+from desktop.ui.dialogs.consent_dialog import ConsentDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.pages.chat_page import ChatPage
 from desktop.ui.style import SPACING
@@ -36,6 +39,19 @@ def hello() -> str:
 
 More at [the docs](https://example.com/docs). <img src="http://evil.example/pixel.png"> ![logo](http://evil.example/logo.png)
 """
+
+
+MADE_UP = "It is 10:42, and your shared folder holds `report.pdf` and `notes.txt`."
+MARKDOWN_TOOL = ToolInfo(
+    "files",
+    "list_directory",
+    "Lists what is in a folder of the **shared folder**.\n\n"
+    "- `path`: the folder, relative to the shared folder (`.` for the shared folder itself)\n"
+    "- Folders are listed first, then files, each with its size.\n\n"
+    "Use it *before* reading a file, to find its exact name.",
+    {"type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"]},
+    annotations={"readOnlyHint": True, "openWorldHint": False},
+)
 
 
 def settled(qtbot: QtBot, page: ChatPage) -> ChatPage:
@@ -65,7 +81,9 @@ def conversation(chats: FakeChats) -> str:
         details='Expected JSON after <tool_call>, got: {"name": files__read_fil',
     )
     chats.post(chat.id, Role.ASSISTANT, ANSWER)
-    chats.post(chat.id, Role.USER, "And how do I run only the UI tests?")
+    chats.post(chat.id, Role.USER, "What time is it, and what is in my shared folder?")
+    chats.post(chat.id, Role.ASSISTANT, "Let me look.", cards=cards_in_every_status()[3:4], replaced=True)
+    chats.post(chat.id, Role.ASSISTANT, MADE_UP, caveat=Caveat.CANNOT_USE_TOOLS)
     return chat.id
 
 
@@ -90,7 +108,7 @@ def test_screenshots_of_the_chat_page(
     chat_id = conversation(chats)
     qtbot.waitUntil(lambda: page.chat_list.model.rowCount() == 3)
     page.open_chat(chat_id)
-    qtbot.waitUntil(lambda: len(page.transcript.views) == 5)
+    qtbot.waitUntil(lambda: len(page.transcript.views) == 7)
     cards = page.transcript.views[2].cards
     cards["c3"].result.set_open(True)
     cards["c1"].arguments.set_open(True)
@@ -100,6 +118,15 @@ def test_screenshots_of_the_chat_page(
     save(settled(qtbot, page), shots, "41-chat-conversation")
     page.transcript.verticalScrollBar().setValue(0)
     save(settled(qtbot, page), shots, "42-chat-tool-cards")
+    page.transcript.verticalScrollBar().setValue(page.transcript.verticalScrollBar().maximum() // 2)
+    save(settled(qtbot, page), shots, "42b-chat-more-tool-cards")
+    chats.tools_work = False
+    chats.set_busy(chat_id, False)
+    page.check_ready()
+    page.transcript.verticalScrollBar().setValue(page.transcript.verticalScrollBar().maximum())
+    save(settled(qtbot, page), shots, "46-chat-model-without-tools")
+    chats.tools_work = True
+    page.check_ready()
     page.settings_button.click()
     chats.measure(chat_id, ContextUse(3900, 1900, 4096, tools_offered=8, tools_left_out=12))
     qtbot.waitUntil(lambda: page.meter.left_out_label.isVisible())
@@ -108,6 +135,15 @@ def test_screenshots_of_the_chat_page(
     box = wait_for_dialog(qtbot, QMessageBox)
     save(box, shots, "44-chat-open-link")
     box.reject()
+
+
+def test_screenshot_of_the_consent_question(qtbot: QtBot, shots: Path) -> None:  # noqa: F811
+    context = CallContext("chat", "chat-1", "What is in my shared folder?")
+    dialog = ConsentDialog(ConsentRequest(MARKDOWN_TOOL, {"path": "."}, context), explain=True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    save(dialog, shots, "47-consent-question")
 
 
 def test_screenshot_of_the_chat_model_settings(

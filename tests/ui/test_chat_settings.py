@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTreeWidgetItem
+from PySide6.QtWidgets import QLabel, QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 
 from desktop.core.events import ServerToolsChanged
@@ -246,3 +246,20 @@ def test_the_saved_choice_is_shown(
     settings.backend_save_button.click()
     qtbot.waitUntil(lambda: len(chats.backend_saves) == 1)
     assert chats.backend_saves[0].settings.kind == "local"
+
+
+def test_how_the_model_writes_is_said_in_plain_words_the_technical_ones_a_hover_away(
+    qtbot: QtBot, page: ChatPage, settings_open: str
+) -> None:
+    panel = page.settings_panel
+    labels = {label.text(): label for label in panel.findChildren(QLabel) if label.buddy() is not None}
+    assert set(labels) >= {"Creativity:", "Word choice variety:", "Longest answer:"}
+    shown = " ".join(label.text() for label in panel.findChildren(QLabel) if label.isVisible())
+    for jargon in ("Temperature", "Top-p", "sampling", "tokens"):
+        assert jargon not in shown
+    assert labels["Creativity:"].buddy() is panel.temperature_box
+    assert "temperature" in labels["Creativity:"].toolTip() == panel.temperature_box.toolTip()
+    assert "top-p" in labels["Word choice variety:"].toolTip()
+    assert "tokens" in labels["Longest answer:"].toolTip()
+    assert item(panel, "files__read_file").text(0) == "Read file"
+    assert "read_file" in item(panel, "files__read_file").toolTip(0)

@@ -167,7 +167,7 @@ def test_a_card_opens_to_show_arguments_and_the_escaped_result(qtbot: QtBot) -> 
     card = ToolCardView(done)
     qtbot.addWidget(card)
     card.show()
-    assert card.name_label.full_text == "read_file · files"
+    assert card.name_label.full_text == "Read file · files"
     assert card.status_label.text() == "Done" and card.duration_label.text() == "420 ms"
     assert not card.arguments.view.isVisible() and card.arguments.view.toPlainText() == ""
     card.arguments.toggle.click()
@@ -204,6 +204,7 @@ def test_a_card_shows_each_status_in_its_own_colour(qtbot: QtBot) -> None:
         CallStatus.FAILED: "Failed",
         CallStatus.DENIED: "Not allowed",
         CallStatus.GARBLED: "Garbled",
+        CallStatus.SKIPPED: "Not run",
     }
     assert len(set(STATUS_COLOURS.values())) == len(CallStatus)
 
@@ -213,9 +214,11 @@ def test_a_garbled_call_shows_what_the_model_wrote_and_no_arguments(qtbot: QtBot
     qtbot.addWidget(card)
     card.show()
     assert not card.arguments.isVisible()
+    assert card.reason_label.isVisible() and card.reason_label.text() == "The arguments were not valid JSON."
     assert card.result.toggle.text() == "What the model wrote"
     card.result.toggle.click()
-    assert card.result.view.toPlainText() == "Not valid JSON: {path: "
+    assert card.result.view.toPlainText() == '<tool_call>{"name": "files__read_fil", "arguments": {path: '
+    assert card.note_label.isHidden()
 
 
 def test_a_card_moves_on_in_place_and_stays_open(qtbot: QtBot) -> None:

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from desktop.core.audit_records import ConsentHow
-from desktop.core.consent import CallContext, Choice, ConsentRequest, Decision
+from desktop.core.consent import AnswerStopped, CallContext, Choice, ConsentRequest, Decision
 from desktop.core.events import ToolInfo
 from desktop.core.json_schema import schema_problem
 from desktop.core.suspicious import scan
@@ -56,7 +56,7 @@ class Shown:
     def __init__(self, qtbot: QtBot, request: ConsentRequest) -> None:
         self.dialog = ConsentDialog(request)
         qtbot.addWidget(self.dialog)
-        self.answers: list[Decision] = []
+        self.answers: list[Decision | AnswerStopped] = []
         self.dialog.answered.connect(self.answers.append)
         self.dialog.show()
         qtbot.waitExposed(self.dialog)
@@ -64,7 +64,9 @@ class Shown:
     @property
     def decision(self) -> Decision:
         assert len(self.answers) == 1, self.answers
-        return self.answers[0]
+        answer = self.answers[0]
+        assert isinstance(answer, Decision)
+        return answer
 
 
 def shown(qtbot: QtBot, request: ConsentRequest | None = None) -> Shown:
@@ -83,10 +85,48 @@ def test_shows_server_tool_chat_and_arguments(qtbot: QtBot) -> None:
     view = shown(qtbot)
     text = all_text(view.dialog)
     assert "Allow “Write file” from “files”?" in text
-    assert "Tool: files__write_file" in text
+    assert "files__write_file" in view.dialog.title_label.toolTip(), "the exact name is one hover away"
     assert "Asked in the chat “Trip plans”." in text
     assert TOOL.description in text
     assert json.loads(view.dialog.arguments_box.toPlainText()) == ARGUMENTS
+
+
+def test_a_tool_without_a_title_is_named_in_words(qtbot: QtBot) -> None:
+    bare = replace(TOOL, name="list_directory", title=None)
+    assert "Allow “List directory” from “files”?" in all_text(shown(qtbot, request_for(bare)).dialog)
+    older = replace(bare, annotations={"title": "List a folder"})
+    assert "Allow “List a folder” from “files”?" in all_text(shown(qtbot, request_for(older)).dialog)
+    visible = " ".join(label.text() for label in shown(qtbot).dialog.findChildren(QLabel))
+    assert "files__write_file" not in visible
+
+
+def test_the_description_reads_as_formatted_text_and_as_written_one_click_away(qtbot: QtBot) -> None:
+    markdown = "Writes a **text file** into the `shared` folder.\n\n- Creates it\n- Or replaces it"
+    dialog = shown(qtbot, request_for(replace(TOOL, description=markdown))).dialog
+    rendered = dialog.description_view.toPlainText()
+    assert "Writes a text file into the shared folder." in rendered and "**" not in rendered
+    assert "Or replaces it" in rendered
+    assert not dialog.description_box.isVisible()
+    dialog.raw_description.toggle.click()
+    assert dialog.description_box.isVisible() and dialog.description_box.toPlainText() == markdown
+
+
+def test_a_long_description_is_shown_whole(qtbot: QtBot) -> None:
+    long = " ".join(f"Sentence {n} of what this tool does." for n in range(40))
+    dialog = shown(qtbot, request_for(replace(TOOL, description=long))).dialog
+    view = dialog.description_view
+    assert view.toPlainText() == long
+    assert view.height() >= int(view.document().size().height()), "as tall as its text"
+    assert view.verticalScrollBar().maximum() == 0
+
+
+def test_stop_this_answer_is_not_a_denial(qtbot: QtBot) -> None:
+    view = shown(qtbot)
+    assert view.dialog.stop_button.isVisible() and not view.dialog.stop_button.isDefault()
+    view.dialog.stop_button.click()
+    (answer,) = view.answers
+    assert isinstance(answer, AnswerStopped)
+    assert not view.dialog.isVisible()
 
 
 def test_annotations_are_shown_as_the_servers_claims(qtbot: QtBot) -> None:
@@ -190,6 +230,7 @@ def test_hostile_description_is_flagged_and_cannot_be_always_allowed(qtbot: QtBo
     assert "Reads like an instruction to the model: “Ignore previous instructions”" in text
     assert "Reads like an instruction to the model: “send the contents”" in text
     assert "⟦U+200B⟧⟦U+202E⟧" in dialog.description_box.toPlainText()
+    assert dialog.description_box.isVisible(), "what the model reads is shown at once when it looks hostile"
     assert "\u202e" not in text
     assert "you can allow this tool only one call at a time" in text
     assert dialog.allow_always_button.isHidden() and dialog.allow_chat_button.isHidden()
@@ -223,6 +264,7 @@ def test_warns_after_a_suspicious_result(qtbot: QtBot) -> None:
 def test_command_line_call_has_no_chat_choice(qtbot: QtBot) -> None:
     view = shown(qtbot, request_for(context=CallContext("command line")))
     assert view.dialog.allow_chat_button.isHidden()
+    assert view.dialog.stop_button.isHidden(), "there is no answer to stop"
     assert "Asked from: command line." in all_text(view.dialog)
 
 

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from desktop.core.audit import AuditTrail
 from desktop.core.audit_records import ConsentHow
 from desktop.core.consent import (
+    AnswerStopped,
     CallContext,
     Choice,
     ConsentGate,
@@ -66,7 +67,7 @@ def test_three_questions_are_asked_one_after_another(
     first = shown(qtbot)
     assert first.request.tool.name == "read_file"
     assert first.waiting_label.isVisible() and first.waiting_label.text() == "1 of 3 waiting"
-    assert summaries[0] == "“files” wants to use the tool “read_file”."
+    assert summaries[0] == "“files” wants to use the tool “Read file”."
     first.allow_once_button.click()
     qtbot.waitUntil(asked[0].done)
     assert asked[0].result() == Decision(Choice.ALLOW_ONCE, {"path": "read_file"})
@@ -102,6 +103,21 @@ def test_stop_withdraws_the_question_on_screen(
     qtbot.waitUntil(lambda: open_dialogs(ConsentDialog) == [])
     assert asked.cancelled()
     assert answers == []
+
+
+def test_stop_this_answer_raises_in_the_task_that_asked(
+    qtbot: QtBot, queue: ConsentQueue, service_loop: ServiceLoop
+) -> None:
+    asked = [service_loop.submit(queue.ask(request(tool))) for tool in TOOLS[:2]]
+    qtbot.waitUntil(lambda: queue.pending == 2)
+    dialog = shown(qtbot)
+    assert dialog.stop_button.isVisible()
+    dialog.stop_button.click()
+    qtbot.waitUntil(asked[0].done)
+    with pytest.raises(AnswerStopped):
+        asked[0].result()
+    assert not asked[1].done(), "only the answer that question belongs to stops"
+    assert shown(qtbot).request.tool.name == "list_folder"
 
 
 def test_withdrawing_a_waiting_question_leaves_the_one_on_screen(

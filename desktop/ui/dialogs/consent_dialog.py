@@ -1,7 +1,9 @@
 """Asking the user before a tool call: what the tool is, what the server claims, what will be sent.
 
-Everything shown here comes from a server or a model and may be hostile: it is shown as plain
-text with hidden characters written out, and instruction-like text is pointed out.
+Everything shown here comes from a server or a model and may be hostile: names and arguments are
+plain text with hidden characters written out, and instruction-like text is pointed out. The
+tool's description is rendered as Markdown that loads nothing and follows no link, and the text
+exactly as the server wrote it (which is what the model reads) is one click away.
 """
 
 from __future__ import annotations
@@ -22,17 +24,20 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.audit_records import ConsentHow
-from desktop.core.consent import Choice, ConsentRequest, Decision
+from desktop.core.consent import AnswerStopped, Choice, ConsentRequest, Decision
 from desktop.core.events import ToolInfo
 from desktop.core.json_schema import schema_problem
 from desktop.core.suspicious import reveal
+from desktop.core.tool_label import tool_label
 from desktop.ui.dialogs.question_dialog import QuestionDialog, shortened
 from desktop.ui.style import code_box, heading, hint, monospace_font, selectable
+from desktop.ui.widgets.collapsible import Collapsible
 from desktop.ui.widgets.inline_message import InlineMessage
-from desktop.ui.widgets.markdown_view import plain
+from desktop.ui.widgets.markdown_view import MarkdownView, plain, plain_tip
 
 MAX_NAME = 160
 MAX_REASON = 2000
+RAW_LINES = 8
 
 
 def arguments_text(arguments: dict[str, Any]) -> str:
@@ -127,10 +132,12 @@ class ConsentDialog(QuestionDialog):
 
     Deny is the default button and has the focus; Escape or closing the window denies. The
     arguments may be edited; the Allow buttons stay off while they don't fit the tool's schema.
+    In a chat, “Stop this answer” ends the model's whole answer instead of deciding on this call.
     With `explain`, it first says what such a question is for (the first one a user sees).
 
     Signals:
-        answered(object): the user's `Decision`, with the arguments as they will be sent.
+        answered(object): the user's `Decision`, with the arguments as they will be sent, or
+            `AnswerStopped` when they stopped the whole answer.
     """
 
     def __init__(
@@ -158,6 +165,7 @@ class ConsentDialog(QuestionDialog):
         self.reason_edit = QLineEdit(self)
         self.deny_reason_button = QPushButton(self.tr("Deny with this reason"), self)
         self.deny_button = QPushButton(self.tr("Deny"), self)
+        self.stop_button = QPushButton(self.tr("Stop this answer"), self)
         self.allow_once_button = QPushButton(self.tr("Allow once"), self)
         self.allow_chat_button = QPushButton(self.tr("Allow for this chat"), self)
         self.allow_always_button = QPushButton(self.tr("Always allow this tool"), self)
@@ -169,16 +177,17 @@ class ConsentDialog(QuestionDialog):
     def _build(self) -> None:
         layout = self.body_layout
         tool = self.request.tool
-        question = self.tr("Allow “%1” from “%2”?").replace("%1", shortened(tool.title or tool.name))
-        layout.addWidget(plain(heading(question.replace("%2", shortened(tool.server)), self)))
+        question = self.tr("Allow “%1” from “%2”?").replace("%1", shortened(tool_label(tool)))
+        self.title_label = plain(heading(question.replace("%2", shortened(tool.server)), self))
+        exact = self.tr("Its exact name, as the model and the audit trail know it: %1")
+        self.title_label.setToolTip(plain_tip(exact.replace("%1", shortened(tool.qualified_name, MAX_NAME))))
+        layout.addWidget(self.title_label)
         layout.addWidget(self.explanation)
         layout.addWidget(plain(selectable(QLabel(self._origin_text(), self))))
         layout.addWidget(self.waiting_label)
         self._add_warnings(layout)
         layout.addWidget(QLabel(self.tr("What the server says this tool does:"), self))
-        self.description_box = code_box(reveal(tool.description), self, lines=5)
-        self.description_box.setAccessibleName(self.tr("Tool description"))
-        layout.addWidget(self.description_box)
+        self._add_description(layout, tool)
         self._add_flags(layout)
         claims = claims_text(tool.annotations)
         if claims:
@@ -195,12 +204,29 @@ class ConsentDialog(QuestionDialog):
 
     def _origin_text(self) -> str:
         context = self.request.context
-        tool = self.tr("Tool: %1").replace("%1", shortened(self.request.tool.qualified_name, MAX_NAME))
         if context.chat_id is not None:
-            where = self.tr("Asked in the chat “%1”.").replace("%1", shortened(context.chat_title))
-        else:
-            where = self.tr("Asked from: %1.").replace("%1", shortened(context.origin))
-        return f"{tool}\n{where}"
+            return self.tr("Asked in the chat “%1”.").replace("%1", shortened(context.chat_title))
+        return self.tr("Asked from: %1.").replace("%1", shortened(context.origin))
+
+    def _add_description(self, layout: QVBoxLayout, tool: ToolInfo) -> None:
+        """Rendered to read; as written (what the model reads), opened at once when it looks hostile."""
+        self.description_view = MarkdownView(self)
+        self.description_view.setAccessibleName(self.tr("What the tool does"))
+        self.description_view.setToolTip(
+            self.tr("The server's description of this tool; links are not followed")
+        )
+        self.description_view.show_markdown(reveal(tool.description))
+        layout.addWidget(self.description_view)
+        self.description_box = code_box(reveal(tool.description), self, lines=RAW_LINES)
+        self.description_box.setAccessibleName(self.tr("The description exactly as the server wrote it"))
+        self.raw_description = Collapsible(
+            self.tr("Exactly as the server wrote it"), self.description_box, self
+        )
+        self.raw_description.toggle.setToolTip(
+            self.tr("The description as plain text, which is what the model reads, hidden parts included")
+        )
+        self.raw_description.set_open(bool(self.request.flags))
+        layout.addWidget(self.raw_description)
 
     def _add_warnings(self, layout: QVBoxLayout) -> None:
         earlier = self.tr(
@@ -261,9 +287,17 @@ class ConsentDialog(QuestionDialog):
             button.setDefault(False)
             row.addWidget(button)
         row.addStretch()
+        self.stop_button.setVisible(self.request.context.chat_id is not None)
+        self.stop_button.setAutoDefault(False)
+        self.stop_button.setToolTip(
+            self.tr("Send nothing and end the model's whole answer; it asks for nothing more")
+        )
+        row.addWidget(self.stop_button)
         row.addWidget(self.deny_button)
         self.deny_reason_button.setAutoDefault(False)
-        self.deny_button.setToolTip(self.tr("Send nothing; the model is told you said no"))
+        self.deny_button.setToolTip(
+            self.tr("Send nothing; the model is told you said no and answers without tools")
+        )
         self.deny_button.setAutoDefault(True)
         self.deny_button.setDefault(True)
         self.deny_button.setFocus()
@@ -283,6 +317,7 @@ class ConsentDialog(QuestionDialog):
         self.reason_edit.returnPressed.connect(self._on_deny_reason_button_clicked)
         self.deny_reason_button.clicked.connect(self._on_deny_reason_button_clicked)
         self.deny_button.clicked.connect(self.reject)
+        self.stop_button.clicked.connect(lambda: self._answer(AnswerStopped()))
         self.allow_once_button.clicked.connect(lambda: self._allow(Choice.ALLOW_ONCE))
         self.allow_chat_button.clicked.connect(lambda: self._allow(Choice.ALLOW_CHAT))
         self.allow_always_button.clicked.connect(lambda: self._allow(Choice.ALLOW_ALWAYS))

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QStackedWidge
 
 from desktop.core.events import ToolInfo
 from desktop.core.problem import Problem
+from desktop.llm.backends.backend import ToolChoice
 from desktop.llm.chat.control import ChatControl, ChatMessage, ChatSettings, ChatSummary, ContextUse
 from desktop.ui.bridge import Bridge
 from desktop.ui.pages.chat_list_panel import ChatListPanel
@@ -156,12 +157,12 @@ class ChatPage(QWidget):
         self.composer.set_busy(chat_id is not None and self._chats().busy(chat_id))
         self._update_enabled()
         if chat_id is None:
-            self.settings_panel.show_settings(ChatSettings())
+            self._on_settings(ChatSettings())
             return
         chats = self._chats()
         self._ask_tools()
         self._ask(chats.messages(chat_id), self._on_messages)
-        self._ask(chats.settings(chat_id), self.settings_panel.show_settings)
+        self._ask(chats.settings(chat_id), self._on_settings)
         self._ask(chats.context_use(chat_id), self.meter.show_use)
 
     def _ask(self, question: Any, then: Callable[[Any], None]) -> None:
@@ -234,7 +235,6 @@ class ChatPage(QWidget):
         if self.current is None:
             return
         self._say("")
-        self.transcript.drop_after_last_question()
         self.composer.set_busy(True, self.tr("Thinking…"))
         self._bridge.call(self._chats().regenerate(self.current), None, self._on_regenerate_failed)
 
@@ -287,9 +287,17 @@ class ChatPage(QWidget):
             return
         self._bridge.call(
             self._chats().save_settings(chat_id, settings),
-            lambda _none: self.settings_panel.show_saved(settings),
+            lambda _none: self._on_settings_saved(settings),
             lambda problem: self.settings_panel.show_problem(problem.message),
         )
+
+    def _on_settings_saved(self, settings: ChatSettings) -> None:
+        self.settings_panel.show_saved(settings)
+        self._check_tools()
+
+    def _on_settings(self, settings: ChatSettings) -> None:
+        self.settings_panel.show_settings(settings)
+        self._check_tools()
 
     def _ask_tools(self) -> None:
         self._bridge.call(self._chats().tools(), self.settings_panel.show_tools, self._on_call_failed)
@@ -302,6 +310,22 @@ class ChatPage(QWidget):
         """Ask the chat side whether a message can be sent, and say what to do first when not."""
         if self._bridge.chats is not None:
             self.composer.set_not_ready(self._chats().ready())
+            self._check_tools()
+
+    def _check_tools(self) -> None:
+        """Where the user decides what to ask: a chat with tools and a model not made to use them."""
+        chats = self._bridge.chats
+        offered = self.settings_panel.settings.tool_choice is not ToolChoice.NONE
+        if chats is None or not offered or chats.can_use_tools():
+            self.composer.set_tools_warning(None)
+            return
+        self.composer.set_tools_warning(
+            self.tr(
+                "This model wasn't made to use tools, so what it says about your files, the time and "
+                "the like may be made up. Load a model that can use tools, or set this chat to "
+                "“Don't use tools” in Chat settings."
+            )
+        )
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

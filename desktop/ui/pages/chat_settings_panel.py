@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.events import ToolInfo
+from desktop.core.tool_label import tool_label
 from desktop.llm.backends.backend import ChatParams, ToolChoice
 from desktop.llm.chat.control import ChatSettings
 from desktop.ui.style import SPACING, heading, hint
@@ -84,15 +85,31 @@ class ChatSettingsPanel(QWidget):
             QFontMetrics(self.prompt_edit.font()).lineSpacing() * PROMPT_LINES + 14
         )
         self.temperature_box = self._number_box(
-            2.0, 0.05, self.tr("Higher is more varied, lower more predictable")
+            2.0,
+            0.05,
+            self.tr(
+                "Higher gives more surprising answers, lower more predictable ones; 0 gives the same "
+                "answer every time. (Known as “temperature”.)"
+            ),
         )
         self.top_p_box = self._number_box(
-            1.0, 0.01, self.tr("Only the likeliest words adding up to this share are considered")
+            1.0,
+            0.01,
+            self.tr(
+                "Lower keeps the model to its likeliest words; 1 lets it choose from all of them. "
+                "(Known as “top-p” sampling: only the likeliest words adding up to this share "
+                "are considered.)"
+            ),
         )
         self.max_tokens_box = QSpinBox(self)
         self.max_tokens_box.setRange(16, MAX_TOKENS)
         self.max_tokens_box.setSingleStep(128)
-        self.max_tokens_box.setToolTip(self.tr("The longest answer the model may write, in tokens"))
+        self.max_tokens_box.setToolTip(
+            self.tr(
+                "The longest answer the model may write, in tokens (pieces of words; 100 tokens are "
+                "about 75 English words)"
+            )
+        )
         self.choice_combo = QComboBox(self)
         for choice, label in choice_labels().items():
             self.choice_combo.addItem(label, choice)
@@ -125,9 +142,15 @@ class ChatSettingsPanel(QWidget):
     def _layout(self) -> None:
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        form.addRow(self.tr("Temperature:"), self.temperature_box)
-        form.addRow(self.tr("Top-p:"), self.top_p_box)
-        form.addRow(self.tr("Longest answer:"), self.max_tokens_box)
+        for text, box in (
+            (self.tr("Creativity:"), self.temperature_box),
+            (self.tr("Word choice variety:"), self.top_p_box),
+            (self.tr("Longest answer:"), self.max_tokens_box),
+        ):
+            label = QLabel(text, self)
+            label.setBuddy(box)
+            label.setToolTip(box.toolTip())
+            form.addRow(label, box)
         buttons = QHBoxLayout()
         buttons.addWidget(self.message, 1)
         buttons.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignTop)
@@ -153,6 +176,11 @@ class ChatSettingsPanel(QWidget):
         self.choice_combo.currentIndexChanged.connect(self._on_choice_combo_changed)
         self.tools_tree.itemChanged.connect(self._on_tools_tree_item_changed)
         self.save_button.clicked.connect(self._on_save_button_clicked)
+
+    @property
+    def settings(self) -> ChatSettings:
+        """The settings as last shown or saved (not the unsaved changes on screen)."""
+        return self._settings
 
     def show_settings(self, settings: ChatSettings) -> None:
         self._settings = settings
@@ -183,9 +211,9 @@ class ChatSettingsPanel(QWidget):
             top.setCheckState(0, self._state(settings.servers is None or server in settings.servers))
             self.tools_tree.addTopLevelItem(top)
             for tool in tools:
-                item = QTreeWidgetItem([tool.title or tool.name])
+                item = QTreeWidgetItem([tool_label(tool)])
                 item.setData(0, Qt.ItemDataRole.UserRole, tool.qualified_name)
-                item.setToolTip(0, plain_tip(tool.description))
+                item.setToolTip(0, plain_tip(f"{tool.description}\n\n({tool.name})".strip()))
                 item.setCheckState(0, self._state(tool.qualified_name not in settings.hidden_tools))
                 top.addChild(item)
             top.setExpanded(True)

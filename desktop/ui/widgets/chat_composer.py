@@ -1,4 +1,8 @@
-"""Where the user writes: the box, Send or Stop, Regenerate, and what the chat is doing now."""
+"""Where the user writes: the box, Send or Stop, Regenerate, and what the chat is doing now.
+
+Above the box, where the user decides what to ask, a strip says what stands in the way: no
+model to answer, or a model that wasn't made to use tools.
+"""
 
 from __future__ import annotations
 
@@ -56,6 +60,7 @@ class ChatComposer(QWidget):
         super().__init__(parent)
         self.busy = False
         self.not_ready: str | None = None
+        self.tools_warning: str | None = None
         self.can_regenerate = False
         self.input = ChatInput(self)
         self.input.setPlaceholderText(self.tr("Ask something… (Enter sends, Shift+Enter starts a new line)"))
@@ -115,7 +120,11 @@ class ChatComposer(QWidget):
     def set_not_ready(self, sentence: str | None) -> None:
         """Show why nothing can be sent yet (None: all is ready)."""
         self.not_ready = sentence
-        self.not_ready_label.setText(sentence or "")
+        self._update()
+
+    def set_tools_warning(self, sentence: str | None) -> None:
+        """Warn that answers may be made up (None: no warning); sending still works."""
+        self.tools_warning = sentence
         self._update()
 
     def set_can_regenerate(self, possible: bool) -> None:
@@ -123,7 +132,9 @@ class ChatComposer(QWidget):
         self._update()
 
     def _update(self) -> None:
-        self.not_ready_frame.setVisible(self.not_ready is not None)
+        said = self.not_ready if self.not_ready is not None else self.tools_warning
+        self.not_ready_label.setText(said or "")
+        self.not_ready_frame.setVisible(said is not None)
         self.send_button.setVisible(not self.busy)
         self.send_button.setEnabled(self.not_ready is None)
         self.stop_button.setVisible(self.busy)

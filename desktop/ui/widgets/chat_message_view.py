@@ -9,7 +9,7 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QToolButton, QVBoxLayout, QWidget
 
-from desktop.llm.chat.control import ChatMessage, Role, ToolCard
+from desktop.llm.chat.control import Caveat, ChatMessage, Role, ToolCard
 from desktop.ui.style import callout_style, hint
 from desktop.ui.widgets.collapsible import DetailsToggle
 from desktop.ui.widgets.markdown_view import MarkdownView, plain
@@ -34,6 +34,23 @@ def speaker(role: Role) -> str:
     }[role]
 
 
+def caveat_text(caveat: Caveat) -> str:
+    """The line under an answer in words that should have come from a tool, or ""."""
+    return {
+        Caveat.NONE: "",
+        Caveat.NO_TOOL_USED: QCoreApplication.translate(
+            "ChatMessage",
+            "Not looked up: the model answered without using a tool, so facts in this answer "
+            "(times, files, numbers) may be made up.",
+        ),
+        Caveat.CANNOT_USE_TOOLS: QCoreApplication.translate(
+            "ChatMessage",
+            "Not looked up: this model wasn't made to use tools, so facts in this answer "
+            "(times, files, numbers) may be made up.",
+        ),
+    }[caveat]
+
+
 def clock(when: float) -> str:
     """“14:05” today, “3 Mar 14:05” on another day."""
     local = time.localtime(when)
@@ -46,7 +63,8 @@ class MessageView(QFrame):
     """Shows one `ChatMessage`; `show_message` and `append_text` change it in place.
 
     Answers are Markdown (see `MarkdownView`); what the user typed and MCP Desk's notes are
-    plain text.
+    plain text. An answer that may be made up says so under it; one that Regenerate replaced
+    says that, and one that had nothing in it is not shown.
 
     Signals:
         link_clicked(QUrl): a link in the text was clicked; nothing was opened.
@@ -79,6 +97,8 @@ class MessageView(QFrame):
         self.note_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details = DetailsToggle(self)
         self.details.set_title(self.tr("Show details"))
+        self.mark_label = plain(hint(parent=self))
+        self.mark_label.setAccessibleName(self.tr("About this answer"))
         self.cards: dict[str, ToolCardView] = {}
         self._cards_layout = QVBoxLayout()
         self._cards_layout.setSpacing(6)
@@ -108,6 +128,7 @@ class MessageView(QFrame):
         layout.addWidget(self.details)
         layout.addWidget(self.body)
         layout.addLayout(self._cards_layout)
+        layout.addWidget(self.mark_label)
 
     def show_message(self, message: ChatMessage) -> None:
         self.message = message
@@ -120,6 +141,18 @@ class MessageView(QFrame):
         else:
             self._show_text(message.text)
         self._show_cards(message.cards)
+        self._show_marks(message)
+
+    def _show_marks(self, message: ChatMessage) -> None:
+        if message.replaced:
+            self.speaker_label.setText(self.tr("Earlier answer"))
+            mark = self.tr("Written again below (Regenerate). The model no longer sees this answer.")
+        else:
+            mark = caveat_text(message.caveat)
+        self.mark_label.setText(mark)
+        self.mark_label.setVisible(bool(mark))
+        if message.replaced and not (message.text.strip() or message.cards):
+            self.hide()
 
     def append_text(self, text: str) -> None:
         """More of the answer being written."""

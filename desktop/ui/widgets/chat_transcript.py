@@ -112,17 +112,6 @@ class ChatTranscript(QScrollArea):
         if view is not None:
             view.append_text(text)
 
-    def drop_after_last_question(self) -> None:
-        """Take away the answer to the last thing the user said (it is being written again)."""
-        last = max((i for i, m in enumerate(self._messages) if m.role is Role.USER), default=None)
-        if last is None:
-            return
-        for message in self._messages[last + 1 :]:
-            view = self.views.pop(message.id, None)
-            if view is not None:
-                view.deleteLater()
-        del self._messages[last + 1 :]
-
     def has_question(self) -> bool:
         return any(message.role is Role.USER for message in self._messages)
 

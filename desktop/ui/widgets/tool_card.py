@@ -1,7 +1,8 @@
 """One tool call inside an answer: which tool, how it went, and what went in and came out.
 
 Everything on a card but its status came from the model or a server, so it is shown as
-plain text: labels never read it as HTML, and the JSON views are plain-text boxes.
+plain text: labels never read it as HTML, and the JSON views are plain-text boxes that wrap.
+Why a call failed or was not run is said on the card itself, with what to try after a failure.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QFontMetrics, QResizeEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QCoreApplication, QSizeF, Qt, Signal
+from PySide6.QtGui import QFontMetrics, QResizeEvent, QTextOption
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QSizePolicy, QVBoxLayout, QWidget
 
+from desktop.core.tool_label import label_of
 from desktop.llm.chat.control import CallStatus, ToolCard
 from desktop.ui.style import hint, selectable
 from desktop.ui.widgets.collapsible import Collapsible
@@ -27,7 +29,10 @@ STATUS_COLOURS = {
     CallStatus.FAILED: "#d1372e",
     CallStatus.DENIED: "#6b6f76",
     CallStatus.GARBLED: "#a0522d",
+    CallStatus.SKIPPED: "#5a6b8c",
 }
+NOT_RUN = (CallStatus.FAILED, CallStatus.DENIED, CallStatus.GARBLED, CallStatus.SKIPPED)
+"""Cards whose `result` says why nothing came back; it is shown on the card, not in a box."""
 MIN_NAME_WIDTH = 60
 JSON_LINES = 12
 """The most lines an opened JSON box shows before it scrolls."""
@@ -48,20 +53,35 @@ def status_text(status: CallStatus) -> str:
         CallStatus.FAILED: QCoreApplication.translate("ToolCard", "Failed"),
         CallStatus.DENIED: QCoreApplication.translate("ToolCard", "Not allowed"),
         CallStatus.GARBLED: QCoreApplication.translate("ToolCard", "Garbled"),
+        CallStatus.SKIPPED: QCoreApplication.translate("ToolCard", "Not run"),
     }
     return labels[status]
 
 
-def tool_title(qualified: str) -> str:
-    """“read_file · files” from `files__read_file`; a name without a server stays as it is."""
-    server, _, name = qualified.partition("__")
-    return f"{name} · {server}" if name else qualified
+def tool_title(card: ToolCard) -> str:
+    """“Read file · files”: the tool's title (or its name made readable) and its server."""
+    server, _, name = card.tool.partition("__")
+    label = card.title or label_of(card.tool)
+    return f"{label} · {server}" if name else label
 
 
-def duration_text(seconds: float | None) -> str:
-    if seconds is None:
+def duration_text(card: ToolCard) -> str:
+    """How long the call ran; nothing for a call that never ran (the user's time to decide is theirs)."""
+    seconds = card.duration_s
+    if seconds is None or card.status in (CallStatus.DENIED, CallStatus.SKIPPED, CallStatus.GARBLED):
         return ""
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
+
+
+def advice(status: CallStatus) -> str:
+    """What to try next, for a call that failed."""
+    if status is not CallStatus.FAILED:
+        return ""
+    return QCoreApplication.translate(
+        "ToolCard",
+        "What to try: ask again in other words, or say exactly which file, folder or item you mean. "
+        "When MCP Desk asks about the next call, you can correct what will be sent before you allow it.",
+    )
 
 
 def flags_heading(card: ToolCard) -> str:
@@ -95,13 +115,19 @@ class ElidedLabel(QLabel):
 
 
 class JsonSection(Collapsible):
-    """A closed “Arguments” or “Result” section that fills its box only when opened."""
+    """A closed “Arguments” or “Result” section that fills its box only when opened.
+
+    Long lines wrap; the box grows with its text up to `JSON_LINES` lines, then scrolls.
+    """
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         self.view = JsonView()
+        self.view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.view.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         super().__init__(title, self.view, parent)
         self._fill: Callable[[], None] | None = None
         self.toggle.toggled.connect(self._on_toggle_toggled_fill)
+        self.view.document().documentLayout().documentSizeChanged.connect(self._on_layout_size_changed)
 
     def set_content(self, fill: Callable[[JsonView], None]) -> None:
         self._fill = lambda: fill(self.view)
@@ -115,10 +141,13 @@ class JsonSection(Collapsible):
     def _fill_now(self) -> None:
         if self._fill is not None:
             self._fill()
-            lines = min(self.view.document().blockCount(), JSON_LINES)
-            margins = 2 * self.view.frameWidth() + 2 * int(self.view.document().documentMargin()) + 4
-            bar = self.view.horizontalScrollBar().sizeHint().height()
-            self.view.setFixedHeight(QFontMetrics(self.view.font()).lineSpacing() * lines + margins + bar)
+            self._on_layout_size_changed(self.view.document().documentLayout().documentSize())
+
+    def _on_layout_size_changed(self, size: QSizeF) -> None:
+        """A plain-text layout measures its height in lines, wrapped lines counted."""
+        lines = max(1, min(int(size.height()), JSON_LINES))
+        margins = 2 * self.view.frameWidth() + 2 * int(self.view.document().documentMargin()) + 4
+        self.view.setFixedHeight(QFontMetrics(self.view.font()).lineSpacing() * lines + margins)
 
 
 def show_arguments(arguments: dict[str, Any] | None) -> Callable[[JsonView], None]:
@@ -156,6 +185,10 @@ class ToolCardView(QFrame):
         self.audit_link.linkActivated.connect(self._on_audit_link_activated)
         self.arguments = JsonSection(self.tr("Arguments"), self)
         self.result = JsonSection(self.tr("Result"), self)
+        self.reason_label = plain(selectable(QLabel(self)))
+        self.reason_label.setWordWrap(True)
+        self.reason_label.setAccessibleName(self.tr("Why"))
+        self.advice_label = plain(hint(parent=self))
         self.flags_message = InlineMessage(self)
         self.flags_list = plain(selectable(QLabel(self)))
         self.note_label = plain(hint(parent=self))
@@ -174,6 +207,8 @@ class ToolCardView(QFrame):
         layout.setSpacing(4)
         layout.addLayout(top)
         sections: tuple[QWidget, ...] = (
+            self.reason_label,
+            self.advice_label,
             self.arguments,
             self.result,
             self.flags_message,
@@ -187,20 +222,36 @@ class ToolCardView(QFrame):
     def show_card(self, card: ToolCard) -> None:
         self.card = card
         self._show_status(card.status)
-        self.name_label.set_full_text(tool_title(card.tool))
-        self.name_label.setToolTip(plain_tip(card.tool))
-        self.duration_label.setText(duration_text(card.duration_s))
+        self.name_label.set_full_text(tool_title(card))
+        exact = self.tr("Exact name: %1").replace("%1", card.tool)
+        self.name_label.setToolTip(plain_tip(exact))
+        self.duration_label.setText(duration_text(card))
         seq = card.audit_seq
         self.audit_link.setText(self.tr('<a href="audit">Audit record #%1</a>').replace("%1", str(seq)))
         self.audit_link.setVisible(seq is not None)
         self.arguments.setVisible(card.arguments is not None)
         self.arguments.set_content(show_arguments(card.arguments))
-        self.result.setVisible(bool(card.result))
-        self.result.set_title(self._result_title(card))
-        self.result.set_content(show_result(card.result))
+        self._show_outcome(card)
         self._show_flags(card)
-        self.note_label.setText(card.note)
-        self.note_label.setVisible(bool(card.note))
+
+    def _show_outcome(self, card: ToolCard) -> None:
+        """A result in its box; why nothing came back, on the card; a garbled call's text in the box."""
+        said = card.status in NOT_RUN
+        garbled = card.status is CallStatus.GARBLED
+        self.reason_label.setText(card.result if said else "")
+        self.reason_label.setVisible(said and bool(card.result))
+        self.advice_label.setText(advice(card.status))
+        self.advice_label.setVisible(bool(self.advice_label.text()))
+        boxed = card.note if garbled else "" if said else card.result
+        if garbled:
+            self.result.set_title(self.tr("What the model wrote"))
+        else:
+            self.result.set_title(self.tr("Result (%1 characters)").replace("%1", f"{len(boxed):,}"))
+        self.result.setVisible(bool(boxed))
+        self.result.set_content(show_result(boxed))
+        note = "" if garbled else card.note
+        self.note_label.setText(note)
+        self.note_label.setVisible(bool(note))
 
     def _show_status(self, status: CallStatus) -> None:
         colour = STATUS_COLOURS[status]
@@ -208,13 +259,6 @@ class ToolCardView(QFrame):
         self.status_label.setStyleSheet(
             f"color: white; background: {colour}; border-radius: 8px; padding: 1px 8px;"
         )
-
-    def _result_title(self, card: ToolCard) -> str:
-        if card.status is CallStatus.GARBLED:
-            return self.tr("What the model wrote")
-        if card.status in (CallStatus.FAILED, CallStatus.DENIED):
-            return self.tr("Why")
-        return self.tr("Result (%1 characters)").replace("%1", f"{len(card.result):,}")
 
     def _show_flags(self, card: ToolCard) -> None:
         self.flags_message.text_label.setTextFormat(Qt.TextFormat.PlainText)

@@ -134,6 +134,7 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     from desktop.llm.models.engine import ModelEngine
     from desktop.llm.models.gpu_probe import GpuProbe
     from desktop.llm.models.service import ModelService
+    from desktop.servers.last_failures import LastFailures
     from desktop.servers.manager import Recording, ServerManager
     from desktop.servers.oauth import SystemBrowser
     from desktop.servers.restart_policy import RestartPolicy
@@ -164,6 +165,7 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
         consent,
         RestartPolicy(health_every=settings.app_settings().health_check_seconds),
         requests=requests,
+        failures=LastFailures(paths.data_dir / "remote-failures.json"),
     )
     secrets = SecretsService(keyring_store, audit, events, redactor, manager.secret_users)
     models = ModelService(

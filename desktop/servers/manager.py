@@ -40,6 +40,7 @@ from desktop.servers.call_records import call_data, call_outcome, denied_outcome
 from desktop.servers.catalogue import split_qualified
 from desktop.servers.control import ServerProblem, ToolCallOutcome, TrustRequest, TrustRequired
 from desktop.servers.importers import ImportPlan, ImportSource, apply_plan, default_paths, read_plan
+from desktop.servers.last_failures import LastFailures
 from desktop.servers.launch import resolve
 from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.oauth import forget
@@ -73,8 +74,10 @@ class ServerManager:
         policy: RestartPolicy = DEFAULT_POLICY,
         *,
         requests: ServerRequests | None = None,
+        failures: LastFailures | None = None,
     ) -> None:
         self._consent = consent
+        self._failures = failures or LastFailures()
         self._requests = requests
         self._recording = recording
         self._credentials = credentials
@@ -145,12 +148,22 @@ class ServerManager:
         await self.start(name)
 
     async def start_all(self) -> None:
-        """Start every enabled, approved server marked "start with MCP Desk", side by side."""
+        """Start every enabled, approved server marked "start with MCP Desk", side by side.
+
+        A remote server that failed last time in a way that lasts is not tried again unasked:
+        its status says why, until the user presses Start.
+        """
         async with anyio.create_task_group() as tasks:
             for sup in self._supervisors.values():
                 cfg = sup.config
-                if cfg.enabled and cfg.start_with_app and cfg.is_trusted:
+                if not (cfg.enabled and cfg.start_with_app and cfg.is_trusted):
+                    continue
+                last = self._failures.of(sup.name, cfg)
+                if last is None:
                     tasks.start_soon(sup.start)
+                else:
+                    self._recording.rpc_log.lifecycle(sup.name, last.held_back)
+                    sup.publish(state=ServerState.FAILED, reason=last.held_back, details=last.details)
 
     async def shutdown(self) -> None:
         async with anyio.create_task_group() as tasks:
@@ -249,6 +262,7 @@ class ServerManager:
                 raise ServerProblem(f"There is already a server called “{target}”. Choose another name.")
         was_running = old.active
         await old.stop()
+        self._failures.forget(name)
         if target != name:
             self._drop(name)
         # The old approval stays attached: it still matches an unchanged launch, and for a
@@ -260,6 +274,7 @@ class ServerManager:
 
     async def remove(self, name: str) -> None:
         await self._get(name).stop()
+        self._failures.forget(name)
         with contextlib.suppress(SecretsError):  # a keyring that is not there holds no sign-in either
             await anyio.to_thread.run_sync(forget, name, self._credentials.vault)
         self._drop(name)
@@ -328,6 +343,7 @@ class ServerManager:
             self._policy,
             self._on_tools,
             requests=self._requests.callbacks(name) if self._requests else None,
+            failures=self._failures,
         )
 
     def _on_tools(self, name: str, tools: tuple[ToolInfo, ...]) -> None:

@@ -17,24 +17,34 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import anyio
-import httpx2
 import mcp_types as types
 from mcp import Client
 from mcp.client._transport import Transport
-from mcp.client.streamable_http import streamable_http_client
 
 from desktop.core.config import ServerConfig
-from desktop.core.events import EventSink, Notice, ServerState, ServerStatus, ServerStatusChanged, ToolInfo
-from desktop.core.redact import Redactor, looks_secret
+from desktop.core.events import (
+    EventSink,
+    Notice,
+    ServerState,
+    ServerStatus,
+    ServerStatusChanged,
+    Severity,
+    ToolInfo,
+    server_key,
+)
+from desktop.core.redact import Redactor
 from desktop.core.rpc_log import RpcLog
-from desktop.core.secret_refs import SecretsError
 from desktop.core.secrets import SecretVault
 from desktop.servers.control import ServerProblem
 from desktop.servers.health import HealthWatch
+from desktop.servers.last_failures import LastFailures
 from desktop.servers.launch import resolve
+from desktop.servers.launch_secrets import with_secrets
 from desktop.servers.leftovers import LeftoverRegistry
-from desktop.servers.oauth import BrowserOpener, find_sign_in_problem, oauth_for
+from desktop.servers.oauth import BrowserOpener, find_sign_in_problem
 from desktop.servers.output import OutputLog
+from desktop.servers.remote import SignInBrowser, connect_remote
+from desktop.servers.remote_failure import Unreachable, no_answer, unreachable
 from desktop.servers.restart_policy import DEFAULT_POLICY, Backoff, RestartPolicy
 from desktop.servers.server_requests import RequestCallbacks
 from desktop.servers.tool_watch import ToolWatch
@@ -73,6 +83,7 @@ class Supervisor:
         on_tools: Callable[[str, tuple[ToolInfo, ...]], None] | None = None,
         *,
         requests: RequestCallbacks | None = None,
+        failures: LastFailures | None = None,
     ) -> None:
         self.name = name
         self.config = config
@@ -88,6 +99,8 @@ class Supervisor:
         self._health = HealthWatch(policy)
         self._on_tools = on_tools
         self._requests = requests
+        self._failures = failures or LastFailures()
+        self._http: TappedHTTP | None = None
         self._status = ServerStatus(
             name,
             ServerState.STOPPED,
@@ -206,10 +219,13 @@ class Supervisor:
     def _give_up(self, end: RunEnd, failures: int) -> None:
         if not end.retry:
             self._fail(end.reason, end.details)
+            if self.config.is_remote:  # it would fail the same way at the next launch
+                self._failures.remember(self.name, self.config, end.reason, end.details)
             return
+        fix = "Check that it is up" if self.config.is_remote else "Look at its output, fix the problem"
         self._fail(
-            f"{end.reason} That happened {failures} times in a row, so MCP Desk stopped "
-            "trying. Look at its output, fix the problem, then press Start.",
+            f"{end.reason} That happened {failures} times in a row, so MCP Desk stopped trying. "
+            f"{fix}, then press Start.",
             end.details,
         )
 
@@ -224,12 +240,16 @@ class Supervisor:
             cpu_percent=0.0,
             memory_bytes=0,
         )
-        self._events.publish(Notice(f"{self.name} stopped", reason, details))
+        self._events.publish(
+            Notice(f"{self.name} stopped", reason, details, Severity.ERROR, server_key(self.name))
+        )
 
     async def _run_once(self) -> RunEnd:
         self._tool_watch.clear()
         try:
-            transport = self._connect(await self._launch_config())
+            transport = self._connect(
+                await with_secrets(self.config, self._credentials.vault, self._redactor)
+            )
         except ServerProblem as problem:
             return RunEnd(problem.message, problem.details, retry=False)
         self._end = RunEnd(self._crash_reason("stopped unexpectedly."))
@@ -239,15 +259,28 @@ class Supervisor:
                 tasks.start_soon(self._wait_exit, tasks.cancel_scope)
                 await self._session(transport, tasks)
         except Exception as exc:  # whatever a broken server makes the SDK raise ends this run only
-            if (sign_in := find_sign_in_problem(exc)) is not None:
-                return RunEnd(sign_in.message, sign_in.details, retry=False)
-            if not (self._transport and self._transport.exited.is_set()):
-                return RunEnd(self._crash_reason("stopped unexpectedly."), _describe(exc))
-            self._end = replace(self._end, details=_describe(exc))
+            return self._ended_by(exc)
         finally:
             self._client = None
             self.output.flush_pending_into(self._events, self.name)
         return self._end
+
+    def _ended_by(self, exc: Exception) -> RunEnd:
+        """How a run that raised `exc` ended, in words; causes that last are not retried."""
+        if (sign_in := find_sign_in_problem(exc)) is not None:
+            return RunEnd(sign_in.message, sign_in.details, retry=False)
+        if self._transport and self._transport.exited.is_set():
+            return replace(self._end, details=_describe(exc))
+        why = self._unreachable(exc) if self._status.state is not ServerState.RUNNING else None
+        if why is not None:
+            return RunEnd(why.reason, _describe(exc), retry=not why.lasting)
+        return RunEnd(self._crash_reason("stopped unexpectedly."), _describe(exc))
+
+    def _unreachable(self, exc: Exception) -> Unreachable | None:
+        """Why a remote server could not be reached while connecting; None for a local one."""
+        if self._http is None or self.config.url is None:
+            return None
+        return unreachable(self.name, self.config.url, exc, self._http.last_status)
 
     async def _session(self, transport: Transport, tasks: anyio.abc.TaskGroup) -> None:
         """Handshake, list tools, then serve until the task group is cancelled."""
@@ -272,6 +305,7 @@ class Supervisor:
                 self.publish(
                     state=ServerState.RUNNING, reason="", details="", pid=pid, started_at=time.time()
                 )
+                self._failures.forget(self.name)
                 where = f"process {pid}" if pid else self.config.url
                 self._rpc_log.lifecycle(self.name, f"Running ({where}, protocol {client.protocol_version}).")
                 self._settled.set()
@@ -279,53 +313,30 @@ class Supervisor:
                 tasks.start_soon(self._watch_health, client, tasks.cancel_scope)
                 await anyio.sleep_forever()
         if handshake.cancelled_caught:
-            self._end = RunEnd(
-                f"“{self.name}” did not finish starting within {self.config.init_timeout:.0f} seconds. "
-                "It may be waiting for something, or it may not be an MCP server."
-            )
+            self._end = RunEnd(self._too_slow())
             tasks.cancel_scope.cancel()
 
-    async def _launch_config(self) -> ServerConfig:
-        """The config with its `${secret:NAME}` references filled in from the keyring, for this run only."""
-        names = self.config.secret_names()
-        if not names:
-            return self.config
-        try:
-            values = await anyio.to_thread.run_sync(self._credentials.vault.resolve, names)
-        except SecretsError as error:
-            raise ServerProblem(str(error)) from error
-        for value in values.values():
-            self._redactor.add(value)
-        return self.config.with_secrets(values)
+    def _too_slow(self) -> str:
+        limit = self.config.init_timeout
+        if self.config.url:
+            return no_answer(self.name, self.config.url, limit)
+        return (
+            f"“{self.name}” did not finish starting within {limit:.0f} seconds. "
+            "It may be waiting for something, or it may not be an MCP server."
+        )
 
     def _connect(self, config: ServerConfig) -> Transport:
-        self._transport = None
-        self._register_secrets(config)
+        self._transport = self._http = None
         if config.url:
-            signs_in = not any(name.lower() == "authorization" for name in config.headers)
-            browser = _SignInBrowser(self, self._credentials.browser)
-            http = httpx2.AsyncClient(
-                headers=config.headers,
-                timeout=httpx2.Timeout(30, read=300),
-                transport=TappedHTTP(self._tap, self._redactor, httpx2.AsyncHTTPTransport(), config.url),
-                auth=oauth_for(self.name, config.url, self._credentials.vault, browser, self._redactor)
-                if signs_in
-                else None,
+            browser = SignInBrowser(self.signing_in, self._credentials.browser)
+            remote = connect_remote(
+                self.name, config, self._credentials.vault, browser, self._tap, self._redactor
             )
-            return streamable_http_client(config.url, http_client=http)
+            self._http = remote.http
+            return remote.transport
         launch = resolve(config)
         self._transport = StdioTransport(launch, self.output.append, self._leftovers, self._tap)
         return self._transport.open()
-
-    def _register_secrets(self, config: ServerConfig) -> None:
-        """Values that look like secrets are masked in every log before the server sees them."""
-        for name, value in config.env.items():
-            if looks_secret(name):
-                self._redactor.add(value)
-        for name, value in config.headers.items():
-            if name.lower() == "authorization" or looks_secret(name):
-                self._redactor.add(value)
-                self._redactor.add(value.partition(" ")[2])
 
     def signing_in(self, url: str) -> None:
         """The user is about to sign in in the browser: no start-up time limit while they do."""
@@ -338,6 +349,7 @@ class Supervisor:
                 f"Sign in to {self.name}",
                 f"Your browser opens {host} so you can sign in to “{self.name}”. "
                 f"If it does not open, go to this address: {url}",
+                key=server_key(self.name),
             )
         )
 
@@ -386,15 +398,3 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, BaseExceptionGroup):
         return "; ".join(_describe(inner) for inner in exc.exceptions)
     return f"{type(exc).__name__}: {exc}"
-
-
-class _SignInBrowser:
-    """Tells the supervisor (on its loop) that a sign-in starts, then opens the user's browser."""
-
-    def __init__(self, supervisor: Supervisor, browser: BrowserOpener) -> None:
-        self._supervisor = supervisor
-        self._browser = browser
-
-    def open(self, url: str) -> None:
-        anyio.from_thread.run_sync(self._supervisor.signing_in, url)
-        self._browser.open(url)

@@ -102,7 +102,8 @@ class TappedHTTP(httpx2.AsyncBaseTransport):
     """An httpx transport that shows the tap every JSON-RPC body going either way.
 
     It also registers the session id the server hands out with the redactor, so it is
-    masked wherever it appears later.
+    masked wherever it appears later, and keeps the HTTP status of the server's last answer
+    (`last_status`), which the SDK drops when it turns an error page into a JSON-RPC error.
     """
 
     def __init__(
@@ -112,6 +113,7 @@ class TappedHTTP(httpx2.AsyncBaseTransport):
         self._redactor = redactor
         self._inner = inner
         self._endpoint = _where(httpx2.URL(endpoint))
+        self.last_status: int | None = None
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         if _where(request.url) != self._endpoint:
@@ -120,6 +122,7 @@ class TappedHTTP(httpx2.AsyncBaseTransport):
         if request.method == "POST":
             self._tap.sent_bytes(await request.aread(), current_call.get())
         response = await self._inner.handle_async_request(request)
+        self.last_status = response.status_code
         if session := response.headers.get("mcp-session-id"):
             self._redactor.add(session)
         content_type = response.headers.get("content-type", "")

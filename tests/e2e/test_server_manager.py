@@ -13,7 +13,15 @@ from pathlib import Path
 import psutil
 import pytest
 
-from desktop.core.events import Notice, ServerOutput, ServerState, ServerStatusChanged, ServerToolsChanged
+from desktop.core.events import (
+    Notice,
+    ServerOutput,
+    ServerState,
+    ServerStatusChanged,
+    ServerToolsChanged,
+    Severity,
+    server_key,
+)
 from desktop.servers.control import ServerProblem, TrustRequired
 from tests.e2e.conftest import ASKED, fixture_server
 
@@ -58,7 +66,9 @@ async def test_crash_at_start_is_retried_then_given_up_with_its_output(world) ->
     failed = await events.wait_for(_state_is("broken", ServerState.FAILED))
     assert "stopped trying" in failed.status.reason
     assert any("missing config file" in line for line in manager.output_of("broken"))
-    assert any(isinstance(e, Notice) and "broken" in e.title for e in events.events)
+    notice = next(e for e in events.events if isinstance(e, Notice) and "broken" in e.title)
+    assert notice.severity is Severity.ERROR
+    assert notice.key == server_key("broken"), "so the banner goes once the server runs again"
 
 
 async def test_crash_mid_call_reports_the_call_and_comes_back(world) -> None:  # type: ignore[no-untyped-def]

@@ -3,15 +3,20 @@
 Apps started from a desktop menu often get a thin PATH that lacks the folders where
 Node, uv or Homebrew install their tools, so the search adds the usual install
 folders of each OS. A command that can't be found becomes a sentence that says what
-to install.
+to install, or which program was probably meant (`npz` → `npx`); the folders searched
+go to the details. A whole command line typed where one program belongs is split
+(`split_command_line`) the way a shell would.
 """
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import os
+import shlex
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,7 +116,11 @@ def resolve(config: ServerConfig, environ: Mapping[str, str] = os.environ) -> La
     env.update(config.env)
     program = shutil.which(config.command, path=env["PATH"])
     if program is None:
-        raise ServerProblem(_missing_message(config.command), f"searched PATH: {env['PATH']}")
+        searched = "\n".join(env["PATH"].split(os.pathsep))
+        raise ServerProblem(
+            _missing_message(config.command, env["PATH"]),
+            f"MCP Desk looked for “{config.command}” in these folders:\n{searched}",
+        )
     if config.cwd and not Path(config.cwd).is_dir():
         raise ServerProblem(
             f"The working folder “{config.cwd}” does not exist. Edit the server and pick another."
@@ -119,13 +128,74 @@ def resolve(config: ServerConfig, environ: Mapping[str, str] = os.environ) -> La
     return Launch(program=program, args=tuple(config.args), env=env, cwd=config.cwd)
 
 
-def _missing_message(command: str) -> str:
-    name = Path(command).name.lower().removesuffix(".exe").removesuffix(".cmd")
+def find_program(command: str, environ: Mapping[str, str] = os.environ) -> str | None:
+    """Where `command` lives, searched the way a server's launch searches; None when it is not there."""
+    return shutil.which(command, path=search_path(environ))
+
+
+def install_hint(command: str) -> str | None:
+    """What to install to get `command` when it is a well-known runner: “Node.js (from nodejs.org)”."""
+    return _INSTALL_HINTS.get(_bare_name(command))
+
+
+def split_command_line(text: str, windows: bool = sys.platform == "win32") -> list[str] | None:
+    """`text` as a program and its arguments when it is a whole command line, else None.
+
+    `npx -y @modelcontextprotocol/server-everything` splits as a shell would; a path to a
+    program that exists, spaces and all, is one program and stays whole.
+    """
+    text = text.strip()
+    if not any(char.isspace() for char in text) or Path(text).expanduser().exists():
+        return None
+    try:
+        parts = shlex.split(text, posix=not windows)
+    except ValueError:  # a quote left open: not a command line this can take apart
+        return None
+    if windows:
+        parts = [part[1:-1] if len(part) > 1 and part[0] == part[-1] == '"' else part for part in parts]
+    return parts if len(parts) > 1 else None
+
+
+def near_miss(command: str, environ: Mapping[str, str] = os.environ) -> str | None:
+    """The program `command` probably meant (`npz` → `npx`): a well-known runner first, else one on PATH."""
+    name = _bare_name(command)
+    for candidates, cutoff in ((_INSTALL_HINTS, 0.6), (set(_programs_on(search_path(environ))), 0.8)):
+        close = difflib.get_close_matches(name, [c for c in candidates if c != name], n=1, cutoff=cutoff)
+        if close:
+            return close[0]
+    return None
+
+
+def _programs_on(path: str) -> Iterator[str]:
+    for folder in path.split(os.pathsep):
+        with contextlib.suppress(OSError):
+            yield from (_bare_name(entry.name) for entry in Path(folder).iterdir())
+
+
+def _bare_name(command: str) -> str:
+    name = Path(command).name.lower()
+    for suffix in (".exe", ".cmd", ".bat"):
+        name = name.removesuffix(suffix)
+    return name
+
+
+def _missing_message(command: str, path: str) -> str:
+    parts = split_command_line(command)
+    if parts is not None:
+        return (
+            f"“{command}” is a whole command line, not one program. Edit the server: put “{parts[0]}” "
+            "in Command and the rest in Arguments, one per line."
+        )
     if os.sep in command or "/" in command:
         return f"The program “{command}” does not exist. Check the server's command."
-    hint = _INSTALL_HINTS.get(name)
+    hint = install_hint(command)
     if hint:
         return f"“{command}” was not found on this computer. Install {hint}, then start the server again."
+    near = near_miss(command, {"PATH": path})
+    if near:
+        return (
+            f"“{command}” was not found on this computer. Did you mean “{near}”? Edit the server's command."
+        )
     return (
         f"“{command}” was not found on this computer. "
         "Install it, or give its full path in the server's command."

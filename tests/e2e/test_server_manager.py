@@ -13,6 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from desktop.core.config import ServerConfig
 from desktop.core.events import (
     Notice,
     ServerOutput,
@@ -188,10 +189,29 @@ async def test_a_missing_program_says_what_to_install(world) -> None:  # type: i
     assert "was not found on this computer" in status.reason
 
 
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        ("npz", "“npz” was not found on this computer. Did you mean “npx”?"),
+        ("pyhton3", "“pyhton3” was not found on this computer. Did you mean “python3”?"),
+        ("npx -y @modelcontextprotocol/server-everything", "is a whole command line, not one program"),
+    ],
+)
+async def test_a_mistyped_command_says_what_was_meant_with_the_folders_behind_details(  # type: ignore[no-untyped-def]
+    world, command: str, said: str
+) -> None:
+    manager, _events, _spawned = world
+    config = ServerConfig(command=command)
+    await manager.add("typo", config.model_copy(update={"trusted_launch": config.launch_hash()}))
+    status = await manager.start("typo")
+    assert status.state is ServerState.FAILED and said in status.reason
+    assert "/usr/bin" not in status.reason, "the folders searched are details"
+    assert status.details.startswith(f"MCP Desk looked for “{command}” in these folders:\n")
+    assert "/usr/bin" in status.details.splitlines()
+
+
 async def test_remote_server_over_streamable_http(world, http_fixture_url: str) -> None:  # type: ignore[no-untyped-def]
     manager, _events, _spawned = world
-    from desktop.core.config import ServerConfig
-
     config = ServerConfig(url=http_fixture_url)
     await manager.add("remote", config.model_copy(update={"trusted_launch": config.launch_hash()}))
     status = await manager.start("remote")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidgetItem
 from pytestqt.qtbot import QtBot
 
@@ -146,3 +149,78 @@ def test_pasting_a_claude_snippet_fills_name_and_command(qtbot: QtBot) -> None:
     dialog.json_edit.setPlainText('{"url": "https://example.com/mcp"}')
     assert dialog.fields.remote_radio.isChecked()
     assert dialog.fields.url_edit.text() == "https://example.com/mcp"
+
+
+def type_command(qtbot: QtBot, dialog: ServerFormDialog, text: str) -> None:
+    """Type into Command, then Tab on to the next field, as a user does."""
+    fields = dialog.fields
+    fields.command_edit.setFocus()
+    qtbot.waitUntil(fields.command_edit.hasFocus)
+    qtbot.keyClicks(fields.command_edit, text)
+    qtbot.keyClick(fields.command_edit, Qt.Key.Key_Tab)  # type: ignore[no-untyped-call]
+    qtbot.waitUntil(lambda: not fields.command_edit.hasFocus())
+
+
+def test_a_whole_command_line_is_split_into_program_and_arguments(qtbot: QtBot) -> None:
+    dialog = form(qtbot)
+    fields = dialog.fields
+    fields.name_edit.setText("time")
+    type_command(qtbot, dialog, f"{sys.executable} -m mcp_server_time --local-timezone 'Europe/Paris'")
+    assert fields.command_edit.text() == sys.executable
+    assert fields.args_edit.toPlainText().split("\n") == [
+        "-m",
+        "mcp_server_time",
+        "--local-timezone",
+        "Europe/Paris",
+    ]
+    assert f"split this into the program “{sys.executable}” and its arguments" in fields.command_note.text
+    assert not fields.suggestion_button.isVisible()
+    received = save(qtbot, dialog)
+    assert received is not None
+    assert received[1] == ServerConfig(
+        command=sys.executable, args=["-m", "mcp_server_time", "--local-timezone", "Europe/Paris"]
+    )
+
+
+def test_a_command_line_saved_without_leaving_the_field_is_split_too(qtbot: QtBot) -> None:
+    dialog = form(qtbot)
+    dialog.fields.name_edit.setText("everything")
+    dialog.fields.command_edit.setText("npx -y @modelcontextprotocol/server-everything")
+    received = save(qtbot, dialog)
+    assert received is not None
+    assert received[1] == ServerConfig(command="npx", args=["-y", "@modelcontextprotocol/server-everything"])
+
+
+def test_a_near_miss_is_offered_and_taken_with_one_click(qtbot: QtBot) -> None:
+    dialog = form(qtbot)
+    fields = dialog.fields
+    type_command(qtbot, dialog, "pyhton3 -m mcp_server_time")
+    assert "“pyhton3” isn't on this computer. Did you mean “python3”?" in fields.command_note.text
+    assert fields.args_edit.toPlainText().split("\n") == ["-m", "mcp_server_time"]
+    assert fields.suggestion_button.isVisible() and fields.suggestion_button.text() == "Use “python3”"
+    fields.suggestion_button.click()
+    assert fields.command_edit.text() == "python3"
+    assert not fields.suggestion_button.isVisible()
+    assert "isn't on this computer" not in fields.command_note.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        (
+            "zzq-no-such-program",
+            "“zzq-no-such-program” isn't on this computer. Check the spelling, install it",
+        ),
+        ("/nowhere/at/all/server", "There is no program at “/nowhere/at/all/server”. Check the path."),
+    ],
+)
+def test_a_program_that_is_not_here_is_said_plainly_and_does_not_block_saving(
+    qtbot: QtBot, typed: str, said: str
+) -> None:
+    dialog = form(qtbot)
+    dialog.fields.name_edit.setText("mine")
+    type_command(qtbot, dialog, typed)
+    assert said in dialog.fields.command_note.text
+    assert os.pathsep + "/" not in dialog.fields.command_note.text, "no PATH dump in the form"
+    assert not dialog.fields.suggestion_button.isVisible()
+    assert save(qtbot, dialog) is not None, "it may be installed later"

@@ -17,16 +17,23 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
 from desktop.core.config import ServerConfig, check_server_name
+from desktop.servers.launch import find_program, install_hint, near_miss, split_command_line
 from desktop.ui.style import SPACING, hint, monospace_font
 from desktop.ui.widgets.collapsible import Collapsible
+from desktop.ui.widgets.inline_message import InlineMessage
 from desktop.ui.widgets.key_value_table import KeyValueTable
 
 Problem = tuple[str, QWidget]
 """A sentence for the user and the field to put the cursor in."""
+
+
+def _is_path(command: str) -> bool:
+    return "/" in command or "\\" in command
 
 
 def _form() -> QFormLayout:
@@ -37,7 +44,12 @@ def _form() -> QFormLayout:
 
 
 class ServerFields(QWidget):
-    """Name, program or address, and how MCP Desk looks after the server."""
+    """Name, program or address, and how MCP Desk looks after the server.
+
+    A whole command line typed into Command is split into the program and its arguments
+    when the user leaves the field, and a program this computer doesn't have is pointed out
+    there, with the one probably meant (`npz` → `npx`) a click away.
+    """
 
     def __init__(self, taken: set[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,8 +92,24 @@ class ServerFields(QWidget):
         self.command_edit.setPlaceholderText(self.tr("For example: npx, uvx, or the full path to a program"))
         self.command_edit.setAccessibleName(self.tr("Command"))
         self.command_edit.setToolTip(
-            self.tr("The program MCP Desk starts, as the server's instructions name it")
+            self.tr(
+                "The program MCP Desk starts, as the server's instructions name it. "
+                "You can paste a whole command line: MCP Desk splits it into the program and its arguments."
+            )
         )
+        self._suggested = ""
+        self.command_note = InlineMessage(self)
+        self.suggestion_button = QPushButton(self)
+        self.suggestion_button.setToolTip(self.tr("Put this program in Command instead"))
+        self.suggestion_button.setAccessibleName(self.tr("Use the program MCP Desk suggests"))
+        self.suggestion_button.hide()
+        command = QVBoxLayout()
+        command.addWidget(self.command_edit)
+        command.addWidget(self.command_note)
+        command.addWidget(self.suggestion_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.command_edit.editingFinished.connect(self._on_command_edit_editing_finished)
+        self.command_edit.textEdited.connect(self._on_command_edit_text_edited)
+        self.suggestion_button.clicked.connect(self._on_suggestion_button_clicked)
         self.args_edit = QPlainTextEdit(self)
         self.args_edit.setFont(monospace_font())
         self.args_edit.setTabChangesFocus(True)
@@ -100,12 +128,12 @@ class ServerFields(QWidget):
         folder.addWidget(self.cwd_edit, 1)
         folder.addWidget(browse)
         self.env_table = KeyValueTable(self.tr("environment variable"), self)
-        self.form.addRow(self.tr("Command:"), self.command_edit)
+        self.form.addRow(self.tr("Command:"), command)
         self.form.addRow(self.tr("Arguments:"), self.args_edit)
         self.form.addRow("", args_hint)
         self.form.addRow(self.tr("Working folder:"), folder)
         self.form.addRow(self.tr("Environment:"), self.env_table)
-        return [self.command_edit, self.args_edit, args_hint, folder, self.env_table]
+        return [command, self.args_edit, args_hint, folder, self.env_table]
 
     def _add_remote_rows(self) -> list[QWidget | QLayout]:
         self.url_edit = QLineEdit(self)
@@ -167,11 +195,16 @@ class ServerFields(QWidget):
             entry: dict[str, Any] = {"url": self.url_edit.text().strip()}
             headers = self.headers_table.items()
             return entry | ({"headers": headers} if headers else {})
-        args = [line for line in self.args_edit.toPlainText().split("\n") if line.strip()]
-        entry = {"command": self.command_edit.text().strip(), "args": args}
+        command, args = self.command_edit.text().strip(), self._args()
+        if (parts := split_command_line(command)) is not None:  # typed, then saved without leaving the field
+            command, args = parts[0], [*parts[1:], *args]
+        entry = {"command": command, "args": args}
         env = self.env_table.items()
         cwd = self.cwd_edit.text().strip()
         return entry | ({"env": env} if env else {}) | ({"cwd": cwd} if cwd else {})
+
+    def _args(self) -> list[str]:
+        return [line for line in self.args_edit.toPlainText().split("\n") if line.strip()]
 
     def to_data(self) -> dict[str, Any]:
         """Everything, ready for `ServerConfig.model_validate`."""
@@ -213,6 +246,56 @@ class ServerFields(QWidget):
             self.form.setRowVisible(field, not remote)
         for field in self._remote_rows:
             self.form.setRowVisible(field, remote)
+
+    def _on_command_edit_editing_finished(self) -> None:
+        parts = split_command_line(self.command_edit.text())
+        if parts is not None:
+            self.command_edit.setText(parts[0])
+            self.args_edit.setPlainText("\n".join([*parts[1:], *self._args()]))
+        self._advise(split=parts is not None)
+
+    def _on_command_edit_text_edited(self, _text: str) -> None:
+        self.command_note.clear()
+        self.suggestion_button.hide()
+
+    def _on_suggestion_button_clicked(self) -> None:
+        self.command_edit.setText(self._suggested)
+        self._advise(split=False)
+
+    def _advise(self, split: bool) -> None:
+        """Say what became of the command, and whether this computer has that program."""
+        command = self.command_edit.text().strip()
+        missing = bool(command) and find_program(command) is None
+        guessable = missing and not _is_path(command) and install_hint(command) is None
+        self._suggested = (near_miss(command) or "") if guessable else ""
+        sentences = (
+            [self.tr("MCP Desk split this into the program “%1” and its arguments, below.")] if split else []
+        )
+        if missing:
+            sentences.append(self._missing(command))
+        text = " ".join(sentences).replace("%1", command).replace("%2", self._suggested)
+        if missing:
+            self.command_note.show_problem(text)
+        elif text:
+            self.command_note.show_info(text)
+        else:
+            self.command_note.clear()
+        self.suggestion_button.setText(self.tr("Use “%1”").replace("%1", self._suggested))
+        self.suggestion_button.setAccessibleName(self.suggestion_button.text())
+        self.suggestion_button.setVisible(bool(self._suggested))
+
+    def _missing(self, command: str) -> str:
+        """Why this computer can't run `command` and what to do: %1 is the command, %2 the near miss."""
+        if _is_path(command):
+            return self.tr("There is no program at “%1”. Check the path.")
+        hint = install_hint(command)
+        if hint is not None:
+            return self.tr(
+                "“%1” isn't on this computer yet. Install %2 before you start this server."
+            ).replace("%2", hint)
+        if self._suggested:
+            return self.tr("“%1” isn't on this computer. Did you mean “%2”?")
+        return self.tr("“%1” isn't on this computer. Check the spelling, install it, or give its full path.")
 
     def _on_browse_button_clicked(self) -> None:
         dialog = QFileDialog(self, self.tr("Choose the working folder"), self.cwd_edit.text())

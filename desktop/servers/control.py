@@ -35,6 +35,11 @@ class TrustRequest:
     changed: bool
     """True when this server ran before with a different launch."""
 
+    @property
+    def remote(self) -> bool:
+        """MCP Desk connects to an address rather than running a program."""
+        return self.command_line.startswith(("http://", "https://"))
+
 
 @dataclass(frozen=True)
 class ToolCallOutcome:

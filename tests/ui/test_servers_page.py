@@ -15,7 +15,7 @@ from desktop.ui.models.server_table_model import Column
 from desktop.ui.pages.servers_page import ServersPage
 from tests.ui.conftest import Attach
 from tests.ui.fakes import FakeControl
-from tests.ui.helpers import top_items, wait_for_dialog
+from tests.ui.helpers import open_dialogs, top_items, wait_for_dialog
 
 
 def cell(page: ServersPage, name: str, column: Column, role: int = Qt.ItemDataRole.DisplayRole) -> object:
@@ -193,6 +193,59 @@ def test_empty_state_button_opens_the_add_form_and_adds(
     assert fake.calls == [("add", "time", ServerConfig(command="uvx", args=["mcp-server-time"]))]
     assert page.stack.currentIndex() == 2
     assert page.selected() is not None and page.selected().name == "time"  # type: ignore[union-attr]
+    review = wait_for_dialog(qtbot, TrustDialog)
+    assert review.request.server == "time", "and it is asked about at once"
+    review.reject()
+
+
+def add_with_the_form(qtbot: QtBot, page: ServersPage, name: str, **fields: object) -> None:
+    page.add_action.trigger()
+    form = wait_for_dialog(qtbot, ServerFormDialog)
+    form.fields.name_edit.setText(name)
+    form.fields.set_config(ServerConfig(**fields))  # type: ignore[arg-type]
+    form.save_button.click()
+
+
+def test_a_new_server_is_reviewed_at_once_and_a_yes_starts_it(
+    qtbot: QtBot, window: MainWindow, fake: FakeControl, attach: Attach
+) -> None:
+    attach()
+    page = window.servers_page
+    add_with_the_form(qtbot, page, "time", command="uvx", args=["mcp-server-time"])
+    dialog = wait_for_dialog(qtbot, TrustDialog)
+    assert dialog.request.server == "time" and dialog.approve_button.text() == "Run it"
+    dialog.approve_button.click()
+    qtbot.waitUntil(lambda: cell(page, "time", Column.STATUS) == "Running")
+    launch_hash = ServerConfig(command="uvx", args=["mcp-server-time"]).launch_hash()
+    assert [call[0] for call in fake.calls] == ["add", "trust", "start"]
+    assert fake.calls[1] == ("trust", "time", launch_hash)
+
+
+def test_a_new_remote_server_is_asked_about_as_a_connection(
+    qtbot: QtBot, window: MainWindow, fake: FakeControl, attach: Attach
+) -> None:
+    attach()
+    add_with_the_form(qtbot, window.servers_page, "cloud", url="https://mcp.example.com/mcp")
+    dialog = wait_for_dialog(qtbot, TrustDialog)
+    assert dialog.approve_button.text() == "Connect"
+    dialog.cancel_button.click()
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert [call[0] for call in fake.calls] == ["add"]
+    assert cell(window.servers_page, "cloud", Column.STATUS) == "Needs approval"
+    overview = window.servers_page.details.overview
+    assert overview.command_label.text() == "Address:"
+    assert "has not connected to this server yet" in overview.approval_hint.text()
+
+
+def test_a_new_server_added_turned_off_is_not_asked_about(
+    qtbot: QtBot, window: MainWindow, fake: FakeControl, attach: Attach
+) -> None:
+    attach()
+    page = window.servers_page
+    add_with_the_form(qtbot, page, "later", command="uvx", args=["mcp-server-time"], enabled=False)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1)
+    qtbot.wait(50)  # the add's answer has come back; a question would be open by now
+    assert open_dialogs(TrustDialog) == []
 
 
 def test_edit_renames_through_update(

@@ -60,8 +60,17 @@ def test_shows_command_folder_and_variable_names(qtbot: QtBot) -> None:
     assert REQUEST.command_line in text
     assert "/home/me/projects" in text
     assert "GITHUB_TOKEN" in text
-    assert "Only approve programs you trust." in text
     assert "changed since you last approved" not in text
+
+
+def test_a_program_is_run_it_and_says_what_a_program_may_do(qtbot: QtBot) -> None:
+    dialog = shown(qtbot)
+    text = all_text(dialog)
+    assert "Run “github” on this computer?" in text
+    assert "with your permissions: it can read and change your files and use the network" in text
+    assert "Only run programs from people you trust." in text
+    assert dialog.approve_button.text() == "Run it"
+    assert "Connect" not in text
 
 
 def test_never_shows_environment_values(qtbot: QtBot, three_servers: FakeControl) -> None:
@@ -75,9 +84,13 @@ def test_says_when_the_command_changed(qtbot: QtBot) -> None:
     assert "This server's command changed since you last approved it." in all_text(shown(qtbot, changed))
 
 
-def test_remote_server_shows_address_and_header_names(qtbot: QtBot) -> None:
+def test_remote_server_is_connect_and_says_what_it_is_sent(qtbot: QtBot) -> None:
     remote = TrustRequest("cloud", "https://mcp.example.com/mcp", (), ("Authorization",), None, "h", False)
-    text = all_text(shown(qtbot, remote))
+    dialog = shown(qtbot, remote)
+    text = all_text(dialog)
+    assert "Connect to “cloud”?" in text
     assert "Address:" in text and "https://mcp.example.com/mcp" in text
     assert "Authorization" in text
-    assert "connect to this server" in text
+    assert "connect to this address and send it the tool calls you allow" in text
+    assert dialog.approve_button.text() == "Connect"
+    assert "Run" not in text and "your files" not in text and "Command:" not in text

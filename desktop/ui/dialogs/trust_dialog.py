@@ -18,14 +18,12 @@ from desktop.servers.control import TrustRequest
 from desktop.ui.style import code_box, heading, pad, selectable
 
 
-def _is_remote(request: TrustRequest) -> bool:
-    return request.command_line.startswith(("http://", "https://"))
-
-
 class TrustDialog(QDialog):
     """Shows exactly what will run and asks for a yes; Cancel is the default and Escape cancels.
 
-    Environment variable and header values never appear here, only their names.
+    It says in plain words what a yes allows: a program runs with the user's own permissions;
+    an address receives the tool calls the user allows. Environment variable and header values
+    never appear here, only their names.
 
     Signals:
         approved(str): the user approved; carries the request's launch hash.
@@ -40,7 +38,8 @@ class TrustDialog(QDialog):
         self.setMinimumWidth(560)
         layout = QVBoxLayout(self)
         pad(layout)
-        layout.addWidget(heading(self.tr("Run “%1”?").replace("%1", request.server), self))
+        question = self.tr("Connect to “%1”?") if request.remote else self.tr("Run “%1” on this computer?")
+        layout.addWidget(heading(question.replace("%1", request.server), self))
         if request.changed:
             changed = QLabel(self.tr("This server's command changed since you last approved it."), self)
             font = changed.font()
@@ -54,11 +53,16 @@ class TrustDialog(QDialog):
         layout.addLayout(self._facts())
         self.buttons = QDialogButtonBox(self)
         self.approve_button = self.buttons.addButton(
-            self.tr("Approve and start"), QDialogButtonBox.ButtonRole.AcceptRole
+            self.tr("Connect") if request.remote else self.tr("Run it"),
+            QDialogButtonBox.ButtonRole.AcceptRole,
         )
-        self.approve_button.setToolTip(self.tr("Remember this approval and start the server now"))
+        self.approve_button.setToolTip(
+            self.tr("Remember this approval and connect now")
+            if request.remote
+            else self.tr("Remember this approval and start the program now")
+        )
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.cancel_button.setToolTip(self.tr("Don't run it"))
+        self.cancel_button.setToolTip(self.tr("Don't connect") if request.remote else self.tr("Don't run it"))
         self._make_cancel_default(self.approve_button, self.cancel_button)
         layout.addWidget(self.buttons)
         self.buttons.accepted.connect(self.accept)
@@ -66,18 +70,21 @@ class TrustDialog(QDialog):
         self.accepted.connect(self._on_self_accepted)
 
     def _explanation(self) -> str:
-        if _is_remote(self.request):
+        if self.request.remote:
             return self.tr(
-                "MCP Desk is about to connect to this server and let it offer tools. "
-                "Only approve servers you trust."
+                "MCP Desk will connect to this address and send it the tool calls you allow, with "
+                "everything in them. Whoever runs the server there can read them. "
+                "Only connect to servers you trust."
             )
         return self.tr(
-            "MCP Desk is about to run this program on your computer. Only approve programs you trust."
+            "This program will run on this computer with your permissions: it can read and change "
+            "your files and use the network, as any program you start yourself can. "
+            "Only run programs from people you trust."
         )
 
     def _facts(self) -> QFormLayout:
         form = QFormLayout()
-        remote = _is_remote(self.request)
+        remote = self.request.remote
         form.addRow(self.tr("Address:") if remote else self.tr("Command:"), self._command_view())
         if not remote:
             folder = self.request.cwd or self.tr("Not set")

@@ -61,7 +61,8 @@ class OverviewTab(QWidget):
         form.addRow(self.tr("Status:"), state_row)
         form.addRow("", self.reason_label)
         form.addRow("", self.details)
-        form.addRow(self.tr("Command:"), self.command_box)
+        self.command_label = QLabel(self.tr("Command:"), self)
+        form.addRow(self.command_label, self.command_box)
         form.addRow(self.tr("Restarts:"), self.restarts_label)
         layout = QVBoxLayout(self)
         pad(layout)
@@ -73,9 +74,8 @@ class OverviewTab(QWidget):
         row = QWidget(self)
         layout = QHBoxLayout(row)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(
-            hint(self.tr("MCP Desk has not run this server yet. Check its command, then approve it."), row), 1
-        )
+        self.approval_hint = hint(parent=row)
+        layout.addWidget(self.approval_hint, 1)
         self.review_button = QPushButton(self.tr("Review and approve…"), row)
         self.review_button.setToolTip(self.tr("See exactly what will run before it starts"))
         self.review_button.clicked.connect(self.review_requested)
@@ -91,6 +91,12 @@ class OverviewTab(QWidget):
         if self.command_box.toPlainText() != status.display_command:
             self.command_box.setPlainText(status.display_command)
         self.restarts_label.setText(str(status.restarts))
+        self.command_label.setText(self.tr("Address:") if status.remote else self.tr("Command:"))
+        self.approval_hint.setText(
+            self.tr("MCP Desk has not connected to this server yet. Check its address, then approve it.")
+            if status.remote
+            else self.tr("MCP Desk has not run this server yet. Check its command, then approve it.")
+        )
         self.approval.setVisible(status.needs_trust and not is_active(status))
 
 

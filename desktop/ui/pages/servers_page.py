@@ -36,7 +36,11 @@ UPTIME_EVERY_MS = 1000
 
 
 class ServersPage(QWidget):
-    """Shows “Starting services…” until the bridge is ready, then the servers or a friendly empty state."""
+    """Shows “Starting services…” until the bridge is ready, then the servers or a friendly empty state.
+
+    A server added with the form is reviewed at once: the approval question follows Add, and a
+    yes starts it.
+    """
 
     def __init__(
         self, bridge: Bridge, roster: ServerRoster, actions: ServerActions, parent: QWidget | None = None
@@ -236,7 +240,8 @@ class ServersPage(QWidget):
         control = self._roster.control
         self._select_next = name
         if old_name is None:
-            self._bridge.call(control.add(name, config))
+            review = (lambda _none: self._actions.review(name)) if config.enabled else None
+            self._bridge.call(control.add(name, config), on_done=review)
         else:
             self._bridge.call(control.update(old_name, config, name if name != old_name else None))
 

@@ -8,6 +8,7 @@ Coroutines run on the service loop.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from desktop.core.config import ServerConfig
@@ -39,6 +40,15 @@ class TrustRequest:
     def remote(self) -> bool:
         """MCP Desk connects to an address rather than running a program."""
         return self.command_line.startswith(("http://", "https://"))
+
+
+class Approver(StrEnum):
+    """Who said yes to running a server, as its audit record tells (`approved_by`)."""
+
+    USER = "the user"
+    """The user themselves: the approval dialog, or the command line."""
+    WELCOME = "the welcome"
+    """The welcome's folder step, with the folder the user chose for the built-in files server."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +92,7 @@ class ServerControl(Protocol):
     async def start(self, name: str) -> ServerStatus: ...
     async def stop(self, name: str) -> None: ...
     async def restart(self, name: str) -> None: ...
-    async def trust(self, name: str, launch_hash: str) -> None: ...
+    async def trust(self, name: str, launch_hash: str, by: Approver = Approver.USER) -> None: ...
     async def add(self, name: str, config: ServerConfig) -> None: ...
     async def update(self, name: str, config: ServerConfig, new_name: str | None = None) -> None: ...
     async def remove(self, name: str) -> None: ...

@@ -38,7 +38,7 @@ from desktop.core.secret_refs import SecretsError
 from desktop.core.settings import Settings
 from desktop.servers.call_records import call_data, call_outcome, denied_outcome, result_data, server_data
 from desktop.servers.catalogue import split_qualified
-from desktop.servers.control import ServerProblem, ToolCallOutcome, TrustRequest, TrustRequired
+from desktop.servers.control import Approver, ServerProblem, ToolCallOutcome, TrustRequest, TrustRequired
 from desktop.servers.importers import ImportPlan, ImportSource, apply_plan, default_paths, read_plan
 from desktop.servers.last_failures import LastFailures
 from desktop.servers.launch import resolve
@@ -239,12 +239,13 @@ class ServerManager:
 
     # -- changing the list -------------------------------------------------------
 
-    async def trust(self, name: str, launch_hash: str) -> None:
+    async def trust(self, name: str, launch_hash: str, by: Approver = Approver.USER) -> None:
         config = self._get(name).config
         if launch_hash != config.launch_hash():
             raise ServerProblem(f"“{name}” changed while you were looking at it. Review it again.")
         self._replace(name, config.model_copy(update={"trusted_launch": launch_hash}))
-        await self._audit.record(AuditKind.TRUST, {**server_data(name, config), "launch_hash": launch_hash})
+        data = {**server_data(name, config), "launch_hash": launch_hash, "approved_by": by.value}
+        await self._audit.record(AuditKind.TRUST, data)
 
     async def add(self, name: str, config: ServerConfig) -> None:
         check_server_name(name)

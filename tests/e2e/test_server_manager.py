@@ -13,6 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from desktop.core.audit_records import AuditFilter, AuditKind
 from desktop.core.config import ServerConfig
 from desktop.core.events import (
     Notice,
@@ -23,7 +24,8 @@ from desktop.core.events import (
     Severity,
     server_key,
 )
-from desktop.servers.control import ServerProblem, TrustRequired
+from desktop.servers.control import Approver, ServerProblem, TrustRequired
+from desktop.servers.manager import Recording
 from tests.e2e.conftest import ASKED, fixture_server
 
 pytestmark = pytest.mark.anyio
@@ -208,6 +210,17 @@ async def test_a_mistyped_command_says_what_was_meant_with_the_folders_behind_de
     assert "/usr/bin" not in status.reason, "the folders searched are details"
     assert status.details.startswith(f"MCP Desk looked for “{command}” in these folders:\n")
     assert "/usr/bin" in status.details.splitlines()
+
+
+async def test_the_audit_says_who_approved_a_server(world, recording: Recording) -> None:  # type: ignore[no-untyped-def]
+    manager, _events, _spawned = world
+    for name in ("mine", "welcomed"):
+        await manager.add(name, fixture_server("well_behaved").model_copy(update={"trusted_launch": None}))
+    await manager.trust("mine", manager.trust_request("mine").launch_hash)
+    await manager.trust("welcomed", manager.trust_request("welcomed").launch_hash, Approver.WELCOME)
+    records = await recording.audit.query(AuditFilter(kind=AuditKind.TRUST), limit=10)
+    approved_by = {record.data["server"]: record.data["approved_by"] for record in records}
+    assert approved_by == {"mine": "the user", "welcomed": "the welcome"}
 
 
 async def test_remote_server_over_streamable_http(world, http_fixture_url: str) -> None:  # type: ignore[no-untyped-def]

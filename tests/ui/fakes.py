@@ -34,7 +34,7 @@ from desktop.core.events import (
     ToolInfo,
 )
 from desktop.core.rpc_log import RpcEntry
-from desktop.servers.control import ServerProblem, ToolCallOutcome, TrustRequest, TrustRequired
+from desktop.servers.control import Approver, ServerProblem, ToolCallOutcome, TrustRequest, TrustRequired
 from desktop.servers.importers import ImportEntry, ImportPlan, ImportSource
 from desktop.servers.token_finder import FoundSecret
 
@@ -140,7 +140,7 @@ class FakeControl:
         self.calls.append(("restart", name))
         await self.start(name)
 
-    async def trust(self, name: str, launch_hash: str) -> None:
+    async def trust(self, name: str, launch_hash: str, by: Approver = Approver.USER) -> None:
         self.calls.append(("trust", name, launch_hash))
         config = self.configs[name]
         self.configs[name] = config.model_copy(update={"trusted_launch": launch_hash})

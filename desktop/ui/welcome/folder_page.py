@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLineEdit, QVBoxLayout, QWizardPage
 
 from desktop.core.config import ServerConfig
-from desktop.servers.control import ServerControl
+from desktop.servers.control import Approver, ServerControl
 from desktop.servers.folder_share import FILES_SERVER, FolderShare, folder_share, sharing
 from desktop.ui.bridge import Bridge
 from desktop.ui.style import hint, labelled_button
@@ -85,7 +85,7 @@ class FolderPage(QWizardPage):
     async def _share(self, control: ServerControl, config: ServerConfig) -> None:
         """The user's choice here is their approval of the changed command line."""
         await control.update(FILES_SERVER, config)
-        await control.trust(FILES_SERVER, config.launch_hash())
+        await control.trust(FILES_SERVER, config.launch_hash(), Approver.WELCOME)
         await control.start(FILES_SERVER)
 
     def _on_choose_button_clicked(self) -> None:

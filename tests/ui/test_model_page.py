@@ -20,11 +20,12 @@ from pytestqt.qtbot import QtBot
 from desktop.core.events import EventBus
 from desktop.core.service_loop import ServiceLoop
 from desktop.llm.models import service as model_service
-from desktop.llm.models.control import MeasuredUse, ModelState
+from desktop.llm.models.control import MeasuredUse, MemoryMeasured, ModelState
 from desktop.llm.models.engine import LoadedModel, LoadSettings, ModelEngine
+from desktop.llm.models.fit import LoadShape, Room, estimate
 from desktop.llm.models.gguf_info import read_model_info
 from desktop.llm.models.gpu import GpuInfo, OffloadSupport
-from desktop.llm.models.gpu_probe import GpuProbe
+from desktop.llm.models.gpu_probe import GpuProbe, MemorySnapshot
 from desktop.llm.models.library import ModelSource
 from desktop.llm.models.service import InMemorySettings, ModelService
 from desktop.ui.bridge import Bridge
@@ -33,7 +34,8 @@ from desktop.ui.models.log_table_model import PROBLEM_TEXT
 from desktop.ui.models.model_library_model import Column
 from desktop.ui.pages.model_page import ModelPage
 from desktop.ui.pages.model_quantize import QuantizeDialog
-from desktop.ui.pages.model_texts import loaded_text
+from desktop.ui.pages.model_texts import loaded_text, needs_text
+from desktop.ui.texts import size_text
 from tests.fixtures.fake_hub import FakeHub
 from tests.fixtures.nvml_recorded import RecordedNvml
 from tests.fixtures.tiny_gguf import HERMES_TOOLS_TEMPLATE, TINY, write_gguf
@@ -154,6 +156,10 @@ def page(qtbot: QtBot, window: MainWindow, attach: Attach) -> ModelPage:
     return made
 
 
+def snapshot(app_rss: int, app_vram: int | None = None) -> MemorySnapshot:
+    return MemorySnapshot((), 16 * 2**30, 8 * 2**30, app_rss, app_vram, None)
+
+
 def column(page: ModelPage, which: Column) -> list[str]:
     return [page.model.index(row, which).data() for row in range(page.model.rowCount())]
 
@@ -244,7 +250,9 @@ def test_moving_the_gpu_slider_changes_the_verdict(qtbot: QtBot, page: ModelPage
     assert panel.gpu_slider.value() == 2
 
 
-def test_loading_shows_the_loaded_state_and_unloading_clears_it(qtbot: QtBot, page: ModelPage) -> None:
+def test_loading_shows_the_loaded_state_and_unloading_clears_it(
+    qtbot: QtBot, page: ModelPage, models: ModelService, bridge: Bridge
+) -> None:
     select(page, "tiny-chat")
     panel = page.load_panel
     assert panel.loaded_label.text() == "No model is loaded."
@@ -257,6 +265,13 @@ def test_loading_shows_the_loaded_state_and_unloading_clears_it(qtbot: QtBot, pa
     )
     assert not panel.job_row.isVisible() and not panel.message.isVisible()
     assert column(page, Column.STATUS)[2] == "Loaded"
+    state = models.state()
+    assert state.measured is not None and state.estimate is not None
+    grown = snapshot(app_rss=state.measured.ram_before + state.estimate.ram_bytes)
+    with qtbot.waitSignal(bridge.memory_measured):
+        bridge.deliver(MemoryMeasured(grown))
+    needs = size_text(state.estimate.ram_bytes)
+    assert panel.loaded_label.text().startswith(f"Loaded: Tiny Chat. It uses {needs} of main memory now")
     qtbot.waitUntil(panel.unload_button.isEnabled)
     panel.unload_button.click()
     qtbot.waitUntil(lambda: panel.loaded_label.text() == "No model is loaded.")
@@ -389,17 +404,40 @@ def test_making_a_smaller_copy(qtbot: QtBot, page: ModelPage) -> None:
     dialog.reject()
 
 
-def test_the_loaded_line_compares_the_estimate_with_what_was_measured(tmp_path: Path) -> None:
+def test_the_loaded_line_measures_against_the_same_needs_shown_before_loading(tmp_path: Path) -> None:
     path = write_gguf(tmp_path / "tiny.gguf", TINY, name="Tiny Chat")
-    loaded = LoadedModel(LoadSettings(path, 512, gpu_layers=3), seconds=0.02, asked_gpu_layers=3)
-    on_gpu = MeasuredUse(ram_bytes=40 * 2**20, vram_bytes=2 * 2**30, estimated_bytes=int(2.1 * 2**30))
-    state = ModelState(loaded, read_model_info(path), measured=on_gpu)
-    assert (
-        loaded_text(state) == "Loaded: Tiny Chat, using 2 GB of graphics memory (estimated 2.1 GB, off by 5%)"
+    info = read_model_info(path)
+    planned = estimate(info, LoadShape(context=512), Room(None, None, ram_available=8 * 2**30))
+    loaded = LoadedModel(LoadSettings(path, 512), seconds=0.02, asked_gpu_layers=0)
+    before = 100 * 2**20
+    measured = MeasuredUse(planned.ram_resident_bytes, None, ram_before=before, vram_before=None)
+    state = ModelState(loaded, info, planned, measured)
+    needs, resident = size_text(planned.ram_bytes), size_text(planned.ram_resident_bytes)
+    assert needs != resident, "right after a load the working buffers are still empty"
+
+    assert needs_text(planned) == f"Needs about {needs} of main memory."
+    assert loaded_text(state) == (
+        f"Loaded: Tiny Chat. It uses {resident} of main memory now, "
+        f"and up to about {needs} as the conversation fills its context."
     )
-    in_ram = MeasuredUse(ram_bytes=400 * 2**20, vram_bytes=None, estimated_bytes=300 * 2**20)
-    assert loaded_text(replace(state, measured=in_ram)).endswith(
-        "using 400 MB of main memory so far (estimated 300 MB, off by 25%)"
-    )
-    assert loaded_text(replace(state, measured=None)) == "Loaded: Tiny Chat"
+    later = snapshot(app_rss=before + planned.ram_bytes)
+    assert loaded_text(state, later).startswith(f"Loaded: Tiny Chat. It uses {needs} of main memory now")
+    assert loaded_text(replace(state, measured=None)) == "Loaded: Tiny Chat."
     assert loaded_text(ModelState(None)) == ""
+
+
+def test_on_the_graphics_card_it_is_graphics_memory_against_the_same_needs(tmp_path: Path) -> None:
+    path = write_gguf(tmp_path / "tiny.gguf", TINY, name="Tiny Chat")
+    info = read_model_info(path)
+    card = Room(vram_free=8 * 2**30, vram_total=8 * 2**30, ram_available=8 * 2**30)
+    planned = estimate(info, LoadShape(context=512), card)
+    loaded = LoadedModel(LoadSettings(path, 512, gpu_layers=3), seconds=0.02, asked_gpu_layers=3)
+    measured = MeasuredUse(40 * 2**20, 2 * 2**30, ram_before=2**30, vram_before=0)
+    state = ModelState(loaded, info, planned, measured)
+
+    assert needs_text(planned).startswith(f"Needs about {size_text(planned.vram_bytes)} of graphics memory")
+    assert loaded_text(state) == (
+        f"Loaded: Tiny Chat. It uses 2 GB of graphics memory, of the about {size_text(planned.vram_bytes)} "
+        "it needs."
+    )
+    assert "It uses 3 GB" in loaded_text(state, snapshot(app_rss=2**30, app_vram=3 * 2**30))

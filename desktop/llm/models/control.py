@@ -47,21 +47,30 @@ class HubChoice:
 
 @dataclass(frozen=True)
 class MeasuredUse:
-    """What a loaded model really took, against what was estimated.
+    """What a loaded model takes: how much this app's memory grew from just before the load.
 
-    On the GPU that is everything llama.cpp reserved; in system memory, what is resident
-    right after the load (weights and KV cache): working buffers fill in with the first prompt.
+    `ram_bytes` and `vram_bytes` are that growth right after the load; `now` follows it later. On
+    the GPU llama.cpp takes everything at once; in main memory the working buffers fill in as a
+    conversation grows, up to what the estimate says the model needs.
     """
 
     ram_bytes: int
     vram_bytes: int | None
-    estimated_bytes: int
+    """None when the model has no layers on a GPU, or the driver does not tell."""
+    ram_before: int
+    vram_before: int | None
 
     @property
-    def error(self) -> float:
-        """(estimate - measured) / measured, on the memory the model mostly lives in."""
-        measured = self.vram_bytes if self.vram_bytes else self.ram_bytes
-        return (self.estimated_bytes - measured) / measured if measured else 0.0
+    def on_gpu(self) -> bool:
+        return self.vram_bytes is not None
+
+    def now(self, snapshot: MemorySnapshot | None) -> int:
+        """The growth by `snapshot` (None: right after the load) where the model mostly lives."""
+        if self.vram_bytes is not None:
+            if snapshot is None or snapshot.app_vram_bytes is None or self.vram_before is None:
+                return self.vram_bytes
+            return max(0, snapshot.app_vram_bytes - self.vram_before)
+        return self.ram_bytes if snapshot is None else max(0, snapshot.app_rss_bytes - self.ram_before)
 
 
 class JobKind(Enum):

@@ -183,10 +183,12 @@ class ModelService:
 
     async def load(self, path: Path, shape: LoadShape) -> ModelState:
         info = await asyncio.to_thread(self._info_or_problem, path)
-        planned = estimate(info, shape, await self._room(), self._calibration.factor())
         title = f"Loading {info.name}"
         cancel, report = self._jobs.start(JobKind.LOAD, title)
+        if self._state.loaded is not None:  # first, so the room it frees counts and it is not measured
+            await self.unload()
         before = await asyncio.to_thread(self._probe.snapshot)
+        planned = estimate(info, shape, self._room_in(before), self._calibration.factor())
         settings = LoadSettings(
             path, shape.context, planned.gpu_layers, shape.kv_type, shape.flash_attention, shape.threads
         )
@@ -202,8 +204,7 @@ class ModelService:
             raise
         measured = _measured(before, await asyncio.to_thread(self._probe.snapshot), planned)
         if not loaded.fell_back:  # otherwise the estimate was for more layers than were loaded
-            used = measured.vram_bytes or measured.ram_bytes
-            await asyncio.to_thread(self._calibration.record, used, measured.estimated_bytes)
+            await asyncio.to_thread(self._calibration.record, *_comparable(measured, planned))
         await self._remember(path, shape)
         self._jobs.finish(JobKind.LOAD, title, "Loaded.", completed=True)
         return self._set_state(ModelState(loaded, info, planned, measured, _fallback_note(loaded, info)))
@@ -263,6 +264,9 @@ class ModelService:
         snapshot = (
             self._snapshot if self._snapshot is not None else await asyncio.to_thread(self._probe.snapshot)
         )
+        return self._room_in(snapshot)
+
+    def _room_in(self, snapshot: MemorySnapshot) -> Room:
         gpu = snapshot.gpus[0] if snapshot.gpus and self._offload.supported else None
         return Room(
             vram_free=gpu.free_bytes if gpu else None,
@@ -305,7 +309,14 @@ def _measured(before: MemorySnapshot, after: MemorySnapshot, planned: FitEstimat
     if before.app_vram_bytes is not None and after.app_vram_bytes is not None and planned.gpu_layers:
         vram = after.app_vram_bytes - before.app_vram_bytes
     ram = after.app_rss_bytes - before.app_rss_bytes
-    return MeasuredUse(ram, vram, planned.vram_bytes if vram else planned.ram_resident_bytes)
+    return MeasuredUse(ram, vram, before.app_rss_bytes, before.app_vram_bytes if vram is not None else None)
+
+
+def _comparable(measured: MeasuredUse, planned: FitEstimate) -> tuple[int, int]:
+    """Measured and estimated bytes of the same things, right after a load, for the calibration."""
+    if measured.vram_bytes is not None:
+        return measured.vram_bytes, planned.vram_bytes
+    return measured.ram_bytes, planned.ram_resident_bytes
 
 
 def _fallback_note(loaded: LoadedModel, info: ModelInfo) -> str:

@@ -23,7 +23,7 @@ from desktop.llm.models.control import JobKind, LibraryEntry, ModelControl, Mode
 from desktop.llm.models.fit import FitEstimate, LoadShape, Verdict
 from desktop.ui.bridge import Bridge
 from desktop.ui.pages.model_job_row import JobRow
-from desktop.ui.pages.model_texts import VERDICT_COLOURS, fill, loaded_text, needs_text
+from desktop.ui.pages.model_texts import VERDICT_COLOURS, fill, loaded_text, needs_text, needs_tip
 from desktop.ui.style import hint, selectable
 from desktop.ui.widgets.collapsible import DetailsToggle
 from desktop.ui.widgets.inline_message import InlineMessage
@@ -59,6 +59,7 @@ class LoadPanel(QWidget):
         self._loading = False
         self._offload_ok = True
         self._has_gpu = False
+        self._snapshot: MemorySnapshot | None = None
         self._make_controls()
         self.fit_timer = QTimer(self)
         self.fit_timer.setSingleShot(True)
@@ -301,6 +302,7 @@ class LoadPanel(QWidget):
             return
         self._show_verdict(estimate.summary, VERDICT_COLOURS.get(estimate.verdict))
         self.needs_label.setText(needs_text(estimate))
+        self.needs_label.setToolTip(needs_tip(estimate))
         if self.auto_box.isChecked():
             self.gpu_slider.blockSignals(True)
             self.gpu_slider.setValue(min(estimate.gpu_layers, estimate.total_layers))
@@ -357,12 +359,15 @@ class LoadPanel(QWidget):
 
     def _on_bridge_model_state_changed(self, state: ModelState) -> None:
         self._state = state
-        self.loaded_label.setText(loaded_text(state) or self.tr("No model is loaded."))
+        self._show_loaded()
         if state.note:
             self.note.show_info(state.note)
         else:
             self.note.clear()
         self._update_enabled()
+
+    def _show_loaded(self) -> None:
+        self.loaded_label.setText(loaded_text(self._state, self._snapshot) or self.tr("No model is loaded."))
 
     def _on_bridge_services_ready(self) -> None:
         models = self._models()
@@ -376,6 +381,8 @@ class LoadPanel(QWidget):
         self.fit_timer.start()
 
     def _on_bridge_memory_measured(self, snapshot: MemorySnapshot) -> None:
+        self._snapshot = snapshot
+        self._show_loaded()
         has_gpu = bool(snapshot.gpus)
         if has_gpu != self._has_gpu:
             self._has_gpu = has_gpu

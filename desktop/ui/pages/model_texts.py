@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QCoreApplication
 
 from desktop.llm.models.control import ModelState
 from desktop.llm.models.fit import FitEstimate, Verdict
 from desktop.ui.texts import size_text
+
+if TYPE_CHECKING:
+    from desktop.llm.models.gpu_probe import MemorySnapshot
 
 VERDICT_COLOURS = {
     Verdict.FITS_ON_GPU: "#2e9d4f",
@@ -23,6 +28,7 @@ def fill(template: str, *values: object) -> str:
 
 
 def needs_text(estimate: FitEstimate) -> str:
+    """What the model needs, the same figures before and after it is loaded."""
     if estimate.vram_bytes:
         text = fill(
             QCoreApplication.translate(
@@ -44,6 +50,19 @@ def needs_text(estimate: FitEstimate) -> str:
     return text
 
 
+def needs_tip(estimate: FitEstimate) -> str:
+    """What “needs” counts, for the tooltip beside it."""
+    return fill(
+        QCoreApplication.translate(
+            "ModelTexts",
+            "Counts the model itself, %1 to remember the conversation at this context size, and the "
+            "working space it fills while answering (%2 in main memory when the context is full).",
+        ),
+        size_text(estimate.kv_bytes),
+        size_text(estimate.ram_working_bytes),
+    )
+
+
 def loaded_name(state: ModelState) -> str:
     """The loaded model's name, or "" when none is loaded."""
     if state.loaded is None:
@@ -51,24 +70,27 @@ def loaded_name(state: ModelState) -> str:
     return state.info.name if state.info is not None else state.loaded.settings.path.name
 
 
-def loaded_text(state: ModelState) -> str:
-    """“Loaded: Qwen2.5 7B, using 4.9 GB of graphics memory (estimated 5.1 GB, off by 4%)”."""
+def loaded_text(state: ModelState, snapshot: MemorySnapshot | None = None) -> str:
+    """“Loaded: Qwen2.5 7B. It uses 4.9 GB of graphics memory, of the about 5.1 GB it needs.”
+
+    What it uses is measured (by `snapshot`, or right after the load); what it needs is the
+    estimate shown before loading.
+    """
     if state.loaded is None:
         return ""
-    text = fill(QCoreApplication.translate("ModelTexts", "Loaded: %1"), loaded_name(state))
-    measured = state.measured
-    used = (measured.vram_bytes or measured.ram_bytes) if measured is not None else 0
-    if measured is None or used <= 0:
+    text = fill(QCoreApplication.translate("ModelTexts", "Loaded: %1."), loaded_name(state))
+    measured, planned = state.measured, state.estimate
+    if measured is None or planned is None or measured.now(snapshot) <= 0:
         return text
-    where = (
-        QCoreApplication.translate("ModelTexts", "graphics memory")
-        if measured.vram_bytes
-        else QCoreApplication.translate("ModelTexts", "main memory so far")
-    )
-    return text + fill(
-        QCoreApplication.translate("ModelTexts", ", using %1 of %2 (estimated %3, off by %4%)"),
-        size_text(used),
-        where,
-        size_text(measured.estimated_bytes),
-        round(abs(measured.error) * 100),
-    )
+    if measured.on_gpu:
+        sentence = QCoreApplication.translate(
+            "ModelTexts", "It uses %1 of graphics memory, of the about %2 it needs."
+        )
+        needed = planned.vram_bytes
+    else:
+        sentence = QCoreApplication.translate(
+            "ModelTexts",
+            "It uses %1 of main memory now, and up to about %2 as the conversation fills its context.",
+        )
+        needed = planned.ram_bytes
+    return text + " " + fill(sentence, size_text(measured.now(snapshot)), size_text(needed))

@@ -11,6 +11,7 @@ from desktop.llm.models.fit import (
     Room,
     Verdict,
     compute_bytes,
+    cpu_scratch_bytes,
     estimate,
     estimate_from_size,
     kv_cache_bytes,
@@ -156,6 +157,17 @@ def test_past_measurements_scale_the_estimate() -> None:
     corrected = estimate(LLAMA_8B_Q4, LoadShape(), PLENTY, scale=1.1)
 
     assert corrected.vram_bytes == pytest.approx(plain.vram_bytes * 1.1, rel=0.001)
+
+
+def test_on_the_processor_the_attention_scratch_counts_unless_flash_attention_is_on() -> None:
+    room = Room(None, None, ram_available=64 * GB)
+    plain = estimate(LLAMA_8B_Q4, LoadShape(context=8192), room)
+    flash = estimate(LLAMA_8B_Q4, LoadShape(context=8192, flash_attention=True), room)
+
+    assert cpu_scratch_bytes(LLAMA_8B_Q4, 8192, flash_attention=False) == 8192 * 512 * 32 * 2
+    assert cpu_scratch_bytes(LLAMA_8B_Q4, 8192, flash_attention=True) == 0
+    assert plain.ram_working_bytes >= cpu_scratch_bytes(LLAMA_8B_Q4, 8192, False) > flash.ram_working_bytes
+    assert plain.ram_resident_bytes == flash.ram_resident_bytes
 
 
 def test_resident_memory_leaves_out_the_working_buffers() -> None:

@@ -122,7 +122,8 @@ async def test_load_measures_memory_against_the_estimate_and_unload_frees(
 
     assert state.loaded is not None and state.loaded.settings.gpu_layers == 0
     assert state.estimate is not None and state.measured is not None
-    assert abs(state.measured.error) < 0.15  # the benchmark holds it to 5%; this guards the sign and size
+    resident = state.estimate.ram_resident_bytes
+    assert 0.85 < state.measured.ram_bytes / resident < 1.15  # what is in memory right after a load
     assert service.state().loaded is None
     assert [event.state.loaded is not None for event in recorder.of(ModelStateChanged)] == [True, False]
     jobs = [event.progress for event in recorder.of(ModelJobProgressed)]
@@ -130,6 +131,19 @@ async def test_load_measures_memory_against_the_estimate_and_unload_frees(
     assert jobs[-1].completed
     assert settings.settings.last_model == str(small_model) and settings.settings.context == 2048
     assert (tmp_path / "calibration.json").exists()
+
+
+async def test_loading_over_a_loaded_model_measures_only_the_new_one(
+    service: ModelService, recorder: Recorder, small_model: Path
+) -> None:
+    await service.load(small_model, LoadShape(context=2048))
+    state = await service.load(small_model, LoadShape(context=1024))
+    await service.unload()
+
+    assert state.estimate is not None and state.measured is not None
+    assert 0.85 < state.measured.ram_bytes / state.estimate.ram_resident_bytes < 1.15
+    loaded = [event.state.loaded is not None for event in recorder.of(ModelStateChanged)]
+    assert loaded == [True, False, True, False], "the first is unloaded before the second is measured"
 
 
 async def test_a_cancelled_load_leaves_nothing_loaded(

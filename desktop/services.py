@@ -102,12 +102,16 @@ def autostart_for(paths: AppPaths) -> Autostart:
     return Autostart()
 
 
-def model_locations(paths: AppPaths) -> list[tuple[ModelSource, Path]]:
-    """Other apps' model folders; with MCP_DESK_HOME set, looked for inside it, as a home."""
-    from desktop.llm.models.locations import default_locations
+def model_locations() -> list[tuple[ModelSource, Path]]:
+    """Other apps' model folders, in the user's home even where MCP_DESK_HOME moves MCP Desk's own files.
 
-    if os.environ.get(HOME_ENV):
-        return default_locations(paths.config_dir.parent / "home", {})
+    MCP_DESK_MODEL_SEARCH_HOME names another home to look in instead (tests name a folder of theirs).
+    """
+    from desktop.llm.models.locations import SEARCH_HOME_ENV, default_locations
+
+    elsewhere = os.environ.get(SEARCH_HOME_ENV)
+    if elsewhere:
+        return default_locations(Path(elsewhere), {})
     return default_locations(Path.home(), os.environ)
 
 
@@ -175,7 +179,7 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
         vault=keyring_store,
         probe=GpuProbe(),
         engine=ModelEngine(),
-        locations=model_locations(paths),
+        locations=model_locations(),
         calibration_file=paths.data_dir / "fit-calibration.json",
         hub_endpoint=os.environ.get("HF_ENDPOINT"),
     )

@@ -13,6 +13,7 @@ import pytest
 from keyring.backends.SecretService import Keyring as SecretServiceKeyring
 
 from desktop.core.secrets import SecretStore
+from desktop.llm.models.locations import SEARCH_HOME_ENV
 from tests.fixtures.node_servers import REQUIRE_ENV as REQUIRE_NODE_ENV
 from tests.fixtures.node_servers import NodeUnavailable, node_server
 from tests.fixtures.real_model import REQUIRE_ENV, RealModelUnavailable, real_model_path
@@ -32,6 +33,7 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     home = tmp_path_factory.mktemp("mcp-desk-home")
     monkeypatch.setenv("MCP_DESK_HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))
+    monkeypatch.setenv(SEARCH_HOME_ENV, str(home / "home"))  # other apps' models: not the user's
     return str(home)
 
 

@@ -4,6 +4,7 @@ allowed in the consent dialog and answered in the chat. Every step is pictured i
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from desktop.core.events import EventBus, ServerState
 from desktop.core.paths import AppPaths
 from desktop.core.service_loop import ServiceLoop
 from desktop.llm.chat.control import CallStatus, ChatSettings, Role, ToolCard
+from desktop.llm.models.locations import SEARCH_HOME_ENV
 from desktop.services import Services, build_services
 from desktop.ui.application import GuiApp
 from desktop.ui.dialogs.consent_dialog import ConsentDialog
@@ -61,12 +63,18 @@ class FirstStart:
         return wizard.model_page
 
 
+def other_apps_home() -> Path:
+    """Where this test's app looks for other apps' models: a folder of the test's, named explicitly."""
+    return Path(os.environ[SEARCH_HOME_ENV])
+
+
 @pytest.fixture
 def first_start(
     qtbot: QtBot, isolated_home: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hub: FakeHub
 ) -> Iterator[FirstStart]:
-    home = Path(isolated_home)
-    found = home / "home" / ".lmstudio" / "models" / "NousResearch" / "Hermes-Tiny-GGUF" / "hermes-tiny.gguf"
+    found = (
+        other_apps_home() / ".lmstudio" / "models" / "NousResearch" / "Hermes-Tiny-GGUF" / "hermes-tiny.gguf"
+    )
     found.parent.mkdir(parents=True)
     write_gguf(found, template=HERMES_TOOLS_TEMPLATE)
     hub.add_repo("Qwen/Qwen2.5-7B-Instruct-GGUF", {"qwen2.5-7b-instruct-q4_k_m.gguf": found})
@@ -240,10 +248,10 @@ def test_the_recommended_model_downloads_with_progress_and_is_chosen(
 
 
 def test_with_no_model_and_no_hub_the_model_step_says_what_to_do_and_waits(
-    qtbot: QtBot, first_start: FirstStart, hub: FakeHub, isolated_home: str
+    qtbot: QtBot, first_start: FirstStart, hub: FakeHub
 ) -> None:
     start = first_start
-    for model in Path(isolated_home, "home").rglob("*.gguf"):
+    for model in other_apps_home().rglob("*.gguf"):
         model.unlink()
     hub.force_status = 503
     choice = start.at_model_step(qtbot)

@@ -9,6 +9,9 @@ from pathlib import Path
 
 from desktop.llm.models.library import ModelSource, read_small
 
+SEARCH_HOME_ENV = "MCP_DESK_MODEL_SEARCH_HOME"
+"""A home to look in for other apps' models instead of the user's own (tests point it at theirs)."""
+
 
 def default_locations(
     home: Path, environ: Mapping[str, str], platform: str = sys.platform

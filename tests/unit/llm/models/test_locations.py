@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path, PurePath
 
+import pytest
+
+from desktop.core.paths import HOME_ENV
 from desktop.llm.models.library import ModelSource
-from desktop.llm.models.locations import default_locations
+from desktop.llm.models.locations import SEARCH_HOME_ENV, default_locations
+from desktop.services import model_locations
 
 
 def test_default_locations_on_linux(tmp_path: Path) -> None:
@@ -87,3 +91,24 @@ def test_default_locations_on_windows(tmp_path: Path) -> None:
     assert (ModelSource.LM_STUDIO, home / ".lmstudio" / "models") in found
     assert (ModelSource.OLLAMA, home / ".ollama" / "models") in found
     assert all("/usr/share" not in str(path) for _, path in found)
+
+
+def test_mcp_desk_home_does_not_move_where_other_apps_models_are_looked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = tmp_path / "user"
+    monkeypatch.setenv("HOME", str(user))
+    monkeypatch.setenv(HOME_ENV, str(tmp_path / "desk"))
+    monkeypatch.delenv(SEARCH_HOME_ENV)
+
+    assert (ModelSource.LM_STUDIO, user / ".lmstudio" / "models") in model_locations()
+
+
+def test_another_home_to_look_in_is_named_explicitly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SEARCH_HOME_ENV, str(tmp_path / "elsewhere"))
+
+    found = model_locations()
+
+    assert (ModelSource.LM_STUDIO, tmp_path / "elsewhere" / ".lmstudio" / "models") in found
+    system_wide = Path("/usr/share/ollama/.ollama/models")
+    assert all(path.is_relative_to(tmp_path / "elsewhere") for _source, path in found if path != system_wide)

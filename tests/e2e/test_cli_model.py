@@ -42,7 +42,7 @@ def test_info_reads_the_file_and_judges_the_fit(tiny_model: Path) -> None:
     data = json.loads(desk("model", "info", str(tiny_model), "--json").stdout)
 
     assert shown.returncode == 0, shown.stderr
-    assert "tiny-test (llama" in shown.stdout and "F32" in shown.stdout
+    assert "Tiny Test (llama" in shown.stdout and "F32" in shown.stdout
     assert data["model"]["layers"] == 2 and data["fit"]["summary"]
 
 

@@ -73,7 +73,7 @@ def folders(tmp_path: Path) -> dict[str, Path]:
     own, lm_studio = tmp_path / "models", tmp_path / "lmstudio" / "models"
     (lm_studio / "someone" / "Tiny-Plain-GGUF").mkdir(parents=True)
     own.mkdir()
-    write_gguf(own / "tiny-chat.gguf", TINY, template=HERMES_TOOLS_TEMPLATE, name="Tiny Chat")
+    write_gguf(own / "tiny-chat.gguf", TINY, template=HERMES_TOOLS_TEMPLATE, name="Tinychat 2L 64d Mix1 Ep2")
     write_gguf(lm_studio / "someone" / "Tiny-Plain-GGUF" / "tiny-plain.gguf", TINY, name="Tiny Plain", seed=1)
     (own / "broken.gguf").write_bytes(b"GGUF" + b"\x03\x00\x00\x00" + b"\xff" * 64)
     headless_gguf(own / "headless.gguf")
@@ -174,10 +174,12 @@ def select(page: ModelPage, name: str) -> None:
 
 
 def test_lists_every_model_found_with_what_it_is_and_why_one_cant_load(page: ModelPage) -> None:
-    assert column(page, Column.NAME) == ["broken", "headless", "tiny-chat", "tiny-plain"]
+    assert column(page, Column.NAME) == ["Broken", "Headless", "Tiny Chat", "Tiny Plain"]
     assert column(page, Column.SOURCE) == ["MCP Desk", "MCP Desk", "MCP Desk", "LM Studio"]
     assert column(page, Column.TOOLS) == ["", "No", "Yes", "No"]
-    assert column(page, Column.TYPE)[2:] == ["F32", "F32"]
+    assert column(page, Column.TYPE)[2:] == ["32-bit", "32-bit"]
+    technical = page.model.index(2, Column.TYPE).data(Qt.ItemDataRole.ToolTipRole)
+    assert technical == "F32: 32-bit, full precision; the largest"
     assert column(page, Column.CONTEXT)[2] == "2K"
     broken = page.model.index(0, Column.STATUS)
     assert "damaged or incomplete" in broken.data()
@@ -186,17 +188,18 @@ def test_lists_every_model_found_with_what_it_is_and_why_one_cant_load(page: Mod
 
 
 def test_selecting_a_model_shows_its_details(page: ModelPage) -> None:
-    select(page, "tiny-chat")
+    select(page, "Tiny Chat")
     values = {key: label.text() for key, label in page.details.values.items()}
-    assert values["name"] == "Tiny Chat"
+    assert values["name"] == "Tiny Chat", "the file's name, not its metadata's training-run label"
     assert values["architecture"] == "llama"
-    assert values["quantization"] == "F32 (32.0 bits per weight)"
+    assert values["quantization"] == "32-bit, full precision; the largest"
+    assert page.details.values["quantization"].toolTip() == "F32, 32.0 bits per weight"
     assert values["layers"] == "2" and values["context"] == "2,048 tokens"
     assert values["tools"] == "Yes" and values["source"] == "MCP Desk"
     assert values["path"].endswith("tiny-chat.gguf")
     assert page.load_panel.load_button.isEnabled() and page.shrink_button.isEnabled()
     assert not page.remove_button.isEnabled(), "only files the user added can be taken off the list"
-    select(page, "broken")
+    select(page, "Broken")
     assert "damaged or incomplete" in page.details.problem_label.text()
     assert page.details.problem_label.isVisible()
     assert not page.load_panel.load_button.isEnabled() and not page.shrink_button.isEnabled()
@@ -209,7 +212,7 @@ def test_without_a_gpu_the_model_runs_on_the_processor(
     measured = models.memory()
     if measured is not None and measured.gpus:
         pytest.skip("this machine has a GPU the probe can read")
-    select(page, "tiny-chat")
+    select(page, "Tiny Chat")
     panel = page.load_panel
     qtbot.waitUntil(lambda: panel.verdict_label.text() == "Runs on the processor")
     assert panel.needs_label.text().startswith("Needs about") and "main memory" in panel.needs_label.text()
@@ -224,7 +227,7 @@ def test_a_runtime_that_cant_use_the_gpu_says_so_calmly(
     offload = models.offload()
     if offload.supported:
         pytest.skip("the installed llama-cpp-python can use a GPU")
-    select(page, "tiny-chat")
+    select(page, "Tiny Chat")
     panel = page.load_panel
     qtbot.waitUntil(panel.offload_message.isVisible)
     assert panel.offload_message.text == offload.message
@@ -234,7 +237,7 @@ def test_a_runtime_that_cant_use_the_gpu_says_so_calmly(
 
 @pytest.mark.parametrize("machine", ["recorded GPUs"])
 def test_moving_the_gpu_slider_changes_the_verdict(qtbot: QtBot, page: ModelPage, metering: None) -> None:
-    select(page, "tiny-chat")
+    select(page, "Tiny Chat")
     panel = page.load_panel
     qtbot.waitUntil(panel.gpu_slider.isEnabled)
     qtbot.waitUntil(lambda: panel.verdict_label.text() == "Fits on GPU")
@@ -253,7 +256,7 @@ def test_moving_the_gpu_slider_changes_the_verdict(qtbot: QtBot, page: ModelPage
 def test_loading_shows_the_loaded_state_and_unloading_clears_it(
     qtbot: QtBot, page: ModelPage, models: ModelService, bridge: Bridge
 ) -> None:
-    select(page, "tiny-chat")
+    select(page, "Tiny Chat")
     panel = page.load_panel
     assert panel.loaded_label.text() == "No model is loaded."
     panel.context_slider.setValue(0)
@@ -282,13 +285,13 @@ def test_cancel_while_loading_leaves_nothing_loaded(
     qtbot: QtBot, page: ModelPage, engine: ModelEngine
 ) -> None:
     """The model thread is still busy with the loaded model (as while it answers) when Load is pressed."""
-    select(page, "tiny-chat")
+    select(page, "Tiny Chat")
     panel = page.load_panel
     panel.load_button.click()
     qtbot.waitUntil(lambda: panel.loaded_label.text().startswith("Loaded:"), timeout=LOAD_TIMEOUT_MS)
     release = threading.Event()
     engine.run(lambda _llama: release.wait(LOAD_TIMEOUT_MS / 1000))
-    select(page, "tiny-plain")
+    select(page, "Tiny Plain")
     panel.load_button.click()
     qtbot.waitUntil(panel.job_row.isVisible)
     assert panel.job_row.title_label.text() == "Loading Tiny Plain"
@@ -304,7 +307,7 @@ def test_cancel_while_loading_leaves_nothing_loaded(
 def test_a_model_llama_cpp_refuses_gives_a_sentence_with_details_one_click_away(
     qtbot: QtBot, page: ModelPage
 ) -> None:
-    select(page, "headless")
+    select(page, "Headless")
     panel = page.load_panel
     panel.load_button.click()
     qtbot.waitUntil(panel.message.isVisible, timeout=LOAD_TIMEOUT_MS)
@@ -391,7 +394,7 @@ def test_downloading_a_model_puts_it_in_the_library(
 
 
 def test_making_a_smaller_copy(qtbot: QtBot, page: ModelPage) -> None:
-    select(page, "tiny-chat")
+    select(page, "Tiny Chat")
     page.shrink_button.click()
     dialog = wait_for_dialog(qtbot, QuantizeDialog)
     assert dialog.type_box.currentData() == "Q4_K_M"
@@ -405,7 +408,7 @@ def test_making_a_smaller_copy(qtbot: QtBot, page: ModelPage) -> None:
 
 
 def test_the_loaded_line_measures_against_the_same_needs_shown_before_loading(tmp_path: Path) -> None:
-    path = write_gguf(tmp_path / "tiny.gguf", TINY, name="Tiny Chat")
+    path = write_gguf(tmp_path / "tiny-chat.gguf", TINY)
     info = read_model_info(path)
     planned = estimate(info, LoadShape(context=512), Room(None, None, ram_available=8 * 2**30))
     loaded = LoadedModel(LoadSettings(path, 512), seconds=0.02, asked_gpu_layers=0)
@@ -427,7 +430,7 @@ def test_the_loaded_line_measures_against_the_same_needs_shown_before_loading(tm
 
 
 def test_on_the_graphics_card_it_is_graphics_memory_against_the_same_needs(tmp_path: Path) -> None:
-    path = write_gguf(tmp_path / "tiny.gguf", TINY, name="Tiny Chat")
+    path = write_gguf(tmp_path / "tiny-chat.gguf", TINY)
     info = read_model_info(path)
     card = Room(vram_free=8 * 2**30, vram_total=8 * 2**30, ram_available=8 * 2**30)
     planned = estimate(info, LoadShape(context=512), card)

@@ -11,6 +11,7 @@ from typing import Any
 
 from desktop.core.problem import Problem
 from desktop.llm.models.library import model_stem
+from desktop.llm.models.naming import name_for
 
 TOOL_TEMPLATE_MARKERS = ("tools", "tool_call", "[TOOL_CALLS]", "<|python_tag|>")
 """Words a chat template only uses when it knows how to offer tools to the model."""
@@ -27,6 +28,7 @@ class ModelInfo:
     path: Path
     parts: tuple[Path, ...]
     name: str
+    """As people name it, from the file's name (`naming.name_for`), not its own metadata."""
     architecture: str
     file_type: str
     """The quantization as people name it: Q4_K_M, Q8_0, F16…"""
@@ -101,7 +103,7 @@ def read_model_info(path: Path, parts: Sequence[Path] | None = None) -> ModelInf
     return ModelInfo(
         path=path,
         parts=files,
-        name=str(value("general.name", "") or model_stem(path)),
+        name=name_for(path, model_stem(path), str(value("general.name", "") or "")),
         architecture=architecture,
         file_type=_file_type(value("general.file_type"), counts, gguf),
         file_bytes=sum(part.stat().st_size for part in files),

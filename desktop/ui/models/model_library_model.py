@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, Qt
 
 from desktop.llm.models.control import LibraryEntry
+from desktop.llm.models.naming import friendly_name, quant_bits
 from desktop.ui.models.log_table_model import PROBLEM_TEXT
 from desktop.ui.models.titled_table import Index, TitledTableModel
 from desktop.ui.texts import size_text
@@ -50,30 +51,71 @@ def yes_no(value: bool) -> str:
     )
 
 
+def quant_label(code: str) -> str:
+    """“4-bit” for “Q4_K_M”; the code itself where it names no size."""
+    bits = quant_bits(code)
+    return (
+        code
+        if bits is None
+        else QCoreApplication.translate("ModelLibraryModel", "%1-bit").replace("%1", str(bits))
+    )
+
+
+def quant_said(code: str) -> str:
+    """What keeping that many bits per weight means for the answers, in a few words ("" if unknown)."""
+    bits = quant_bits(code) or 0
+    if bits >= 32:
+        return QCoreApplication.translate("ModelLibraryModel", "full precision; the largest")
+    if bits >= 16:
+        return QCoreApplication.translate("ModelLibraryModel", "the original precision; large")
+    if bits >= 8:
+        return QCoreApplication.translate(
+            "ModelLibraryModel", "nearly identical to the original, half its size"
+        )
+    if bits >= 5:
+        return QCoreApplication.translate("ModelLibraryModel", "very close to the original")
+    if bits == 4:
+        return QCoreApplication.translate(
+            "ModelLibraryModel", "small, and a little less precise than the original"
+        )
+    if bits == 3:
+        return QCoreApplication.translate("ModelLibraryModel", "noticeably less precise than the original")
+    if bits:
+        return QCoreApplication.translate("ModelLibraryModel", "much less precise; for very little memory")
+    return ""
+
+
+def quant_tip(code: str) -> str:
+    """“Q4_1: 4-bit, small, and a little less precise than the original”, for a tooltip."""
+    said = quant_said(code)
+    return f"{code}: {quant_label(code)}, {said}" if said else code
+
+
 def cells(entry: LibraryEntry, loaded: bool) -> tuple[str, ...]:
     info = entry.info
     status = entry.problem or (QCoreApplication.translate("ModelLibraryModel", "Loaded") if loaded else "")
+    name = friendly_name(entry.found.name)
     if info is None:
-        return (
-            entry.found.name,
-            entry.found.source.label,
-            "",
-            size_text(entry.found.size_bytes),
-            "",
-            "",
-            "",
-            status,
-        )
+        return (name, entry.found.source.label, "", size_text(entry.found.size_bytes), "", "", "", status)
     return (
-        entry.found.name,
+        name,
         entry.found.source.label,
-        info.file_type,
+        quant_label(info.file_type),
         size_text(info.file_bytes),
         parameters_text(info.parameters),
         context_text(info.context_length),
         yes_no(info.supports_tools),
         status,
     )
+
+
+def tip(entry: LibraryEntry, column: Column) -> str:
+    """The technical word behind a plain one: the quantization's code, the file's place, the problem."""
+    if column is Column.STATUS and entry.problem:
+        return entry.problem
+    if column is Column.TYPE and entry.info is not None:
+        return quant_tip(entry.info.file_type)
+    return str(entry.found.path)
 
 
 class ModelLibraryModel(TitledTableModel[LibraryEntry]):
@@ -105,7 +147,7 @@ class ModelLibraryModel(TitledTableModel[LibraryEntry]):
         if role == Qt.ItemDataRole.DisplayRole:
             return cells(entry, entry.found.path == self._loaded)[column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return entry.problem if column is Column.STATUS and entry.problem else str(entry.found.path)
+            return tip(entry, column)
         if role == Qt.ItemDataRole.ForegroundRole and entry.problem is not None:
             return PROBLEM_TEXT if column in (Column.NAME, Column.STATUS) else None
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (Column.SIZE, Column.PARAMETERS):

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 
 from desktop.llm.models.control import LibraryEntry
 from desktop.ui.models.log_table_model import PROBLEM_TEXT
-from desktop.ui.models.model_library_model import parameters_text, yes_no
+from desktop.ui.models.model_library_model import parameters_text, quant_label, quant_said, yes_no
 from desktop.ui.pages.model_texts import fill
 from desktop.ui.style import hint, selectable
 from desktop.ui.texts import size_text
@@ -51,6 +51,12 @@ class ModelDetails(QWidget):
         for key, text in self._texts(entry).items():
             self.values[key].setText(text)
             self.form.setRowVisible(self.values[key], bool(text))
+        info = entry.info if entry is not None else None
+        self.values["quantization"].setToolTip(
+            fill(self.tr("%1, %2 bits per weight"), info.file_type, f"{info.bits_per_weight:.1f}")
+            if info
+            else ""
+        )
         problem = entry.problem if entry is not None else None
         self.problem_label.setText(problem or "")
         self.form.setRowVisible(self.problem_label, bool(problem))
@@ -74,9 +80,7 @@ class ModelDetails(QWidget):
             name=info.name,
             architecture=info.architecture,
             parameters=parameters_text(info.parameters),
-            quantization=fill(
-                self.tr("%1 (%2 bits per weight)"), info.file_type, f"{info.bits_per_weight:.1f}"
-            ),
+            quantization=", ".join(filter(None, (quant_label(info.file_type), quant_said(info.file_type)))),
             size=size_text(info.file_bytes),
             layers=str(info.layers),
             context=trained,

@@ -45,9 +45,9 @@ if TYPE_CHECKING:
 TABLE_HEIGHT = 160
 """The library's first height, in pixels: about six models, leaving the rest for the chosen one."""
 COLUMN_SAMPLES = [
-    "qwen2.5-7b-instruct-q4_k_m",
+    "Qwen2.5 7B Instruct",
     "Hugging Face cache",
-    "Q4_K_M",
+    "16-bit",
     "24.5 GB",
     "Parameters",
     "Context",

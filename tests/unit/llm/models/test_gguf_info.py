@@ -12,7 +12,7 @@ from tests.fixtures.tiny_gguf import HERMES_TOOLS_TEMPLATE, TINY, Shape, write_g
 def test_metadata_reads_back_what_was_written(tiny_model: Path) -> None:
     info = read_model_info(tiny_model)
 
-    assert (info.architecture, info.name, info.file_type) == ("llama", "tiny-test", "F32")
+    assert (info.architecture, info.name, info.file_type) == ("llama", "Tiny Test", "F32")
     assert (info.layers, info.embedding_length, info.heads, info.kv_heads) == (2, 64, 4, 2)
     assert (info.context_length, info.feed_forward_length, info.key_length) == (TINY.context, 128, 16)
     assert info.bits_per_weight == pytest.approx(32.0)
@@ -36,7 +36,7 @@ def test_split_parts_read_as_one_model(tmp_path: Path, tiny_model: Path) -> None
     info = read_model_info(first, parts)
 
     assert problem is None and len(parts) == 4
-    assert info.name == "tiny-test"
+    assert info.name == "Split"
     assert info.parameters == read_model_info(tiny_model).parameters
     assert info.file_bytes == sum(part.stat().st_size for part in parts)
 

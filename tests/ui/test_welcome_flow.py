@@ -20,7 +20,9 @@ from desktop.core.events import EventBus, ServerState
 from desktop.core.paths import AppPaths
 from desktop.core.service_loop import ServiceLoop
 from desktop.llm.chat.control import CallStatus, ChatSettings, Role, ToolCard
+from desktop.llm.models.hub import PROCESSOR_BILLIONS, RECOMMENDED
 from desktop.llm.models.locations import SEARCH_HOME_ENV
+from desktop.llm.models.naming import friendly_name
 from desktop.services import Services, build_services
 from desktop.ui.application import GuiApp
 from desktop.ui.dialogs.consent_dialog import ConsentDialog
@@ -77,7 +79,9 @@ def first_start(
     )
     found.parent.mkdir(parents=True)
     write_gguf(found, template=HERMES_TOOLS_TEMPLATE)
-    hub.add_repo("Qwen/Qwen2.5-7B-Instruct-GGUF", {"qwen2.5-7b-instruct-q4_k_m.gguf": found})
+    for offered in RECOMMENDED:  # whichever fits this machine is served
+        file_name = offered.repo.rpartition("/")[2].removesuffix("-GGUF").lower() + "-q4_k_m.gguf"
+        hub.add_repo(offered.repo, {file_name: found})
     monkeypatch.setenv("HF_ENDPOINT", hub.endpoint)
     paths = AppPaths.from_environment()
     paths.files_dir.mkdir(parents=True)
@@ -143,7 +147,7 @@ def test_a_newcomer_gets_from_first_start_to_an_allowed_tool_call_in_five_clicks
     start.click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
 
     choice = wizard.model_page
-    qtbot.waitUntil(lambda: choice.isComplete() and "hermes-tiny" in choice.found_list.currentItem().text())
+    qtbot.waitUntil(lambda: choice.isComplete() and "Hermes Tiny" in choice.found_list.currentItem().text())
     qtbot.waitUntil(lambda: "Download (" in choice.download_button.text())
     qtbot.waitUntil(lambda: "checking" not in choice.found_list.currentItem().text())
     save(wizard, start.shots, "52-welcome-3-model")
@@ -247,7 +251,7 @@ def test_the_recommended_model_downloads_with_progress_and_is_chosen(
     assert hub.downloads()
 
 
-def test_with_no_model_and_no_hub_the_model_step_says_what_to_do_and_waits(
+def test_offline_without_a_model_the_welcome_goes_on_and_the_chat_says_what_is_missing(
     qtbot: QtBot, first_start: FirstStart, hub: FakeHub
 ) -> None:
     start = first_start
@@ -255,9 +259,67 @@ def test_with_no_model_and_no_hub_the_model_step_says_what_to_do_and_waits(
         model.unlink()
     hub.force_status = 503
     choice = start.at_model_step(qtbot)
-    qtbot.waitUntil(lambda: "No models were found" in choice.found_label.text())
+    qtbot.waitUntil(lambda: "No model that can be used was found" in choice.found_label.text())
     qtbot.waitUntil(lambda: "can't be downloaded right now" in choice.message.text)
+    assert "go on without one and add a model later on the Model page" in choice.found_label.text()
     wizard = start.wizard
     save(wizard, start.shots, "56-welcome-no-model-offline")
-    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
     assert not choice.download_button.isEnabled()
+    start.click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
+
+    trying = wizard.try_page
+    assert wizard.currentPage() is trying
+    assert trying.model_label.text() == "Model: none yet."
+    assert "No model is chosen yet" in trying.message.text
+    assert not trying.explanation.isVisible(), "no model will ask for a tool yet"
+    qtbot.waitUntil(trying.isComplete, timeout=60_000)
+    save(wizard, start.shots, "57-welcome-try-without-a-model")
+    start.click(qtbot, wizard.button(QWizard.WizardButton.FinishButton))
+
+    page = start.gui.window.chat_page
+    qtbot.waitUntil(lambda: page.current is not None and page.isVisible())
+    composer = page.composer
+    qtbot.waitUntil(lambda: composer.input.toPlainText() == trying.prompt())
+    assert composer.not_ready is not None and "Model page" in composer.not_ready
+    assert composer.model_button.isVisible() and not composer.send_button.isEnabled()
+    assert not page.message.isVisible(), "a known step still to take, not an error"
+    save(start.gui.window, start.shots, "58-welcome-chat-waits-for-a-model")
+    start.click(qtbot, composer.model_button)
+    assert start.gui.window.model_page.isVisible()
+
+
+def test_while_it_looks_again_the_model_step_does_not_say_none_were_found(
+    qtbot: QtBot, first_start: FirstStart
+) -> None:
+    start = first_start
+    models = list(other_apps_home().rglob("*.gguf"))
+    for model in models:
+        model.rename(model.with_suffix(".hidden"))
+    choice = start.at_model_step(qtbot)
+    qtbot.waitUntil(lambda: "No model that can be used was found" in choice.found_label.text())
+    for model in models:
+        model.with_suffix(".hidden").rename(model)
+
+    start.gui.bridge.model_library_changed.emit()
+
+    assert choice.found_label.text() == "Looking for models…"
+    assert not choice.isComplete(), "Next waits for the answer"
+    qtbot.waitUntil(lambda: choice.found_list.count() == 1 and choice.isComplete())
+    assert choice.found_label.text() == ""
+
+
+def test_without_a_graphics_card_it_recommends_a_small_model_and_says_it_will_be_slow(
+    qtbot: QtBot, first_start: FirstStart
+) -> None:
+    start = first_start
+    models = start.services.models
+    if models.offload().supported and start.loop.submit(models.measure()).result(10).gpus:
+        pytest.skip("this machine has a graphics card the model runtime can use")
+    best = models.recommended()[0]
+    choice = start.at_model_step(qtbot)
+
+    assert best.params_billions <= PROCESSOR_BILLIONS
+    assert friendly_name(best.repo) in choice.download_label.text()
+    assert "GPU" not in choice.download_label.text()
+    qtbot.waitUntil(lambda: "Download (" in choice.download_button.text())
+    assert choice.download_verdict.text() == "runs on the processor: answers slowly without a graphics card"

@@ -183,7 +183,8 @@ def _vram_budget(room: Room) -> int:
 
 def estimate_from_size(file_bytes: int, room: Room) -> tuple[Verdict, int]:
     """A rough verdict for a file not downloaded yet, whose tensors can't be read."""
-    needed = int(file_bytes * 1.1) + GPU_RUNTIME_BYTES
+    runtime = CPU_RUNTIME_BYTES if room.vram_free is None else GPU_RUNTIME_BYTES
+    needed = int(file_bytes * 1.1) + runtime
     budget = _vram_budget(room)
     if room.vram_free is not None and needed <= budget:
         return Verdict.FITS_ON_GPU, needed

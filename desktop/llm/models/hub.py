@@ -79,30 +79,33 @@ class Recommendation:
 RECOMMENDED: tuple[Recommendation, ...] = tuple(
     Recommendation(repo, "Q4_K_M", summary, params)
     for repo, params, summary in (
-        (
-            "Qwen/Qwen2.5-7B-Instruct-GGUF",
-            7.6,
-            "Strong all-rounder with reliable tool calls; needs an 8 GB GPU.",
-        ),
+        ("Qwen/Qwen2.5-7B-Instruct-GGUF", 7.6, "Strong all-rounder with reliable tool calls."),
         ("bartowski/Meta-Llama-3.1-8B-Instruct-GGUF", 8.0, "Meta's Llama 3.1 with built-in tool use."),
         ("NousResearch/Hermes-3-Llama-3.1-8B-GGUF", 8.0, "Llama 3.1 tuned for function calling."),
         ("bartowski/Mistral-7B-Instruct-v0.3-GGUF", 7.2, "Mistral's 7B with native tool calls."),
-        ("Qwen/Qwen2.5-3B-Instruct-GGUF", 3.1, "Small and quick; fits a 4 GB GPU or a laptop."),
-        ("Qwen/Qwen2.5-1.5B-Instruct-GGUF", 1.5, "Tiny; runs almost anywhere, for simple tool use."),
+        ("Qwen/Qwen2.5-3B-Instruct-GGUF", 3.1, "Small and quick, and good at simple tool use."),
+        ("Qwen/Qwen2.5-1.5B-Instruct-GGUF", 1.5, "Tiny, for simple tool use on a modest computer."),
     )
 )
+"""What each is, never what it needs: whether it fits is worked out for the computer at hand."""
 
 
 Q4_BYTES_PER_PARAM = 0.61
 """A Q4_K_M file holds about 4.9 bits per weight."""
 RUNNING_ROOM_BYTES = 1_500_000_000
 """The cache and working buffers of a default-sized context, and some slack."""
+PROCESSOR_BILLIONS = 3.5
+"""The largest model (in billions of weights) that still answers at a usable pace on a processor."""
 
 
-def best_first(choices: Iterable[Recommendation], room_bytes: int | None) -> tuple[Recommendation, ...]:
+def best_first(
+    choices: Iterable[Recommendation], room_bytes: int | None, *, processor_only: bool = False
+) -> tuple[Recommendation, ...]:
     """The ones that fit in `room_bytes` in their own order, then the rest smallest first.
 
-    With `room_bytes` unknown, the order is kept.
+    `processor_only`: there is no graphics card to run them, so of those that fit, the ones small
+    enough to answer at a usable pace come first, largest first. With `room_bytes` unknown, the
+    order is kept.
     """
     listed = tuple(choices)
     if room_bytes is None:
@@ -111,8 +114,14 @@ def best_first(choices: Iterable[Recommendation], room_bytes: int | None) -> tup
     def fits(choice: Recommendation) -> bool:
         return choice.params_billions * 1e9 * Q4_BYTES_PER_PARAM + RUNNING_ROOM_BYTES <= room_bytes
 
+    fitting = [r for r in listed if fits(r)]
+    if processor_only:
+        quick = sorted(
+            (r for r in fitting if r.params_billions <= PROCESSOR_BILLIONS), key=lambda r: -r.params_billions
+        )
+        fitting = quick + [r for r in fitting if r not in quick]
     too_big = sorted((r for r in listed if not fits(r)), key=lambda r: r.params_billions)
-    return tuple(r for r in listed if fits(r)) + tuple(too_big)
+    return tuple(fitting) + tuple(too_big)
 
 
 def quant_of(filename: str) -> str:

@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+import psutil
+
 from desktop.core.config import ModelSettings
 from desktop.core.events import EventSink
 from desktop.core.secret_refs import SecretsError
@@ -129,15 +131,16 @@ class ModelService:
         return self._offload
 
     def recommended(self) -> tuple[Recommendation, ...]:
-        """The best for this computer first: what its graphics card, or half its memory, can hold."""
+        """The best for this computer first: what its graphics card holds, or without one, a small
+        model that fits in half its memory."""
         snapshot = self._snapshot
-        if snapshot is None:
-            return RECOMMENDED
-        if self._offload.supported and snapshot.gpus:
-            room = max(gpu.total_bytes for gpu in snapshot.gpus)
-        else:
-            room = snapshot.ram_total_bytes // 2
-        return best_first(RECOMMENDED, room)
+        if self._offload.supported:
+            if snapshot is None:
+                return RECOMMENDED  # its graphics card is not measured yet
+            if snapshot.gpus:
+                return best_first(RECOMMENDED, max(gpu.total_bytes for gpu in snapshot.gpus))
+        memory = snapshot.ram_total_bytes if snapshot is not None else psutil.virtual_memory().total
+        return best_first(RECOMMENDED, memory // 2, processor_only=True)
 
     def quant_types(self) -> tuple[QuantType, ...]:
         return tuple(QUANT_TYPES.values())

@@ -19,7 +19,8 @@ class FirstChat(QObject):
 
     Its first turn offers only the files server's listing tool and requires a call, so even a small
     model uses it and the user sees the consent question; once that turn ends, the chat offers every
-    tool and lets the model choose, like any other.
+    tool and lets the model choose, like any other. Without a model the question is left in the box
+    for when one is loaded.
     """
 
     def __init__(self, bridge: Bridge, page: ChatPage) -> None:
@@ -46,7 +47,14 @@ class FirstChat(QObject):
 
     def _on_created(self, chat: ChatSummary, prompt: str) -> None:
         self.chat_id = chat.id
-        self._page.send_in_new_chat(chat, prompt)
+        chats = self._bridge.chats
+        if chats is None or chats.ready() is None:
+            self._page.send_in_new_chat(chat, prompt)
+            return
+        # Nothing can answer yet (no model): the Chat says what is missing and has a button to
+        # the Model page; the question waits in the box, and its first turn is still this showcase.
+        self._page.open_chat(chat.id)
+        self._page.composer.restore(prompt)
 
     def _on_bridge_chat_turn_changed(self, chat_id: str, busy: bool, _status: str) -> None:
         if chat_id != self.chat_id or busy:

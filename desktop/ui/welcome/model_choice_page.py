@@ -11,7 +11,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
 from desktop.core.problem import Problem
 from desktop.llm.models.control import HubChoice, JobKind, JobProgress, LibraryEntry, ModelControl
 from desktop.llm.models.fit import FitEstimate, LoadShape, Verdict
+from desktop.llm.models.naming import friendly_name
 from desktop.ui.bridge import Bridge
+from desktop.ui.models.model_library_model import quant_tip
 from desktop.ui.pages.model_job_row import JobRow, show_failure
 from desktop.ui.pages.model_texts import VERDICT_COLOURS, fill
 from desktop.ui.style import hint, labelled_button
@@ -23,15 +25,11 @@ PATH_ROLE = Qt.ItemDataRole.UserRole
 PREFERENCE = (Verdict.FITS_ON_GPU, Verdict.PARTLY_ON_GPU, Verdict.PROCESSOR_ONLY, Verdict.TOO_BIG)
 
 
-def readable_name(repo: str) -> str:
-    """“Qwen2.5 7B Instruct” for “Qwen/Qwen2.5-7B-Instruct-GGUF”."""
-    return repo.rpartition("/")[2].removesuffix("-GGUF").replace("-", " ")
-
-
 class ModelChoicePage(QWizardPage):
     """The models found, each with whether it fits; below, the recommended download.
 
-    Complete once a model that can be loaded is selected; Next starts loading it.
+    Complete once a model that can be loaded is selected, and Next starts loading it; or once the
+    search found none, and Next goes on without one (the Model page adds one later).
     """
 
     def __init__(self, bridge: Bridge) -> None:
@@ -43,6 +41,7 @@ class ModelChoicePage(QWizardPage):
         self._verdicts: dict[Path, Verdict] = {}
         self._entries: dict[Path, LibraryEntry] = {}
         self._cancelled = False
+        self._scanning = False
         self.setTitle(self.tr("Choose a model"))
         self.setSubTitle(
             self.tr(
@@ -93,35 +92,41 @@ class ModelChoicePage(QWizardPage):
         self._reload()
         best = self._models().recommended()[0]
         offer = self.tr("Or download the one recommended for this computer: %1. %2")
-        self.download_label.setText(fill(offer, readable_name(best.repo), best.summary))
+        self.download_label.setText(fill(offer, friendly_name(best.repo), best.summary))
         lookup = self._models().hub_choices(best.repo)
         self._bridge.call(lookup, self._on_choices_found, self._on_lookup_failed)
 
     def _reload(self) -> None:
+        self._scanning = True
+        self.found_label.setText(self.tr("Looking for models…"))
+        self.completeChanged.emit()
         self._bridge.call(self._models().library(), self._on_library_listed)
 
     def _on_library_listed(self, entries: list[LibraryEntry]) -> None:
+        self._scanning = False
         selected = self._wanted or self.selected()
         self.found_list.clear()
         self._entries = {entry.found.path: entry for entry in entries}
         for entry in entries:
             item = QListWidgetItem(self._entry_text(entry, self._verdicts.get(entry.found.path)))
             item.setData(PATH_ROLE, entry.found.path)
+            item.setToolTip(self._entry_tip(entry))
             if entry.problem is not None:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
-                item.setToolTip(entry.problem)
             self.found_list.addItem(item)
             if entry.problem is None and entry.found.path not in self._verdicts:
                 self._estimate(entry)
         self.found_label.setText(
             ""
-            if entries
+            if any(entry.problem is None for entry in entries)
             else self.tr(
-                "No models were found. MCP Desk looks where LM Studio, Jan, Ollama and Hugging Face keep "
-                "them. Download the recommended one below, or skip and add one later on the Model page."
+                "No model that can be used was found. MCP Desk looks where LM Studio, Jan, Ollama and "
+                "Hugging Face keep them. Download the recommended one below, or go on without one and "
+                "add a model later on the Model page."
             )
         )
         self._select(selected)
+        self.completeChanged.emit()
 
     def _estimate(self, entry: LibraryEntry) -> None:
         path = entry.found.path
@@ -143,15 +148,23 @@ class ModelChoicePage(QWizardPage):
 
     def _entry_text(self, entry: LibraryEntry, verdict: Verdict | None) -> str:
         found = entry.found
+        name = friendly_name(found.name)
         if entry.problem is not None:
-            return fill(self.tr("%1 — can't be used: %2"), found.name, entry.problem)
-        return f"{found.name} — {size_text(found.size_bytes)} — {self._verdict_text(verdict)}"
+            return fill(self.tr("%1 — can't be used: %2"), name, entry.problem)
+        return f"{name} — {size_text(found.size_bytes)} — {self._verdict_text(verdict)}"
+
+    def _entry_tip(self, entry: LibraryEntry) -> str:
+        """Where the file is and, for the curious, its quantization in words."""
+        if entry.problem is not None:
+            return entry.problem
+        kind = quant_tip(entry.info.file_type) if entry.info is not None else ""
+        return "\n".join(filter(None, (kind, str(entry.found.path))))
 
     def _verdict_text(self, verdict: Verdict | None) -> str:
         texts = {
             Verdict.FITS_ON_GPU: self.tr("fits your graphics card, answers quickly"),
             Verdict.PARTLY_ON_GPU: self.tr("partly on your graphics card, a little slower"),
-            Verdict.PROCESSOR_ONLY: self.tr("runs on the processor: works, but slowly"),
+            Verdict.PROCESSOR_ONLY: self.tr("runs on the processor: answers slowly without a graphics card"),
             Verdict.TOO_BIG: self.tr("too big for this computer"),
         }
         return texts[verdict] if verdict is not None else self.tr("checking whether it fits…")
@@ -177,12 +190,14 @@ class ModelChoicePage(QWizardPage):
 
     def isComplete(self) -> bool:
         path = self.selected()
-        return path is not None and self._verdicts.get(path) is not Verdict.TOO_BIG
+        if path is None:
+            return not self._scanning  # nothing to choose: going on without a model is allowed
+        return self._verdicts.get(path) is not Verdict.TOO_BIG
 
     def validatePage(self) -> bool:
         path = self.selected()
         if path is None:
-            return False
+            return True
         loaded = self._models().state().loaded
         if loaded is None or loaded.settings.path != path:
             # The next page follows the load and says how it went.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWizardPage
 
 from desktop.core.events import ServerState, ServerStatus
@@ -15,11 +18,15 @@ from desktop.ui.widgets.inline_message import InlineMessage
 
 
 class TryPage(QWizardPage):
-    """Complete once the model is loaded and the files server runs; Finish asks `prompt()`."""
+    """Complete once the chosen model is loaded (or none was chosen) and the files server runs.
 
-    def __init__(self, bridge: Bridge) -> None:
+    Finish asks `prompt()`; without a model the Chat then says what is missing and how to get it.
+    """
+
+    def __init__(self, bridge: Bridge, chosen: Callable[[], Path | None]) -> None:
         super().__init__()
         self._bridge = bridge
+        self._chosen = chosen
         self._files_running = False
         self.setTitle(self.tr("Try it"))
         self.setSubTitle(self.tr("Ask your model something it needs a tool for."))
@@ -59,6 +66,15 @@ class TryPage(QWizardPage):
 
     def initializePage(self) -> None:
         self.message.clear()
+        self.explanation.setVisible(not self._without_model())
+        if self._without_model():
+            self.message.show_info(
+                self.tr(
+                    "No model is chosen yet, so nothing can answer your question. “Try it” opens the "
+                    "Chat with your question ready; its “Open the Model page” button takes you to add "
+                    "a model file you have, or to download one. Then press Send."
+                )
+            )
         models, control = self._bridge.models, self._bridge.control
         if models is not None:
             self._on_bridge_model_state_changed(models.state())
@@ -69,13 +85,22 @@ class TryPage(QWizardPage):
     def isComplete(self) -> bool:
         models = self._bridge.models
         loaded = models is not None and models.state().loaded is not None
-        return loaded and self._files_running and bool(self.prompt_edit.text().strip())
+        answerable = loaded or self._without_model()
+        return answerable and self._files_running and bool(self.prompt_edit.text().strip())
+
+    def _without_model(self) -> bool:
+        """None was chosen and none is loaded: going on to the Chat, which says what to do."""
+        models = self._bridge.models
+        return self._chosen() is None and (models is None or models.state().loaded is None)
 
     def _on_bridge_model_state_changed(self, state: ModelState) -> None:
         name = loaded_name(state)
-        self.model_label.setText(
-            fill(self.tr("Model: %1 is ready."), name) if name else self.tr("Model: loading…")
-        )
+        if name:
+            self.model_label.setText(fill(self.tr("Model: %1 is ready."), name))
+        elif self._without_model():
+            self.model_label.setText(self.tr("Model: none yet."))
+        else:
+            self.model_label.setText(self.tr("Model: loading…"))
         self.completeChanged.emit()
 
     def _on_bridge_model_job_progressed(self, progress: JobProgress) -> None:

@@ -62,7 +62,7 @@ class WelcomeWizard(QWizard):
         self.intro_page = IntroPage()
         self.folder_page = FolderPage(bridge)
         self.model_page = ModelChoicePage(bridge)
-        self.try_page = TryPage(bridge)
+        self.try_page = TryPage(bridge, self.model_page.selected)
         for page in (self.intro_page, self.folder_page, self.model_page, self.try_page):
             self.addPage(page)
         self._label_buttons()

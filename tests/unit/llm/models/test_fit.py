@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from desktop.llm.models.fit import (
+    CPU_RUNTIME_BYTES,
     MIB,
     LoadShape,
     Room,
@@ -189,6 +190,12 @@ def test_resident_memory_leaves_out_the_working_buffers() -> None:
 )
 def test_a_file_not_downloaded_yet_gets_a_verdict_from_its_size(room: Room, verdict: Verdict) -> None:
     assert estimate_from_size(4_920_000_000, room)[0] is verdict
+
+
+def test_without_a_graphics_card_a_file_needs_no_graphics_runtime() -> None:
+    needed = estimate_from_size(1_000_000_000, Room(None, None, ram_available=16 * GB))[1]
+
+    assert needed == 1_100_000_000 + CPU_RUNTIME_BYTES
 
 
 def test_a_verdict_never_promises_more_than_the_free_memory() -> None:

@@ -14,7 +14,14 @@ import pytest
 
 from desktop.llm.models import download as download_module
 from desktop.llm.models.download import DownloadCancelled, DownloadProgress, download_variant
-from desktop.llm.models.hub import RECOMMENDED, HubProblem, HubVariant, best_first, list_variants, quant_of
+from desktop.llm.models.hub import (
+    RECOMMENDED,
+    HubProblem,
+    HubVariant,
+    best_first,
+    list_variants,
+    quant_of,
+)
 from tests.fixtures.fake_hub import FakeHub
 from tests.fixtures.tiny_gguf import TINY, Shape, write_gguf
 
@@ -317,3 +324,18 @@ def test_the_recommended_models_that_fit_come_first_and_the_rest_smallest_first(
     nothing_fits = best_first(RECOMMENDED, 1_000_000_000)
     assert [r.params_billions for r in nothing_fits] == sorted(r.params_billions for r in RECOMMENDED)
     assert best_first(RECOMMENDED, None) == RECOMMENDED
+
+
+def test_without_a_graphics_card_a_small_model_that_fits_half_the_memory_comes_first() -> None:
+    half_of_24_gb = best_first(RECOMMENDED, 12_000_000_000, processor_only=True)
+    assert [r.repo for r in half_of_24_gb][:2] == [
+        "Qwen/Qwen2.5-3B-Instruct-GGUF",
+        "Qwen/Qwen2.5-1.5B-Instruct-GGUF",
+    ]
+    assert half_of_24_gb[2].repo == "Qwen/Qwen2.5-7B-Instruct-GGUF", "the bigger ones that fit follow"
+    assert best_first(RECOMMENDED, 3_000_000_000, processor_only=True)[0].params_billions == 1.5
+
+
+def test_a_recommendation_says_what_the_model_is_not_what_hardware_it_needs() -> None:
+    for item in RECOMMENDED:
+        assert not any(word in item.summary for word in ("GPU", "GB", "laptop", "anywhere")), item.summary

@@ -19,6 +19,7 @@ from desktop.llm.models.control import (
 from desktop.llm.models.engine import ModelEngine
 from desktop.llm.models.fit import LoadShape
 from desktop.llm.models.gpu_probe import GpuProbe
+from desktop.llm.models.hub import PROCESSOR_BILLIONS
 from desktop.llm.models.library import ModelSource
 from desktop.llm.models.service import InMemorySettings, ModelService
 
@@ -189,6 +190,22 @@ async def test_the_meter_reports_memory_every_second(service: ModelService, reco
     assert isinstance(event, MemoryMeasured)
     assert event.snapshot.ram_total_bytes > 0 and event.snapshot.app_rss_bytes > 0
     assert service.memory() is event.snapshot
+
+
+async def test_without_a_graphics_card_it_recommends_a_small_model(
+    service: ModelService, recorder: Recorder
+) -> None:
+    if service.offload().supported and (await service.measure()).gpus:
+        pytest.skip("this machine has a graphics card the model runtime can use")
+    measured = asyncio.Event()
+    recorder.listeners.append(lambda event: measured.set() if isinstance(event, MemoryMeasured) else None)
+    meter = asyncio.create_task(service.run())
+    await asyncio.wait_for(measured.wait(), 10)
+    meter.cancel()
+
+    best = service.recommended()[0]
+
+    assert best.params_billions <= PROCESSOR_BILLIONS, best.repo
 
 
 async def test_a_smaller_copy_lands_in_the_library(

@@ -42,6 +42,17 @@ class ToolChoice(StrEnum):
     """No tools are offered."""
 
 
+@dataclass(frozen=True)
+class ArgumentChoices:
+    """Every value one argument of one tool may take, where the app knows them (the shared folder's
+    entries for the welcome's first call): offered as an `enum`, so a grammar allows only these."""
+
+    tool: str
+    """The tool's qualified name, `server__tool`."""
+    argument: str
+    values: tuple[str, ...]
+
+
 class ChatProblem(Problem):
     """A problem on the chat side, as a sentence and its technical details."""
 

@@ -30,7 +30,7 @@ MAX_BOUND = 64
 BOUND_KEYS = ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties")
 MAX_GRAMMAR_CHARS = 200_000
 MAX_CALLS = 8
-"""Calls one answer may hold under a grammar."""
+"""Calls one answer may hold under a grammar, where the model chooses to call (REQUIRED makes one)."""
 MORE_CALLS = f"{{0,{MAX_CALLS - 1}}}"
 LEAD = r"[ \n]?"
 PROSE = r"[^{ \t\r\n] [^\x00]*"
@@ -45,7 +45,7 @@ def call_grammar(
 ) -> str | None:
     """A GBNF grammar for the answer, or None when the model may write freely.
 
-    REQUIRED allows only calls; AUTO needs a grammar only in the FALLBACK format, where it
+    REQUIRED allows only one call; AUTO needs a grammar only in the FALLBACK format, where it
     keeps calls and prose apart. Tool names are held to the offered ones and arguments to
     each tool's input schema where llama.cpp can express it (otherwise any JSON object).
     """
@@ -75,15 +75,21 @@ def call_grammar(
 
 
 def _root(fmt: ToolFormat, choice: ToolChoice) -> str:
+    """The answer's shape. A required call is one call: a small model made to call a tool tends to
+    repeat the call over and over, and what the result says should decide any next one."""
+    required = choice is ToolChoice.REQUIRED
     if fmt is ToolFormat.HERMES:
         one = f"{_literal(HERMES_OPEN)} desk-call {_literal(HERMES_CLOSE)}"
-        return f"{one} ({_literal(NEWLINE)} {one}){MORE_CALLS}"
+        return one if required else f"{one} ({_literal(NEWLINE)} {one}){MORE_CALLS}"
     if fmt is ToolFormat.LLAMA3:
         return "desk-call"
     if fmt is ToolFormat.MISTRAL:
-        return f'"[" desk-call ({_literal(", ")} desk-call){MORE_CALLS} "]"'
+        more = "" if required else f" ({_literal(', ')} desk-call){MORE_CALLS}"
+        return f'"[" desk-call{more} "]"'
+    if required:
+        return f"{_literal(FALLBACK_OPEN)} desk-call {_literal(']}')}"
     calls = f"{_literal(FALLBACK_OPEN)} desk-call ({_literal(', ')} desk-call){MORE_CALLS} {_literal(']}')}"
-    return calls if choice is ToolChoice.REQUIRED else f"({calls} | desk-prose)"
+    return f"({calls} | desk-prose)"
 
 
 def _literal(text: str) -> str:

@@ -5,6 +5,7 @@ allowed in the consent dialog and answered in the chat. Every step is pictured i
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,8 @@ class FirstStart:
     services: Services
     loop: ServiceLoop
     shots: Path
+    started: float
+    """When the app started (time.monotonic()), for how long the first steps took; never asserted."""
     clicks: int = 0
 
     def click(self, qtbot: QtBot, button: QAbstractButton) -> None:
@@ -71,17 +74,30 @@ def other_apps_home() -> Path:
 
 
 @pytest.fixture
-def first_start(
-    qtbot: QtBot, isolated_home: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hub: FakeHub
-) -> Iterator[FirstStart]:
-    found = (
-        other_apps_home() / ".lmstudio" / "models" / "NousResearch" / "Hermes-Tiny-GGUF" / "hermes-tiny.gguf"
-    )
+def found_model(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """The model "found" where LM Studio keeps models: a tiny generated one with a tool-calling
+    template, or with the parameter "real", the real SmolLM2-135M-Instruct (no tools in its template)."""
+    models = other_apps_home() / ".lmstudio" / "models"
+    if getattr(request, "param", None) == "real":
+        real: Path = request.getfixturevalue("real_model")
+        found = models / "HuggingFaceTB" / "SmolLM2-135M-Instruct-GGUF" / real.name
+        found.parent.mkdir(parents=True)
+        found.symlink_to(real)
+        return found
+    found = models / "NousResearch" / "Hermes-Tiny-GGUF" / "hermes-tiny.gguf"
     found.parent.mkdir(parents=True)
-    write_gguf(found, template=HERMES_TOOLS_TEMPLATE)
+    return write_gguf(found, template=HERMES_TOOLS_TEMPLATE)
+
+
+@pytest.fixture
+def first_start(
+    qtbot: QtBot, found_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hub: FakeHub
+) -> Iterator[FirstStart]:
+    started = time.monotonic()
+    served = write_gguf(tmp_path / "served.gguf", template=HERMES_TOOLS_TEMPLATE)
     for offered in RECOMMENDED:  # whichever fits this machine is served
         file_name = offered.repo.rpartition("/")[2].removesuffix("-GGUF").lower() + "-q4_k_m.gguf"
-        hub.add_repo(offered.repo, {file_name: found})
+        hub.add_repo(offered.repo, {file_name: served})
     monkeypatch.setenv("HF_ENDPOINT", hub.endpoint)
     paths = AppPaths.from_environment()
     paths.files_dir.mkdir(parents=True)
@@ -104,7 +120,7 @@ def first_start(
     gui.bridge.attach(controls_of(services), loop.submit)
     shots = Path(__file__).resolve().parents[1] / "artifacts"
     shots.mkdir(exist_ok=True)
-    yield FirstStart(gui, services, loop, shots)
+    yield FirstStart(gui, services, loop, shots, started)
     gui.consent.close_all()
     if gui.window.welcome is not None:
         gui.window.welcome.close()
@@ -165,15 +181,18 @@ def test_a_newcomer_gets_from_first_start_to_an_allowed_tool_call_in_five_clicks
     qtbot.waitExposed(dialog)
     assert dialog.request.tool.qualified_name == "files__list_directory"
     assert dialog.explanation.isVisible(), "the first question says what it is for"
-    # The tiny test model writes random arguments; a real one asks for the folder itself.
-    dialog.arguments_box.setPlainText('{"path": "."}')
+    # The tiny test model writes random text, but the folder it names can only be one that is there.
+    assert dialog.request.arguments["path"] in (".", "recipes")
     save(dialog, start.shots, "54-welcome-5-first-question")
     start.click(qtbot, dialog.allow_once_button)
 
     card = answered_card(qtbot, start)
     save(start.gui.window, start.shots, "55-welcome-6-answered")
-    assert card.status is CallStatus.DONE and "holiday plans.txt" in card.result
-    assert "recipes" in card.result and not card.note
+    assert card.status is CallStatus.DONE and not card.note
+    if card.arguments == {"path": "."}:
+        assert "holiday plans.txt" in card.result and "recipes" in card.result
+    else:
+        assert card.arguments == {"path": "recipes"} and '"entries": []' in card.result
     assert start.clicks <= MOST_CLICKS
     print(f"clicks from first start to an answered tool call: {start.clicks}")
 
@@ -323,3 +342,38 @@ def test_without_a_graphics_card_it_recommends_a_small_model_and_says_it_will_be
     assert "GPU" not in choice.download_label.text()
     qtbot.waitUntil(lambda: "Download (" in choice.download_button.text())
     assert choice.download_verdict.text() == "runs on the processor: answers slowly without a graphics card"
+
+
+@pytest.mark.parametrize("found_model", ["real"], indirect=True)
+def test_with_a_real_small_model_the_first_call_lists_the_shared_folder(
+    qtbot: QtBot, first_start: FirstStart
+) -> None:
+    """SmolLM2-135M-Instruct, whose template knows nothing of tools, still makes a call that works."""
+    start = first_start
+    wizard = start.shown_wizard(qtbot)
+    start.click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
+    start.click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
+    choice = wizard.model_page
+    qtbot.waitUntil(
+        lambda: choice.isComplete() and "SmolLM2 135M Instruct —" in choice.found_list.item(0).text()
+    )
+    start.click(qtbot, wizard.button(QWizard.WizardButton.NextButton))
+    qtbot.waitUntil(wizard.try_page.isComplete, timeout=60_000)
+    assert wizard.try_page.model_label.text() == "Model: SmolLM2 135M Instruct is ready."
+    start.click(qtbot, wizard.button(QWizard.WizardButton.FinishButton))
+
+    queue = start.gui.consent
+    qtbot.waitUntil(lambda: isinstance(queue.dialog, ConsentDialog), timeout=120_000)
+    dialog = queue.dialog
+    assert isinstance(dialog, ConsentDialog)
+    assert dialog.request.tool.qualified_name == "files__list_directory"
+    assert dialog.request.arguments["path"] in (".", "recipes")
+    start.click(qtbot, dialog.allow_once_button)
+    card = answered_card(qtbot, start)
+    seconds = time.monotonic() - start.started
+
+    save(start.gui.window, start.shots, "59-welcome-real-model-answered")
+    assert card.status is CallStatus.DONE and not card.note, card.result
+    assert "holiday plans.txt" in card.result or card.arguments == {"path": "recipes"}
+    assert start.clicks <= MOST_CLICKS
+    print(f"real model: {start.clicks} clicks and {seconds:.1f} s from first start to a successful tool call")

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from desktop.core.events import ModelEvent, ToolInfo
 from desktop.core.suspicious import Flag
-from desktop.llm.backends.backend import ChatParams, ToolChoice
+from desktop.llm.backends.backend import ArgumentChoices, ChatParams, ToolChoice
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,8 @@ class ChatSettings:
     hidden_tools: tuple[str, ...] = ()
     """Qualified names (`server__tool`) the user took away from this chat."""
     tool_choice: ToolChoice = ToolChoice.AUTO
+    argument_choices: tuple[ArgumentChoices, ...] = ()
+    """Arguments held to the values the app knows they can take (the welcome's first call)."""
 
     def offers(self, tool: ToolInfo) -> bool:
         if self.tool_choice is ToolChoice.NONE or tool.qualified_name in self.hidden_tools:

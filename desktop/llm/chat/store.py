@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.suspicious import Flag
-from desktop.llm.backends.backend import ChatParams, ToolChoice
+from desktop.llm.backends.backend import ArgumentChoices, ChatParams, ToolChoice
 from desktop.llm.chat.control import (
     CallStatus,
     Caveat,
@@ -234,7 +234,19 @@ def settings_from(data: dict[str, Any]) -> ChatSettings:
         servers=tuple(map(str, servers)) if isinstance(servers, list) else None,
         hidden_tools=tuple(map(str, data.get("hidden_tools", ()))),
         tool_choice=choice,
+        argument_choices=_argument_choices(data.get("argument_choices")),
     )
+
+
+def _argument_choices(raw: Any) -> tuple[ArgumentChoices, ...]:
+    """As stored, a list of objects; an unreadable list is left out."""
+    try:
+        return tuple(
+            ArgumentChoices(str(item["tool"]), str(item["argument"]), tuple(map(str, item["values"])))
+            for item in raw or ()
+        )
+    except (KeyError, TypeError):
+        return ()
 
 
 def _cards_json(cards: tuple[ToolCard, ...]) -> str:

@@ -25,6 +25,7 @@ from desktop.core.consent import AnswerStopped, CallContext
 from desktop.core.events import EventSink, ServerState, ServerStatus, ToolInfo
 from desktop.core.problem import Problem
 from desktop.llm.backends.backend import ChatBackend, Completion, Message, ToolChoice
+from desktop.llm.backends.tool_choices import narrowed
 from desktop.llm.chat.cards import call_key, finished, new_card, tool_call
 from desktop.llm.chat.control import (
     CallStatus,
@@ -168,7 +169,8 @@ class ChatTurn:
             return Offer((), [], 0)
         question = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
         tools = [tool for tool in running_tools(self._host) if settings.offers(tool)]
-        return offer(tools, str(question), self._backend.context_limit())
+        made = offer(tools, str(question), self._backend.context_limit())
+        return replace(made, specs=narrowed(made.specs, settings.argument_choices))
 
     async def measure(self, history: list[Message], made: Offer) -> ContextUse:
         tools = sum(len(str(s)) for s in made.specs) // CHARS_PER_TOKEN

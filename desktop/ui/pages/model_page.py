@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 TABLE_HEIGHT = 160
 """The library's first height, in pixels: about six models, leaving the rest for the chosen one."""
 COLUMN_SAMPLES = [
-    "Qwen2.5 7B Instruct",
+    "Meta Llama 3.1 8B Instruct",
     "Hugging Face cache",
     "16-bit",
     "24.5 GB",

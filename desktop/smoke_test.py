@@ -27,6 +27,7 @@ from desktop.core.events import AuditRecorded, Event, EventBus, ServerState
 from desktop.core.paths import HOME_ENV, AppPaths
 from desktop.core.problem import Problem
 from desktop.core.service_loop import ServiceLoop
+from desktop.llm.models.locations import SEARCH_HOME_ENV
 from desktop.services import KEYRING_SERVICE_ENV, Services, build_services
 
 if TYPE_CHECKING:
@@ -59,11 +60,16 @@ def _scratch_environment() -> Iterator[None]:
     if not os.environ.get(HOME_ENV):
         made = tempfile.mkdtemp(prefix="mcp-desk-smoke-test-")
         os.environ[HOME_ENV] = made
+    # It loads a model it makes itself: no need to look through the user's other apps' models.
+    own_search = SEARCH_HOME_ENV not in os.environ
+    os.environ.setdefault(SEARCH_HOME_ENV, os.environ[HOME_ENV])
     os.environ.setdefault(KEYRING_SERVICE_ENV, KEYRING_SERVICE)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     try:
         yield
     finally:
+        if own_search:
+            del os.environ[SEARCH_HOME_ENV]
         if made is not None:
             del os.environ[HOME_ENV]
             shutil.rmtree(made, ignore_errors=True)

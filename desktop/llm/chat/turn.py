@@ -9,13 +9,13 @@ The user stays in charge of the loop. A "no" ends the tool round: the model is t
 answers once more in words with no tools offered, so it can say what it would do instead
 but cannot ask again. "Stop this answer" in the consent question ends the turn. A call the
 model already made in this turn, with nothing since that could change its answer, is not
-asked again: the turn stops and says why, rather than ask the user the same thing twice.
+asked again: its card says so, the tool round ends the same way, and the model answers in
+words from the result it already has (small models ask for the same folder again and again).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 import time
 from dataclasses import replace
@@ -50,8 +50,17 @@ STOPPED_WAITING = "Stopped before you answered."
 STOPPED_HERE = "You stopped the answer here."
 SKIPPED_STOPPED = "Not run: the answer was stopped."
 SKIPPED_REFUSED = "Not asked: you said no to an earlier call in this answer."
-SKIPPED_REPEAT = "Not run: the model asked for exactly this earlier in this answer."
-SKIPPED_AFTER_REPEAT = "Not run: MCP Desk stopped this answer."
+SKIPPED_REPEAT = (
+    "Not run: the model asked for exactly this earlier in this answer, so you weren't asked twice."
+)
+REPEAT_NOTE = (
+    "The model asked again for a tool it had just used, with the same details, so MCP Desk did not ask "
+    "you twice. Its result is in the card above; try asking in other words if you need more."
+)
+REPEAT_FOR_MODEL = (
+    "You already made this call with these arguments; its result is above. Answer the user from it."
+)
+SKIPPED_AFTER_REPEAT = "Not run: the model had repeated an earlier call, so it answers from what it has."
 FLUSH_EVERY = 0.08
 
 
@@ -116,8 +125,8 @@ class ChatTurn:
         """The model asked for at least one tool in this turn."""
         self._refused = False
         """The user said no to a call: the tool round is over."""
-        self._repeated: ToolCard | None = None
-        """A call the model had already made in this turn: the turn stops."""
+        self._repeated = False
+        """The model asked for a call it had already made in this turn: the tool round is over."""
         self._made: set[str] = set()
         """Calls made since the last one that may have changed something (see `_remember`)."""
 
@@ -145,19 +154,18 @@ class ChatTurn:
                 self._note(_too_long(use))
                 return
             choice = _choice(settings, step, made)
-            # After a "no" the model answers once more, without tools; whatever it writes ends the turn.
-            last_word = self._refused
+            # After a "no" or a repeat the model answers once more, without tools; that ends the turn.
+            last_word = self._refused or self._repeated
             completion = await self._complete(history, made, settings, choice)
             if completion.finish_reason == "cancelled":
                 return
             if not completion.tool_calls:
                 self._mark_reply(choice, made)
+                if self._repeated and not completion.text.strip():
+                    self._note(REPEAT_NOTE)
                 return
             await self._run_calls(made)
             if self.cancel.is_set() or last_word:
-                return
-            if self._repeated is not None:
-                self._note_repeat(self._repeated)
                 return
         self._note(
             f"The model used tools {MAX_STEPS} times in a row, so MCP Desk paused it. "
@@ -165,7 +173,7 @@ class ChatTurn:
         )
 
     def _offer(self, settings: ChatSettings, history: list[Message]) -> Offer:
-        if settings.tool_choice is ToolChoice.NONE or self._refused:
+        if settings.tool_choice is ToolChoice.NONE or self._refused or self._repeated:
             return Offer((), [], 0)
         question = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
         tools = [tool for tool in running_tools(self._host) if settings.offers(tool)]
@@ -197,6 +205,8 @@ class ChatTurn:
         finally:
             flusher.cancel()
             self._streamer.flush()
+        if not made.tools:  # a call to no tool at all is not a call: keep the words
+            completion = replace(completion, tool_calls=())
         offered = {tool.qualified_name: tool for tool in made.tools}
         cards = tuple(new_card(call, offered) for call in completion.tool_calls)
         self._called = self._called or bool(cards)
@@ -222,13 +232,13 @@ class ChatTurn:
         for index, card in enumerate(self._reply.cards):
             if self.cancel.is_set():
                 break
-            if self._refused or self._repeated is not None:
+            if self._refused or self._repeated:
                 self._skip(index, card, SKIPPED_REFUSED if self._refused else SKIPPED_AFTER_REPEAT)
             elif card.status is CallStatus.GARBLED:
                 self._answer(card, f"{card.result} Write the tool call again, as valid JSON.")
             elif call_key(card) in self._made:
-                self._repeated = card
-                self._skip(index, card, SKIPPED_REPEAT)
+                self._repeated = True
+                self._skip(index, card, SKIPPED_REPEAT, REPEAT_FOR_MODEL)
             else:
                 await self._call(index, card, tools.get(card.tool))
 
@@ -265,17 +275,9 @@ class ChatTurn:
             self._made.clear()
         self._made.add(call_key(card))
 
-    def _skip(self, index: int, card: ToolCard, why: str) -> None:
+    def _skip(self, index: int, card: ToolCard, why: str, for_model: str = "") -> None:
         self._set_card(index, replace(card, status=CallStatus.SKIPPED, result=why))
-        self._answer(card, why)
-
-    def _note_repeat(self, card: ToolCard) -> None:
-        name = card.title or card.tool
-        self._note(
-            f"The model asked again for “{name}” with the same details, so MCP Desk stopped this answer "
-            "instead of asking you twice. Try asking in other words, or say exactly what you need.",
-            f"{card.tool} {json.dumps(card.arguments, ensure_ascii=False, default=str)}",
-        )
+        self._answer(card, for_model or why)
 
     def _answer(self, card: ToolCard, text: str) -> None:
         message = new_message(self.chat_id, Role.TOOL, text, tool_call_id=card.call_id)

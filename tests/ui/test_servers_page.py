@@ -303,7 +303,7 @@ def test_double_click_opens_the_server_settings(
     window.show()
     table = window.servers_page.table
     rect = table.visualRect(window.servers_page.model.index(2, Column.NAME))
-    for act in (qtbot.mouseClick, qtbot.mouseDClick):  # a double click follows a click, as with a mouse
+    for act in (qtbot.mouseClick, qtbot.mouseDClick, qtbot.mouseRelease):  # click, double click, let go
         act(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())  # type: ignore[no-untyped-call]
     form = wait_for_dialog(qtbot, ServerFormDialog)
     assert form.windowTitle() == "Edit “github”"

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QAbstractButton, QWizard
 from pytestqt.qtbot import QtBot
 
 from desktop.app import controls_of
-from desktop.core.audit_records import AuditFilter, AuditKind
+from desktop.core.audit_records import AuditFilter, AuditKind, AuditRecord
 from desktop.core.events import EventBus, ServerState
 from desktop.core.paths import AppPaths
 from desktop.core.service_loop import ServiceLoop
@@ -377,3 +377,26 @@ def test_with_a_real_small_model_the_first_call_lists_the_shared_folder(
     assert "holiday plans.txt" in card.result or card.arguments == {"path": "recipes"}
     assert start.clicks <= MOST_CLICKS
     print(f"real model: {start.clicks} clicks and {seconds:.1f} s from first start to a successful tool call")
+
+
+def test_an_approval_given_by_the_welcome_is_recorded_as_the_welcomes(
+    qtbot: QtBot,
+    first_start: FirstStart,
+    tmp_path: Path,
+) -> None:
+    start = first_start
+    chosen = tmp_path / "my notes"
+    chosen.mkdir()
+    wizard = start.shown_wizard(qtbot)
+    wizard.next()
+    wizard.folder_page.folder_edit.setText(str(chosen))
+    wizard.next()
+
+    def approvals() -> list[AuditRecord]:
+        query = start.services.audit.query(AuditFilter(kind=AuditKind.TRUST), limit=10)
+        return start.loop.submit(query).result(10)
+
+    qtbot.waitUntil(lambda: bool(approvals()), timeout=30_000)
+    (record,) = approvals()
+    assert record.data["server"] == "files"
+    assert record.data["approved_by"] == "the welcome"

@@ -6,8 +6,9 @@ import signal
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from keyring.backends.SecretService import Keyring as SecretServiceKeyring
@@ -20,6 +21,8 @@ from tests.fixtures.real_model import REQUIRE_ENV, RealModelUnavailable, real_mo
 from tests.fixtures.tiny_gguf import SMALL, write_gguf
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -129,12 +132,7 @@ def real_model() -> Path:
 
     Cached between runs; skips where it cannot be downloaded, unless MCP_DESK_REQUIRE_REAL_MODEL=1.
     """
-    try:
-        return real_model_path()
-    except (RealModelUnavailable, OSError, subprocess.TimeoutExpired) as exc:
-        if os.environ.get(REQUIRE_ENV) == "1":
-            pytest.fail(f"The real model is required here but {exc}")
-        pytest.skip(str(exc))
+    return _fetched(real_model_path, RealModelUnavailable, REQUIRE_ENV, "The real model")
 
 
 @pytest.fixture(scope="session")
@@ -143,9 +141,14 @@ def everything_server() -> list[str]:
 
     Installed once into the test cache; skips without Node, unless MCP_DESK_REQUIRE_NODE=1.
     """
+    return _fetched(node_server, NodeUnavailable, REQUIRE_NODE_ENV, "Node servers")
+
+
+def _fetched(fetch: Callable[[], T], unavailable: type[Exception], require_env: str, what: str) -> T:
+    """What `fetch` brings from a package registry; a skip where it can't, or a failure if required."""
     try:
-        return node_server()
-    except (NodeUnavailable, OSError, subprocess.TimeoutExpired) as exc:
-        if os.environ.get(REQUIRE_NODE_ENV) == "1":
-            pytest.fail(f"Node servers are required here but {exc}")
+        return fetch()
+    except (unavailable, OSError, subprocess.TimeoutExpired) as exc:
+        if os.environ.get(require_env) == "1":
+            pytest.fail(f"{what}: required here, but {exc}")
         pytest.skip(str(exc))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -234,18 +235,25 @@ def manager_in(
     )
 
 
+@contextlib.asynccontextmanager
+async def watched(manager: ServerManager) -> AsyncIterator[Spawned]:
+    """`manager`'s servers are all stopped afterwards, and none of their processes is left."""
+    spawned = Spawned(manager)
+    try:
+        yield spawned
+    finally:
+        spawned.note()
+        await manager.shutdown()
+        assert spawned.still_running() == [], "a server process outlived the test"
+
+
 @pytest.fixture
 async def world(
     tmp_path: Path, recording: Recording, bus: EventBus, recorder: Recorder, consent: ConsentGate
 ) -> AsyncIterator[tuple[ServerManager, Recorder, Spawned]]:
     manager = manager_in(tmp_path, recording, bus, consent)
-    spawned = Spawned(manager)
-    try:
+    async with watched(manager) as spawned:
         yield manager, recorder, spawned
-    finally:
-        spawned.note()
-        await manager.shutdown()
-        assert spawned.still_running() == [], "a server process outlived the test"
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from desktop.core.events import ServerState, ServerStatusChanged
 from desktop.core.rpc_log import EntryKind, RpcEntry
 from desktop.servers.manager import Recording, ServerManager
 from desktop.servers.restart_policy import RestartPolicy
-from tests.e2e.conftest import ASKED, Recorder, Spawned, fixture_server, manager_in
+from tests.e2e.conftest import ASKED, Recorder, Spawned, fixture_server, manager_in, watched
 
 pytestmark = pytest.mark.anyio
 
@@ -34,13 +34,8 @@ async def quick(
     tmp_path: Path, recording: Recording, bus: object, recorder: Recorder, consent: ConsentGate
 ) -> AsyncIterator[tuple[ServerManager, Recorder, Spawned]]:
     manager = manager_in(tmp_path, recording, bus, consent, policy=QUICK)  # type: ignore[arg-type]
-    spawned = Spawned(manager)
-    try:
+    async with watched(manager) as spawned:
         yield manager, recorder, spawned
-    finally:
-        spawned.note()
-        await manager.shutdown()
-        assert spawned.still_running() == [], "a server process outlived the test"
 
 
 def _answers_to(method: str) -> Callable[[RpcEntry], bool]:

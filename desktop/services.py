@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from desktop.core.autostart import Autostart
 from desktop.core.config import AppSettings
 from desktop.core.config_store import ConfigStore, LoadResult
-from desktop.core.events import AuditRecorded, EventBus, Notice
+from desktop.core.events import AuditRecorded, EventBus, Notice, Severity
 from desktop.core.paths import HOME_ENV, AppPaths
 from desktop.core.redact import Redactor
 from desktop.core.rpc_log_files import Retention
@@ -61,11 +61,17 @@ class Services:
         """Tell the user about what was repaired on the way up."""
         if self.loaded.problem is not None:
             problem = self.loaded.problem
-            self.events.publish(Notice("Settings were reset", problem.message, problem.details))
+            self.events.publish(
+                Notice("Settings were reset", problem.message, problem.details, Severity.WARNING)
+            )
         if self.consent_problem is not None:
-            self.events.publish(Notice("Tool permissions were reset", self.consent_problem))
+            self.events.publish(
+                Notice("Tool permissions were reset", self.consent_problem, "", Severity.WARNING)
+            )
         if self.audit.problem is not None:
-            self.events.publish(Notice("A new audit trail was started", self.audit.problem))
+            self.events.publish(
+                Notice("A new audit trail was started", self.audit.problem, "", Severity.WARNING)
+            )
         if self.leftovers_ended:
             names = ", ".join(sorted({leftover.server for leftover in self.leftovers_ended}))
             self.events.publish(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from desktop.core.consent import CallContext
-from desktop.core.events import EventBus, ServerState
+from desktop.core.events import EventBus, Notice, ServerState, Severity
 from desktop.core.paths import AppPaths
 from desktop.services import build_services
 from tests.e2e.conftest import ScriptedAsker
@@ -40,3 +40,20 @@ async def test_default_servers_start_and_answer(asker: ScriptedAsker) -> None:
         assert all(not request.flags for request in asker.asked), "our own servers' words raise no flags"
     finally:
         await services.close()
+
+
+async def test_a_damaged_settings_file_is_kept_aside_and_announced_as_a_warning() -> None:
+    paths = AppPaths.from_environment()
+    paths.config_dir.mkdir(parents=True, exist_ok=True)
+    paths.config_file.write_text('{"mcpServers": {"files": ', encoding="utf-8")
+    bus = EventBus()
+    notices: list[Notice] = []
+    bus.subscribe(lambda event: notices.append(event) if isinstance(event, Notice) else None)
+    services = build_services(paths, bus, ScriptedAsker())
+    try:
+        services.announce_startup_problems()
+    finally:
+        await services.close()
+    (notice,) = notices
+    assert notice.title == "Settings were reset" and notice.severity is Severity.WARNING
+    assert "kept as" in notice.message and list(paths.config_dir.glob("config.json.unreadable-*"))

@@ -14,7 +14,7 @@ from desktop.ui.bridge import Bridge
 from desktop.ui.main_window import MainWindow
 from desktop.ui.pages.chat_page import ChatPage
 from desktop.ui.pages.chat_settings_panel import ChatSettingsPanel
-from desktop.ui.widgets.context_meter import COLOURS, left_out_text, level, use_text
+from desktop.ui.widgets.context_meter import COLOURS, ContextMeter, left_out_text, level, use_text
 from tests.ui.chat_fakes import BackendSave, FakeChats, opened, shown_page, tool
 from tests.ui.conftest import Attach
 from tests.ui.helpers import top_items
@@ -169,6 +169,18 @@ def test_the_context_meter_follows_the_chat(
         "12 tools left out to fit the model's context; the most relevant were offered."
     )
     assert level(meter.bar.use) == "red"
+
+
+def test_without_a_model_the_meter_shows_no_numbers(qtbot: QtBot) -> None:
+    """No model loaded: “31 of 0 tokens” and “1 tool left out” would be nonsense."""
+    meter = ContextMeter()
+    qtbot.addWidget(meter)
+    meter.show()
+    meter.show_use(ContextUse(1234, 600, 4096, tools_offered=4))
+    assert meter.bar.isVisible()
+    meter.show_use(ContextUse(31, 20, 0, tools_offered=0, tools_left_out=1))
+    assert meter.use is None and not meter.bar.isVisible()
+    assert meter.text_label.text() == "" and not meter.left_out_label.isVisible()
 
 
 @pytest.mark.parametrize(

@@ -143,6 +143,11 @@ def test_a_look_alike_host_is_shown_as_it_really_is(qtbot: QtBot, browser: list[
     box = OpenLinkBox(QUrl("https://exаmple.com/login"))  # a Cyrillic "а"
     qtbot.addWidget(box)
     assert "https://xn--exmple-4nf.com/login" in box.text()
+    assert "letters that look like others" in box.informativeText()
+    assert box.icon() is QMessageBox.Icon.Warning
+    plain = OpenLinkBox(QUrl("https://example.com/login"))
+    qtbot.addWidget(plain)
+    assert "look like others" not in plain.informativeText()
 
 
 def test_the_page_asks_before_opening_a_link(
@@ -198,12 +203,12 @@ def test_a_card_shows_each_status_in_its_own_colour(qtbot: QtBot) -> None:
         words[tool_card.status] = card.status_label.text()
         assert STATUS_COLOURS[tool_card.status] in card.status_label.styleSheet()
     assert words == {
-        CallStatus.WAITING: "Waiting for you",
+        CallStatus.WAITING: "Waiting for your answer in the question window",
         CallStatus.RUNNING: "Running…",
         CallStatus.DONE: "Done",
         CallStatus.FAILED: "Failed",
         CallStatus.DENIED: "Not allowed",
-        CallStatus.GARBLED: "Garbled",
+        CallStatus.GARBLED: "Could not be read",
         CallStatus.SKIPPED: "Not run",
     }
     assert len(set(STATUS_COLOURS.values())) == len(CallStatus)

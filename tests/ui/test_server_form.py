@@ -191,6 +191,15 @@ def test_a_command_line_saved_without_leaving_the_field_is_split_too(qtbot: QtBo
     assert received[1] == ServerConfig(command="npx", args=["-y", "@modelcontextprotocol/server-everything"])
 
 
+def test_a_new_form_shows_no_empty_advice_or_button_under_command(qtbot: QtBot) -> None:
+    dialog = form(qtbot)
+    fields = dialog.fields
+    assert not fields.suggestion_button.isVisible() and not fields.command_note.isVisible()
+    fields.remote_radio.setChecked(True)
+    fields.program_radio.setChecked(True)
+    assert not fields.suggestion_button.isVisible() and not fields.command_note.isVisible()
+
+
 def test_a_near_miss_is_offered_and_taken_with_one_click(qtbot: QtBot) -> None:
     dialog = form(qtbot)
     fields = dialog.fields

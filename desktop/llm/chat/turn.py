@@ -57,6 +57,7 @@ REPEAT_NOTE = (
     "The model asked again for a tool it had just used, with the same details, so MCP Desk did not ask "
     "you twice. Its result is in the card above; try asking in other words if you need more."
 )
+NO_WORDS_NOTE = "The model gave no answer in words. Press Regenerate, or ask in other words."
 REPEAT_FOR_MODEL = (
     "You already made this call with these arguments; its result is above. Answer the user from it."
 )
@@ -161,8 +162,8 @@ class ChatTurn:
                 return
             if not completion.tool_calls:
                 self._mark_reply(choice, made)
-                if self._repeated and not completion.text.strip():
-                    self._note(REPEAT_NOTE)
+                if not completion.text.strip():
+                    self._note(REPEAT_NOTE if self._repeated else NO_WORDS_NOTE)
                 return
             await self._run_calls(made)
             if self.cancel.is_set() or last_word:

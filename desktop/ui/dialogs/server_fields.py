@@ -246,6 +246,9 @@ class ServerFields(QWidget):
             self.form.setRowVisible(field, not remote)
         for field in self._remote_rows:
             self.form.setRowVisible(field, remote)
+        # A shown row shows all of its widgets: the command's advice only when there is some.
+        self.command_note.setVisible(not remote and bool(self.command_note.text))
+        self.suggestion_button.setVisible(not remote and bool(self._suggested))
 
     def _on_command_edit_editing_finished(self) -> None:
         parts = split_command_line(self.command_edit.text())

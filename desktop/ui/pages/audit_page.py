@@ -252,7 +252,14 @@ class AuditPage(QWidget):
         if report.ok:
             self.message.show_info(report.message)
             return
-        self.message.show_problem(report.message)
+        self.message.show_problem(
+            report.message
+            + " "
+            + self.tr(
+                "The file on this computer was edited or damaged after MCP Desk wrote it. Export the "
+                "trail now to keep it as it is, and keep using MCP Desk: new records are still kept."
+            )
+        )
         row = self.model.row_of_seq(report.first_bad) if report.first_bad is not None else -1
         if row >= 0:
             self.table.select(row)

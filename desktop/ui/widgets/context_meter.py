@@ -126,6 +126,9 @@ class ContextMeter(QWidget):
         self.clear()
 
     def show_use(self, use: ContextUse) -> None:
+        if use.limit <= 0:  # no model yet: there is no context to fill
+            self.clear()
+            return
         self.use = use
         self.text_label.setText(use_text(use))
         self.bar.show_use(use)

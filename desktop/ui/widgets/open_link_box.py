@@ -15,6 +15,12 @@ def shown_address(url: QUrl) -> str:
     return url.toString(QUrl.ComponentFormattingOption.FullyEncoded)
 
 
+def looks_alike(url: QUrl) -> bool:
+    """A host name with letters from other alphabets (IDN, shown as `xn--` in ASCII) can imitate another."""
+    host = url.host(QUrl.ComponentFormattingOption.FullyEncoded)
+    return any(label.startswith("xn--") for label in host.split("."))
+
+
 class OpenLinkBox(QMessageBox):
     """Shows the full address; opens it only when the user presses “Open link”.
 
@@ -31,9 +37,15 @@ class OpenLinkBox(QMessageBox):
         address = shown_address(url)
         if url.scheme().lower() in OPENABLE and url.isValid():
             self.setText(self.tr("Open this link?\n\n%1").replace("%1", address))
-            self.setInformativeText(
-                self.tr("The model wrote this link. Check where it goes before you open it.")
-            )
+            warning = self.tr("The model wrote this link. Check where it goes before you open it.")
+            if looks_alike(url):
+                warning = self.tr(
+                    "The model wrote this link, and its address uses letters that look like others "
+                    "(“xn--” above): it may pretend to be a site you know. Don't open it unless you "
+                    "are sure where it goes."
+                )
+                self.setIcon(QMessageBox.Icon.Warning)
+            self.setInformativeText(warning)
             self.open_button = self.addButton(self.tr("Open link"), QMessageBox.ButtonRole.AcceptRole)
             self.open_button.setToolTip(self.tr("Open the link in your web browser or e-mail app"))
             cancel = self.addButton(QMessageBox.StandardButton.Cancel)

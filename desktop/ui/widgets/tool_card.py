@@ -47,12 +47,14 @@ QFrame#toolCard {
 
 def status_text(status: CallStatus) -> str:
     labels = {
-        CallStatus.WAITING: QCoreApplication.translate("ToolCard", "Waiting for you"),
+        CallStatus.WAITING: QCoreApplication.translate(
+            "ToolCard", "Waiting for your answer in the question window"
+        ),
         CallStatus.RUNNING: QCoreApplication.translate("ToolCard", "Running…"),
         CallStatus.DONE: QCoreApplication.translate("ToolCard", "Done"),
         CallStatus.FAILED: QCoreApplication.translate("ToolCard", "Failed"),
         CallStatus.DENIED: QCoreApplication.translate("ToolCard", "Not allowed"),
-        CallStatus.GARBLED: QCoreApplication.translate("ToolCard", "Garbled"),
+        CallStatus.GARBLED: QCoreApplication.translate("ToolCard", "Could not be read"),
         CallStatus.SKIPPED: QCoreApplication.translate("ToolCard", "Not run"),
     }
     return labels[status]

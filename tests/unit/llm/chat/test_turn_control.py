@@ -207,3 +207,11 @@ async def test_regenerate_keeps_the_failed_attempt_in_view_but_not_in_the_models
     history = str(files.backend.seen[2].messages)
     assert "file.txt" not in history and "Sorry." not in history
     assert len(files.host.calls) == 2, "the same call in the new answer is not taken for a repeat"
+
+
+async def test_an_answer_with_no_words_says_what_to_do(files: World) -> None:
+    chat = await files.service.create()
+    files.script(Completion("   "))
+    messages = await files.turn(chat.id, "Hello?")
+    assert messages[-1].role is Role.NOTE
+    assert messages[-1].text == "The model gave no answer in words. Press Regenerate, or ask in other words."

@@ -14,16 +14,10 @@ from PySide6.QtCore import QCoreApplication
 
 from desktop.core.audit_records import AuditKind, AuditRecord, ConsentHow
 from desktop.ui.secret_words import plain_references
+from desktop.ui.texts import fill
 
 PREVIEW_CHARS = 200
 Data = dict[str, Any]
-
-
-def fill(template: str, *values: object) -> str:
-    """`template` with %1, %2, … replaced by `values`, in order."""
-    for number, value in reversed(list(enumerate(values, start=1))):
-        template = template.replace(f"%{number}", str(value))
-    return template
 
 
 def tool_of(data: Data) -> str:

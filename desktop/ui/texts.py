@@ -1,4 +1,4 @@
-"""How the window words sizes: of messages, files and memory alike.
+"""How the window words sizes (of messages, files and memory alike) and fills in %1-style sentences.
 
 Binary units with the short names operating systems show (a "GB" is 1024³ bytes), so that a
 model's file, the memory it takes and the memory free read the same here as in a file manager.
@@ -30,3 +30,10 @@ def gb_number(size: int) -> str:
 def amount(value: float) -> str:
     """One decimal below 100 (“1.2”, “24”: no trailing “.0”), whole numbers from there (“350”)."""
     return f"{value:.1f}".removesuffix(".0") if value < 100 else f"{value:.0f}"
+
+
+def fill(template: str, *values: object) -> str:
+    """`template` with %1, %2, … replaced by `values` (%10 before %1, so neither eats the other)."""
+    for number, value in reversed(list(enumerate(values, start=1))):
+        template = template.replace(f"%{number}", str(value))
+    return template

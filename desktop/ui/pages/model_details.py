@@ -7,9 +7,8 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 from desktop.llm.models.control import LibraryEntry
 from desktop.ui.models.log_table_model import PROBLEM_TEXT
 from desktop.ui.models.model_library_model import parameters_text, quant_label, quant_said, yes_no
-from desktop.ui.pages.model_texts import fill
 from desktop.ui.style import hint, selectable
-from desktop.ui.texts import size_text
+from desktop.ui.texts import fill, size_text
 
 
 class ModelDetails(QWidget):

@@ -27,9 +27,9 @@ from desktop.core.problem import Problem
 from desktop.llm.models.control import HubChoice, JobKind, ModelControl
 from desktop.ui.bridge import Bridge
 from desktop.ui.pages.model_job_row import JobRow, show_failure
-from desktop.ui.pages.model_texts import VERDICT_COLOURS, fill
+from desktop.ui.pages.model_texts import VERDICT_COLOURS
 from desktop.ui.style import heading, hint
-from desktop.ui.texts import size_text
+from desktop.ui.texts import fill, size_text
 from desktop.ui.widgets.collapsible import DetailsToggle
 from desktop.ui.widgets.inline_message import InlineMessage
 

@@ -23,8 +23,9 @@ from desktop.llm.models.control import JobKind, LibraryEntry, ModelControl, Mode
 from desktop.llm.models.fit import FitEstimate, LoadShape, Verdict
 from desktop.ui.bridge import Bridge
 from desktop.ui.pages.model_job_row import JobRow
-from desktop.ui.pages.model_texts import VERDICT_COLOURS, fill, loaded_text, needs_text, needs_tip
+from desktop.ui.pages.model_texts import VERDICT_COLOURS, loaded_text, needs_text, needs_tip
 from desktop.ui.style import hint, selectable
+from desktop.ui.texts import fill
 from desktop.ui.widgets.collapsible import DetailsToggle
 from desktop.ui.widgets.inline_message import InlineMessage
 

@@ -30,9 +30,9 @@ from desktop.ui.pages.model_details import ModelDetails
 from desktop.ui.pages.model_download import DownloadPanel
 from desktop.ui.pages.model_load_panel import LoadPanel
 from desktop.ui.pages.model_quantize import QuantizeDialog
-from desktop.ui.pages.model_texts import fill
 from desktop.ui.resources import page_icon
 from desktop.ui.style import SPACING, heading, pad
+from desktop.ui.texts import fill
 from desktop.ui.widgets.collapsible import DetailsToggle
 from desktop.ui.widgets.empty_state import EmptyState
 from desktop.ui.widgets.inline_message import InlineMessage

@@ -8,7 +8,7 @@ from PySide6.QtCore import QCoreApplication
 
 from desktop.llm.models.control import ModelState
 from desktop.llm.models.fit import FitEstimate, Verdict
-from desktop.ui.texts import size_text
+from desktop.ui.texts import fill, size_text
 
 if TYPE_CHECKING:
     from desktop.llm.models.gpu_probe import MemorySnapshot
@@ -18,13 +18,6 @@ VERDICT_COLOURS = {
     Verdict.PARTLY_ON_GPU: "#b7791f",
     Verdict.TOO_BIG: "#d1372e",
 }
-
-
-def fill(template: str, *values: object) -> str:
-    """`template` with %1, %2… replaced by `values`."""
-    for number, value in enumerate(values, start=1):
-        template = template.replace(f"%{number}", str(value))
-    return template
 
 
 def needs_text(estimate: FitEstimate) -> str:

@@ -15,9 +15,9 @@ from desktop.llm.models.naming import friendly_name
 from desktop.ui.bridge import Bridge
 from desktop.ui.models.model_library_model import quant_tip
 from desktop.ui.pages.model_job_row import JobRow, show_failure
-from desktop.ui.pages.model_texts import VERDICT_COLOURS, fill
+from desktop.ui.pages.model_texts import VERDICT_COLOURS
 from desktop.ui.style import hint, labelled_button
-from desktop.ui.texts import size_text
+from desktop.ui.texts import fill, size_text
 from desktop.ui.widgets.collapsible import DetailsToggle
 from desktop.ui.widgets.inline_message import InlineMessage
 

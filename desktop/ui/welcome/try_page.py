@@ -12,8 +12,9 @@ from desktop.llm.models.control import JobKind, JobProgress, ModelState
 from desktop.servers.folder_share import FILES_SERVER
 from desktop.ui.bridge import Bridge
 from desktop.ui.pages.model_job_row import JobRow
-from desktop.ui.pages.model_texts import fill, loaded_name
+from desktop.ui.pages.model_texts import loaded_name
 from desktop.ui.style import hint
+from desktop.ui.texts import fill
 from desktop.ui.widgets.inline_message import InlineMessage
 
 

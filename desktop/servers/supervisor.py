@@ -36,6 +36,7 @@ from desktop.core.redact import Redactor
 from desktop.core.rpc_log import RpcLog
 from desktop.core.secrets import SecretVault
 from desktop.servers.control import ServerProblem
+from desktop.servers.faults import describe
 from desktop.servers.health import HealthWatch
 from desktop.servers.last_failures import LastFailures
 from desktop.servers.launch import resolve
@@ -270,11 +271,11 @@ class Supervisor:
         if (sign_in := find_sign_in_problem(exc)) is not None:
             return RunEnd(sign_in.message, sign_in.details, retry=False)
         if self._transport and self._transport.exited.is_set():
-            return replace(self._end, details=_describe(exc))
+            return replace(self._end, details=describe(exc))
         why = self._unreachable(exc) if self._status.state is not ServerState.RUNNING else None
         if why is not None:
-            return RunEnd(why.reason, _describe(exc), retry=not why.lasting)
-        return RunEnd(self._crash_reason("stopped unexpectedly."), _describe(exc))
+            return RunEnd(why.reason, describe(exc), retry=not why.lasting)
+        return RunEnd(self._crash_reason("stopped unexpectedly."), describe(exc))
 
     def _unreachable(self, exc: Exception) -> Unreachable | None:
         """Why a remote server could not be reached while connecting; None for a local one."""
@@ -392,9 +393,3 @@ class Supervisor:
         code = self._transport.exit_code if self._transport else None
         suffix = f" (exit code {code})" if code not in (None, 0) else ""
         return f"“{self.name}” {what[:-1]}{suffix}."
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, BaseExceptionGroup):
-        return "; ".join(_describe(inner) for inner in exc.exceptions)
-    return f"{type(exc).__name__}: {exc}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import sys
 from dataclasses import dataclass
 from typing import cast
 
@@ -44,6 +45,7 @@ def decoded(value: str | bytes) -> str:
     return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
 
 
+_RUNTIME_MODULE = "llama_cpp.llama_cpp"
 # ggml_backend_dev_type values; 2 meant ACCEL (BLAS, AMX) before ggml added IGPU in Sep 2025.
 _DEV_GPU = 1
 _DEV_IGPU = 2
@@ -55,6 +57,8 @@ class LlamaCppDevices:
 
     llama-cpp-python has no Python binding for ggml_backend_dev_*, but libllama's handle resolves
     them from libggml. Reading memory of a CUDA/HIP device creates that runtime's context once.
+    It never loads the model runtime itself (~25 MB and numpy): until something else has (a model,
+    the Model page's question about graphics-card support), it sees no devices.
     """
 
     def __init__(self) -> None:
@@ -63,6 +67,8 @@ class LlamaCppDevices:
 
     def devices(self) -> tuple[GpuInfo, ...]:
         if self._devices is None:
+            if _RUNTIME_MODULE not in sys.modules:
+                return ()
             self._devices = self._find()
         return tuple(self._read(i, dev, name) for i, (dev, name) in enumerate(self._devices))
 

@@ -13,13 +13,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 import httpx2
-from huggingface_hub import HfApi
-from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
-from huggingface_hub.hf_api import RepoSibling
 
 from desktop.core.problem import Problem
+
+if TYPE_CHECKING:
+    from huggingface_hub.hf_api import RepoSibling
 
 TIMEOUT_S = 30.0
 _SPLIT = re.compile(r"-(\d{5})-of-(\d{5})\.gguf$", re.IGNORECASE)
@@ -133,6 +134,8 @@ def quant_of(filename: str) -> str:
 
 def list_variants(repo: str, *, token: str | None = None, endpoint: str | None = None) -> list[HubVariant]:
     """The repo's GGUF models, smallest first; projector files and incomplete split sets are left out."""
+    from huggingface_hub import HfApi  # not loaded until the user looks on the hub
+
     with explained(repo, token):
         info = HfApi(endpoint=endpoint).model_info(
             repo, files_metadata=True, token=token or False, timeout=TIMEOUT_S
@@ -192,6 +195,8 @@ def status_problem(response: httpx2.Response, repo: str) -> HubProblem:
 @contextmanager
 def explained(repo: str, token: str | None) -> Iterator[None]:
     """Turn whatever the hub or the network raises into a HubProblem, with the token scrubbed."""
+    from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
+
     try:
         yield
     except HfHubHTTPError as error:

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop.core.events import EventSink
 from desktop.llm.models.control import (
@@ -19,11 +20,13 @@ from desktop.llm.models.control import (
     ModelLibraryChanged,
     ModelProblem,
 )
-from desktop.llm.models.download import DownloadCancelled, DownloadProgress, download_variant
-from desktop.llm.models.hub import HubProblem, HubVariant
+from desktop.llm.models.hub import HubProblem
 from desktop.llm.models.library import model_stem
-from desktop.llm.models.quant_plan import QuantizeProblem
-from desktop.llm.models.quantize import QuantizeCancelled, QuantizeProgress, quantize
+
+if TYPE_CHECKING:
+    from desktop.llm.models.download import DownloadProgress
+    from desktop.llm.models.hub import HubVariant
+    from desktop.llm.models.quantize import QuantizeProgress
 
 PROGRESS_INTERVAL_S = 0.1
 GB = 1e9
@@ -74,6 +77,8 @@ class ModelJobs:
         self._events.publish(ModelJobProgressed(done))
 
     async def download(self, variant: HubVariant) -> Path:
+        from desktop.llm.models.download import DownloadCancelled, download_variant
+
         title = f"Downloading {variant.name}"
         cancel, report = self.start(JobKind.DOWNLOAD, title)
 
@@ -105,6 +110,11 @@ class ModelJobs:
         return path
 
     async def quantize(self, path: Path, quant: str) -> Path:
+        # The quantizer reads GGUF with numpy and takes its types from the model runtime:
+        # neither is loaded until a copy is made.
+        from desktop.llm.models.quant_plan import QuantizeProblem
+        from desktop.llm.models.quantize import QuantizeCancelled, quantize
+
         title = f"Making a {quant} copy of {path.name}"
         cancel, report = self.start(JobKind.QUANTIZE, title)
 

@@ -47,10 +47,11 @@ from desktop.llm.models.gpu_probe import GpuProbe, MemorySnapshot
 from desktop.llm.models.hub import RECOMMENDED, HubVariant, Recommendation, best_first, list_variants
 from desktop.llm.models.jobs import ModelJobs
 from desktop.llm.models.library import FoundModel, ModelSource, discover, split_parts
-from desktop.llm.models.quant_plan import QUANT_TYPES, SOURCE_TYPES_ALLOWED, QuantType
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
+
+    from desktop.llm.models.quant_plan import QuantType
 
 METER_INTERVAL_S = 1.0
 
@@ -103,7 +104,7 @@ class ModelService:
         self._jobs = ModelJobs(models_dir, events, hub_token=self._hub_token, hub_endpoint=hub_endpoint)
         self._state = ModelState(None)
         self._snapshot: MemorySnapshot | None = None
-        self._offload = offload_support(frozen=getattr(sys, "frozen", False))
+        self._offload: OffloadSupport | None = None
 
     async def run(self) -> None:
         """Measure memory once a second, for as long as the app runs."""
@@ -128,13 +129,16 @@ class ModelService:
         return await asyncio.to_thread(self._probe.snapshot)
 
     def offload(self) -> OffloadSupport:
+        """Asked the model runtime the first time it matters: loading its library costs ~25 MB."""
+        if self._offload is None:
+            self._offload = offload_support(frozen=getattr(sys, "frozen", False))
         return self._offload
 
     def recommended(self) -> tuple[Recommendation, ...]:
         """The best for this computer first: what its graphics card holds, or without one, a small
         model that fits in half its memory."""
         snapshot = self._snapshot
-        if self._offload.supported:
+        if self.offload().supported:
             if snapshot is None:
                 return RECOMMENDED  # its graphics card is not measured yet
             if snapshot.gpus:
@@ -143,9 +147,13 @@ class ModelService:
         return best_first(RECOMMENDED, memory // 2, processor_only=True)
 
     def quant_types(self) -> tuple[QuantType, ...]:
+        from desktop.llm.models.quant_plan import QUANT_TYPES
+
         return tuple(QUANT_TYPES.values())
 
     def can_make_smaller(self, file_type: str) -> bool:
+        from desktop.llm.models.quant_plan import SOURCE_TYPES_ALLOWED
+
         return file_type in SOURCE_TYPES_ALLOWED
 
     def cancel(self, kind: JobKind) -> None:
@@ -270,7 +278,7 @@ class ModelService:
         return self._room_in(snapshot)
 
     def _room_in(self, snapshot: MemorySnapshot) -> Room:
-        gpu = snapshot.gpus[0] if snapshot.gpus and self._offload.supported else None
+        gpu = snapshot.gpus[0] if snapshot.gpus and self.offload().supported else None
         return Room(
             vram_free=gpu.free_bytes if gpu else None,
             vram_total=gpu.total_bytes if gpu else None,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import psutil
 import pynvml
@@ -254,3 +257,11 @@ def test_snapshots_from_a_background_thread_while_the_app_closes() -> None:
     probe.close()
     assert errors == []
     assert not nvml.initialised and nvml.init_calls == nvml.shutdown_calls
+
+
+def test_llama_cpp_devices_never_load_the_model_runtime_themselves() -> None:
+    code = (
+        "import sys; from desktop.llm.models.gpu import LlamaCppDevices; "
+        "assert LlamaCppDevices().devices() == (); assert 'llama_cpp' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[4])

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from desktop.core.problem import Problem
+from desktop.llm.models.prefix_cache import PrefixCache
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
@@ -70,10 +71,16 @@ _STOP = object()
 
 
 class ModelEngine:
-    """The model thread. `run(job)` calls `job(llama)` there, in submission order."""
+    """The model thread. `run(job)` calls `job(llama)` there, in submission order.
 
-    def __init__(self, llama_factory: Callable[..., Llama] | None = None) -> None:
+    `prefix_cache` keeps the model's state for prompt prefixes (memory only unless given a folder).
+    """
+
+    def __init__(
+        self, llama_factory: Callable[..., Llama] | None = None, prefix_cache: PrefixCache | None = None
+    ) -> None:
         self._factory = llama_factory
+        self.prefix_cache = prefix_cache or PrefixCache()
         self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._llama: Llama | None = None
         self._loaded: LoadedModel | None = None
@@ -106,12 +113,17 @@ class ModelEngine:
 
         return self._submit(with_model)
 
+    def others_waiting(self) -> bool:
+        """Whether a job waits behind the one running (a warm-up gives way to it)."""
+        return not self._jobs.empty()
+
     def close(self, timeout: float = 10.0) -> None:
         """Finish the queued jobs, free the model and end the thread."""
         if self._thread.is_alive():
             self._submit(self._unload)
             self._jobs.put(_STOP)
             self._thread.join(timeout)
+        self.prefix_cache.close()
 
     def _submit(self, work: Callable[[], T]) -> concurrent.futures.Future[T]:
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
@@ -151,6 +163,7 @@ class ModelEngine:
                     raise _problem(settings, error) from error
                 attempt = replace(attempt, gpu_layers=attempt.gpu_layers * 2 // 3)
         self._loaded = LoadedModel(attempt, time.perf_counter() - started, settings.gpu_layers)
+        self.prefix_cache.use(attempt)
         return self._loaded
 
     def _open(

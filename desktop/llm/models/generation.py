@@ -1,20 +1,29 @@
 """Streaming text out of the loaded model: jobs for `ModelEngine.run`.
 
 Text goes out through a listener as it is made; a set `cancel` event stops between
-tokens. The prompt's common prefix with the previous call stays in llama.cpp's KV cache,
-so the next turn of one chat only evaluates what is new.
+tokens. Only the part of a prompt the model has not read yet is evaluated: what it still
+holds from the previous call (the next turn of one chat), or the prompt's prefix (system
+prompt and tools) restored from a `PrefixCache`. Tokens are decoded one at a time with an
+incremental UTF-8 decoder, so bytes that are not text cost nothing extra.
 """
 
 from __future__ import annotations
 
+import codecs
+import random
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
+
+    from desktop.llm.models.prefix_cache import PrefixCache
+
+WARM_UP_CHUNK = 64
+"""Tokens read between looks at whether a chat is waiting: a warm-up yields within one chunk."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +44,28 @@ class GenerationResult:
     seconds: float
     first_token_seconds: float | None
     reused_tokens: int = 0
-    """Prompt tokens already in the KV cache from the previous call, not evaluated again."""
+    """Prompt tokens the model did not read again: still held from the last call, or restored."""
+    evaluated_tokens: int = 0
+    """Prompt tokens the model read for this answer."""
+    prefix_ready: bool = False
+    """The prompt's prefix (system prompt and tools) was there before this answer: nothing to read."""
+
+
+@dataclass(frozen=True)
+class Prefix:
+    """The start of a prompt that other prompts share, and where its state is kept."""
+
+    text: str
+    cache: PrefixCache | None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    ready: bool
+    """It was already there (held or restored): nothing was read."""
+    evaluated: int
+    complete: bool
+    """False when a waiting job cut a warm-up short."""
 
 
 class TextListener(Protocol):
@@ -48,9 +78,71 @@ def complete(
     on_text: TextListener | None = None,
     cancel: threading.Event | None = None,
     grammar: str | None = None,
+    prefix: Prefix | None = None,
 ) -> _CompletionJob:
     """A job that continues `prompt`; pass it to `ModelEngine.run`."""
-    return _CompletionJob(prompt, sampling, on_text, cancel or threading.Event(), grammar)
+    return _CompletionJob(prompt, sampling, on_text, cancel or threading.Event(), grammar, prefix)
+
+
+def warm_up(prefix: Prefix, others_waiting: Callable[[], bool]) -> Callable[[Llama], Prepared]:
+    """A job that reads `prefix` ahead of the first chat, a chunk at a time, giving way to other jobs."""
+
+    def job(llama: Llama) -> Prepared:
+        tokens = prefix_tokens(llama, prefix.text)
+        return prepare_prefix(llama, tokens, prefix.cache, WARM_UP_CHUNK, others_waiting)
+
+    return job
+
+
+def prefix_tokens(llama: Llama, text: str) -> list[int]:
+    """The prefix's tokens, less the last: it may merge with what follows in a whole prompt."""
+    return llama.tokenize(text.encode(), special=True)[:-1]
+
+
+def prepare_prefix(
+    llama: Llama,
+    tokens: list[int],
+    cache: PrefixCache | None,
+    chunk: int,
+    give_way: Callable[[], bool] = lambda: False,
+) -> Prepared:
+    """Make the model hold `tokens`: already held, restored from `cache`, or read (then kept)."""
+    from llama_cpp import Llama
+
+    held = Llama.longest_token_prefix(llama._input_ids.tolist(), tokens)
+    if held == len(tokens):
+        return Prepared(True, 0, True)
+    if cache is not None and cache.restore(llama, tokens):
+        return Prepared(True, 0, True)
+    start = _truncate(llama, held)
+    for begin in range(start, len(tokens), chunk):
+        if begin > start and give_way():
+            return Prepared(False, begin - start, False)
+        llama.eval(tokens[begin : begin + chunk])
+    if cache is not None:
+        cache.store(llama, tokens)
+    return Prepared(False, len(tokens) - start, True)
+
+
+def read_prompt(llama: Llama, tokens: list[int]) -> int:
+    """Evaluate what the model does not hold yet (at least the last token, for fresh logits)."""
+    from llama_cpp import Llama
+
+    start = _truncate(
+        llama, min(Llama.longest_token_prefix(llama._input_ids.tolist(), tokens), len(tokens) - 1)
+    )
+    llama.eval(tokens[start:])
+    return len(tokens) - start
+
+
+def _truncate(llama: Llama, keep: int) -> int:
+    """Forget all but the first `keep` tokens; models that can't forget part start again."""
+    if keep < llama.n_tokens and not llama._ctx.kv_cache_seq_rm(-1, keep, -1):
+        llama.reset()  # type: ignore[no-untyped-call]
+        llama._ctx.kv_cache_seq_rm(-1, 0, -1)
+        return 0
+    llama.n_tokens = min(keep, llama.n_tokens)
+    return llama.n_tokens
 
 
 @dataclass(frozen=True)
@@ -60,53 +152,76 @@ class _CompletionJob:
     on_text: TextListener | None
     cancel: threading.Event
     grammar: str | None
+    prefix: Prefix | None
 
     def __call__(self, llama: Llama) -> GenerationResult:
-        from llama_cpp import Llama
         from llama_cpp.llama_grammar import LlamaGrammar
 
+        started = time.perf_counter()
         grammar = LlamaGrammar.from_string(self.grammar, verbose=False) if self.grammar else None
         tokens = llama.tokenize(self.prompt.encode(), special=True)
-        reused = Llama.longest_token_prefix(llama._input_ids.tolist(), tokens)
-        chunks = llama.create_completion(
-            self.prompt,
-            max_tokens=self.sampling.max_tokens,
-            temperature=self.sampling.temperature,
-            top_p=self.sampling.top_p,
-            seed=self.sampling.seed,
-            grammar=grammar,
-            stream=True,
+        prepared = Prepared(False, 0, True)
+        if self.prefix is not None:
+            wanted = prefix_tokens(llama, self.prefix.text)
+            if tokens[: len(wanted)] == wanted:
+                prepared = prepare_prefix(llama, wanted, self.prefix.cache, llama.n_batch)
+        evaluated = prepared.evaluated + read_prompt(llama, tokens)
+        result = _Generation(llama, self.on_text, self.cancel, started).run(tokens, self.sampling, grammar)
+        return GenerationResult(
+            result.text,
+            result.tokens,
+            len(tokens),
+            result.finish_reason,
+            time.perf_counter() - started,
+            result.first_token_seconds,
+            reused_tokens=len(tokens) - evaluated,
+            evaluated_tokens=evaluated,
+            prefix_ready=prepared.ready,
         )
-        assert not isinstance(chunks, dict)  # stream=True
-        return replace(drain(chunks, len(tokens), self.on_text, self.cancel), reused_tokens=reused)
 
 
-def drain(
-    chunks: Iterator[Any], prompt_tokens: int, on_text: TextListener | None, cancel: threading.Event
-) -> GenerationResult:
-    """Consume a llama-cpp-python stream, one chunk a token, until done or cancelled."""
-    started = time.perf_counter()
-    first: float | None = None
-    parts: list[str] = []
-    tokens = 0
-    finish = "stop"
-    for chunk in chunks:
-        if cancel.is_set():
-            finish = "cancelled"
-            break
-        choice = chunk["choices"][0]
-        text = choice.get("text") or choice.get("delta", {}).get("content") or ""
-        tokens += 1 if text or not choice.get("finish_reason") else 0
-        if first is None:
-            first = time.perf_counter() - started
+@dataclass
+class _Generation:
+    llama: Llama
+    on_text: TextListener | None
+    cancel: threading.Event
+    started: float
+
+    def run(self, tokens: list[int], sampling: Sampling, grammar: object) -> GenerationResult:
+        """Sample until the model ends, `max_tokens`, or cancel; the prompt is already read."""
+        import llama_cpp
+
+        llama = self.llama
+        seed = sampling.seed if sampling.seed is not None else random.Random(llama._seed).randint(0, 2**32)
+        llama.set_seed(seed)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        parts: list[str] = []
+        made, first, finish = 0, None, "length"
+        tokens_out = llama.generate(
+            tokens,
+            top_p=sampling.top_p,
+            temp=sampling.temperature,
+            grammar=grammar,  # type: ignore[arg-type]
+        )
+        try:
+            for token in tokens_out:
+                if first is None:
+                    first = time.perf_counter() - self.started
+                if self.cancel.is_set() or llama_cpp.llama_vocab_is_eog(llama._model.vocab, token):
+                    finish = "cancelled" if self.cancel.is_set() else "stop"
+                    break
+                made += 1
+                self._emit(parts, decoder.decode(llama.detokenize([token])))
+                if made >= sampling.max_tokens:
+                    break
+        finally:
+            tokens_out.close()
+        if finish != "cancelled":
+            self._emit(parts, decoder.decode(b"", final=True))
+        return GenerationResult("".join(parts), made, len(tokens), finish, 0.0, first)
+
+    def _emit(self, parts: list[str], text: str) -> None:
         if text:
             parts.append(text)
-            if on_text is not None:
-                on_text(text)
-        finish = choice.get("finish_reason") or finish
-    close = getattr(chunks, "close", None)
-    if close is not None:
-        close()
-    return GenerationResult(
-        "".join(parts), tokens, prompt_tokens, finish, time.perf_counter() - started, first
-    )
+            if self.on_text is not None:
+                self.on_text(text)

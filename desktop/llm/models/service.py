@@ -41,12 +41,14 @@ from desktop.llm.models.engine import (
     T,
 )
 from desktop.llm.models.fit import FitEstimate, LoadShape, Room, estimate, estimate_from_size
+from desktop.llm.models.generation import Prefix, Prepared, warm_up
 from desktop.llm.models.gguf_info import GgufError, ModelInfo, read_model_info
 from desktop.llm.models.gpu import OffloadSupport, offload_support
 from desktop.llm.models.gpu_probe import GpuProbe, MemorySnapshot
 from desktop.llm.models.hub import RECOMMENDED, HubVariant, Recommendation, best_first, list_variants
 from desktop.llm.models.jobs import ModelJobs
 from desktop.llm.models.library import FoundModel, ModelSource, discover, split_parts
+from desktop.llm.models.prefix_cache import PrefixCache
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
@@ -230,6 +232,14 @@ class ModelService:
             return await asyncio.wrap_future(self._engine.run(job))
         except NoModelLoaded:
             raise ModelProblem("Load a model on the Model page first, then try again.") from None
+
+    def prefix_cache(self) -> PrefixCache:
+        return self._engine.prefix_cache
+
+    async def warm_up(self, prefix: str) -> Prepared:
+        """Read a prompt prefix ahead of the chat that will need it, giving way to any other job."""
+        job = warm_up(Prefix(prefix, self._engine.prefix_cache), self._engine.others_waiting)
+        return await self.run_on_model(job)
 
     async def hub_choices(self, repo: str) -> list[HubChoice]:
         token = await asyncio.to_thread(self._hub_token)

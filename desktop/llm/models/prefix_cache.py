@@ -1,0 +1,294 @@
+"""The model's state after reading a prompt's prefix (system prompt and tool definitions), kept.
+
+Reading the tools' definitions is most of a new chat's wait on a computer without a big
+graphics card; every chat with the same tools starts with the same tokens. After the model
+has read them once, its state for those tokens (llama.cpp's sequence state: the KV cache, no
+logits) is kept in memory and in a file under the app's cache folder, so the next chat, a
+regenerate, or the first chat after a restart loads it instead of reading again.
+
+Entries are keyed by the model file (path, size, modification time), the load settings and
+the prefix's tokens. Memory and disk each have a bound in bytes; the least recently used
+entry goes first. A file that is damaged, cut short or from another model is removed with a
+log line. Loading another model (or the same with other settings) empties the memory part,
+and a model file that changed makes its files on disk go.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import json
+import logging
+import os
+import struct
+import threading
+import zlib
+from array import array
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+
+    from desktop.llm.models.engine import LoadSettings
+
+log = logging.getLogger(__name__)
+
+MEMORY_BYTES = 512 * 2**20
+DISK_BYTES = 2 * 2**30
+MIN_TOKENS = 32
+"""Shorter prefixes are read faster than a state is copied: not worth keeping."""
+MAGIC = b"MCPDESK-PREFIX-1"
+SUFFIX = ".prefix"
+_HEADER = struct.Struct("<16sI")
+
+
+@dataclass(frozen=True)
+class Entry:
+    tokens: tuple[int, ...]
+    state: bytes
+
+
+@dataclass
+class CacheCounts:
+    """What the cache did, for tests and the benchmarks."""
+
+    from_memory: int = 0
+    from_disk: int = 0
+    stored: int = 0
+    removed_damaged: int = 0
+
+
+class PrefixCache:
+    """Prefix states for the loaded model. Used on the model thread; disk writes run on their own."""
+
+    def __init__(
+        self, folder: Path | None = None, memory_bytes: int = MEMORY_BYTES, disk_bytes: int = DISK_BYTES
+    ) -> None:
+        self._folder = folder
+        self._memory_bytes = memory_bytes
+        self._disk_bytes = disk_bytes
+        self._memory: OrderedDict[str, Entry] = OrderedDict()
+        self._model: ModelKey | None = None
+        self._lock = threading.Lock()
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefix-cache")
+        self.counts = CacheCounts()
+
+    def use(self, settings: LoadSettings) -> None:
+        """The model now loaded: forget what was kept for any other, and disk files of an older copy."""
+        model = ModelKey.of(settings)
+        if model == self._model:
+            return
+        self._model = model
+        with self._lock:
+            self._memory.clear()
+        if self._folder is not None:
+            self._writer.submit(self._drop_stale_files, model)
+
+    def restore(self, llama: Llama, tokens: list[int]) -> bool:
+        """Put the kept state for `tokens` into the model (sequence 0); False when none is kept."""
+        if len(tokens) < MIN_TOKENS or self._model is None:
+            return False
+        key = self._key(tokens)
+        with self._lock:
+            entry = self._memory.get(key)
+            if entry is not None:
+                self._memory.move_to_end(key)
+        from_disk = entry is None
+        if entry is None:
+            entry = self._read(key, tokens)
+        if entry is None or not _load_state(llama, entry):
+            if entry is not None:
+                self._remove(key, "llama.cpp could not use it")
+            return False
+        if from_disk:
+            self._remember(key, entry)
+            self.counts.from_disk += 1
+        else:
+            self.counts.from_memory += 1
+        return True
+
+    def store(self, llama: Llama, tokens: list[int]) -> None:
+        """Keep the model's state; it must hold exactly `tokens` in sequence 0."""
+        if len(tokens) < MIN_TOKENS or self._model is None:
+            return
+        key = self._key(tokens)
+        entry = Entry(tuple(tokens), _state_of(llama))
+        self._remember(key, entry)
+        self.counts.stored += 1
+        if self._folder is not None and len(entry.state) <= self._disk_bytes:
+            self._writer.submit(self._write, key, entry, self._model)
+
+    def flush(self) -> None:
+        """Wait for the files being written."""
+        self._writer.submit(lambda: None).result()
+
+    def close(self) -> None:
+        self._writer.shutdown(wait=True)
+
+    # -- memory --------------------------------------------------------------
+
+    def _key(self, tokens: list[int]) -> str:
+        assert self._model is not None
+        digest = hashlib.sha256(json.dumps(vars(self._model)).encode())
+        digest.update(array("i", tokens).tobytes())
+        return digest.hexdigest()[:40]
+
+    def _remember(self, key: str, entry: Entry) -> None:
+        if len(entry.state) > self._memory_bytes:
+            return
+        with self._lock:
+            self._memory[key] = entry
+            self._memory.move_to_end(key)
+            while sum(len(kept.state) for kept in self._memory.values()) > self._memory_bytes:
+                self._memory.popitem(last=False)
+
+    # -- disk ----------------------------------------------------------------
+
+    def _file(self, key: str) -> Path | None:
+        return self._folder / f"{key}{SUFFIX}" if self._folder is not None else None
+
+    def _read(self, key: str, tokens: list[int]) -> Entry | None:
+        file = self._file(key)
+        if file is None or not file.exists():
+            return None
+        try:
+            assert self._model is not None
+            entry = _parse(file.read_bytes(), self._model)
+        except (OSError, ValueError) as error:
+            self._remove(key, str(error))
+            return None
+        if list(entry.tokens) != tokens:
+            self._remove(key, "it holds other words")
+            return None
+        os.utime(file)  # the least recently used file goes first
+        return entry
+
+    def _remove(self, key: str, why: str) -> None:
+        log.warning("A kept model state could not be used (%s); it was removed and will be made again.", why)
+        self.counts.removed_damaged += 1
+        with self._lock:
+            self._memory.pop(key, None)
+        file = self._file(key)
+        if file is not None:
+            file.unlink(missing_ok=True)
+
+    def _write(self, key: str, entry: Entry, model: ModelKey) -> None:
+        assert self._folder is not None
+        try:
+            self._folder.mkdir(parents=True, exist_ok=True)
+            part = self._folder / f"{key}.part"
+            part.write_bytes(_serialised(entry, model))
+            part.replace(self._folder / f"{key}{SUFFIX}")
+            self._evict_files()
+        except OSError as error:  # a full disk costs speed only
+            log.warning("A model state could not be kept on disk: %s", error)
+
+    def _evict_files(self) -> None:
+        assert self._folder is not None
+        kept = sorted(
+            (file.stat().st_mtime, file.stat().st_size, file) for file in self._folder.glob(f"*{SUFFIX}")
+        )
+        total = sum(size for _time, size, _file in kept)
+        for _time, size, file in kept:
+            if total <= self._disk_bytes:
+                break
+            total -= size
+            file.unlink(missing_ok=True)
+
+    def _drop_stale_files(self, model: ModelKey) -> None:
+        """Files kept for an older copy of this model file (it changed since) will never be used."""
+        assert self._folder is not None
+        for file in self._folder.glob(f"*{SUFFIX}"):
+            try:
+                with file.open("rb") as opened:
+                    kept = _header(opened.read(64 * 1024)).get("model", {})
+            except (OSError, ValueError):
+                continue
+            if kept.get("file") == model.file and kept.get("version") != model.version:
+                file.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class ModelKey:
+    file: str
+    version: str
+    """The file's size and modification time, and the runtime's version."""
+    settings: str
+
+    @classmethod
+    def of(cls, settings: LoadSettings) -> ModelKey:
+        import llama_cpp
+
+        stat = settings.path.stat()
+        shape = (settings.context, settings.gpu_layers, settings.kv_type, settings.flash_attention)
+        version = f"{stat.st_size} {stat.st_mtime_ns} {llama_cpp.__version__}"
+        return cls(str(settings.path.resolve()), version, str(shape))
+
+
+def _state_of(llama: Llama) -> bytes:
+    import llama_cpp
+
+    ctx = llama._ctx.ctx
+    size = llama_cpp.llama_state_seq_get_size(ctx, 0)
+    buffer = (ctypes.c_uint8 * size)()
+    written = llama_cpp.llama_state_seq_get_data(ctx, buffer, size, 0)
+    return bytes(buffer)[:written]
+
+
+def _load_state(llama: Llama, entry: Entry) -> bool:
+    import llama_cpp
+
+    llama._ctx.kv_cache_seq_rm(0, 0, -1)
+    llama.n_tokens = 0
+    source: Any = ctypes.cast(ctypes.c_char_p(entry.state), ctypes.POINTER(ctypes.c_uint8))
+    if llama_cpp.llama_state_seq_set_data(llama._ctx.ctx, source, len(entry.state), 0) == 0:
+        llama._ctx.kv_cache_seq_rm(0, 0, -1)
+        return False
+    count = len(entry.tokens)
+    llama.input_ids[:count] = entry.tokens
+    llama.n_tokens = count
+    llama._requires_eval = True  # the logits are not restored: the next token must be evaluated
+    return True
+
+
+def _serialised(entry: Entry, model: ModelKey) -> bytes:
+    tokens = array("i", entry.tokens).tobytes()
+    crc = zlib.crc32(entry.state, zlib.crc32(tokens))
+    header = json.dumps(
+        {"model": vars(model), "tokens": len(entry.tokens), "state": len(entry.state), "crc": crc}
+    ).encode()
+    return _HEADER.pack(MAGIC, len(header)) + header + tokens + entry.state
+
+
+def _header(data: bytes) -> dict[str, Any]:
+    if len(data) < _HEADER.size:
+        raise ValueError("the file is cut short")
+    magic, length = _HEADER.unpack_from(data)
+    if magic != MAGIC:
+        raise ValueError("it is not a kept model state")
+    try:
+        header = json.loads(data[_HEADER.size : _HEADER.size + length])
+    except ValueError as error:
+        raise ValueError("its header is damaged") from error
+    if not isinstance(header, dict):
+        raise ValueError("its header is damaged")
+    return header
+
+
+def _parse(data: bytes, model: ModelKey) -> Entry:
+    header = _header(data)
+    start = _HEADER.size + struct.unpack_from("<I", data, 16)[0]
+    count, size = int(header.get("tokens", -1)), int(header.get("state", -1))
+    if header.get("model") != vars(model):
+        raise ValueError("it was made for another model or settings")
+    if count < 0 or size < 0 or len(data) != start + 4 * count + size:
+        raise ValueError("the file is cut short")
+    tokens = data[start : start + 4 * count]
+    state = data[start + 4 * count :]
+    if zlib.crc32(state, zlib.crc32(tokens)) != header.get("crc"):
+        raise ValueError("the file is damaged")
+    return Entry(tuple(array("i", tokens)), state)

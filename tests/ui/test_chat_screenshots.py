@@ -128,7 +128,8 @@ def test_screenshots_of_the_chat_page(
     chats.tools_work = True
     page.check_ready()
     page.settings_button.click()
-    chats.measure(chat_id, ContextUse(3900, 1900, 4096, tools_offered=8, tools_left_out=12))
+    left_out = ("Write file", "Move file", "Edit file", "Search files", "Get file info", "Create directory")
+    chats.measure(chat_id, ContextUse(3900, 1900, 4096, tools_offered=8, left_out=left_out, tools_ready=True))
     qtbot.waitUntil(lambda: page.meter.left_out_label.isVisible())
     save(settled(qtbot, page), shots, "43-chat-settings")
     page.transcript.link_clicked.emit(QUrl("https://exаmple.com/docs?from=chat"))

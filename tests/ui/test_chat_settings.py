@@ -19,6 +19,8 @@ from tests.ui.chat_fakes import BackendSave, FakeChats, opened, shown_page, tool
 from tests.ui.conftest import Attach
 from tests.ui.helpers import top_items
 
+LEFT_OUT = ("Write file", "Move file", "Edit file", "Search files", "Get file info", "Create directory")
+
 
 @pytest.fixture
 def page(qtbot: QtBot, bridge: Bridge, attach: Attach) -> ChatPage:
@@ -162,13 +164,34 @@ def test_the_context_meter_follows_the_chat(
     meter = page.meter
     qtbot.waitUntil(lambda: meter.text_label.text() == "1,234 of 4,096 tokens (tools: 600)")
     assert not meter.left_out_label.isVisible()
-    chats.measure(chat_id, ContextUse(3900, 1900, 4096, tools_offered=8, tools_left_out=12))
+    chats.measure(chat_id, ContextUse(3900, 1900, 4096, tools_offered=8, left_out=LEFT_OUT))
     qtbot.waitUntil(meter.left_out_label.isVisible)
     assert meter.text_label.text() == "3,900 of 4,096 tokens (tools: 1,900)"
     assert meter.left_out_label.text() == (
-        "12 tools left out to fit the model's context; the most relevant were offered."
+        "Not offered to the model, to leave room in what it can read at once: Write file, Move file, "
+        "Edit file, Search files and 2 more. This chat keeps the tools closest to its first question; "
+        "to choose others, change its tools in Chat settings."
     )
+    assert meter.left_out_label.toolTip().splitlines() == list(LEFT_OUT)
     assert level(meter.bar.use) == "red"
+    assert not page.tools_ready_label.isVisible()
+
+
+def test_the_header_says_when_the_tools_were_ready(qtbot: QtBot, page: ChatPage, chats: FakeChats) -> None:
+    chats.use = ContextUse(1234, 600, 4096, tools_offered=4)
+    chats.add_chat("Ready")
+    chat_id = opened(qtbot, page, chats, "Ready")
+    qtbot.waitUntil(lambda: page.meter.text_label.text() == "1,234 of 4,096 tokens (tools: 600)")
+    assert not page.tools_ready_label.isVisible()
+
+    chats.measure(chat_id, ContextUse(1300, 600, 4096, tools_offered=4, tools_ready=True))
+    qtbot.waitUntil(page.tools_ready_label.isVisible)
+
+    assert page.tools_ready_label.text() == "Tools ready"
+    assert page.meter.text_label.text() == "1,300 of 4,096 tokens (tools: 600, ready)"
+    assert "already read this chat's tools" in page.meter.toolTip()
+    page.open_chat(None)
+    assert not page.tools_ready_label.isVisible()
 
 
 def test_without_a_model_the_meter_shows_no_numbers(qtbot: QtBot) -> None:
@@ -178,7 +201,7 @@ def test_without_a_model_the_meter_shows_no_numbers(qtbot: QtBot) -> None:
     meter.show()
     meter.show_use(ContextUse(1234, 600, 4096, tools_offered=4))
     assert meter.bar.isVisible()
-    meter.show_use(ContextUse(31, 20, 0, tools_offered=0, tools_left_out=1))
+    meter.show_use(ContextUse(31, 20, 0, tools_offered=0, left_out=("Write file",)))
     assert meter.use is None and not meter.bar.isVisible()
     assert meter.text_label.text() == "" and not meter.left_out_label.isVisible()
 
@@ -194,8 +217,9 @@ def test_the_bar_turns_amber_then_red_near_the_limit(used: int, expected: str) -
 
 def test_meter_sentences() -> None:
     assert use_text(ContextUse(12, 0, 2048)) == "12 of 2,048 tokens"
-    assert left_out_text(ContextUse(10, 5, 2048, tools_left_out=1)) == (
-        "1 tool left out to fit the model's context; the most relevant were offered."
+    assert left_out_text(ContextUse(10, 5, 2048, left_out=("Write file",))) == (
+        "Not offered to the model, to leave room in what it can read at once: Write file. This chat keeps "
+        "the tools closest to its first question; to choose others, change its tools in Chat settings."
     )
     assert left_out_text(ContextUse(10, 5, 2048)) == ""
     assert level(ContextUse(10, 0, 0)) == "fine"

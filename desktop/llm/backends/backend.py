@@ -81,7 +81,11 @@ class Completion:
     tokens: int = 0
     first_token_s: float | None = None
     reused_tokens: int = 0
-    """Prompt tokens the local model had in its cache from the last turn."""
+    """Prompt tokens the local model did not read again: held from the last turn, or kept for the tools."""
+    evaluated_tokens: int = 0
+    """Prompt tokens the local model read for this answer."""
+    tools_ready: bool = False
+    """The local model had already read the offered tools (held, or kept from an earlier chat)."""
 
 
 class TextListener(Protocol):
@@ -109,6 +113,10 @@ class ChatBackend(Protocol):
         cancel: threading.Event,
     ) -> Completion:
         """Stream the prose through `on_text` (never tool-call markup); raises ChatProblem."""
+        ...
+
+    async def warm_up(self, messages: list[Message], tools: list[ToolSpec]) -> None:
+        """Get ready for a chat that starts with these (a local model reads the tools now)."""
         ...
 
 

@@ -8,6 +8,7 @@ answer comes back already parsed into prose and tool calls.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Callable
@@ -30,10 +31,12 @@ from desktop.llm.backends.chat_template import RenderedPrompt, SpecialTokens, re
 from desktop.llm.backends.tool_formats import ParsedAnswer, StreamFilter, ToolFormat, parse_answer
 from desktop.llm.backends.tool_grammar import call_grammar
 from desktop.llm.models.control import ModelState
-from desktop.llm.models.generation import Sampling, complete
+from desktop.llm.models.generation import Prefix, Prepared, Sampling, complete
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
+
+    from desktop.llm.models.prefix_cache import PrefixCache
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -46,6 +49,8 @@ CUT_OFF = (
     "The model ran out of room in the middle of a tool call. Raise the longest answer in this "
     "chat's settings, or ask again."
 )
+PREFIX_MARK = "\u2063MCP-Desk-conversation\u2063"
+"""Stands in for the conversation to find where the prompt's shared prefix ends."""
 
 
 class LoadedModels(Protocol):
@@ -54,6 +59,12 @@ class LoadedModels(Protocol):
     def state(self) -> ModelState: ...
 
     async def run_on_model(self, job: Callable[[Llama], T]) -> T: ...
+
+    def prefix_cache(self) -> PrefixCache | None: ...
+
+    async def warm_up(self, prefix: str) -> Prepared:
+        """Read `prefix` ahead of the chat that needs it, giving way to any other job."""
+        ...
 
 
 class LocalBackend:
@@ -89,7 +100,23 @@ class LocalBackend:
             raise ChatProblem(NO_MODEL)
         offered = [] if tool_choice is ToolChoice.NONE else tools
         job = _Answering(_template(state), messages, offered, params, tool_choice, on_text, cancel)
-        return await self._run(job)
+        return await self._run(replace(job, cache=self._models.prefix_cache()))
+
+    async def warm_up(self, messages: list[Message], tools: list[ToolSpec]) -> None:
+        """Have the model read the system prompt and `tools` now, so a chat with them starts at once."""
+        state = self._models.state()
+        if state.loaded is None:
+            return
+        template = _template(state)
+
+        def shared_start(llama: Llama) -> str:
+            return prefix_text(
+                llama, template, messages, tools, model_prompt(llama, template, messages, tools)
+            )
+
+        prefix = await self._run(shared_start)
+        if prefix:
+            await self._models.warm_up(prefix)
 
     async def _run(self, job: Callable[[Llama], T]) -> T:
         try:
@@ -130,9 +157,11 @@ class _Answering:
     choice: ToolChoice
     on_text: TextListener
     cancel: threading.Event
+    cache: PrefixCache | None = None
 
     def __call__(self, llama: Llama) -> Completion:
         prompt = model_prompt(llama, self.template, self.messages, self.tools)
+        prefix = Prefix(prefix_text(llama, self.template, self.messages, self.tools, prompt), self.cache)
         room = llama.n_ctx() - len(llama.tokenize(prompt.text.encode(), special=True))
         if room < MIN_ANSWER_TOKENS:
             raise ChatProblem(
@@ -143,7 +172,7 @@ class _Answering:
         grammar = usable_grammar(llama, prompt.format, self.tools, self.choice)
         stream = StreamFilter(prompt.format, self.on_text)
         sampling = Sampling(self.params.temperature, self.params.top_p, min(self.params.max_tokens, room))
-        result = complete(prompt.text, sampling, stream, self.cancel, grammar)(llama)
+        result = complete(prompt.text, sampling, stream, self.cancel, grammar, prefix)(llama)
         parsed = parse_answer(prompt.format, result.text)
         stream.finish(parsed.text)
         calls = _calls(parsed, result.finish_reason)
@@ -155,6 +184,8 @@ class _Answering:
             result.tokens,
             result.first_token_seconds,
             result.reused_tokens,
+            result.evaluated_tokens,
+            tools_ready=bool(self.tools) and result.prefix_ready,
         )
 
 
@@ -177,6 +208,18 @@ def model_prompt(
     if tokens.bos and llama._model.add_bos_token() and prompt.text.startswith(tokens.bos):
         return RenderedPrompt(prompt.text[len(tokens.bos) :], prompt.format, prompt.fell_back)
     return prompt
+
+
+def prefix_text(
+    llama: Llama, template: str | None, messages: list[Message], tools: list[ToolSpec], prompt: RenderedPrompt
+) -> str:
+    """The start of `prompt` that every chat with this system prompt and these tools shares, or ""."""
+    lead = list(itertools.takewhile(lambda message: message.get("role") == "system", messages))
+    probe = model_prompt(llama, template, [*lead, {"role": "user", "content": PREFIX_MARK}], tools)
+    end = probe.text.find(PREFIX_MARK)
+    if end <= 0 or probe.format is not prompt.format or not prompt.text.startswith(probe.text[:end]):
+        return ""
+    return probe.text[:end]
 
 
 def _token_text(llama: Llama, token: int) -> str:

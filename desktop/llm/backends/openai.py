@@ -162,6 +162,9 @@ class OpenAIBackend:
             raise outcome
         return answer.completion()
 
+    async def warm_up(self, messages: list[Message], tools: list[ToolSpec]) -> None:
+        """Nothing to prepare: the endpoint reads the prompt its own way."""
+
     async def list_models(self) -> list[str]:
         """The model names the server offers, in its order; empty, long or unprintable names left out."""
         if problem := self._address_problem():

@@ -122,7 +122,10 @@ class ContextUse:
     """Of which the tool definitions take this many."""
     limit: int
     tools_offered: int = 0
-    tools_left_out: int = 0
+    left_out: tuple[str, ...] = ()
+    """The tools not offered to fit the context, as people call them."""
+    tools_ready: bool = False
+    """The model had already read this chat's tools when it last answered (kept from an earlier chat)."""
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,14 @@ a pending consent question included.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from typing import Protocol
 
 from desktop.core.config import ChatBackendConfig
 from desktop.core.consent import SamplingRequest
-from desktop.core.events import EventSink, ToolInfo
+from desktop.core.events import Event, EventSink, ToolInfo
+from desktop.core.problem import Problem
 from desktop.core.secrets import SecretVault
 from desktop.llm.backends.backend import ChatBackend, ChatParams, ChatProblem, Message, ToolChoice
 from desktop.llm.chat.control import (
@@ -28,9 +30,11 @@ from desktop.llm.chat.control import (
     Role,
 )
 from desktop.llm.chat.store import NEW_TITLE, ChatStore, new_message
-from desktop.llm.chat.tool_offer import Offer, offer
+from desktop.llm.chat.tool_offer import OfferMemory
 from desktop.llm.chat.turn import ChatTurn, ToolHost, model_messages, running_tools
-from desktop.llm.models.control import ModelState
+from desktop.llm.models.control import ModelState, ModelStateChanged
+
+log = logging.getLogger(__name__)
 
 ENDPOINT_KEY_SECRET = "CHAT_ENDPOINT_KEY"
 """The keyring entry holding the OpenAI-compatible endpoint's API key."""
@@ -125,12 +129,41 @@ class ChatService:
         self._events = events
         self._backends = backends
         self._turns: dict[str, tuple[ChatTurn, asyncio.Task[None]]] = {}
+        self._offers = OfferMemory()
+        self._warming: set[asyncio.Task[None]] = set()
 
     def close(self) -> None:
         for turn, task in self._turns.values():
             turn.cancel.set()
             task.cancel()
+        for warming in self._warming:
+            warming.cancel()
         self._store.close()
+
+    def on_event(self, event: Event) -> None:
+        """A model just loaded: have it read a new chat's tools in the background (see `warm_up`)."""
+        if not isinstance(event, ModelStateChanged) or event.state.loaded is None:
+            return
+        try:
+            task = asyncio.get_running_loop().create_task(self.warm_up())
+        except RuntimeError:  # not published on the service loop: nothing to schedule on
+            return
+        self._warming.add(task)
+        task.add_done_callback(self._warming.discard)
+
+    async def warm_up(self) -> None:
+        """Have the model read a new chat's system prompt and tools now, so the first chat starts at once.
+
+        The model gives way to any chat between chunks of reading, and what it read still serves that chat.
+        """
+        settings = ChatSettings()
+        tools = [tool for tool in running_tools(self._host) if settings.offers(tool)]
+        backend = self._backends.current()
+        made = self._offers.offer("", tools, "", backend.context_limit(), remember=False)
+        try:
+            await backend.warm_up(model_messages(settings, []), made.specs)
+        except Problem as problem:  # only speed is lost; the chat will read the tools itself
+            log.info("The tools could not be read ahead: %s %s", problem.message, problem.details)
 
     # -- chats -------------------------------------------------------------------
 
@@ -160,6 +193,7 @@ class ChatService:
 
     async def save_settings(self, chat_id: str, settings: ChatSettings) -> None:
         self._store.save_settings(chat_id, settings)
+        self._offers.forget(chat_id)
 
     async def tools(self) -> list[ToolInfo]:
         return running_tools(self._host)
@@ -204,7 +238,7 @@ class ChatService:
         history = model_messages(settings, self._store.messages(chat_id))
         tools = [t for t in running_tools(self._host) if settings.offers(t)]
         backend = self._backends.current()
-        made = offer(tools, "", backend.context_limit()) if tools else Offer((), [], 0)
+        made = self._offers.offer(chat_id, tools, "", backend.context_limit(), remember=False)
         return await self._turn(chat_id, backend).measure(history, made)
 
     def backend_settings(self) -> BackendSettings:
@@ -254,7 +288,16 @@ class ChatService:
     def _turn(self, chat_id: str, backend: ChatBackend) -> ChatTurn:
         title = self._chat(chat_id).title
         tools_work = self._backends.can_use_tools()
-        return ChatTurn(chat_id, title, self._store, self._host, backend, self._events, tools_work=tools_work)
+        return ChatTurn(
+            chat_id,
+            title,
+            self._store,
+            self._host,
+            backend,
+            self._events,
+            tools_work=tools_work,
+            offers=self._offers,
+        )
 
     def _start(self, chat_id: str) -> None:
         turn = self._turn(chat_id, self._backends.current())

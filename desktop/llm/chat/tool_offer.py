@@ -1,8 +1,10 @@
 """Which tools a chat shows the model, and what of a tool's result goes back to it.
 
 Tool definitions cost context; when a small model's context can't hold them all, the
-ones whose names and descriptions share the most words with the user's message are
-offered and the chat says how many were left out. Results are the server's words:
+ones whose names and descriptions share the most words with the chat's first question are
+offered and the chat names those left out. A chat keeps its tools, in the same order, from
+turn to turn (`OfferMemory`): the model then reads them once, and a tool that comes later
+goes at the end, where only what follows it is read again. Results are the server's words:
 cut to size, checked against the tool's output schema, scanned for instructions.
 """
 
@@ -31,7 +33,26 @@ _WORD = re.compile(r"[a-z0-9]+")
 class Offer:
     tools: tuple[ToolInfo, ...]
     specs: list[ToolSpec]
-    left_out: int
+    left_out: tuple[ToolInfo, ...] = ()
+
+
+class OfferMemory:
+    """The tools each chat was offered last, in order, while the app runs."""
+
+    def __init__(self) -> None:
+        self._offered: dict[str, tuple[str, ...]] = {}
+
+    def offer(
+        self, chat_id: str, tools: list[ToolInfo], question: str, context_limit: int, *, remember: bool = True
+    ) -> Offer:
+        made = offer(tools, question, context_limit, self._offered.get(chat_id, ()))
+        if remember:
+            self._offered[chat_id] = tuple(tool.qualified_name for tool in made.tools)
+        return made
+
+    def forget(self, chat_id: str) -> None:
+        """Choose this chat's tools afresh next time (the user changed them)."""
+        self._offered.pop(chat_id, None)
 
 
 def spec(tool: ToolInfo) -> ToolSpec:
@@ -46,21 +67,31 @@ def spec(tool: ToolInfo) -> ToolSpec:
     }
 
 
-def offer(tools: list[ToolInfo], question: str, context_limit: int) -> Offer:
-    """The tools that fit in the context's share for them, the most relevant to `question` first."""
+def offer(tools: list[ToolInfo], question: str, context_limit: int, kept: tuple[str, ...] = ()) -> Offer:
+    """The tools that fit in the context's share for them, in a stable order.
+
+    `kept` names the tools offered before in this chat: they come first, in that order, and are
+    chosen again before any other; the rest are chosen by relevance to `question`.
+    """
     budget = int(context_limit * TOOLS_SHARE) * CHARS_PER_TOKEN
-    sized = [(tool, spec(tool)) for tool in tools]
+    place = {name: index for index, name in enumerate(kept)}
+    ordered = sorted(tools, key=lambda tool: place.get(tool.qualified_name, len(place)))
+    sized = [(tool, spec(tool)) for tool in ordered]
     if sum(_size(s) for _t, s in sized) <= budget:
-        return Offer(tuple(tools), [s for _t, s in sized], 0)
+        return Offer(tuple(ordered), [s for _t, s in sized])
     words = set(_WORD.findall(question.lower()))
-    ranked = sorted(sized, key=lambda pair: -_relevance(pair[0], words))
-    chosen: list[tuple[ToolInfo, ToolSpec]] = []
+    ranked = sorted(
+        sized, key=lambda pair: (pair[0].qualified_name not in place, -_relevance(pair[0], words))
+    )
+    chosen: set[str] = set()
     used = 0
     for tool, tool_spec in ranked:
         if used + _size(tool_spec) <= budget:
-            chosen.append((tool, tool_spec))
+            chosen.add(tool.qualified_name)
             used += _size(tool_spec)
-    return Offer(tuple(t for t, _s in chosen), [s for _t, s in chosen], len(tools) - len(chosen))
+    offered = [(tool, tool_spec) for tool, tool_spec in sized if tool.qualified_name in chosen]
+    left_out = tuple(tool for tool in ordered if tool.qualified_name not in chosen)
+    return Offer(tuple(t for t, _s in offered), [s for _t, s in offered], left_out)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from desktop.core.consent import AnswerStopped, CallContext
 from desktop.core.events import EventSink, ServerState, ServerStatus, ToolInfo
 from desktop.core.problem import Problem
+from desktop.core.tool_label import tool_label
 from desktop.llm.backends.backend import ChatBackend, Completion, Message, ToolChoice
 from desktop.llm.backends.tool_choices import narrowed
 from desktop.llm.chat.cards import call_key, finished, new_card, tool_call
@@ -41,7 +42,7 @@ from desktop.llm.chat.control import (
     ToolCard,
 )
 from desktop.llm.chat.store import ChatStore, new_message
-from desktop.llm.chat.tool_offer import CHARS_PER_TOKEN, Offer, offer, prepare_result
+from desktop.llm.chat.tool_offer import CHARS_PER_TOKEN, Offer, OfferMemory, prepare_result
 from desktop.servers.control import ToolCallOutcome
 
 MAX_STEPS = 6
@@ -109,9 +110,14 @@ class ChatTurn:
         events: EventSink,
         *,
         tools_work: bool,
+        offers: OfferMemory | None = None,
     ) -> None:
-        """`tools_work` False: the model wasn't made to use tools (its answers in words get a caveat)."""
+        """`tools_work` False: the model wasn't made to use tools (its answers in words get a caveat).
+
+        `offers` keeps the chat's tools from turn to turn, so the model need not read them again.
+        """
         self.chat_id = chat_id
+        self._offers = offers or OfferMemory()
         self.cancel = threading.Event()
         self._title = title
         self._store = store
@@ -158,6 +164,9 @@ class ChatTurn:
             # After a "no" or a repeat the model answers once more, without tools; that ends the turn.
             last_word = self._refused or self._repeated
             completion = await self._complete(history, made, settings, choice)
+            self._events.publish(
+                ContextMeasured(self.chat_id, replace(use, tools_ready=completion.tools_ready))
+            )
             if completion.finish_reason == "cancelled":
                 return
             if not completion.tool_calls:
@@ -175,10 +184,10 @@ class ChatTurn:
 
     def _offer(self, settings: ChatSettings, history: list[Message]) -> Offer:
         if settings.tool_choice is ToolChoice.NONE or self._refused or self._repeated:
-            return Offer((), [], 0)
+            return Offer((), [])
         question = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
         tools = [tool for tool in running_tools(self._host) if settings.offers(tool)]
-        made = offer(tools, str(question), self._backend.context_limit())
+        made = self._offers.offer(self.chat_id, tools, str(question), self._backend.context_limit())
         return replace(made, specs=narrowed(made.specs, settings.argument_choices))
 
     async def measure(self, history: list[Message], made: Offer) -> ContextUse:
@@ -187,7 +196,8 @@ class ChatTurn:
             used = await self._backend.count_tokens(history, made.specs)
         except Problem:
             used = tools + sum(len(str(m.get("content", ""))) for m in history) // CHARS_PER_TOKEN
-        use = ContextUse(used, tools, self._backend.context_limit(), len(made.tools), made.left_out)
+        left_out = tuple(tool_label(tool) for tool in made.left_out)
+        use = ContextUse(used, tools, self._backend.context_limit(), len(made.tools), left_out)
         self._events.publish(ContextMeasured(self.chat_id, use))
         return use
 

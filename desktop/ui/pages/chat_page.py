@@ -17,11 +17,11 @@ from desktop.ui.bridge import Bridge
 from desktop.ui.pages.chat_list_panel import ChatListPanel
 from desktop.ui.pages.chat_settings_panel import ChatSettingsPanel
 from desktop.ui.resources import page_icon
-from desktop.ui.style import SPACING, heading, pad
+from desktop.ui.style import SPACING, heading, hint, pad
 from desktop.ui.widgets.chat_composer import ChatComposer
 from desktop.ui.widgets.chat_transcript import ChatTranscript
 from desktop.ui.widgets.collapsible import DetailsToggle
-from desktop.ui.widgets.context_meter import ContextMeter
+from desktop.ui.widgets.context_meter import ContextMeter, ready_tip
 from desktop.ui.widgets.empty_state import EmptyState
 from desktop.ui.widgets.inline_message import InlineMessage
 from desktop.ui.widgets.markdown_view import plain
@@ -59,6 +59,9 @@ class ChatPage(QWidget):
         self.settings_button = QPushButton(self.tr("Chat settings"), self)
         self.settings_button.setToolTip(self.tr("Instructions for the model, tools, and how it writes"))
         self.settings_button.setCheckable(True)
+        self.tools_ready_label = hint(self.tr("Tools ready"), self)
+        self.tools_ready_label.setToolTip(ready_tip())
+        self.tools_ready_label.hide()
         self.meter = ContextMeter(self)
         self.transcript = ChatTranscript(self)
         self.empty = EmptyState(
@@ -87,6 +90,7 @@ class ChatPage(QWidget):
         self.stack.addWidget(self.transcript)
         header = QHBoxLayout()
         header.addWidget(self.title_label, 1)
+        header.addWidget(self.tools_ready_label)
         header.addWidget(self.settings_button)
         middle = QWidget(self)
         middle_layout = QVBoxLayout(middle)
@@ -152,6 +156,7 @@ class ChatPage(QWidget):
         self.chat_list.choose(chat_id)
         self.transcript.show_messages([])
         self.meter.clear()
+        self.tools_ready_label.hide()
         self._say("")
         self._show_title()
         self.composer.set_busy(chat_id is not None and self._chats().busy(chat_id))
@@ -163,7 +168,7 @@ class ChatPage(QWidget):
         self._ask_tools()
         self._ask(chats.messages(chat_id), self._on_messages)
         self._ask(chats.settings(chat_id), self._on_settings)
-        self._ask(chats.context_use(chat_id), self.meter.show_use)
+        self._ask(chats.context_use(chat_id), self._show_use)
 
     def _ask(self, question: Any, then: Callable[[Any], None]) -> None:
         """Ask the chat side; show the answer unless the user opened another chat meanwhile."""
@@ -260,7 +265,11 @@ class ChatPage(QWidget):
 
     def _on_bridge_context_measured(self, chat_id: str, use: ContextUse) -> None:
         if chat_id == self.current:
-            self.meter.show_use(use)
+            self._show_use(use)
+
+    def _show_use(self, use: ContextUse) -> None:
+        self.meter.show_use(use)
+        self.tools_ready_label.setVisible(use.tools_ready)
 
     def _on_transcript_link_clicked(self, url: QUrl) -> None:
         box = OpenLinkBox(url, self)

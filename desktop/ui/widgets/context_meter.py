@@ -1,4 +1,5 @@
-"""How much of the model's context a chat takes, and how much of that the tools take."""
+"""How much of the model's context a chat takes, how much of that the tools take, and whether the
+model had already read them ("tools ready")."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ BAR_WIDTH = 120
 AMBER_FROM = 0.75
 RED_FROM = 0.9
 COLOURS = {"fine": "#2f6fde", "amber": "#d89614", "red": "#d1372e"}
+NAMES_SHOWN = 4
+"""Tools left out named in the sentence; the tooltip names them all."""
 
 
 def fullness(use: ContextUse) -> float:
@@ -33,24 +36,40 @@ def use_text(use: ContextUse) -> str:
         .replace("%1", f"{use.used:,}")
         .replace("%2", f"{use.limit:,}")
     )
-    if use.tools:
+    if use.tools and use.tools_ready:
+        text += " " + QCoreApplication.translate("ContextMeter", "(tools: %1, ready)").replace(
+            "%1", f"{use.tools:,}"
+        )
+    elif use.tools:
         text += " " + QCoreApplication.translate("ContextMeter", "(tools: %1)").replace(
             "%1", f"{use.tools:,}"
         )
     return text
 
 
+def ready_tip() -> str:
+    return QCoreApplication.translate(
+        "ContextMeter",
+        "The model had already read this chat's tools, so it started answering without reading them again",
+    )
+
+
 def left_out_text(use: ContextUse) -> str:
-    """The sentence shown when tools were left out, or ""."""
-    if use.tools_left_out <= 0:
+    """The sentence naming the tools left out and why, or ""."""
+    if not use.left_out:
         return ""
-    if use.tools_left_out == 1:
-        return QCoreApplication.translate(
-            "ContextMeter", "1 tool left out to fit the model's context; the most relevant were offered."
+    names = ", ".join(use.left_out[:NAMES_SHOWN])
+    if len(use.left_out) > NAMES_SHOWN:
+        names = (
+            QCoreApplication.translate("ContextMeter", "%1 and %2 more")
+            .replace("%1", names)
+            .replace("%2", f"{len(use.left_out) - NAMES_SHOWN:,}")
         )
     return QCoreApplication.translate(
-        "ContextMeter", "%1 tools left out to fit the model's context; the most relevant were offered."
-    ).replace("%1", f"{use.tools_left_out:,}")
+        "ContextMeter",
+        "Not offered to the model, to leave room in what it can read at once: %1. This chat keeps the "
+        "tools closest to its first question; to choose others, change its tools in Chat settings.",
+    ).replace("%1", names)
 
 
 def level_tip(use: ContextUse) -> str:
@@ -133,9 +152,10 @@ class ContextMeter(QWidget):
         self.text_label.setText(use_text(use))
         self.bar.show_use(use)
         self.bar.show()
-        self.setToolTip(level_tip(use))
+        self.setToolTip(level_tip(use) + ("\n" + ready_tip() if use.tools_ready else ""))
         self.left_out_label.setText(left_out_text(use))
-        self.left_out_label.setVisible(bool(use.tools_left_out))
+        self.left_out_label.setToolTip("\n".join(use.left_out))
+        self.left_out_label.setVisible(bool(use.left_out))
 
     def clear(self) -> None:
         self.use = None

@@ -18,7 +18,9 @@ from desktop.llm.backends.tool_formats import ToolFormat
 from desktop.llm.models.control import ModelProblem, ModelState
 from desktop.llm.models.engine import LoadedModel, LoadSettings, ModelEngine
 from desktop.llm.models.fit import LoadShape
+from desktop.llm.models.generation import Prefix, Prepared, warm_up
 from desktop.llm.models.gguf_info import read_model_info
+from desktop.llm.models.prefix_cache import PrefixCache
 from desktop.llm.models.service import ModelService
 from tests.fixtures.bare_models import bare_model_service
 from tests.fixtures.tiny_gguf import CHATML_TEMPLATE, HERMES_TOOLS_TEMPLATE, write_gguf
@@ -216,6 +218,13 @@ class EngineModels:
 
     async def run_on_model(self, job: Callable[[Llama], T]) -> T:
         return await asyncio.wrap_future(self.engine.run(job))
+
+    def prefix_cache(self) -> PrefixCache:
+        return self.engine.prefix_cache
+
+    async def warm_up(self, prefix: str) -> Prepared:
+        job = warm_up(Prefix(prefix, self.engine.prefix_cache), self.engine.others_waiting)
+        return await self.run_on_model(job)
 
 
 @pytest.fixture(scope="module")

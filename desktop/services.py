@@ -143,6 +143,7 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     from desktop.llm.chat.store import ChatStore
     from desktop.llm.models.engine import ModelEngine
     from desktop.llm.models.gpu_probe import GpuProbe
+    from desktop.llm.models.prefix_cache import PrefixCache
     from desktop.llm.models.service import ModelService
     from desktop.servers.last_failures import LastFailures
     from desktop.servers.manager import Recording, ServerManager
@@ -184,7 +185,7 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
         events,
         vault=keyring_store,
         probe=GpuProbe(),
-        engine=ModelEngine(),
+        engine=ModelEngine(prefix_cache=PrefixCache(paths.cache_dir / "prompt-prefixes")),
         locations=model_locations(),
         calibration_file=paths.data_dir / "fit-calibration.json",
         hub_endpoint=os.environ.get("HF_ENDPOINT"),
@@ -192,6 +193,7 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     backends = ChatBackends(LocalBackend(models), settings, keyring_store, models)
     chats = ChatService(ChatStore(paths.chats_file), manager, consent, events, backends)
     requests.attach_sampler(chats)
+    events.subscribe(chats.on_event)  # a model just loaded reads a new chat's tools in the background
     # What exists now (Qt, the SDK, pydantic's schemas) lives as long as the app; keeping
     # it out of the collector's scans took ~10% off every tool call round trip.
     gc.freeze()

@@ -14,6 +14,7 @@ from desktop.core.config import ServerConfig
 from desktop.core.redact import Redactor
 from desktop.core.secrets import SecretVault
 from desktop.servers.oauth import BrowserOpener, oauth_for
+from desktop.servers.result_type import defaulted
 from desktop.servers.wire_tap import TappedHTTP, WireTap
 
 
@@ -54,4 +55,4 @@ def connect_remote(
         transport=tapped,
         auth=oauth_for(name, config.url, vault, browser, redactor) if signs_in else None,
     )
-    return RemoteConnection(streamable_http_client(config.url, http_client=http), tapped)
+    return RemoteConnection(defaulted(streamable_http_client(config.url, http_client=http)), tapped)

@@ -26,6 +26,7 @@ from mcp.shared.message import SessionMessage
 from desktop.servers.launch import Launch
 from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.proctree import ProcessTree
+from desktop.servers.result_type import complete_by_default
 from desktop.servers.wire_tap import CallTrace, WireTap, current_call
 
 MAX_MESSAGE_BYTES = 32 * 1024 * 1024
@@ -139,7 +140,7 @@ class StdioTransport:
                     self._tap.received(message.message, line)
                     try:
                         if session_open:
-                            await to_session.send(message)
+                            await to_session.send(complete_by_default(message))
                     except (anyio.ClosedResourceError, anyio.BrokenResourceError):
                         # Keep reading after the session left: the log sees the last words
                         # too, and a server never blocks writing to a full pipe.

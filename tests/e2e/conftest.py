@@ -319,11 +319,11 @@ async def spy(world: tuple[ServerManager, Recorder, Spawned], recording: Recordi
     return Spy(manager, SpyLog(log), recording.audit, recorder)
 
 
-@pytest.fixture
-def http_fixture_url() -> Iterator[str]:
-    """The well-behaved fixture served over Streamable HTTP on a loopback port."""
+@contextlib.contextmanager
+def http_fixture(*flags: str) -> Iterator[str]:
+    """`http_server.py` (with `flags`) on a loopback port, until the block ends; yields its MCP address."""
     process = subprocess.Popen(
-        [sys.executable, str(server_path("http_server")), "--port", "0"],
+        [sys.executable, str(server_path("http_server")), "--port", "0", *flags],
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -339,6 +339,13 @@ def http_fixture_url() -> Iterator[str]:
     finally:
         process.kill()
         process.wait(10)
+
+
+@pytest.fixture
+def http_fixture_url() -> Iterator[str]:
+    """The well-behaved fixture served over Streamable HTTP on a loopback port."""
+    with http_fixture() as url:
+        yield url
 
 
 @pytest.fixture

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import time
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import anyio
 import mcp_types as types
 from mcp import MCPError
+from pydantic import ValidationError
 
 from desktop.core.config import ServerConfig
 from desktop.core.consent import CallContext, Decision
 from desktop.core.events import ToolInfo
+from desktop.core.problem import Problem
 from desktop.servers.control import ToolCallOutcome
+from desktop.servers.faults import describe
+from desktop.servers.wire_tap import CallTrace
 
 PREVIEW_CHARS = 200
 
@@ -51,15 +58,37 @@ def call_data(
     return data
 
 
-def call_outcome(
-    config: ServerConfig, tool: ToolInfo, result: types.CallToolResult | MCPError, duration: float
+@dataclass(frozen=True)
+class SentCall:
+    """An allowed call on its way to the server: what its outcome says besides the result."""
+
+    config: ServerConfig
+    tool: ToolInfo
+    decision_seq: int
+    """The audit record of the decision to make this call."""
+    arguments: dict[str, Any]
+    trace: CallTrace = field(default_factory=CallTrace)
+    started_at: float = field(default_factory=time.time)
+    started: float = field(default_factory=time.perf_counter)
+
+    def outcome(self, result: types.CallToolResult | BaseException) -> ToolCallOutcome:
+        outcome = _call_outcome(self.config, self.tool, result, time.perf_counter() - self.started)
+        return replace(
+            outcome, audit_seq=self.decision_seq, rpc_id=self.trace.rpc_id, arguments=self.arguments
+        )
+
+
+def _call_outcome(
+    config: ServerConfig, tool: ToolInfo, result: types.CallToolResult | BaseException, duration: float
 ) -> ToolCallOutcome:
-    if isinstance(result, MCPError):
-        return ToolCallOutcome(tool.server, tool.name, False, _call_error(config, result), None, duration)
-    text = _result_text(result)
-    return ToolCallOutcome(
-        tool.server, tool.name, not result.is_error, text, result.structured_content, duration
-    )
+    """What the caller gets back, whatever happened; an exception becomes a sentence and its details."""
+    if isinstance(result, types.CallToolResult):
+        text = _result_text(result)
+        return ToolCallOutcome(
+            tool.server, tool.name, not result.is_error, text, result.structured_content, duration
+        )
+    text, details = _call_error(config, result)
+    return ToolCallOutcome(tool.server, tool.name, False, text, None, duration, details=details)
 
 
 def denied_outcome(tool: ToolInfo, decision: Decision, audit_seq: int) -> ToolCallOutcome:
@@ -72,27 +101,36 @@ def denied_outcome(tool: ToolInfo, decision: Decision, audit_seq: int) -> ToolCa
 
 
 def result_data(
-    outcome: ToolCallOutcome, result: types.CallToolResult | MCPError, started_at: float
+    outcome: ToolCallOutcome, result: types.CallToolResult | BaseException, started_at: float
 ) -> dict[str, Any]:
-    if isinstance(result, MCPError):
-        status = "timed out" if result.code == types.REQUEST_TIMEOUT else "failed"
-        digest, error = None, outcome.text
-    else:
-        status = "tool error" if result.is_error else "ok"
+    digest = None
+    if isinstance(result, types.CallToolResult):
         wire_form = result.model_dump_json(by_alias=True, exclude_none=True)
-        digest, error = hashlib.sha256(wire_form.encode()).hexdigest(), ""
-    return {
+        digest = hashlib.sha256(wire_form.encode()).hexdigest()
+    data = {
         "call": outcome.audit_seq,
         "server": outcome.server,
         "tool": outcome.tool,
-        "status": status,
+        "status": _status(result),
         "result_sha256": digest,
         "preview": outcome.text[:PREVIEW_CHARS],
         "duration_ms": round(outcome.duration_s * 1000, 3),
-        "error": error,
+        "error": "" if digest else outcome.text,
         "rpc_id": outcome.rpc_id,
         "started": started_at,
     }
+    if outcome.details:
+        data["details"] = outcome.details
+    return data
+
+
+def _status(result: types.CallToolResult | BaseException) -> str:
+    if isinstance(result, types.CallToolResult):
+        return "tool error" if result.is_error else "ok"
+    if not isinstance(result, Exception):
+        return "cancelled"
+    timeout = isinstance(result, MCPError) and result.code == types.REQUEST_TIMEOUT
+    return "timed out" if timeout or isinstance(result, TimeoutError) else "failed"
 
 
 def _result_text(result: types.CallToolResult) -> str:
@@ -105,7 +143,27 @@ def _result_text(result: types.CallToolResult) -> str:
     return "\n".join(parts)
 
 
-def _call_error(config: ServerConfig, exc: MCPError) -> str:
+def _call_error(config: ServerConfig, exc: BaseException) -> tuple[str, str]:
+    """What went wrong with a call, as a sentence for the user and the model, and its details."""
+    details = describe(exc)
+    if isinstance(exc, MCPError):
+        return _protocol_error(config, exc), details
+    if isinstance(exc, Problem):
+        return f"The tool could not be called: {exc.message}", exc.details or details
+    if not isinstance(exc, Exception):
+        return "The call was stopped before the server answered.", details
+    if isinstance(exc, ValidationError):
+        what = "The server's answer is not a valid MCP result, so the tool's result is unknown."
+    elif isinstance(exc, TimeoutError):
+        what = "The server did not answer in time, so MCP Desk gave up on the call."
+    elif isinstance(exc, OSError | anyio.BrokenResourceError | anyio.ClosedResourceError | anyio.EndOfStream):
+        what = "The connection to the server was lost during the call."
+    else:
+        what = f"The call failed: {_first_line(exc)}"
+    return what, details
+
+
+def _protocol_error(config: ServerConfig, exc: MCPError) -> str:
     if exc.code == types.REQUEST_TIMEOUT:
         return (
             f"The server did not answer within {config.request_timeout:.0f} seconds, "
@@ -114,3 +172,8 @@ def _call_error(config: ServerConfig, exc: MCPError) -> str:
     if exc.code == types.CONNECTION_CLOSED:
         return "The server stopped while working on the call."
     return f"The server reported an error: {exc.message}"
+
+
+def _first_line(exc: BaseException) -> str:
+    line = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+    return line if line.endswith(".") else f"{line}."

@@ -68,6 +68,8 @@ class ToolCallOutcome:
     """The user said no; nothing was sent. `text` says so, with their reason."""
     arguments: dict[str, Any] | None = None
     """What was sent (the user may have edited the model's arguments)."""
+    details: str = ""
+    """The technical details of a call that failed, one click away from `text`."""
 
 
 class ServerProblem(Problem):

@@ -10,14 +10,13 @@ from __future__ import annotations
 import contextlib
 import shlex
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import anyio
 import anyio.to_thread
 import mcp_types as types
-from mcp import MCPError
 
 from desktop.core.audit_records import AuditKind, AuditWriter, ConsentHow
 from desktop.core.config import ServerConfig, check_server_name
@@ -36,7 +35,7 @@ from desktop.core.redact import Redactor
 from desktop.core.rpc_log import RpcLog
 from desktop.core.secret_refs import SecretsError
 from desktop.core.settings import Settings
-from desktop.servers.call_records import call_data, call_outcome, denied_outcome, result_data, server_data
+from desktop.servers.call_records import SentCall, call_data, denied_outcome, result_data, server_data
 from desktop.servers.catalogue import split_qualified
 from desktop.servers.control import Approver, ServerProblem, ToolCallOutcome, TrustRequest, TrustRequired
 from desktop.servers.importers import ImportPlan, ImportSource, apply_plan, default_paths, read_plan
@@ -47,7 +46,7 @@ from desktop.servers.oauth import forget
 from desktop.servers.restart_policy import DEFAULT_POLICY, RestartPolicy
 from desktop.servers.server_requests import ServerRequests
 from desktop.servers.supervisor import Credentials, Supervisor
-from desktop.servers.wire_tap import CallTrace, current_call
+from desktop.servers.wire_tap import current_call
 
 OUTPUT_EVERY = 0.1
 STATS_EVERY = 2.0
@@ -209,24 +208,19 @@ class ServerManager:
         record = await self._audit.record(AuditKind.TOOL_CALL, call_data(tool, arguments, decision, context))
         if not decision.allowed:
             return denied_outcome(tool, decision, record.seq)
-        arguments = decision.arguments
-        trace = CallTrace()
-        token = current_call.set(trace)
-        started_at, started = time.time(), time.perf_counter()
-        timeout = sup.config.request_timeout
+        call = SentCall(sup.config, tool, record.seq, decision.arguments)
         try:
-            with sup.calling() as client:
-                result: types.CallToolResult | MCPError = await client.call_tool(
-                    tool.name, arguments, read_timeout_seconds=timeout
-                )
-        except MCPError as exc:
-            result = exc
-        finally:
-            current_call.reset(token)
-        outcome = call_outcome(sup.config, tool, result, time.perf_counter() - started)
-        outcome = replace(outcome, audit_seq=record.seq, rpc_id=trace.rpc_id, arguments=arguments)
+            result = await _send(sup, call)
+        except BaseException as stopped:  # cancelled: its result record says so, and it goes on
+            self._ended(call, stopped)
+            raise
+        return self._ended(call, result)
+
+    def _ended(self, call: SentCall, result: types.CallToolResult | BaseException) -> ToolCallOutcome:
+        """The call's one result record, whatever happened; the outcome for its caller."""
+        outcome = call.outcome(result)
         # Only the decision has to be on disk before the call; the result follows in the background.
-        self._audit.append(AuditKind.TOOL_RESULT, result_data(outcome, result, started_at))
+        self._audit.append(AuditKind.TOOL_RESULT, result_data(outcome, result, call.started_at))
         return outcome
 
     def _tool(self, qualified_name: str) -> tuple[Supervisor, ToolInfo]:
@@ -357,3 +351,17 @@ class ServerManager:
             return self._supervisors[name]
         except KeyError:
             raise ServerProblem(f"There is no server called “{name}”.") from None
+
+
+async def _send(sup: Supervisor, call: SentCall) -> types.CallToolResult | Exception:
+    """The server's result, or what went wrong on the way (a server gone, a garbled answer, …)."""
+    token = current_call.set(call.trace)
+    try:
+        with sup.calling() as client:
+            return await client.call_tool(
+                call.tool.name, call.arguments, read_timeout_seconds=sup.config.request_timeout
+            )
+    except Exception as exc:  # whatever it was, the call ends in a result record and a sentence
+        return exc
+    finally:
+        current_call.reset(token)

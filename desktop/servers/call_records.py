@@ -87,8 +87,10 @@ def _call_outcome(
         return ToolCallOutcome(
             tool.server, tool.name, not result.is_error, text, result.structured_content, duration
         )
-    text, details = _call_error(config, result)
-    return ToolCallOutcome(tool.server, tool.name, False, text, None, duration, details=details)
+    problem = _call_error(config, result)
+    return ToolCallOutcome(
+        tool.server, tool.name, False, problem.message, None, duration, details=problem.details
+    )
 
 
 def denied_outcome(tool: ToolInfo, decision: Decision, audit_seq: int) -> ToolCallOutcome:
@@ -143,24 +145,24 @@ def _result_text(result: types.CallToolResult) -> str:
     return "\n".join(parts)
 
 
-def _call_error(config: ServerConfig, exc: BaseException) -> tuple[str, str]:
-    """What went wrong with a call, as a sentence for the user and the model, and its details."""
+def _call_error(config: ServerConfig, exc: BaseException) -> Problem:
+    """What went wrong with a call, in a sentence for the user and the model."""
     details = describe(exc)
     if isinstance(exc, MCPError):
-        return _protocol_error(config, exc), details
+        return Problem(_protocol_error(config, exc), details)
     if isinstance(exc, Problem):
-        return f"The tool could not be called: {exc.message}", exc.details or details
+        return Problem(f"The tool could not be called: {exc.message}", exc.details or details)
     if not isinstance(exc, Exception):
-        return "The call was stopped before the server answered.", details
+        return Problem("The call was stopped before the server answered.", details)
     if isinstance(exc, ValidationError):
-        what = "The server's answer is not a valid MCP result, so the tool's result is unknown."
+        why = "the server's answer is not a valid MCP result."
     elif isinstance(exc, TimeoutError):
-        what = "The server did not answer in time, so MCP Desk gave up on the call."
+        why = "the server did not answer in time."
     elif isinstance(exc, OSError | anyio.BrokenResourceError | anyio.ClosedResourceError | anyio.EndOfStream):
-        what = "The connection to the server was lost during the call."
+        why = "the connection to the server was lost."
     else:
-        what = f"The call failed: {_first_line(exc)}"
-    return what, details
+        why = _first_line(exc)
+    return Problem(f"The tool call failed: {why}", details)
 
 
 def _protocol_error(config: ServerConfig, exc: MCPError) -> str:

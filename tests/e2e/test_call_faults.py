@@ -15,11 +15,17 @@ import pytest
 
 from desktop.core.audit_records import AuditFilter, AuditKind, AuditRecord
 from desktop.core.config import ServerConfig
-from desktop.core.events import ServerState
+from desktop.core.events import EventBus, ServerState
 from desktop.core.rpc_log import EntryKind
+from desktop.llm.backends.backend import Completion
+from desktop.llm.chat.control import CallStatus, ChatTurnChanged, Role
+from desktop.llm.chat.service import ChatBackends, ChatService
+from desktop.llm.chat.store import ChatStore
 from desktop.servers.control import ToolCallOutcome
 from desktop.servers.manager import Recording, ServerManager
-from tests.e2e.conftest import ASKED, fixture_server, http_fixture
+from tests.e2e.conftest import ASKED, Recorder, fixture_server, http_fixture
+from tests.unit.llm.chat.chat_doubles import FakeModels, ScriptedBackend, call
+from tests.unit.llm.chat.chat_world import Forgetter, Keeper
 
 pytestmark = pytest.mark.anyio
 
@@ -85,6 +91,28 @@ async def test_a_result_that_cannot_be_read_is_a_failed_call_in_words(
     record = await _one_record_for(recording, outcome)
     assert record.data["status"] == "failed" and record.data["error"] == outcome.text
     assert (await faulty.call_tool("faulty__echo", {"text": "still fine"}, ASKED)).text == "still fine"
+
+
+async def test_the_chat_tells_the_model_the_tool_failed_and_goes_on(  # type: ignore[no-untyped-def]
+    world, faulty: ServerManager, bus: EventBus, tmp_path
+) -> None:
+    _manager, recorder, _spawned = world
+    backend = ScriptedBackend(call("faulty__garbled", {}, "c1"), Completion("The tool is broken, sorry."))
+    backends = ChatBackends(backend, Keeper(), None, FakeModels())
+    chats = ChatService(ChatStore(tmp_path / "chats.db"), faulty, Forgetter(), bus, backends)
+    chat = await chats.create()
+    await chats.send(chat.id, "use the garbled tool")
+    await _idle(recorder, chat.id)
+    messages = await chats.messages(chat.id)
+    assert [m.role for m in messages] == [Role.USER, Role.ASSISTANT, Role.TOOL, Role.ASSISTANT]
+    assert messages[1].cards[0].status is CallStatus.FAILED
+    told = backend.seen[1].messages[-1]
+    assert told["role"] == "tool" and told["content"].startswith("The tool call failed:")
+    assert messages[-1].text == "The tool is broken, sorry."
+
+
+async def _idle(recorder: Recorder, chat_id: str) -> None:
+    await recorder.wait_for(lambda e: isinstance(e, ChatTurnChanged) and e.chat_id == chat_id and not e.busy)
 
 
 async def test_a_server_dying_mid_call_leaves_one_result_record(world, recording: Recording) -> None:  # type: ignore[no-untyped-def]

@@ -109,12 +109,7 @@ class LocalBackend:
             return
         template = _template(state)
 
-        def shared_start(llama: Llama) -> str:
-            return prefix_text(
-                llama, template, messages, tools, model_prompt(llama, template, messages, tools)
-            )
-
-        prefix = await self._run(shared_start)
+        prefix = await self._run(lambda llama: prefix_text(llama, template, messages, tools))
         if prefix:
             await self._models.warm_up(prefix)
 
@@ -211,15 +206,19 @@ def model_prompt(
 
 
 def prefix_text(
-    llama: Llama, template: str | None, messages: list[Message], tools: list[ToolSpec], prompt: RenderedPrompt
+    llama: Llama,
+    template: str | None,
+    messages: list[Message],
+    tools: list[ToolSpec],
+    prompt: RenderedPrompt | None = None,
 ) -> str:
-    """The start of `prompt` that every chat with this system prompt and these tools shares, or ""."""
+    """What every chat with this system prompt and these tools starts with; "" when `prompt` does not."""
     lead = list(itertools.takewhile(lambda message: message.get("role") == "system", messages))
     probe = model_prompt(llama, template, [*lead, {"role": "user", "content": PREFIX_MARK}], tools)
-    end = probe.text.find(PREFIX_MARK)
-    if end <= 0 or probe.format is not prompt.format or not prompt.text.startswith(probe.text[:end]):
+    text = probe.text[: max(0, probe.text.find(PREFIX_MARK))]
+    if prompt is not None and (probe.format is not prompt.format or not prompt.text.startswith(text)):
         return ""
-    return probe.text[:end]
+    return text
 
 
 def _token_text(llama: Llama, token: int) -> str:

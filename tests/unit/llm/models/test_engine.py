@@ -142,3 +142,39 @@ def test_the_next_turn_reuses_the_prompt_already_in_the_cache(engine: ModelEngin
     assert first.reused_tokens == 0
     assert second.reused_tokens >= first.prompt_tokens
     assert second.reused_tokens < second.prompt_tokens
+
+
+def test_bytes_that_are_not_text_are_decoded_once_each(engine: ModelEngine, tiny_model: Path) -> None:
+    """Random weights write lone and broken UTF-8 bytes: each token is still decoded once, never the
+    whole answer again, and the stream and the answer agree."""
+    engine.load(LoadSettings(tiny_model, context=512)).result(30)
+    texts: list[str] = []
+    decoded: list[bytes] = []
+
+    def job(llama: Any) -> Any:
+        detokenize = llama.detokenize
+
+        def counted(tokens: list[int], *args: Any, **kwargs: Any) -> bytes:
+            decoded.append(detokenize(tokens, *args, **kwargs))
+            return bytes(decoded[-1])
+
+        llama.detokenize = counted
+        try:
+            return complete("hello", Sampling(temperature=1.0, max_tokens=64, seed=0), texts.append)(llama)
+        finally:
+            del llama.detokenize
+
+    result = engine.run(job).result(30)
+
+    broken = [piece for piece in decoded if not _is_text(piece)]
+    assert result.tokens == 64 and len(decoded) == 64
+    assert broken and "\ufffd" in result.text
+    assert "".join(texts) == result.text
+
+
+def _is_text(piece: bytes) -> bool:
+    try:
+        piece.decode()
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -18,6 +18,7 @@ from desktop.ui.widgets.context_meter import COLOURS, ContextMeter, left_out_tex
 from tests.ui.chat_fakes import BackendSave, FakeChats, opened, shown_page, tool
 from tests.ui.conftest import Attach
 from tests.ui.helpers import top_items
+from tests.ui.test_screenshots import ARTIFACTS, save
 
 LEFT_OUT = ("Write file", "Move file", "Edit file", "Search files", "Get file info", "Create directory")
 
@@ -190,6 +191,10 @@ def test_the_header_says_when_the_tools_were_ready(qtbot: QtBot, page: ChatPage,
     assert page.tools_ready_label.text() == "Tools ready"
     assert page.meter.text_label.text() == "1,300 of 4,096 tokens (tools: 600, ready)"
     assert "already read this chat's tools" in page.meter.toolTip()
+    chats.measure(chat_id, ContextUse(1900, 1200, 2048, tools_offered=8, left_out=LEFT_OUT, tools_ready=True))
+    qtbot.waitUntil(page.meter.left_out_label.isVisible)
+    ARTIFACTS.mkdir(exist_ok=True)
+    save(page, ARTIFACTS, "48-chat-tools-ready")
     page.open_chat(None)
     assert not page.tools_ready_label.isVisible()
 

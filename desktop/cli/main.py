@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import traceback
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from desktop.cli.asker import TerminalAsker
 from desktop.cli.model import add_model_commands
-from desktop.cli.output import emit
+from desktop.cli.output import emit, show_logs
 from desktop.cli.records import add_log_and_audit_commands
 from desktop.cli.secrets import add_secret_commands
 from desktop.cli.servers import add_import_command, add_server_commands
@@ -19,6 +20,7 @@ from desktop.core.paths import AppPaths
 from desktop.core.problem import Problem
 from desktop.core.secret_refs import SecretsError
 from desktop.diagnostics import diagnose
+from desktop.servers.faults import reason
 from desktop.services import Services, build_services
 
 Command = Callable[[Services, argparse.Namespace], Coroutine[Any, Any, int]]
@@ -31,6 +33,7 @@ def main(argv: list[str]) -> int:
     if split < len(argv):
         args.command = argv[split + 1 :]
     command: Command = args.run
+    show_logs(args.verbose)
     try:
         return asyncio.run(_with_services(command, args))
     except Problem as problem:
@@ -43,6 +46,13 @@ def main(argv: list[str]) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # nothing put it in words: say what we know, the traceback only if asked
+        print(f"MCP Desk could not finish this command: {reason(error)}", file=sys.stderr)
+        if args.verbose:
+            traceback.print_exc()
+        else:
+            print("Run it again with --verbose to see the technical details.", file=sys.stderr)
+        return 1
 
 
 async def _with_services(command: Command, args: argparse.Namespace) -> int:

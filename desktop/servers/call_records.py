@@ -17,7 +17,7 @@ from desktop.core.consent import CallContext, Decision
 from desktop.core.events import ToolInfo
 from desktop.core.problem import Problem
 from desktop.servers.control import ToolCallOutcome
-from desktop.servers.faults import describe
+from desktop.servers.faults import describe, reason
 from desktop.servers.wire_tap import CallTrace
 
 PREVIEW_CHARS = 200
@@ -161,7 +161,7 @@ def _call_error(config: ServerConfig, exc: BaseException) -> Problem:
     elif isinstance(exc, OSError | anyio.BrokenResourceError | anyio.ClosedResourceError | anyio.EndOfStream):
         why = "the connection to the server was lost."
     else:
-        why = _first_line(exc)
+        why = reason(exc)
     return Problem(f"The tool call failed: {why}", details)
 
 
@@ -174,8 +174,3 @@ def _protocol_error(config: ServerConfig, exc: MCPError) -> str:
     if exc.code == types.CONNECTION_CLOSED:
         return "The server stopped while working on the call."
     return f"The server reported an error: {exc.message}"
-
-
-def _first_line(exc: BaseException) -> str:
-    line = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
-    return line if line.endswith(".") else f"{line}."

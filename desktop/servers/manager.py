@@ -42,7 +42,7 @@ from desktop.servers.importers import ImportPlan, ImportSource, apply_plan, defa
 from desktop.servers.last_failures import LastFailures
 from desktop.servers.launch import resolve
 from desktop.servers.leftovers import LeftoverRegistry
-from desktop.servers.oauth import forget, keep_client_secret
+from desktop.servers.oauth import forget
 from desktop.servers.restart_policy import DEFAULT_POLICY, RestartPolicy
 from desktop.servers.server_requests import ServerRequests
 from desktop.servers.supervisor import Credentials, Supervisor
@@ -131,13 +131,14 @@ class ServerManager:
 
     # -- running -----------------------------------------------------------------
 
-    async def start(self, name: str) -> ServerStatus:
+    async def start(self, name: str, once: bool = False) -> ServerStatus:
+        """Start `name` and return once its first attempt settled; `once`: never start it again."""
         sup = self._get(name)
         if not sup.config.is_trusted:
             raise TrustRequired(self.trust_request(name))
         if not sup.config.enabled:
             raise ServerProblem(f"“{name}” is turned off. Turn it on in its settings, then start it.")
-        return await sup.start()
+        return await sup.start(once)
 
     async def stop(self, name: str) -> None:
         await self._get(name).stop()
@@ -245,18 +246,8 @@ class ServerManager:
         check_server_name(name)
         if name in self._supervisors:
             raise ServerProblem(f"There is already a server called “{name}”. Choose another name.")
-        config = await self._keep_client_secret(name, config)
         self._replace(name, config)
         await self._audit.record(AuditKind.SERVER_ADDED, server_data(name, config))
-
-    async def _keep_client_secret(self, name: str, config: ServerConfig) -> ServerConfig:
-        """A client secret typed into the settings goes to the keyring; the settings keep its name."""
-        vault, redactor = self._credentials.vault, self._recording.redactor
-        config, kept = await keep_client_secret(name, config, vault, redactor)
-        if kept is not None:
-            await self._audit.record(AuditKind.SECRET_ADDED, {"secret": kept, "server": name})
-            self._events.publish(SecretsChanged((kept,)))
-        return config
 
     async def update(self, name: str, config: ServerConfig, new_name: str | None = None) -> None:
         old = self._get(name)
@@ -265,7 +256,6 @@ class ServerManager:
             check_server_name(target)
             if target in self._supervisors:
                 raise ServerProblem(f"There is already a server called “{target}”. Choose another name.")
-        config = await self._keep_client_secret(target, config)
         was_running = old.active
         await old.stop()
         self._failures.forget(name)

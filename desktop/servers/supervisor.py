@@ -57,11 +57,10 @@ CLIENT_INFO = types.Implementation(name="mcp-desk", version="0.1.0")
 
 @dataclass(frozen=True)
 class Credentials:
-    """How servers get in: keyring secrets, and sign-ins in the user's browser under a client ID."""
+    """How servers get in: secrets from the keyring, and sign-ins in the user's browser."""
 
     vault: SecretVault
     browser: BrowserOpener
-    client_metadata_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,12 +140,17 @@ class Supervisor:
     def active(self) -> bool:
         return self._runner is not None and not self._runner.done()
 
-    async def start(self) -> ServerStatus:
-        """Start (if not already running) and return once the first attempt has settled."""
+    async def start(self, once: bool = False) -> ServerStatus:
+        """Start (if not already running) and return once the first attempt has settled.
+
+        `once`: a run that ends is not followed by another (a one-off check on the command line).
+        """
         if not self.active:
             self._stop = anyio.Event()
             self._settled = anyio.Event()
-            self._runner = asyncio.get_running_loop().create_task(self._run(), name=f"supervise {self.name}")
+            backoff = Backoff(replace(self._policy, max_failures=1) if once else self._policy)
+            run = self._run(backoff)
+            self._runner = asyncio.get_running_loop().create_task(run, name=f"supervise {self.name}")
         await self._settled.wait()
         return self._status
 
@@ -161,9 +165,8 @@ class Supervisor:
         self._status = replace(self._status, **changes)
         self._events.publish(ServerStatusChanged(self._status))
 
-    async def _run(self) -> None:
+    async def _run(self, backoff: Backoff) -> None:
         """Run, and after a run that ended on its own, wait and run again until stopped or given up."""
-        backoff = Backoff(self._policy)
         restarts = 0
         try:
             while not self._stop.is_set():
@@ -219,9 +222,9 @@ class Supervisor:
         return end, time.monotonic() - started
 
     def _give_up(self, end: RunEnd, failures: int) -> None:
-        if not end.retry:
+        if not end.retry or failures == 1:  # with one try, no "times in a row" to tell
             self._fail(end.reason, end.details)
-            if self.config.is_remote:  # it would fail the same way at the next launch
+            if self.config.is_remote and not end.retry:  # it would fail the same way at the next launch
                 self._failures.remember(self.name, self.config, end.reason, end.details)
             return
         fix = "Check that it is up" if self.config.is_remote else "Look at its output, fix the problem"
@@ -331,9 +334,8 @@ class Supervisor:
         self._transport = self._http = None
         if config.url:
             browser = SignInBrowser(self.signing_in, self._credentials.browser)
-            metadata_url = self._credentials.client_metadata_url
             remote = connect_remote(
-                self.name, config, self._credentials.vault, browser, self._tap, self._redactor, metadata_url
+                self.name, config, self._credentials.vault, browser, self._tap, self._redactor
             )
             self._http = remote.http
             return remote.transport

@@ -1,22 +1,21 @@
 """The window's start-up and shutdown: paint first, build the services behind it, attach them.
 
-The window is painted before the `mcp` SDK is imported (that import alone takes over
-a second): the services (`desktop.services`) are built on the service thread and
-attached to the window when they are ready.
+The window's frame paints before anything but Qt is imported (`ui.first_paint`); then the
+pages, asyncio's loop and pydantic load, and the services (`desktop.services`, with the `mcp`
+SDK) are built on the service thread and attached to the window when they are ready.
 """
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from typing import TYPE_CHECKING
 
-from desktop.core.events import EventBus
 from desktop.core.paths import AppPaths
-from desktop.core.service_loop import ServiceLoop
-from desktop.services import Services, build_services
 
 if TYPE_CHECKING:
+    import asyncio
+
+    from desktop.services import Services
     from desktop.ui.bridge import Controls
 
 
@@ -42,12 +41,21 @@ def controls_of(services: Services) -> Controls:
 
 
 def run_gui() -> int:
-    from desktop.ui.application import GuiApp
+    from desktop.ui.first_paint import open_window
 
     paths = AppPaths.from_environment()
+    window = open_window(sys.argv[:1], paths.config_dir / "window.ini")
+
+    import asyncio
+
+    from desktop.core.events import EventBus
+    from desktop.core.service_loop import ServiceLoop
+    from desktop.services import build_services
+    from desktop.ui.application import GuiApp
+
     events = EventBus()
     service_loop = ServiceLoop()
-    gui = GuiApp(sys.argv[:1], placement_file=paths.config_dir / "window.ini")
+    gui = GuiApp(window)
     events.subscribe(gui.bridge.deliver)
     started: list[Services] = []
     started_tasks: list[asyncio.Task[None]] = []

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import sys
 
 from desktop.servers.bundled import RUN_SERVER_FLAG, run_server
 
 
 def main(argv: list[str] | None = None) -> int:
-    # In a frozen app, the quantizer's worker process starts as this executable; this runs it.
-    multiprocessing.freeze_support()
+    if getattr(sys, "frozen", False):
+        import multiprocessing
+
+        # The quantizer's worker process starts as this executable; this runs it.
+        multiprocessing.freeze_support()
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == [RUN_SERVER_FLAG]:
         return run_server(args[1:])

@@ -91,11 +91,12 @@ def _run(clock: _Clock) -> int:
     from desktop.app import controls_of
     from desktop.cli.asker import TerminalAsker
     from desktop.ui.application import GuiApp
+    from desktop.ui.first_paint import open_window
 
     paths = AppPaths.from_environment()
     events = EventBus()
     service_loop = ServiceLoop("mcp-desk-smoke-test")
-    gui = GuiApp(sys.argv[:1])
+    gui = GuiApp(open_window(sys.argv[:1]))
     started: list[Services] = []
     outcome: list[int] = []
 

@@ -1,7 +1,8 @@
-"""The Qt side of start-up and shutdown: application, window, tray and the UI loop.
+"""The Qt side of start-up and shutdown: the window filled in, tray, consent and the UI loop.
 
-The window is shown before the services exist; `desktop/app.py` builds them on the
-service thread and hands them over through `Bridge.attach_when_ready`.
+The window has painted before this module loads (`first_paint`); the services don't exist
+yet: `desktop/app.py` builds them on the service thread and hands them over through
+`Bridge.attach_when_ready`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import asyncio
 import signal
 import sys
 from collections.abc import Callable, Coroutine
-from pathlib import Path
 from typing import Any
 
 import qasync
@@ -20,31 +20,26 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from desktop.ui.bridge import Bridge
 from desktop.ui.consent_queue import ConsentQueue
 from desktop.ui.main_window import MainWindow
-from desktop.ui.resources import app_icon
-from desktop.ui.theme import follow_system_theme
 from desktop.ui.tray import Tray
-from desktop.ui.window_placement import WindowPlacement
 
 Shutdown = Callable[[], Coroutine[Any, Any, None]]
 
 
 class GuiApp:
-    """On the first start (and until the user finishes or skips it) the welcome flow opens."""
+    """The app around a painted `window` (`first_paint.open_window`): bridge, tray, consent.
 
-    def __init__(self, argv: list[str], placement_file: Path | None = None) -> None:
-        existing = QApplication.instance()
-        self.qapp = existing if isinstance(existing, QApplication) else QApplication(argv)
-        self.qapp.setApplicationName("MCP Desk")
-        self.qapp.setDesktopFileName("mcp-desk")
-        self.qapp.setWindowIcon(app_icon())
-        self.qapp.setQuitOnLastWindowClosed(False)
-        follow_system_theme(self.qapp)
+    On the first start (and until the user finishes or skips it) the welcome flow opens.
+    """
+
+    def __init__(self, window: MainWindow) -> None:
+        qapp = QApplication.instance()
+        assert isinstance(qapp, QApplication), "open_window makes the QApplication"
+        self.qapp = qapp
         self.bridge = Bridge()
-        tray_available = QSystemTrayIcon.isSystemTrayAvailable()
-        placement = WindowPlacement(placement_file) if placement_file is not None else None
-        self.window = MainWindow(self.bridge, tray_available=tray_available, placement=placement)
-        self.tray = Tray(self.bridge, self.window) if tray_available else None
-        self.consent = ConsentQueue(self.window)
+        self.window = window
+        window.attach(self.bridge)
+        self.tray = Tray(self.bridge, window) if QSystemTrayIcon.isSystemTrayAvailable() else None
+        self.consent = ConsentQueue(window)
         """The consent gate's questions, as dialogs; built before the services, which ask it."""
         self._shutdown: Shutdown | None = None
         self._quitting = False

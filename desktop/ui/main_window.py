@@ -1,10 +1,13 @@
-"""The main window: a sidebar of areas, a notice banner, the pages, a status line and the menus."""
+"""The main window: a sidebar of areas, a notice banner, the pages, a status line and the menus.
+
+It is built in two steps so that it can paint before the rest of the app loads: the frame
+(sidebar, menus, a skeleton of each page) needs nothing but Qt; `attach` builds the pages.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QHideEvent, QKeySequence, QShortcut
@@ -21,47 +24,42 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.events import Notice, ServerState, ServerStatus, Severity, server_key
-from desktop.core.rpc_log import LogFilter
-from desktop.ui.bridge import Bridge
-from desktop.ui.models.server_roster import ServerRoster
-from desktop.ui.notice_board import NoticeBoard
-from desktop.ui.pages.audit_page import AuditPage
-from desktop.ui.pages.log_page import LogPage
-from desktop.ui.pages.secrets_page import SecretsPage
-from desktop.ui.pages.servers_page import ServersPage
-from desktop.ui.pages.settings_page import SettingsPage
+from desktop.ui.areas import areas
 from desktop.ui.resources import app_icon, page_icon
-from desktop.ui.server_actions import ServerActions, bring_to_front
-from desktop.ui.widgets.memory_meter import CompactMemoryMeter
-from desktop.ui.widgets.notice_banner import NoticeBanner
+from desktop.ui.widgets.page_skeleton import PageSkeleton
 from desktop.ui.window_placement import WindowPlacement
 
 if TYPE_CHECKING:
+    from desktop.core.events import ServerStatus
+    from desktop.core.rpc_log import LogFilter
+    from desktop.ui.bridge import Bridge
+    from desktop.ui.models.server_roster import ServerRoster
+    from desktop.ui.notice_board import NoticeBoard
+    from desktop.ui.pages.audit_page import AuditPage
     from desktop.ui.pages.chat_page import ChatPage
+    from desktop.ui.pages.log_page import LogPage
     from desktop.ui.pages.model_page import ModelPage
+    from desktop.ui.pages.secrets_page import SecretsPage
+    from desktop.ui.pages.servers_page import ServersPage
+    from desktop.ui.pages.settings_page import SettingsPage
+    from desktop.ui.server_actions import ServerActions
     from desktop.ui.welcome.welcome_wizard import WelcomeWizard
+    from desktop.ui.widgets.memory_meter import CompactMemoryMeter
+    from desktop.ui.widgets.notice_banner import NoticeBanner
 
 DEFAULT_SIZE = QSize(1100, 720)
 MINIMUM_SIZE = QSize(760, 480)
 SIDEBAR_WIDTH = 176
-
-
-@dataclass(frozen=True)
-class Area:
-    key: str
-    label: str
-    tip: str
-    widget: QWidget
+_Page = TypeVar("_Page", bound=QWidget)
 
 
 class MainWindow(QMainWindow):
-    """MCP Desk's window; it appears at once and fills in when `bridge.services_ready` fires.
+    """MCP Desk's window; it paints at once, and `attach(bridge)` fills it in.
 
     Closing it hides it to the tray when a tray exists (`tray_available`), and otherwise asks
     the app to quit, so the app never keeps running where nobody can reach it. The app calls
     `close_for_quit()` when it is quitting for another reason. With a `placement`, it opens
-    where it was last time.
+    where it was last time, on the page the user was on.
 
     Signals:
         quit_requested(): the window was closed and there is no tray: quit the app.
@@ -71,11 +69,9 @@ class MainWindow(QMainWindow):
     quit_requested = Signal()
     hidden_to_tray = Signal()
 
-    def __init__(
-        self, bridge: Bridge, *, tray_available: bool, placement: WindowPlacement | None = None
-    ) -> None:
+    def __init__(self, *, tray_available: bool, placement: WindowPlacement | None = None) -> None:
         super().__init__()
-        self._bridge = bridge
+        self._bridge: Bridge | None = None
         self._tray_available = tray_available
         self._placement = placement
         self._quitting = False
@@ -85,28 +81,53 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(MINIMUM_SIZE)
         if placement is None or not placement.restore(self):
             self.resize(DEFAULT_SIZE)
-        self.roster = ServerRoster(bridge, self)
-        self.server_actions = ServerActions(bridge, self)
-        self.servers_page = ServersPage(bridge, self.roster, self.server_actions)
-        self._lazy_pages: dict[QWidget, Callable[[], QWidget]] = {}
-        self._chat_holder = self._lazy(self._make_chat_page)
-        self._model_holder = self._lazy(self._make_model_page)
-        self.log_page = LogPage(bridge)
-        self.audit_page = AuditPage(bridge)
-        self.secrets_page = SecretsPage(bridge)
-        self._permissions_holder = self._lazy(self._make_permissions_page)
-        self.settings_page = SettingsPage(bridge)
-        self.banner = NoticeBanner()
-        self.notice_board = NoticeBoard(self.banner, parent=self)
+        self._lazy_pages: dict[str, Callable[[], QWidget]] = {}
         self.pages = QStackedWidget()
         self.sidebar = QListWidget()
-        self.areas = self._areas()
+        self.areas = areas()
+        self._content = QVBoxLayout()
         self._build()
         self._build_menus()
-        self.status_label = QLabel(self.tr("Starting services…"))
+        self.status_label = QLabel(self.tr("Starting…"))
         self.statusBar().addWidget(self.status_label, 1)
-        self.memory_meter = CompactMemoryMeter()
+        if placement is not None and (area := placement.area()) in {a.key for a in self.areas}:
+            self.show_area(area)
+
+    def attach(self, bridge: Bridge) -> None:
+        """Build the pages in place of their skeletons; the pages not yet needed wait until shown."""
+        from desktop.ui.models.server_roster import ServerRoster
+        from desktop.ui.notice_board import NoticeBoard
+        from desktop.ui.pages.audit_page import AuditPage
+        from desktop.ui.pages.log_page import LogPage
+        from desktop.ui.pages.secrets_page import SecretsPage
+        from desktop.ui.pages.servers_page import ServersPage
+        from desktop.ui.pages.settings_page import SettingsPage
+        from desktop.ui.server_actions import ServerActions
+        from desktop.ui.widgets.memory_meter import CompactMemoryMeter
+        from desktop.ui.widgets.notice_banner import NoticeBanner
+
+        self._bridge = bridge
+        self.roster: ServerRoster = ServerRoster(bridge, self)
+        self.server_actions: ServerActions = ServerActions(bridge, self)
+        self.servers_page: ServersPage = self._place(
+            "servers", ServersPage(bridge, self.roster, self.server_actions)
+        )
+        self._lazy_pages["model"] = self._make_model_page
+        self._lazy_pages["chat"] = self._make_chat_page
+        self.log_page: LogPage = self._place("log", LogPage(bridge))
+        self.audit_page: AuditPage = self._place("audit", AuditPage(bridge))
+        self.secrets_page: SecretsPage = self._place("secrets", SecretsPage(bridge))
+        self._lazy_pages["permissions"] = self._make_permissions_page
+        self.settings_page: SettingsPage = self._place("settings", SettingsPage(bridge))
+        self.banner: NoticeBanner = NoticeBanner()
+        self.notice_board: NoticeBoard = NoticeBoard(self.banner, parent=self)
+        self._content.insertWidget(0, self.banner)
+        self.memory_meter: CompactMemoryMeter = CompactMemoryMeter()
         self.statusBar().addPermanentWidget(self.memory_meter)
+        self.status_label.setText(self.tr("Starting services…"))
+        self._welcome_action.setEnabled(True)
+        self._report_action.setEnabled(True)
+        self._on_pages_current_changed(self.pages.currentIndex())
         bridge.memory_measured.connect(self.memory_meter.show_snapshot)
         self.roster.reset.connect(self._on_roster_reset)
         self.roster.status_changed.connect(self._on_roster_status_changed)
@@ -115,57 +136,17 @@ class MainWindow(QMainWindow):
         self.banner.report_requested.connect(self.copy_diagnostic_report)
         self.audit_page.messages_requested.connect(self._on_audit_page_messages_requested)
 
-    def _areas(self) -> list[Area]:
-        return [
-            Area(
-                "servers",
-                self.tr("Servers"),
-                self.tr("The MCP servers MCP Desk runs for you"),
-                self.servers_page,
-            ),
-            Area(
-                "model",
-                self.tr("Model"),
-                self.tr("Run a language model on your own computer"),
-                self._model_holder,
-            ),
-            Area(
-                "chat",
-                self.tr("Chat"),
-                self.tr("Chat with your model; it uses your servers' tools when you say yes"),
-                self._chat_holder,
-            ),
-            Area(
-                "log",
-                self.tr("Log"),
-                self.tr("Every message between MCP Desk and your servers, as it happens"),
-                self.log_page,
-            ),
-            Area(
-                "audit",
-                self.tr("Audit"),
-                self.tr("A tamper-evident record of every tool call and every approval"),
-                self.audit_page,
-            ),
-            Area(
-                "secrets",
-                self.tr("Secrets"),
-                self.tr("API keys and passwords your servers need, kept in your system's keychain"),
-                self.secrets_page,
-            ),
-            Area(
-                "permissions",
-                self.tr("Permissions"),
-                self.tr("What runs without asking you, and each server's consent choices"),
-                self._permissions_holder,
-            ),
-            Area(
-                "settings",
-                self.tr("Settings"),
-                self.tr("How MCP Desk starts and behaves"),
-                self.settings_page,
-            ),
-        ]
+    def _holder(self, key: str) -> QWidget:
+        return next(area.widget for area in self.areas if area.key == key)
+
+    def _place(self, key: str, page: _Page) -> _Page:
+        """Put `page` where its skeleton was."""
+        skeleton = self._page_in(key)
+        layout = self._holder(key).layout()
+        assert layout is not None
+        layout.replaceWidget(skeleton, page)
+        skeleton.deleteLater()
+        return page
 
     def _build(self) -> None:
         for area in self.areas:
@@ -189,17 +170,15 @@ class MainWindow(QMainWindow):
         divider = QFrame()
         divider.setFrameShape(QFrame.Shape.VLine)
         divider.setFrameShadow(QFrame.Shadow.Sunken)
-        content = QVBoxLayout()
-        content.setContentsMargins(8, 8, 8, 0)
-        content.addWidget(self.banner)
-        content.addWidget(self.pages, 1)
+        self._content.setContentsMargins(8, 8, 8, 0)
+        self._content.addWidget(self.pages, 1)
         central = QWidget(self)
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.sidebar)
         layout.addWidget(divider)
-        layout.addLayout(content, 1)
+        layout.addLayout(self._content, 1)
         self.setCentralWidget(central)
 
     def _build_menus(self) -> None:
@@ -210,9 +189,13 @@ class MainWindow(QMainWindow):
         quit_action.setStatusTip(self.tr("Stop every server and close MCP Desk"))
         quit_action.triggered.connect(self.quit_requested)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
-        welcome = help_menu.addAction(self.tr("&Welcome…"), self.show_welcome)
+        welcome = self._welcome_action = help_menu.addAction(self.tr("&Welcome…"), self.show_welcome)
+        welcome.setEnabled(False)
         welcome.setStatusTip(self.tr("Walk through sharing a folder, choosing a model and a first try"))
-        report = help_menu.addAction(self.tr("Copy &Diagnostic Report"), self.copy_diagnostic_report)
+        report = self._report_action = help_menu.addAction(
+            self.tr("Copy &Diagnostic Report"), self.copy_diagnostic_report
+        )
+        report.setEnabled(False)
         report.setStatusTip(
             self.tr("Copy a description of this computer and MCP Desk's setup, secrets hidden")
         )
@@ -223,13 +206,15 @@ class MainWindow(QMainWindow):
         from desktop.ui.welcome.first_chat import FirstChat
         from desktop.ui.welcome.welcome_wizard import WelcomeWizard
 
+        bridge = self._bridge
+        assert bridge is not None, "the welcome opens once the window is attached"
         if self.welcome is None:
-            self.welcome = WelcomeWizard(self._bridge, self)
-            first_chat = FirstChat(self._bridge, self.chat_page)
+            self.welcome = WelcomeWizard(bridge, self)
+            first_chat = FirstChat(bridge, self.chat_page)
             title = self.tr("Welcome")
             self.welcome.try_requested.connect(lambda prompt: first_chat.start(title, prompt))
             self.welcome.try_requested.connect(lambda _prompt: self.show_area("chat"))
-            self.welcome.finished.connect(lambda _result: self._bridge.update_settings(welcome_done=True))
+            self.welcome.finished.connect(lambda _result: bridge.update_settings(welcome_done=True))
         self.bring_to_front()
         self.welcome.restart()
         self.welcome.show()
@@ -237,12 +222,12 @@ class MainWindow(QMainWindow):
 
     def copy_diagnostic_report(self) -> None:
         """Put `mcp-desk doctor`'s report, secrets hidden, on the clipboard."""
-        diagnose = self._bridge.diagnose
-        if diagnose is None:
+        bridge = self._attached()
+        if bridge.diagnose is None:
             self._on_bridge_call_failed(self.tr("MCP Desk is still starting. Try again in a moment."), "")
             return
         self.statusBar().showMessage(self.tr("Writing the diagnostic report…"))
-        self._bridge.call(diagnose(), self._on_report_written)
+        bridge.call(bridge.diagnose(), self._on_report_written)
 
     def _on_report_written(self, report: str) -> None:
         QGuiApplication.clipboard().setText(report)
@@ -260,19 +245,15 @@ class MainWindow(QMainWindow):
         box.setIconPixmap(app_icon().pixmap(64, 64))
         box.open()
 
-    def _lazy(self, factory: Callable[[], QWidget]) -> QWidget:
-        """A place for a page built when first needed: its imports and widgets would delay the first paint."""
-        holder = QWidget()
-        QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
-        self._lazy_pages[holder] = factory
-        return holder
+    def _built(self, key: str) -> QWidget:
+        """The page of area `key`, built now if it was waiting until first needed."""
+        if isinstance(self._page_in(key), PageSkeleton):
+            self._place(key, self._lazy_pages[key]())
+        return self._page_in(key)
 
-    def _built(self, holder: QWidget) -> QWidget:
-        layout = holder.layout()
-        assert layout is not None
-        if layout.count() == 0:
-            layout.addWidget(self._lazy_pages[holder]())
-        item = layout.itemAt(0)
+    def _page_in(self, key: str) -> QWidget:
+        layout = self._holder(key).layout()
+        item = layout.itemAt(0) if layout is not None else None
         page = item.widget() if item is not None else None
         assert page is not None
         return page
@@ -281,18 +262,18 @@ class MainWindow(QMainWindow):
     def chat_page(self) -> ChatPage:
         from desktop.ui.pages.chat_page import ChatPage
 
-        return cast(ChatPage, self._built(self._chat_holder))
+        return cast(ChatPage, self._built("chat"))
 
     @property
     def model_page(self) -> ModelPage:
         from desktop.ui.pages.model_page import ModelPage
 
-        return cast(ModelPage, self._built(self._model_holder))
+        return cast(ModelPage, self._built("model"))
 
     def _make_chat_page(self) -> QWidget:
         from desktop.ui.pages.chat_page import ChatPage
 
-        page = ChatPage(self._bridge)
+        page = ChatPage(self._attached())
         page.model_page_requested.connect(lambda: self.show_area("model"))
         page.audit_record_requested.connect(self._on_chat_page_audit_record_requested)
         return page
@@ -300,17 +281,21 @@ class MainWindow(QMainWindow):
     def _make_permissions_page(self) -> QWidget:
         from desktop.ui.pages.permissions_page import PermissionsPage
 
-        return PermissionsPage(self._bridge)
+        return PermissionsPage(self._attached())
 
     def _make_model_page(self) -> QWidget:
         from desktop.ui.pages.model_page import ModelPage
 
-        return ModelPage(self._bridge)
+        return ModelPage(self._attached())
+
+    def _attached(self) -> Bridge:
+        assert self._bridge is not None, "pages are built once the window is attached"
+        return self._bridge
 
     def _on_pages_current_changed(self, index: int) -> None:
-        page = self.pages.widget(index)
-        if page in self._lazy_pages:
-            self._built(page).show()
+        key = self.areas[index].key
+        if key in self._lazy_pages:
+            self._built(key).show()
 
     def _on_chat_page_audit_record_requested(self, seq: int) -> None:
         self.audit_page.show_seq(seq)
@@ -324,11 +309,13 @@ class MainWindow(QMainWindow):
         self.sidebar.setCurrentRow(next(row for row, area in enumerate(self.areas) if area.key == key))
 
     def bring_to_front(self) -> None:
+        from desktop.ui.server_actions import bring_to_front
+
         bring_to_front(self)
 
     def hideEvent(self, event: QHideEvent) -> None:
         if self._placement is not None and not event.spontaneous():
-            self._placement.save(self)
+            self._placement.save(self, self.areas[self.pages.currentIndex()].key)
         super().hideEvent(event)
 
     def close_for_quit(self) -> None:
@@ -350,6 +337,8 @@ class MainWindow(QMainWindow):
     def _on_roster_reset(self) -> None:
         """Withdraw news about servers that are gone or run by now (after a start, news of the last
         session's failure is no longer true once the server runs)."""
+        from desktop.core.events import ServerState, server_key
+
         self.status_label.setText(self.roster.summary())
         still_true = {
             server_key(status.name)
@@ -361,11 +350,15 @@ class MainWindow(QMainWindow):
                 self.notice_board.withdraw(notice.key)
 
     def _on_roster_status_changed(self, status: ServerStatus) -> None:
+        from desktop.core.events import ServerState, server_key
+
         self.status_label.setText(self.roster.summary())
         if status.state is ServerState.RUNNING:
             self.notice_board.withdraw(server_key(status.name))
 
     def _on_bridge_call_failed(self, message: str, details: str) -> None:
+        from desktop.core.events import Notice, Severity
+
         self.notice_board.post(Notice("", message, details, Severity.ERROR))
 
     def _on_audit_page_messages_requested(self, where: LogFilter) -> None:

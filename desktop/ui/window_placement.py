@@ -1,4 +1,4 @@
-"""Where the main window was and how big, kept between runs in a small file of Qt's own."""
+"""Where the main window was, how big, and on which page, kept between runs in a small file of Qt's own."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QWidget
 
 GEOMETRY_KEY = "main_window/geometry"
+AREA_KEY = "main_window/area"
 
 
 class WindowPlacement:
@@ -25,6 +26,12 @@ class WindowPlacement:
         saved = self._settings.value(GEOMETRY_KEY)
         return isinstance(saved, QByteArray) and window.restoreGeometry(saved)
 
-    def save(self, window: QWidget) -> None:
+    def area(self) -> str:
+        """The page the user was on ("servers", "chat", …), or "" when none was kept."""
+        saved = self._settings.value(AREA_KEY)
+        return saved if isinstance(saved, str) else ""
+
+    def save(self, window: QWidget, area: str) -> None:
         self._settings.setValue(GEOMETRY_KEY, window.saveGeometry())
+        self._settings.setValue(AREA_KEY, area)
         self._settings.sync()

@@ -209,6 +209,7 @@ def three_servers(fake: FakeControl) -> FakeControl:
 
 @pytest.fixture
 def window(qtbot: QtBot, bridge: Bridge) -> MainWindow:
-    made = MainWindow(bridge, tray_available=False)
+    made = MainWindow(tray_available=False)
+    made.attach(bridge)
     qtbot.addWidget(made)
     return made

@@ -202,7 +202,7 @@ def test_show_its_messages_opens_the_log_at_that_request(
         with qtbot.waitSignal(page.messages_requested) as asked:
             page.detail.messages_button.click()
         assert asked.args == [LogFilter(server="files", rpc_id="2", since=request.time - 1)]
-        assert window.pages.currentWidget() is window.log_page
+        assert window.log_page.parentWidget() is window.pages.currentWidget()
         log = window.log_page
         rows = [log.model.entry_at(row) for row in range(log.model.rowCount())]
         assert [(e.kind, e.rpc_id) for e in rows] == [(EntryKind.REQUEST, "2"), (EntryKind.RESPONSE, "2")]

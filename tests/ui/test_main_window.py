@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QEvent, QSize
 from PySide6.QtGui import QGuiApplication, QPalette, QShortcut
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from desktop.core.events import Notice
 from desktop.ui.bridge import Bridge
 from desktop.ui.main_window import MainWindow
 from desktop.ui.resources import page_icon
+from desktop.ui.widgets.page_skeleton import PageSkeleton
 from desktop.ui.window_placement import WindowPlacement
 from tests.ui.conftest import Attach
 from tests.ui.fakes import DIAGNOSIS, FakeControl
@@ -25,7 +26,8 @@ def test_closing_without_a_tray_quits(qtbot: QtBot, window: MainWindow) -> None:
 
 
 def test_closing_with_a_tray_hides(qtbot: QtBot, bridge: Bridge) -> None:
-    window = MainWindow(bridge, tray_available=True)
+    window = MainWindow(tray_available=True)
+    window.attach(bridge)
     qtbot.addWidget(window)
     window.show()
     with qtbot.waitSignal(window.hidden_to_tray), qtbot.assertNotEmitted(window.quit_requested):
@@ -34,7 +36,8 @@ def test_closing_with_a_tray_hides(qtbot: QtBot, bridge: Bridge) -> None:
 
 
 def test_close_for_quit_closes_quietly(qtbot: QtBot, bridge: Bridge) -> None:
-    window = MainWindow(bridge, tray_available=True)
+    window = MainWindow(tray_available=True)
+    window.attach(bridge)
     qtbot.addWidget(window)
     window.show()
     with qtbot.assertNotEmitted(window.hidden_to_tray), qtbot.assertNotEmitted(window.quit_requested):
@@ -50,7 +53,25 @@ def test_size_and_areas(window: MainWindow) -> None:
     window.show_area("model")
     assert window.model_page.parentWidget() is window.pages.currentWidget()
     window.show_area("settings")
-    assert window.pages.currentWidget() is window.settings_page
+    assert window.settings_page.parentWidget() is window.pages.currentWidget()
+
+
+def test_the_frame_paints_with_skeletons_and_attach_puts_the_pages_in_their_place(
+    qtbot: QtBot, bridge: Bridge
+) -> None:
+    frame = MainWindow(tray_available=False)
+    qtbot.addWidget(frame)
+    frame.show_area("chat")
+    skeletons = frame.findChildren(PageSkeleton)
+    assert len(skeletons) == len(frame.areas)
+    assert "Chat with your model" in " ".join(label.text() for label in frame.findChildren(QLabel))
+    assert frame.status_label.text() == "Starting…"
+    frame.attach(bridge)
+    assert frame.chat_page.parentWidget() is frame.pages.currentWidget()  # the page the user is on
+    assert frame.servers_page.parentWidget() is frame.areas[0].widget
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    waiting = [area.key for area in frame.areas if area.widget.findChildren(PageSkeleton)]
+    assert waiting == ["model", "permissions"]  # built when first shown
 
 
 def test_notice_banner_shows_title_message_and_details(
@@ -103,16 +124,21 @@ def test_the_window_opens_where_it_was_left_and_a_damaged_file_means_the_default
     qtbot: QtBot, bridge: Bridge, tmp_path: Path
 ) -> None:
     placement = WindowPlacement(tmp_path / "window.ini")
-    first = MainWindow(bridge, tray_available=True, placement=placement)
+    first = MainWindow(tray_available=True, placement=placement)
+    first.attach(bridge)
     qtbot.addWidget(first)
     first.show()
     first.resize(QSize(780, 520))
+    first.show_area("audit")
     first.hide()
-    again = MainWindow(bridge, tray_available=True, placement=WindowPlacement(tmp_path / "window.ini"))
+    again = MainWindow(tray_available=True, placement=WindowPlacement(tmp_path / "window.ini"))
+    again.attach(bridge)
     qtbot.addWidget(again)
     assert again.size() == QSize(780, 520)
+    assert again.audit_page.parentWidget() is again.pages.currentWidget()  # the page it was on
     (tmp_path / "damaged.ini").write_bytes(b"\x00\xff[main_window]\ngeometry=@ByteArray(nonsense)\n")
-    damaged = MainWindow(bridge, tray_available=True, placement=WindowPlacement(tmp_path / "damaged.ini"))
+    damaged = MainWindow(tray_available=True, placement=WindowPlacement(tmp_path / "damaged.ini"))
+    damaged.attach(bridge)
     qtbot.addWidget(damaged)
     assert damaged.size() == QSize(1100, 720)
 

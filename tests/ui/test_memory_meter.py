@@ -122,7 +122,8 @@ def test_the_status_bar_meter_follows_the_service(
 
 
 def test_the_tray_tooltip_sums_up_memory_and_names_the_loaded_model(qtbot: QtBot, bridge: Bridge) -> None:
-    window = MainWindow(bridge, tray_available=True)
+    window = MainWindow(tray_available=True)
+    window.attach(bridge)
     qtbot.addWidget(window)
     tray = Tray(bridge, window)
     measured = snapshot(RTX_4090, app_vram=1073741824)

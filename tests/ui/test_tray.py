@@ -20,7 +20,8 @@ from tests.ui.helpers import wait_for_dialog
 
 @pytest.fixture
 def tray_window(qtbot: QtBot, bridge: Bridge) -> MainWindow:
-    made = MainWindow(bridge, tray_available=True)
+    made = MainWindow(tray_available=True)
+    made.attach(bridge)
     qtbot.addWidget(made)
     return made
 

@@ -27,6 +27,7 @@ from desktop.llm.models.naming import friendly_name
 from desktop.services import Services, build_services
 from desktop.ui.application import GuiApp
 from desktop.ui.dialogs.consent_dialog import ConsentDialog
+from desktop.ui.first_paint import open_window
 from desktop.ui.welcome.model_choice_page import ModelChoicePage
 from desktop.ui.welcome.welcome_wizard import WelcomeWizard
 from tests.fixtures.fake_hub import FakeHub
@@ -105,7 +106,7 @@ def first_start(
     (paths.files_dir / "recipes").mkdir()
     loop = ServiceLoop("first-start")
     loop.start()
-    gui = GuiApp(["mcp-desk"], placement_file=tmp_path / "window.ini")
+    gui = GuiApp(open_window(["mcp-desk"], tmp_path / "window.ini"))
     qtbot.addWidget(gui.window)
     events = EventBus()
     events.subscribe(gui.bridge.deliver)

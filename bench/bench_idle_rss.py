@@ -15,7 +15,7 @@ import sys
 import time
 
 import psutil
-from common import ECHO_SERVER, ROOT, fresh_home
+from common import ECHO_SERVER, ROOT, fresh_home, record
 
 SETTLE_S = 6.0
 
@@ -64,6 +64,7 @@ def main() -> float:
         f"idle RSS with three servers supervised: app {rss:.1f} MB (goal <= 150 MB); "
         f"the three server processes themselves: {servers:.1f} MB"
     )
+    record("idle RSS, window + 3 servers, no model", rss, "MB", "<= 150 MB")
     return rss
 
 

@@ -7,7 +7,7 @@ import os
 import sys
 import time
 
-from common import ECHO_SERVER, fresh_home, report
+from common import ECHO_SERVER, fresh_home, quick_rounds, report
 
 from desktop.cli.asker import TerminalAsker
 from desktop.core.config import ServerConfig
@@ -15,7 +15,7 @@ from desktop.core.events import EventBus
 from desktop.core.paths import AppPaths
 from desktop.services import build_services
 
-ROUNDS = 8
+ROUNDS = quick_rounds(8, 3)
 
 
 async def bare_sdk() -> float:

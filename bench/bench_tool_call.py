@@ -21,7 +21,7 @@ import time
 from concurrent.futures import Future
 from typing import Any
 
-from common import ECHO_SERVER, fresh_home, report
+from common import ECHO_SERVER, fresh_home, quick_rounds, report
 from keyring.backends import null
 
 from desktop.core.audit_records import AuditKind, AuditRecord, ConsentHow
@@ -53,7 +53,7 @@ from desktop.servers.supervisor import Credentials
 from desktop.services import Services, build_services
 
 CALLS = 500
-ROUNDS = 7
+ROUNDS = quick_rounds(7, 3)
 
 
 async def bare_sdk_round() -> float:

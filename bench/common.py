@@ -1,27 +1,70 @@
-"""Shared helpers for the benchmarks: each prints a ratio against a raw baseline."""
+"""Shared helpers for the benchmarks: each prints a ratio against a raw baseline.
+
+Every figure printed through `report` or `record` is also kept in `FIGURES`, which
+`run_all.py --json` writes out. `--quick` on the command line asks each benchmark for a
+short run (`quick_rounds`): a few seconds each, for the table every CI run prints.
+"""
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import statistics
 import sys
 import tempfile
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 ECHO_SERVER = ROOT / "tests" / "fixtures" / "servers" / "well_behaved.py"
+QUICK = "--quick" in sys.argv
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    value: float
+    unit: str
+    goal: str
+    lower_is_better: bool
+
+
+FIGURES: list[Figure] = []
+
+
+def quick_rounds(full: int, quick: int = 2) -> int:
+    """How many rounds to run: `full`, or `quick` under --quick."""
+    return quick if QUICK else full
 
 
 def fresh_home() -> Path:
-    return Path(tempfile.mkdtemp(prefix="mcp-desk-bench-"))
+    """A temporary MCP_DESK_HOME, removed when the benchmark's process ends."""
+    home = Path(tempfile.mkdtemp(prefix="mcp-desk-bench-"))
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
+    return home
 
 
-def report(name: str, ours: list[float], baseline: list[float], unit: str, goal: str) -> float:
+def record(name: str, value: float, unit: str, goal: str, *, lower_is_better: bool = True) -> float:
+    """Keep an absolute figure (memory, a rate, a stall) for the results table."""
+    FIGURES.append(Figure(name, value, unit, goal, lower_is_better))
+    return value
+
+
+def report(
+    name: str, ours: list[float], baseline: list[float], unit: str, goal: str, *, lower_is_better: bool = True
+) -> float:
+    """Print and keep MCP Desk's median against the baseline's; the ratio is the figure."""
     ours_median, base_median = statistics.median(ours), statistics.median(baseline)
     ratio = ours_median / base_median
     print(
         f"{name}: MCP Desk {ours_median:.3f} {unit} vs baseline {base_median:.3f} {unit} "
         f"-> ratio {ratio:.3f} (goal {goal})"
     )
+    record(f"{name.strip()} (ratio)", ratio, "x", goal, lower_is_better=lower_is_better)
     return ratio
+
+
+def figures_json() -> list[dict[str, object]]:
+    return [asdict(figure) for figure in FIGURES]

@@ -1,8 +1,22 @@
-"""Run every benchmark and print its ratio against the raw baseline."""
+"""Run every benchmark and print its ratio against the raw baseline.
+
+    python bench/run_all.py [--quick] [--json FILE] [--compare bench/results.json]
+
+--quick runs each benchmark briefly (the table every CI run prints); --json writes the
+figures; --compare prints them next to the ones recorded in the repository, marking those
+that got worse by more than the noise. It reports and never fails: benchmarks are not tests.
+Update bench/results.json (with --json) when a change moves a number on purpose.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import platform
 import runpy
+import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -16,7 +30,69 @@ BENCHMARKS = (
     "bench_model",
     "bench_chat",
 )
+NOISE = 0.15
+"""A figure this much worse than the recorded one (relative) is marked; less is noise here."""
 
-for name in BENCHMARKS:
-    print(f"== {name}")
-    runpy.run_path(str(HERE / f"{name}.py"), run_name="__main__")
+
+def run(names: list[str], quick: bool) -> list[str]:
+    """Run each benchmark in this process; a benchmark that breaks is named, the others still run."""
+    failed = []
+    for name in names:
+        print(f"== {name}", flush=True)
+        sys.argv = [str(HERE / f"{name}.py"), *(["--quick"] if quick else [])]
+        started = time.perf_counter()
+        try:
+            runpy.run_path(sys.argv[0], run_name="__main__")
+        except (Exception, SystemExit) as error:  # one broken benchmark must not hide the rest
+            print(f"  {name} did not finish: {type(error).__name__}: {error}")
+            failed.append(name)
+        print(f"  ({time.perf_counter() - started:.0f} s)", flush=True)
+    return failed
+
+
+def comparison(now: list[dict[str, object]], recorded: list[dict[str, object]]) -> str:
+    before = {str(figure["name"]): figure for figure in recorded}
+    rows = [f"{'figure':<62} {'now':>11} {'recorded':>11}  goal"]
+    for figure in now:
+        name, value, unit = str(figure["name"]), float(str(figure["value"])), str(figure["unit"])
+        old = before.get(name)
+        old_text, mark = "-", ""
+        if old is not None:
+            old_value = float(str(old["value"]))
+            old_text = f"{old_value:.3g} {unit}"
+            change = (value - old_value) / old_value if old_value else 0.0
+            worse = change > NOISE if figure["lower_is_better"] else change < -NOISE
+            mark = f"  WORSE by {abs(change):.0%}" if worse else ""
+        rows.append(f"{name:<62} {value:>9.3g} {unit:<1} {old_text:>11}  {figure['goal']}{mark}")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a short run of each benchmark")
+    parser.add_argument("--json", type=Path, help="write the figures to this file")
+    parser.add_argument("--compare", type=Path, help="print the figures next to these recorded ones")
+    parser.add_argument("names", nargs="*", default=list(BENCHMARKS), help="which benchmarks (default: all)")
+    args = parser.parse_args()
+    failed = run(args.names, args.quick)
+    from common import figures_json
+
+    figures = figures_json()
+    if args.json is not None:
+        results = {
+            "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores",
+            "quick": args.quick,
+            "figures": figures,
+            "did_not_finish": failed,
+        }
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    if args.compare is not None:
+        recorded = json.loads(args.compare.read_text()) if args.compare.exists() else {"figures": []}
+        print(f"\nBenchmarks, this run vs {args.compare} ({recorded.get('machine', 'nothing recorded')}):")
+        print(comparison(figures, recorded["figures"]))
+        if failed:
+            print(f"Did not finish: {', '.join(failed)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -172,7 +172,7 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
         events,
         leftovers,
         recording,
-        Credentials(keyring_store, SystemBrowser()),
+        Credentials(keyring_store, SystemBrowser(), settings.app_settings().client_metadata_url),
         consent,
         RestartPolicy(health_every=settings.app_settings().health_check_seconds),
         requests=requests,

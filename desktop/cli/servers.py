@@ -10,7 +10,7 @@ from pathlib import Path
 
 from desktop.cli.asker import confirm
 from desktop.cli.output import emit
-from desktop.core.config import ServerConfig
+from desktop.core.config import ServerConfig, SignInClient
 from desktop.core.consent import CallContext
 from desktop.core.events import ServerState
 from desktop.servers.control import ServerProblem, TrustRequest
@@ -30,6 +30,14 @@ def add_server_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     add.add_argument("--url")
     add.add_argument("--env", action="append", default=[], metavar="K=V")
     add.add_argument("--header", action="append", default=[], metavar="K=V")
+    add.add_argument(
+        "--client-id", help="with --url: the client ID the server's provider gave you for signing in"
+    )
+    add.add_argument(
+        "--client-secret-stdin",
+        action="store_true",
+        help="with --client-id: read the client secret from standard input (it goes to the keyring)",
+    )
     add.add_argument("command", nargs="*", help="after “--”: the program and its arguments")
     add.set_defaults(run=_servers_add)
     check = servers.add_parser("check", help="start a server, list its tools, stop it")
@@ -87,10 +95,27 @@ async def _servers_add(services: Services, args: argparse.Namespace) -> int:
         url=args.url,
         env=_pairs(args.env, "--env"),
         headers=_pairs(args.header, "--header"),
+        sign_in=_sign_in_client(args),
     )
     await services.manager.add(args.name, config)
     print(f"Added “{args.name}”. MCP Desk will ask you to approve its command before it first starts.")
+    if config.sign_in is not None:
+        print(f"Its sign-in comes back to {config.sign_in.redirect_uri}: give its provider that address.")
     return 0
+
+
+def _sign_in_client(args: argparse.Namespace) -> SignInClient | None:
+    """The client the provider registered; its secret from standard input, never from the command line."""
+    if not args.client_id:
+        if args.client_secret_stdin:
+            raise ServerProblem("--client-secret-stdin goes with --client-id: give the client ID too.")
+        return None
+    if not args.url:
+        raise ServerProblem("--client-id is for a server with --url: a program on this computer needs none.")
+    secret = sys.stdin.readline().strip() if args.client_secret_stdin else None
+    if args.client_secret_stdin and not secret:
+        raise ServerProblem("--client-secret-stdin found no client secret on standard input. Pipe it in.")
+    return SignInClient(client_id=args.client_id, client_secret=secret)
 
 
 async def _servers_check(services: Services, args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 import shlex
 from typing import Any, Literal
 
@@ -19,6 +20,47 @@ from desktop.core.secret_refs import references, substitute
 
 SCHEMA_VERSION = 2
 SERVER_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$")
+CALLBACK_HOST = "127.0.0.1"
+CALLBACK_PATH = "/callback"
+"""Where the browser comes back after signing in: MCP Desk listens there (`sign_in_listener`)."""
+CLIENT_METADATA_URL = "https://mcp-desk.github.io/mcp-desk/oauth/client-metadata.json"
+"""Where `docs/oauth/client-metadata.json` is published: MCP Desk's client ID where servers take one."""
+_PRIVATE_PORTS = (49152, 65535)
+
+
+def redirect_uri(port: int) -> str:
+    """The sign-in redirect address on this computer for `port`."""
+    return f"http://{CALLBACK_HOST}:{port}{CALLBACK_PATH}"
+
+
+def new_redirect_port() -> int:
+    """A port for a sign-in redirect that stays with its server: one from the private range."""
+    return secrets.SystemRandom().randint(*_PRIVATE_PORTS)
+
+
+class SignInClient(BaseModel):
+    """A client the server's provider registered for the user, where apps can't register themselves."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    client_id: str = Field(min_length=1, max_length=2000)
+    client_secret: str | None = None
+    """A `${secret:NAME}` reference once saved; the value itself lives only in the keyring."""
+    redirect_port: int = Field(default_factory=new_redirect_port, ge=1024, le=65535)
+    """Chosen once, kept: the provider accepts only the redirect address it was given."""
+
+    @property
+    def redirect_uri(self) -> str:
+        return redirect_uri(self.redirect_port)
+
+    def secret_texts(self) -> list[str]:
+        return [self.client_secret] if self.client_secret else []
+
+    def with_secrets(self, values: dict[str, str]) -> SignInClient:
+        """A copy with the secret's reference replaced by its value in `values`."""
+        if not self.client_secret:
+            return self
+        return self.model_copy(update={"client_secret": substitute(self.client_secret, values)})
 
 
 class ServerConfig(BaseModel):
@@ -32,6 +74,8 @@ class ServerConfig(BaseModel):
     cwd: str | None = None
     url: str | None = None
     headers: dict[str, str] = Field(default_factory=dict)
+    sign_in: SignInClient | None = None
+    """For a remote server whose provider gave the user a client ID; None: MCP Desk registers itself."""
 
     enabled: bool = True
     start_with_app: bool = True
@@ -46,6 +90,8 @@ class ServerConfig(BaseModel):
             raise ValueError("a server needs either a command to run or a URL to connect to")
         if self.url and not re.match(r"^https?://", self.url):
             raise ValueError("the URL must start with http:// or https://")
+        if self.sign_in is not None and not self.url:
+            raise ValueError("a client ID for signing in is only for a server with a URL")
         return self
 
     @property
@@ -69,8 +115,9 @@ class ServerConfig(BaseModel):
         return self.trusted_launch == self.launch_hash()
 
     def secret_names(self) -> list[str]:
-        """The secrets its environment values, headers and arguments refer to, as `${secret:NAME}`."""
-        texts = [*self.env.values(), *self.headers.values(), *self.args]
+        """The secrets its env values, headers, arguments and client secret refer to, as `${secret:NAME}`."""
+        sign_in = self.sign_in.secret_texts() if self.sign_in else []
+        texts = [*self.env.values(), *self.headers.values(), *self.args, *sign_in]
         return list(dict.fromkeys(name for text in texts for name in references(text)))
 
     def with_secrets(self, values: dict[str, str]) -> ServerConfig:
@@ -80,6 +127,7 @@ class ServerConfig(BaseModel):
                 "env": {name: substitute(text, values) for name, text in self.env.items()},
                 "headers": {name: substitute(text, values) for name, text in self.headers.items()},
                 "args": [substitute(text, values) for text in self.args],
+                "sign_in": self.sign_in and self.sign_in.with_secrets(values),
             }
         )
 
@@ -141,6 +189,8 @@ class AppSettings(BaseModel):
     """The most disk space the JSON-RPC log files may take; the oldest go first."""
     health_check_seconds: float = Field(default=30.0, ge=0.5, le=3600)
     """How often a running server is asked whether it is still there."""
+    client_metadata_url: str | None = Field(default=CLIENT_METADATA_URL, pattern=r"^https://[^/?#]+/[^?#]+$")
+    """MCP Desk's client ID where a sign-in server takes client metadata documents; None: never."""
     models: ModelSettings = Field(default_factory=ModelSettings)
     chat: ChatBackendConfig = Field(default_factory=ChatBackendConfig)
 

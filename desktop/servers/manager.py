@@ -42,7 +42,7 @@ from desktop.servers.importers import ImportPlan, ImportSource, apply_plan, defa
 from desktop.servers.last_failures import LastFailures
 from desktop.servers.launch import resolve
 from desktop.servers.leftovers import LeftoverRegistry
-from desktop.servers.oauth import forget
+from desktop.servers.oauth import forget, keep_client_secret
 from desktop.servers.restart_policy import DEFAULT_POLICY, RestartPolicy
 from desktop.servers.server_requests import ServerRequests
 from desktop.servers.supervisor import Credentials, Supervisor
@@ -246,8 +246,18 @@ class ServerManager:
         check_server_name(name)
         if name in self._supervisors:
             raise ServerProblem(f"There is already a server called “{name}”. Choose another name.")
+        config = await self._keep_client_secret(name, config)
         self._replace(name, config)
         await self._audit.record(AuditKind.SERVER_ADDED, server_data(name, config))
+
+    async def _keep_client_secret(self, name: str, config: ServerConfig) -> ServerConfig:
+        """A client secret typed into the settings goes to the keyring; the settings keep its name."""
+        vault, redactor = self._credentials.vault, self._recording.redactor
+        config, kept = await keep_client_secret(name, config, vault, redactor)
+        if kept is not None:
+            await self._audit.record(AuditKind.SECRET_ADDED, {"secret": kept, "server": name})
+            self._events.publish(SecretsChanged((kept,)))
+        return config
 
     async def update(self, name: str, config: ServerConfig, new_name: str | None = None) -> None:
         old = self._get(name)
@@ -256,6 +266,7 @@ class ServerManager:
             check_server_name(target)
             if target in self._supervisors:
                 raise ServerProblem(f"There is already a server called “{target}”. Choose another name.")
+        config = await self._keep_client_secret(target, config)
         was_running = old.active
         await old.stop()
         self._failures.forget(name)

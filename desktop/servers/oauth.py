@@ -1,11 +1,13 @@
 """Signing in to remote Streamable HTTP servers with OAuth 2.1, through the SDK's own provider.
 
-The SDK's `OAuthClientProvider` does the protocol: server metadata discovery, dynamic client
-registration, PKCE S256, the resource indicator and refreshing. MCP Desk gives it the rest:
-storage in the keyring (`KeyringTokenStorage`), a check of the authorization URL before any
+The SDK's `OAuthClientProvider` does the protocol: server metadata discovery, the client's
+identity (a client ID metadata document where the sign-in server takes one, else dynamic
+client registration), PKCE S256, the resource indicator and refreshing. MCP Desk gives it the
+rest: storage in the keyring (`KeyringTokenStorage`), a client the user's provider registered
+(`SignInClient`, with its fixed redirect port), a check of the authorization URL before any
 browser sees it, the browser itself (a `BrowserOpener` from the caller), and a listener on
 127.0.0.1 that takes the browser's redirect back (`sign_in_listener`).
-Every token stored or loaded is registered with the `Redactor`, so no log shows it.
+Every token and client secret stored or loaded is registered with the `Redactor`, so no log shows it.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from __future__ import annotations
 import time
 import webbrowser
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import anyio
 import httpx2
 from mcp.client.auth import OAuthClientProvider
+from mcp.client.auth.exceptions import OAuthFlowError
 from mcp.shared.auth import (
     AuthorizationCodeResult,
     OAuthClientInformationFull,
@@ -27,18 +31,18 @@ from mcp.shared.auth import (
 )
 from pydantic import AnyUrl, BaseModel, ValidationError
 
+from desktop.core.config import CALLBACK_HOST, CALLBACK_PATH, ServerConfig, SignInClient
 from desktop.core.redact import Redactor
-from desktop.core.secret_refs import SecretsError
+from desktop.core.secret_refs import SecretsError, reference, references
 from desktop.core.secrets import KeyringUnavailable, SecretVault
+from desktop.servers.remote_failure import causes
 from desktop.servers.sign_in_listener import (
-    CALLBACK_HOST,
-    CALLBACK_PATH,
     SIGN_IN_LIMIT_S,
     CallbackListener,
-    SignInProblem,
     check_authorization_url,
     query_value,
 )
+from desktop.servers.sign_in_refusal import AGAIN, SignInProblem, refusal
 
 CLIENT_NAME = "MCP Desk"
 
@@ -65,10 +69,32 @@ def secret_names(server: str) -> tuple[str, str]:
     return f"oauth.{server}.tokens", f"oauth.{server}.client"
 
 
+def client_secret_name(server: str) -> str:
+    """The keyring name of the client secret the user entered for `server`."""
+    return f"oauth.{server}.client_secret"
+
+
 def forget(server: str, store: SecretVault) -> None:
     """Delete what signing in to `server` stored. Blocking: call it from a worker thread."""
-    for name in secret_names(server):
+    for name in (*secret_names(server), client_secret_name(server)):
         store.delete(name)
+
+
+async def keep_client_secret(
+    server: str, config: ServerConfig, store: SecretVault, redactor: Redactor
+) -> tuple[ServerConfig, str | None]:
+    """`config` with a client secret typed into it moved to the keyring, and the name it went under.
+
+    The settings keep only `${secret:NAME}`; a secret already given that way stays as it is.
+    """
+    sign_in = config.sign_in
+    if sign_in is None or not sign_in.client_secret or references(sign_in.client_secret):
+        return config, None
+    name = client_secret_name(server)
+    redactor.add(sign_in.client_secret)
+    await _in_keyring(store.set, name, sign_in.client_secret)
+    kept = sign_in.model_copy(update={"client_secret": reference(name)})
+    return config.model_copy(update={"sign_in": kept}), name
 
 
 class _StoredTokens(BaseModel):
@@ -78,12 +104,22 @@ class _StoredTokens(BaseModel):
 
 
 class KeyringTokenStorage:
-    """The SDK's `TokenStorage` on the keyring, as JSON under `secret_names(server)`."""
+    """The SDK's `TokenStorage` on the keyring, as JSON under `secret_names(server)`.
 
-    def __init__(self, server: str, store: SecretVault, redactor: Redactor) -> None:
+    With `preset`, the client is the one the user's provider registered, never another.
+    """
+
+    def __init__(
+        self,
+        server: str,
+        store: SecretVault,
+        redactor: Redactor,
+        preset: OAuthClientInformationFull | None = None,
+    ) -> None:
         self._tokens_name, self._client_name = secret_names(server)
         self._store = store
         self._redactor = redactor
+        self._preset = preset
         self.expires_at: float | None = None
         """When the access token last stored or loaded stops working (seconds since the epoch)."""
 
@@ -101,7 +137,7 @@ class KeyringTokenStorage:
         await self._write(self._tokens_name, _StoredTokens(token=tokens, expires_at=self.expires_at))
 
     async def get_client_info(self) -> OAuthClientInformationFull | None:
-        client = await self._read(self._client_name, OAuthClientInformationFull)
+        client = self._preset or await self._read(self._client_name, OAuthClientInformationFull)
         if client is not None and client.client_secret:
             self._redactor.add(client.client_secret)
         return client
@@ -142,6 +178,16 @@ async def _in_keyring(call: Callable[..., _Result], *args: str) -> _Result:
         raise SignInProblem(str(error)) from error
 
 
+def _preset_client(sign_in: SignInClient) -> OAuthClientInformationFull:
+    """The client the user's provider registered, as the SDK keeps a client (secret already looked up)."""
+    return OAuthClientInformationFull(
+        client_id=sign_in.client_id,
+        client_secret=sign_in.client_secret,
+        redirect_uris=[AnyUrl(sign_in.redirect_uri)],
+        token_endpoint_auth_method="client_secret_basic" if sign_in.client_secret else "none",
+    )
+
+
 def _registered_port(client: OAuthClientInformationFull | None) -> int | None:
     """The port of the loopback callback `client` was registered with, if any."""
     for uri in (client.redirect_uris or []) if client else []:
@@ -154,7 +200,12 @@ class _DeskOAuthProvider(OAuthClientProvider):
     """The SDK's provider with MCP Desk's browser, listener and keyring storage."""
 
     def __init__(
-        self, url: str, storage: KeyringTokenStorage, browser: BrowserOpener, listener: CallbackListener
+        self,
+        url: str,
+        storage: KeyringTokenStorage,
+        browser: BrowserOpener,
+        listener: CallbackListener,
+        identity: ClientIdentity,
     ) -> None:
         metadata = OAuthClientMetadata(
             client_name=CLIENT_NAME,
@@ -164,8 +215,14 @@ class _DeskOAuthProvider(OAuthClientProvider):
             token_endpoint_auth_method="none",
         )
         super().__init__(
-            url, metadata, storage, redirect_handler=self._sign_in, callback_handler=self._take_code
+            url,
+            metadata,
+            storage,
+            redirect_handler=self._sign_in,
+            callback_handler=self._take_code,
+            client_metadata_url=identity.metadata_url,
         )
+        self._fixed_port = identity.sign_in.redirect_port if identity.sign_in else None
         self._storage = storage
         self._browser = browser
         self._listener = listener
@@ -182,18 +239,27 @@ class _DeskOAuthProvider(OAuthClientProvider):
         context = self.context
         context.token_expiry_time = self._storage.expires_at
         registered = _registered_port(context.client_info)
-        port = self._listener.choose_port(registered)
+        port = self._listener.choose_port(registered, required=self._fixed_port is not None)
         context.client_metadata.redirect_uris = [AnyUrl(self._listener.redirect_uri)]
         if context.client_info is not None and port != registered:
             context.client_info = None  # registered for a port another program holds now: register again
+
+    async def _perform_authorization(self) -> httpx2.Request:
+        """Also send a client secret the way the sign-in server says it takes one."""
+        client, metadata = self.context.client_info, self.context.oauth_metadata
+        if client is not None and client.client_secret and metadata is not None:
+            methods = metadata.token_endpoint_auth_methods_supported or ["client_secret_basic"]
+            if "client_secret_basic" not in methods and "client_secret_post" in methods:
+                client.token_endpoint_auth_method = "client_secret_post"
+        return await super()._perform_authorization()
 
     async def _sign_in(self, authorization_url: str) -> None:
         check_authorization_url(authorization_url)
         state = query_value(parse_qs(urlsplit(authorization_url).query), "state")
         if not state:
             raise SignInProblem(
-                "The sign-in address MCP Desk was about to open has no state check, so it was not opened. "
-                "Start the server again."
+                "Sign-in failed: the sign-in address MCP Desk was about to open has no state check, "
+                "so it was not opened. Ask the server's provider about it."
             )
 
         async def open_browser() -> None:
@@ -204,19 +270,28 @@ class _DeskOAuthProvider(OAuthClientProvider):
     async def _take_code(self) -> AuthorizationCodeResult:
         code, self._code = self._code, None
         if code is None:
-            raise SignInProblem("MCP Desk received no sign-in answer. Start the server again to sign in.")
+            raise SignInProblem(f"Sign-in failed: MCP Desk received no sign-in answer. {AGAIN}")
         return code
 
 
 def find_sign_in_problem(error: BaseException) -> SignInProblem | None:
-    """The `SignInProblem` in `error`; the SDK's transport raises it inside exception groups."""
-    if isinstance(error, SignInProblem):
-        return error
-    if isinstance(error, BaseExceptionGroup):
-        for inner in error.exceptions:
-            if (found := find_sign_in_problem(inner)) is not None:
-                return found
+    """Why signing in failed, if `error` is about that; the SDK's transport wraps it in groups."""
+    for cause in causes(error):
+        if isinstance(cause, SignInProblem):
+            return cause
+        if isinstance(cause, OAuthFlowError):
+            return refusal(cause)
     return None
+
+
+@dataclass(frozen=True)
+class ClientIdentity:
+    """Who MCP Desk says it is to a sign-in server."""
+
+    metadata_url: str | None = None
+    """Its client metadata document, used where the sign-in server takes one; else it registers."""
+    sign_in: SignInClient | None = None
+    """The client the user's provider registered for this server (its secret looked up): only that."""
 
 
 def oauth_for(
@@ -225,6 +300,7 @@ def oauth_for(
     store: SecretVault,
     browser: BrowserOpener,
     redactor: Redactor,
+    identity: ClientIdentity = ClientIdentity(),
     *,
     sign_in_limit: float = SIGN_IN_LIMIT_S,
 ) -> httpx2.Auth:
@@ -233,5 +309,8 @@ def oauth_for(
     Signs in through `browser` when the server asks for it and has no usable token in `store`.
     Build a new one for each connection; they share what they learn through `store`.
     """
-    storage = KeyringTokenStorage(server, store, redactor)
-    return _DeskOAuthProvider(url, storage, browser, CallbackListener(server, sign_in_limit))
+    preset = _preset_client(identity.sign_in) if identity.sign_in else None
+    if preset is not None and preset.client_secret:
+        redactor.add(preset.client_secret)
+    storage = KeyringTokenStorage(server, store, redactor, preset)
+    return _DeskOAuthProvider(url, storage, browser, CallbackListener(server, sign_in_limit), identity)

@@ -13,7 +13,7 @@ from mcp.client.streamable_http import streamable_http_client
 from desktop.core.config import ServerConfig
 from desktop.core.redact import Redactor
 from desktop.core.secrets import SecretVault
-from desktop.servers.oauth import BrowserOpener, oauth_for
+from desktop.servers.oauth import BrowserOpener, ClientIdentity, oauth_for
 from desktop.servers.result_type import defaulted
 from desktop.servers.wire_tap import TappedHTTP, WireTap
 
@@ -44,15 +44,20 @@ def connect_remote(
     browser: SignInBrowser,
     tap: WireTap,
     redactor: Redactor,
+    client_metadata_url: str | None = None,
 ) -> RemoteConnection:
-    """The SDK transport for `config.url`; it signs in with OAuth unless a header already authorizes."""
+    """The SDK transport for `config.url`; it signs in with OAuth unless a header already authorizes.
+
+    `client_metadata_url` is MCP Desk's client ID where the sign-in server takes metadata documents.
+    """
     assert config.url is not None
     signs_in = not any(header.lower() == "authorization" for header in config.headers)
     tapped = TappedHTTP(tap, redactor, httpx2.AsyncHTTPTransport(), config.url)
+    identity = ClientIdentity(client_metadata_url, config.sign_in)
     http = httpx2.AsyncClient(
         headers=config.headers,
         timeout=httpx2.Timeout(30, read=300),
         transport=tapped,
-        auth=oauth_for(name, config.url, vault, browser, redactor) if signs_in else None,
+        auth=oauth_for(name, config.url, vault, browser, redactor, identity) if signs_in else None,
     )
     return RemoteConnection(defaulted(streamable_http_client(config.url, http_client=http)), tapped)

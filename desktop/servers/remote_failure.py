@@ -6,7 +6,8 @@ exception (its groups and the errors it was raised from) and in the HTTP status 
 server's address last answered with, and says what to do next. Some causes pass by
 themselves (a server restarting), others never do until the settings change (a name
 that does not exist, a page that is not there, a certificate that cannot be trusted):
-those are `lasting`, and trying again in a few seconds would only repeat them.
+those are `lasting`, and trying again in a few seconds would only repeat them. (A sign-in
+that failed is neither: `sign_in_refusal` says why, and it waits for the user.)
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx2
-from mcp.client.auth.exceptions import OAuthFlowError
 
 
 @dataclass(frozen=True)
@@ -60,12 +60,6 @@ _BY_ERROR: tuple[tuple[type[BaseException], str, bool], ...] = (
         "“{server}” could not be reached: {host} did not answer in time. It may be down or slow.",
         False,
     ),
-    (
-        OAuthFlowError,
-        "“{server}” needs you to sign in, but {host} does not offer a sign-in MCP Desk can use. "
-        "If its instructions give a key or token, add it as a header in its settings.",
-        True,
-    ),
 )
 """The causes recognised in an exception, first match wins, and whether each one lasts."""
 
@@ -78,9 +72,9 @@ def unreachable(server: str, url: str, error: BaseException, status: int | None)
     parts = urlsplit(url)
     host = parts.hostname or url
     where = f"{host}:{parts.port}" if parts.port else host
-    causes = list(_causes(error))
+    found = list(causes(error))
     for kind, reason, lasting in _BY_ERROR:
-        if any(isinstance(cause, kind) for cause in causes):
+        if any(isinstance(cause, kind) for cause in found):
             return Unreachable(reason.format(server=server, host=host, where=where), lasting)
     return _refused_by_status(server, host, parts.path or "/", status)
 
@@ -116,7 +110,7 @@ def _refused_by_status(server: str, host: str, path: str, status: int | None) ->
     return None
 
 
-def _causes(error: BaseException) -> Iterator[BaseException]:
+def causes(error: BaseException) -> Iterator[BaseException]:
     """`error`, the exceptions grouped in it and those it was raised from, each once."""
     seen: set[int] = set()
     waiting = [error]

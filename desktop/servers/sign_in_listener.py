@@ -18,20 +18,15 @@ import anyio
 from anyio.abc import SocketStream
 from mcp.shared.auth import AuthorizationCodeResult
 
-from desktop.servers.control import ServerProblem
+from desktop.core.config import CALLBACK_HOST, CALLBACK_PATH, redirect_uri
+from desktop.servers.sign_in_refusal import AGAIN, SignInProblem, refused
 
 SIGN_IN_LIMIT_S = 300.0
 """How long MCP Desk waits for the user to finish signing in in the browser."""
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
-CALLBACK_HOST = "127.0.0.1"
-CALLBACK_PATH = "/callback"
 _REQUEST_BYTES = 16 * 1024
 _REQUEST_READ_S = 10.0
 """A browser sends its request at once; a connection that sends nothing is dropped after this."""
-
-
-class SignInProblem(ServerProblem):
-    """Signing in to a server failed or was refused; the message says what to do next."""
 
 
 def check_authorization_url(url: str) -> None:
@@ -67,10 +62,13 @@ class CallbackListener:
 
     @property
     def redirect_uri(self) -> str:
-        return f"http://{CALLBACK_HOST}:{self.port}{CALLBACK_PATH}"
+        return redirect_uri(self.port)
 
-    def choose_port(self, preferred: int | None) -> int:
-        """Listen on `preferred` later if it is free now, else on any free port; returns the port."""
+    def choose_port(self, preferred: int | None, *, required: bool = False) -> int:
+        """Listen on `preferred` later if it is free now, else (unless `required`) on any free port."""
+        if required and preferred:
+            self.port = preferred  # a provider accepts only the address it registered: that one or none
+            return self.port
         for port in (preferred, 0) if preferred else (0,):
             try:
                 with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -94,8 +92,8 @@ class CallbackListener:
             listener = await anyio.create_tcp_listener(local_host=CALLBACK_HOST, local_port=self.port)
         except OSError as error:
             raise SignInProblem(
-                f"MCP Desk could not listen on port {self.port} for the sign-in to “{self.server}” because "
-                "another program is using it. Start the server again to use another port.",
+                f"Sign-in failed: MCP Desk could not listen on port {self.port} for the sign-in to "
+                f"“{self.server}” because another program is using it. Close that program. {AGAIN}",
                 str(error),
             ) from error
         wait = _Wait(self.server, state)
@@ -132,8 +130,8 @@ class _Wait:
         if self._answer is None:
             waited = f"{limit / 60:.0f} minutes" if limit >= 120 else f"{limit:.0f} seconds"
             raise SignInProblem(
-                f"Signing in to “{self._server}” was not finished within {waited}, so MCP Desk "
-                "stopped waiting. Start the server again to sign in."
+                f"Sign-in failed: signing in to “{self._server}” was not finished within {waited}, "
+                f"so MCP Desk stopped waiting. {AGAIN}"
             )
         return self._answer
 
@@ -143,8 +141,8 @@ class _Wait:
         except Exception as error:  # whatever the opener raises, the user reads one sentence
             self._settle(
                 SignInProblem(
-                    f"MCP Desk could not open a web browser to sign in to “{self._server}”. "
-                    "Check that a default browser is set, then start the server again.",
+                    f"Sign-in failed: MCP Desk could not open a web browser to sign in to “{self._server}”. "
+                    f"Check that a default browser is set. {AGAIN}",
                     f"{type(error).__name__}: {error}",
                 )
             )
@@ -185,11 +183,9 @@ class _Wait:
                 _DONE,
                 answer=AuthorizationCodeResult(code=code, state=state, iss=query_value(query, "iss")),
             )
-        said = f"the sign-in page answered “{error[:60]}”" if error else "no sign-in code came back"
-        problem = SignInProblem(
-            f"Signing in to “{self._server}” did not finish: {said}. Start the server again to try once more."
-        )
-        return _Reply(400, _NOT_DONE, problem=problem)
+        if error is None:
+            return _Reply(400, _NOT_DONE, problem=SignInProblem(_NO_CODE))
+        return _Reply(400, _NOT_DONE, problem=refused(error, query_value(query, "error_description") or ""))
 
     def _settle(self, outcome: AuthorizationCodeResult | SignInProblem | None) -> None:
         if outcome is None or self.finished.is_set():
@@ -201,6 +197,7 @@ class _Wait:
         self.finished.set()
 
 
+_NO_CODE = f"Sign-in failed: the sign-in page sent no sign-in code back. {AGAIN}"
 _DONE = "You can close this tab and go back to MCP Desk."
 _NOT_DONE = "Signing in did not finish. Go back to MCP Desk to see why."
 _NOT_OURS = (

@@ -57,10 +57,11 @@ CLIENT_INFO = types.Implementation(name="mcp-desk", version="0.1.0")
 
 @dataclass(frozen=True)
 class Credentials:
-    """How servers get in: secrets from the keyring, and sign-ins in the user's browser."""
+    """How servers get in: keyring secrets, and sign-ins in the user's browser under a client ID."""
 
     vault: SecretVault
     browser: BrowserOpener
+    client_metadata_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -334,8 +335,9 @@ class Supervisor:
         self._transport = self._http = None
         if config.url:
             browser = SignInBrowser(self.signing_in, self._credentials.browser)
+            metadata_url = self._credentials.client_metadata_url
             remote = connect_remote(
-                self.name, config, self._credentials.vault, browser, self._tap, self._redactor
+                self.name, config, self._credentials.vault, browser, self._tap, self._redactor, metadata_url
             )
             self._http = remote.http
             return remote.transport

@@ -23,9 +23,9 @@ from mcp.client.streamable_http import streamable_http_client
 
 from desktop.core.redact import MASK, Redactor
 from desktop.core.secrets import SecretStore
-from desktop.servers.oauth import find_sign_in_problem, forget, oauth_for, secret_names
+from desktop.servers.oauth import ClientIdentity, find_sign_in_problem, forget, oauth_for, secret_names
 from desktop.servers.sign_in_listener import SignInProblem
-from tests.fixtures.oauth_server import SUBJECT, Grant, OAuthFixture, serve_oauth
+from tests.fixtures.oauth_server import SUBJECT, Advertised, Grant, OAuthFixture, serve_oauth
 
 pytestmark = pytest.mark.anyio
 
@@ -68,10 +68,14 @@ class UserAtBrowser:
 
 
 async def whoami(
-    fixture: OAuthFixture, store: SecretStore, browser: UserAtBrowser, redactor: Redactor
+    fixture: OAuthFixture,
+    store: SecretStore,
+    browser: UserAtBrowser,
+    redactor: Redactor,
+    identity: ClientIdentity | None = None,
 ) -> str:
     """Connect as the app does, call the protected tool, disconnect; returns the tool's text."""
-    auth = oauth_for(SERVER, fixture.url, store, browser, redactor)
+    auth = oauth_for(SERVER, fixture.url, store, browser, redactor, identity or ClientIdentity())
     with anyio.fail_after(60):
         async with (
             httpx2.AsyncClient(auth=auth, timeout=httpx2.Timeout(30, read=300)) as http,
@@ -238,7 +242,7 @@ async def test_a_sign_in_address_that_is_not_https_never_reaches_the_browser(
     keyring_store: SecretStore,
 ) -> None:
     browser = UserAtBrowser()
-    with serve_oauth(authorization_endpoint="http://sign-in.example.test/authorize") as fixture:
+    with serve_oauth(Advertised(authorization_endpoint="http://sign-in.example.test/authorize")) as fixture:
         with pytest.raises(Exception) as failed:  # the SDK's transport wraps it in exception groups
             await whoami(fixture, keyring_store, browser, Redactor())
         assert fixture.provider.authorizations == []

@@ -1,4 +1,8 @@
-"""A supervised remote server that asks for a sign-in: the supervisor waits for the user."""
+"""A supervised remote server that asks for a sign-in: the supervisor waits for the user.
+
+A refused sign-in is not a crash: it is said in words, the browser is not opened again, and
+the server waits for the user to press Start.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +18,11 @@ from desktop.core.redact import Redactor
 from desktop.core.rpc_log import RpcLog
 from desktop.core.secrets import SecretStore
 from desktop.servers.leftovers import LeftoverRegistry
+from desktop.servers.sign_in_refusal import MIXED_UP
 from desktop.servers.supervisor import Credentials, Supervisor
 from tests.e2e.conftest import FAST, Recorder
 from tests.e2e.test_oauth import TOKENS, UserAtBrowser
-from tests.fixtures.oauth_server import OAuthFixture
+from tests.fixtures.oauth_server import OAuthFixture, serve_oauth
 
 pytestmark = pytest.mark.anyio
 SLOWER_THAN_START_LIMIT = 1.5
@@ -66,3 +71,43 @@ async def test_the_start_waits_for_the_sign_in_and_the_log_never_holds_a_token(
     written = "\n".join(json.dumps(entry.to_json()) for entry in log.recent())
     assert "Signing in at 127.0.0.1" in written
     assert tokens["access_token"] not in written and tokens["refresh_token"] not in written
+
+
+async def test_a_sign_in_server_that_fails_the_issuer_check_is_refused_once_and_waits_for_the_user(
+    keyring_store: SecretStore, tmp_path: Path
+) -> None:
+    events = EventBus()
+    recorder = Recorder()
+    events.subscribe(recorder)
+    redactor = Redactor()
+    log = RpcLog(redactor)
+    user = UserAtBrowser()
+    with serve_oauth() as fixture:
+        fixture.provider.iss_in_redirect = "https://evil.example.com"  # a mix-up: another server's answer
+        supervisor = Supervisor(
+            "remote",
+            ServerConfig(url=fixture.url),
+            events,
+            LeftoverRegistry(tmp_path / "run"),
+            log,
+            redactor,
+            Credentials(keyring_store, user),
+            FAST,
+        )
+        try:
+            status = await supervisor.start()
+            await user.wait_until_loaded()
+        finally:
+            await supervisor.stop()
+        assert fixture.provider.grants == [], "the code from the wrong server was never exchanged"
+
+    assert status.state is ServerState.FAILED
+    assert status.reason == MIXED_UP
+    assert "iss mismatch" in status.details
+    assert status.restarts == 0
+    assert len(user.opened) == 1
+    written = "\n".join(json.dumps(entry.to_json()) for entry in log.recent())
+    assert "Restarting" not in written and "look at its output" not in written.lower()
+    failed = [e for e in recorder.events if isinstance(e, Notice) and e.title == "remote stopped"]
+    assert [notice.message for notice in failed] == [MIXED_UP]
+    assert keyring_store.get(TOKENS) is None

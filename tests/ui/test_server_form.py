@@ -8,10 +8,11 @@ import sys
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTableWidgetItem
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QLineEdit, QTableWidgetItem
 from pytestqt.qtbot import QtBot
 
-from desktop.core.config import ServerConfig
+from desktop.core.config import ServerConfig, SignInClient
 from desktop.ui.dialogs.server_form import ServerFormDialog
 
 ARGS_WITH_SPACES = ["--root", "/home/me/My Documents", "--greeting", "hello  world"]
@@ -233,3 +234,63 @@ def test_a_program_that_is_not_here_is_said_plainly_and_does_not_block_saving(
     assert os.pathsep + "/" not in dialog.fields.command_note.text, "no PATH dump in the form"
     assert not dialog.fields.suggestion_button.isVisible()
     assert save(qtbot, dialog) is not None, "it may be installed later"
+
+
+def test_a_remote_server_takes_a_client_id_and_secret_and_shows_the_address_to_register(qtbot: QtBot) -> None:
+    dialog = form(qtbot)
+    fields = dialog.fields
+    fields.name_edit.setText("cloud")
+    assert not fields.sign_in_section.isVisible(), "a program on this computer signs in nowhere"
+    fields.remote_radio.setChecked(True)
+    fields.url_edit.setText("https://example.com/mcp")
+    assert fields.sign_in_section.isVisible() and not fields.sign_in_fields.isVisible()
+    fields.sign_in_section.set_open(True)
+    sign_in = fields.sign_in_fields
+    address = sign_in.redirect_edit.text()
+    assert address.startswith("http://127.0.0.1:") and address.endswith("/callback")
+    assert sign_in.secret_edit.echoMode() is QLineEdit.EchoMode.Password
+    sign_in.client_id_edit.setText(" desk-client ")
+    sign_in.secret_edit.setText("cs-typed-secret")
+    sign_in.copy_button.click()
+    assert QGuiApplication.clipboard().text() == address
+
+    received = save(qtbot, dialog)
+
+    assert received is not None
+    config = received[1]
+    assert isinstance(config, ServerConfig) and config.sign_in is not None
+    assert (config.sign_in.client_id, config.sign_in.client_secret) == ("desk-client", "cs-typed-secret")
+    assert config.sign_in.redirect_uri == address, "the address the user registered is the one used"
+
+
+def test_editing_keeps_the_saved_secret_and_the_address_unless_a_new_secret_is_typed(qtbot: QtBot) -> None:
+    saved = SignInClient(client_id="desk-client", client_secret="${secret:oauth.cloud.client_secret}")
+    config = ServerConfig(url="https://example.com/mcp", sign_in=saved)
+    dialog = form(qtbot, name="cloud", config=config)
+    sign_in = dialog.fields.sign_in_fields
+    assert sign_in.isVisible(), "a server with a client ID opens at its sign-in"
+    assert sign_in.secret_edit.text() == "" and "keychain" in sign_in.secret_edit.placeholderText()
+    assert sign_in.redirect_edit.text() == saved.redirect_uri
+
+    received = save(qtbot, dialog)
+
+    assert received is not None and received[1] == config
+
+
+@pytest.mark.parametrize(
+    ("client_id", "secret", "message"),
+    [("", "a-secret", "Enter the client ID that goes with the client secret.")],
+    ids=["secret without a client ID"],
+)
+def test_a_sign_in_half_filled_is_refused_with_a_sentence(
+    qtbot: QtBot, client_id: str, secret: str, message: str
+) -> None:
+    dialog = form(qtbot)
+    dialog.fields.name_edit.setText("cloud")
+    dialog.fields.remote_radio.setChecked(True)
+    dialog.fields.url_edit.setText("https://example.com/mcp")
+    dialog.fields.sign_in_fields.client_id_edit.setText(client_id)
+    dialog.fields.sign_in_fields.secret_edit.setText(secret)
+    assert save(qtbot, dialog) is None
+    assert dialog.message.text == message
+    assert dialog.fields.sign_in_fields.isVisible(), "the section opens to show the field to fix"

@@ -1,6 +1,7 @@
 """Pictures of the Servers screens this round touched, in `tests/artifacts/`, for a person to judge.
 
-The form after a whole command line was pasted and after a typo, the approval question for a
+The form after a whole command line was pasted and after a typo, a remote server's sign-in
+client (client ID, secret, the address to give the provider), the approval question for a
 program and for an address, and a remote server that failed last time, shown on the page.
 """
 
@@ -44,6 +45,17 @@ def test_screenshots_of_the_server_form_and_approvals(qtbot: QtBot, shots: Path)
         dialog.fields.name_edit.setText("time")
         typed(qtbot, dialog, text)
         save(dialog, shots, f"server-form-{name}")
+    sign_in = ServerFormDialog(taken=set())
+    qtbot.addWidget(sign_in)
+    sign_in.show()
+    qtbot.waitExposed(sign_in)
+    sign_in.fields.name_edit.setText("cloud")
+    sign_in.fields.remote_radio.setChecked(True)
+    sign_in.fields.url_edit.setText("https://mcp.example.com/mcp")
+    sign_in.fields.sign_in_section.set_open(True)
+    sign_in.fields.sign_in_fields.client_id_edit.setText("mcp-desk-3f9a1c")
+    sign_in.fields.sign_in_fields.secret_edit.setText("not-a-real-secret")
+    save(sign_in, shots, "server-form-sign-in")
     for name, config in (
         ("program", ServerConfig(command="npx", args=["-y", "@modelcontextprotocol/server-everything"])),
         ("address", ServerConfig(url="https://mcp.example.com/mcp", headers={"Authorization": "Bearer x"})),

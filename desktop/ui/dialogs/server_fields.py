@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.config import ServerConfig, check_server_name
 from desktop.servers.launch import find_program, install_hint, near_miss, split_command_line
+from desktop.ui.dialogs.sign_in_fields import SignInFields
 from desktop.ui.style import SPACING, hint, monospace_font
 from desktop.ui.widgets.collapsible import Collapsible
 from desktop.ui.widgets.inline_message import InlineMessage
@@ -44,7 +45,7 @@ def _form() -> QFormLayout:
 
 
 class ServerFields(QWidget):
-    """Name, program or address, and how MCP Desk looks after the server.
+    """Name, program or address (with its sign-in client, if any), and how MCP Desk looks after the server.
 
     A whole command line typed into Command is split into the program and its arguments
     when the user leaves the field, and a program this computer doesn't have is pointed out
@@ -141,9 +142,12 @@ class ServerFields(QWidget):
         self.url_edit.setAccessibleName(self.tr("Server address"))
         self.url_edit.setToolTip(self.tr("The server's web address, as its instructions give it"))
         self.headers_table = KeyValueTable(self.tr("header"), self)
+        self.sign_in_fields = SignInFields(self)
+        self.sign_in_section = Collapsible(self.tr("Sign-in"), self.sign_in_fields, self)
         self.form.addRow(self.tr("Address:"), self.url_edit)
         self.form.addRow(self.tr("Headers:"), self.headers_table)
-        return [self.url_edit, self.headers_table]
+        self.form.addRow(self.sign_in_section)
+        return [self.url_edit, self.headers_table, self.sign_in_section]
 
     def _advanced(self) -> QWidget:
         box = QWidget(self)
@@ -177,6 +181,8 @@ class ServerFields(QWidget):
         self.enabled_box.setChecked(config.enabled)
         self.init_timeout_spin.setValue(round(config.init_timeout))
         self.request_timeout_spin.setValue(round(config.request_timeout))
+        self.sign_in_fields.set_sign_in(config.sign_in)
+        self.sign_in_section.set_open(config.sign_in is not None)
 
     def set_entry(self, entry: dict[str, Any]) -> None:
         """Fill how to reach the server from a Claude Desktop-shaped entry (already checked)."""
@@ -208,7 +214,9 @@ class ServerFields(QWidget):
 
     def to_data(self) -> dict[str, Any]:
         """Everything, ready for `ServerConfig.model_validate`."""
+        sign_in = self.sign_in_fields.data() if self.remote_radio.isChecked() else None
         return self.entry() | {
+            "sign_in": sign_in,
             "start_with_app": self.start_with_app_box.isChecked(),
             "enabled": self.enabled_box.isChecked(),
             "init_timeout": float(self.init_timeout_spin.value()),
@@ -239,7 +247,11 @@ class ServerFields(QWidget):
         if not self.url_edit.text().strip():
             return self.tr("Enter the server's address, for example https://example.com/mcp."), self.url_edit
         problem = self.headers_table.problem()
-        return (problem, self.headers_table.table) if problem else None
+        if problem:
+            return problem, self.headers_table.table
+        if (sign_in := self.sign_in_fields.problem()) is not None:
+            self.sign_in_section.set_open(True)
+        return sign_in
 
     def _on_remote_radio_toggled(self, remote: bool) -> None:
         for field in self._program_rows:

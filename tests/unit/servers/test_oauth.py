@@ -130,7 +130,8 @@ async def test_a_refusal_from_the_sign_in_page_ends_the_wait_with_a_sentence() -
     outcome = await _visit_while_waiting(listener, visit)
 
     assert isinstance(outcome, SignInProblem)
-    assert "access_denied" in outcome.message and "Start the server again" in outcome.message
+    assert outcome.message.startswith("Sign-in failed: the sign-in was cancelled")
+    assert "Press Start to sign in again." in outcome.message and "access_denied" in outcome.details
     assert pages[0].status_code == 400 and "did not finish" in pages[0].text
 
 

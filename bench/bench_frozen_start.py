@@ -15,9 +15,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import ROOT, fresh_home, report
+from common import ROOT, fresh_home, quick_rounds, report
 
-ROUNDS = 5
+ROUNDS = quick_rounds(5, 1)
 BUNDLE = ROOT / "dist" / "mcp-desk"
 FROZEN = [str(BUNDLE / "mcp-desk"), "--smoke-test"]
 SOURCE = [sys.executable, "-m", "desktop", "--smoke-test"]

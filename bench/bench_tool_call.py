@@ -52,7 +52,7 @@ from desktop.servers.oauth import SystemBrowser
 from desktop.servers.supervisor import Credentials
 from desktop.services import Services, build_services
 
-CALLS = 500
+CALLS = quick_rounds(500, 200)
 ROUNDS = quick_rounds(7, 3)
 
 

@@ -17,6 +17,7 @@ from desktop.ui.widgets.page_skeleton import PageSkeleton
 from desktop.ui.window_placement import WindowPlacement
 from tests.ui.conftest import Attach
 from tests.ui.fakes import DIAGNOSIS, FakeControl
+from tests.ui.test_screenshots import ARTIFACTS, save
 
 
 def test_closing_without_a_tray_quits(qtbot: QtBot, window: MainWindow) -> None:
@@ -62,6 +63,8 @@ def test_the_frame_paints_with_skeletons_and_attach_puts_the_pages_in_their_plac
     frame = MainWindow(tray_available=False)
     qtbot.addWidget(frame)
     frame.show_area("chat")
+    frame.show()
+    save(frame, ARTIFACTS, "00-first-paint-chat")
     skeletons = frame.findChildren(PageSkeleton)
     assert len(skeletons) == len(frame.areas)
     assert "Chat with your model" in " ".join(label.text() for label in frame.findChildren(QLabel))

@@ -149,6 +149,7 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     from desktop.servers.manager import Recording, ServerManager
     from desktop.servers.oauth import SystemBrowser
     from desktop.servers.restart_policy import RestartPolicy
+    from desktop.servers.revisions import Revisions
     from desktop.servers.server_requests import ServerRequests
     from desktop.servers.supervisor import Credentials
 
@@ -177,6 +178,7 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
         RestartPolicy(health_every=settings.app_settings().health_check_seconds),
         requests=requests,
         failures=LastFailures(paths.data_dir / "remote-failures.json"),
+        revisions=Revisions(paths.data_dir / "protocol-revisions.json"),
     )
     secrets = SecretsService(keyring_store, audit, events, redactor, manager.secret_users)
     models = ModelService(

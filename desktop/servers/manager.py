@@ -44,6 +44,7 @@ from desktop.servers.launch import resolve
 from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.oauth import forget, keep_client_secret
 from desktop.servers.restart_policy import DEFAULT_POLICY, RestartPolicy
+from desktop.servers.revisions import Revisions
 from desktop.servers.server_requests import ServerRequests
 from desktop.servers.supervisor import Credentials, Supervisor
 from desktop.servers.wire_tap import current_call
@@ -74,9 +75,11 @@ class ServerManager:
         *,
         requests: ServerRequests | None = None,
         failures: LastFailures | None = None,
+        revisions: Revisions | None = None,
     ) -> None:
         self._consent = consent
         self._failures = failures or LastFailures()
+        self._revisions = revisions or Revisions()
         self._requests = requests
         self._recording = recording
         self._credentials = credentials
@@ -282,6 +285,7 @@ class ServerManager:
     async def remove(self, name: str) -> None:
         await self._get(name).stop()
         self._failures.forget(name)
+        self._revisions.forget(name)
         with contextlib.suppress(SecretsError):  # a keyring that is not there holds no sign-in either
             await anyio.to_thread.run_sync(forget, name, self._credentials.vault)
         self._drop(name)
@@ -351,6 +355,7 @@ class ServerManager:
             self._on_tools,
             requests=self._requests.callbacks(name) if self._requests else None,
             failures=self._failures,
+            revisions=self._revisions,
         )
 
     def _on_tools(self, name: str, tools: tuple[ToolInfo, ...]) -> None:

@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import anyio
-import mcp_types as types
 from mcp import Client
 from mcp.client._transport import Transport
 
@@ -47,12 +46,12 @@ from desktop.servers.output import OutputLog
 from desktop.servers.remote import SignInBrowser, connect_remote
 from desktop.servers.remote_failure import Unreachable, no_answer, unreachable
 from desktop.servers.restart_policy import DEFAULT_POLICY, Backoff, RestartPolicy
+from desktop.servers.revisions import Revisions
+from desktop.servers.sdk_client import new_client
 from desktop.servers.server_requests import RequestCallbacks
 from desktop.servers.tool_watch import ToolWatch
 from desktop.servers.transport import StdioTransport
 from desktop.servers.wire_tap import TappedHTTP, WireTap
-
-CLIENT_INFO = types.Implementation(name="mcp-desk", version="0.1.0")
 
 
 @dataclass(frozen=True)
@@ -69,6 +68,8 @@ class RunEnd:
     reason: str
     details: str = ""
     retry: bool = True
+    again: bool = False
+    """Start again at once, unannounced: the server refused the revision it spoke last time."""
 
 
 class Supervisor:
@@ -86,6 +87,7 @@ class Supervisor:
         *,
         requests: RequestCallbacks | None = None,
         failures: LastFailures | None = None,
+        revisions: Revisions | None = None,
     ) -> None:
         self.name = name
         self.config = config
@@ -102,6 +104,7 @@ class Supervisor:
         self._on_tools = on_tools
         self._requests = requests
         self._failures = failures or LastFailures()
+        self._revisions = revisions or Revisions()
         self._http: TappedHTTP | None = None
         self._status = ServerStatus(
             name,
@@ -174,6 +177,8 @@ class Supervisor:
                 end, ran_for = await self._one_run(restarts)
                 if end is None:
                     break
+                if end.again:
+                    continue
                 delay = backoff.after_run(ran_for) if end.retry else None
                 if delay is None:
                     self._give_up(end, backoff.failures)
@@ -275,9 +280,12 @@ class Supervisor:
         """How a run that raised `exc` ended, in words; causes that last are not retried."""
         if (sign_in := find_sign_in_problem(exc)) is not None:
             return RunEnd(sign_in.message, sign_in.details, retry=False)
+        starting = self._status.state is not ServerState.RUNNING
+        if starting and self._revisions.falls_back(self.name, self.config, exc):  # a refusal may end it too
+            return RunEnd(f"“{self.name}” refused the revision it spoke last time.", again=True)
         if self._transport and self._transport.exited.is_set():
             return replace(self._end, details=describe(exc))
-        why = self._unreachable(exc) if self._status.state is not ServerState.RUNNING else None
+        why = self._unreachable(exc) if starting else None
         if why is not None:
             return RunEnd(why.reason, describe(exc), retry=not why.lasting)
         return RunEnd(self._crash_reason("stopped unexpectedly."), describe(exc))
@@ -290,16 +298,8 @@ class Supervisor:
 
     async def _session(self, transport: Transport, tasks: anyio.abc.TaskGroup) -> None:
         """Handshake, list tools, then serve until the task group is cancelled."""
-        client = Client(
-            transport,
-            message_handler=self._tool_watch.on_message,
-            client_info=CLIENT_INFO,
-            cache=None,
-            read_timeout_seconds=self.config.request_timeout,
-            elicitation_callback=self._requests.elicitation if self._requests else None,
-            sampling_callback=self._requests.sampling if self._requests else None,
-            sampling_capabilities=self._requests.sampling_capabilities if self._requests else None,
-        )
+        mode = self._revisions.mode(self.name, self.config)
+        client = new_client(transport, self.config, mode, self._tool_watch.on_message, self._requests)
         with anyio.CancelScope(deadline=anyio.current_time() + self.config.init_timeout) as handshake:
             self._handshake = handshake
             async with client:
@@ -312,6 +312,7 @@ class Supervisor:
                     state=ServerState.RUNNING, reason="", details="", pid=pid, started_at=time.time()
                 )
                 self._failures.forget(self.name)
+                self._revisions.remember(self.name, self.config, client.protocol_version)
                 where = f"process {pid}" if pid else self.config.url
                 self._rpc_log.lifecycle(self.name, f"Running ({where}, protocol {client.protocol_version}).")
                 self._settled.set()

@@ -43,6 +43,7 @@ from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.manager import Recording, ServerManager
 from desktop.servers.oauth import SystemBrowser
 from desktop.servers.restart_policy import RestartPolicy
+from desktop.servers.revisions import Revisions
 from desktop.servers.server_requests import ServerRequests
 from desktop.servers.supervisor import Credentials
 from tests.fixtures.oauth_server import OAuthFixture, serve_oauth
@@ -221,6 +222,7 @@ def manager_in(
     consent: ConsentGate,
     requests: ServerRequests | None = None,
     policy: RestartPolicy = FAST,
+    revisions: Revisions | None = None,
 ) -> ServerManager:
     """A manager with no servers yet, keeping its files in `folder` and restarting fast."""
     return ServerManager(
@@ -232,6 +234,7 @@ def manager_in(
         consent,
         policy,
         requests=requests,
+        revisions=revisions,
     )
 
 

@@ -145,10 +145,8 @@ class Supervisor:
         return self._runner is not None and not self._runner.done()
 
     async def start(self, once: bool = False) -> ServerStatus:
-        """Start (if not already running) and return once the first attempt has settled.
-
-        `once`: a run that ends is not followed by another (a one-off check on the command line).
-        """
+        """Start (if not already running) and return once the first attempt has settled;
+        with `once`, a run that ends is not followed by another (a one-off check on the command line)."""
         if not self.active:
             self._stop = anyio.Event()
             self._settled = anyio.Event()

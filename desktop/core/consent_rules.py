@@ -171,7 +171,7 @@ class ConsentRules:
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
             _expect(raw, dict)
-            rules = [_rule(item) for item in _expect(raw.get("rules", []), list)]
+            rules = [rule_from_data(item) for item in _expect(raw.get("rules", []), list)]
             servers = _expect(raw.get("servers", {}), dict)
             policies = {str(name): _policy(value) for name, value in servers.items()}
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -191,7 +191,7 @@ def _expect(value: Any, *kinds: type) -> Any:
     return value
 
 
-def _rule(item: Any) -> ConsentRule:
+def rule_from_data(item: Any) -> ConsentRule:
     """One rule as saved, every field checked: a rule read wrong could allow what it shouldn't."""
     _expect(item, dict)
     for name in ("id", "server", "tool", "definition_hash", "chat_title"):

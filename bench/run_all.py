@@ -29,6 +29,7 @@ BENCHMARKS = (
     "bench_log_ingest",
     "bench_model",
     "bench_chat",
+    "bench_prefix",
     "bench_frozen_start",
 )
 NOISE = 0.15

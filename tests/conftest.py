@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import signal
 import subprocess
 import time
 import uuid
@@ -15,6 +13,7 @@ from keyring.backends.SecretService import Keyring as SecretServiceKeyring
 
 from desktop.core.secrets import SecretStore
 from desktop.llm.models.locations import SEARCH_HOME_ENV
+from tests.fixtures.keyring_bus import KeyringUnavailable, private_keyring
 from tests.fixtures.node_servers import REQUIRE_ENV as REQUIRE_NODE_ENV
 from tests.fixtures.node_servers import NodeUnavailable, node_server
 from tests.fixtures.real_model import REQUIRE_ENV, RealModelUnavailable, real_model_path
@@ -56,43 +55,16 @@ def local_time_ten_hours_behind_utc() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def keyring_bus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A private Secret Service: gnome-keyring-daemon on a D-Bus session bus of its own.
+    """A private Secret Service (`tests/fixtures/keyring_bus.py`); yields the bus address.
 
-    Yields the bus address. Without the Debian packages the tests that use it skip, unless
-    MCP_DESK_REQUIRE_KEYRING=1 (set by .ci/run) says they must run.
+    Without the Debian packages the tests that use it skip, unless MCP_DESK_REQUIRE_KEYRING=1
+    (set by .ci/run) says they must run.
     """
-    missing = [tool for tool in ("dbus-run-session", "gnome-keyring-daemon") if not shutil.which(tool)]
-    if missing:
-        _cannot_run("needs " + " and ".join(missing) + " (Debian packages dbus, gnome-keyring)")
-    home = tmp_path_factory.mktemp("keyring-home")
-    runtime = home / "run"
-    runtime.mkdir(mode=0o700)
-    env = {
-        **os.environ,
-        "HOME": str(home),
-        "XDG_DATA_HOME": str(home / "data"),
-        "XDG_RUNTIME_DIR": str(runtime),
-    }
-    script = (
-        "printf desk | gnome-keyring-daemon --daemonize --unlock --components=secrets >/dev/null"
-        ' && echo "$DBUS_SESSION_BUS_ADDRESS" && exec sleep infinity'
-    )
-    bus = subprocess.Popen(
-        ["dbus-run-session", "--", "sh", "-c", script],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=env,
-        text=True,
-        start_new_session=True,
-    )
-    assert bus.stdout is not None
-    address = bus.stdout.readline().strip()
-    if not address:
-        bus.wait()
-        _cannot_run("gnome-keyring-daemon did not start")
-    yield address
-    os.killpg(bus.pid, signal.SIGTERM)
-    bus.wait()
+    try:
+        with private_keyring(tmp_path_factory.mktemp("keyring-home")) as address:
+            yield address
+    except KeyringUnavailable as unavailable:
+        _cannot_run(str(unavailable))
 
 
 def _cannot_run(reason: str) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from desktop.core.sandbox_policy import Sandbox
 from desktop.core.secret_refs import references, substitute
 
 SCHEMA_VERSION = 2
@@ -76,6 +77,8 @@ class ServerConfig(BaseModel):
     headers: dict[str, str] = Field(default_factory=dict)
     sign_in: SignInClient | None = None
     """For a remote server whose provider gave the user a client ID; None: MCP Desk registers itself."""
+    sandbox: Sandbox | None = None
+    """What a local server may reach; None: it runs unsandboxed, with the user's own permissions."""
 
     enabled: bool = True
     start_with_app: bool = True
@@ -92,6 +95,8 @@ class ServerConfig(BaseModel):
             raise ValueError("the URL must start with http:// or https://")
         if self.sign_in is not None and not self.url:
             raise ValueError("a client ID for signing in is only for a server with a URL")
+        if self.sandbox is not None and self.url:
+            raise ValueError("a sandbox is only for a program on this computer, not for a URL")
         return self
 
     @property
@@ -99,8 +104,8 @@ class ServerConfig(BaseModel):
         return self.url is not None
 
     def launch_hash(self) -> str:
-        """What the user confirms: command, arguments, env names, folder, URL and header names."""
-        material = {
+        """What the user confirms: command, arguments, env names, folder, URL, header names, sandbox."""
+        material: dict[str, Any] = {
             "command": self.command,
             "args": self.args,
             "env": sorted(self.env),
@@ -108,6 +113,8 @@ class ServerConfig(BaseModel):
             "url": self.url,
             "headers": sorted(self.headers),
         }
+        if self.sandbox is not None:  # absent, not null: an unsandboxed server keeps its old approval
+            material["sandbox"] = self.sandbox.model_dump(mode="json")
         return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
     @property

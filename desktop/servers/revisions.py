@@ -5,27 +5,21 @@ answers that with an error before the `initialize` handshake it does speak: one 
 at every start, and on a server behind OAuth, a sign-in started by the probe. A server that spoke
 a handshake-era revision last time, with the same launch, starts with the handshake at once; if
 it refuses it now, it is forgotten and asked again (`falls_back`). For 2026-07-28 the probe is the
-handshake itself, so nothing is skipped. Kept in a small JSON file like `last_failures`; an
-unreadable file is set aside and costs one probe.
+handshake itself, so nothing is skipped. Kept in a `ServerMemo`; an unreadable file costs one probe.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import logging
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from mcp import MCPError
 from mcp.client.client import ConnectMode
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
-from desktop.core.atomic_file import replaced_atomically
 from desktop.core.config import ServerConfig
 from desktop.servers.health import SILENT_CODES
-
-log = logging.getLogger(__name__)
+from desktop.servers.server_memo import ServerMemo
 
 
 @dataclass(frozen=True)
@@ -39,25 +33,20 @@ class Revisions:
     """Each server's last protocol revision, kept in `path` (with None, only while the app runs)."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self._path = path
-        self._spoken = self._read()
+        self._memo = ServerMemo(path, Spoken)
 
     def mode(self, server: str, config: ServerConfig) -> ConnectMode:
         """How `Client` should begin with `server`: the handshake it spoke last time, or the probe."""
-        spoken = self._spoken.get(server)
+        spoken = self._memo.get(server)
         if spoken is None or spoken.launch_hash != config.launch_hash():
             return "auto"
         return "legacy" if spoken.revision in HANDSHAKE_PROTOCOL_VERSIONS else "auto"
 
     def remember(self, server: str, config: ServerConfig, revision: str) -> None:
-        spoken = Spoken(revision, config.launch_hash())
-        if self._spoken.get(server) != spoken:
-            self._spoken[server] = spoken
-            self._write()
+        self._memo.put(server, Spoken(revision, config.launch_hash()))
 
     def forget(self, server: str) -> None:
-        if self._spoken.pop(server, None) is not None:
-            self._write()
+        self._memo.pop(server)
 
     def falls_back(self, server: str, config: ServerConfig, exc: BaseException) -> bool:
         """After a start that failed with `exc` before running: True when it began with a remembered
@@ -67,28 +56,6 @@ class Revisions:
             return False
         self.forget(server)
         return True
-
-    def _read(self) -> dict[str, Spoken]:
-        if self._path is None or not self._path.exists():
-            return {}
-        try:
-            data = json.loads(self._path.read_text(encoding="utf-8"))
-            return {name: Spoken(**entry) for name, entry in data.items()}
-        except (OSError, ValueError, TypeError, AttributeError) as error:
-            log.warning("set aside %s, which could not be read: %s", self._path, error)
-            with contextlib.suppress(OSError):
-                self._path.replace(self._path.with_suffix(".unreadable"))
-            return {}
-
-    def _write(self) -> None:
-        if self._path is None:
-            return
-        data = {name: asdict(spoken) for name, spoken in self._spoken.items()}
-        try:
-            with replaced_atomically(self._path) as out:
-                json.dump(data, out, indent=2, ensure_ascii=False)
-        except OSError as error:  # the next start probes once more; nothing else depends on it
-            log.warning("could not write %s: %s", self._path, error)
 
 
 def _refused(exc: BaseException) -> bool:

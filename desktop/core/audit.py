@@ -1,17 +1,19 @@
-"""The tamper-evident audit trail: an append-only, hash-chained SQLite file.
+"""The tamper-evident audit trail: an append-only, hash-chained, sealed SQLite file.
 
 Every record's hash covers the previous record's hash, so changing, removing or
 reordering any record breaks the chain, and a `head` row written in the same
-transaction as each batch catches the newest records being cut off. One writer
-thread owns the write connection and commits whatever is queued in one transaction;
-a record's future resolves only once it is on disk.
+transaction as each batch catches the newest records being cut off. With a keyring
+(`keys`), each record is also sealed with this install's key and a signed checkpoint
+is kept in the keyring (`audit_sealer`), which is what holds against someone who can
+write this file but not read the keyring. One writer thread owns the write connection
+and commits whatever is queued in one transaction; a record's future resolves only
+once it is on disk.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import json
 import logging
 import math
@@ -19,19 +21,21 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from desktop.core.atomic_file import replaced_atomically
-from desktop.core.audit_chain import COLUMNS, GENESIS, Row, canonical_json, record_hash, walk
-from desktop.core.audit_records import CSV_COLUMNS, AuditFilter, AuditKind, AuditRecord, VerifyReport
+from desktop.core.audit_chain import COLUMNS, GENESIS, WALK_COLUMNS, Row, canonical_json, record_hash
+from desktop.core.audit_export import EXPORT_FORMATS, seal_line, write_export
+from desktop.core.audit_keys import KeyVault
+from desktop.core.audit_records import AuditFilter, AuditKind, AuditRecord, Finding, VerifyReport
+from desktop.core.audit_sealer import Sealer
+from desktop.core.audit_seals import verify_sealed
 from desktop.core.redact import Redactor
 
 log = logging.getLogger(__name__)
-
-EXPORT_FORMATS = ("jsonl", "csv")
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS records (
@@ -40,7 +44,8 @@ CREATE TABLE IF NOT EXISTS records (
     kind TEXT NOT NULL,
     data TEXT NOT NULL,
     prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL
+    hash TEXT NOT NULL,
+    seal TEXT
 );
 CREATE TABLE IF NOT EXISTS head (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -97,6 +102,9 @@ def _connect(path: Path, read_only: bool = False, check_same_thread: bool = True
 def _create(path: Path) -> None:
     with contextlib.closing(_connect(path)) as conn:
         conn.executescript(_SCHEMA)
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(records)")}
+        if "seal" not in columns:  # a trail from before records were sealed
+            conn.execute("ALTER TABLE records ADD COLUMN seal TEXT")
 
 
 def _is_unreadable(exc: sqlite3.DatabaseError) -> bool:
@@ -152,20 +160,6 @@ def _contains(haystack: str, needle: str) -> bool:
     return needle in haystack.casefold()
 
 
-def _write_export(out: IO[str], records: Iterator[AuditRecord], fmt: str) -> int:
-    writer = csv.writer(out) if fmt == "csv" else None
-    if writer:
-        writer.writerow(CSV_COLUMNS)
-    count = 0
-    for record in records:
-        if writer:
-            writer.writerow(record.csv_row())
-        else:
-            out.write(record.to_json() + "\n")
-        count += 1
-    return count
-
-
 _Item = tuple[AuditKind, float, str, Future[AuditRecord]]
 
 
@@ -173,7 +167,11 @@ class AuditTrail:
     """The audit file, its writer thread, and reads in worker threads. Implements `AuditControl`."""
 
     def __init__(
-        self, path: Path, redactor: Redactor, on_record: Callable[[AuditRecord], None] | None = None
+        self,
+        path: Path,
+        redactor: Redactor,
+        on_record: Callable[[AuditRecord], None] | None = None,
+        keys: KeyVault | None = None,
     ) -> None:
         self.path = path
         self.problem: str | None = None
@@ -188,10 +186,14 @@ class AuditTrail:
         self._head: tuple[int, str] = (0, GENESIS)
         self._closed = False
         self._open()
+        self._sealer = Sealer(keys)
+        self._key = self._sealer.key
         started: Future[None] = Future()
         self._thread = threading.Thread(target=self._run, args=(started,), name="audit-writer", daemon=True)
         self._thread.start()
         started.result()
+        with contextlib.closing(self._reader()) as conn:
+            self._sealer.start(conn, self._head, self.append)
 
     def _open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -274,14 +276,14 @@ class AuditTrail:
             future.set_running_or_notify_cancel()
         seq, prev = self._head
         records: list[tuple[AuditRecord, Future[AuditRecord]]] = []
-        conn = self._conn
+        conn, key = self._conn, self._key
         try:
             conn.execute("BEGIN IMMEDIATE")
             for kind, stamp, data_json, future in batch:
                 seq += 1
                 hash_ = record_hash(prev, seq, stamp, kind.value, data_json)
-                row = (seq, stamp, kind.value, data_json, prev, hash_)
-                conn.execute(f"INSERT INTO records ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", row)
+                row = (seq, stamp, kind.value, data_json, prev, hash_, key.seal(hash_) if key else None)
+                conn.execute(f"INSERT INTO records ({WALK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", row)
                 records.append((AuditRecord(seq, stamp, kind, json.loads(data_json), prev, hash_), future))
                 prev = hash_
             conn.execute("UPDATE head SET seq = ?, hash = ? WHERE id = 1", (seq, prev))
@@ -295,6 +297,7 @@ class AuditTrail:
                     future.set_exception(exc)
             return
         self._head = (seq, prev)
+        self._sealer.moved(seq, prev)
         self._publish(records)
 
     def _publish(self, records: list[tuple[AuditRecord, Future[AuditRecord]]]) -> None:
@@ -317,6 +320,7 @@ class AuditTrail:
                 self._queue.put(None)
         if threading.current_thread() is not self._thread:
             self._thread.join()
+            self._sealer.close()
 
     def __enter__(self) -> AuditTrail:
         return self
@@ -345,32 +349,47 @@ class AuditTrail:
         return [r for r in map(_to_record, reversed(rows)) if r is not None]
 
     def verify_now(self) -> VerifyReport:
-        """Check the file and the whole chain (blocking)."""
+        """Check the file, the whole chain, its seals and the keyring's checkpoint (blocking)."""
         self.flush()
-        damaged = "The audit trail file is damaged, so its records can't be checked."
+        damaged = VerifyReport(
+            False,
+            0,
+            None,
+            "The audit trail file is damaged, so its records can't be checked.",
+            Finding.DAMAGED,
+        )
+        sealer = self._sealer
         try:
             with contextlib.closing(self._reader()) as conn:
                 if conn.execute("PRAGMA integrity_check").fetchall() != [("ok",)]:
-                    return VerifyReport(False, 0, None, damaged)
+                    return damaged
                 conn.execute("BEGIN")
-                return walk(conn)
+                return verify_sealed(conn, self._key, sealer.checkpoint, sealer.problem)
         except sqlite3.DatabaseError:
             log.exception("could not verify the audit trail")
-            return VerifyReport(False, 0, None, damaged)
+            return damaged
 
     def export_now(self, path: Path, fmt: str, since: float | None = None) -> int:
-        """Write the records (from `since`) to `path` as jsonl or csv, atomically; returns how many."""
+        """Write the records (from `since`) to `path` as jsonl or csv, atomically; returns how many.
+
+        A JSON Lines export from a sealed trail ends with a seal (`audit_export`), which lets
+        anyone check it without this computer's keyring.
+        """
         if fmt not in EXPORT_FORMATS:
             raise ValueError(f'The audit trail can be saved as jsonl or csv, not "{fmt}".')
-        self.flush()
+        check = self.verify_now() if fmt == "jsonl" and self._key is not None else None
         clause, params = _where(AuditFilter(since=since))
         encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
         with (
             replaced_atomically(path, encoding=encoding, newline="") as out,
             contextlib.closing(self._reader()) as conn,
         ):
+            conn.execute("BEGIN")
             rows = conn.execute(f"SELECT {COLUMNS} FROM records{clause} ORDER BY seq", params)
-            return _write_export(out, (r for r in map(_to_record, rows) if r is not None), fmt)
+            count, first, last = write_export(out, (r for r in map(_to_record, rows) if r is not None), fmt)
+            if check is not None and self._key is not None and first is not None and last is not None:
+                out.write(seal_line(self._key, first, last, check))
+            return count
 
     async def query(self, where: AuditFilter, limit: int = 5000) -> list[AuditRecord]:
         return await asyncio.to_thread(self.query_now, where, limit)

@@ -2,7 +2,8 @@
 
 Every record's hash covers the previous record's hash, so changing, removing or
 reordering any record breaks the chain; the `head` row catches the newest records
-being cut off.
+being cut off. That much anyone who can write the file could redo: the seals
+(`audit_seals`, keyed) are what hold against them.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from typing import Any
+from typing import Any, Protocol
 
-from desktop.core.audit_records import VerifyReport
+from desktop.core.audit_records import Finding, VerifyReport
 
 GENESIS = "0" * 64
 """The `prev_hash` of the first record."""
@@ -20,7 +21,17 @@ COLUMNS = "seq, time, kind, data, prev_hash, hash"
 _NEARBY = 64
 """How far from its place `verify` looks for where a record that does not fit came from."""
 
+WALK_COLUMNS = f"{COLUMNS}, seal"
 Row = tuple[int, float, str, str, str, str]
+SealedRow = tuple[int, float, str, str, str, str, str | None]
+
+
+class SealCheck(Protocol):
+    """Checks each record's seal as the walk reaches it (`audit_seals.SealWalk`)."""
+
+    def check(self, row: SealedRow) -> VerifyReport | None:
+        """A report of what is wrong with this record's seal, or None."""
+        ...
 
 
 def canonical_json(data: dict[str, Any]) -> str:
@@ -33,7 +44,7 @@ def record_hash(prev_hash: str, seq: int, time: float, kind: str, data_json: str
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _intact_message(count: int) -> str:
+def intact_message(count: int) -> str:
     if count < 2:
         return "The one record is intact." if count else "The audit trail is empty."
     return f"All {count:,} records are intact."
@@ -60,18 +71,25 @@ def _bad_hash_message(conn: sqlite3.Connection, row: Row) -> str:
     return f"Record {seq} was changed after it was written."
 
 
-def walk(conn: sqlite3.Connection) -> VerifyReport:
-    """Check every record's hash, link and number, then the head row."""
+def changed(checked: int, seq: int) -> VerifyReport:
+    return VerifyReport(
+        False, checked, seq, f"Record {seq} was changed after it was written.", Finding.CHANGED
+    )
+
+
+def walk(conn: sqlite3.Connection, seals: SealCheck | None = None) -> VerifyReport:
+    """Check every record's hash, link, number and (with `seals`) seal, then the head row."""
     expected, prev, checked = 1, GENESIS, 0
-    for row in conn.execute(f"SELECT {COLUMNS} FROM records ORDER BY seq"):
-        seq, stamp, kind, data_json, prev_hash, hash_ = row
+    for row in conn.execute(f"SELECT {WALK_COLUMNS} FROM records ORDER BY seq"):
+        seq, stamp, kind, data_json, prev_hash, hash_, _ = row
         if seq != expected:
-            return VerifyReport(False, checked, expected, _gap_message(expected, seq))
+            return VerifyReport(False, checked, expected, _gap_message(expected, seq), Finding.CHANGED)
         if record_hash(prev_hash, seq, stamp, kind, data_json) != hash_:
-            return VerifyReport(False, checked, seq, _bad_hash_message(conn, row))
+            return VerifyReport(False, checked, seq, _bad_hash_message(conn, row[:6]), Finding.CHANGED)
         if prev_hash != prev:
-            bad = max(seq - 1, 1)
-            return VerifyReport(False, checked, bad, f"Record {bad} was changed after it was written.")
+            return changed(checked, max(seq - 1, 1))
+        if seals is not None and (sealed := seals.check(row)) is not None:
+            return sealed
         expected, prev, checked = seq + 1, hash_, checked + 1
     return _check_head(conn, checked, prev)
 
@@ -80,15 +98,14 @@ def _check_head(conn: sqlite3.Connection, last: int, last_hash: str) -> VerifyRe
     head = conn.execute("SELECT seq, hash FROM head WHERE id = 1").fetchone()
     if head is None:
         message = "The trail's note of its newest record is missing, so removed records can't be ruled out."
-        return VerifyReport(False, last, None, message)
+        return VerifyReport(False, last, None, message, Finding.CUT)
     head_seq, head_hash = head
     if head_seq > last:
         message = f"The newest records after {last} were removed." if last else "All records were removed."
-        return VerifyReport(False, last, last + 1, message)
+        return VerifyReport(False, last, last + 1, message, Finding.CUT)
     if head_seq < last:
-        return VerifyReport(
-            False, last, head_seq + 1, f"Records after {head_seq} were added outside MCP Desk."
-        )
+        message = f"Records after {head_seq} were added outside MCP Desk."
+        return VerifyReport(False, last, head_seq + 1, message, Finding.ADDED)
     if head_hash != last_hash:
-        return VerifyReport(False, last, last, f"Record {last} was changed after it was written.")
-    return VerifyReport(True, last, None, _intact_message(last))
+        return changed(last, last)
+    return VerifyReport(True, last, None, intact_message(last))

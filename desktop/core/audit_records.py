@@ -35,6 +35,8 @@ class AuditKind(StrEnum):
     SAMPLING = "server asked the model"
     MODEL_LOADED = "model loaded"
     MODEL_UNLOADED = "model unloaded"
+    TRAIL_SEALED = "trail sealed"
+    """From here on every record is sealed with `data["key"]` (this install's key; see `audit_keys`)."""
 
 
 class ConsentHow(StrEnum):
@@ -118,6 +120,21 @@ class AuditFilter:
     since: float | None = None
 
 
+class Finding(StrEnum):
+    """What a check of the trail found, first thing first."""
+
+    INTACT = "intact"
+    NOT_SEALED = "not sealed"
+    """No usable keyring: only the records' order and links could be checked."""
+    KEY_MISSING = "key missing"
+    """Some records are sealed with a key this computer's keyring does not hold (a new computer)."""
+    CHANGED = "changed"
+    ADDED = "added"
+    CUT = "cut"
+    REPLACED = "replaced"
+    DAMAGED = "damaged"
+
+
 @dataclass(frozen=True)
 class VerifyReport:
     ok: bool
@@ -125,7 +142,10 @@ class VerifyReport:
     first_bad: int | None = None
     """The seq of the first record that was changed, removed or moved (or where the gap is)."""
     message: str = ""
-    """A plain sentence for the user."""
+    """Plain sentences for the user: what was found, then what could still be checked."""
+    finding: Finding = Finding.INTACT
+    key: str = ""
+    """The fingerprint of this computer's audit key, where there is one (to compare with an export's)."""
 
 
 class AuditWriter(Protocol):

@@ -19,7 +19,7 @@ import pytest
 
 from desktop.core.audit import AuditTrail, AuditTrailClosed
 from desktop.core.audit_chain import GENESIS, canonical_json, record_hash
-from desktop.core.audit_records import CSV_COLUMNS, AuditFilter, AuditKind, AuditRecord
+from desktop.core.audit_records import CSV_COLUMNS, AuditFilter, AuditKind, AuditRecord, Finding
 from desktop.core.redact import MASK, Redactor
 
 SECRET = "sk-live-7f3a9c1e55d04b2a"
@@ -70,12 +70,13 @@ def test_the_chain_links_every_record_and_verifies(trail: AuditTrail) -> None:
         assert r.hash == record_hash(r.prev_hash, r.seq, r.time, r.kind.value, canonical_json(r.data))
     report = trail.verify_now()
     assert report.ok and report.checked == 5 and report.first_bad is None
-    assert report.message == "All 5 records are intact."
+    assert report.message.startswith("All 5 records are intact. The trail is not sealed with a key.")
+    assert report.finding is Finding.NOT_SEALED
 
 
 def test_an_empty_trail_verifies(trail: AuditTrail) -> None:
     report = trail.verify_now()
-    assert report.ok and report.checked == 0 and report.message == "The audit trail is empty."
+    assert report.ok and report.checked == 0 and report.message.startswith("The audit trail is empty.")
 
 
 def test_records_cannot_be_updated_or_deleted_through_sqlite(trail: AuditTrail, db: Path) -> None:

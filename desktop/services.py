@@ -133,6 +133,7 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     import keyring
 
     from desktop.core.audit import AuditTrail
+    from desktop.core.audit_keys import KeyringVault
     from desktop.core.consent import ConsentGate
     from desktop.core.consent_rules import ConsentRules
     from desktop.core.rpc_log_service import RpcLogService
@@ -162,9 +163,15 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     ended = leftovers.sweep()
     redactor = Redactor()
     rpc_log = RpcLogService(paths.logs_dir, redactor, events, lambda: retention(settings.app_settings()))
-    audit = AuditTrail(paths.audit_file, redactor, on_record=lambda rec: events.publish(AuditRecorded(rec)))
+    keyring_backend, keyring_service = keyring.get_keyring(), os.environ.get(KEYRING_SERVICE_ENV, SERVICE)
+    audit = AuditTrail(
+        paths.audit_file,
+        redactor,
+        on_record=lambda rec: events.publish(AuditRecorded(rec)),
+        keys=KeyringVault(keyring_backend, keyring_service),
+    )
     recording = Recording(rpc_log.log, audit, redactor)
-    keyring_store = SecretStore(keyring.get_keyring(), os.environ.get(KEYRING_SERVICE_ENV, SERVICE))
+    keyring_store = SecretStore(keyring_backend, keyring_service)
     rules = ConsentRules(paths.consent_file)
     consent = ConsentGate(rules, asker, audit, events)
     requests = ServerRequests(asker, rules, audit)

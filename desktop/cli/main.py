@@ -15,6 +15,7 @@ from desktop.cli.output import emit, show_logs
 from desktop.cli.records import add_log_and_audit_commands
 from desktop.cli.secrets import add_secret_commands
 from desktop.cli.servers import add_import_command, add_server_commands
+from desktop.cli.settings import add_settings_commands
 from desktop.core.events import EventBus
 from desktop.core.paths import AppPaths
 from desktop.core.problem import Problem
@@ -32,8 +33,10 @@ def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv[:split])
     if split < len(argv):
         args.command = argv[split + 1 :]
-    command: Command = args.run
     show_logs(args.verbose)
+    if (alone := getattr(args, "run_alone", None)) is not None:  # a command that needs no services
+        return int(alone(args))
+    command: Command = args.run
     try:
         return asyncio.run(_with_services(command, args))
     except Problem as problem:
@@ -79,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     add_model_commands(sub)
     add_log_and_audit_commands(sub)
     add_import_command(sub)
+    add_settings_commands(sub)
     return parser
 
 

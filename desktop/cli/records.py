@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from desktop.cli.output import emit
+from desktop.core.audit_export import verify_export
+from desktop.core.audit_records import Finding
 from desktop.core.rpc_log import LogFilter
 from desktop.core.rpc_log_files import export_entries
 from desktop.services import Services
@@ -31,6 +33,15 @@ def add_log_and_audit_commands(sub: argparse._SubParsersAction[argparse.Argument
     verify = audit.add_parser("verify", help="check that no record was changed, removed or reordered")
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(run=_audit_verify)
+    check_export = audit.add_parser(
+        "verify-export", help="check a JSON Lines export on its own, on any computer (no keyring needed)"
+    )
+    check_export.add_argument("file", type=Path)
+    check_export.add_argument(
+        "--key", help="the key fingerprint `audit verify` printed where the trail is kept"
+    )
+    check_export.add_argument("--json", action="store_true")
+    check_export.set_defaults(run_alone=_audit_verify_export)
     audit_export = audit.add_parser("export", help="write the audit trail as JSON Lines or CSV")
     audit_export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
     audit_export.add_argument("--since", type=parse_since, help=since_help)
@@ -66,8 +77,22 @@ async def _log_export(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+UNCHECKED = 3
+"""`audit verify`'s exit status where nothing was found wrong but not everything could be checked."""
+
+
 async def _audit_verify(services: Services, args: argparse.Namespace) -> int:
     report = await services.audit.verify()
+    key = f" This computer's audit key: {report.key}." if report.key else ""
+    emit(args, asdict(report), report.message + key)
+    if report.ok:
+        return 0
+    return UNCHECKED if report.finding is Finding.KEY_MISSING else 1
+
+
+def _audit_verify_export(args: argparse.Namespace) -> int:
+    """Needs neither the services nor the keyring: only the file."""
+    report = verify_export(args.file, args.key)
     emit(args, asdict(report), report.message)
     return 0 if report.ok else 1
 

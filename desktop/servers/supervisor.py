@@ -38,7 +38,6 @@ from desktop.servers.control import ServerProblem
 from desktop.servers.faults import describe
 from desktop.servers.health import HealthWatch
 from desktop.servers.last_failures import LastFailures
-from desktop.servers.launch import resolve
 from desktop.servers.launch_secrets import with_secrets
 from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.oauth import BrowserOpener, find_sign_in_problem
@@ -47,6 +46,7 @@ from desktop.servers.remote import SignInBrowser, connect_remote
 from desktop.servers.remote_failure import Unreachable, no_answer, unreachable
 from desktop.servers.restart_policy import DEFAULT_POLICY, Backoff, RestartPolicy
 from desktop.servers.revisions import Revisions
+from desktop.servers.sandbox import sandboxed
 from desktop.servers.sdk_client import new_client
 from desktop.servers.server_requests import RequestCallbacks
 from desktop.servers.tool_watch import ToolWatch
@@ -340,7 +340,7 @@ class Supervisor:
             )
             self._http = remote.http
             return remote.transport
-        launch = resolve(config)
+        launch = sandboxed(self.name, config)
         self._transport = StdioTransport(launch, self.output.append, self._leftovers, self._tap)
         return self._transport.open()
 

@@ -1,7 +1,8 @@
 """The servers a new user gets: useful with no network and no Node installed.
 
 They are the servers that ship inside MCP Desk (`bundled.BUNDLED`), run by the app's own
-runtime: `python -m MODULE` from source, `mcp-desk --run-server NAME` when frozen.
+runtime: `python -m MODULE` from source, `mcp-desk --run-server NAME` when frozen. The files
+server runs in a sandbox that sees only the folder it shares, with no network.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 from desktop.core.config import AppConfig, ServerConfig
 from desktop.core.config_store import ConfigStore, LoadResult
 from desktop.core.paths import AppPaths
+from desktop.core.sandbox_policy import FileAccess, Sandbox
 from desktop.servers.bundled import BUNDLED, RUN_SERVER_FLAG
 
 
@@ -24,7 +26,9 @@ def builtin_command(name: str, *args: str) -> ServerConfig:
 
 def default_config(paths: AppPaths) -> AppConfig:
     servers = {
-        "files": builtin_command("files", "--root", str(paths.files_dir)),
+        "files": builtin_command("files", "--root", str(paths.files_dir)).model_copy(
+            update={"sandbox": Sandbox(files=FileAccess.OWN, network=False)}
+        ),
         "time": builtin_command("time"),
     }
     for config in servers.values():

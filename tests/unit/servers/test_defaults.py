@@ -10,6 +10,7 @@ import pytest
 from desktop.core.config import AppConfig, ServerConfig
 from desktop.core.config_store import ConfigStore
 from desktop.core.paths import AppPaths
+from desktop.core.sandbox_policy import FileAccess, Sandbox
 from desktop.servers.defaults import default_config, load_config, relocated_builtins
 
 OLD_APP = "/home/user/Downloads/mcp-desk-0.1.0/mcp-desk"
@@ -36,6 +37,12 @@ def test_from_source_the_defaults_run_with_this_python() -> None:
     assert servers["files"].args == ["-m", "desktop.builtin_servers.files", "--root", str(paths.files_dir)]
     assert servers["time"].args == ["-m", "mcp_server_time"]
     assert all(server.is_trusted for server in servers.values())
+
+
+def test_the_files_server_is_sandboxed_to_its_folder_without_network() -> None:
+    servers = default_config(AppPaths.from_environment()).servers
+    assert servers["files"].sandbox == Sandbox(files=FileAccess.OWN, network=False)
+    assert servers["files"].is_trusted
 
 
 def test_frozen_the_defaults_are_run_by_the_app_itself(frozen_at: str) -> None:

@@ -142,8 +142,15 @@ def _read(lines: IO[str], walked: _Walked) -> dict[str, Any]:
             walked.seal = _seal_of(item["seal"])
             continue
         seq = item["seq"]
+        if walked.count and seq <= walked.last:
+            raise _Refused(f"Record {seq} is out of order in this export: it was moved after it was saved.")
         if walked.count and seq != walked.last + 1:
-            raise _Refused(f"Records {walked.last + 1} to {seq - 1} were taken out of this export.")
+            gone = (
+                f"Record {seq - 1} was"
+                if seq == walked.last + 2
+                else f"Records {walked.last + 1} to {seq - 1} were"
+            )
+            raise _Refused(f"{gone} taken out of this export.")
         if walked.count and item["prev_hash"] != walked.hash:
             raise _Refused(f"Record {walked.last} in this export was changed after it was saved.")
         data = canonical_json(item["data"])

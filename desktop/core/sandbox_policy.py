@@ -76,13 +76,13 @@ def parse_files(values: list[str]) -> tuple[FileAccess, tuple[PickedFolder, ...]
 
     Folders alone mean nothing else is visible (`none`); at most one level may be given.
     """
-    levels = [FileAccess(value) for value in values if value in FileAccess.__members__.values()]
+    names = {access.value for access in FileAccess}
+    levels = [FileAccess(value) for value in values if value in names]
     if len(levels) > 1:
         raise ValueError("--files takes one of none, own, shared-read, shared-write or home, plus folders")
-    folders = []
-    for value in values:
-        if value in FileAccess.__members__.values():
-            continue
-        path, writable = (value[:-3], True) if value.endswith(":rw") else (value, False)
-        folders.append(PickedFolder(path=path, writable=writable))
+    folders = [
+        PickedFolder(path=value.removesuffix(":rw"), writable=value.endswith(":rw"))
+        for value in values
+        if value not in names
+    ]
     return (levels[0] if levels else FileAccess.NONE), tuple(folders)

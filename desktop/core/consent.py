@@ -1,9 +1,10 @@
 """The one consent gate every tool call passes before a byte goes to a server.
 
-`ConsentGate.decide` looks for a remembered rule pinned to the tool's current definition,
-then for the server's "trust read-only tools" choice, and otherwise awaits the
-`ConsentAsker` (the window's dialog, or the terminal). Rules whose tool changed since
-they were made are suspended: the user is asked again, with the change shown.
+`ConsentGate.decide` checks, in this order: the user's Never for the tool (refused, whatever
+else holds); a remembered rule pinned to the tool's current definition; the server's default
+(Allow read-only, Allow all); and otherwise awaits the `ConsentAsker` (the window's dialog, or
+the terminal). Rules whose tool changed since they were made are suspended: the user is asked
+again, with the change shown, and no server default allows such a tool meanwhile.
 """
 
 from __future__ import annotations
@@ -16,7 +17,16 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from desktop.core.audit_records import AuditKind, AuditWriter, ConsentHow
-from desktop.core.consent_rules import ConsentRule, ConsentRules, RuleScope, ServerPolicy
+from desktop.core.consent_rules import (
+    ConsentRule,
+    ConsentRules,
+    Expiry,
+    RuleScope,
+    ServerDefault,
+    ServerPolicy,
+    ToolSetting,
+    standing_rule,
+)
 from desktop.core.events import EventSink, RulesChanged, ToolInfo
 from desktop.core.suspicious import Flag, scan
 
@@ -71,10 +81,18 @@ class Decision:
     choice: Choice
     arguments: dict[str, Any]
     """What will be sent: the model's arguments, or the user's edit of them."""
-    how: ConsentHow = ConsentHow.ASKED
+    how: ConsentHow | ServerDefault = ConsentHow.ASKED
+    """`ServerDefault.ALL` when the server's "Allow all" alone allowed it."""
     reason: str = ""
     """The user's reason for a denial; it goes back to the model."""
     rule_id: str | None = None
+    """The rule that decided without asking (an allow, or the user's Never)."""
+    expiry: Expiry = Expiry.REVOKED
+    """How long a remembered "allow" lasts."""
+
+    @property
+    def refused_by_never(self) -> bool:
+        return self.how is ConsentHow.RULE and not self.allowed
 
     @property
     def allowed(self) -> bool:
@@ -148,7 +166,12 @@ class ConsentControl(Protocol):
     def rules(self) -> list[ConsentRule]: ...
     def policy(self, server: str) -> ServerPolicy: ...
     async def revoke(self, rule_id: str | None) -> int: ...
-    async def set_policy(self, server: str, **changes: bool) -> ServerPolicy: ...
+    async def set_policy(
+        self, server: str, *, default: ServerDefault | None = None, allow_sampling: bool | None = None
+    ) -> ServerPolicy: ...
+    async def set_tool(
+        self, tool: ToolInfo, setting: ToolSetting, expiry: Expiry = Expiry.REVOKED
+    ) -> None: ...
 
 
 class ConsentGate:
@@ -166,34 +189,69 @@ class ConsentGate:
         self._events = events
 
     async def decide(self, tool: ToolInfo, arguments: dict[str, Any], context: CallContext) -> Decision:
+        never = self._rules.refusal(tool)
+        if never is not None:
+            return Decision(Choice.DENY, arguments, ConsentHow.RULE, rule_id=never.id)
+        changed_from = self._rules.suspended_definition(tool)
         if not context.after_suspicious_result:
-            rule = self._rules.match(tool, context.chat_id)
-            if rule is not None:
-                return Decision(Choice.ALLOW_ONCE, arguments, ConsentHow.RULE, rule_id=rule.id)
-            if self._rules.trusts_read_only(tool.server) and _read_only(tool):
-                return Decision(Choice.ALLOW_ONCE, arguments, ConsentHow.READ_ONLY)
-        request = ConsentRequest(
-            tool,
-            arguments,
-            context,
-            flags=scan(tool.description),
-            changed_from=self._rules.suspended_definition(tool),
-        )
+            automatic = self._without_asking(tool, arguments, context, changed=changed_from is not None)
+            if automatic is not None:
+                return automatic
+        request = ConsentRequest(tool, arguments, context, scan(tool.description), changed_from)
         decision = await self._asker.ask(request)
         if decision.choice is Choice.ALLOW_ALWAYS and request.may_remember:
-            await self.remember(tool, RuleScope.ALWAYS, None, "")
+            await self.remember(tool, RuleScope.ALWAYS, None, "", decision.expiry)
         elif decision.choice is Choice.ALLOW_CHAT and context.chat_id and request.may_remember:
             await self.remember(tool, RuleScope.CHAT, context.chat_id, context.chat_title)
         return decision
 
+    def _without_asking(
+        self, tool: ToolInfo, arguments: dict[str, Any], context: CallContext, *, changed: bool
+    ) -> Decision | None:
+        """A remembered rule's or the server default's "yes"; None when the user must be asked."""
+        rule = self._rules.match(tool, context.chat_id)
+        if rule is not None:
+            return Decision(Choice.ALLOW_ONCE, arguments, ConsentHow.RULE, rule_id=rule.id)
+        if changed:
+            return None
+        default = self._rules.policy(tool.server).default
+        if default is ServerDefault.ALL:
+            return Decision(Choice.ALLOW_ONCE, arguments, ServerDefault.ALL)
+        if default is ServerDefault.READ_ONLY and _read_only(tool):
+            return Decision(Choice.ALLOW_ONCE, arguments, ConsentHow.READ_ONLY)
+        return None
+
+    def refuses(self, tool: ToolInfo) -> bool:
+        """The user set this tool to Never: it is not offered to the model, and a call is refused."""
+        return self._rules.refusal(tool) is not None
+
     async def remember(
-        self, tool: ToolInfo, scope: RuleScope, chat_id: str | None, chat_title: str
+        self,
+        tool: ToolInfo,
+        scope: RuleScope,
+        chat_id: str | None,
+        chat_title: str,
+        expiry: Expiry = Expiry.REVOKED,
     ) -> ConsentRule:
-        rule = ConsentRule.for_tool(tool, scope, chat_id, chat_title, time.time())
+        rule = ConsentRule.for_tool(tool, scope, chat_id, chat_title, time.time(), expiry)
+        await self._added(rule)
+        return rule
+
+    async def set_tool(self, tool: ToolInfo, setting: ToolSetting, expiry: Expiry = Expiry.REVOKED) -> None:
+        """The tool's own standing choice; Ask takes back whichever it had."""
+        if setting is ToolSetting.ALLOW:
+            await self.remember(tool, RuleScope.ALWAYS, None, "", expiry)
+        elif setting is ToolSetting.NEVER:
+            await self._added(ConsentRule.refusing(tool, time.time()))
+        else:
+            standing = standing_rule(self._rules.rules(), tool.server, tool.name)
+            if standing is not None:
+                await self.revoke(standing.id)
+
+    async def _added(self, rule: ConsentRule) -> None:
         await asyncio.to_thread(self._rules.add, rule)
         await self._audit.record(AuditKind.RULE_ADDED, rule.audit_data())
         self._events.publish(RulesChanged())
-        return rule
 
     def rules(self) -> list[ConsentRule]:
         return self._rules.rules()
@@ -218,8 +276,12 @@ class ConsentGate:
         if gone:
             self._events.publish(RulesChanged())
 
-    async def set_policy(self, server: str, **changes: bool) -> ServerPolicy:
-        policy = await asyncio.to_thread(self._rules.set_policy, server, **changes)
+    async def set_policy(
+        self, server: str, *, default: ServerDefault | None = None, allow_sampling: bool | None = None
+    ) -> ServerPolicy:
+        policy = await asyncio.to_thread(
+            self._rules.set_policy, server, default=default, allow_sampling=allow_sampling
+        )
         await self._audit.record(AuditKind.POLICY_CHANGED, {"server": server, **asdict(policy)})
         self._events.publish(RulesChanged())
         return policy

@@ -2,7 +2,8 @@
 
 Kept in `consent.json` beside the settings. A file that can't be read is set aside and
 reported, and MCP Desk starts with no rules, so the worst a damaged file can do is make
-it ask again.
+it ask again. Rules that ran out ("for 1 hour", "until I quit") are dropped when it is read.
+Version 1 files said `trust_read_only` per server; that is read as `ServerDefault.READ_ONLY`.
 """
 
 from __future__ import annotations
@@ -19,12 +20,39 @@ from typing import Any
 from desktop.core.atomic_file import replaced_atomically
 from desktop.core.events import ToolInfo
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+HOUR = 3600.0
 
 
 class RuleScope(StrEnum):
     CHAT = "this chat"
     ALWAYS = "always"
+
+
+class ServerDefault(StrEnum):
+    """What happens to a server's tools that have no choice of their own."""
+
+    ASK = "ask"
+    READ_ONLY = "allow read-only"
+    """Tools the server marks read-only (and not destructive) run without asking."""
+    ALL = "allow all"
+    """Every tool runs without asking, except those set to Never and those that changed since a rule."""
+
+
+class ToolSetting(StrEnum):
+    """The user's standing choice for one tool (the Permissions page's per-tool choice)."""
+
+    ASK = "ask"
+    ALLOW = "always allow"
+    NEVER = "never"
+
+
+class Expiry(StrEnum):
+    """How long an "allow" lasts."""
+
+    REVOKED = "until I revoke it"
+    HOUR = "for 1 hour"
+    QUIT = "until I quit"
 
 
 @dataclass(frozen=True)
@@ -40,10 +68,21 @@ class ConsentRule:
     chat_id: str | None = None
     chat_title: str = ""
     expires: float | None = None
+    until_quit: bool = False
+    """Lasts while MCP Desk runs: dropped when `consent.json` is next read."""
+    never: bool = False
+    """Refuses the tool instead of allowing it. A Never rule is not pinned to the definition: a
+    server that changes a blocked tool must not unblock it that way, and refusing is the safe side."""
 
     @classmethod
     def for_tool(
-        cls, tool: ToolInfo, scope: RuleScope, chat_id: str | None, chat_title: str, now: float
+        cls,
+        tool: ToolInfo,
+        scope: RuleScope,
+        chat_id: str | None,
+        chat_title: str,
+        now: float,
+        expiry: Expiry = Expiry.REVOKED,
     ) -> ConsentRule:
         return cls(
             uuid.uuid4().hex,
@@ -55,16 +94,32 @@ class ConsentRule:
             now,
             chat_id,
             chat_title,
+            expires=now + HOUR if expiry is Expiry.HOUR else None,
+            until_quit=expiry is Expiry.QUIT,
         )
 
+    @classmethod
+    def refusing(cls, tool: ToolInfo, now: float) -> ConsentRule:
+        return replace(cls.for_tool(tool, RuleScope.ALWAYS, None, "", now), never=True)
+
+    def expired(self, now: float) -> bool:
+        return self.expires is not None and now >= self.expires
+
+    @property
+    def expiry(self) -> Expiry:
+        if self.until_quit:
+            return Expiry.QUIT
+        return Expiry.REVOKED if self.expires is None else Expiry.HOUR
+
+    def is_for(self, tool: ToolInfo) -> bool:
+        return (self.server, self.tool) == (tool.server, tool.name)
+
     def covers(self, tool: ToolInfo, chat_id: str | None, now: float) -> bool:
-        if (self.server, self.tool) != (tool.server, tool.name):
-            return False
-        if self.expires is not None and now >= self.expires:
+        if not self.is_for(tool) or self.expired(now):
             return False
         if self.scope is RuleScope.CHAT and self.chat_id != chat_id:
             return False
-        return self.definition_hash == tool.definition_hash
+        return self.never or self.definition_hash == tool.definition_hash
 
     def made_for(self) -> ToolInfo:
         return _tool(self.definition)
@@ -77,13 +132,15 @@ class ConsentRule:
             "scope": self.scope.value,
             "chat": self.chat_id,
             "tool_hash": self.definition_hash,
+            "never": self.never,
+            "expires": self.expires,
+            "until_quit": self.until_quit,
         }
 
 
 @dataclass(frozen=True)
 class ServerPolicy:
-    trust_read_only: bool = False
-    """Tools the server marks read-only (and not destructive) run without asking."""
+    default: ServerDefault = ServerDefault.ASK
     allow_sampling: bool = False
     """The server may ask the model for text; each request and each answer is still shown first."""
 
@@ -109,25 +166,30 @@ class ConsentRules:
             return list(self._state.rules)
 
     def match(self, tool: ToolInfo, chat_id: str | None) -> ConsentRule | None:
+        """The rule that allows this call without asking, if any (Never rules are `refusal`'s)."""
         now = time.time()
         with self._lock:
-            return next((r for r in self._state.rules if r.covers(tool, chat_id, now)), None)
+            return next((r for r in self._state.rules if not r.never and r.covers(tool, chat_id, now)), None)
+
+    def refusal(self, tool: ToolInfo) -> ConsentRule | None:
+        """The user's Never for this tool, whatever its definition is now."""
+        now = time.time()
+        with self._lock:
+            return next((r for r in self._state.rules if r.never and r.covers(tool, None, now)), None)
 
     def suspended_definition(self, tool: ToolInfo) -> ToolInfo | None:
-        """What the tool looked like when a rule for it was made, if it has changed since."""
+        """What the tool looked like when a rule allowing it was made, if it has changed since."""
+        now = time.time()
         with self._lock:
             for rule in self._state.rules:
-                same_tool = (rule.server, rule.tool) == (tool.server, tool.name)
-                if same_tool and rule.definition_hash != tool.definition_hash:
+                live = rule.is_for(tool) and not rule.never and not rule.expired(now)
+                if live and rule.definition_hash != tool.definition_hash:
                     return rule.made_for()
         return None
 
     def policy(self, server: str) -> ServerPolicy:
         with self._lock:
             return self._state.policies.get(server, ServerPolicy())
-
-    def trusts_read_only(self, server: str) -> bool:
-        return self.policy(server).trust_read_only
 
     def add(self, rule: ConsentRule) -> None:
         with self._lock:
@@ -149,9 +211,15 @@ class ConsentRules:
             self._save()
         return gone
 
-    def set_policy(self, server: str, **changes: bool) -> ServerPolicy:
+    def set_policy(
+        self, server: str, *, default: ServerDefault | None = None, allow_sampling: bool | None = None
+    ) -> ServerPolicy:
         with self._lock:
-            policy = replace(self._state.policies.get(server, ServerPolicy()), **changes)
+            policy = self._state.policies.get(server, ServerPolicy())
+            if default is not None:
+                policy = replace(policy, default=default)
+            if allow_sampling is not None:
+                policy = replace(policy, allow_sampling=allow_sampling)
             self._state.policies[server] = policy
             self._save()
         return policy
@@ -173,7 +241,7 @@ class ConsentRules:
             _expect(raw, dict)
             rules = [rule_from_data(item) for item in _expect(raw.get("rules", []), list)]
             servers = _expect(raw.get("servers", {}), dict)
-            policies = {str(name): _policy(value) for name, value in servers.items()}
+            policies = {str(name): policy_from_data(value) for name, value in servers.items()}
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
             aside = self.path.with_name(f"{self.path.name}.damaged-{time.time_ns()}")
             self.path.replace(aside)
@@ -182,7 +250,8 @@ class ConsentRules:
                 f"again before each tool call. The damaged file was kept as {aside.name}."
             )
             return _State()
-        return _State(rules, policies)
+        now = time.time()
+        return _State([r for r in rules if not (r.until_quit or r.expired(now))], policies)
 
 
 def _expect(value: Any, *kinds: type) -> Any:
@@ -199,6 +268,8 @@ def rule_from_data(item: Any) -> ConsentRule:
     _expect(item.get("chat_id"), str, type(None))
     _expect(item["created"], int, float)
     _expect(item.get("expires"), int, float, type(None))
+    _expect(item.get("until_quit", False), bool)
+    _expect(item.get("never", False), bool)
     rule = ConsentRule(**{**item, "scope": RuleScope(item["scope"])})
     _tool(_expect(rule.definition, dict))
     return rule
@@ -213,10 +284,28 @@ def _tool(definition: dict[str, Any]) -> ToolInfo:
     return tool
 
 
-def _policy(value: Any) -> ServerPolicy:
-    for flag in _expect(value, dict).values():
+def policy_from_data(value: Any) -> ServerPolicy:
+    """One server's choices as saved, every field checked; version 1's `trust_read_only` migrated."""
+    fields = dict(_expect(value, dict))
+    if "trust_read_only" in fields:
+        trusted = _expect(fields.pop("trust_read_only"), bool)
+        fields.setdefault("default", ServerDefault.READ_ONLY if trusted else ServerDefault.ASK)
+    default = ServerDefault(_expect(fields.pop("default", ServerDefault.ASK), str))
+    for flag in fields.values():
         _expect(flag, bool)
-    return ServerPolicy(**value)
+    return ServerPolicy(default, **fields)
+
+
+def standing_rule(rules: list[ConsentRule], server: str, tool: str) -> ConsentRule | None:
+    """The tool's own choice (Always allow or Never, not one chat's), as the Permissions page shows it."""
+    return next(
+        (
+            r
+            for r in rules
+            if (r.server, r.tool, r.scope, r.chat_id) == (server, tool, RuleScope.ALWAYS, None)
+        ),
+        None,
+    )
 
 
 def _same_slot(a: ConsentRule, b: ConsentRule) -> bool:

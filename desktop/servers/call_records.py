@@ -93,8 +93,18 @@ def _call_outcome(
     )
 
 
+NEVER_TEXT = (
+    "The user set this tool to “Never” on MCP Desk's Permissions page, so it was not run. "
+    "To use it, change that choice there."
+)
+
+
 def denied_outcome(tool: ToolInfo, decision: Decision, audit_seq: int) -> ToolCallOutcome:
-    text = "The user did not allow this tool call, so it was not run."
+    text = (
+        NEVER_TEXT
+        if decision.refused_by_never
+        else "The user did not allow this tool call, so it was not run."
+    )
     if decision.reason:
         text += f" Their reason: {decision.reason}"
     return ToolCallOutcome(

@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication
 
 from desktop.core.audit_records import AuditKind, AuditRecord, ConsentHow
+from desktop.core.consent_rules import ServerDefault
 from desktop.ui.secret_words import plain_references
 from desktop.ui.texts import fill
 
@@ -62,9 +63,17 @@ def _asked_call(data: Data) -> str:
 def _call_decision(data: Data) -> str:
     tool = tool_of(data)
     match data.get("how"):
+        case ConsentHow.RULE if data.get("decision") == "denied":
+            template = QCoreApplication.translate(
+                "AuditSentences", "%1 was refused without asking, because you set it to “Never”."
+            )
         case ConsentHow.RULE:
             template = QCoreApplication.translate(
                 "AuditSentences", "%1 ran without asking, because of a permission you gave earlier."
+            )
+        case ServerDefault.ALL:
+            template = QCoreApplication.translate(
+                "AuditSentences", "%1 ran without asking, because you let all of this server's tools run."
             )
         case ConsentHow.READ_ONLY:
             template = QCoreApplication.translate(
@@ -236,13 +245,20 @@ def secret_removed(data: Data) -> list[str]:
 
 
 def rule_added(data: Data) -> list[str]:
-    template = (
-        QCoreApplication.translate(
+    if data.get("never"):
+        template = QCoreApplication.translate("AuditSentences", "You set %1 to “Never”: it is refused.")
+    elif data.get("scope") == "this chat":
+        template = QCoreApplication.translate(
             "AuditSentences", "You let %1 run without asking, for the rest of this chat."
         )
-        if data.get("scope") == "this chat"
-        else QCoreApplication.translate("AuditSentences", "You let %1 run without asking, from now on.")
-    )
+    elif data.get("until_quit"):
+        template = QCoreApplication.translate(
+            "AuditSentences", "You let %1 run without asking, until you quit MCP Desk."
+        )
+    elif data.get("expires"):
+        template = QCoreApplication.translate("AuditSentences", "You let %1 run without asking, for an hour.")
+    else:
+        template = QCoreApplication.translate("AuditSentences", "You let %1 run without asking, from now on.")
     return [fill(template, tool_of(data))]
 
 
@@ -259,16 +275,30 @@ def yes_no(value: object) -> str:
     )
 
 
+def _default_sentence(data: Data) -> str:
+    """Version 1 records said only whether read-only tools ran without asking."""
+    if "default" not in data:
+        return fill(
+            QCoreApplication.translate("AuditSentences", "Its read-only tools run without asking: %1."),
+            yes_no(data.get("trust_read_only")),
+        )
+    return {
+        ServerDefault.ALL: QCoreApplication.translate(
+            "AuditSentences", "All its tools run without asking, except those set to “Never”."
+        ),
+        ServerDefault.READ_ONLY: QCoreApplication.translate(
+            "AuditSentences", "Its read-only tools run without asking; the others ask first."
+        ),
+    }.get(data["default"], QCoreApplication.translate("AuditSentences", "Its tools ask before they run."))
+
+
 def policy_changed(data: Data) -> list[str]:
     return [
         fill(
             QCoreApplication.translate("AuditSentences", "You changed what %1 may do without asking."),
             quoted(data.get("server")),
         ),
-        fill(
-            QCoreApplication.translate("AuditSentences", "Its read-only tools run without asking: %1."),
-            yes_no(data.get("trust_read_only")),
-        ),
+        _default_sentence(data),
         fill(
             QCoreApplication.translate("AuditSentences", "It may ask the model to write text: %1."),
             yes_no(data.get("allow_sampling")),

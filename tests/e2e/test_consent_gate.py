@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from desktop.core.audit_records import AuditFilter, AuditKind, ConsentHow
 from desktop.core.consent import AnswerStopped, CallContext, Choice, ConsentGate, ConsentRequest, Decision
-from desktop.core.consent_rules import RuleScope
+from desktop.core.consent_rules import RuleScope, ServerDefault
 from desktop.servers.control import ToolCallOutcome
 from tests.e2e.conftest import Answer, ScriptedAsker, Spy, allow, deny
 
@@ -139,7 +139,7 @@ async def test_read_only_trust_skips_asking_only_for_tools_marked_read_only(
 ) -> None:
     await spy.manager.call_tool("spy__read_note", {"text": "a"}, CONTEXTS[None])
     assert len(asker.asked) == 1, "annotations alone never skip asking"
-    await consent.set_policy("spy", trust_read_only=True)
+    await consent.set_policy("spy", default=ServerDefault.READ_ONLY)
     await spy.manager.call_tool("spy__read_note", {"text": "b"}, CONTEXTS[None])
     assert len(asker.asked) == 1
     assert (await spy.last_decision()).data["how"] == ConsentHow.READ_ONLY.value
@@ -225,7 +225,8 @@ class Model:
         return any(self.rules.get(slot) == now for slot in slots)
 
     def trusted(self, call: Call) -> bool:
-        return self.trust_read_only and call.tool == "read_note"
+        """A tool that changed since a rule allowed it is asked about, whatever the server default."""
+        return self.trust_read_only and call.tool == "read_note" and not self.suspended(call.tool)
 
     def how(self, call: Call) -> ConsentHow:
         if not call.after_suspicious_result and self.rule_covers(call):
@@ -276,7 +277,7 @@ class Player:
         self.asker.drop_script()
         self.spy.log.new()
         await self.consent.revoke(None)
-        await self.consent.set_policy("spy", trust_read_only=False)
+        await self.consent.set_policy("spy", default=ServerDefault.ASK)
         self.model.rules.clear()
         self.model.trust_read_only = False
         for tool, version in self.model.versions.items():
@@ -300,7 +301,9 @@ class Player:
                     assert await self.consent.revoke(rule.id) == 1
                     del self.model.rules[(rule.tool, rule.scope, rule.chat_id)]
             case TrustReadOnly(on=on):
-                await self.consent.set_policy("spy", trust_read_only=on)
+                await self.consent.set_policy(
+                    "spy", default=ServerDefault.READ_ONLY if on else ServerDefault.ASK
+                )
                 self.model.trust_read_only = on
             case ForgetChat(chat=chat):
                 await self.consent.forget_chat(chat)

@@ -9,6 +9,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.core.audit_records import AuditKind, AuditRecord, ConsentHow
 from desktop.core.consent import Choice
+from desktop.core.consent_rules import ServerDefault
 from desktop.ui.audit_sentences import sentences
 from desktop.ui.pages.audit_detail import AuditDetail
 
@@ -19,7 +20,7 @@ def record(kind: AuditKind, **data: Any) -> AuditRecord:
     return AuditRecord(7, 1_750_000_000.0, kind, data, "a" * 64, "b" * 64)
 
 
-def call(choice: Choice, how: ConsentHow, **more: Any) -> AuditRecord:
+def call(choice: Choice, how: ConsentHow | ServerDefault, **more: Any) -> AuditRecord:
     decision = "denied" if choice is Choice.DENY or how is ConsentHow.STOPPED else "allowed"
     return record(
         AuditKind.TOOL_CALL,
@@ -56,6 +57,14 @@ def call(choice: Choice, how: ConsentHow, **more: Any) -> AuditRecord:
             call(Choice.ALLOW_ONCE, ConsentHow.READ_ONLY),
             "files › list_directory ran without asking, because you let this server's read-only tools "
             "run freely.",
+        ),
+        (
+            call(Choice.DENY, ConsentHow.RULE, rule="r2"),
+            "files › list_directory was refused without asking, because you set it to “Never”.",
+        ),
+        (
+            call(Choice.ALLOW_ONCE, ServerDefault.ALL),
+            "files › list_directory ran without asking, because you let all of this server's tools run.",
         ),
         (
             call(Choice.ALLOW_ONCE, ConsentHow.COMMAND_LINE),
@@ -156,6 +165,26 @@ def test_an_approval_names_the_command_and_the_secret_in_words_not_the_hash() ->
         (
             record(AuditKind.RULE_REVOKED, server="files", tool="read_file", scope="always"),
             ["files › read_file asks you again before it runs."],
+        ),
+        (
+            record(AuditKind.RULE_ADDED, server="files", tool="write_file", scope="always", never=True),
+            ["You set files › write_file to “Never”: it is refused."],
+        ),
+        (
+            record(AuditKind.RULE_ADDED, server="files", tool="read_file", scope="always", expires=1.0),
+            ["You let files › read_file run without asking, for an hour."],
+        ),
+        (
+            record(AuditKind.RULE_ADDED, server="files", tool="read_file", scope="always", until_quit=True),
+            ["You let files › read_file run without asking, until you quit MCP Desk."],
+        ),
+        (
+            record(AuditKind.POLICY_CHANGED, server="files", default="allow all", allow_sampling=True),
+            [
+                "You changed what “files” may do without asking.",
+                "All its tools run without asking, except those set to “Never”.",
+                "It may ask the model to write text: yes.",
+            ],
         ),
         (
             record(AuditKind.POLICY_CHANGED, server="files", trust_read_only=True, allow_sampling=False),

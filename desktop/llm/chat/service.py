@@ -30,7 +30,7 @@ from desktop.llm.chat.control import (
     Role,
 )
 from desktop.llm.chat.store import NEW_TITLE, ChatStore, new_message
-from desktop.llm.chat.tool_offer import OfferMemory
+from desktop.llm.chat.tool_offer import OfferMemory, Refusals
 from desktop.llm.chat.turn import ChatTurn, ToolHost, model_messages, running_tools
 from desktop.llm.models.control import ModelState, ModelStateChanged
 
@@ -42,7 +42,9 @@ TITLE_CHARS = 48
 SAMPLING_MAX_TOKENS = 2048
 
 
-class ChatForgetter(Protocol):
+class ChatForgetter(Refusals, Protocol):
+    """What a chat needs of consent: forget a deleted chat's permissions, leave Never tools out."""
+
     async def forget_chat(self, chat_id: str) -> None: ...
 
 
@@ -129,7 +131,7 @@ class ChatService:
         self._events = events
         self._backends = backends
         self._turns: dict[str, tuple[ChatTurn, asyncio.Task[None]]] = {}
-        self._offers = OfferMemory()
+        self._offers = OfferMemory(consent)
         self._warming: set[asyncio.Task[None]] = set()
 
     def close(self) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from desktop.core.events import ToolInfo
 from desktop.core.json_schema import problems
@@ -36,15 +36,24 @@ class Offer:
     left_out: tuple[ToolInfo, ...] = ()
 
 
-class OfferMemory:
-    """The tools each chat was offered last, in order, while the app runs."""
+class Refusals(Protocol):
+    def refuses(self, tool: ToolInfo) -> bool:
+        """The user set this tool to Never: the model is not shown it."""
+        ...
 
-    def __init__(self) -> None:
+
+class OfferMemory:
+    """The tools each chat was offered last, in order, while the app runs; never a refused one."""
+
+    def __init__(self, refusals: Refusals | None = None) -> None:
         self._offered: dict[str, tuple[str, ...]] = {}
+        self._refusals = refusals
 
     def offer(
         self, chat_id: str, tools: list[ToolInfo], question: str, context_limit: int, *, remember: bool = True
     ) -> Offer:
+        if self._refusals is not None:
+            tools = [tool for tool in tools if not self._refusals.refuses(tool)]
         made = offer(tools, question, context_limit, self._offered.get(chat_id, ()))
         if remember:
             self._offered[chat_id] = tuple(tool.qualified_name for tool in made.tools)

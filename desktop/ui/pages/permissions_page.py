@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.consent import ConsentControl
-from desktop.core.consent_rules import ConsentRule, ServerPolicy
+from desktop.core.consent_rules import ConsentRule, ServerDefault, ServerPolicy
 from desktop.core.events import ToolInfo
 from desktop.core.problem import Problem
 from desktop.core.suspicious import reveal
@@ -76,14 +76,14 @@ class ServerChoices(QGroupBox):
     def show_policy(self, policy: ServerPolicy) -> None:
         for widget in (self.ask_button, self.read_only_button, self.sampling_box):
             widget.blockSignals(True)
-        self.read_only_button.setChecked(policy.trust_read_only)
-        self.ask_button.setChecked(not policy.trust_read_only)
+        self.read_only_button.setChecked(policy.default is ServerDefault.READ_ONLY)
+        self.ask_button.setChecked(policy.default is not ServerDefault.READ_ONLY)
         self.sampling_box.setChecked(policy.allow_sampling)
         for widget in (self.ask_button, self.read_only_button, self.sampling_box):
             widget.blockSignals(False)
 
     def _on_read_only_button_toggled(self, checked: bool) -> None:
-        self.policy_chosen.emit(self.server, "trust_read_only", checked)
+        self.policy_chosen.emit(self.server, "default", checked)
 
     def _on_sampling_box_toggled(self, checked: bool) -> None:
         self.policy_chosen.emit(self.server, "allow_sampling", checked)
@@ -289,7 +289,11 @@ class PermissionsPage(QWidget):
     def _on_choices_policy_chosen(self, server: str, field: str, value: bool) -> None:
         self.message.clear()
         self._bridge.call(
-            self._consent().set_policy(server, **{field: value}),
+            self._consent().set_policy(
+                server, default=ServerDefault.READ_ONLY if value else ServerDefault.ASK
+            )
+            if field == "default"
+            else self._consent().set_policy(server, allow_sampling=value),
             lambda policy: self._on_policy_set(server, policy),
             lambda problem: self._on_policy_failed(server, problem),
         )

@@ -23,7 +23,7 @@ from desktop.core.consent import (
     SamplingRequest,
     SamplingReview,
 )
-from desktop.core.consent_rules import ConsentRules, RuleScope
+from desktop.core.consent_rules import ConsentRules, Expiry, RuleScope, ServerDefault
 from desktop.core.events import Event, RulesChanged, ToolInfo
 from desktop.core.redact import Redactor
 
@@ -50,11 +50,12 @@ class Asker:
     def __init__(self) -> None:
         self.asked: list[ConsentRequest] = []
         self.choices: deque[Choice] = deque()
+        self.expiry = Expiry.REVOKED
 
     async def ask(self, request: ConsentRequest) -> Decision:
         self.asked.append(request)
         choice = self.choices.popleft() if self.choices else Choice.ALLOW_ONCE
-        return Decision(choice, request.arguments)
+        return Decision(choice, request.arguments, expiry=self.expiry)
 
     async def elicit(self, request: ElicitationRequest) -> ElicitationAnswer:
         return ElicitationAnswer("decline")
@@ -166,11 +167,11 @@ async def test_annotations_alone_never_skip_asking(gate: ConsentGate, asker: Ask
 async def test_trusting_read_only_tools_covers_only_read_only_ones(
     gate: ConsentGate, asker: Asker, trail: AuditTrail, published: list[Event]
 ) -> None:
-    policy = await gate.set_policy("notes", trust_read_only=True)
-    assert policy.trust_read_only and gate.policy("notes") == policy
+    policy = await gate.set_policy("notes", default=ServerDefault.READ_ONLY)
+    assert policy.default is ServerDefault.READ_ONLY and gate.policy("notes") == policy
     assert records(trail, AuditKind.POLICY_CHANGED)[-1].data == {
         "server": "notes",
-        "trust_read_only": True,
+        "default": "allow read-only",
         "allow_sampling": False,
     }
     assert published == [RulesChanged()]
@@ -192,7 +193,7 @@ async def test_after_a_suspicious_result_rules_and_trust_are_set_aside(
 ) -> None:
     asker.choices.append(Choice.ALLOW_ALWAYS)
     await decide(gate)
-    await gate.set_policy("notes", trust_read_only=True)
+    await gate.set_policy("notes", default=ServerDefault.ALL)
     wary = replace(CHAT_A, after_suspicious_result=True)
     decision = await decide(gate, READ, wary)
     assert decision.how is ConsentHow.ASKED and len(asker.asked) == 2

@@ -10,7 +10,14 @@ from typing import Any
 
 import pytest
 
-from desktop.core.consent_rules import ConsentRule, ConsentRules, RuleScope, ServerPolicy
+from desktop.core.consent_rules import (
+    ConsentRule,
+    ConsentRules,
+    Expiry,
+    RuleScope,
+    ServerDefault,
+    ServerPolicy,
+)
 from desktop.core.events import ToolInfo
 
 ECHO = ToolInfo(
@@ -23,11 +30,14 @@ ECHO = ToolInfo(
 
 
 def rule_for(
-    tool: ToolInfo, scope: RuleScope = RuleScope.ALWAYS, chat: str | None = None, **fields: Any
+    tool: ToolInfo,
+    scope: RuleScope = RuleScope.ALWAYS,
+    chat: str | None = None,
+    expiry: Expiry = Expiry.REVOKED,
+    **fields: Any,
 ) -> ConsentRule:
-    return replace(
-        ConsentRule.for_tool(tool, scope, chat, f"Chat {chat}" if chat else "", time.time()), **fields
-    )
+    made = ConsentRule.for_tool(tool, scope, chat, f"Chat {chat}" if chat else "", time.time(), expiry)
+    return replace(made, **fields)
 
 
 @pytest.fixture
@@ -43,7 +53,7 @@ def rules(path: Path) -> ConsentRules:
 def test_no_file_means_no_rules_and_asking_for_everything(rules: ConsentRules) -> None:
     assert rules.rules() == [] and rules.problem is None
     assert rules.match(ECHO, None) is None
-    assert rules.policy("notes") == ServerPolicy() and not rules.trusts_read_only("notes")
+    assert rules.policy("notes") == ServerPolicy(ServerDefault.ASK, allow_sampling=False)
 
 
 @pytest.mark.parametrize(
@@ -121,10 +131,11 @@ def test_forgetting_a_chat_takes_only_its_rules(rules: ConsentRules) -> None:
 
 
 def test_policies_are_per_server_and_kept(rules: ConsentRules) -> None:
-    assert rules.set_policy("notes", trust_read_only=True) == ServerPolicy(trust_read_only=True)
-    assert rules.set_policy("notes", allow_sampling=True) == ServerPolicy(True, True)
-    assert rules.trusts_read_only("notes") and not rules.trusts_read_only("other")
-    assert ConsentRules(rules.path).policy("notes") == ServerPolicy(True, True)
+    both = ServerPolicy(ServerDefault.ALL, allow_sampling=True)
+    assert rules.set_policy("notes", default=ServerDefault.ALL) == ServerPolicy(ServerDefault.ALL)
+    assert rules.set_policy("notes", allow_sampling=True) == both
+    assert rules.policy("other") == ServerPolicy()
+    assert ConsentRules(rules.path).policy("notes") == both
 
 
 def test_rules_survive_a_restart_as_they_were(rules: ConsentRules) -> None:
@@ -165,6 +176,10 @@ DAMAGED: dict[str, bytes] = {
     "a policy that is text": json.dumps({"rules": [], "servers": {"notes": "trust"}}).encode(),
     "trust given as text": json.dumps({"servers": {"notes": {"trust_read_only": "false"}}}).encode(),
     "an unknown policy field": json.dumps({"servers": {"notes": {"trust_everything": True}}}).encode(),
+    "an unknown server default": json.dumps({"servers": {"notes": {"default": "allow most"}}}).encode(),
+    "a server default that is true": json.dumps({"servers": {"notes": {"default": True}}}).encode(),
+    "never given as text": json.dumps(saved_rule(never="yes")).encode(),
+    "until I quit given as a number": json.dumps(saved_rule(until_quit=1)).encode(),
 }
 
 
@@ -173,7 +188,7 @@ def test_a_damaged_file_is_set_aside_and_everything_is_asked_again(path: Path, c
     path.write_bytes(content)
     rules = ConsentRules(path)
     assert rules.rules() == [] and rules.policy("notes") == ServerPolicy()
-    assert rules.match(ECHO, None) is None and not rules.trusts_read_only("notes")
+    assert rules.match(ECHO, None) is None
     assert rules.problem is not None and "ask again" in rules.problem
     kept = [p for p in path.parent.iterdir() if p.name.startswith("consent.json.damaged")]
     assert [p.read_bytes() for p in kept] == [content], "the damaged file is kept, byte for byte"
@@ -195,3 +210,43 @@ def test_a_good_file_is_read_back_without_a_problem(path: Path) -> None:
     path.write_text(json.dumps(saved_rule()), encoding="utf-8")
     rules = ConsentRules(path)
     assert rules.problem is None and rules.match(ECHO, None) is not None
+
+
+def test_a_version_1_file_keeps_its_rules_and_read_only_trust(path: Path) -> None:
+    old_rule = {k: v for k, v in saved_rule()["rules"][0].items() if k not in ("never", "until_quit")}
+    servers = {"notes": {"trust_read_only": True, "allow_sampling": True}, "mail": {"trust_read_only": False}}
+    path.write_text(json.dumps({"version": 1, "rules": [old_rule], "servers": servers}), encoding="utf-8")
+    rules = ConsentRules(path)
+    assert rules.problem is None
+    assert rules.policy("notes") == ServerPolicy(ServerDefault.READ_ONLY, allow_sampling=True)
+    assert rules.policy("mail") == ServerPolicy(ServerDefault.ASK)
+    (rule,) = rules.rules()
+    assert rules.match(ECHO, None) == rule and not rule.never and not rule.until_quit
+    rules.set_policy("mail", allow_sampling=True)
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert saved["version"] == 2
+    assert saved["servers"]["notes"] == {"default": "allow read-only", "allow_sampling": True}
+
+
+def test_rules_that_ran_out_are_dropped_when_the_file_is_read(rules: ConsentRules) -> None:
+    lasting = rule_for(replace(ECHO, name="lasting"))
+    for_an_hour = rule_for(replace(ECHO, name="hour"), expiry=Expiry.HOUR)
+    rules.add(lasting)
+    rules.add(for_an_hour)
+    rules.add(rule_for(replace(ECHO, name="session"), expiry=Expiry.QUIT))
+    rules.add(rule_for(replace(ECHO, name="old"), expires=time.time() - 1))
+    assert len(rules.rules()) == 4, "kept (and shown) while this run lasts"
+    assert ConsentRules(rules.path).rules() == [lasting, for_an_hour]
+    assert 3590 < (for_an_hour.expires or 0) - for_an_hour.created <= 3600
+
+
+def test_never_holds_whatever_the_tool_becomes(rules: ConsentRules) -> None:
+    never = ConsentRule.refusing(ECHO, time.time())
+    rules.add(rule_for(ECHO))
+    rules.add(never)
+    assert rules.rules() == [never], "Never takes the place of Always allow"
+    for changed in (ECHO, replace(ECHO, description="Harmless now, honest.")):
+        assert rules.refusal(changed) == never and rules.match(changed, None) is None
+        assert rules.suspended_definition(changed) is None
+    assert rules.refusal(replace(ECHO, server="other")) is None
+    assert ConsentRules(rules.path).refusal(ECHO) == never

@@ -36,6 +36,9 @@ class Forgetter:
     async def forget_chat(self, chat_id: str) -> None:
         self.forgotten.append(chat_id)
 
+    def refuses(self, tool: ToolInfo) -> bool:
+        return False
+
 
 class World:
     """A real `ChatService` and store on the scripted backend, fake host and fake model side."""

@@ -355,6 +355,28 @@ def sampling(data: Data) -> list[str]:
     return lines
 
 
+def trail_sealed(data: Data) -> list[str]:
+    lines = [
+        fill(
+            QCoreApplication.translate(
+                "AuditSentences",
+                "From here on, MCP Desk seals every record with this computer's key (%1), so a record "
+                "changed later is noticed, even by someone who can edit MCP Desk's files.",
+            ),
+            data.get("fingerprint", ""),
+        )
+    ]
+    if data.get("after"):
+        lines.append(
+            QCoreApplication.translate(
+                "AuditSentences",
+                "The records before this one were not sealed with this key: they can be checked only "
+                "against each other.",
+            )
+        )
+    return lines
+
+
 TELLERS: dict[AuditKind, Callable[[Data], list[str]]] = {
     AuditKind.TOOL_CALL: tool_call,
     AuditKind.TOOL_RESULT: tool_result,
@@ -369,6 +391,7 @@ TELLERS: dict[AuditKind, Callable[[Data], list[str]]] = {
     AuditKind.POLICY_CHANGED: policy_changed,
     AuditKind.ELICITATION: elicitation,
     AuditKind.SAMPLING: sampling,
+    AuditKind.TRAIL_SEALED: trail_sealed,
 }
 
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFileDialog
 from pytestqt.qtbot import QtBot
 
-from desktop.core.audit_records import AuditFilter, AuditKind, AuditRecord, VerifyReport
+from desktop.core.audit_records import AuditFilter, AuditKind, AuditRecord, Finding, VerifyReport
 from desktop.core.rpc_log import EntryKind, LogFilter, RpcEntry
 from desktop.ui.main_window import MainWindow
 from desktop.ui.models.audit_table_model import Column
@@ -147,6 +147,18 @@ def test_check_the_trail_when_changed(qtbot: QtBot, page: AuditPage, fake_audit:
     qtbot.waitUntil(lambda: page.message.text.startswith(message))
     assert "Export the trail now" in page.message.text, "a tamper alert says what to do next"
     assert shown(page)[page.table.selected_row()].seq == 4
+
+
+def test_check_the_trail_on_a_new_computer_is_no_tamper_alert(
+    qtbot: QtBot, page: AuditPage, fake_audit: FakeAudit
+) -> None:
+    message = (
+        "This computer's keyring does not have the key that sealed records 1 to 5 (as on a new computer)."
+    )
+    fake_audit.report = VerifyReport(False, 6, message=message, finding=Finding.KEY_MISSING)
+    page.verify_button.click()
+    qtbot.waitUntil(lambda: page.message.text == message)
+    assert "edited or damaged" not in page.message.text
 
 
 @pytest.mark.parametrize(

@@ -205,6 +205,15 @@ def test_an_approval_names_the_command_and_the_secret_in_words_not_the_hash() ->
             ["The model's answer was sent to “files”.", "You edited the answer before it was sent."],
         ),
         (record(AuditKind.MODEL_LOADED, model="SmolLM2"), ["Model loaded: SmolLM2."]),
+        (
+            record(AuditKind.TRAIL_SEALED, trail="t", key="k", fingerprint="1c14 1b9f 2cfe cfe6", after=4),
+            [
+                "From here on, MCP Desk seals every record with this computer's key (1c14 1b9f 2cfe cfe6), "
+                "so a record changed later is noticed, even by someone who can edit MCP Desk's files.",
+                "The records before this one were not sealed with this key: they can be checked only "
+                "against each other.",
+            ],
+        ),
     ],
 )
 def test_every_kind_reads_as_sentences(told: AuditRecord, expected: list[str]) -> None:

@@ -17,7 +17,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.audit_records import AuditControl, AuditFilter, AuditKind, AuditRecord, VerifyReport
+from desktop.core.audit_records import (
+    AuditControl,
+    AuditFilter,
+    AuditKind,
+    AuditRecord,
+    Finding,
+    VerifyReport,
+)
 from desktop.core.problem import Problem
 from desktop.core.rpc_log import LogFilter
 from desktop.ui.bridge import Bridge
@@ -249,7 +256,7 @@ class AuditPage(QWidget):
 
     def _on_verified(self, report: VerifyReport) -> None:
         self._verify_done()
-        if report.ok:
+        if report.ok or report.finding is Finding.KEY_MISSING:  # a new computer: nothing found changed
             self.message.show_info(report.message)
             return
         self.message.show_problem(

@@ -10,9 +10,11 @@ from pathlib import Path
 
 from desktop.cli.asker import confirm
 from desktop.cli.output import emit
+from desktop.cli.sandbox_args import add_sandbox_options, sandbox_data, sandbox_from
 from desktop.core.config import ServerConfig, SignInClient
 from desktop.core.consent import CallContext
 from desktop.core.events import ServerState
+from desktop.core.sandbox_policy import Sandbox, sandbox_words
 from desktop.servers.control import ServerProblem, TrustRequest
 from desktop.servers.importers import ImportSource
 from desktop.services import Services
@@ -38,8 +40,13 @@ def add_server_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         action="store_true",
         help="with --client-id: read the client secret from standard input (it goes to the keyring)",
     )
+    add_sandbox_options(add)
     add.add_argument("command", nargs="*", help="after “--”: the program and its arguments")
     add.set_defaults(run=_servers_add)
+    edit = servers.add_parser("edit", help="change a server's sandbox: what files it sees, the network")
+    edit.add_argument("name")
+    add_sandbox_options(edit, edit=True)
+    edit.set_defaults(run=_servers_edit)
     check = servers.add_parser("check", help="start a server, list its tools, stop it")
     check.add_argument("name")
     check.add_argument("--yes", action="store_true", help="approve the server's command without asking")
@@ -78,6 +85,7 @@ async def _servers_list(services: Services, args: argparse.Namespace) -> int:
                 "approved": config.is_trusted,
                 "start_with_app": config.start_with_app,
                 "launch": config.display_command(),
+                "sandbox": sandbox_data(config),
             }
         )
     text = "\n".join(f"{r['name']:<20} {'on ' if r['enabled'] else 'off'} {r['launch']}" for r in rows)
@@ -96,11 +104,22 @@ async def _servers_add(services: Services, args: argparse.Namespace) -> int:
         env=_pairs(args.env, "--env"),
         headers=_pairs(args.header, "--header"),
         sign_in=_sign_in_client(args),
+        sandbox=sandbox_from(args, None, remote=bool(args.url)),
     )
     await services.manager.add(args.name, config)
     print(f"Added “{args.name}”. MCP Desk will ask you to approve its command before it first starts.")
     if config.sign_in is not None:
         print(f"Its sign-in comes back to {config.sign_in.redirect_uri}: give its provider that address.")
+    return 0
+
+
+async def _servers_edit(services: Services, args: argparse.Namespace) -> int:
+    config = services.manager.config_of(args.name)
+    sandbox = sandbox_from(args, config.sandbox, remote=config.is_remote)
+    await services.manager.update(args.name, config.model_copy(update={"sandbox": sandbox}))
+    print(f"Saved “{args.name}”. {sandbox_words(sandbox)}")
+    if not services.manager.config_of(args.name).is_trusted:
+        print("MCP Desk will ask you to approve it again before it next starts.")
     return 0
 
 
@@ -122,7 +141,8 @@ async def _servers_check(services: Services, args: argparse.Namespace) -> int:
     manager = services.manager
     if not manager.config_of(args.name).is_trusted:
         request = manager.trust_request(args.name)
-        if not (args.yes or confirm(_trust_text(request), "Approve and start it?")):
+        sandbox = manager.config_of(args.name).sandbox
+        if not (args.yes or confirm(_trust_text(request, sandbox), "Approve and start it?")):
             print("Not approved, so it was not started.", file=sys.stderr)
             return 2
         await manager.trust(args.name, request.launch_hash)
@@ -199,8 +219,10 @@ def _pairs(items: list[str], flag: str) -> dict[str, str]:
     return pairs
 
 
-def _trust_text(request: TrustRequest) -> str:
+def _trust_text(request: TrustRequest, sandbox: Sandbox | None) -> str:
     lines = [f"MCP Desk is about to run “{request.server}”:", f"  {request.command_line}"]
     if request.env_names:
         lines.append(f"  with environment variables: {', '.join(request.env_names)}")
+    if not request.remote:
+        lines.append(f"  {sandbox_words(sandbox)}")
     return "\n".join(lines)

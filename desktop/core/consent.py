@@ -25,6 +25,7 @@ from desktop.core.consent_rules import (
     ServerDefault,
     ServerPolicy,
     ToolSetting,
+    read_only,
     standing_rule,
 )
 from desktop.core.events import EventSink, RulesChanged, ToolInfo
@@ -187,6 +188,7 @@ class ConsentGate:
         self._asker = asker
         self._audit = audit
         self._events = events
+        self._tool_choices = asyncio.Lock()
 
     async def decide(self, tool: ToolInfo, arguments: dict[str, Any], context: CallContext) -> Decision:
         never = self._rules.refusal(tool)
@@ -217,7 +219,7 @@ class ConsentGate:
         default = self._rules.policy(tool.server).default
         if default is ServerDefault.ALL:
             return Decision(Choice.ALLOW_ONCE, arguments, ServerDefault.ALL)
-        if default is ServerDefault.READ_ONLY and _read_only(tool):
+        if default is ServerDefault.READ_ONLY and read_only(tool):
             return Decision(Choice.ALLOW_ONCE, arguments, ConsentHow.READ_ONLY)
         return None
 
@@ -238,15 +240,19 @@ class ConsentGate:
         return rule
 
     async def set_tool(self, tool: ToolInfo, setting: ToolSetting, expiry: Expiry = Expiry.REVOKED) -> None:
-        """The tool's own standing choice; Ask takes back whichever it had."""
-        if setting is ToolSetting.ALLOW:
-            await self.remember(tool, RuleScope.ALWAYS, None, "", expiry)
-        elif setting is ToolSetting.NEVER:
-            await self._added(ConsentRule.refusing(tool, time.time()))
-        else:
-            standing = standing_rule(self._rules.rules(), tool.server, tool.name)
-            if standing is not None:
-                await self.revoke(standing.id)
+        """The tool's own standing choice; Ask takes back whichever it had.
+
+        Choices made in a row (arrow keys on the page's list) take effect in the order they were made.
+        """
+        async with self._tool_choices:
+            if setting is ToolSetting.ALLOW:
+                await self.remember(tool, RuleScope.ALWAYS, None, "", expiry)
+            elif setting is ToolSetting.NEVER:
+                await self._added(ConsentRule.refusing(tool, time.time()))
+            else:
+                standing = standing_rule(self._rules.rules(), tool.server, tool.name)
+                if standing is not None:
+                    await self.revoke(standing.id)
 
     async def _added(self, rule: ConsentRule) -> None:
         await asyncio.to_thread(self._rules.add, rule)
@@ -285,8 +291,3 @@ class ConsentGate:
         await self._audit.record(AuditKind.POLICY_CHANGED, {"server": server, **asdict(policy)})
         self._events.publish(RulesChanged())
         return policy
-
-
-def _read_only(tool: ToolInfo) -> bool:
-    hints = tool.annotations
-    return hints.get("readOnlyHint") is True and hints.get("destructiveHint") is not True

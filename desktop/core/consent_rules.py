@@ -296,6 +296,12 @@ def policy_from_data(value: Any) -> ServerPolicy:
     return ServerPolicy(default, **fields)
 
 
+def read_only(tool: ToolInfo) -> bool:
+    """The server says the tool only reads (and doesn't say it is destructive): its claim, unchecked."""
+    hints = tool.annotations
+    return hints.get("readOnlyHint") is True and hints.get("destructiveHint") is not True
+
+
 def standing_rule(rules: list[ConsentRule], server: str, tool: str) -> ConsentRule | None:
     """The tool's own choice (Always allow or Never, not one chat's), as the Permissions page shows it."""
     return next(

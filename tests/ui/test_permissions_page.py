@@ -3,12 +3,15 @@ each server's standing choices written through the service."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.core.consent import ConsentGate
-from desktop.core.consent_rules import RuleScope, ServerPolicy
+from desktop.core.consent_rules import Expiry, RuleScope, ServerDefault, ServerPolicy, ToolSetting
 from desktop.core.events import ToolInfo
 from desktop.core.service_loop import ServiceLoop
 from desktop.ui.bridge import Bridge
@@ -17,6 +20,7 @@ from desktop.ui.pages.permissions_page import PermissionsPage
 from tests.ui.conftest import Attach
 from tests.ui.fakes import FakeControl
 from tests.ui.helpers import all_text
+from tests.ui.test_screenshots import ARTIFACTS, save
 
 READ = ToolInfo("files", "read_file", "Read a text file from the shared folder.")
 LIST = ToolInfo("files", "list_folder", "List what is in a folder.")
@@ -67,7 +71,7 @@ def test_lists_every_rule_with_scope_time_expiry_and_state(qtbot: QtBot, remembe
     assert cells(page, Column.SERVER) == ["files", "files", "files"]
     assert cells(page, Column.TOOL) == ["read_file", "list_folder", "write_file"]
     assert cells(page, Column.SCOPE) == ["Always", "This chat: Trip plans", "Always"]
-    assert cells(page, Column.EXPIRES) == ["Never", "Never", "Never"]
+    assert cells(page, Column.EXPIRES) == ["When you revoke it"] * 3
     assert all(len(when) == len("2025-01-31 12:00:00") for when in cells(page, Column.SINCE))
     assert cells(page, Column.STATE) == ["Active", "Active", "Suspended — the tool changed"]
 
@@ -114,29 +118,101 @@ def test_revoke_all_asks_first(qtbot: QtBot, remembered: PermissionsPage, consen
 
 def test_each_server_starts_asking_for_everything_with_sampling_off(page: PermissionsPage) -> None:
     files = page.servers["files"]
-    assert files.ask_button.isChecked() and not files.read_only_button.isChecked()
+    assert files.default_combo.currentText() == "Ask before each tool"
     assert not files.sampling_box.isChecked()
+    assert [row.setting_combo.currentText() for row in files.tools.values()] == ["Ask"] * 3
+    assert not any(row.expiry_combo.isEnabled() for row in files.tools.values())
+    assert not page.servers["weather"].tools, "a server that isn't running shows no tools"
+    assert "Start this server to choose" in all_text(page.servers["weather"])
     assert "Whether a tool is read-only is the server's own claim" in all_text(page)
 
 
-def test_trusting_read_only_tools_and_sampling_is_written_through_the_service(
+def pick(qtbot: QtBot, combo: QComboBox, text: str) -> None:
+    """Choose an item the way a user does on a closed combo: arrow keys, each one a choice."""
+    target = combo.findText(text)
+    assert target >= 0, text
+    while combo.currentIndex() != target:
+        qtbot.keyClick(combo, Qt.Key.Key_Down if combo.currentIndex() < target else Qt.Key.Key_Up)
+    assert combo.currentText() == text
+
+
+@pytest.mark.parametrize(
+    ("choice", "default"),
+    [
+        ("Allow read-only tools", ServerDefault.READ_ONLY),
+        ("Allow all tools", ServerDefault.ALL),
+        ("Ask before each tool", ServerDefault.ASK),
+    ],
+)
+def test_the_server_default_and_sampling_are_written_through_the_service(
+    qtbot: QtBot, page: PermissionsPage, consent: ConsentGate, choice: str, default: ServerDefault
+) -> None:
+    files = page.servers["files"]
+    pick(qtbot, files.default_combo, "Allow all tools" if default is ServerDefault.ASK else choice)
+    if default is ServerDefault.ASK:
+        qtbot.waitUntil(lambda: consent.policy("files").default is ServerDefault.ALL)
+        pick(qtbot, files.default_combo, choice)
+    qtbot.waitUntil(lambda: consent.policy("files").default is default)
+    assert "MCP Desk" in files.default_combo.toolTip() or "run" in files.default_combo.toolTip()
+    files.sampling_box.click()
+    qtbot.waitUntil(lambda: consent.policy("files").allow_sampling)
+    assert consent.policy("files") == ServerPolicy(default, allow_sampling=True)
+    assert consent.policy("weather") == ServerPolicy()
+
+
+def test_under_allow_all_a_tool_without_its_own_choice_says_so(
     qtbot: QtBot, page: PermissionsPage, consent: ConsentGate
 ) -> None:
     files = page.servers["files"]
-    files.read_only_button.click()
-    qtbot.waitUntil(lambda: consent.policy("files").trust_read_only)
-    files.sampling_box.click()
-    qtbot.waitUntil(lambda: consent.policy("files").allow_sampling)
-    assert consent.policy("weather") == ServerPolicy()
-    files.ask_button.click()
-    qtbot.waitUntil(lambda: not consent.policy("files").trust_read_only)
-    assert consent.policy("files") == ServerPolicy(trust_read_only=False, allow_sampling=True)
+    pick(qtbot, files.default_combo, "Allow all tools")
+    row = files.tools["write_file"]
+    qtbot.waitUntil(lambda: row.setting_combo.currentText() == "Allowed by the server's choice")
+
+
+def test_a_tool_set_to_always_allow_for_an_hour_then_never_then_ask(
+    qtbot: QtBot, page: PermissionsPage, consent: ConsentGate, tmp_path: Path
+) -> None:
+    row = page.servers["files"].tools["write_file"]
+    pick(qtbot, row.setting_combo, "Always allow")
+    qtbot.waitUntil(lambda: [r.tool for r in consent.rules()] == ["write_file"])
+    assert row.expiry_combo.isEnabled() and "runs without asking" in row.setting_combo.toolTip()
+    pick(qtbot, row.expiry_combo, "For 1 hour")
+    qtbot.waitUntil(lambda: consent.rules()[0].expiry is Expiry.HOUR)
+    qtbot.waitUntil(lambda: row.note.text().startswith("Until "))
+    wait_rows(qtbot, page, 1)
+    save(page, ARTIFACTS, "permissions-tool-allowed-for-an-hour")
+    pick(qtbot, row.setting_combo, "Never")
+    qtbot.waitUntil(lambda: [r.never for r in consent.rules()] == [True])
+    assert not row.expiry_combo.isEnabled() and "refused" in row.setting_combo.toolTip()
+    qtbot.waitUntil(lambda: cells(page, Column.SCOPE) == ["Never: refused"])
+    save(page, ARTIFACTS, "permissions-tool-never")
+    pick(qtbot, row.setting_combo, "Ask")
+    qtbot.waitUntil(lambda: consent.rules() == [])
+    wait_rows(qtbot, page, 0)
+
+
+def test_a_changed_tool_shows_ask_and_says_why(
+    qtbot: QtBot, remembered: PermissionsPage, three_servers: FakeControl
+) -> None:
+    files = remembered.servers["files"]
+    qtbot.waitUntil(lambda: files.tools["read_file"].setting_combo.currentText() == "Always allow")
+    assert files.tools["write_file"].setting_combo.currentText() == "Ask"
+    assert "Changed since you allowed it" in files.tools["write_file"].note.text()
+    assert files.tools["list_folder"].setting_combo.currentText() == "Ask", (
+        "a chat's yes is not the tool's own"
+    )
+    save(remembered, ARTIFACTS, "permissions-page")
 
 
 def test_choices_follow_changes_made_elsewhere(
     qtbot: QtBot, page: PermissionsPage, consent: ConsentGate, service_loop: ServiceLoop
 ) -> None:
-    service_loop.run(consent.set_policy("github", trust_read_only=True, allow_sampling=True), 10)
+    service_loop.run(consent.set_policy("github", default=ServerDefault.READ_ONLY, allow_sampling=True), 10)
     github = page.servers["github"]
-    qtbot.waitUntil(github.read_only_button.isChecked)
-    assert github.sampling_box.isChecked() and not github.ask_button.isChecked()
+    qtbot.waitUntil(lambda: github.default_combo.currentText() == "Allow read-only tools")
+    assert github.sampling_box.isChecked()
+    read = page.servers["files"].tools["read_file"].tool
+    service_loop.run(consent.set_tool(read, ToolSetting.ALLOW, Expiry.QUIT), 10)
+    row = page.servers["files"].tools["read_file"]
+    qtbot.waitUntil(lambda: row.expiry_combo.currentText() == "Until I quit")
+    assert row.setting_combo.currentText() == "Always allow"

@@ -53,12 +53,16 @@ def rule_state(rule: ConsentRule, tools: Sequence[ToolInfo], now: float) -> Rule
     if not tools:
         return RuleState.ACTIVE
     same_name = [tool for tool in tools if tool.name == rule.tool]
+    if same_name and rule.never:
+        return RuleState.ACTIVE
     if any(tool.definition_hash == rule.definition_hash for tool in same_name):
         return RuleState.ACTIVE
     return RuleState.SUSPENDED if same_name else RuleState.GONE
 
 
 def scope_text(rule: ConsentRule) -> str:
+    if rule.never:
+        return QCoreApplication.translate("RulesTableModel", "Never: refused")
     if rule.scope is RuleScope.ALWAYS:
         return QCoreApplication.translate("RulesTableModel", "Always")
     title = " ".join(reveal(rule.chat_title).split()) or QCoreApplication.translate(
@@ -70,11 +74,11 @@ def scope_text(rule: ConsentRule) -> str:
 
 
 def expires_text(rule: ConsentRule) -> str:
-    return (
-        date_time_text(rule.expires)
-        if rule.expires is not None
-        else QCoreApplication.translate("RulesTableModel", "Never")
-    )
+    if rule.until_quit:
+        return QCoreApplication.translate("RulesTableModel", "When you quit")
+    if rule.expires is not None:
+        return date_time_text(rule.expires)
+    return QCoreApplication.translate("RulesTableModel", "When you revoke it")
 
 
 class RulesTableModel(TitledTableModel[tuple[ConsentRule, RuleState]]):
@@ -84,7 +88,7 @@ class RulesTableModel(TitledTableModel[tuple[ConsentRule, RuleState]]):
         return {
             Column.SERVER: self.tr("Server"),
             Column.TOOL: self.tr("Tool"),
-            Column.SCOPE: self.tr("Allowed"),
+            Column.SCOPE: self.tr("Choice"),
             Column.SINCE: self.tr("Since"),
             Column.EXPIRES: self.tr("Expires"),
             Column.STATE: self.tr("State"),

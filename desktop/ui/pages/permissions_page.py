@@ -1,19 +1,18 @@
 """The Permissions page: remembered tool permissions, to look at and take back, and each server's
-standing consent choices."""
+standing consent choices (its default for tools, and each tool's own: `server_permissions`)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, Qt, Signal
+from collections.abc import Coroutine
+from typing import Any
+
+from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
-    QButtonGroup,
-    QCheckBox,
     QFrame,
-    QGroupBox,
     QHBoxLayout,
     QMessageBox,
     QPushButton,
-    QRadioButton,
     QScrollArea,
     QStackedWidget,
     QVBoxLayout,
@@ -21,12 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.consent import ConsentControl
-from desktop.core.consent_rules import ConsentRule, ServerDefault, ServerPolicy
+from desktop.core.consent_rules import ConsentRule, Expiry, ServerDefault, ServerPolicy, ToolSetting
 from desktop.core.events import ToolInfo
 from desktop.core.problem import Problem
-from desktop.core.suspicious import reveal
 from desktop.ui.bridge import Bridge
 from desktop.ui.models.rules_table_model import RulesTableModel
+from desktop.ui.pages.server_permissions import ServerChoices
 from desktop.ui.resources import page_icon
 from desktop.ui.style import SPACING, heading, hint, pad
 from desktop.ui.widgets.empty_state import EmptyState
@@ -35,58 +34,6 @@ from desktop.ui.widgets.record_table import RecordTable
 
 COLUMN_SAMPLES = ["a-server-name", "a_rather_long_tool", "This chat: Planning a trip", "2025-01-31 12:00:00"]
 COLUMN_SAMPLES += ["2025-01-31 12:00:00", "Not offered by the server now"]
-
-
-class ServerChoices(QGroupBox):
-    """One server's standing consent choices: trust its read-only tools, and let it use the model.
-
-    Signals:
-        policy_chosen(str, str, bool): the user changed a choice (server, ServerPolicy field, value).
-    """
-
-    policy_chosen = Signal(str, str, bool)
-
-    def __init__(self, server: str, parent: QWidget | None = None) -> None:
-        super().__init__(reveal(server), parent)
-        self.server = server
-        self.ask_button = QRadioButton(self.tr("Ask before every tool call"), self)
-        self.read_only_button = QRadioButton(self.tr("Don't ask for tools the server marks read-only"), self)
-        self.sampling_box = QCheckBox(self.tr("Let this server ask the model for text (sampling)"), self)
-        self.ask_button.setToolTip(self.tr("MCP Desk asks you before each of this server's tools runs"))
-        self.read_only_button.setToolTip(
-            self.tr("Tools the server says only read run without asking; all others still ask")
-        )
-        self.sampling_box.setToolTip(
-            self.tr("The server may ask your model to write text; you see each request")
-        )
-        group = QButtonGroup(self)
-        group.addButton(self.ask_button)
-        group.addButton(self.read_only_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.ask_button)
-        layout.addWidget(self.read_only_button)
-        layout.addWidget(self.sampling_box)
-        layout.addWidget(
-            hint(self.tr("Each request and each answer is shown to you first, to send on or refuse."), self)
-        )
-        self.show_policy(ServerPolicy())
-        self.read_only_button.toggled.connect(self._on_read_only_button_toggled)
-        self.sampling_box.toggled.connect(self._on_sampling_box_toggled)
-
-    def show_policy(self, policy: ServerPolicy) -> None:
-        for widget in (self.ask_button, self.read_only_button, self.sampling_box):
-            widget.blockSignals(True)
-        self.read_only_button.setChecked(policy.default is ServerDefault.READ_ONLY)
-        self.ask_button.setChecked(policy.default is not ServerDefault.READ_ONLY)
-        self.sampling_box.setChecked(policy.allow_sampling)
-        for widget in (self.ask_button, self.read_only_button, self.sampling_box):
-            widget.blockSignals(False)
-
-    def _on_read_only_button_toggled(self, checked: bool) -> None:
-        self.policy_chosen.emit(self.server, "default", checked)
-
-    def _on_sampling_box_toggled(self, checked: bool) -> None:
-        self.policy_chosen.emit(self.server, "allow_sampling", checked)
 
 
 class PermissionsPage(QWidget):
@@ -158,8 +105,9 @@ class PermissionsPage(QWidget):
         layout.addWidget(
             hint(
                 self.tr(
-                    "Whether a tool is read-only is the server's own claim, which MCP Desk can't check. "
-                    "Only trust it for servers you trust."
+                    "Choose what each server's tools may do without asking, and for any tool its own "
+                    "choice. Whether a tool is read-only is the server's own claim, which MCP Desk can't "
+                    "check. Only trust it for servers you trust."
                 ),
                 self,
             )
@@ -209,14 +157,17 @@ class PermissionsPage(QWidget):
 
     def _on_bridge_server_tools_changed(self, server: str, tools: tuple[ToolInfo, ...]) -> None:
         self._tools[server] = tools
+        if server in self.servers:
+            self.servers[server].show_tools(tools)
         self._show_rules()
 
     def _on_bridge_rules_changed(self) -> None:
         if self._bridge.consent is None:
             return
         self._show_rules()
+        rules = self._consent().rules()
         for name, choices in self.servers.items():
-            choices.show_policy(self._consent().policy(name))
+            choices.show_policy(self._consent().policy(name), rules)
 
     def _show_rules(self) -> None:
         if self._bridge.consent is None:
@@ -233,10 +184,14 @@ class PermissionsPage(QWidget):
             if (widget := item.widget()) is not None:
                 widget.deleteLater()
         self.servers = {}
+        rules = self._consent().rules()
         for name in names:
             choices = ServerChoices(name, self.servers_box)
-            choices.show_policy(self._consent().policy(name))
-            choices.policy_chosen.connect(self._on_choices_policy_chosen)
+            choices.show_tools(self._tools.get(name, ()))
+            choices.show_policy(self._consent().policy(name), rules)
+            choices.default_chosen.connect(self._on_choices_default_chosen)
+            choices.sampling_chosen.connect(self._on_choices_sampling_chosen)
+            choices.tool_chosen.connect(self._on_choices_tool_chosen)
             layout.addWidget(choices)
             self.servers[name] = choices
         if not names:
@@ -286,17 +241,24 @@ class PermissionsPage(QWidget):
             self.message.clear()
             self._bridge.call(self._consent().revoke(None), None, self._on_call_failed)
 
-    def _on_choices_policy_chosen(self, server: str, field: str, value: bool) -> None:
+    def _on_choices_default_chosen(self, server: str, default: str) -> None:
+        self._set_policy(server, self._consent().set_policy(server, default=ServerDefault(default)))
+
+    def _on_choices_sampling_chosen(self, server: str, allowed: bool) -> None:
+        self._set_policy(server, self._consent().set_policy(server, allow_sampling=allowed))
+
+    def _set_policy(self, server: str, change: Coroutine[Any, Any, ServerPolicy]) -> None:
         self.message.clear()
         self._bridge.call(
-            self._consent().set_policy(
-                server, default=ServerDefault.READ_ONLY if value else ServerDefault.ASK
-            )
-            if field == "default"
-            else self._consent().set_policy(server, allow_sampling=value),
+            change,
             lambda policy: self._on_policy_set(server, policy),
             lambda problem: self._on_policy_failed(server, problem),
         )
+
+    def _on_choices_tool_chosen(self, tool: ToolInfo, setting: str, expiry: str) -> None:
+        self.message.clear()
+        change = self._consent().set_tool(tool, ToolSetting(setting), Expiry(expiry))
+        self._bridge.call(change, None, lambda problem: self._on_policy_failed(tool.server, problem))
 
     def _on_policy_set(self, server: str, policy: ServerPolicy) -> None:
         if server in self.servers:
@@ -305,7 +267,7 @@ class PermissionsPage(QWidget):
     def _on_policy_failed(self, server: str, problem: Problem) -> None:
         self._on_call_failed(problem)
         if server in self.servers and self._bridge.consent is not None:
-            self.servers[server].show_policy(self._consent().policy(server))
+            self.servers[server].show_policy(self._consent().policy(server), self._consent().rules())
 
     def _on_call_failed(self, problem: Problem) -> None:
         self.message.show_problem(problem.message)

@@ -14,9 +14,10 @@ from desktop.cli.sandbox_args import add_sandbox_options, sandbox_data, sandbox_
 from desktop.core.config import ServerConfig, SignInClient
 from desktop.core.consent import CallContext
 from desktop.core.events import ServerState
-from desktop.core.sandbox_policy import Sandbox, sandbox_words
+from desktop.core.sandbox_policy import Sandbox
 from desktop.servers.control import ServerProblem, TrustRequest
 from desktop.servers.importers import ImportSource
+from desktop.servers.sandbox import sandbox_summary
 from desktop.services import Services
 
 
@@ -117,7 +118,7 @@ async def _servers_edit(services: Services, args: argparse.Namespace) -> int:
     config = services.manager.config_of(args.name)
     sandbox = sandbox_from(args, config.sandbox, remote=config.is_remote)
     await services.manager.update(args.name, config.model_copy(update={"sandbox": sandbox}))
-    print(f"Saved “{args.name}”. {sandbox_words(sandbox)}")
+    print(f"Saved “{args.name}”. {sandbox_summary(sandbox)}")
     if not services.manager.config_of(args.name).is_trusted:
         print("MCP Desk will ask you to approve it again before it next starts.")
     return 0
@@ -224,5 +225,5 @@ def _trust_text(request: TrustRequest, sandbox: Sandbox | None) -> str:
     if request.env_names:
         lines.append(f"  with environment variables: {', '.join(request.env_names)}")
     if not request.remote:
-        lines.append(f"  {sandbox_words(sandbox)}")
+        lines.append(f"  {sandbox_summary(sandbox)}")
     return "\n".join(lines)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from desktop.core.config import ServerConfig
 from desktop.core.paths import AppPaths
-from desktop.core.sandbox_policy import FileAccess
+from desktop.core.sandbox_policy import FileAccess, Sandbox, sandbox_words
 from desktop.servers.control import ServerProblem
 from desktop.servers.folder_share import folder_share
 from desktop.servers.launch import Launch, resolve
@@ -71,6 +71,11 @@ def not_sandboxed_here(platform: str = sys.platform) -> str | None:
             "permissions. Only run servers you trust."
         )
     return None
+
+
+def sandbox_summary(sandbox: Sandbox | None, platform: str = sys.platform) -> str:
+    """What `sandbox` means for a server here, in words: on Windows, that there is none."""
+    return (sandbox and not_sandboxed_here(platform)) or sandbox_words(sandbox)
 
 
 def own_folder(name: str, config: ServerConfig, paths: AppPaths) -> Path:

@@ -64,8 +64,12 @@ class ServerActions(QObject):
         if open_dialog is not None:
             bring_to_front(open_dialog)
             return
+        try:
+            sandbox = self._control.config_of(request.server).sandbox
+        except Problem:  # removed a moment ago
+            return
         bring_to_front(self._window)
-        dialog = TrustDialog(request, self._window)
+        dialog = TrustDialog(request, self._window, sandbox)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.approved.connect(lambda launch_hash: self._approve(request.server, launch_hash))
         dialog.finished.connect(lambda _result: self._reviews.pop(request.server, None))

@@ -19,8 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.config import ServerConfig
+from desktop.ui.dialogs.sandbox_fields import SandboxFields
 from desktop.ui.dialogs.server_fields import ServerFields
 from desktop.ui.style import hint, monospace_font, pad
+from desktop.ui.widgets.collapsible import Collapsible
 from desktop.ui.widgets.inline_message import InlineMessage
 
 REACH_KEYS = ("command", "args", "env", "cwd", "url", "headers")
@@ -110,13 +112,19 @@ class ServerFormDialog(QDialog):
         self.fields = ServerFields(taken - {name} if name is not None else taken, self)
         self.fields.set_name(name or "")
         self.fields.set_config(config)
+        self.sandbox_fields = SandboxFields(self)
+        self.sandbox_fields.set_sandbox(config.sandbox if config else None)
+        self.sandbox_section = Collapsible(self.tr("Sandbox"), self.sandbox_fields, self)
+        self.sandbox_section.set_open(True)
+        self.sandbox_section.setHidden(self.fields.remote_radio.isChecked())
+        self.fields.remote_radio.toggled.connect(self.sandbox_section.setHidden)
         self.json_edit = QPlainTextEdit(self)
         self.json_edit.setFont(monospace_font())
         self.json_edit.setAccessibleName(self.tr("Server as JSON"))
         self.json_edit.setToolTip(self.tr("Optional: paste a server's JSON snippet here to fill in the form"))
         self.json_message = InlineMessage(self)
         self.tabs = QTabWidget(self)
-        self.tabs.addTab(self._scrolling(self.fields), self.tr("Settings"))
+        self.tabs.addTab(self._scrolling(self.fields, self.sandbox_section), self.tr("Settings"))
         self.tabs.addTab(self._json_page(), self.tr("JSON"))
         self.tabs.setTabToolTip(1, self.tr("The same server in the format Claude Desktop uses"))
         self.message = InlineMessage(self)
@@ -138,14 +146,15 @@ class ServerFormDialog(QDialog):
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.json_edit.textChanged.connect(self._on_json_edit_text_changed)
 
-    def _scrolling(self, content: QWidget) -> QScrollArea:
+    def _scrolling(self, *content: QWidget) -> QScrollArea:
         area = QScrollArea(self)
         area.setWidgetResizable(True)
         area.setFrameShape(QFrame.Shape.NoFrame)
         inner = QWidget(area)
         layout = QVBoxLayout(inner)
         pad(layout)
-        layout.addWidget(content)
+        for widget in content:
+            layout.addWidget(widget)
         layout.addStretch()
         area.setWidget(inner)
         return area
@@ -205,7 +214,9 @@ class ServerFormDialog(QDialog):
             self._show_problem(*problem)
             return
         try:
-            config = ServerConfig.model_validate(self.fields.to_data())
+            remote = self.fields.remote_radio.isChecked()
+            sandbox = None if remote else self.sandbox_fields.data()
+            config = ServerConfig.model_validate(self.fields.to_data() | {"sandbox": sandbox})
         except ValidationError as exc:
             self._show_problem(describe_config_error(exc), None)
             return

@@ -14,16 +14,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.sandbox_policy import Sandbox
 from desktop.servers.control import TrustRequest
+from desktop.servers.sandbox import not_sandboxed_here, sandbox_summary
 from desktop.ui.style import code_box, heading, pad, selectable
 
 
 class TrustDialog(QDialog):
     """Shows exactly what will run and asks for a yes; Cancel is the default and Escape cancels.
 
-    It says in plain words what a yes allows: a program runs with the user's own permissions;
-    an address receives the tool calls the user allows. Environment variable and header values
-    never appear here, only their names.
+    It says in plain words what a yes allows: a program runs with the user's own permissions,
+    or in its `sandbox` (what it sees of the user's files, the network); an address receives
+    the tool calls the user allows. Environment variable and header values never appear here,
+    only their names.
 
     Signals:
         approved(str): the user approved; carries the request's launch hash.
@@ -31,9 +34,12 @@ class TrustDialog(QDialog):
 
     approved = Signal(str)
 
-    def __init__(self, request: TrustRequest, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, request: TrustRequest, parent: QWidget | None = None, sandbox: Sandbox | None = None
+    ) -> None:
         super().__init__(parent)
         self.request = request
+        self.sandbox = sandbox
         self.setWindowTitle(self.tr("Approve “%1”").replace("%1", request.server))
         self.setMinimumWidth(560)
         layout = QVBoxLayout(self)
@@ -76,6 +82,11 @@ class TrustDialog(QDialog):
                 "everything in them. Whoever runs the server there can read them. "
                 "Only connect to servers you trust."
             )
+        if self.sandbox is not None and not_sandboxed_here() is None:
+            return self.tr(
+                "This program will run on this computer in a sandbox: it can reach only what is "
+                "listed under Sandbox. Only run programs from people you trust."
+            )
         return self.tr(
             "This program will run on this computer with your permissions: it can read and change "
             "your files and use the network, as any program you start yourself can. "
@@ -90,6 +101,10 @@ class TrustDialog(QDialog):
             folder = self.request.cwd or self.tr("Not set")
             form.addRow(self.tr("Working folder:"), selectable(QLabel(folder, self)))
             form.addRow(self.tr("Environment variables:"), self._names(self.request.env_names))
+            sandbox = selectable(QLabel(sandbox_summary(self.sandbox), self))
+            sandbox.setWordWrap(True)
+            sandbox.setToolTip(self.tr("Change this in the server's settings"))
+            form.addRow(self.tr("Sandbox:"), sandbox)
         if remote or self.request.header_names:
             form.addRow(self.tr("Headers:"), self._names(self.request.header_names))
         return form

@@ -19,8 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.config import ServerConfig
 from desktop.core.events import ServerStatus, ToolInfo
 from desktop.core.problem import Problem
+from desktop.servers.sandbox import SandboxPlan, sandbox_summary
+from desktop.servers.sandbox_report import blocked, plan_of
 from desktop.ui.bridge import Bridge
 from desktop.ui.models.server_roster import ServerRoster
 from desktop.ui.state_look import is_active, state_icon, state_text
@@ -36,7 +39,8 @@ def first_paragraph(text: str) -> str:
 
 
 class OverviewTab(QWidget):
-    """State, reason (with details), full command, restarts, and approval when it is needed.
+    """State, reason (with details), full command, sandbox (and what it stopped), restarts, and
+    approval when it is needed.
 
     Signals:
         review_requested(): the user wants to review and approve the command.
@@ -56,6 +60,12 @@ class OverviewTab(QWidget):
         self.command_box = code_box(parent=self, lines=2)
         self.command_box.setAccessibleName(self.tr("Full command"))
         self.restarts_label = QLabel(self)
+        self.sandbox_label = selectable(QLabel(self))
+        self.sandbox_label.setWordWrap(True)
+        self.sandbox_label.setToolTip(self.tr("Change it with Edit: the Sandbox section"))
+        self.blocked_label = selectable(QLabel(self))
+        self.blocked_label.setWordWrap(True)
+        self.blocked_label.setAccessibleName(self.tr("What the sandbox stopped"))
         self.approval = self._approval_row()
         form = QFormLayout()
         form.addRow(self.tr("Status:"), state_row)
@@ -63,6 +73,9 @@ class OverviewTab(QWidget):
         form.addRow("", self.details)
         self.command_label = QLabel(self.tr("Command:"), self)
         form.addRow(self.command_label, self.command_box)
+        self.sandbox_title = QLabel(self.tr("Sandbox:"), self)
+        form.addRow(self.sandbox_title, self.sandbox_label)
+        form.addRow("", self.blocked_label)
         form.addRow(self.tr("Restarts:"), self.restarts_label)
         layout = QVBoxLayout(self)
         pad(layout)
@@ -98,6 +111,15 @@ class OverviewTab(QWidget):
             else self.tr("MCP Desk has not run this server yet. Check its command, then approve it.")
         )
         self.approval.setVisible(status.needs_trust and not is_active(status))
+
+    def show_sandbox(self, config: ServerConfig | None, stopped: tuple[str, ...]) -> None:
+        """The sandbox of a local server (`config`; None for a remote one) and what it stopped."""
+        self.sandbox_title.setVisible(config is not None)
+        self.sandbox_label.setVisible(config is not None)
+        self.sandbox_label.setText(sandbox_summary(config.sandbox) if config else "")
+        self.blocked_label.setVisible(bool(stopped))
+        lines = [self.tr("The sandbox stopped it:"), *(f"• {sentence}" for sentence in stopped)]
+        self.blocked_label.setText("\n".join(lines))
 
 
 class ToolsTab(QWidget):
@@ -147,6 +169,9 @@ class ServerDetails(QTabWidget):
         super().__init__(parent)
         self._roster = roster
         self._name: str | None = None
+        self._plan: SandboxPlan | None = None
+        self._stopped: dict[str, None] = {}
+        """What the sandbox stopped the shown server doing, in order, once each."""
         self.overview = OverviewTab(self)
         self.tools = ToolsTab(self)
         self.output = QPlainTextEdit(self)
@@ -179,9 +204,22 @@ class ServerDetails(QTabWidget):
             tools, output = control.tools(status.name), control.output_of(status.name)
         except Problem:  # removed a moment ago; the list follows with the next event
             tools, output = [], []
+        self._stopped = {}
+        self._show_sandbox(status.name, output)
         self.tools.show_tools(tools)
         self.output.setPlainText("\n".join(output))
         self.output.moveCursor(QTextCursor.MoveOperation.End)
+
+    def _show_sandbox(self, name: str, new_lines: list[str] | tuple[str, ...]) -> None:
+        """The server's sandbox as it is now, with what `new_lines` of its output say it stopped."""
+        try:
+            config = self._roster.control.config_of(name)
+        except Problem:
+            return
+        self._plan = plan_of(name, config)
+        if self._plan is not None:
+            self._stopped.update(dict.fromkeys(blocked(new_lines, self._plan).sentences))
+        self.overview.show_sandbox(None if config.is_remote else config, tuple(self._stopped))
 
     def _on_overview_review_requested(self) -> None:
         if self._name is not None:
@@ -190,6 +228,7 @@ class ServerDetails(QTabWidget):
     def _on_roster_status_changed(self, status: ServerStatus) -> None:
         if status.name == self._name:
             self.overview.show_status(status)
+            self._show_sandbox(status.name, ())
 
     def _on_bridge_server_tools_changed(self, name: str, tools: tuple[ToolInfo, ...]) -> None:
         if name == self._name:
@@ -198,3 +237,4 @@ class ServerDetails(QTabWidget):
     def _on_bridge_server_output_arrived(self, name: str, lines: tuple[str, ...]) -> None:
         if name == self._name and lines:
             self.output.appendPlainText("\n".join(lines))
+            self._show_sandbox(name, lines)

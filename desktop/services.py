@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from desktop.core.autostart import Autostart
 from desktop.core.config import AppSettings
+from desktop.core.config_history import ConfigHistory
 from desktop.core.config_store import ConfigStore, LoadResult
 from desktop.core.events import AuditRecorded, EventBus, Notice, Severity
 from desktop.core.paths import HOME_ENV, AppPaths
@@ -71,6 +72,16 @@ class Services:
         if self.audit.problem is not None:
             self.events.publish(
                 Notice("A new audit trail was started", self.audit.problem, "", Severity.WARNING)
+            )
+        if self.loaded.lost is not None:
+            names = ", ".join(f"“{name}”" for name in self.loaded.lost.names)
+            self.events.publish(
+                Notice(
+                    "Servers went missing from your settings",
+                    f"While MCP Desk was closed, another program or an update removed {names} from its "
+                    "settings. To bring them back, open Settings and press “Bring them back”.",
+                    severity=Severity.WARNING,
+                )
             )
         if self.leftovers_ended:
             names = ", ".join(sorted({leftover.server for leftover in self.leftovers_ended}))
@@ -139,9 +150,11 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     from desktop.core.rpc_log_service import RpcLogService
     from desktop.core.secrets import SERVICE, SecretStore
     from desktop.core.secrets_service import SecretsService
+    from desktop.core.settings_keeper import SettingsKeeper
     from desktop.llm.backends.local import LocalBackend
-    from desktop.llm.chat.service import ChatBackends, ChatService
+    from desktop.llm.chat.service import ENDPOINT_KEY_SECRET, ChatBackends, ChatService
     from desktop.llm.chat.store import ChatStore
+    from desktop.llm.models.control import HF_TOKEN_SECRET
     from desktop.llm.models.engine import ModelEngine
     from desktop.llm.models.gpu_probe import GpuProbe
     from desktop.llm.models.prefix_cache import PrefixCache
@@ -156,7 +169,8 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
 
     paths.ensure()
     paths.files_dir.mkdir(parents=True, exist_ok=True)
-    store = ConfigStore(paths.config_file, lambda: default_config(paths))
+    history = ConfigHistory(paths.config_dir / "history")
+    store = ConfigStore(paths.config_file, lambda: default_config(paths), history)
     loaded = load_config(store)
     settings = Settings(store, loaded.config, autostart_for(paths), launch_command())
     leftovers = LeftoverRegistry(paths.run_dir)
@@ -188,6 +202,10 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
         revisions=Revisions(paths.data_dir / "protocol-revisions.json"),
     )
     secrets = SecretsService(keyring_store, audit, events, redactor, manager.secret_users)
+    own_secrets = (ENDPOINT_KEY_SECRET, HF_TOKEN_SECRET)
+    settings.attach_keeper(
+        SettingsKeeper(settings, store, manager, rules, secrets, events, loaded.lost, own_secrets)
+    )
     models = ModelService(
         paths.models_dir,
         settings,

@@ -1,5 +1,5 @@
 """The app's settings file as one service: the server list, the app's own settings, and
-"start MCP Desk when I sign in".
+"start MCP Desk when I sign in"; their history, export and import through `keeping()`.
 
 `Settings` implements `SettingsControl` for the UI and is handed to the server manager, the
 model service and the chat side, which each read and change their own part here. Every
@@ -16,6 +16,7 @@ from desktop.core.problem import Problem
 if TYPE_CHECKING:
     from desktop.core.autostart import Autostart
     from desktop.core.config_store import ConfigStore
+    from desktop.core.settings_keeper import KeepingControl
 
 
 class SettingsProblem(Problem):
@@ -27,6 +28,7 @@ class SettingsControl(Protocol):
 
     def app_settings(self) -> AppSettings: ...
     async def save_app_settings(self, settings: AppSettings) -> None: ...
+    def keeping(self) -> KeepingControl: ...
 
 
 class Settings:
@@ -39,6 +41,16 @@ class Settings:
         self._config = config
         self._autostart = autostart
         self._launch_command = launch_command
+        self._keeper: KeepingControl | None = None
+
+    def attach_keeper(self, keeper: KeepingControl) -> None:
+        """The keeper needs the server side, which is built after the settings."""
+        self._keeper = keeper
+
+    def keeping(self) -> KeepingControl:
+        if self._keeper is None:
+            raise SettingsProblem("MCP Desk is still starting. Try again in a moment.")
+        return self._keeper
 
     @property
     def config(self) -> AppConfig:

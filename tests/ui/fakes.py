@@ -124,6 +124,13 @@ class FakeControl:
     def app_settings(self) -> AppSettings:
         return self.settings
 
+    def keeping(self) -> FakeControl:
+        """Nothing lost here; tests/ui/test_settings_keeping.py drives the real settings keeper."""
+        return self
+
+    def lost_servers(self) -> None:
+        return None
+
     # -- ServerControl: acting ----------------------------------------------------
 
     async def start(self, name: str) -> ServerStatus:

@@ -1,5 +1,5 @@
 """Settings: whether MCP Desk starts at sign-in, how much log it keeps, where chat answers come
-from, and which version this is."""
+from, the settings' history and backup, and which version this is."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from desktop.core.config import AppSettings
 from desktop.core.problem import Problem
 from desktop.llm.chat.control import BackendSettings, ChatControl
 from desktop.ui.bridge import Bridge
+from desktop.ui.pages.settings_keeping import KeepingSection
 from desktop.ui.style import SPACING, heading, hint, pad, selectable
 from desktop.ui.widgets.inline_message import InlineMessage
 from desktop.ui.widgets.saved_note import SavedNote
@@ -94,6 +95,9 @@ class SettingsPage(QWidget):
         self._add_log_section(layout)
         layout.addSpacing(SPACING * 2)
         self._add_chat_model_section(layout)
+        layout.addSpacing(SPACING * 2)
+        self.keeping_section = KeepingSection(bridge, self)
+        layout.addWidget(self.keeping_section)
         layout.addSpacing(SPACING * 2)
         layout.addWidget(heading(self.tr("About"), self, scale=1.0))
         layout.addWidget(self.about_label)
@@ -323,6 +327,7 @@ class SettingsPage(QWidget):
         if self._bridge.chats is not None:
             self._show_backend(self._chats().backend_settings())
             self._enable_backend(True)
+        self.keeping_section.show_ready()
 
     def _save_shown(self, note: SavedNote) -> None:
         """Save everything the page shows, so quick changes in a row never undo each other;

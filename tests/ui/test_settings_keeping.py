@@ -1,0 +1,189 @@
+"""Settings › History and backup, on the real services: the History dialog, servers lost while MCP Desk
+was closed, and Export everything / Import… (screenshots in tests/artifacts/)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from keyring.backends.SecretService import Keyring as SecretServiceKeyring
+from PySide6.QtWidgets import QFileDialog
+from pytestqt.qtbot import QtBot
+
+from desktop.app import controls_of
+from desktop.core.events import EventBus
+from desktop.core.paths import AppPaths
+from desktop.core.sealed_file import DAMAGED
+from desktop.core.secrets import SecretStore
+from desktop.core.service_loop import ServiceLoop
+from desktop.services import Services, build_services
+from desktop.ui.bridge import Bridge
+from desktop.ui.dialogs.export_everything_dialog import ExportEverythingDialog, strength
+from desktop.ui.dialogs.history_dialog import HistoryDialog
+from desktop.ui.dialogs.import_everything_dialog import ImportEverythingDialog
+from desktop.ui.pages.settings_page import SettingsPage
+from tests.e2e.conftest import ScriptedAsker, fixture_server
+from tests.ui.test_screenshots import ARTIFACTS, save
+
+CANARY = "hf-canary-8c1e4d92b7a0f3"
+PASSPHRASE = "plum kettle orbit nineteen"
+Start = Callable[[], tuple[Services, SettingsPage]]
+
+
+@pytest.fixture
+def start(
+    qtbot: QtBot, service_loop: ServiceLoop, keyring_store: SecretStore, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Start]:
+    """Start MCP Desk's services where the environment says, and a Settings page attached to them."""
+    monkeypatch.setattr(
+        "keyring.get_keyring", SecretServiceKeyring
+    )  # not keyring's own, kept for later tests
+    started: list[Services] = []
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def start_now() -> tuple[Services, SettingsPage]:
+        bridge = Bridge()
+        events = EventBus()
+        events.subscribe(bridge.deliver)
+
+        async def bring_up() -> Services:
+            return build_services(AppPaths.from_environment(), events, ScriptedAsker())
+
+        services = service_loop.submit(bring_up()).result(120)
+        started.append(services)
+        page = SettingsPage(bridge)
+        qtbot.addWidget(page)
+        page.resize(900, 1300)
+        with qtbot.waitSignal(bridge.services_ready):
+            bridge.attach(controls_of(services), service_loop.submit)
+        page.show()
+        return services, page
+
+    yield start_now
+    for services in started:
+        service_loop.submit(services.close()).result(60)
+
+
+def run(service_loop: ServiceLoop, services: Services, *changes: Callable[[Services], object]) -> None:
+    async def apply() -> None:
+        for change in changes:
+            await change(services)  # type: ignore[misc]
+
+    service_loop.submit(apply()).result(60)
+
+
+def test_history_lists_versions_and_restores_one(
+    qtbot: QtBot, start: Start, service_loop: ServiceLoop
+) -> None:
+    services, page = start()
+    run(
+        service_loop,
+        services,
+        lambda s: s.manager.add("notes", fixture_server("well_behaved")),
+        lambda s: s.manager.remove("time"),
+    )
+    page.keeping_section.history_button.click()
+    dialog = page.keeping_section.dialog
+    assert isinstance(dialog, HistoryDialog)
+    qtbot.waitUntil(lambda: dialog.tree.topLevelItemCount() == 3)
+    summaries = [dialog.tree.topLevelItem(i).text(2) for i in range(3)]  # type: ignore[union-attr]
+    assert summaries == ["Removed “time”", "Added “notes”", "First saved settings"]
+    assert dialog.restore_button.isEnabled(), "the version before now is chosen"
+    save(dialog, ARTIFACTS, "settings-history")
+
+    with qtbot.waitSignal(dialog.restored):
+        dialog.restore_button.click()
+    assert {s.name for s in services.manager.statuses()} == {"files", "notes", "time"}
+    qtbot.waitUntil(lambda: dialog.tree.topLevelItemCount() == 4)
+    assert dialog.tree.topLevelItem(0).text(2) == "Restored version 2: added “time”"  # type: ignore[union-attr]
+    assert "Version 2 is back" in dialog.message.text
+    save(dialog, ARTIFACTS, "settings-history-restored")
+
+
+def test_servers_lost_while_closed_are_named_and_brought_back(
+    qtbot: QtBot, start: Start, service_loop: ServiceLoop
+) -> None:
+    services, page = start()
+    run(service_loop, services, lambda s: s.manager.add("notes", fixture_server("well_behaved")))
+    service_loop.submit(services.close()).result(60)
+    wiped = services.settings.config.model_copy(deep=True)
+    del wiped.servers["notes"]
+    services.paths.config_file.write_text(wiped.to_json(), encoding="utf-8")
+
+    services, page = start()
+    section = page.keeping_section
+    assert "removed “notes” from its settings" in section.lost_message.text
+    assert section.bring_back_button.isVisible()
+    save(page, ARTIFACTS, "settings-servers-lost")
+    section.bring_back_button.click()
+    qtbot.waitUntil(lambda: section.lost_message.text == "Brought back “notes”.")
+    assert "notes" in {s.name for s in services.manager.statuses()}
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("", "Too short"),
+        ("hunter2", "Too short"),
+        ("password", "Weak"),
+        ("Password12", "Fair"),
+        (PASSPHRASE, "Strong"),
+    ],
+    ids=["empty", "seven characters", "one word", "mixed but short", "four words"],
+)
+def test_the_passphrase_strength_hint(typed: str, said: str) -> None:
+    assert strength(typed).startswith(said)
+
+
+def test_export_then_import_on_another_computer(
+    qtbot: QtBot,
+    start: Start,
+    service_loop: ServiceLoop,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    services, page = start()
+    run(service_loop, services, lambda s: s.secrets.set("HF_TOKEN", CANARY))
+    sealed = tmp_path / "moving.mcpdesk"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_: (str(sealed.with_suffix("")), ""))
+    page.keeping_section.export_button.click()
+    export = page.keeping_section.dialog
+    assert isinstance(export, ExportEverythingDialog)
+    export.passphrase_edit.setText("password")
+    export.again_edit.setText("passwort")
+    save(export, ARTIFACTS, "settings-export-weak")
+    export.save_button.click()
+    assert export.message.text == "The two passphrases differ. Type the same one in both boxes."
+    export.passphrase_edit.setText(PASSPHRASE)
+    export.again_edit.setText(PASSPHRASE)
+    export.save_button.click()
+    qtbot.waitUntil(lambda: export.message.text.startswith("Saved"))
+    assert f"Saved to {sealed} (servers: 2, permissions: 0, secrets: 1)" in export.message.text
+    assert sealed.exists() and not export.form.isVisible()
+    save(export, ARTIFACTS, "settings-export-saved")
+
+    service = f"mcp-desk-test-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("MCP_DESK_HOME", str(tmp_path / "new-laptop"))
+    monkeypatch.setenv("MCP_DESK_KEYRING_SERVICE", service)
+    services, page = start()
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_: (str(sealed), ""))
+    page.keeping_section.import_button.click()
+    dialog = page.keeping_section.dialog
+    assert isinstance(dialog, ImportEverythingDialog)
+    dialog.passphrase_edit.setText("plum kettle orbit")
+    dialog.open_button.click()
+    qtbot.waitUntil(lambda: dialog.message.text == DAMAGED)
+    assert not dialog.import_button.isEnabled()
+    save(dialog, ARTIFACTS, "settings-import-wrong-passphrase")
+
+    dialog.passphrase_edit.setText(PASSPHRASE)
+    dialog.open_button.click()
+    qtbot.waitUntil(lambda: dialog.import_button.isEnabled())
+    assert "Secrets to put in this computer's keyring: “HF_TOKEN”." in dialog.preview_label.text()
+    save(dialog, ARTIFACTS, "settings-import-preview")
+    dialog.import_button.click()
+    qtbot.waitUntil(lambda: dialog.message.text.startswith("Imported."))
+    assert SecretStore(SecretServiceKeyring(), service).get("HF_TOKEN") == CANARY
+    save(dialog, ARTIFACTS, "settings-import-done")

@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.core.audit_records import ConsentHow
 from desktop.core.consent import AnswerStopped, CallContext, Choice, ConsentRequest, Decision
+from desktop.core.consent_rules import Expiry
 from desktop.core.events import ToolInfo
 from desktop.core.json_schema import schema_problem
 from desktop.core.suspicious import scan
@@ -79,6 +80,25 @@ def test_allow_once_sends_the_models_arguments(qtbot: QtBot) -> None:
     assert view.decision == Decision(Choice.ALLOW_ONCE, ARGUMENTS, ConsentHow.ASKED)
     assert view.decision.arguments is ARGUMENTS
     assert not view.dialog.isVisible()
+
+
+@pytest.mark.parametrize(("lasts", "expiry"), [("For 1 hour", Expiry.HOUR), ("Until I quit", Expiry.QUIT)])
+def test_always_allow_lasts_as_long_as_chosen_beside_it(qtbot: QtBot, lasts: str, expiry: Expiry) -> None:
+    view = shown(qtbot)
+    combo = view.dialog.expiry_combo
+    assert combo.isVisible() and combo.currentText() == "Until I revoke it"
+    while combo.currentText() != lasts:
+        qtbot.keyClick(combo, Qt.Key.Key_Down)
+    assert "asks again" in combo.toolTip()
+    view.dialog.allow_always_button.click()
+    assert view.decision == Decision(Choice.ALLOW_ALWAYS, ARGUMENTS, ConsentHow.ASKED, expiry=expiry)
+
+
+def test_how_long_applies_only_to_always_allow(qtbot: QtBot) -> None:
+    view = shown(qtbot)
+    qtbot.keyClick(view.dialog.expiry_combo, Qt.Key.Key_Down)
+    view.dialog.allow_chat_button.click()
+    assert view.decision.expiry is Expiry.REVOKED
 
 
 def test_shows_server_tool_chat_and_arguments(qtbot: QtBot) -> None:
@@ -234,6 +254,7 @@ def test_hostile_description_is_flagged_and_cannot_be_always_allowed(qtbot: QtBo
     assert "\u202e" not in text
     assert "you can allow this tool only one call at a time" in text
     assert dialog.allow_always_button.isHidden() and dialog.allow_chat_button.isHidden()
+    assert dialog.expiry_combo.isHidden()
     assert dialog.allow_once_button.isVisible()
     dialog.allow_once_button.click()
     assert view.decision.choice is Choice.ALLOW_ONCE

@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -25,11 +26,13 @@ from PySide6.QtWidgets import (
 
 from desktop.core.audit_records import ConsentHow
 from desktop.core.consent import AnswerStopped, Choice, ConsentRequest, Decision
+from desktop.core.consent_rules import Expiry
 from desktop.core.events import ToolInfo
 from desktop.core.json_schema import schema_problem
 from desktop.core.suspicious import reveal
 from desktop.core.tool_label import tool_label
 from desktop.ui.dialogs.question_dialog import QuestionDialog, shortened
+from desktop.ui.permission_words import choose, expiry_words, fill_combo, tip_current
 from desktop.ui.style import code_box, heading, hint, monospace_font, selectable
 from desktop.ui.widgets.collapsible import Collapsible
 from desktop.ui.widgets.inline_message import InlineMessage
@@ -128,7 +131,8 @@ def changes_text(before: ToolInfo, now: ToolInfo) -> str:
 
 
 class ConsentDialog(QuestionDialog):
-    """One tool call, before it happens: allow it (once, for this chat, always) or deny it.
+    """One tool call, before it happens: allow it (once, for this chat, always: for good, for an
+    hour or until MCP Desk quits) or deny it.
 
     Deny is the default button and has the focus; Escape or closing the window denies. The
     arguments may be edited; the Allow buttons stay off while they don't fit the tool's schema.
@@ -169,6 +173,10 @@ class ConsentDialog(QuestionDialog):
         self.allow_once_button = QPushButton(self.tr("Allow once"), self)
         self.allow_chat_button = QPushButton(self.tr("Allow for this chat"), self)
         self.allow_always_button = QPushButton(self.tr("Always allow this tool"), self)
+        self.expiry_combo = QComboBox(self)
+        self.expiry_combo.setAccessibleName(self.tr("How long “Always allow” lasts"))
+        fill_combo(self.expiry_combo, expiry_words())
+        choose(self.expiry_combo, Expiry.REVOKED)
         self._build()
         self._connect()
         self._on_arguments_box_changed()
@@ -199,6 +207,7 @@ class ConsentDialog(QuestionDialog):
         layout.addWidget(self.arguments_box, 1)
         layout.addWidget(self.arguments_problem)
         self.outer_layout.addLayout(self._reason_row())
+        self.outer_layout.addLayout(self._allow_row())
         self.outer_layout.addLayout(self._button_row())
         self._style_inputs()
 
@@ -270,22 +279,30 @@ class ConsentDialog(QuestionDialog):
         row.addWidget(self.deny_reason_button)
         return row
 
-    def _button_row(self) -> QHBoxLayout:
+    def _allow_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
         remember = self.request.may_remember
         self.allow_chat_button.setVisible(remember and self.request.context.chat_id is not None)
         self.allow_always_button.setVisible(remember)
+        self.expiry_combo.setVisible(remember)
         self.allow_once_button.setToolTip(self.tr("Run this one call; ask again next time"))
         self.allow_chat_button.setToolTip(self.tr("Don't ask again for this tool in this chat"))
         self.allow_always_button.setToolTip(
             self.tr(
-                "Don't ask again for this tool, until it changes or you revoke it on the Permissions page"
+                "Don't ask again for this tool, for as long as you choose next to this button, until it "
+                "changes or you take it back on the Permissions page"
             )
         )
         for button in (self.allow_once_button, self.allow_chat_button, self.allow_always_button):
             button.setAutoDefault(False)
             button.setDefault(False)
             row.addWidget(button)
+        row.addWidget(self.expiry_combo)
+        row.addStretch()
+        return row
+
+    def _button_row(self) -> QHBoxLayout:
+        row = QHBoxLayout()
         row.addStretch()
         self.stop_button.setVisible(self.request.context.chat_id is not None)
         self.stop_button.setAutoDefault(False)
@@ -321,13 +338,17 @@ class ConsentDialog(QuestionDialog):
         self.allow_once_button.clicked.connect(lambda: self._allow(Choice.ALLOW_ONCE))
         self.allow_chat_button.clicked.connect(lambda: self._allow(Choice.ALLOW_CHAT))
         self.allow_always_button.clicked.connect(lambda: self._allow(Choice.ALLOW_ALWAYS))
+        self.expiry_combo.activated.connect(lambda _index: tip_current(self.expiry_combo))
 
     def refusal(self) -> Decision:
         return Decision(Choice.DENY, self.request.arguments, ConsentHow.ASKED)
 
     def _allow(self, choice: Choice) -> None:
         if self._arguments is not None:
-            self._answer(Decision(choice, self._arguments, ConsentHow.ASKED), accepted=True)
+            lasts = (
+                Expiry(self.expiry_combo.currentData()) if choice is Choice.ALLOW_ALWAYS else Expiry.REVOKED
+            )
+            self._answer(Decision(choice, self._arguments, ConsentHow.ASKED, expiry=lasts), accepted=True)
 
     def _on_arguments_box_changed(self) -> None:
         text = self.arguments_box.toPlainText()

@@ -81,7 +81,9 @@ class ImportPreview:
         return [
             line
             for line in (
-                f"Servers to add: {listed(self.added)}." if self.added else "",
+                f"Servers to add: {listed(self.added)}. Each asks before it first runs here."
+                if self.added
+                else "",
                 f"Servers to replace with the file's version: {listed(self.replaced)}."
                 if self.replaced
                 else "",

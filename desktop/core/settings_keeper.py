@@ -152,13 +152,7 @@ class SettingsKeeper:
                 "The settings in this file can't be used by this version of MCP Desk; nothing was changed.",
                 str(error),
             ) from error
-        config = incoming.model_copy(
-            update={
-                "settings": incoming.settings.model_copy(
-                    update={"start_at_login": current.settings.start_at_login}
-                )
-            }
-        )
+        config = _as_here(incoming, current)
         changes = changes_between(json.loads(current.to_json()), json.loads(config.to_json()))
         preview = ImportPreview(
             path,
@@ -233,6 +227,17 @@ class SettingsKeeper:
                 await self._roster.add(name, server)
             elif old != server:
                 await self._roster.update(name, server)
+
+
+def _as_here(incoming: AppConfig, current: AppConfig) -> AppConfig:
+    """The file's settings as this computer takes them: its own “start when I sign in”, and a server
+    approved to run only where this computer approved the same launch (a file can't approve one)."""
+    servers = {}
+    for name, server in incoming.servers.items():
+        old = current.servers.get(name)
+        servers[name] = server.model_copy(update={"trusted_launch": old.trusted_launch if old else None})
+    settings = incoming.settings.model_copy(update={"start_at_login": current.settings.start_at_login})
+    return incoming.model_copy(update={"servers": servers, "settings": settings})
 
 
 def _lasting(rule: ConsentRule) -> bool:

@@ -31,7 +31,8 @@ def test_history_export_import_and_restore_on_the_command_line(
     wrong = desk("settings", "import", str(sealed), stdin="not the passphrase\n", env=other)
     assert wrong.returncode == 1 and wrong.stderr.strip() == DAMAGED
     dry = desk("settings", "import", str(sealed), "--dry-run", stdin=PASSPHRASE + "\n", env=other)
-    assert "Servers to add: “echo”." in dry.stdout and "“API_TOKEN”" in dry.stdout
+    assert "Servers to add: “echo”. Each asks before it first runs here." in dry.stdout
+    assert "Secrets to put in this computer's keyring: “API_TOKEN”." in dry.stdout
     unasked = desk("settings", "import", str(sealed), stdin=PASSPHRASE + "\n", env=other)
     assert unasked.returncode == 2 and "Nothing was changed." in unasked.stderr
     second_keyring = SecretStore(SecretServiceKeyring(), service)

@@ -154,6 +154,8 @@ async def test_export_and_import_carry_everything_to_another_computers_keyring(
     imported = (await keeping.history())[0].summary
     assert imported == "Imported “everything.mcpdesk”: added “echo”; changed “files”"
     assert keyring_store.get("API_TOKEN") == CANARY, "the first computer keeps its own"
+    assert not services.manager.config_of("echo").is_trusted, "a file can't approve a program to run here"
+    await services.manager.trust("echo", services.manager.trust_request("echo").launch_hash)
     status = await services.manager.start("echo")
     assert status.state.name == "RUNNING", "the imported secret reaches the server"
     second_home = Path(services.paths.config_dir).parent

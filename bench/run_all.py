@@ -24,6 +24,7 @@ HERE = Path(__file__).parent
 BENCHMARKS = (
     "bench_tool_call",
     "bench_spawn",
+    "bench_sandbox",
     "bench_startup",
     "bench_idle_rss",
     "bench_log_ingest",

@@ -151,6 +151,10 @@ def test_export_then_import_on_another_computer(
     page.keeping_section.export_button.click()
     export = page.keeping_section.dialog
     assert isinstance(export, ExportEverythingDialog)
+    export.passphrase_edit.setText("plum")
+    export.again_edit.setText("plum")
+    export.save_button.click()
+    assert export.message.text == "Use a passphrase of at least 8 characters."
     export.passphrase_edit.setText("password")
     export.again_edit.setText("passwort")
     save(export, ARTIFACTS, "settings-export-weak")

@@ -108,6 +108,10 @@ class ImportEverythingDialog(QDialog):
 
     def _on_imported(self, _none: None) -> None:
         self.preview_label.hide()
+        self.passphrase_edit.blockSignals(True)
+        self.passphrase_edit.clear()
+        self.passphrase_edit.blockSignals(False)
+        self.passphrase_edit.setEnabled(False)
         self.message.show_info(
             self.tr(
                 "Imported. The servers, settings, permissions and secrets in the file are on this "

@@ -111,9 +111,18 @@ def _runtime(config: ServerConfig, home: Path) -> tuple[Reach, ...]:
     own_runtime = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent, APP_ROOT}
     reaches += [Reach(path) for path in sorted(own_runtime)]
     for arg in [config.command or "", *config.args]:
-        if Path(arg).is_absolute() and Path(arg).is_file():  # a program or script: its folder holds the rest
-            reaches += [Reach(Path(arg).parent), Reach(Path(arg).resolve().parent)]
+        if Path(arg).is_absolute() and Path(arg).is_file():
+            reaches += [Reach(program_folder(Path(arg))), Reach(program_folder(Path(arg).resolve()))]
     return tuple(dict.fromkeys(r for r in reaches if r.path.exists()))
+
+
+def program_folder(program: Path) -> Path:
+    """The folder that holds a program or script and what it loads: its own folder, or the folder
+    above its outermost `node_modules` (where Node finds the packages it needs)."""
+    parts = program.parts
+    if "node_modules" in parts:
+        return Path(*parts[: parts.index("node_modules")])
+    return program.parent
 
 
 def sandboxed(name: str, config: ServerConfig, environ: Mapping[str, str] = os.environ) -> Launch:

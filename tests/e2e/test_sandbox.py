@@ -139,3 +139,15 @@ async def test_sandboxed_builtin_files_server_serves_its_folder(world, tmp_path:
     assert status.state is ServerState.RUNNING, status.reason
     outcome = await manager.call_tool("files__read_text_file", {"path": "note.txt"}, ASKED)
     assert outcome.ok and "inside" in outcome.text
+
+
+async def test_a_sandboxed_node_server_from_npm_lists_its_tools(world, everything_server: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """npm's reference server, installed in a folder of its own, runs with no files and no network."""
+    manager, _events, spawned = world
+    command, *args = everything_server
+    config = ServerConfig(command=command, args=args, sandbox=Sandbox(files=FileAccess.NONE))
+    await manager.add("everything", config.model_copy(update={"trusted_launch": config.launch_hash()}))
+    status = await manager.start("everything")
+    spawned.note()
+    assert status.state is ServerState.RUNNING, f"{status.reason}\n{manager.output_of('everything')}"
+    assert manager.tools("everything")

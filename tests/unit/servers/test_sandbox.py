@@ -23,6 +23,7 @@ from desktop.servers.sandbox import (
     not_sandboxed_here,
     own_folder,
     plan_for,
+    program_folder,
     wrap,
 )
 from desktop.servers.sandbox_report import blocked
@@ -149,3 +150,10 @@ def test_bubblewrap_refusing_to_start_is_said_as_such() -> None:
     report = blocked(["bwrap: No permissions to creating new namespace"], plan())
     assert report.failed_to_start
     assert report.sentences == ("The sandbox could not start: No permissions to creating new namespace",)
+
+
+def test_a_script_brings_its_folder_and_a_node_package_its_whole_install() -> None:
+    script = Path("/srv/tools/server.py")
+    assert program_folder(script) == Path("/srv/tools")
+    node = Path("/cache/npm/everything/node_modules/@mcp/server-everything/dist/index.js")
+    assert program_folder(node) == Path("/cache/npm/everything")

@@ -188,7 +188,8 @@ class ConsentGate:
         self._asker = asker
         self._audit = audit
         self._events = events
-        self._tool_choices = asyncio.Lock()
+        self._changes = asyncio.Lock()
+        """Choices made in a row (arrow keys on the Permissions page) take effect in the order made."""
 
     async def decide(self, tool: ToolInfo, arguments: dict[str, Any], context: CallContext) -> Decision:
         never = self._rules.refusal(tool)
@@ -240,11 +241,8 @@ class ConsentGate:
         return rule
 
     async def set_tool(self, tool: ToolInfo, setting: ToolSetting, expiry: Expiry = Expiry.REVOKED) -> None:
-        """The tool's own standing choice; Ask takes back whichever it had.
-
-        Choices made in a row (arrow keys on the page's list) take effect in the order they were made.
-        """
-        async with self._tool_choices:
+        """The tool's own standing choice; Ask takes back whichever it had."""
+        async with self._changes:
             if setting is ToolSetting.ALLOW:
                 await self.remember(tool, RuleScope.ALWAYS, None, "", expiry)
             elif setting is ToolSetting.NEVER:
@@ -285,9 +283,10 @@ class ConsentGate:
     async def set_policy(
         self, server: str, *, default: ServerDefault | None = None, allow_sampling: bool | None = None
     ) -> ServerPolicy:
-        policy = await asyncio.to_thread(
-            self._rules.set_policy, server, default=default, allow_sampling=allow_sampling
-        )
-        await self._audit.record(AuditKind.POLICY_CHANGED, {"server": server, **asdict(policy)})
+        async with self._changes:
+            policy = await asyncio.to_thread(
+                self._rules.set_policy, server, default=default, allow_sampling=allow_sampling
+            )
+            await self._audit.record(AuditKind.POLICY_CHANGED, {"server": server, **asdict(policy)})
         self._events.publish(RulesChanged())
         return policy

@@ -17,6 +17,7 @@ from desktop.core.service_loop import ServiceLoop
 from desktop.ui.bridge import Bridge
 from desktop.ui.models.rules_table_model import Column
 from desktop.ui.pages.permissions_page import PermissionsPage
+from desktop.ui.permission_words import default_words
 from tests.ui.conftest import Attach
 from tests.ui.fakes import FakeControl
 from tests.ui.helpers import all_text
@@ -153,7 +154,8 @@ def test_the_server_default_and_sampling_are_written_through_the_service(
         qtbot.waitUntil(lambda: consent.policy("files").default is ServerDefault.ALL)
         pick(qtbot, files.default_combo, choice)
     qtbot.waitUntil(lambda: consent.policy("files").default is default)
-    assert "MCP Desk" in files.default_combo.toolTip() or "run" in files.default_combo.toolTip()
+    qtbot.waitUntil(lambda: files.default_combo.currentText() == choice)
+    assert files.default_combo.toolTip() == next(w.tip for w in default_words() if w.value is default)
     files.sampling_box.click()
     qtbot.waitUntil(lambda: consent.policy("files").allow_sampling)
     assert consent.policy("files") == ServerPolicy(default, allow_sampling=True)

@@ -61,8 +61,8 @@ class PermissionsPage(QWidget):
         self.empty = EmptyState(
             self.tr("No remembered permissions"),
             self.tr(
-                "When you answer “Allow for this chat” or “Always allow this tool”, it shows up here, "
-                "and you can take it back at any time."
+                "When you answer “Allow for this chat” or “Always allow this tool”, or choose for a tool "
+                "below, it shows up here, and you can take it back at any time."
             ),
             icon,
             parent=self,
@@ -248,21 +248,14 @@ class PermissionsPage(QWidget):
         self._set_policy(server, self._consent().set_policy(server, allow_sampling=allowed))
 
     def _set_policy(self, server: str, change: Coroutine[Any, Any, ServerPolicy]) -> None:
+        """What was chosen shows when `rules_changed` says so: choices made in a row arrive in order."""
         self.message.clear()
-        self._bridge.call(
-            change,
-            lambda policy: self._on_policy_set(server, policy),
-            lambda problem: self._on_policy_failed(server, problem),
-        )
+        self._bridge.call(change, None, lambda problem: self._on_policy_failed(server, problem))
 
     def _on_choices_tool_chosen(self, tool: ToolInfo, setting: str, expiry: str) -> None:
         self.message.clear()
         change = self._consent().set_tool(tool, ToolSetting(setting), Expiry(expiry))
         self._bridge.call(change, None, lambda problem: self._on_policy_failed(tool.server, problem))
-
-    def _on_policy_set(self, server: str, policy: ServerPolicy) -> None:
-        if server in self.servers:
-            self.servers[server].show_policy(policy)
 
     def _on_policy_failed(self, server: str, problem: Problem) -> None:
         self._on_call_failed(problem)

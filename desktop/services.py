@@ -74,12 +74,11 @@ class Services:
                 Notice("A new audit trail was started", self.audit.problem, "", Severity.WARNING)
             )
         if self.loaded.lost is not None:
-            names = ", ".join(f"“{name}”" for name in self.loaded.lost.names)
             self.events.publish(
                 Notice(
                     "Servers went missing from your settings",
-                    f"While MCP Desk was closed, another program or an update removed {names} from its "
-                    "settings. To bring them back, open Settings and press “Bring them back”.",
+                    f"{self.loaded.lost.sentence()} "
+                    "To bring them back, open Settings and press “Bring them back”.",
                     severity=Severity.WARNING,
                 )
             )

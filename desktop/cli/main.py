@@ -64,6 +64,11 @@ async def _with_services(command: Command, args: argparse.Namespace) -> int:
     services = build_services(AppPaths.from_environment(), EventBus(), asker)
     if services.loaded.problem:
         print(services.loaded.problem.message, file=sys.stderr)
+    if lost := services.loaded.lost:
+        print(
+            f"{lost.sentence()} To bring them back: mcp-desk settings restore {lost.snapshot}",
+            file=sys.stderr,
+        )
     try:
         return await command(services, args)
     finally:

@@ -46,6 +46,10 @@ class LostServers:
     snapshot: int
     """The snapshot that still has them."""
 
+    def sentence(self) -> str:
+        listed = ", ".join(f"“{name}”" for name in self.names)
+        return f"While MCP Desk was closed, another program or an update removed {listed} from its settings."
+
 
 @dataclass(frozen=True)
 class LoadResult:

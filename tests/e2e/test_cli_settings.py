@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from pathlib import Path
 
@@ -52,3 +54,21 @@ def test_history_export_import_and_restore_on_the_command_line(
     assert desk("settings", "history", "--json", env=other).stdout.count('"number"') == oldest + 1
     gone = desk("settings", "restore", "999", env=other)
     assert gone.returncode == 1 and "no longer kept" in gone.stderr and "Traceback" not in gone.stderr
+
+
+def test_servers_removed_behind_the_apps_back_are_told_with_the_restore_that_brings_them_back(
+    keyring_store: SecretStore, isolated_home: str
+) -> None:
+    add_server("echo")
+    config = Path(isolated_home) / "config" / "config.json"
+    edited = json.loads(config.read_text(encoding="utf-8"))
+    del edited["mcpServers"]["echo"]
+    config.write_text(json.dumps(edited), encoding="utf-8")  # another program's doing
+
+    told = desk("servers", "list")
+    assert "another program or an update removed “echo” from its settings" in told.stderr
+    found = re.search(r"mcp-desk settings restore (\d+)", told.stderr)
+    assert found is not None
+    assert desk("settings", "restore", found.group(1)).returncode == 0
+    again = desk("servers", "list")
+    assert "echo" in again.stdout and "removed" not in again.stderr

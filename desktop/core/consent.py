@@ -3,8 +3,9 @@
 `ConsentGate.decide` checks, in this order: the user's Never for the tool (refused, whatever
 else holds); a remembered rule pinned to the tool's current definition; the server's default
 (Allow read-only, Allow all); and otherwise awaits the `ConsentAsker` (the window's dialog, or
-the terminal). Rules whose tool changed since they were made are suspended: the user is asked
-again, with the change shown, and no server default allows such a tool meanwhile.
+the terminal). Rules whose tool changed since they were made are suspended, and Allow all holds
+only for a tool as it first let it run: the user is asked again, with the change shown, and no
+server default allows such a tool meanwhile.
 """
 
 from __future__ import annotations
@@ -197,9 +198,13 @@ class ConsentGate:
             return Decision(Choice.DENY, arguments, ConsentHow.RULE, rule_id=never.id)
         changed_from = self._rules.suspended_definition(tool)
         if not context.after_suspicious_result:
-            automatic = self._without_asking(tool, arguments, context, changed=changed_from is not None)
-            if automatic is not None:
-                return automatic
+            rule = self._rules.match(tool, context.chat_id)
+            if rule is not None:
+                return Decision(Choice.ALLOW_ONCE, arguments, ConsentHow.RULE, rule_id=rule.id)
+            if changed_from is None:
+                how, changed_from = await self._by_default(tool)
+                if how is not None:
+                    return Decision(Choice.ALLOW_ONCE, arguments, how)
         request = ConsentRequest(tool, arguments, context, scan(tool.description), changed_from)
         decision = await self._asker.ask(request)
         if decision.choice is Choice.ALLOW_ALWAYS and request.may_remember:
@@ -208,21 +213,17 @@ class ConsentGate:
             await self.remember(tool, RuleScope.CHAT, context.chat_id, context.chat_title)
         return decision
 
-    def _without_asking(
-        self, tool: ToolInfo, arguments: dict[str, Any], context: CallContext, *, changed: bool
-    ) -> Decision | None:
-        """A remembered rule's or the server default's "yes"; None when the user must be asked."""
-        rule = self._rules.match(tool, context.chat_id)
-        if rule is not None:
-            return Decision(Choice.ALLOW_ONCE, arguments, ConsentHow.RULE, rule_id=rule.id)
-        if changed:
-            return None
+    async def _by_default(self, tool: ToolInfo) -> tuple[ConsentHow | ServerDefault | None, ToolInfo | None]:
+        """How the server's default lets the tool run, if it does; else what it was when it did."""
         default = self._rules.policy(tool.server).default
         if default is ServerDefault.ALL:
-            return Decision(Choice.ALLOW_ONCE, arguments, ServerDefault.ALL)
+            seen = await asyncio.to_thread(self._rules.first_seen, tool)
+            if seen.definition_hash != tool.definition_hash:
+                return None, seen
+            return ServerDefault.ALL, None
         if default is ServerDefault.READ_ONLY and read_only(tool):
-            return Decision(Choice.ALLOW_ONCE, arguments, ConsentHow.READ_ONLY)
-        return None
+            return ConsentHow.READ_ONLY, None
+        return None, None
 
     def refuses(self, tool: ToolInfo) -> bool:
         """The user set this tool to Never: it is not offered to the model, and a call is refused."""

@@ -36,7 +36,8 @@ class ServerDefault(StrEnum):
     READ_ONLY = "allow read-only"
     """Tools the server marks read-only (and not destructive) run without asking."""
     ALL = "allow all"
-    """Every tool runs without asking, except those set to Never and those that changed since a rule."""
+    """Every tool runs without asking, except those set to Never and those that changed since a rule
+    allowed them or since Allow all first let them run (`ConsentRules.first_seen`)."""
 
 
 class ToolSetting(StrEnum):
@@ -149,6 +150,8 @@ class ServerPolicy:
 class _State:
     rules: list[ConsentRule] = field(default_factory=list)
     policies: dict[str, ServerPolicy] = field(default_factory=dict)
+    seen: dict[str, dict[str, ToolInfo]] = field(default_factory=dict)
+    """Each tool as the server's Allow all first let it run, by server and name."""
 
 
 class ConsentRules:
@@ -186,6 +189,18 @@ class ConsentRules:
                 if live and rule.definition_hash != tool.definition_hash:
                     return rule.made_for()
         return None
+
+    def first_seen(self, tool: ToolInfo) -> ToolInfo:
+        """The tool as its server's Allow all first let it run; `tool` itself when that is now.
+
+        Allow all holds for that definition only: one that changes is asked about, like a rule's.
+        """
+        with self._lock:
+            seen = self._state.seen.setdefault(tool.server, {})
+            if tool.name not in seen:
+                seen[tool.name] = tool
+                self._save()
+            return seen[tool.name]
 
     def policy(self, server: str) -> ServerPolicy:
         with self._lock:
@@ -229,6 +244,10 @@ class ConsentRules:
             "version": FORMAT_VERSION,
             "rules": [asdict(rule) for rule in self._state.rules],
             "servers": {name: asdict(policy) for name, policy in self._state.policies.items()},
+            "seen": {
+                server: {name: asdict(tool) for name, tool in tools.items()}
+                for server, tools in self._state.seen.items()
+            },
         }
         with replaced_atomically(self.path) as out:
             json.dump(data, out, indent=2, ensure_ascii=False)
@@ -242,6 +261,7 @@ class ConsentRules:
             rules = [rule_from_data(item) for item in _expect(raw.get("rules", []), list)]
             servers = _expect(raw.get("servers", {}), dict)
             policies = {str(name): policy_from_data(value) for name, value in servers.items()}
+            seen = {str(server): _seen(tools) for server, tools in _expect(raw.get("seen", {}), dict).items()}
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
             aside = self.path.with_name(f"{self.path.name}.damaged-{time.time_ns()}")
             self.path.replace(aside)
@@ -251,7 +271,7 @@ class ConsentRules:
             )
             return _State()
         now = time.time()
-        return _State([r for r in rules if not (r.until_quit or r.expired(now))], policies)
+        return _State([r for r in rules if not (r.until_quit or r.expired(now))], policies, seen)
 
 
 def _expect(value: Any, *kinds: type) -> Any:
@@ -273,6 +293,16 @@ def rule_from_data(item: Any) -> ConsentRule:
     rule = ConsentRule(**{**item, "scope": RuleScope(item["scope"])})
     _tool(_expect(rule.definition, dict))
     return rule
+
+
+def _seen(tools: Any) -> dict[str, ToolInfo]:
+    seen = {}
+    for name, definition in _expect(tools, dict).items():
+        tool = _tool(_expect(definition, dict))
+        if tool.name != name:
+            raise ValueError(f"{name!r:.40} holds the tool {tool.name!r:.40}")
+        seen[name] = tool
+    return seen
 
 
 def _tool(definition: dict[str, Any]) -> ToolInfo:

@@ -42,14 +42,15 @@ def expected_how(
     default: ServerDefault, setting: ToolSetting | None, read_only: bool, changed: bool, expired: bool
 ) -> str:
     """What decided, written from the user's side: Never wins; an allow holds for the definition it
-    was given to; a tool that changed since it was allowed is asked about; then the server default."""
+    was given to; a tool that changed since it was allowed is asked about; then the server default,
+    whose Allow all, too, holds for the tool as it first let it run."""
     live = setting is not None and not expired
     if live and setting is ToolSetting.NEVER:
         return "never"
     if live and setting is ToolSetting.ALLOW:
         return "asked" if changed else "rule"
     if default is ServerDefault.ALL:
-        return "all"
+        return "asked" if changed else "all"
     return "read-only" if default is ServerDefault.READ_ONLY and read_only else "asked"
 
 
@@ -72,6 +73,7 @@ async def test_the_gate_decides_every_combination(
         gate = ConsentGate(rules, asker, trail, _Sink([]))
         tool = READ if read_only else WRITE
         await gate.set_policy("notes", default=default)
+        rules.first_seen(tool)
         rule = _rule(tool, setting, expired)
         if rule is not None:
             rules.add(rule)
@@ -91,7 +93,8 @@ async def test_the_gate_decides_every_combination(
         }[how]
     )
     assert decision.rule_id == (rule.id if rule is not None and how in ("never", "rule") else None)
-    if how == "asked" and setting is ToolSetting.ALLOW and not expired:
+    allowed_before = default is ServerDefault.ALL or (setting is ToolSetting.ALLOW and not expired)
+    if how == "asked" and changed and allowed_before:
         assert asker.asked[0].changed_from == tool, "the question shows what changed"
 
 
@@ -160,3 +163,22 @@ async def test_always_allow_for_an_hour_from_the_question(gate: ConsentGate, ask
     await gate.decide(WRITE, dict(ARGS), CHAT_A)
     (rule,) = gate.rules()
     assert rule.expiry is Expiry.HOUR and rule.scope is RuleScope.ALWAYS
+
+
+async def test_allow_all_holds_for_each_tool_as_it_first_ran(
+    gate: ConsentGate, asker: Asker, trail: AuditTrail, tmp_path: Path
+) -> None:
+    await gate.set_policy("notes", default=ServerDefault.ALL)
+    assert (await gate.decide(WRITE, dict(ARGS), CHAT_A)).how is ServerDefault.ALL
+    changed = replace(WRITE, description="Write a note, then mail it to me.")
+    asker.choices.extend([Choice.ALLOW_ONCE, Choice.ALLOW_ALWAYS])
+    for _ in range(2):
+        assert (await gate.decide(changed, dict(ARGS), CHAT_A)).how is ConsentHow.ASKED
+        assert asker.asked[-1].changed_from == WRITE
+    assert (await gate.decide(changed, dict(ARGS), CHAT_A)).how is ConsentHow.RULE, "until always allowed"
+    again = ConsentGate(ConsentRules(tmp_path / "consent.json"), asker, trail, _Sink([]))
+    assert (
+        await again.decide(replace(changed, name="new_tool"), dict(ARGS), CHAT_A)
+    ).how is ServerDefault.ALL
+    await again.revoke(None)
+    assert (await again.decide(changed, dict(ARGS), CHAT_A)).how is ConsentHow.ASKED, "kept on disk"

@@ -180,6 +180,9 @@ DAMAGED: dict[str, bytes] = {
     "a server default that is true": json.dumps({"servers": {"notes": {"default": True}}}).encode(),
     "never given as text": json.dumps(saved_rule(never="yes")).encode(),
     "until I quit given as a number": json.dumps(saved_rule(until_quit=1)).encode(),
+    "seen tools as a list": json.dumps({"seen": {"notes": [asdict(ECHO)]}}).encode(),
+    "a seen tool under another name": json.dumps({"seen": {"notes": {"other": asdict(ECHO)}}}).encode(),
+    "a seen tool that is text": json.dumps({"seen": {"notes": {"echo": "echo"}}}).encode(),
 }
 
 
@@ -250,3 +253,11 @@ def test_never_holds_whatever_the_tool_becomes(rules: ConsentRules) -> None:
         assert rules.suspended_definition(changed) is None
     assert rules.refusal(replace(ECHO, server="other")) is None
     assert ConsentRules(rules.path).refusal(ECHO) == never
+
+
+def test_what_allow_all_first_saw_is_kept(rules: ConsentRules) -> None:
+    changed = replace(ECHO, description="Echo, and more.")
+    assert rules.first_seen(ECHO) == ECHO
+    assert rules.first_seen(changed) == ECHO
+    assert ConsentRules(rules.path).first_seen(changed) == ECHO
+    assert rules.first_seen(replace(ECHO, server="other")).server == "other"

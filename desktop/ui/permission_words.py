@@ -48,7 +48,8 @@ def default_words() -> list[Word]:
             _tr("Allow all tools"),
             _tr(
                 "Every tool runs without asking, also ones the server adds later, except tools set to "
-                "“Never”. A tool that changes after it first ran asks again. Only for servers you trust completely"
+                "“Never”. A tool that changes after it first ran asks again. "
+                "Only for servers you trust completely"
             ),
         ),
     ]

@@ -76,6 +76,14 @@ class ExportEverythingDialog(QDialog):
         form.addRow(self.tr("Again:"), self.again_edit)
         form.addRow("", self.show_box)
         form.addRow("", self.strength_label)
+        self._lay_out()
+        self.passphrase_edit.textChanged.connect(self._on_passphrase_edit_text_changed)
+        self.show_box.toggled.connect(self._on_show_box_toggled)
+        self.buttons.accepted.connect(self._on_buttons_accepted)
+        self.buttons.rejected.connect(self.reject)
+        self._on_passphrase_edit_text_changed("")
+
+    def _lay_out(self) -> None:
         layout = QVBoxLayout(self)
         pad(layout)
         layout.addWidget(heading(self.windowTitle(), self))
@@ -92,11 +100,6 @@ class ExportEverythingDialog(QDialog):
         layout.addWidget(self.form)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        self.passphrase_edit.textChanged.connect(self._on_passphrase_edit_text_changed)
-        self.show_box.toggled.connect(self._on_show_box_toggled)
-        self.buttons.accepted.connect(self._on_buttons_accepted)
-        self.buttons.rejected.connect(self.reject)
-        self._on_passphrase_edit_text_changed("")
 
     def _secret_edit(self, name: str) -> QLineEdit:
         edit = QLineEdit(self)

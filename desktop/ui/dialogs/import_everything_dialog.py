@@ -46,6 +46,14 @@ class ImportEverythingDialog(QDialog):
         )
         self.import_button.setEnabled(False)
         self.import_button.hide()
+        self._lay_out(path)
+        self.open_button.clicked.connect(self._on_open_button_clicked)
+        self.passphrase_edit.returnPressed.connect(self._on_open_button_clicked)
+        self.passphrase_edit.textChanged.connect(self._on_passphrase_edit_text_changed)
+        self.buttons.accepted.connect(self._on_buttons_accepted)
+        self.buttons.rejected.connect(self.reject)
+
+    def _lay_out(self, path: Path) -> None:
         form = QFormLayout()
         form.addRow(self.tr("File:"), selectable(QLabel(str(path), self)))
         form.addRow(self.tr("Passphrase:"), self.passphrase_edit)
@@ -65,11 +73,6 @@ class ImportEverythingDialog(QDialog):
         layout.addWidget(self.preview_label)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        self.open_button.clicked.connect(self._on_open_button_clicked)
-        self.passphrase_edit.returnPressed.connect(self._on_open_button_clicked)
-        self.passphrase_edit.textChanged.connect(self._on_passphrase_edit_text_changed)
-        self.buttons.accepted.connect(self._on_buttons_accepted)
-        self.buttons.rejected.connect(self.reject)
 
     def _on_passphrase_edit_text_changed(self, _text: str) -> None:
         self._preview = None

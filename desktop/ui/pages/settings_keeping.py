@@ -46,6 +46,13 @@ class KeepingSection(QWidget):
             self.tr("Bring them back"), self.tr("Add the missing servers back as they were before"), self
         )
         self.bring_back_button.hide()
+        self._lay_out()
+        self.history_button.clicked.connect(self._on_history_button_clicked)
+        self.export_button.clicked.connect(self._on_export_button_clicked)
+        self.import_button.clicked.connect(self._on_import_button_clicked)
+        self.bring_back_button.clicked.connect(self._on_bring_back_button_clicked)
+
+    def _lay_out(self) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(heading(self.tr("History and backup"), self, scale=1.0))
@@ -68,10 +75,6 @@ class KeepingSection(QWidget):
             buttons.addWidget(button)
         buttons.addStretch()
         layout.addLayout(buttons)
-        self.history_button.clicked.connect(self._on_history_button_clicked)
-        self.export_button.clicked.connect(self._on_export_button_clicked)
-        self.import_button.clicked.connect(self._on_import_button_clicked)
-        self.bring_back_button.clicked.connect(self._on_bring_back_button_clicked)
 
     def _buttons(self) -> tuple[QPushButton, ...]:
         return (self.history_button, self.export_button, self.import_button)

@@ -110,6 +110,8 @@ def _runtime(config: ServerConfig, home: Path) -> tuple[Reach, ...]:
     reaches += [Reach(home / sub, writable=True) for sub in PACKAGE_CACHES]
     own_runtime = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent, APP_ROOT}
     reaches += [Reach(path) for path in sorted(own_runtime)]
+    if config.cwd:  # where it runs often holds its code: readable, whatever its files setting
+        reaches.append(Reach(Path(config.cwd)))
     for arg in [config.command or "", *config.args]:
         if Path(arg).is_absolute() and Path(arg).is_file():
             reaches += [Reach(program_folder(Path(arg))), Reach(program_folder(Path(arg).resolve()))]

@@ -157,3 +157,11 @@ def test_a_script_brings_its_folder_and_a_node_package_its_whole_install() -> No
     assert program_folder(script) == Path("/srv/tools")
     node = Path("/cache/npm/everything/node_modules/@mcp/server-everything/dist/index.js")
     assert program_folder(node) == Path("/cache/npm/everything")
+
+
+def test_its_working_folder_is_readable_even_when_it_sees_no_files(tmp_path: Path) -> None:
+    config = ServerConfig(
+        command="node", args=["index.js"], cwd=str(tmp_path), sandbox=Sandbox(files=FileAccess.NONE)
+    )
+    boxed = plan_for("x", config, PATHS, home=Path("/home/me"))
+    assert boxed.granted == () and Reach(tmp_path) in boxed.runtime

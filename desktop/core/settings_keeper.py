@@ -25,6 +25,7 @@ from desktop.core.events import EventSink, RulesChanged
 from desktop.core.problem import Problem
 from desktop.core.sealed_file import seal, unseal
 from desktop.core.secret_refs import SecretsError
+from desktop.core.secrets import KeyringUnavailable
 from desktop.core.settings import SettingsProblem
 from desktop.core.settings_bundle import Bundle, ExportResult, ImportPreview
 
@@ -113,8 +114,7 @@ class SettingsKeeper:
         if len(passphrase) < MIN_PASSPHRASE:
             raise SettingsProblem(f"Use a passphrase of at least {MIN_PASSPHRASE} characters.")
         config = self._settings.config
-        infos = await self._secrets.secrets()
-        wanted = [i.name for i in infos if i.is_set and (i.used_by or i.name in self._app_secrets)]
+        wanted = await self._secrets_to_carry()
         bundle = Bundle(
             datetime.now(UTC).isoformat(timespec="seconds"),
             json.loads(config.to_json()),
@@ -134,6 +134,14 @@ class SettingsKeeper:
                 str(error),
             ) from error
         return ExportResult(path, len(config.servers), len(bundle.rules), len(bundle.secrets))
+
+    async def _secrets_to_carry(self) -> list[str]:
+        """The secrets set that the servers use, and the app's own; none where no keyring can hold any."""
+        try:
+            infos = await self._secrets.secrets()
+        except KeyringUnavailable:
+            return []
+        return [i.name for i in infos if i.is_set and (i.used_by or i.name in self._app_secrets)]
 
     async def preview_import(self, path: Path, passphrase: str) -> ImportPreview:
         """What importing `path` would change; nothing changes until `apply_import`."""

@@ -83,3 +83,18 @@ async def test_an_import_with_no_file_opened_asks_to_open_it_again(keeper: Setti
     stale = ImportPreview(Path("elsewhere.mcpdesk"), "2026-12-01T00:00:00+00:00", ("x",), (), (), 0, ())
     with pytest.raises(SettingsProblem, match="Open the file again"):
         await keeper.apply_import(stale)
+
+
+async def test_without_a_keyring_everything_else_is_exported(keeper: SettingsKeeper, tmp_path: Path) -> None:
+    """MCP Desk keeps no secret where no keyring is safe, so there are none to carry."""
+    done = await keeper.export_to(tmp_path / "backup.mcpdesk", "plum kettle orbit")
+    assert (done.servers, done.secrets) == (1, 0)
+    preview = await keeper.preview_import(done.path, "plum kettle orbit")
+    assert preview.lines() == ["Everything in this file is already on this computer."]
+
+
+@pytest.mark.parametrize("passphrase", ["", "seven77"], ids=["empty", "seven characters"])
+async def test_a_short_passphrase_is_refused(keeper: SettingsKeeper, tmp_path: Path, passphrase: str) -> None:
+    with pytest.raises(SettingsProblem, match="at least 8 characters"):
+        await keeper.export_to(tmp_path / "backup.mcpdesk", passphrase)
+    assert not (tmp_path / "backup.mcpdesk").exists()

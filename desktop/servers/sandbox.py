@@ -56,6 +56,8 @@ class SandboxPlan:
     network: bool
     temp: Path
     """Its temporary folder where the sandbox has no private /tmp (macOS)."""
+    own: Path | None = None
+    """The folder it calls its own, when its policy lets it see that one."""
 
     @property
     def reaches(self) -> tuple[Reach, ...]:
@@ -93,15 +95,17 @@ def plan_for(name: str, config: ServerConfig, paths: AppPaths, home: Path | None
     policy = config.sandbox
     assert policy is not None, "only a sandboxed server has a plan"
     home = home or Path.home()
-    granted = [Reach(Path(f.path), f.writable) for f in policy.folders]
+    own = own_folder(name, config, paths)
     files = {
-        FileAccess.OWN: [Reach(own_folder(name, config, paths), writable=True)],
+        FileAccess.OWN: [Reach(own, writable=True)],
         FileAccess.SHARED_READ: [Reach(paths.files_dir)],
         FileAccess.SHARED_WRITE: [Reach(paths.files_dir, writable=True)],
         FileAccess.HOME: [Reach(home, writable=True)],
     }.get(policy.files, [])
+    granted = [Reach(Path(f.path), f.writable) for f in policy.folders]
     temp = paths.cache_dir / "sandbox-tmp" / name
-    return SandboxPlan(tuple(files + granted), _runtime(config, home), home, policy.network, temp)
+    shown_own = own if policy.files is FileAccess.OWN else None
+    return SandboxPlan(tuple(files + granted), _runtime(config, home), home, policy.network, temp, shown_own)
 
 
 def _runtime(config: ServerConfig, home: Path) -> tuple[Reach, ...]:

@@ -24,6 +24,7 @@ from tests.ui.test_server_form import save as press_save
 
 FILES = ["-m", "desktop.builtin_servers.files", "--root", "/home/me/Shared"]
 BOXED = "Sandboxed: it sees only its own folder. It may not use the network."
+OWN = " Its own folder is /home/me/Shared."
 
 
 def test_the_page_says_what_the_sandbox_stopped_in_sentences(
@@ -40,7 +41,7 @@ def test_the_page_says_what_the_sandbox_stopped_in_sentences(
     page = window.servers_page
     page.select("files")
     overview = page.details.overview
-    assert overview.sandbox_label.text() == BOXED
+    assert overview.sandbox_label.text() == BOXED + OWN
     assert overview.blocked_label.text() == (
         "The sandbox stopped it:\n• It tried to open ~/.ssh/id_rsa, which its sandbox keeps out of its reach."
     )

@@ -81,7 +81,8 @@ def test_never_shows_environment_values(qtbot: QtBot, three_servers: FakeControl
 
 def test_says_when_the_command_changed(qtbot: QtBot) -> None:
     changed = replace(REQUEST, changed=True)
-    assert "This server's command changed since you last approved it." in all_text(shown(qtbot, changed))
+    text = all_text(shown(qtbot, changed))
+    assert "This server's command or sandbox changed since you last approved it." in text
 
 
 def test_remote_server_is_connect_and_says_what_it_is_sent(qtbot: QtBot) -> None:

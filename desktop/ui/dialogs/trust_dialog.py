@@ -47,7 +47,9 @@ class TrustDialog(QDialog):
         question = self.tr("Connect to “%1”?") if request.remote else self.tr("Run “%1” on this computer?")
         layout.addWidget(heading(question.replace("%1", request.server), self))
         if request.changed:
-            changed = QLabel(self.tr("This server's command changed since you last approved it."), self)
+            changed = QLabel(
+                self.tr("This server's command or sandbox changed since you last approved it."), self
+            )
             font = changed.font()
             font.setBold(True)
             changed.setFont(font)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QTextCursor
@@ -112,11 +113,18 @@ class OverviewTab(QWidget):
         )
         self.approval.setVisible(status.needs_trust and not is_active(status))
 
-    def show_sandbox(self, config: ServerConfig | None, stopped: tuple[str, ...]) -> None:
-        """The sandbox of a local server (`config`; None for a remote one) and what it stopped."""
+    def show_sandbox(
+        self, config: ServerConfig | None, stopped: tuple[str, ...], own: Path | None = None
+    ) -> None:
+        """The sandbox of a local server (`config`; None for a remote one), the folder it calls its
+        own when it sees that one, and what the sandbox stopped."""
         self.sandbox_title.setVisible(config is not None)
         self.sandbox_label.setVisible(config is not None)
         self.sandbox_label.setText(sandbox_summary(config.sandbox) if config else "")
+        if config and own is not None:
+            self.sandbox_label.setText(
+                self.sandbox_label.text() + " " + self.tr("Its own folder is %1.").replace("%1", str(own))
+            )
         self.blocked_label.setVisible(bool(stopped))
         lines = [self.tr("The sandbox stopped it:"), *(f"• {sentence}" for sentence in stopped)]
         self.blocked_label.setText("\n".join(lines))
@@ -217,9 +225,11 @@ class ServerDetails(QTabWidget):
         except Problem:
             return
         self._plan = plan_of(name, config)
+        own = None
         if self._plan is not None:
             self._stopped.update(dict.fromkeys(blocked(new_lines, self._plan).sentences))
-        self.overview.show_sandbox(None if config.is_remote else config, tuple(self._stopped))
+            own = self._plan.own
+        self.overview.show_sandbox(None if config.is_remote else config, tuple(self._stopped), own)
 
     def _on_overview_review_requested(self) -> None:
         if self._name is not None:

@@ -1,9 +1,11 @@
 """Audit exports, and checking a JSON Lines export on any computer, without MCP Desk's keyring.
 
-A sealed export ends with one line `{"seal": {...}}`: the first record's number and the hash
-it follows, the last record's number and hash, what MCP Desk's own check of the trail said
-when it was saved, and this install's public key, all signed with its private key. The
-records' hashes link each to the one before, so the signature covers every record.
+A sealed export ends with one line `{"kind": "export seal", "seal": {...}}` (it has a `kind`
+like every line before it, so scripts that read exports by kind pass over it): the first
+record's number and the hash it follows, the last record's number and hash, what MCP Desk's
+own check of the trail said when it was saved, and this install's public key, all signed
+with its private key. The records' hashes link each to the one before, so the signature
+covers every record.
 
 To check one: `mcp-desk audit verify-export FILE [--key FINGERPRINT]`, or from Python
 `verify_export(path, expected_key)`. Anyone can make a seal with a key of their own, so
@@ -28,6 +30,7 @@ from desktop.core.audit_records import CSV_COLUMNS, AuditRecord, VerifyReport
 from desktop.core.audit_seals import when
 
 EXPORT_FORMATS = ("jsonl", "csv")
+SEAL_KIND = "export seal"
 _Types = type | tuple[type, ...]
 _RECORD_FIELDS: dict[str, _Types] = {
     "seq": int,
@@ -90,7 +93,8 @@ def seal_line(key: AuditKey, first: AuditRecord, last: AuditRecord, check: Verif
         "check": check.message,
         "check_ok": check.ok,
     }
-    return json.dumps({"seal": {**payload, "signature": key.sign(payload)}}, ensure_ascii=False) + "\n"
+    seal = {**payload, "signature": key.sign(payload)}
+    return json.dumps({"kind": SEAL_KIND, "seal": seal}, ensure_ascii=False) + "\n"
 
 
 @dataclass

@@ -68,7 +68,7 @@ def resealed(items: Lines) -> Lines:
     seal = items[-1]["seal"]
     payload = {k: v for k, v in seal.items() if k != "signature"}
     payload.update(key=mine.public, hash=items[-2]["hash"])
-    items[-1] = {"seal": {**payload, "signature": mine.sign(payload)}}
+    items[-1] = {**items[-1], "seal": {**payload, "signature": mine.sign(payload)}}
     return items
 
 
@@ -109,15 +109,18 @@ TAMPERING: dict[str, tuple[Callable[[Lines], Lines], str]] = {
         "Line 9 comes after the seal, so it was added after the export was saved.",
     ),
     "the seal's time changed": (
-        lambda items: [*items[:-1], {"seal": {**items[-1]["seal"], "time": 0}}],
+        lambda items: [*items[:-1], {**items[-1], "seal": {**items[-1]["seal"], "time": 0}}],
         "The export's seal does not match its contents: it was changed after it was saved.",
     ),
     "the seal's signature garbled": (
-        lambda items: [*items[:-1], {"seal": {**items[-1]["seal"], "signature": "!!not base64"}}],
+        lambda items: [
+            *items[:-1],
+            {**items[-1], "seal": {**items[-1]["seal"], "signature": "!!not base64"}},
+        ],
         "The export's seal does not match its contents",
     ),
     "the seal's fields the wrong kind": (
-        lambda items: [*items[:-1], {"seal": {**items[-1]["seal"], "last": "7"}}],
+        lambda items: [*items[:-1], {**items[-1], "seal": {**items[-1]["seal"], "last": "7"}}],
         "The export's seal is damaged, so the export can't be checked.",
     ),
     "a record's seq made a boolean": (
@@ -128,6 +131,7 @@ TAMPERING: dict[str, tuple[Callable[[Lines], Lines], str]] = {
 
 
 def test_an_untouched_export_holds(export: Path, vault: KeyringVault) -> None:
+    assert [item["kind"] for item in lines(export)] == ["trail sealed"] + ["tool call"] * 6 + ["export seal"]
     report = verify_export(export)
     key = vault.load_key()
     assert key is not None and report.key == key.fingerprint

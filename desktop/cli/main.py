@@ -12,6 +12,7 @@ from typing import Any
 from desktop.cli.asker import TerminalAsker
 from desktop.cli.model import add_model_commands
 from desktop.cli.output import emit, show_logs
+from desktop.cli.permissions import add_permission_commands
 from desktop.cli.records import add_log_and_audit_commands
 from desktop.cli.secrets import add_secret_commands
 from desktop.cli.servers import add_import_command, add_server_commands
@@ -84,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     doctor.set_defaults(run=_doctor)
     add_server_commands(sub)
     add_secret_commands(sub)
+    add_permission_commands(sub)
     add_model_commands(sub)
     add_log_and_audit_commands(sub)
     add_import_command(sub)

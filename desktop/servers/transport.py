@@ -37,6 +37,10 @@ STDOUT_DRAIN_GRACE = 0.5
 """After the program ended, how long its last output may take to arrive (a grandchild can hold the pipe)."""
 _EXIT_POLL = 0.05
 _JUNK_SHOWN = 20
+UNHEARD = frozenset({"notifications/message"})
+"""Notifications nothing behind the session listens to (`sdk_client` gives the SDK no logging
+callback): the wire tap logs them, and the session is spared a flood of them, which would
+cost it a task and a second validation each."""
 
 OutputSink = Callable[[str], None]
 _Outgoing = tuple[SessionMessage, CallTrace | None]
@@ -138,9 +142,10 @@ class StdioTransport:
                     if message is None:
                         continue
                     self._tap.received(message.message, line)
+                    if not session_open or _unheard(message):
+                        continue
                     try:
-                        if session_open:
-                            await to_session.send(complete_by_default(message))
+                        await to_session.send(complete_by_default(message))
                     except (anyio.ClosedResourceError, anyio.BrokenResourceError):
                         # Keep reading after the session left: the log sees the last words
                         # too, and a server never blocks writing to a full pipe.
@@ -239,6 +244,11 @@ class _TracedSender:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+
+def _unheard(message: SessionMessage) -> bool:
+    inner = message.message
+    return isinstance(inner, types.JSONRPCNotification) and inner.method in UNHEARD
 
 
 async def _chunks(stream: ByteReceiveStream) -> AsyncIterator[bytes]:

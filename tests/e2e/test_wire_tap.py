@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -88,6 +89,23 @@ async def test_junk_and_stderr_are_their_own_kinds(world: World, recording: Reco
     assert {"Loading plugins...", '{"oops":'} <= {e.text for e in junk}
     assert len(junk) >= 4 + 3
     assert all(e.is_problem and e.direction is Direction.IN for e in junk)
+
+
+async def test_a_flood_of_log_messages_is_logged_whole_and_in_order(
+    world: World, recording: Recording
+) -> None:
+    """The session is spared log messages (nothing behind it listens); the log still gets each one."""
+    manager, _, _ = world
+    await manager.add("chatty", fixture_server("log_flood"))
+    await manager.start("chatty")
+    outcome = await manager.call_tool("chatty__burst", {"count": 3000}, ASKED)
+    assert outcome.ok and "3000" in outcome.text
+    logged = [e for e in entries_of(recording, "chatty") if e.method == "notifications/message"]
+    assert [json.loads(e.text)["params"]["data"] for e in logged] == [
+        f"notification {n} of 3000" for n in range(3000)
+    ]
+    assert all(e.kind is EntryKind.NOTIFICATION and e.direction is Direction.IN for e in logged)
+    assert (await manager.call_tool("chatty__echo", {"text": "still here"}, ASKED)).text == "still here"
 
 
 async def test_a_timed_out_call_is_marked_with_its_cancellation(world: World, recording: Recording) -> None:

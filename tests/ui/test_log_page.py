@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QComboBox, QFileDialog
+from PySide6.QtWidgets import QComboBox, QFileDialog, QStyledItemDelegate, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
 from desktop.core.rpc_log import Direction, EntryKind, LogFilter, RpcEntry
@@ -118,6 +118,30 @@ def test_problems_are_red_and_server_output_is_muted(page: LogPage, traffic: lis
     muted = cell(page, stderr, Column.TIME, Qt.ItemDataRole.ForegroundRole)
     assert muted is not None and muted != cell(page, problem, Column.TIME, Qt.ItemDataRole.ForegroundRole)
     assert cell(page, plain, Column.TIME, Qt.ItemDataRole.ForegroundRole) is None
+
+
+def test_a_painted_cell_reads_as_its_data(page: LogPage, traffic: list[RpcEntry]) -> None:
+    """The view asks for every role of a cell in one call (multiData); it must say what data() says."""
+    problem = next(row for row, e in enumerate(traffic) if e.is_problem)
+    delegate = QStyledItemDelegate()
+    for row in (0, problem):
+        for column in Column:
+            option = QStyleOptionViewItem()
+            delegate.initStyleOption(option, page.model.index(row, column))
+            assert option.text == cell(page, row, column)
+    option = QStyleOptionViewItem()
+    delegate.initStyleOption(option, page.model.index(problem, Column.SIZE))
+    foreground = cell(page, problem, Column.SIZE, Qt.ItemDataRole.ForegroundRole)
+    assert option.palette.text().color() == foreground
+    assert option.backgroundBrush.color() == cell(page, problem, Column.SIZE, Qt.ItemDataRole.BackgroundRole)
+    assert option.displayAlignment & Qt.AlignmentFlag.AlignRight
+
+
+def test_cells_outside_the_table_are_invalid(page: LogPage) -> None:
+    rows = page.model.rowCount()
+    for row, column in ((rows, 0), (-1, 0), (0, len(Column)), (0, -1)):
+        assert not page.model.index(row, column).isValid()
+        assert page.model.index(row, column).data() is None
 
 
 def test_filters_narrow_the_table(qtbot: QtBot, page: LogPage, traffic: list[RpcEntry]) -> None:

@@ -3,20 +3,27 @@
 Batches of thousands of entries arrive several times a second, so the model does no work
 per entry beyond the filter check: rows are inserted one batch at a time, cells are
 worded only when the view asks for them, and the oldest entries go in chunks.
+
+A flood also keeps the service thread busy, and each call from Qt into Python must win the
+GIL from it first; so a painted cell costs two calls (`index`, `multiData` with every role
+the view wants), not the nine that Qt's defaults make (`rowCount` and `columnCount` for the
+index, then `data` once per role).
 """
 
 from __future__ import annotations
 
 import time
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from enum import IntEnum
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import (
     QCoreApplication,
     QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
     QObject,
     Qt,
 )
@@ -100,7 +107,7 @@ def flag_tip(flag: Flag) -> str:
     }[flag]
 
 
-CELL_TEXT: dict[Column, Callable[[RpcEntry], str]] = {
+CELL_TEXT: dict[int, Callable[[RpcEntry], str]] = {
     Column.TIME: lambda entry: time_text(entry.time),
     Column.SERVER: attrgetter("server"),
     Column.DIRECTION: lambda entry: direction_text(entry.direction),
@@ -112,6 +119,17 @@ CELL_TEXT: dict[Column, Callable[[RpcEntry], str]] = {
     Column.NOTES: notes_text,
 }
 RIGHT_ALIGNED = (Column.ID, Column.SIZE, Column.LATENCY)
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+DISPLAY, FOREGROUND, BACKGROUND, TOOL_TIP, ALIGNMENT = (
+    int(role)
+    for role in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+    )
+)
 
 
 class LogTableModel(TitledTableModel[RpcEntry]):
@@ -169,21 +187,34 @@ class LogTableModel(TitledTableModel[RpcEntry]):
 
     # -- Qt's model interface -------------------------------------------------------
 
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if parent.isValid() or not (0 <= row < len(self._rows) and 0 <= column < len(Column)):
+            return QModelIndex()
+        return self.createIndex(row, column)
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        entry = self._rows[index.row()]
-        column = Column(index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
+        return self._cell(self._rows[index.row()], index.column(), int(role))
+
+    def multiData(self, index: Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
+        if not index.isValid():
+            return
+        entry, column = self._rows[index.row()], index.column()
+        for role_data in cast(Iterable[QModelRoleData], roleDataSpan):  # a span iterates; its stub misses it
+            role_data.setData(self._cell(entry, column, role_data.role()))
+
+    def _cell(self, entry: RpcEntry, column: int, role: int) -> Any:
+        if role == DISPLAY:
             return CELL_TEXT[column](entry)
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == FOREGROUND:
             return self._foreground(entry)
-        if role == Qt.ItemDataRole.BackgroundRole and entry.is_problem:
+        if role == BACKGROUND and entry.is_problem:
             return PROBLEM_TINT
-        if role == Qt.ItemDataRole.ToolTipRole and column is Column.NOTES and entry.flags:
+        if role == TOOL_TIP and column == Column.NOTES and entry.flags:
             return "\n".join(flag_tip(flag) for flag in entry.flags)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in RIGHT_ALIGNED:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == ALIGNMENT and column in RIGHT_ALIGNED:
+            return RIGHT
         return None
 
     def _foreground(self, entry: RpcEntry) -> QColor | None:

@@ -88,22 +88,16 @@ class RpcEntry:
         return self.kind in (EntryKind.ERROR, EntryKind.JUNK) or any(f in PROBLEM_FLAGS for f in self.flags)
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "seq": self.seq,
-                "time": self.time,
-                "server": self.server,
-                "direction": self.direction.value,
-                "kind": self.kind.value,
-                "id": self.rpc_id,
-                "method": self.method,
-                "size": self.size,
-                "pair": self.pair,
-                "latency_ms": self.latency_ms,
-                "flags": [f.value for f in self.flags],
-                "text": self.text,
-            },
-            ensure_ascii=False,
+        """One line of the log files: what `json.dumps` makes of the fields, written out by hand
+        because a flood writes tens of thousands a second and this takes a fifth of the time."""
+        return (
+            f'{{"seq": {self.seq}, "time": {self.time!r}, "server": {_string(self.server)}, '
+            f'"direction": "{self.direction.value}", "kind": "{self.kind.value}", '
+            f'"id": {_optional(self.rpc_id)}, "method": {_optional(self.method)}, "size": {self.size}, '
+            f'"pair": {"null" if self.pair is None else self.pair}, '
+            f'"latency_ms": {"null" if self.latency_ms is None else repr(self.latency_ms)}, '
+            f'"flags": [{", ".join(_string(flag.value) for flag in self.flags)}], '
+            f'"text": {_string(self.text)}}}'
         )
 
     @classmethod
@@ -124,6 +118,14 @@ class RpcEntry:
             latency_ms=_typed(data.get("latency_ms"), int | float | None),
             flags=tuple(Flag(f) for f in _typed(data.get("flags", []), list)),
         )
+
+
+_string: Callable[[str], str] = json.encoder.encode_basestring
+"""A JSON string with only what must be escaped escaped (json.dumps with ensure_ascii=False)."""
+
+
+def _optional(text: str | None) -> str:
+    return "null" if text is None else _string(text)
 
 
 def _typed(value: Any, kind: Any) -> Any:

@@ -460,6 +460,24 @@ def test_entries_from_the_log_survive_a_round_trip(log: RpcLog, clock: FakeClock
         assert RpcEntry.from_json(entry.to_json()) == entry
 
 
+@pytest.mark.parametrize(
+    "text",
+    ['"quoted" \\ back\\slash', "new\nline\ttab\r\x00\x1f", "ünïcödé ☃ 😀 \u2028", "", "{}"],
+    ids=["quotes and backslashes", "control characters", "beyond ascii", "empty", "json"],
+)
+def test_a_line_is_what_json_dumps_writes_for_awkward_text(text: str) -> None:
+    entry = replace(full_entry(), text=text, server=text or "s", method=text, rpc_id=None)
+    fields = {
+        "seq": entry.seq, "time": entry.time, "server": entry.server,
+        "direction": entry.direction.value, "kind": entry.kind.value, "id": None,
+        "method": entry.method, "size": entry.size, "pair": entry.pair,
+        "latency_ms": entry.latency_ms, "flags": [flag.value for flag in entry.flags], "text": text,
+    }  # fmt: skip
+
+    assert entry.to_json() == json.dumps(fields, ensure_ascii=False)
+    assert RpcEntry.from_json(entry.to_json()) == entry
+
+
 _MISSING = object()
 GOOD: dict[str, Any] = {
     "seq": 1,

@@ -145,6 +145,7 @@ class MainWindow(QMainWindow):
         layout = self._holder(key).layout()
         assert layout is not None
         layout.replaceWidget(skeleton, page)
+        skeleton.hide()
         skeleton.deleteLater()
         return page
 

@@ -15,6 +15,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -44,6 +45,8 @@ class EntryKind(StrEnum):
     STDERR = "stderr"
     JUNK = "junk"
     """Output on the message channel that is not a JSON-RPC message."""
+    HTTP = "http"
+    """A remote server's HTTP error answer instead of a message: its status, sign-in challenge and body."""
     LIFECYCLE = "lifecycle"
 
 
@@ -58,9 +61,13 @@ class Flag(StrEnum):
     TOOL_ERROR = "tool error"
     """A `tools/call` result with `isError: true`."""
     TRUNCATED = "truncated"
+    HTTP_ERROR = "http error"
+    """An HTTP error other than 401, which only asks to sign in (MCP Desk then does)."""
 
 
-PROBLEM_FLAGS = frozenset({Flag.TIMEOUT, Flag.CANCELLED, Flag.LATE, Flag.UNMATCHED, Flag.TOOL_ERROR})
+PROBLEM_FLAGS = frozenset(
+    {Flag.TIMEOUT, Flag.CANCELLED, Flag.LATE, Flag.UNMATCHED, Flag.TOOL_ERROR, Flag.HTTP_ERROR}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +267,13 @@ class RpcLog:
         """A stderr line, or junk on the message channel."""
         return self._add(
             server, Direction.IN, kind, text, len(text.encode()), None, None, None, None, [], None
+        )
+
+    def http(self, server: str, status: int, text: str, size: int) -> RpcEntry:
+        """A remote server's HTTP error answer; `text` begins "HTTP <status> <reason>"."""
+        flags = [] if status == HTTPStatus.UNAUTHORIZED else [Flag.HTTP_ERROR]
+        return self._add(
+            server, Direction.IN, EntryKind.HTTP, text, size, None, None, None, None, flags, None
         )
 
     def lifecycle(self, server: str, text: str, *, new_run: bool = False) -> RpcEntry:

@@ -9,6 +9,8 @@ before calling the SDK: the SDK writes the request in the caller's context.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from desktop.core.redact import Redactor
 from desktop.core.rpc_log import Direction, EntryKind, RpcLog
 
 CANCELLED = "notifications/cancelled"
+_CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
 
 
 @dataclass
@@ -64,6 +67,17 @@ class WireTap:
     def stderr(self, line: str) -> None:
         self._log.line(self.server, EntryKind.STDERR, line)
 
+    def http_error(self, response: httpx2.Response, size: int) -> None:
+        """An HTTP error answer (read already): "HTTP 401 Unauthorized: invalid_token (why)", then
+        its sign-in challenge and its body."""
+        challenge = response.headers.get("www-authenticate", "")
+        summary = f"HTTP {response.status_code} {response.reason_phrase}"
+        if why := _error_named(response.text, challenge):
+            summary += f": {why}"
+        parts = [summary, f"WWW-Authenticate: {challenge}" if challenge else "", response.text]
+        text = "\n".join(part for part in parts if part)
+        self._log.http(self.server, response.status_code, text, size)
+
     def _record(self, direction: Direction, message: types.JSONRPCMessage, raw: bytes) -> str | None:
         """Log one message; returns its id when it is a request."""
         text = raw.decode("utf-8", "replace")
@@ -89,6 +103,20 @@ class WireTap:
                 rid = None if rpc_id is None else str(rpc_id)
                 self._log.message(self.server, direction, EntryKind.ERROR, text, len(raw), rid)
         return None
+
+
+def _error_named(body: str, challenge: str) -> str:
+    """The OAuth-style `error` (and its description) in a JSON body or a WWW-Authenticate challenge."""
+    try:
+        fields = json.loads(body)
+    except ValueError:
+        fields = None
+    if not isinstance(fields, dict):
+        fields = dict(_CHALLENGE_PARAM.findall(challenge))
+    error, description = fields.get("error"), fields.get("error_description")
+    if not isinstance(error, str) or not error:
+        return ""
+    return f"{error} ({description})" if isinstance(description, str) and description else error
 
 
 def _parse(raw: bytes) -> types.JSONRPCMessage | None:
@@ -128,6 +156,8 @@ class TappedHTTP(httpx2.AsyncBaseTransport):
         content_type = response.headers.get("content-type", "")
         if not isinstance(response.stream, httpx2.AsyncByteStream):
             return response
+        if response.is_error:
+            return await self._error_read(response, response.stream)
         if content_type.startswith("text/event-stream"):
             stream: httpx2.AsyncByteStream = _SSETap(response.stream, self._tap)
         elif content_type.startswith("application/json"):
@@ -136,6 +166,23 @@ class TappedHTTP(httpx2.AsyncBaseTransport):
             return response
         return httpx2.Response(
             response.status_code, headers=response.headers, stream=stream, extensions=response.extensions
+        )
+
+    async def _error_read(self, response: httpx2.Response, body: httpx2.AsyncByteStream) -> httpx2.Response:
+        """Log an error answer whole, whether or not anyone reads its body, and pass it on unread."""
+        try:
+            raw = b"".join([chunk async for chunk in body])
+        finally:
+            await body.aclose()
+        logged = httpx2.Response(response.status_code, headers=response.headers, content=raw)
+        logged.extensions = response.extensions
+        await logged.aread()  # undoes any content encoding, as a reader would
+        self._tap.http_error(logged, len(raw))
+        return httpx2.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=httpx2.ByteStream(raw),
+            extensions=response.extensions,
         )
 
     async def aclose(self) -> None:

@@ -19,6 +19,7 @@ from desktop.core.redact import MASK
 from desktop.core.rpc_log import Direction, EntryKind, Flag, RpcEntry
 from desktop.servers.manager import Recording, ServerManager
 from tests.e2e.conftest import ASKED, Recorder, ScriptedAsker, Spawned, deny, fixture_server
+from tests.fixtures.oauth_server import OAuthFixture
 from tests.fixtures.servers.paths import server_path
 
 pytestmark = pytest.mark.anyio
@@ -222,3 +223,20 @@ async def audited(recording: Recording, kind: AuditKind) -> list[AuditRecord]:
     trail = recording.audit
     assert isinstance(trail, AuditTrail)
     return await trail.query(AuditFilter(kind=kind))
+
+
+async def test_a_refused_token_is_logged_as_an_http_401_with_its_error_not_as_junk(
+    world: World, recording: Recording, oauth_server: OAuthFixture
+) -> None:
+    manager, _, _ = world
+    config = ServerConfig(url=oauth_server.url, headers={"Authorization": "Bearer not-a-real-token"})
+    await manager.add("remote", config.model_copy(update={"trusted_launch": config.launch_hash()}))
+    assert (await manager.start("remote")).state is ServerState.FAILED
+    entries = entries_of(recording, "remote")
+    assert not [e for e in entries if e.kind is EntryKind.JUNK]
+    refused = [e for e in entries if e.kind is EntryKind.HTTP]
+    assert refused, "each 401 is logged"
+    for answer in refused:
+        assert answer.text.startswith("HTTP 401 Unauthorized: invalid_token (") and not answer.is_problem
+        assert "WWW-Authenticate: Bearer" in answer.text
+    assert all("not-a-real-token" not in e.to_json() for e in entries)

@@ -170,6 +170,19 @@ def test_filters_narrow_the_table(qtbot: QtBot, page: LogPage, traffic: list[Rpc
     assert [(e.server, e.rpc_id, e.kind) for e in shown(page)] == [("weather", "1", EntryKind.REQUEST)]
 
 
+def test_an_http_error_reads_as_its_status_line_and_has_a_kind_of_its_own(
+    qtbot: QtBot, page: LogPage, fake_log: FakeRpcLog
+) -> None:
+    text = 'HTTP 401 Unauthorized: invalid_token (expired)\nWWW-Authenticate: Bearer error="x"\n{}'
+    refused = RpcEntry(10_000, 1.0, "remote", Direction.IN, EntryKind.HTTP, text, 2)
+    with qtbot.waitSignal(page.model.rowsInserted):
+        fake_log.publish([refused])
+    row = page.model.row_of_seq(refused.seq)
+    assert cell(page, row, Column.NOTES) == "HTTP 401 Unauthorized: invalid_token (expired)"
+    choose(page.filters.kind_combo, "Web errors and sign-in requests (HTTP)")
+    assert shown(page) == [refused]
+
+
 def test_new_batches_are_filtered_too(qtbot: QtBot, page: LogPage, fake_log: FakeRpcLog, wire: Wire) -> None:
     choose(page.filters.server_combo, "weather")
     before = page.model.rowCount()

@@ -42,7 +42,7 @@ NO_FILTER = LogFilter()
 PROBLEM_TEXT = QColor("#d1372e")
 PROBLEM_TINT = QColor(209, 55, 46, 36)
 MUTED_KINDS = (EntryKind.STDERR, EntryKind.LIFECYCLE)
-LINE_KINDS = (EntryKind.STDERR, EntryKind.JUNK, EntryKind.LIFECYCLE)
+LINE_KINDS = (EntryKind.STDERR, EntryKind.JUNK, EntryKind.HTTP, EntryKind.LIFECYCLE)
 NOTE_CHARS = 300
 
 
@@ -78,10 +78,10 @@ def direction_text(direction: Direction) -> str:
 
 
 def notes_text(entry: RpcEntry) -> str:
-    """Its flags, and for a line that is not a message (stderr, junk, an event) the line itself."""
+    """Its flags, and for what is not a message (stderr, junk, an HTTP error, an event) its first line."""
     notes = [flag.value for flag in entry.flags]
     if entry.kind in LINE_KINDS:
-        notes.append(entry.text.strip()[:NOTE_CHARS])
+        notes.append(entry.text.strip().partition("\n")[0][:NOTE_CHARS])
     return ", ".join(notes)
 
 
@@ -103,6 +103,9 @@ def flag_tip(flag: Flag) -> str:
         Flag.TOOL_ERROR: QCoreApplication.translate("LogTableModel", "The tool ran but reported an error."),
         Flag.TRUNCATED: QCoreApplication.translate(
             "LogTableModel", "The message was very long; only its beginning was kept."
+        ),
+        Flag.HTTP_ERROR: QCoreApplication.translate(
+            "LogTableModel", "The remote server answered with an error page instead of a message."
         ),
     }[flag]
 

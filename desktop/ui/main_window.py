@@ -124,7 +124,6 @@ class MainWindow(QMainWindow):
         self._content.insertWidget(0, self.banner)
         self.memory_meter: CompactMemoryMeter = CompactMemoryMeter()
         self.statusBar().addPermanentWidget(self.memory_meter)
-        self.status_label.setText(self.tr("Starting services…"))
         self._welcome_action.setEnabled(True)
         self._report_action.setEnabled(True)
         self._on_pages_current_changed(self.pages.currentIndex())

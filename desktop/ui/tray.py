@@ -152,7 +152,7 @@ class Tray(QObject):
 
     def _update_look(self) -> None:
         roster = self._window.roster
-        summary = roster.summary() if roster.ready else self.tr("Starting services…")
+        summary = roster.summary() if roster.ready else self.tr("Starting…")
         model = self.tr("Model: %1").replace("%1", self._model_name) if self._model_name else ""
         lines = ["MCP Desk", summary, model, self._memory]
         self.icon.setToolTip("\n".join(line for line in lines if line))

@@ -130,7 +130,7 @@ def test_the_tray_tooltip_sums_up_memory_and_names_the_loaded_model(qtbot: QtBot
     with qtbot.waitSignal(bridge.memory_measured):
         bridge.deliver(MemoryMeasured(measured))
     assert memory_summary(measured) == "VRAM 1.6/24 GB · RAM 12/32 GB"
-    assert tray.icon.toolTip() == "MCP Desk\nStarting services…\nVRAM 1.6/24 GB · RAM 12/32 GB"
+    assert tray.icon.toolTip() == "MCP Desk\nStarting…\nVRAM 1.6/24 GB · RAM 12/32 GB"
     loaded = LoadedModel(LoadSettings(Path("/models/qwen2.5-7b-instruct-q4_k_m.gguf")), 1.5, 0)
     with qtbot.waitSignal(bridge.model_state_changed):
         bridge.deliver(ModelStateChanged(ModelState(loaded)))

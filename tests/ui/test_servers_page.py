@@ -27,7 +27,7 @@ def cell(page: ServersPage, name: str, column: Column, role: int = Qt.ItemDataRo
 def test_shows_starting_until_services_are_ready(window: MainWindow, attach: Attach) -> None:
     page = window.servers_page
     assert page.stack.currentWidget() is page.starting
-    assert window.status_label.text() == "Starting services…"
+    assert window.status_label.text() == "Starting…"
     assert not page.add_action.isEnabled()
     attach()
     assert page.stack.currentWidget() is page.empty

@@ -36,7 +36,7 @@ UPTIME_EVERY_MS = 1000
 
 
 class ServersPage(QWidget):
-    """Shows “Starting services…” until the bridge is ready, then the servers or a friendly empty state.
+    """Shows “Starting…” until the bridge is ready, then the servers or a friendly empty state.
 
     A server added with the form is reviewed at once: the approval question follows Add, and a
     yes starts it.
@@ -76,7 +76,7 @@ class ServersPage(QWidget):
 
     def _make_empty_states(self) -> tuple[EmptyState, EmptyState]:
         starting = EmptyState(
-            self.tr("Starting services…"),
+            self.tr("Starting…"),
             self.tr("Your servers will be listed here in a moment."),
             parent=self,
         )

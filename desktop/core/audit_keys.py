@@ -199,7 +199,7 @@ class KeyringVault:
 
     def _require_usable(self) -> None:
         if not self.check.usable:
-            raise AuditKeyringError(self.check.problem)
+            raise AuditKeyringError(f"{self.check.problem} {self.check.fix}")
 
 
 def _unreachable(error: Exception) -> AuditKeyringError:

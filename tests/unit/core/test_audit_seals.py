@@ -203,6 +203,8 @@ def test_without_a_usable_keyring_the_trail_says_it_is_not_sealed(
     assert report.message.startswith(
         "All 3 records are intact. The trail is not sealed with a key. No system keyring"
     )
+    assert "Install and run a Secret Service" in report.message, "it says what to do next"
+    assert "could rewrite the trail without this check noticing" in report.message, "and what it means"
 
 
 def test_records_written_without_the_key_after_sealed_ones_are_named(

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING
 from common import QUICK, quick_rounds, report
 
 from desktop.llm.backends.backend import ChatParams, Message, ToolChoice, ToolSpec
-from desktop.llm.backends.local import LocalBackend, model_prompt, usable_grammar
+from desktop.llm.backends.grammars import usable_grammar
+from desktop.llm.backends.local import LocalBackend, model_prompt
 from desktop.llm.models.engine import ModelEngine
 from desktop.llm.models.fit import LoadShape
 from desktop.llm.models.generation import GenerationResult, Sampling, complete

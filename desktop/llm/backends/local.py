@@ -9,11 +9,9 @@ answer comes back already parsed into prose and tool calls.
 from __future__ import annotations
 
 import itertools
-import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from functools import partial
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from desktop.core.problem import Problem
@@ -28,8 +26,8 @@ from desktop.llm.backends.backend import (
     ToolSpec,
 )
 from desktop.llm.backends.chat_template import RenderedPrompt, SpecialTokens, render_prompt
-from desktop.llm.backends.tool_formats import ParsedAnswer, StreamFilter, ToolFormat, parse_answer
-from desktop.llm.backends.tool_grammar import call_grammar
+from desktop.llm.backends.grammars import KnownGrammars
+from desktop.llm.backends.tool_formats import ParsedAnswer, StreamFilter, parse_answer
 from desktop.llm.models.control import ModelState
 from desktop.llm.models.generation import Prefix, Prepared, Sampling, complete
 
@@ -38,7 +36,6 @@ if TYPE_CHECKING:
 
     from desktop.llm.models.prefix_cache import PrefixCache
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 NO_MODEL = "Load a model on the Model page first, then send your message again."
@@ -72,6 +69,7 @@ class LocalBackend:
 
     def __init__(self, models: LoadedModels) -> None:
         self._models = models
+        self._grammars = KnownGrammars()
 
     def ready(self) -> str | None:
         return None if self._models.state().loaded is not None else NO_MODEL
@@ -100,7 +98,7 @@ class LocalBackend:
             raise ChatProblem(NO_MODEL)
         offered = [] if tool_choice is ToolChoice.NONE else tools
         job = _Answering(_template(state), messages, offered, params, tool_choice, on_text, cancel)
-        return await self._run(replace(job, cache=self._models.prefix_cache()))
+        return await self._run(replace(job, cache=self._models.prefix_cache(), grammars=self._grammars))
 
     async def warm_up(self, messages: list[Message], tools: list[ToolSpec]) -> None:
         """Have the model read the system prompt and `tools` now, so a chat with them starts at once."""
@@ -153,21 +151,23 @@ class _Answering:
     on_text: TextListener
     cancel: threading.Event
     cache: PrefixCache | None = None
+    grammars: KnownGrammars = field(default_factory=KnownGrammars)
 
     def __call__(self, llama: Llama) -> Completion:
         prompt = model_prompt(llama, self.template, self.messages, self.tools)
         prefix = Prefix(prefix_text(llama, self.template, self.messages, self.tools, prompt), self.cache)
-        room = llama.n_ctx() - len(llama.tokenize(prompt.text.encode(), special=True))
+        tokens = llama.tokenize(prompt.text.encode(), special=True)
+        room = llama.n_ctx() - len(tokens)
         if room < MIN_ANSWER_TOKENS:
             raise ChatProblem(
                 "The conversation no longer fits in what the model can read at once. Start a new "
                 "chat, or load the model with a larger context on the Model page.",
                 f"{llama.n_ctx() - room} prompt tokens, context {llama.n_ctx()}",
             )
-        grammar = usable_grammar(llama, prompt.format, self.tools, self.choice)
+        grammar = self.grammars.usable(llama, prompt.format, self.tools, self.choice)
         stream = StreamFilter(prompt.format, self.on_text)
         sampling = Sampling(self.params.temperature, self.params.top_p, min(self.params.max_tokens, room))
-        result = complete(prompt.text, sampling, stream, self.cancel, grammar, prefix)(llama)
+        result = complete(tokens, sampling, stream, self.cancel, grammar, prefix)(llama)
         parsed = parse_answer(prompt.format, result.text)
         stream.finish(parsed.text)
         calls = _calls(parsed, result.finish_reason)
@@ -223,27 +223,3 @@ def prefix_text(
 
 def _token_text(llama: Llama, token: int) -> str:
     return llama.detokenize([token], special=True).decode(errors="replace") if token >= 0 else ""
-
-
-def usable_grammar(llama: Llama, fmt: ToolFormat, tools: list[ToolSpec], choice: ToolChoice) -> str | None:
-    """The grammar for this answer, checked with llama.cpp's own parser before it is used."""
-    check = partial(grammar_compiles, llama)
-    grammar = call_grammar(fmt, tools, choice, check)
-    if grammar is None or check(grammar):
-        return grammar
-    plain = call_grammar(fmt, tools, choice, check, schemas=False)
-    if plain is not None and check(plain):
-        return plain
-    log.warning("No grammar could be made for the offered tools; the model answers unconstrained.")
-    return None
-
-
-def grammar_compiles(llama: Llama, grammar: str) -> bool:
-    """Whether llama.cpp parses `grammar` (a grammar it can't parse must never reach sampling)."""
-    import llama_cpp
-
-    sampler = llama_cpp.llama_sampler_init_grammar(llama._model.vocab, grammar.encode(), b"root")
-    if not sampler:
-        return False
-    llama_cpp.llama_sampler_free(sampler)
-    return True

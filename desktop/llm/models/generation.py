@@ -3,8 +3,10 @@
 Text goes out through a listener as it is made; a set `cancel` event stops between
 tokens. Only the part of a prompt the model has not read yet is evaluated: what it still
 holds from the previous call (the next turn of one chat), or the prompt's prefix (system
-prompt and tools) restored from a `PrefixCache`. Tokens are decoded one at a time with an
-incremental UTF-8 decoder, so bytes that are not text cost nothing extra.
+prompt and tools) restored from a `PrefixCache`. The prompt is tokenized once per answer (the
+prefix's tokens are kept with its state), a grammar is asked only about the tokens sampled
+(`TokenSampler`), and tokens are decoded one at a time with an incremental UTF-8 decoder, so
+bytes that are not text cost nothing extra.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+
+from desktop.llm.models.sampler import TokenSampler
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
@@ -73,14 +77,14 @@ class TextListener(Protocol):
 
 
 def complete(
-    prompt: str,
+    prompt: str | list[int],
     sampling: Sampling,
     on_text: TextListener | None = None,
     cancel: threading.Event | None = None,
     grammar: str | None = None,
     prefix: Prefix | None = None,
 ) -> _CompletionJob:
-    """A job that continues `prompt`; pass it to `ModelEngine.run`."""
+    """A job that continues `prompt` (text, or its tokens); pass it to `ModelEngine.run`."""
     return _CompletionJob(prompt, sampling, on_text, cancel or threading.Event(), grammar, prefix)
 
 
@@ -88,15 +92,24 @@ def warm_up(prefix: Prefix, others_waiting: Callable[[], bool]) -> Callable[[Lla
     """A job that reads `prefix` ahead of the first chat, a chunk at a time, giving way to other jobs."""
 
     def job(llama: Llama) -> Prepared:
-        tokens = prefix_tokens(llama, prefix.text)
+        tokens = prefix_tokens(llama, prefix.text, prefix.cache)
         return prepare_prefix(llama, tokens, prefix.cache, WARM_UP_CHUNK, others_waiting)
 
     return job
 
 
-def prefix_tokens(llama: Llama, text: str) -> list[int]:
-    """The prefix's tokens, less the last: it may merge with what follows in a whole prompt."""
-    return llama.tokenize(text.encode(), special=True)[:-1]
+def prefix_tokens(llama: Llama, text: str, cache: PrefixCache | None = None) -> list[int]:
+    """The prefix's tokens, less the last: it may merge with what follows in a whole prompt.
+
+    `cache` keeps them for the loaded model, so a prefix is tokenized once, not once per answer.
+    """
+    known = cache.tokens_of(text) if cache is not None else None
+    if known is not None:
+        return known
+    tokens: list[int] = llama.tokenize(text.encode(), special=True)[:-1]
+    if cache is not None:
+        cache.keep_tokens(text, tokens)
+    return tokens
 
 
 def prepare_prefix(
@@ -147,7 +160,7 @@ def _truncate(llama: Llama, keep: int) -> int:
 
 @dataclass(frozen=True)
 class _CompletionJob:
-    prompt: str
+    prompt: str | list[int]
     sampling: Sampling
     on_text: TextListener | None
     cancel: threading.Event
@@ -155,18 +168,17 @@ class _CompletionJob:
     prefix: Prefix | None
 
     def __call__(self, llama: Llama) -> GenerationResult:
-        from llama_cpp.llama_grammar import LlamaGrammar
-
         started = time.perf_counter()
-        grammar = LlamaGrammar.from_string(self.grammar, verbose=False) if self.grammar else None
-        tokens = llama.tokenize(self.prompt.encode(), special=True)
+        prompt = self.prompt
+        tokens = llama.tokenize(prompt.encode(), special=True) if isinstance(prompt, str) else prompt
         prepared = Prepared(False, 0, True)
         if self.prefix is not None:
-            wanted = prefix_tokens(llama, self.prefix.text)
+            wanted = prefix_tokens(llama, self.prefix.text, self.prefix.cache)
             if tokens[: len(wanted)] == wanted:
                 prepared = prepare_prefix(llama, wanted, self.prefix.cache, llama.n_batch)
         evaluated = prepared.evaluated + read_prompt(llama, tokens)
-        result = _Generation(llama, self.on_text, self.cancel, started).run(tokens, self.sampling, grammar)
+        generation = _Generation(llama, self.on_text, self.cancel, started)
+        result = generation.run(tokens, self.sampling, self.grammar)
         return GenerationResult(
             result.text,
             result.tokens,
@@ -187,7 +199,7 @@ class _Generation:
     cancel: threading.Event
     started: float
 
-    def run(self, tokens: list[int], sampling: Sampling, grammar: object) -> GenerationResult:
+    def run(self, tokens: list[int], sampling: Sampling, grammar: str | None) -> GenerationResult:
         """Sample until the model ends, `max_tokens`, or cancel; the prompt is already read."""
         import llama_cpp
 
@@ -197,14 +209,10 @@ class _Generation:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         parts: list[str] = []
         made, first, finish = 0, None, "length"
-        tokens_out = llama.generate(
-            tokens,
-            top_p=sampling.top_p,
-            temp=sampling.temperature,
-            grammar=grammar,  # type: ignore[arg-type]
-        )
+        sampler = TokenSampler(llama, sampling.temperature, sampling.top_p, grammar)
         try:
-            for token in tokens_out:
+            while True:
+                token = sampler.sample()
                 if first is None:
                     first = time.perf_counter() - self.started
                 if self.cancel.is_set() or llama_cpp.llama_vocab_is_eog(llama._model.vocab, token):
@@ -214,8 +222,9 @@ class _Generation:
                 self._emit(parts, decoder.decode(llama.detokenize([token])))
                 if made >= sampling.max_tokens:
                     break
+                llama.eval([token])
         finally:
-            tokens_out.close()
+            sampler.close()
         if finish != "cancelled":
             self._emit(parts, decoder.decode(b"", final=True))
         return GenerationResult("".join(parts), made, len(tokens), finish, 0.0, first)

@@ -19,6 +19,7 @@ import ctypes
 import hashlib
 import json
 import logging
+import mmap
 import os
 import struct
 import threading
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 
 MEMORY_BYTES = 512 * 2**20
 DISK_BYTES = 2 * 2**30
+KEPT_TEXTS = 8
+"""Prefix texts whose tokens are kept, so that each is tokenized once for the loaded model."""
 MIN_TOKENS = 32
 """Shorter prefixes are read faster than a state is copied: not worth keeping."""
 MAGIC = b"MCPDESK-PREFIX-1"
@@ -49,7 +52,8 @@ _HEADER = struct.Struct("<16sI")
 @dataclass(frozen=True)
 class Entry:
     tokens: tuple[int, ...]
-    state: bytes
+    state: memoryview
+    """Writable, so that llama.cpp reads it where it is (ctypes only points into writable buffers)."""
 
 
 @dataclass
@@ -72,6 +76,7 @@ class PrefixCache:
         self._memory_bytes = memory_bytes
         self._disk_bytes = disk_bytes
         self._memory: OrderedDict[str, Entry] = OrderedDict()
+        self._texts: OrderedDict[str, list[int]] = OrderedDict()
         self._model: ModelKey | None = None
         self._lock = threading.Lock()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefix-cache")
@@ -85,6 +90,7 @@ class PrefixCache:
         self._model = model
         with self._lock:
             self._memory.clear()
+        self._texts.clear()
         if self._folder is not None:
             self._writer.submit(self._drop_stale_files, model)
 
@@ -97,18 +103,12 @@ class PrefixCache:
             entry = self._memory.get(key)
             if entry is not None:
                 self._memory.move_to_end(key)
-        from_disk = entry is None
         if entry is None:
-            entry = self._read(key, tokens)
-        if entry is None or not _load_state(llama, entry):
-            if entry is not None:
-                self._remove(key, "llama.cpp could not use it")
+            return self._restore_file(llama, key, tokens)
+        if not _load_state(llama, entry.tokens, entry.state):
+            self._remove(key, "llama.cpp could not use it")
             return False
-        if from_disk:
-            self._remember(key, entry)
-            self.counts.from_disk += 1
-        else:
-            self.counts.from_memory += 1
+        self.counts.from_memory += 1
         return True
 
     def store(self, llama: Llama, tokens: list[int]) -> None:
@@ -121,6 +121,18 @@ class PrefixCache:
         self.counts.stored += 1
         if self._folder is not None and len(entry.state) <= self._disk_bytes:
             self._writer.submit(self._write, key, entry, self._model)
+
+    def tokens_of(self, text: str) -> list[int] | None:
+        """The tokens kept for a prefix's text by `keep_tokens`, for the loaded model."""
+        tokens = self._texts.get(text)
+        if tokens is not None:
+            self._texts.move_to_end(text)
+        return tokens
+
+    def keep_tokens(self, text: str, tokens: list[int]) -> None:
+        self._texts[text] = tokens
+        while len(self._texts) > KEPT_TEXTS:
+            self._texts.popitem(last=False)
 
     def flush(self) -> None:
         """Wait for the files being written."""
@@ -151,21 +163,27 @@ class PrefixCache:
     def _file(self, key: str) -> Path | None:
         return self._folder / f"{key}{SUFFIX}" if self._folder is not None else None
 
-    def _read(self, key: str, tokens: list[int]) -> Entry | None:
+    def _restore_file(self, llama: Llama, key: str, tokens: list[int]) -> bool:
+        """Restore from the kept file, which llama.cpp reads where the OS maps it: no copy in between.
+
+        It is not kept in memory as well: the model holds it now, and the file stays in the OS's cache.
+        """
         file = self._file(key)
         if file is None or not file.exists():
-            return None
+            return False
+        assert self._model is not None
         try:
-            assert self._model is not None
-            entry = _parse(file.read_bytes(), self._model)
+            with file.open("rb") as opened, mmap.mmap(opened.fileno(), 0, access=mmap.ACCESS_COPY) as mapped:
+                loaded = _restore_mapped(llama, memoryview(mapped), self._model, tokens)
         except (OSError, ValueError) as error:
             self._remove(key, str(error))
-            return None
-        if list(entry.tokens) != tokens:
-            self._remove(key, "it holds other words")
-            return None
+            return False
+        if not loaded:
+            self._remove(key, "llama.cpp could not use it")
+            return False
         os.utime(file)  # the least recently used file goes first
-        return entry
+        self.counts.from_disk += 1
+        return True
 
     def _remove(self, key: str, why: str) -> None:
         log.warning("A kept model state could not be used (%s); it was removed and will be made again.", why)
@@ -181,7 +199,8 @@ class PrefixCache:
         try:
             self._folder.mkdir(parents=True, exist_ok=True)
             part = self._folder / f"{key}.part"
-            part.write_bytes(_serialised(entry, model))
+            with part.open("wb") as out:
+                out.writelines(_serialised(entry, model))
             part.replace(self._folder / f"{key}{SUFFIX}")
             self._evict_files()
         except OSError as error:  # a full disk costs speed only
@@ -229,49 +248,49 @@ class ModelKey:
         return cls(str(settings.path.resolve()), version, str(shape))
 
 
-def _state_of(llama: Llama) -> bytes:
+def _state_of(llama: Llama) -> memoryview:
     import llama_cpp
 
     ctx = llama._ctx.ctx
     size = llama_cpp.llama_state_seq_get_size(ctx, 0)
     buffer = (ctypes.c_uint8 * size)()
     written = llama_cpp.llama_state_seq_get_data(ctx, buffer, size, 0)
-    return bytes(buffer)[:written]
+    return memoryview(buffer).cast("B")[:written]
 
 
-def _load_state(llama: Llama, entry: Entry) -> bool:
+def _load_state(llama: Llama, tokens: tuple[int, ...] | list[int], state: memoryview) -> bool:
     import llama_cpp
 
     llama._ctx.kv_cache_seq_rm(0, 0, -1)
     llama.n_tokens = 0
-    source: Any = ctypes.cast(ctypes.c_char_p(entry.state), ctypes.POINTER(ctypes.c_uint8))
-    if llama_cpp.llama_state_seq_set_data(llama._ctx.ctx, source, len(entry.state), 0) == 0:
+    source: Any = (ctypes.c_uint8 * len(state)).from_buffer(state)
+    if llama_cpp.llama_state_seq_set_data(llama._ctx.ctx, source, len(state), 0) == 0:
         llama._ctx.kv_cache_seq_rm(0, 0, -1)
         return False
-    count = len(entry.tokens)
-    llama.input_ids[:count] = entry.tokens
+    count = len(tokens)
+    llama.input_ids[:count] = tokens
     llama.n_tokens = count
     llama._requires_eval = True  # the logits are not restored: the next token must be evaluated
     return True
 
 
-def _serialised(entry: Entry, model: ModelKey) -> bytes:
+def _serialised(entry: Entry, model: ModelKey) -> list[bytes | memoryview]:
     tokens = array("i", entry.tokens).tobytes()
     crc = zlib.crc32(entry.state, zlib.crc32(tokens))
     header = json.dumps(
         {"model": vars(model), "tokens": len(entry.tokens), "state": len(entry.state), "crc": crc}
     ).encode()
-    return _HEADER.pack(MAGIC, len(header)) + header + tokens + entry.state
+    return [_HEADER.pack(MAGIC, len(header)), header, tokens, entry.state]
 
 
-def _header(data: bytes) -> dict[str, Any]:
+def _header(data: bytes | memoryview) -> dict[str, Any]:
     if len(data) < _HEADER.size:
         raise ValueError("the file is cut short")
     magic, length = _HEADER.unpack_from(data)
     if magic != MAGIC:
         raise ValueError("it is not a kept model state")
     try:
-        header = json.loads(data[_HEADER.size : _HEADER.size + length])
+        header = json.loads(bytes(data[_HEADER.size : _HEADER.size + length]))
     except ValueError as error:
         raise ValueError("its header is damaged") from error
     if not isinstance(header, dict):
@@ -279,16 +298,19 @@ def _header(data: bytes) -> dict[str, Any]:
     return header
 
 
-def _parse(data: bytes, model: ModelKey) -> Entry:
-    header = _header(data)
-    start = _HEADER.size + struct.unpack_from("<I", data, 16)[0]
-    count, size = int(header.get("tokens", -1)), int(header.get("state", -1))
-    if header.get("model") != vars(model):
-        raise ValueError("it was made for another model or settings")
-    if count < 0 or size < 0 or len(data) != start + 4 * count + size:
-        raise ValueError("the file is cut short")
-    tokens = data[start : start + 4 * count]
-    state = data[start + 4 * count :]
-    if zlib.crc32(state, zlib.crc32(tokens)) != header.get("crc"):
-        raise ValueError("the file is damaged")
-    return Entry(tuple(array("i", tokens)), state)
+def _restore_mapped(llama: Llama, data: memoryview, model: ModelKey, tokens: list[int]) -> bool:
+    """Check a kept file's bytes and load its state; ValueError when they can't be used."""
+    with data:
+        header = _header(data)
+        start = _HEADER.size + struct.unpack_from("<I", data, 16)[0]
+        count, size = int(header.get("tokens", -1)), int(header.get("state", -1))
+        if header.get("model") != vars(model):
+            raise ValueError("it was made for another model or settings")
+        if count < 0 or size < 0 or len(data) != start + 4 * count + size:
+            raise ValueError("the file is cut short")
+        with data[start : start + 4 * count] as kept, data[start + 4 * count :] as state:
+            if zlib.crc32(state, zlib.crc32(kept)) != header.get("crc"):
+                raise ValueError("the file is damaged")
+            if kept.cast("i").tolist() != tokens:
+                raise ValueError("it holds other words")
+            return _load_state(llama, tokens, state)

@@ -11,7 +11,7 @@ import pytest
 from llama_cpp import Llama
 
 from desktop.llm.backends.backend import ToolChoice
-from desktop.llm.backends.local import grammar_compiles
+from desktop.llm.backends.grammars import grammar_compiles
 from desktop.llm.backends.tool_formats import ToolFormat
 from desktop.llm.backends.tool_grammar import MAX_CALLS, call_grammar
 

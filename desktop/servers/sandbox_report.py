@@ -1,10 +1,11 @@
-"""What the sandbox stopped a server doing, in sentences, read from what the server printed.
+"""What the sandbox blocked a server doing, each as a short item, read from what the server printed.
 
 Inside the sandbox a hidden file is simply not there and a read-only one can't be changed, so
 the server sees ordinary errors (`[Errno 2] No such file or directory: '/home/me/.ssh/id_rsa'`,
 `EROFS: read-only file system, open '…'`, `Connection refused`). Those about a path outside
-what the sandbox shows, or about the network while it is off, become a sentence on the
-server's page; bubblewrap's own complaints say the sandbox could not start.
+what the sandbox shows, or about the network while it is off, become an item of the list on the
+server's page under “The sandbox blocked:” (“reading ~/.ssh/id_rsa (outside what it may see)”);
+bubblewrap's own complaints say the sandbox could not start.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ _HIDDEN = {"1", "2", "13", "ENOENT", "EACCES", "EPERM"}
 
 @dataclass(frozen=True)
 class SandboxReport:
-    """What a server's sandbox stopped, as sentences; `failed_to_start` when bubblewrap itself said no."""
+    """What a server's sandbox blocked, as items (“using the network (turned off for it)”);
+    `failed_to_start` when bubblewrap itself said no."""
 
     sentences: tuple[str, ...]
     failed_to_start: bool = False
@@ -58,7 +60,7 @@ def blocked(lines: Iterable[str], plan: SandboxPlan) -> SandboxReport:
     sentences = list(found)
     if len(sentences) > MAX_SENTENCES:
         more = len(sentences) - MAX_SENTENCES + 1
-        sentences = [*sentences[: MAX_SENTENCES - 1], f"…and {more} more; its Output tab has them all."]
+        sentences = [*sentences[: MAX_SENTENCES - 1], f"…and {more} more (its Output tab shows them all)"]
     return SandboxReport(tuple(sentences), failed)
 
 
@@ -68,12 +70,12 @@ def _sentence(line: str, plan: SandboxPlan) -> str | None:
         code, path = match["code"], Path(match["path"])
         where = _shown(path, plan.home)
         if code in _READ_ONLY and not _inside(path, plan, writable=True):
-            return f"It tried to change {where}: its sandbox lets it look there, not change anything."
+            return f"changing {where} (it may only look there)"
         if code in _HIDDEN and not _inside(path, plan, writable=False):
-            return f"It tried to open {where}, which its sandbox keeps out of its reach."
+            return f"reading {where} (outside what it may see)"
         return None
     if not plan.network and _NETWORK.search(line):
-        return "It tried to use the network, which its sandbox keeps off."
+        return "using the network (turned off for this server)"
     return None
 
 

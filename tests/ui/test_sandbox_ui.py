@@ -43,16 +43,19 @@ def test_the_page_says_what_the_sandbox_stopped_in_sentences(
     overview = page.details.overview
     assert overview.sandbox_label.text() == BOXED + OWN
     assert overview.blocked_label.text() == (
-        "The sandbox stopped it:\n• It tried to open ~/.ssh/id_rsa, which its sandbox keeps out of its reach."
+        "The sandbox blocked:\n• reading ~/.ssh/id_rsa (outside what it may see)"
     )
+    assert overview.blocked_hint.isVisibleTo(overview)
+    assert overview.blocked_hint.text().startswith("This protects your files.")
     fake.emit_output("files", "ConnectionRefusedError: [Errno 111] Connection refused")
-    qtbot.waitUntil(lambda: "use the network" in overview.blocked_label.text())
+    qtbot.waitUntil(lambda: "using the network" in overview.blocked_label.text())
     window.resize(1100, 760)
     ARTIFACTS.mkdir(exist_ok=True)
     save(window, ARTIFACTS, "server-page-sandbox")
     page.select("plain")
     assert overview.sandbox_label.text().startswith("Not sandboxed")
     assert not overview.blocked_label.isVisibleTo(overview)
+    assert not overview.blocked_hint.isVisibleTo(overview)
 
 
 def test_the_approval_question_shows_the_sandbox(

@@ -28,7 +28,7 @@ from desktop.servers.sandbox_report import blocked, plan_of
 from desktop.ui.bridge import Bridge
 from desktop.ui.models.server_roster import ServerRoster
 from desktop.ui.state_look import is_active, state_icon, state_text
-from desktop.ui.style import code_box, hint, monospace_font, pad, selectable
+from desktop.ui.style import SPACING, code_box, hint, monospace_font, pad, selectable
 from desktop.ui.widgets.collapsible import DetailsToggle
 
 MAX_OUTPUT_LINES = 2000
@@ -40,7 +40,7 @@ def first_paragraph(text: str) -> str:
 
 
 class OverviewTab(QWidget):
-    """State, reason (with details), full command, sandbox (and what it stopped), restarts, and
+    """State, reason (with details), full command, sandbox (and what it blocked), restarts, and
     approval when it is needed.
 
     Signals:
@@ -66,7 +66,14 @@ class OverviewTab(QWidget):
         self.sandbox_label.setToolTip(self.tr("Change it with Edit: the Sandbox section"))
         self.blocked_label = selectable(QLabel(self))
         self.blocked_label.setWordWrap(True)
-        self.blocked_label.setAccessibleName(self.tr("What the sandbox stopped"))
+        self.blocked_label.setAccessibleName(self.tr("What the sandbox blocked"))
+        self.blocked_hint = hint(
+            self.tr(
+                "This protects your files. If the server needs that folder or the network, give it access "
+                "in its settings (Edit, then Sandbox); if you didn't expect it, remove the server."
+            ),
+            self,
+        )
         self.approval = self._approval_row()
         form = QFormLayout()
         form.addRow(self.tr("Status:"), state_row)
@@ -75,14 +82,22 @@ class OverviewTab(QWidget):
         self.command_label = QLabel(self.tr("Command:"), self)
         form.addRow(self.command_label, self.command_box)
         self.sandbox_title = QLabel(self.tr("Sandbox:"), self)
-        form.addRow(self.sandbox_title, self.sandbox_label)
-        form.addRow("", self.blocked_label)
+        form.addRow(self.sandbox_title, self._sandbox_part())
         form.addRow(self.tr("Restarts:"), self.restarts_label)
         layout = QVBoxLayout(self)
         pad(layout)
         layout.addWidget(self.approval)
         layout.addLayout(form)
         layout.addStretch()
+
+    def _sandbox_part(self) -> QVBoxLayout:
+        """What the sandbox lets it see, then what it blocked and what that means, close together."""
+        part = QVBoxLayout()
+        part.setContentsMargins(0, 0, 0, 0)
+        part.setSpacing(SPACING // 2)
+        for label in (self.sandbox_label, self.blocked_label, self.blocked_hint):
+            part.addWidget(label)
+        return part
 
     def _approval_row(self) -> QWidget:
         row = QWidget(self)
@@ -117,7 +132,7 @@ class OverviewTab(QWidget):
         self, config: ServerConfig | None, stopped: tuple[str, ...], own: Path | None = None
     ) -> None:
         """The sandbox of a local server (`config`; None for a remote one), the folder it calls its
-        own when it sees that one, and what the sandbox stopped."""
+        own when it sees that one, and what the sandbox blocked."""
         self.sandbox_title.setVisible(config is not None)
         self.sandbox_label.setVisible(config is not None)
         self.sandbox_label.setText(sandbox_summary(config.sandbox) if config else "")
@@ -126,7 +141,8 @@ class OverviewTab(QWidget):
                 self.sandbox_label.text() + " " + self.tr("Its own folder is %1.").replace("%1", str(own))
             )
         self.blocked_label.setVisible(bool(stopped))
-        lines = [self.tr("The sandbox stopped it:"), *(f"• {sentence}" for sentence in stopped)]
+        self.blocked_hint.setVisible(bool(stopped))
+        lines = [self.tr("The sandbox blocked:"), *(f"• {item}" for item in stopped)]
         self.blocked_label.setText("\n".join(lines))
 
 
@@ -179,7 +195,7 @@ class ServerDetails(QTabWidget):
         self._name: str | None = None
         self._plan: SandboxPlan | None = None
         self._stopped: dict[str, None] = {}
-        """What the sandbox stopped the shown server doing, in order, once each."""
+        """What the sandbox blocked the shown server doing, in order, once each."""
         self.overview = OverviewTab(self)
         self.tools = ToolsTab(self)
         self.output = QPlainTextEdit(self)
@@ -219,7 +235,7 @@ class ServerDetails(QTabWidget):
         self.output.moveCursor(QTextCursor.MoveOperation.End)
 
     def _show_sandbox(self, name: str, new_lines: list[str] | tuple[str, ...]) -> None:
-        """The server's sandbox as it is now, with what `new_lines` of its output say it stopped."""
+        """The server's sandbox as it is now, with what `new_lines` of its output say it blocked."""
         try:
             config = self._roster.control.config_of(name)
         except Problem:

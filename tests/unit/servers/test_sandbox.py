@@ -131,10 +131,10 @@ def test_the_report_names_what_was_kept_out_once_each() -> None:
     ]
     report = blocked(lines, plan(Reach(HOME / "Shared")))
     assert report.sentences == (
-        "It tried to open ~/.ssh/id_rsa, which its sandbox keeps out of its reach.",
-        "It tried to open ~/.aws/credentials, which its sandbox keeps out of its reach.",
-        "It tried to change ~/Shared/new.txt: its sandbox lets it look there, not change anything.",
-        "It tried to use the network, which its sandbox keeps off.",
+        "reading ~/.ssh/id_rsa (outside what it may see)",
+        "reading ~/.aws/credentials (outside what it may see)",
+        "changing ~/Shared/new.txt (it may only look there)",
+        "using the network (turned off for this server)",
     )
     assert not report.failed_to_start
 

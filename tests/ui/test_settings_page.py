@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from desktop.servers.control import ServerProblem
-from desktop.ui.main_window import MainWindow
+from desktop.ui.main_window import DEFAULT_SIZE, MainWindow
 from tests.ui.conftest import Attach
 from tests.ui.fakes import FakeControl
 
@@ -80,3 +80,20 @@ def test_the_one_button_says_what_it_saves(window: MainWindow) -> None:
     assert "Save" not in buttons
     assert page.backend_save_button.text() == "Save chat model"
     assert "saved as you make them" in " ".join(label.text() for label in page.findChildren(QLabel))
+
+
+def test_nothing_is_cut_at_the_default_window_size(qtbot: QtBot, window: MainWindow) -> None:
+    """At 1100×720 the whole page fits, the History and backup buttons and a lost-server line included."""
+    window.resize(DEFAULT_SIZE)
+    window.show()
+    window.show_area("settings")
+    section = window.settings_page.keeping_section
+    section.lost_message.show_problem("While MCP Desk was closed, the server “notes” was removed.")
+    section.bring_back_button.show()
+    scroller = window.settings_page.findChild(QScrollArea)
+    assert scroller is not None
+    viewport = scroller.viewport()
+    qtbot.waitUntil(lambda: section.import_button.isVisible())
+    for button in (section.history_button, section.export_button, section.import_button):
+        corner = button.mapTo(viewport, QPoint(0, button.height()))
+        assert viewport.rect().contains(corner), f"{button.text()} is cut off"

@@ -67,9 +67,14 @@ class SettingsPage(QWidget):
         self.log_saved = SavedNote(self)
         version = app_version() or self.tr("development version")
         self.about_label = selectable(QLabel(self.tr("MCP Desk %1").replace("%1", version), self))
+        self.about_label.setWordWrap(False)
         self.about_label.setAccessibleName(self.tr("About MCP Desk"))
         layout = self._scrolling_layout()
-        layout.addWidget(heading(self.tr("Settings"), self))
+        title_row = QHBoxLayout()
+        title_row.addWidget(heading(self.tr("Settings"), self))
+        title_row.addStretch()
+        title_row.addWidget(self.about_label)
+        layout.addLayout(title_row)
         layout.addWidget(
             hint(
                 self.tr(
@@ -79,28 +84,24 @@ class SettingsPage(QWidget):
                 self,
             )
         )
-        layout.addSpacing(SPACING)
         login_row = QHBoxLayout()
         login_row.addWidget(self.login_box)
         login_row.addWidget(self.login_saved)
-        login_row.addStretch()
-        layout.addLayout(login_row)
-        layout.addWidget(
+        login_row.addWidget(
             hint(
                 self.tr("Servers marked “Start with MCP Desk” then start too, so their tools are ready."),
                 self,
-            )
+            ),
+            1,
         )
-        layout.addSpacing(SPACING * 2)
+        layout.addLayout(login_row)
+        layout.addSpacing(SPACING)
         self._add_log_section(layout)
-        layout.addSpacing(SPACING * 2)
+        layout.addSpacing(SPACING)
         self._add_chat_model_section(layout)
-        layout.addSpacing(SPACING * 2)
+        layout.addSpacing(SPACING)
         self.keeping_section = KeepingSection(bridge, self)
         layout.addWidget(self.keeping_section)
-        layout.addSpacing(SPACING * 2)
-        layout.addWidget(heading(self.tr("About"), self, scale=1.0))
-        layout.addWidget(self.about_label)
         layout.addStretch()
         bridge.services_ready.connect(self._on_bridge_services_ready)
         self.login_box.toggled.connect(lambda _on: self._save_shown(self.login_saved))
@@ -171,6 +172,10 @@ class SettingsPage(QWidget):
         """Whether chat answers come from the model loaded here or from a server elsewhere."""
         self._make_chat_model_fields()
         form = QFormLayout()
+        choices = QVBoxLayout()
+        choices.addWidget(self.local_radio)
+        choices.addWidget(self.remote_radio)
+        form.addRow(self.tr("Answers come from:"), choices)
         form.addRow(self.tr("Server address:"), self.url_edit)
         form.addRow(self.tr("Model name:"), self.model_edit)
         form.addRow(self.tr("Its context size:"), self.context_spin)
@@ -184,9 +189,6 @@ class SettingsPage(QWidget):
         buttons.addWidget(self.backend_message, 1)
         buttons.addStretch()
         layout.addWidget(heading(self.tr("Chat model"), self, scale=1.0))
-        layout.addWidget(QLabel(self.tr("Answers come from:"), self))
-        layout.addWidget(self.local_radio)
-        layout.addWidget(self.remote_radio)
         layout.addLayout(form)
         layout.addWidget(
             hint(self.tr("The key is kept in your system's keychain, never in MCP Desk's files."), self)

@@ -107,12 +107,16 @@ class SealWalk:
         if not self.others:
             return report
         message = (
-            f"This computer's keyring does not have the key that sealed {_span(*self.others)} "
-            "(as on a new computer), so for those only their order and links can be checked, and they "
-            "are intact."
+            f"This computer's keyring does not have the key that sealed {_span(*self.others)} (as happens "
+            "on a new computer). For those, MCP Desk can only check that none is missing or out of place, "
+            "and none is; it can't rule out that someone rewrote them."
         )
         if self.ours:
-            message += f" The seals of {_span(*self.ours)} were checked with this computer's key: intact."
+            first, last = self.ours
+            verb = "is" if first == last else "are"
+            message += (
+                f" {_span(first, last).capitalize()} {verb} sealed with this computer's key and intact."
+            )
         return replace(report, ok=False, message=message, finding=Finding.KEY_MISSING)
 
 
@@ -148,7 +152,7 @@ def lost_report(lost: Lost, walked: VerifyReport) -> VerifyReport:
     """What was lost, then what the file now holds."""
     if lost.how == "cut":
         first = f"Records after {lost.left} were cut off" if lost.left else "Every record was cut off"
-        found = f"{first}: MCP Desk had written {lost.seq:,} by {when(lost.time)}."
+        found = f"{first}: MCP Desk had written {lost.seq:,} records by {when(lost.time)}."
         bad = lost.left + 1
     else:
         found = (

@@ -238,3 +238,49 @@ def test_show_its_messages_finds_an_older_day(
     qtbot.waitUntil(lambda: log.table.selected_row() == 0)
     assert not log.live
     assert log.model.entry_at(0) == request
+
+
+SEAL_FINDINGS = {
+    "cut": VerifyReport(
+        False,
+        6,
+        first_bad=7,
+        finding=Finding.CUT,
+        message="Records after 6 were cut off: MCP Desk had written 10 records by 2026-12-06 07:15. "
+        "What the file holds now: All 6 records are intact.",
+    ),
+    "replaced": VerifyReport(
+        False,
+        3,
+        first_bad=1,
+        finding=Finding.REPLACED,
+        message="This is not the audit trail MCP Desk was keeping on this computer: that one had 10 records "
+        "by 2026-12-06 07:15, and it was replaced or removed. "
+        "What the file holds now: All 3 records are intact.",
+    ),
+    "key-missing": VerifyReport(
+        False,
+        8,
+        finding=Finding.KEY_MISSING,
+        message="This computer's keyring does not have the key that sealed records 1 to 5 (as happens on a "
+        "new computer). For those, MCP Desk can only check that none is missing or out of place, and none "
+        "is; it can't rule out that someone rewrote them. Records 6 to 8 are sealed with this computer's "
+        "key and intact.",
+    ),
+}
+
+
+@pytest.mark.parametrize("finding", SEAL_FINDINGS)
+def test_screenshots_of_what_a_check_found(
+    qtbot: QtBot, window: MainWindow, page: AuditPage, fake_audit: FakeAudit, finding: str
+) -> None:
+    """tests/artifacts/audit-found-*.png: each finding in words, the whole sentence readable."""
+    fake_audit.report = SEAL_FINDINGS[finding]
+    window.resize(1200, 800)
+    window.show()
+    window.show_area("audit")
+    page.verify_button.click()
+    qtbot.waitUntil(lambda: page.message.text.startswith(fake_audit.report.message))
+    artifacts = Path(__file__).resolve().parents[1] / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    assert window.grab().save(str(artifacts / f"audit-found-{finding}.png"))

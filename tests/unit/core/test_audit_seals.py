@@ -135,7 +135,7 @@ def test_records_cut_off_the_end_with_the_head_fixed_are_caught(db: Path, vault:
     rewrite(db, {}, cut_after=6)
     report = verify(db, vault)
     assert not report.ok and report.finding is Finding.CUT and report.first_bad == 7
-    assert report.message.startswith("Records after 6 were cut off: MCP Desk had written 10 by ")
+    assert report.message.startswith("Records after 6 were cut off: MCP Desk had written 10 records by ")
     assert "What the file holds now: All 6 records are intact." in report.message
 
 
@@ -185,9 +185,10 @@ def test_a_missing_key_says_what_can_still_be_checked(db: Path, vault: KeyringVa
         report = trail.verify_now()
     assert not report.ok and report.finding is Finding.KEY_MISSING
     assert report.message == (
-        "This computer's keyring does not have the key that sealed records 1 to 5 (as on a new computer), "
-        "so for those only their order and links can be checked, and they are intact. "
-        "The seals of records 6 to 8 were checked with this computer's key: intact."
+        "This computer's keyring does not have the key that sealed records 1 to 5 (as happens on a new "
+        "computer). For those, MCP Desk can only check that none is missing or out of place, and none is; "
+        "it can't rule out that someone rewrote them. Records 6 to 8 are sealed with this computer's key "
+        "and intact."
     )
     assert rows(db)[5][2] == AuditKind.TRAIL_SEALED.value
 

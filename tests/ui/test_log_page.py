@@ -179,7 +179,7 @@ def test_an_http_error_reads_as_its_status_line_and_has_a_kind_of_its_own(
         fake_log.publish([refused])
     row = page.model.row_of_seq(refused.seq)
     assert cell(page, row, Column.NOTES) == "HTTP 401 Unauthorized: invalid_token (expired)"
-    choose(page.filters.kind_combo, "Web errors and sign-in requests (HTTP)")
+    choose(page.filters.kind_combo, "Web errors (HTTP)")
     assert shown(page) == [refused]
 
 

@@ -80,7 +80,7 @@ class LogFilterBar(QWidget):
             (self.tr("Notifications"), EntryKind.NOTIFICATION.value),
             (self.tr("Server output (stderr)"), EntryKind.STDERR.value),
             (self.tr("Not a message (junk)"), EntryKind.JUNK.value),
-            (self.tr("Web errors and sign-in requests (HTTP)"), EntryKind.HTTP.value),
+            (self.tr("Web errors (HTTP)"), EntryKind.HTTP.value),
             (self.tr("Start and stop"), EntryKind.LIFECYCLE.value),
         ]
 

@@ -153,15 +153,16 @@ def lost_report(lost: Lost, walked: VerifyReport) -> VerifyReport:
     if lost.how == "cut":
         first = f"Records after {lost.left} were cut off" if lost.left else "Every record was cut off"
         found = f"{first}: MCP Desk had written {lost.seq:,} records by {when(lost.time)}."
-        bad = lost.left + 1
+        at: int | None = lost.left + 1
     else:
         found = (
             "This is not the audit trail MCP Desk was keeping on this computer: that one had "
             f"{lost.seq:,} records by {when(lost.time)}, and it was replaced or removed."
         )
-        bad = 1
+        at = None
     then = f"What the file holds now: {walked.message}" if walked.checked or not walked.ok else ""
     finding = Finding.CUT if lost.how == "cut" else Finding.REPLACED
+    bad = at if walked.ok else walked.first_bad
     return replace(walked, ok=False, first_bad=bad, message=f"{found} {then}".strip(), finding=finding)
 
 

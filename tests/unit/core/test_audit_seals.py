@@ -170,7 +170,7 @@ def test_a_replaced_trail_is_caught(db: Path, vault: KeyringVault, tmp_path: Pat
             conn.commit()
         rewrite(db, {})
     report = verify(db, vault)
-    assert not report.ok and report.finding is Finding.REPLACED
+    assert not report.ok and report.finding is Finding.REPLACED and report.first_bad is None
     assert report.message.startswith(
         "This is not the audit trail MCP Desk was keeping on this computer: that one had 10 records"
     )

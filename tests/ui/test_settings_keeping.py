@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from keyring.backends.SecretService import Keyring as SecretServiceKeyring
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
@@ -127,7 +129,7 @@ def test_servers_lost_while_closed_are_named_and_brought_back(
     [
         ("", "Too short"),
         ("hunter2", "Too short"),
-        ("password", "Weak"),
+        ("password", "Weak: long enough"),
         ("Password12", "Fair"),
         (PASSPHRASE, "Strong"),
     ],
@@ -153,19 +155,29 @@ def test_export_then_import_on_another_computer(
     assert isinstance(export, ExportEverythingDialog)
     export.passphrase_edit.setText("plum")
     export.again_edit.setText("plum")
-    export.save_button.click()
-    assert export.message.text == "Use a passphrase of at least 8 characters."
+    assert not export.save_button.isEnabled(), "blocked until the passphrase is long enough"
+    assert export.message.text.startswith("Too short: 4 of at least 8 characters.")
     export.passphrase_edit.setText("password")
     export.again_edit.setText("passwort")
-    save(export, ARTIFACTS, "settings-export-weak")
-    export.save_button.click()
+    assert not export.save_button.isEnabled()
     assert export.message.text == "The two passphrases differ. Type the same one in both boxes."
+    export.again_edit.setText("password")
+    assert export.save_button.isEnabled(), "weak is allowed: it is long enough"
+    assert export.message.text.startswith("Weak: long enough"), "one message, no leftover warning"
+    save(export, ARTIFACTS, "settings-export-weak")
     export.passphrase_edit.setText(PASSPHRASE)
+    export.again_edit.setText(PASSPHRASE[:5])
+    assert not export.save_button.isEnabled() and "type it again" in export.message.text
     export.again_edit.setText(PASSPHRASE)
     export.save_button.click()
     qtbot.waitUntil(lambda: export.message.text.startswith("Saved"))
-    assert f"Saved to {sealed} (servers: 2, permissions: 0, secrets: 1)" in export.message.text
+    assert export.message.text == "Saved (servers: 2, permissions: 0, secrets: 1). Keep the passphrase safe."
+    assert export.saved_path_label.toolTip() == str(sealed) and "\n" not in export.saved_path_label.text()
     assert sealed.exists() and not export.form.isVisible()
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", opened.append)
+    export.folder_button.click()
+    assert opened == [QUrl.fromLocalFile(str(tmp_path))]
     save(export, ARTIFACTS, "settings-export-saved")
 
     service = f"mcp-desk-test-{uuid.uuid4().hex[:8]}"

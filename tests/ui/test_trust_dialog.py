@@ -7,8 +7,10 @@ from dataclasses import replace
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from desktop.core.sandbox_policy import Sandbox
 from desktop.servers.control import TrustRequest
-from desktop.ui.dialogs.trust_dialog import TrustDialog
+from desktop.servers.sandbox import not_sandboxed_here
+from desktop.ui.dialogs.trust_dialog import TrustDialog, command_lines, split_command
 from tests.ui.fakes import FakeControl
 from tests.ui.helpers import all_text
 
@@ -56,11 +58,41 @@ def test_approve_emits_the_launch_hash(qtbot: QtBot) -> None:
 
 
 def test_shows_command_folder_and_variable_names(qtbot: QtBot) -> None:
-    text = all_text(shown(qtbot))
-    assert REQUEST.command_line in text
-    assert "/home/me/projects" in text
-    assert "GITHUB_TOKEN" in text
+    dialog = shown(qtbot)
+    text = all_text(dialog)
+    assert "/usr/bin/npx\n-y @modelcontextprotocol/server-github\n'a folder/with spaces'" in text
+    assert "Starts in:" in text and "/home/me/projects" in text
+    assert "Extra settings:" in text and "GITHUB_TOKEN" in text
     assert "changed since you last approved" not in text
+
+
+def test_a_path_is_never_broken_across_lines() -> None:
+    argv = ["python", "-m", "desktop.builtin_servers.files", "--root", "/home/me/Shared", "--write", "x y"]
+    assert command_lines(argv) == [
+        "python",
+        "-m desktop.builtin_servers.files",
+        "--root /home/me/Shared",
+        "--write 'x y'",
+    ]
+    assert split_command("npx 'a b") == ["npx 'a b"]
+
+
+def test_rows_with_nothing_to_say_are_left_out(qtbot: QtBot) -> None:
+    bare = replace(REQUEST, env_names=(), cwd=None)
+    text = all_text(shown(qtbot, bare))
+    assert "Not set" not in text and "None" not in text
+    assert "Starts in:" not in text and "Extra settings:" not in text and "Working folder" not in text
+
+
+def test_its_own_folder_is_named(qtbot: QtBot) -> None:
+    dialog = TrustDialog(REQUEST, sandbox=Sandbox())
+    qtbot.addWidget(dialog)
+    text = all_text(dialog)
+    if not_sandboxed_here() is None:
+        assert (
+            "it sees only its own folder. It may not use the network. Its own folder is /home/me/projects."
+            in text
+        )
 
 
 def test_a_program_is_run_it_and_says_what_a_program_may_do(qtbot: QtBot) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+import shlex
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -14,10 +16,36 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.sandbox_policy import Sandbox
+from desktop.core.config import ServerConfig
+from desktop.core.paths import AppPaths
+from desktop.core.sandbox_policy import FileAccess, Sandbox
 from desktop.servers.control import TrustRequest
-from desktop.servers.sandbox import not_sandboxed_here, sandbox_summary
+from desktop.servers.sandbox import not_sandboxed_here, own_folder, sandbox_summary
 from desktop.ui.style import code_box, heading, pad, selectable
+
+MAX_COMMAND_LINES = 6
+"""A longer command scrolls inside its box."""
+
+
+def split_command(command_line: str) -> list[str]:
+    """The program and its arguments, as `shlex.join` wrote them (the whole line when it won't split)."""
+    try:
+        return shlex.split(command_line) or [command_line]
+    except ValueError:
+        return [command_line]
+
+
+def command_lines(argv: list[str]) -> list[str]:
+    """`argv` one part a line: the program, then each argument, an option beside its value
+    (“--root /home/me/Shared”), each quoted as a shell would need it."""
+    lines: list[str] = []
+    for arg in argv:
+        option = len(lines) > 1 and lines[-1].startswith("-") and " " not in lines[-1]
+        if option and not arg.startswith("-"):
+            lines[-1] += " " + shlex.quote(arg)
+        else:
+            lines.append(shlex.quote(arg))
+    return lines
 
 
 class TrustDialog(QDialog):
@@ -96,31 +124,55 @@ class TrustDialog(QDialog):
         )
 
     def _facts(self) -> QFormLayout:
+        """Only the rows that say something: no “Not set” or “None”."""
         form = QFormLayout()
-        remote = self.request.remote
-        form.addRow(self.tr("Address:") if remote else self.tr("Command:"), self._command_view())
-        if not remote:
-            folder = self.request.cwd or self.tr("Not set")
-            form.addRow(self.tr("Working folder:"), selectable(QLabel(folder, self)))
-            form.addRow(self.tr("Environment variables:"), self._names(self.request.env_names))
-            sandbox = selectable(QLabel(sandbox_summary(self.sandbox), self))
-            sandbox.setWordWrap(True)
-            sandbox.setToolTip(self.tr("Change this in the server's settings"))
-            form.addRow(self.tr("Sandbox:"), sandbox)
-        if remote or self.request.header_names:
-            form.addRow(self.tr("Headers:"), self._names(self.request.header_names))
+        request = self.request
+        if request.remote:
+            form.addRow(self.tr("Address:"), self._command_view())
+            if request.header_names:
+                form.addRow(self.tr("Headers:"), self._names(request.header_names))
+            return form
+        form.addRow(self.tr("Command:"), self._command_view())
+        if request.cwd:
+            form.addRow(self.tr("Starts in:"), selectable(QLabel(request.cwd, self)))
+        if request.env_names:
+            form.addRow(self.tr("Extra settings:"), self._names(request.env_names))
+        form.addRow(self.tr("Sandbox:"), self._sandbox_view())
         return form
 
+    def _sandbox_view(self) -> QLabel:
+        """What the sandbox lets it see, naming the folder it calls its own."""
+        text = sandbox_summary(self.sandbox)
+        if self.sandbox is not None and self.sandbox.files is FileAccess.OWN and not_sandboxed_here() is None:
+            folder = own_folder(self.request.server, self._config(), AppPaths.from_environment())
+            text += " " + self.tr("Its own folder is %1.").replace("%1", str(folder))
+        label = selectable(QLabel(text, self))
+        label.setWordWrap(True)
+        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        label.setToolTip(self.tr("Change this in the server's settings"))
+        return label
+
+    def _config(self) -> ServerConfig:
+        """The request's launch as settings, enough to tell which folder the server calls its own."""
+        argv = split_command(self.request.command_line)
+        return ServerConfig(command=argv[0], args=argv[1:], cwd=self.request.cwd, sandbox=self.sandbox)
+
     def _command_view(self) -> QPlainTextEdit:
-        lines = 4 if len(self.request.command_line) > 60 else 2
-        view = code_box(self.request.command_line, self, lines)
+        """The program, then one argument per line (an option with its value), never broken inside."""
+        if self.request.remote:
+            lines = [self.request.command_line]
+        else:
+            lines = command_lines(split_command(self.request.command_line))
+        view = code_box("\n".join(lines), self, min(len(lines), MAX_COMMAND_LINES))
+        view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         view.setAccessibleName(self.tr("Full command line"))
-        view.setToolTip(self.tr("Exactly what MCP Desk will run. You can select and copy it."))
+        view.setToolTip(
+            self.tr("Exactly what MCP Desk will run, one part per line. You can select and copy it.")
+        )
         return view
 
     def _names(self, names: tuple[str, ...]) -> QLabel:
-        if not names:
-            return QLabel(self.tr("None"), self)
         label = selectable(QLabel(", ".join(names), self))
         label.setToolTip(self.tr("Only the names are shown; the values stay hidden."))
         return label

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from desktop.core.service_loop import ServiceLoop
 from desktop.services import Services, build_services
 from desktop.ui.bridge import Bridge
 from desktop.ui.dialogs.export_everything_dialog import ExportEverythingDialog, strength
-from desktop.ui.dialogs.history_dialog import HistoryDialog
+from desktop.ui.dialogs.history_dialog import HistoryDialog, when
 from desktop.ui.dialogs.import_everything_dialog import ImportEverythingDialog
 from desktop.ui.pages.settings_page import SettingsPage
 from tests.e2e.conftest import ScriptedAsker, fixture_server
@@ -93,15 +94,42 @@ def test_history_lists_versions_and_restores_one(
     summaries = [dialog.tree.topLevelItem(i).text(2) for i in range(3)]  # type: ignore[union-attr]
     assert summaries == ["Removed “time”", "Added “notes”", "First saved settings"]
     assert dialog.restore_button.isEnabled(), "the version before now is chosen"
+    assert all(dialog.tree.topLevelItem(i).text(1).startswith("just now, at ") for i in range(3))  # type: ignore[union-attr]
     save(dialog, ARTIFACTS, "settings-history")
 
+    dialog.restore_button.click()
+    box = dialog.confirm_box
+    assert box is not None and box.text().startswith("Go back to version 2, saved just now")
+    assert "What changed in version 2: Added “notes”" in box.informativeText()
+    save(box, ARTIFACTS, "settings-history-confirm")
+    box.reject()
+    assert {s.name for s in services.manager.statuses()} == {"files", "notes"}, "nothing without a yes"
+
+    dialog.restore_button.click()
+    box = dialog.confirm_box
+    assert box is not None
+    go_back = next(b for b in box.buttons() if b.text() == "Go back to version 2")
     with qtbot.waitSignal(dialog.restored):
-        dialog.restore_button.click()
+        go_back.click()
     assert {s.name for s in services.manager.statuses()} == {"files", "notes", "time"}
     qtbot.waitUntil(lambda: dialog.tree.topLevelItemCount() == 4)
-    assert dialog.tree.topLevelItem(0).text(2) == "Restored version 2: added “time”"  # type: ignore[union-attr]
-    assert "Version 2 is back" in dialog.message.text
+    restored = dialog.tree.topLevelItem(0).text(2)  # type: ignore[union-attr]
+    assert restored == "Went back to version 2 (the settings as they were then): added “time”"
+    assert dialog.message.text.startswith(
+        "Went back to version 2. The settings you had just before are version 3"
+    )
+    assert not dialog.tree.selectedItems() and not dialog.restore_button.isEnabled(), "no stray highlight"
     save(dialog, ARTIFACTS, "settings-history-restored")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [(5, "just now, at "), (60, "1 minute ago, at "), (125, "2 minutes ago, at ")],
+)
+def test_when_a_version_was_saved(seconds: int, said: str) -> None:
+    now = datetime(2026, 12, 6, 7, 10, 0, tzinfo=UTC)
+    assert when(now - timedelta(seconds=seconds), now).startswith(said)
+    assert when(datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC), now).endswith(":04:05")
 
 
 def test_servers_lost_while_closed_are_named_and_brought_back(

@@ -1,4 +1,4 @@
-"""What a person calls a tool: its title, or its name made readable (“List directory”).
+"""What a person calls a tool: its title, or its name made readable (“List folder”).
 
 The model and the audit trail keep the exact `<server>__<tool>` name; people see this one,
 with the exact name one hover away.
@@ -12,19 +12,22 @@ from desktop.core.events import ToolInfo
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SEPARATORS = re.compile(r"[_\-.\s]+")
+_PLAIN = {"directory": "folder", "directories": "folders"}
+"""A programmer's word in a name, and the one the rest of MCP Desk uses."""
 
 
 def humanised(name: str) -> str:
-    """“List directory” from `list_directory`, `list-directory` or `listDirectory`; “Get URL” from `getURL`.
+    """“List folder” from `list_directory`, `list-directory` or `listDirectory`; “Get URL” from `getURL`.
 
-    A name in capitals throughout reads as words, not as an acronym.
+    A name in capitals throughout reads as words, not as an acronym; “directory” reads “folder”.
     """
     words = [word for word in _SEPARATORS.split(_CAMEL.sub(" ", name)) if word]
     if not words:
         return name
     shouting = all(word.isupper() for word in words)
     text = " ".join(
-        word if word.isupper() and len(word) > 1 and not shouting else word.lower() for word in words
+        word if word.isupper() and len(word) > 1 and not shouting else _PLAIN.get(word.lower(), word.lower())
+        for word in words
     )
     return text[0].upper() + text[1:]
 

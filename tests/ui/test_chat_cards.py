@@ -36,7 +36,7 @@ def test_a_card_names_the_tool_by_its_title_with_the_exact_name_one_hover_away(q
     titled = ToolCard("c", "files__list_directory", {}, CallStatus.DONE, title="List a folder")
     assert shown_card(qtbot, titled).name_label.full_text == "List a folder · files"
     untitled = shown_card(qtbot, ToolCard("c", "files__list_directory", {}, CallStatus.DONE))
-    assert untitled.name_label.full_text == "List directory · files"
+    assert untitled.name_label.full_text == "List folder · files"
     assert "files__list_directory" in untitled.name_label.toolTip()
 
 

@@ -113,7 +113,7 @@ def test_shows_server_tool_chat_and_arguments(qtbot: QtBot) -> None:
 
 def test_a_tool_without_a_title_is_named_in_words(qtbot: QtBot) -> None:
     bare = replace(TOOL, name="list_directory", title=None)
-    assert "Allow “List directory” from “files”?" in all_text(shown(qtbot, request_for(bare)).dialog)
+    assert "Allow “List folder” from “files”?" in all_text(shown(qtbot, request_for(bare)).dialog)
     older = replace(bare, annotations={"title": "List a folder"})
     assert "Allow “List a folder” from “files”?" in all_text(shown(qtbot, request_for(older)).dialog)
     visible = " ".join(label.text() for label in shown(qtbot).dialog.findChildren(QLabel))

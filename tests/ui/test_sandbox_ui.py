@@ -121,7 +121,32 @@ def test_a_new_server_starts_unsandboxed_and_a_remote_one_has_no_sandbox(qtbot: 
 def test_the_form_with_its_sandbox_section_open(qtbot: QtBot) -> None:
     config = ServerConfig(command="npx", args=["-y", "some-server"], sandbox=Sandbox(network=True))
     dialog: ServerFormDialog = form(qtbot, name="some", config=config)
-    dialog.findChild(QScrollArea).ensureWidgetVisible(dialog.sandbox_section)
+    scroll = dialog.findChild(QScrollArea)
+    assert scroll is not None
+    scroll.ensureWidgetVisible(dialog.sandbox_section)
     assert dialog.sandbox_fields.network_box.isChecked()
     ARTIFACTS.mkdir(exist_ok=True)
     save(dialog, ARTIFACTS, "server-form-sandbox")
+
+
+def test_the_files_choice_says_which_folder_is_its_own(qtbot: QtBot) -> None:
+    dialog = form(qtbot, name="some", config=ServerConfig(command="npx", sandbox=Sandbox()))
+    fields = dialog.sandbox_fields
+    assert fields.own_hint.isVisibleTo(fields)
+    assert "Working folder" in fields.own_hint.text()
+    fields.set_own_folder("/home/me/Shared")
+    assert fields.own_hint.text() == "Its own folder: /home/me/Shared"
+    fields.files_combo.setCurrentIndex(fields.files_combo.findData(FileAccess.HOME))
+    assert not fields.own_hint.isVisibleTo(fields)
+
+
+def test_remove_needs_a_selected_folder(qtbot: QtBot) -> None:
+    picked = (PickedFolder(path="/media/photos"),)
+    config = ServerConfig(command="uvx", sandbox=Sandbox(folders=picked))
+    dialog = form(qtbot, name="photos", config=config)
+    fields = dialog.sandbox_fields
+    assert not fields.remove_button.isEnabled()
+    fields.folders_list.setCurrentRow(0)
+    assert fields.remove_button.isEnabled()
+    fields.remove_button.click()
+    assert fields.folders_list.count() == 0 and not fields.remove_button.isEnabled()

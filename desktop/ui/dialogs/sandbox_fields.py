@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -21,6 +21,15 @@ from PySide6.QtWidgets import (
 from desktop.core.sandbox_policy import FileAccess, PickedFolder, Sandbox
 from desktop.servers.sandbox import not_sandboxed_here
 from desktop.ui.style import SPACING, hint
+
+
+def own_folder_words() -> str:
+    """Which folder a server calls its own, in words, for when the form can't name it yet."""
+    return QCoreApplication.translate(
+        "SandboxFields",
+        "Its own folder: the folder it shares, or its Working folder above, "
+        "or else a folder MCP Desk keeps just for it.",
+    )
 
 
 class SandboxFields(QWidget):
@@ -44,6 +53,7 @@ class SandboxFields(QWidget):
             (FileAccess.HOME, self.tr("All of your home folder")),
         ):
             self.files_combo.addItem(text, access)
+        self.own_hint = hint(own_folder_words(), self)
         self.folders_list = QListWidget(self)
         self.folders_list.setAccessibleName(self.tr("Other folders it sees"))
         self.folders_list.setToolTip(self.tr("Tick a folder to let the server change files in it"))
@@ -57,6 +67,8 @@ class SandboxFields(QWidget):
         self.details = QWidget(self)
         self._lay_out()
         self.enabled_box.toggled.connect(self.details.setEnabled)
+        self.files_combo.currentIndexChanged.connect(self._on_files_combo_current_index_changed)
+        self.folders_list.itemSelectionChanged.connect(self._on_folders_list_item_selection_changed)
         self.add_button.clicked.connect(self._on_add_button_clicked)
         self.remove_button.clicked.connect(self._on_remove_button_clicked)
         self.set_sandbox(None)
@@ -71,7 +83,11 @@ class SandboxFields(QWidget):
         folders.addLayout(buttons)
         form = QFormLayout(self.details)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow(self.tr("Files it sees:"), self.files_combo)
+        files = QVBoxLayout()
+        files.setSpacing(2)
+        files.addWidget(self.files_combo)
+        files.addWidget(self.own_hint)
+        form.addRow(self.tr("Files it sees:"), files)
         form.addRow(self.tr("Also these folders:"), folders)
         form.addRow("", self.network_box)
         layout = QVBoxLayout(self)
@@ -79,7 +95,7 @@ class SandboxFields(QWidget):
         layout.setSpacing(SPACING)
         text = not_sandboxed_here() or self.tr(
             "In a sandbox the server sees only what you choose here. "
-            "What it was stopped from doing shows on its page."
+            "What it was blocked from doing shows on its page."
         )
         layout.addWidget(hint(text, self))
         layout.addWidget(self.enabled_box)
@@ -95,6 +111,13 @@ class SandboxFields(QWidget):
         for folder in shown.folders:
             self._add_folder(folder.path, folder.writable)
         self.network_box.setChecked(shown.network)
+        self._on_folders_list_item_selection_changed()
+
+    def set_own_folder(self, folder: str | None) -> None:
+        """Name the folder the server calls its own (None: say in words which one it is)."""
+        self.own_hint.setText(
+            self.tr("Its own folder: %1").replace("%1", folder) if folder else own_folder_words()
+        )
 
     def data(self) -> dict[str, Any] | None:
         """The `sandbox` settings, or None when it runs unsandboxed."""
@@ -122,3 +145,9 @@ class SandboxFields(QWidget):
     def _on_remove_button_clicked(self) -> None:
         for item in self.folders_list.selectedItems():
             self.folders_list.takeItem(self.folders_list.row(item))
+
+    def _on_folders_list_item_selection_changed(self) -> None:
+        self.remove_button.setEnabled(bool(self.folders_list.selectedItems()))
+
+    def _on_files_combo_current_index_changed(self, _index: int) -> None:
+        self.own_hint.setVisible(self.files_combo.currentData() == FileAccess.OWN)

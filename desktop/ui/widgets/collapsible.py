@@ -13,6 +13,9 @@ SHOWN_LINES = 10
 MIN_LINES = 3
 """A squeezed Details box still shows this many lines."""
 
+OPEN_STYLE = "QToolButton:checked { border: none; background: transparent; }"
+"""An open section's title looks like a closed one's, not like a pressed button: only the arrow turns."""
+
 
 class Collapsible(QWidget):
     """A flat arrow button that shows or hides `content` below it (closed at first)."""
@@ -24,6 +27,7 @@ class Collapsible(QWidget):
         self.toggle.setAutoRaise(True)
         self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.toggle.setStyleSheet(OPEN_STYLE)
         self.toggle.setToolTip(self.tr("Show or hide this part"))
         self.set_title(title)
         self.content = content

@@ -249,3 +249,28 @@ async def test_after_a_warm_up_the_first_chat_reads_only_its_own_words(service: 
     shared = await prefix_length(service, chat("What is in the shared folder?"))
 
     assert answer.tools_ready and answer.evaluated_tokens == answer.prompt_tokens - shared
+
+
+async def test_an_answer_tokenizes_its_prompt_once_and_a_prefix_the_first_time_it_is_seen(
+    service: ModelService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = LocalBackend(service)
+    tokenized: list[bytes] = []
+    original = Llama.tokenize
+
+    def counting(llama: Llama, text: bytes, add_bos: bool = True, special: bool = False) -> list[int]:
+        tokenized.append(text)
+        return original(llama, text, add_bos, special)
+
+    monkeypatch.setattr(Llama, "tokenize", counting)
+    counts = []
+    for messages in (
+        chat("What is in the shared folder?"),
+        chat("Please read notes.txt for me."),
+        chat("Hello", system="You are a pirate."),
+        chat("And now?"),
+    ):
+        await ask(backend, messages)
+        counts.append(len(tokenized))
+
+    assert counts == [2, 3, 5, 6], "the prompt each time; each system prompt and tools once"

@@ -26,6 +26,7 @@ from desktop.ui.bridge import Bridge
 from desktop.ui.dialogs.export_everything_dialog import ExportEverythingDialog, strength
 from desktop.ui.dialogs.history_dialog import HistoryDialog, when
 from desktop.ui.dialogs.import_everything_dialog import ImportEverythingDialog
+from desktop.ui.pages.settings_keeping import KeepingSection
 from desktop.ui.pages.settings_page import SettingsPage
 from tests.e2e.conftest import ScriptedAsker, fixture_server
 from tests.ui.test_screenshots import ARTIFACTS, save
@@ -144,11 +145,11 @@ def test_servers_lost_while_closed_are_named_and_brought_back(
 
     services, page = start()
     section = page.keeping_section
-    assert "removed “notes” from its settings" in section.lost_message.text
-    assert section.bring_back_button.isVisible()
+    assert section.lost_message.text.startswith("The server “notes” was removed from the settings file")
+    assert section.bring_back_button.isVisible() and section.bring_back_button.text() == "Bring it back"
     save(page, ARTIFACTS, "settings-servers-lost")
     section.bring_back_button.click()
-    qtbot.waitUntil(lambda: section.lost_message.text == "Brought back “notes”.")
+    qtbot.waitUntil(lambda: section.lost_message.text == "The server “notes” is back.")
     assert "notes" in {s.name for s in services.manager.statuses()}
 
 
@@ -231,3 +232,11 @@ def test_export_then_import_on_another_computer(
     qtbot.waitUntil(lambda: dialog.message.text.startswith("Imported."))
     assert SecretStore(SecretServiceKeyring(), service).get("HF_TOKEN") == CANARY
     save(dialog, ARTIFACTS, "settings-import-done")
+
+
+def test_several_lost_servers_are_them(qtbot: QtBot) -> None:
+    section = KeepingSection(Bridge())
+    qtbot.addWidget(section)
+    section._say_lost(("notes", "time"))
+    assert section.lost_message.text.startswith("The servers “notes”, “time” were removed")
+    assert section.bring_back_button.text() == "Bring them back"

@@ -88,8 +88,7 @@ def test_nothing_is_cut_at_the_default_window_size(qtbot: QtBot, window: MainWin
     window.show()
     window.show_area("settings")
     section = window.settings_page.keeping_section
-    section.lost_message.show_problem("While MCP Desk was closed, the server “notes” was removed.")
-    section.bring_back_button.show()
+    section._say_lost(("notes", "time"))
     scroller = window.settings_page.findChild(QScrollArea)
     assert scroller is not None
     viewport = scroller.viewport()

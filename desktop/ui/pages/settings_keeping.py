@@ -43,7 +43,7 @@ class KeepingSection(QWidget):
         )
         self.lost_message = InlineMessage(self)
         self.bring_back_button = labelled_button(
-            self.tr("Bring them back"), self.tr("Add the missing servers back as they were before"), self
+            self.tr("Bring them back"), self.tr("Add the servers back as they were before"), self
         )
         self.bring_back_button.hide()
         self._lay_out()
@@ -89,13 +89,26 @@ class KeepingSection(QWidget):
             button.setEnabled(True)
         lost = self._keeping().lost_servers()
         if lost is not None:
-            names = ", ".join(f"“{name}”" for name in lost.names)
-            self.lost_message.show_problem(
-                self.tr(
-                    "While MCP Desk was closed, another program or an update removed %1 from its settings."
-                ).replace("%1", names)
+            self._say_lost(lost.names)
+
+    def _say_lost(self, names: tuple[str, ...]) -> None:
+        """Name the missing servers calmly, and offer them back: one server is “it”, more are “them”."""
+        listed = ", ".join(f"“{name}”" for name in names)
+        if len(names) == 1:
+            said = self.tr(
+                "The server %1 was removed from the settings file while MCP Desk was closed. "
+                "A copy was kept, so you can bring it back."
             )
-            self.bring_back_button.show()
+            self.bring_back_button.setText(self.tr("Bring it back"))
+            self.bring_back_button.setToolTip(self.tr("Add the server back as it was before"))
+        else:
+            said = self.tr(
+                "The servers %1 were removed from the settings file while MCP Desk was closed. "
+                "A copy was kept, so you can bring them back."
+            )
+        self.lost_message.show_info(said.replace("%1", listed))
+        self.bring_back_button.setAccessibleName(self.bring_back_button.text())
+        self.bring_back_button.show()
 
     def _open(self, dialog: QDialog) -> None:
         if self.dialog is not None:
@@ -126,8 +139,10 @@ class KeepingSection(QWidget):
     def _on_brought_back(self, names: tuple[str, ...]) -> None:
         self.bring_back_button.hide()
         listed = ", ".join(f"“{name}”" for name in names)
-        if names:
-            self.lost_message.show_info(self.tr("Brought back %1.").replace("%1", listed))
+        if len(names) == 1:
+            self.lost_message.show_info(self.tr("The server %1 is back.").replace("%1", listed))
+        elif names:
+            self.lost_message.show_info(self.tr("The servers %1 are back.").replace("%1", listed))
         else:
             self.lost_message.show_info(self.tr("Those servers are there already."))
 

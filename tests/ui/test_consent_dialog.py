@@ -86,7 +86,7 @@ def test_allow_once_sends_the_models_arguments(qtbot: QtBot) -> None:
 def test_always_allow_lasts_as_long_as_chosen_beside_it(qtbot: QtBot, lasts: str, expiry: Expiry) -> None:
     view = shown(qtbot)
     combo = view.dialog.expiry_combo
-    assert combo.isVisible() and combo.currentText() == "Until I revoke it"
+    assert combo.isVisible() and combo.currentText() == "Until I take it back"
     while combo.currentText() != lasts:
         qtbot.keyClick(combo, Qt.Key.Key_Down)
     assert "asks again" in combo.toolTip()

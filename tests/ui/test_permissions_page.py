@@ -63,6 +63,16 @@ def test_no_rules_shows_the_empty_state(page: PermissionsPage) -> None:
     assert page.stack.currentWidget() is page.empty
     assert "No remembered permissions" in all_text(page)
     assert not page.revoke_button.isEnabled() and not page.revoke_all_button.isEnabled()
+    assert page.stack.height() < page.height() // 4, "the servers below keep the room"
+
+
+def test_the_table_names_tools_as_the_list_below_does(qtbot: QtBot, remembered: PermissionsPage) -> None:
+    page = remembered
+    wait_rows(qtbot, page, 3)
+    files = page.servers["files"]
+    assert cells(page, Column.TOOL) == [row.name_label.text() for row in files.tools.values()]
+    tip = page.model.index(0, Column.TOOL).data(Qt.ItemDataRole.ToolTipRole)
+    assert "files__read_file" in tip, "the exact name is one hover away"
 
 
 def test_lists_every_rule_with_scope_time_expiry_and_state(qtbot: QtBot, remembered: PermissionsPage) -> None:
@@ -70,11 +80,16 @@ def test_lists_every_rule_with_scope_time_expiry_and_state(qtbot: QtBot, remembe
     wait_rows(qtbot, page, 3)
     assert page.stack.currentWidget() is page.table
     assert cells(page, Column.SERVER) == ["files", "files", "files"]
-    assert cells(page, Column.TOOL) == ["read_file", "list_folder", "write_file"]
-    assert cells(page, Column.SCOPE) == ["Always", "This chat: Trip plans", "Always"]
-    assert cells(page, Column.EXPIRES) == ["When you revoke it"] * 3
-    assert all(len(when) == len("2025-01-31 12:00:00") for when in cells(page, Column.SINCE))
-    assert cells(page, Column.STATE) == ["Active", "Active", "Suspended — the tool changed"]
+    assert cells(page, Column.TOOL) == ["Read file", "List folder", "Write file"]
+    assert cells(page, Column.CHOICE) == [
+        "Allowed until you take it back",
+        "Allowed in the chat “Trip plans”",
+        "Allowed until you take it back",
+    ]
+    assert all(":" in when and "2026-" not in when for when in cells(page, Column.SINCE)), (
+        "today's times in the short format"
+    )
+    assert cells(page, Column.STATE) == ["In effect", "In effect", "On hold: the tool changed"]
 
 
 def test_a_rule_is_suspended_when_its_tool_changes(
@@ -83,7 +98,7 @@ def test_a_rule_is_suspended_when_its_tool_changes(
     page = remembered
     wait_rows(qtbot, page, 3)
     three_servers.emit_tools("files", ("read_file", "Read any file, then upload it."))
-    qtbot.waitUntil(lambda: cells(page, Column.STATE)[0] == "Suspended — the tool changed")
+    qtbot.waitUntil(lambda: cells(page, Column.STATE)[0] == "On hold: the tool changed")
     assert cells(page, Column.STATE)[1:] == ["Not offered by the server now"] * 2
 
 
@@ -94,7 +109,7 @@ def test_revoke_the_selected_rule(qtbot: QtBot, remembered: PermissionsPage, con
     assert page.revoke_button.isEnabled()
     page.revoke_button.click()
     wait_rows(qtbot, page, 2)
-    assert cells(page, Column.TOOL) == ["read_file", "write_file"]
+    assert cells(page, Column.TOOL) == ["Read file", "Write file"]
     assert [rule.tool for rule in consent.rules()] == ["read_file", "write_file"]
 
 
@@ -104,13 +119,13 @@ def test_revoke_all_asks_first(qtbot: QtBot, remembered: PermissionsPage, consen
     page.revoke_all_button.click()
     box = page.revoke_box
     assert box is not None and box.isVisible()
-    assert box.text() == "Revoke all 3 remembered permissions?"
+    assert box.text() == "Take back all 3 remembered permissions?"
     box.button(QMessageBox.StandardButton.Cancel).click()
     assert len(consent.rules()) == 3
     page.revoke_all_button.click()
     box = page.revoke_box
     assert box is not None
-    revoke = next(b for b in box.buttons() if b.text() == "Revoke all")
+    revoke = next(b for b in box.buttons() if b.text() == "Take back all")
     revoke.click()
     wait_rows(qtbot, page, 0)
     assert consent.rules() == []
@@ -180,13 +195,17 @@ def test_a_tool_set_to_always_allow_for_an_hour_then_never_then_ask(
     assert row.expiry_combo.isEnabled() and "runs without asking" in row.setting_combo.toolTip()
     pick(qtbot, row.expiry_combo, "For 1 hour")
     qtbot.waitUntil(lambda: consent.rules()[0].expiry is Expiry.HOUR)
-    qtbot.waitUntil(lambda: row.note.text().startswith("Until "))
+    qtbot.waitUntil(lambda: row.note.text().startswith("Allowed until "))
     wait_rows(qtbot, page, 1)
+    qtbot.waitUntil(lambda: cells(page, Column.CHOICE) == [row.note.text()])  # the list and the table agree
     save(page, ARTIFACTS, "permissions-tool-allowed-for-an-hour")
     pick(qtbot, row.setting_combo, "Never")
     qtbot.waitUntil(lambda: [r.never for r in consent.rules()] == [True])
     assert not row.expiry_combo.isEnabled() and "refused" in row.setting_combo.toolTip()
-    qtbot.waitUntil(lambda: cells(page, Column.SCOPE) == ["Never: refused"])
+    qtbot.waitUntil(lambda: cells(page, Column.CHOICE) == ["Blocked"])
+    assert cells(page, Column.STATE) == ["In effect"]
+    page.table.select(0)
+    assert page.revoke_button.text() == "Unblock" and "back to “Ask”" in page.revoke_button.toolTip()
     save(page, ARTIFACTS, "permissions-tool-never")
     pick(qtbot, row.setting_combo, "Ask")
     qtbot.waitUntil(lambda: consent.rules() == [])
@@ -199,10 +218,12 @@ def test_a_changed_tool_shows_ask_and_says_why(
     files = remembered.servers["files"]
     qtbot.waitUntil(lambda: files.tools["read_file"].setting_combo.currentText() == "Always allow")
     assert files.tools["write_file"].setting_combo.currentText() == "Ask"
-    assert "Changed since you allowed it" in files.tools["write_file"].note.text()
-    assert files.tools["list_folder"].setting_combo.currentText() == "Ask", (
-        "a chat's yes is not the tool's own"
-    )
+    assert files.tools["write_file"].note.text() == "On hold: the tool changed"
+    listing = files.tools["list_folder"]
+    assert listing.setting_combo.currentText() == "Ask", "a chat's yes is not the tool's own"
+    assert listing.note.text() == "Allowed in the chat “Trip plans”; asks elsewhere"
+    remembered.table.select(0)
+    assert remembered.revoke_button.text() == "Take back"
     save(remembered, ARTIFACTS, "permissions-page")
 
 

@@ -11,6 +11,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
+    QLabel,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -28,19 +29,20 @@ from desktop.ui.models.rules_table_model import RulesTableModel
 from desktop.ui.pages.server_permissions import ServerChoices
 from desktop.ui.resources import page_icon
 from desktop.ui.style import SPACING, heading, hint, pad
-from desktop.ui.widgets.empty_state import EmptyState
 from desktop.ui.widgets.inline_message import InlineMessage
 from desktop.ui.widgets.record_table import RecordTable
 
-COLUMN_SAMPLES = ["a-server-name", "a_rather_long_tool", "This chat: Planning a trip", "2025-01-31 12:00:00"]
-COLUMN_SAMPLES += ["2025-01-31 12:00:00", "Not offered by the server now"]
+QWIDGETSIZE_MAX = (1 << 24) - 1
+"""Qt's own largest widget size: no maximum height."""
+COLUMN_SAMPLES = ["a-server-name", "A rather long tool", "Allowed in the chat “Planning a trip”"]
+COLUMN_SAMPLES += ["31/01/2025 12:00", "Not offered by the server now"]
 
 
 class PermissionsPage(QWidget):
     """Lists remembered rules from the consent service, refreshed on `rules_changed`; revoking and
     each server's choices go through the service too.
 
-    A rule whose tool has changed since it was made is shown as suspended.
+    A rule whose tool has changed since it was made is shown as on hold.
     """
 
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
@@ -49,24 +51,14 @@ class PermissionsPage(QWidget):
         self._tools: dict[str, tuple[ToolInfo, ...]] = {}
         self.model = RulesTableModel(self)
         self.table = RecordTable(self.model, self.tr("Remembered permissions"), COLUMN_SAMPLES, self)
-        self.table.setToolTip(self.tr("Tools you allowed without asking each time. Select one to revoke it."))
+        self.table.setToolTip(self.tr("Tools you allowed or blocked. Select one to take your choice back."))
         self.message = InlineMessage(self)
-        self.revoke_button = QPushButton(self.tr("Revoke"), self)
-        self.revoke_button.setToolTip(self.tr("MCP Desk will ask again before this tool's next call"))
-        self.revoke_all_button = QPushButton(self.tr("Revoke all…"), self)
+        self.revoke_button = QPushButton(self.tr("Take back"), self)
+        self.revoke_all_button = QPushButton(self.tr("Take back all…"), self)
         self.revoke_all_button.setToolTip(
-            self.tr("Take back every remembered permission; MCP Desk asks again each time")
+            self.tr("Forget every remembered choice, blocked tools included; MCP Desk asks again each time")
         )
-        icon = page_icon("permissions", QPalette.ColorRole.PlaceholderText)
-        self.empty = EmptyState(
-            self.tr("No remembered permissions"),
-            self.tr(
-                "When you answer “Allow for this chat” or “Always allow this tool”, or choose for a tool "
-                "below, it shows up here, and you can take it back at any time."
-            ),
-            icon,
-            parent=self,
-        )
+        self.empty = self._empty_state()
         self.stack = QStackedWidget(self)
         self.servers: dict[str, ServerChoices] = {}
         self.servers_box = QWidget(self)
@@ -75,6 +67,29 @@ class PermissionsPage(QWidget):
         self._build()
         self._connect()
         self._enable()
+
+    def _empty_state(self) -> QWidget:
+        """One quiet line with its icon, so the servers below keep the room."""
+        empty = QFrame(self)
+        icon = QLabel(empty)
+        icon.setPixmap(page_icon("permissions", QPalette.ColorRole.PlaceholderText).pixmap(32, 32))
+        text = QVBoxLayout()
+        text.setSpacing(0)
+        text.addWidget(heading(self.tr("No remembered permissions"), empty, scale=1.0))
+        text.addWidget(
+            hint(
+                self.tr(
+                    "When you answer “Allow for this chat” or “Always allow this tool”, or choose for a "
+                    "tool below, it shows up here, and you can take it back at any time."
+                ),
+                empty,
+            )
+        )
+        row = QHBoxLayout(empty)
+        row.setContentsMargins(0, SPACING // 2, 0, SPACING // 2)
+        row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+        row.addLayout(text, 1)
+        return empty
 
     def _build(self) -> None:
         toolbar = QHBoxLayout()
@@ -91,15 +106,15 @@ class PermissionsPage(QWidget):
         layout.addWidget(
             hint(
                 self.tr(
-                    "MCP Desk asks you before every tool call. These are the answers you asked it to "
-                    "remember. When a server changes a tool, its permission is put on hold and you are "
-                    "asked again."
+                    "MCP Desk asks you before a tool runs, unless you chose otherwise below. These are "
+                    "the answers you asked it to remember. When a server changes a tool you allowed, "
+                    "your permission is on hold and MCP Desk asks you again."
                 ),
                 self,
             )
         )
         layout.addWidget(self.message)
-        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.stack)
         layout.addSpacing(SPACING)
         layout.addWidget(heading(self.tr("Servers"), self, scale=1.0))
         layout.addWidget(
@@ -112,7 +127,8 @@ class PermissionsPage(QWidget):
                 self,
             )
         )
-        layout.addWidget(self._servers_area(), 1)
+        layout.addWidget(self._servers_area(), 2)
+        self._layout = layout
 
     def _servers_area(self) -> QScrollArea:
         self._servers_layout.setContentsMargins(0, 0, 0, 0)
@@ -199,12 +215,26 @@ class PermissionsPage(QWidget):
         layout.addStretch()
 
     def _on_model_reset(self) -> None:
-        self.stack.setCurrentIndex(1 if self.model.rowCount() else 0)
+        """The table shares the room with the servers; the empty state takes only its own line."""
+        rows = self.model.rowCount() > 0
+        self.stack.setCurrentIndex(1 if rows else 0)
+        self.stack.setMaximumHeight(QWIDGETSIZE_MAX if rows else self.empty.sizeHint().height())
+        self._layout.setStretchFactor(self.stack, 1 if rows else 0)
         self._enable()
 
     def _enable(self) -> None:
-        self.revoke_button.setEnabled(self.selected() is not None)
+        rule = self.selected()
+        self.revoke_button.setEnabled(rule is not None)
         self.revoke_all_button.setEnabled(self.model.rowCount() > 0)
+        blocked = rule is not None and rule.never
+        self.revoke_button.setText(self.tr("Unblock") if blocked else self.tr("Take back"))
+        self.revoke_button.setToolTip(
+            self.tr(
+                "The tool goes back to “Ask”: your model sees it again, and MCP Desk asks you before it runs"
+            )
+            if blocked
+            else self.tr("MCP Desk asks you again before this tool runs")
+        )
 
     def _on_table_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         self._enable()
@@ -221,13 +251,15 @@ class PermissionsPage(QWidget):
         count = self.model.rowCount()
         box = QMessageBox(
             QMessageBox.Icon.Question,
-            self.tr("Revoke all permissions"),
-            self.tr("Revoke all %1 remembered permissions?").replace("%1", str(count)),
+            self.tr("Take back all permissions"),
+            self.tr("Take back all %1 remembered permissions?").replace("%1", str(count)),
             QMessageBox.StandardButton.NoButton,
             self,
         )
-        box.setInformativeText(self.tr("MCP Desk will ask you again before each tool call."))
-        revoke = box.addButton(self.tr("Revoke all"), QMessageBox.ButtonRole.DestructiveRole)
+        box.setInformativeText(
+            self.tr("MCP Desk will ask you again before each tool runs, blocked tools included.")
+        )
+        revoke = box.addButton(self.tr("Take back all"), QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

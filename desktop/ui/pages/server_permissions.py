@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from desktop.core.consent_rules import (
     ConsentRule,
     Expiry,
+    RuleScope,
     ServerDefault,
     ServerPolicy,
     ToolSetting,
@@ -29,12 +30,15 @@ from desktop.core.consent_rules import (
 from desktop.core.events import ToolInfo
 from desktop.core.suspicious import reveal
 from desktop.core.tool_label import tool_label
-from desktop.ui.models.audit_table_model import date_time_text
 from desktop.ui.permission_words import (
+    chats_text,
     choose,
     default_words,
     expiry_words,
     fill_combo,
+    on_hold_text,
+    on_hold_tip,
+    rule_text,
     setting_words,
     tip_current,
 )
@@ -72,7 +76,10 @@ class ToolChoice(QObject):
         self.setting_combo.activated.connect(self._on_combo_activated)
         self.expiry_combo.activated.connect(self._on_combo_activated)
 
-    def show_choice(self, default: ServerDefault, rule: ConsentRule | None) -> None:
+    def show_choice(
+        self, default: ServerDefault, rule: ConsentRule | None, chats: Sequence[str] = ()
+    ) -> None:
+        """`rule`: the tool's own choice, if any; `chats`: the chats it is allowed in without one."""
         if rule is not None and rule.expired(time.time()):
             rule = None
         follows = default is ServerDefault.ALL or (
@@ -87,14 +94,15 @@ class ToolChoice(QObject):
         choose(self.setting_combo, setting)
         choose(self.expiry_combo, rule.expiry if rule is not None and not changed else Expiry.REVOKED)
         self.expiry_combo.setEnabled(setting is ToolSetting.ALLOW)
-        self.note.setText(self._note(rule, changed))
+        self.note.setText(self._note(rule, changed, chats if setting is ToolSetting.ASK else ()))
+        self.note.setToolTip(on_hold_tip() if changed else "")
 
-    def _note(self, rule: ConsentRule | None, changed: bool) -> str:
+    def _note(self, rule: ConsentRule | None, changed: bool, chats: Sequence[str]) -> str:
         if changed:
-            return self.tr("Changed since you allowed it: MCP Desk asks again")
+            return on_hold_text()
         if rule is not None and rule.expires is not None and not rule.never:
-            return self.tr("Until %1").replace("%1", date_time_text(rule.expires))
-        return ""
+            return rule_text(rule)
+        return chats_text(chats)
 
     def _on_combo_activated(self, _index: int) -> None:
         tip_current(self.setting_combo)
@@ -123,9 +131,12 @@ class ServerChoices(QGroupBox):
         self.default_combo = QComboBox(self)
         self.default_combo.setAccessibleName(self.tr("What %1's tools may do").replace("%1", server))
         fill_combo(self.default_combo, default_words())
-        self.sampling_box = QCheckBox(self.tr("Let this server ask the model for text (sampling)"), self)
+        self.sampling_box = QCheckBox(self.tr("Let this server use your model to write text"), self)
         self.sampling_box.setToolTip(
-            self.tr("The server may ask your model to write text; you see each request and each answer first")
+            self.tr(
+                "Some servers ask your model to write a piece of text for them (MCP calls this "
+                "“sampling”). MCP Desk still shows you each request and each answer first"
+            )
         )
         self.tools_hint = hint(self.tr("Start this server to choose for each of its tools."), self)
         self.tools_box = QWidget(self)
@@ -135,7 +146,7 @@ class ServerChoices(QGroupBox):
         self.tools: dict[str, ToolChoice] = {}
         self._policy = ServerPolicy()
         self._rules: list[ConsentRule] = []
-        self.tools_label = QLabel(self.tr("Each tool's own choice comes first:"), self)
+        self.tools_label = self._tools_label()
         default_row = QHBoxLayout()
         default_row.addWidget(QLabel(self.tr("This server's tools:"), self))
         default_row.addWidget(self.default_combo)
@@ -149,6 +160,16 @@ class ServerChoices(QGroupBox):
         self.show_policy(ServerPolicy())
         self.default_combo.activated.connect(self._on_default_combo_activated)
         self.sampling_box.toggled.connect(self._on_sampling_box_toggled)
+
+    def _tools_label(self) -> QLabel:
+        label = QLabel(self.tr("Each tool (what you choose here wins over the choice above):"), self)
+        label.setToolTip(
+            self.tr(
+                "“Always allow” or “Never” for a tool holds whatever the server's choice above says; "
+                "a tool left at “Ask” follows the server's choice"
+            )
+        )
+        return label
 
     def show_policy(self, policy: ServerPolicy, rules: Sequence[ConsentRule] | None = None) -> None:
         self._policy = policy
@@ -178,7 +199,17 @@ class ServerChoices(QGroupBox):
 
     def _show_tool_choices(self) -> None:
         for name, row in self.tools.items():
-            row.show_choice(self._policy.default, standing_rule(self._rules, self.server, name))
+            rule = standing_rule(self._rules, self.server, name)
+            row.show_choice(self._policy.default, rule, self._chats_allowing(row.tool))
+
+    def _chats_allowing(self, tool: ToolInfo) -> list[str]:
+        """The titles of the chats where a yes for that chat lets `tool`, as it is now, run."""
+        now = time.time()
+        return [
+            rule.chat_title
+            for rule in self._rules
+            if rule.scope is RuleScope.CHAT and rule.covers(tool, rule.chat_id, now)
+        ]
 
     def _on_default_combo_activated(self, _index: int) -> None:
         tip_current(self.default_combo)

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.core.config import ServerConfig, SignInClient
 from desktop.ui.dialogs.server_form import ServerFormDialog
+from tests.ui.helpers import all_text
 
 ARGS_WITH_SPACES = ["--root", "/home/me/My Documents", "--greeting", "hello  world"]
 
@@ -248,6 +249,10 @@ def test_a_remote_server_takes_a_client_id_and_secret_and_shows_the_address_to_r
     sign_in = fields.sign_in_fields
     address = sign_in.redirect_edit.text()
     assert address.startswith("http://127.0.0.1:") and address.endswith("/callback")
+    words = all_text(sign_in)
+    assert "opens your browser to sign in when the server starts" in words
+    assert "Optional: fill these in only if the server's provider gave you a client ID" in words
+    assert "Address to give the provider (redirect URI):" in words
     assert sign_in.secret_edit.echoMode() is QLineEdit.EchoMode.Password
     sign_in.client_id_edit.setText(" desk-client ")
     sign_in.secret_edit.setText("cs-typed-secret")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from desktop.core.config import SignInClient, new_redirect_port, redirect_uri
 from desktop.ui.style import SPACING, hint, monospace_font
@@ -29,7 +29,9 @@ class SignInFields(QWidget):
         """The saved secret's `${secret:NAME}`, kept unless the user types a new secret."""
         self.client_id_edit = QLineEdit(self)
         self.client_id_edit.setAccessibleName(self.tr("Client ID"))
-        self.client_id_edit.setPlaceholderText(self.tr("Only if the server's provider gave you one"))
+        self.client_id_edit.setPlaceholderText(
+            self.tr("Optional: only if the server's provider gave you one")
+        )
         self.client_id_edit.setToolTip(self.tr("The client ID the server's provider gave you for MCP Desk"))
         self.secret_edit = QLineEdit(self)
         self.secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -45,25 +47,30 @@ class SignInFields(QWidget):
         self.copy_button = QPushButton(self.tr("Copy"), self)
         self.copy_button.setToolTip(self.tr("Copy this address, to paste it on the provider's page"))
         self.copy_button.clicked.connect(self._on_copy_button_clicked)
+        self._lay_out()
+        self.set_sign_in(None)
+
+    def _lay_out(self) -> None:
+        """When sign-in happens, then the optional fields, then the address for the provider."""
         redirect = QHBoxLayout()
         redirect.addWidget(self.redirect_edit, 1)
         redirect.addWidget(self.copy_button)
+        when = self.tr(
+            "MCP Desk opens your browser to sign in when the server starts, if the server asks for it. "
+            "Most servers need nothing here."
+        )
+        only_if = self.tr(
+            "Optional: fill these in only if the server's provider gave you a client ID for MCP Desk. "
+            "Then give the provider the address below."
+        )
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.setSpacing(SPACING)
-        form.addRow(
-            hint(
-                self.tr(
-                    "Most servers need nothing here. If the server's provider asks you to register MCP Desk "
-                    "and gives you a client ID, enter it here, and give the provider the address below."
-                ),
-                self,
-            )
-        )
+        form.addRow(hint(when + "\n" + only_if, self))
         form.addRow(self.tr("Client ID:"), self.client_id_edit)
         form.addRow(self.tr("Client secret:"), self.secret_edit)
-        form.addRow(self.tr("Sign-in returns to:"), redirect)
-        self.set_sign_in(None)
+        form.addRow(QLabel(self.tr("Address to give the provider (redirect URI):"), self))
+        form.addRow(redirect)
 
     def set_sign_in(self, sign_in: SignInClient | None) -> None:
         """Show `sign_in`; None keeps the address this form already offered."""
@@ -75,7 +82,7 @@ class SignInFields(QWidget):
         self.secret_edit.setPlaceholderText(
             self.tr("Saved in your keychain; type a new one to replace it")
             if self._kept_secret
-            else self.tr("Leave empty if there is none")
+            else self.tr("Optional: leave empty if there is none")
         )
         self.redirect_edit.setText(redirect_uri(self._port))
 

@@ -341,3 +341,19 @@ def test_hostile_schemas_and_arguments_do_not_break_the_check(qtbot: QtBot) -> N
     view.dialog.arguments_box.setPlainText("[" * 100_000 + "]" * 100_000)
     assert view.dialog.arguments_problem.text.startswith("The arguments are nested too deeply to check.")
     assert not view.dialog.allow_once_button.isEnabled()
+
+
+def test_the_three_ways_to_say_no_say_how_they_differ(qtbot: QtBot) -> None:
+    dialog = shown(qtbot).dialog
+    tips = [b.toolTip() for b in (dialog.deny_reason_button, dialog.deny_button, dialog.stop_button)]
+    assert all(tip.startswith("Don't run the tool") for tip in tips)
+    assert (
+        "your reason" in tips[0] and "finishes its answer" in tips[1] and "end the model's answer" in tips[2]
+    )
+
+
+def test_how_long_sits_beside_always_allow_only(qtbot: QtBot) -> None:
+    dialog = shown(qtbot).dialog
+    always, combo, chat = dialog.allow_always_button, dialog.expiry_combo, dialog.allow_chat_button
+    assert combo.x() - (always.x() + always.width()) < always.x() - (chat.x() + chat.width())
+    assert "Always allow" in combo.accessibleName()

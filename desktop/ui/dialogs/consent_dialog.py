@@ -33,7 +33,7 @@ from desktop.core.suspicious import reveal
 from desktop.core.tool_label import tool_label
 from desktop.ui.dialogs.question_dialog import QuestionDialog, shortened
 from desktop.ui.permission_words import choose, expiry_words, fill_combo, tip_current
-from desktop.ui.style import code_box, heading, hint, monospace_font, selectable
+from desktop.ui.style import SPACING, code_box, heading, hint, monospace_font, selectable
 from desktop.ui.widgets.collapsible import Collapsible
 from desktop.ui.widgets.inline_message import InlineMessage
 from desktop.ui.widgets.markdown_view import MarkdownView, plain, plain_tip
@@ -162,7 +162,7 @@ class ConsentDialog(QuestionDialog):
             )
         self._original_text = arguments_text(request.arguments)
         self._arguments: dict[str, Any] | None = request.arguments
-        self.setWindowTitle(self.tr("Allow a tool call?"))
+        self.setWindowTitle(self.tr("Allow a tool to run?"))
         self.setMinimumWidth(640)
         self.arguments_box = QPlainTextEdit(self._original_text, self)
         self.arguments_problem = InlineMessage(self)
@@ -272,7 +272,12 @@ class ConsentDialog(QuestionDialog):
         self.reason_edit.setPlaceholderText(self.tr("Why not? Your reason is passed on to the model."))
         self.reason_edit.setAccessibleName(self.tr("Reason for denying"))
         self.reason_edit.setToolTip(self.tr("Optional: say why, so the model can try something else"))
-        self.deny_reason_button.setToolTip(self.tr("Send nothing, and tell the model your reason"))
+        self.deny_reason_button.setToolTip(
+            self.tr(
+                "Don't run the tool, and tell the model your reason, so it can try another way. "
+                "The answer goes on, without tools"
+            )
+        )
         self.reason_edit.setMaxLength(MAX_REASON)
         row = QHBoxLayout()
         row.addWidget(self.reason_edit, 1)
@@ -280,6 +285,7 @@ class ConsentDialog(QuestionDialog):
         return row
 
     def _allow_row(self) -> QHBoxLayout:
+        """Allow once, for this chat, and apart from them Always allow with how long it lasts beside it."""
         row = QHBoxLayout()
         remember = self.request.may_remember
         self.allow_chat_button.setVisible(remember and self.request.context.chat_id is not None)
@@ -289,15 +295,21 @@ class ConsentDialog(QuestionDialog):
         self.allow_chat_button.setToolTip(self.tr("Don't ask again for this tool in this chat"))
         self.allow_always_button.setToolTip(
             self.tr(
-                "Don't ask again for this tool, for as long as you choose next to this button, until it "
+                "Don't ask again for this tool, for as long as you choose beside this button, until it "
                 "changes or you take it back on the Permissions page"
             )
         )
         for button in (self.allow_once_button, self.allow_chat_button, self.allow_always_button):
             button.setAutoDefault(False)
             button.setDefault(False)
-            row.addWidget(button)
-        row.addWidget(self.expiry_combo)
+        row.addWidget(self.allow_once_button)
+        row.addWidget(self.allow_chat_button)
+        row.addSpacing(SPACING * 2)
+        always = QHBoxLayout()
+        always.setSpacing(2)
+        always.addWidget(self.allow_always_button)
+        always.addWidget(self.expiry_combo)
+        row.addLayout(always)
         row.addStretch()
         return row
 
@@ -307,13 +319,18 @@ class ConsentDialog(QuestionDialog):
         self.stop_button.setVisible(self.request.context.chat_id is not None)
         self.stop_button.setAutoDefault(False)
         self.stop_button.setToolTip(
-            self.tr("Send nothing and end the model's whole answer; it asks for nothing more")
+            self.tr(
+                "Don't run the tool, and end the model's answer here: it writes nothing more "
+                "and asks for nothing more"
+            )
         )
         row.addWidget(self.stop_button)
         row.addWidget(self.deny_button)
         self.deny_reason_button.setAutoDefault(False)
         self.deny_button.setToolTip(
-            self.tr("Send nothing; the model is told you said no and answers without tools")
+            self.tr(
+                "Don't run the tool. The model is told you said no, and finishes its answer without tools"
+            )
         )
         self.deny_button.setAutoDefault(True)
         self.deny_button.setDefault(True)

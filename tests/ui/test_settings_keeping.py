@@ -21,11 +21,12 @@ from desktop.core.paths import AppPaths
 from desktop.core.sealed_file import DAMAGED
 from desktop.core.secrets import SecretStore
 from desktop.core.service_loop import ServiceLoop
+from desktop.core.settings_bundle import ImportPreview
 from desktop.services import Services, build_services
 from desktop.ui.bridge import Bridge
 from desktop.ui.dialogs.export_everything_dialog import ExportEverythingDialog, strength
 from desktop.ui.dialogs.history_dialog import HistoryDialog, when
-from desktop.ui.dialogs.import_everything_dialog import ImportEverythingDialog
+from desktop.ui.dialogs.import_everything_dialog import ImportEverythingDialog, preview_lines
 from desktop.ui.pages.settings_keeping import KeepingSection
 from desktop.ui.pages.settings_page import SettingsPage
 from tests.e2e.conftest import ScriptedAsker, fixture_server
@@ -217,19 +218,27 @@ def test_export_then_import_on_another_computer(
     page.keeping_section.import_button.click()
     dialog = page.keeping_section.dialog
     assert isinstance(dialog, ImportEverythingDialog)
+    assert not dialog.unlock_button.isEnabled() and not dialog.import_button.isEnabled()
     dialog.passphrase_edit.setText("plum kettle orbit")
-    dialog.open_button.click()
+    dialog.unlock_button.click()
     qtbot.waitUntil(lambda: dialog.message.text == DAMAGED)
     assert not dialog.import_button.isEnabled()
+    assert [b.text() for b in dialog.buttons.buttons()] == ["Import", "Cancel"] or [
+        b.text() for b in dialog.buttons.buttons()
+    ] == ["Cancel", "Import"], "the same buttons on every screen"
     save(dialog, ARTIFACTS, "settings-import-wrong-passphrase")
 
     dialog.passphrase_edit.setText(PASSPHRASE)
-    dialog.open_button.click()
+    dialog.unlock_button.click()
     qtbot.waitUntil(lambda: dialog.import_button.isEnabled())
-    assert "Secrets to put in this computer's keyring: “HF_TOKEN”." in dialog.preview_label.text()
+    preview = dialog.preview_label.text()
+    assert "• replaces the server “files” with the file's version;" in preview
+    assert "• puts a secret (an API key or token) named “HF_TOKEN” in your keychain." in preview
+    assert "settings" in preview and "permissions" in preview and "keyring" not in preview
     save(dialog, ARTIFACTS, "settings-import-preview")
     dialog.import_button.click()
     qtbot.waitUntil(lambda: dialog.message.text.startswith("Imported."))
+    assert not dialog.passphrase_edit.isVisible(), "no empty passphrase box left behind"
     assert SecretStore(SecretServiceKeyring(), service).get("HF_TOKEN") == CANARY
     save(dialog, ARTIFACTS, "settings-import-done")
 
@@ -240,3 +249,23 @@ def test_several_lost_servers_are_them(qtbot: QtBot) -> None:
     section._say_lost(("notes", "time"))
     assert section.lost_message.text.startswith("The servers “notes”, “time” were removed")
     assert section.bring_back_button.text() == "Bring them back"
+
+
+def test_the_import_preview_names_servers_settings_permissions_and_secrets() -> None:
+    preview = ImportPreview(
+        Path("moving.mcpdesk"),
+        "2026-12-06T07:00:00+00:00",
+        ("notes", "time"),
+        (),
+        ("log size",),
+        2,
+        ("A", "B"),
+    )
+    assert preview_lines(preview) == [
+        "Importing this file:",
+        "• adds the servers “notes”, “time” (each asks before it first runs here);",
+        "• keeps the servers that are only on this computer;",
+        "• changes these settings to the file's: log size;",
+        "• adds 2 remembered permissions to yours;",
+        "• puts secrets (API keys or tokens) named “A”, “B” in your keychain.",
+    ]

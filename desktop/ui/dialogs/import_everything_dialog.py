@@ -1,14 +1,26 @@
-"""Importing a file “Export everything” made: the passphrase, what would change, then Import."""
+"""Importing a file “Export everything” made: unlock it with its passphrase, see what would change,
+then Import."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.core.problem import Problem
-from desktop.ui.style import heading, hint, pad, selectable
+from desktop.ui.dialogs.export_everything_dialog import intro, show_path
+from desktop.ui.style import heading, labelled_button, pad, selectable
 from desktop.ui.widgets.inline_message import InlineMessage
 
 if TYPE_CHECKING:
@@ -17,8 +29,82 @@ if TYPE_CHECKING:
     from desktop.ui.bridge import Bridge
 
 
+def _listed(names: tuple[str, ...]) -> str:
+    return ", ".join(f"“{name}”" for name in names)
+
+
+def preview_lines(preview: ImportPreview) -> list[str]:
+    """What importing changes, one line each: servers added and replaced, settings, permissions, secrets."""
+    settings = (
+        QCoreApplication.translate("ImportEverythingDialog", "• changes these settings to the file's: %1;")
+        if preview.settings
+        else QCoreApplication.translate(
+            "ImportEverythingDialog", "• changes no settings: the file's are the same as yours;"
+        )
+    )
+    permissions = (
+        QCoreApplication.translate("ImportEverythingDialog", "• adds %1 remembered permissions to yours;")
+        if preview.permissions
+        else QCoreApplication.translate("ImportEverythingDialog", "• adds no permissions;")
+    )
+    return [
+        QCoreApplication.translate("ImportEverythingDialog", "Importing this file:"),
+        *_server_lines(preview),
+        settings.replace("%1", ", ".join(preview.settings)),
+        permissions.replace("%1", str(preview.permissions)),
+        _secrets_line(preview.secrets),
+    ]
+
+
+def _server_lines(preview: ImportPreview) -> list[str]:
+    lines = []
+    if preview.added:
+        added = (
+            QCoreApplication.translate(
+                "ImportEverythingDialog", "• adds the server %1 (it asks before it first runs here);"
+            )
+            if len(preview.added) == 1
+            else QCoreApplication.translate(
+                "ImportEverythingDialog", "• adds the servers %1 (each asks before it first runs here);"
+            )
+        )
+        lines.append(added.replace("%1", _listed(preview.added)))
+    if preview.replaced:
+        replaced = (
+            QCoreApplication.translate(
+                "ImportEverythingDialog", "• replaces the server %1 with the file's version;"
+            )
+            if len(preview.replaced) == 1
+            else QCoreApplication.translate(
+                "ImportEverythingDialog", "• replaces the servers %1 with the file's versions;"
+            )
+        )
+        lines.append(replaced.replace("%1", _listed(preview.replaced)))
+    lines.append(
+        QCoreApplication.translate(
+            "ImportEverythingDialog", "• keeps the servers that are only on this computer;"
+        )
+    )
+    return lines
+
+
+def _secrets_line(secrets: tuple[str, ...]) -> str:
+    if not secrets:
+        return QCoreApplication.translate("ImportEverythingDialog", "• puts no secrets in your keychain.")
+    if len(secrets) == 1:
+        said = QCoreApplication.translate(
+            "ImportEverythingDialog", "• puts a secret (an API key or token) named %1 in your keychain."
+        )
+    else:
+        said = QCoreApplication.translate(
+            "ImportEverythingDialog", "• puts secrets (API keys or tokens) named %1 in your keychain."
+        )
+    return said.replace("%1", _listed(secrets))
+
+
 class ImportEverythingDialog(QDialog):
-    """Nothing changes until the user has seen what would and pressed Import."""
+    """Nothing changes until the user has seen what would and pressed Import. The buttons keep their
+    names throughout: “Unlock” beside the passphrase, “Import” (ready once unlocked) and “Cancel”."""
 
     def __init__(
         self, bridge: Bridge, keeping: KeepingControl, path: Path, parent: QWidget | None = None
@@ -32,75 +118,79 @@ class ImportEverythingDialog(QDialog):
         self.passphrase_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase_edit.setAccessibleName(self.tr("Passphrase"))
         self.passphrase_edit.setToolTip(self.tr("The passphrase typed when the file was exported"))
+        self.unlock_button = labelled_button(
+            self.tr("Unlock"), self.tr("Unlock the file and show what importing it would change"), self
+        )
+        self.unlock_button.setAutoDefault(False)
         self.preview_label = selectable(QLabel(self))
         self.preview_label.setAccessibleName(self.tr("What the import changes"))
         self.preview_label.hide()
         self.message = InlineMessage(self)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
-        self.open_button = self.buttons.addButton(self.tr("Open"), QDialogButtonBox.ButtonRole.ActionRole)
-        self.open_button.setToolTip(self.tr("Unlock the file and show what importing it would change"))
-        self.open_button.setDefault(True)
         self.import_button = self.buttons.addButton(self.tr("Import"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.import_button.setToolTip(
             self.tr("Add the file's servers, settings, permissions and secrets here")
         )
         self.import_button.setEnabled(False)
-        self.import_button.hide()
         self._lay_out(path)
-        self.open_button.clicked.connect(self._on_open_button_clicked)
-        self.passphrase_edit.returnPressed.connect(self._on_open_button_clicked)
+        self.unlock_button.clicked.connect(self._on_unlock_button_clicked)
+        self.passphrase_edit.returnPressed.connect(self._on_unlock_button_clicked)
         self.passphrase_edit.textChanged.connect(self._on_passphrase_edit_text_changed)
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
+        self._on_passphrase_edit_text_changed("")
 
     def _lay_out(self, path: Path) -> None:
-        form = QFormLayout()
-        form.addRow(self.tr("File:"), selectable(QLabel(str(path), self)))
-        form.addRow(self.tr("Passphrase:"), self.passphrase_edit)
+        file_label = selectable(QLabel(self))
+        show_path(file_label, path)
+        row = QHBoxLayout()
+        row.addWidget(self.passphrase_edit, 1)
+        row.addWidget(self.unlock_button)
+        self.form = QFormLayout()
+        self.form.addRow(self.tr("File:"), file_label)
+        self.form.addRow(self.tr("Passphrase:"), row)
+        self.intro_label = intro(
+            self.tr(
+                "Type the passphrase chosen when the file was exported, then Unlock to see what "
+                "would change. Nothing changes until you press Import."
+            ),
+            self,
+        )
         layout = QVBoxLayout(self)
         pad(layout)
         layout.addWidget(heading(self.windowTitle(), self))
-        layout.addWidget(
-            hint(
-                self.tr(
-                    "Servers in the file are added, or replace the ones with the same name; servers only "
-                    "on this computer stay. Secrets go into this computer's keychain."
-                ),
-                self,
-            )
-        )
-        layout.addLayout(form)
+        layout.addWidget(self.intro_label)
+        layout.addLayout(self.form)
         layout.addWidget(self.preview_label)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
 
-    def _on_passphrase_edit_text_changed(self, _text: str) -> None:
+    def _on_passphrase_edit_text_changed(self, text: str) -> None:
         self._preview = None
         self.preview_label.hide()
         self.import_button.setEnabled(False)
-        self.import_button.hide()
-        self.open_button.show()
-        self.open_button.setDefault(True)
+        self.unlock_button.setEnabled(bool(text))
 
-    def _on_open_button_clicked(self) -> None:
+    def _on_unlock_button_clicked(self) -> None:
+        if not self.passphrase_edit.text():
+            return
         self.message.show_info(self.tr("Unlocking…"))
-        self.open_button.setEnabled(False)
+        self.unlock_button.setEnabled(False)
         self._bridge.call(
             self._keeping.preview_import(self._path, self.passphrase_edit.text()),
-            self._on_opened,
+            self._on_unlocked,
             self._on_problem,
         )
 
-    def _on_opened(self, preview: ImportPreview) -> None:
+    def _on_unlocked(self, preview: ImportPreview) -> None:
         self._preview = preview
         self.message.clear()
-        self.preview_label.setText("\n".join(preview.lines()))
+        self.preview_label.setText("\n".join(preview_lines(preview)))
         self.preview_label.show()
-        self.open_button.setEnabled(True)
-        self.open_button.hide()
+        self.unlock_button.setEnabled(True)
         self.import_button.setEnabled(True)
-        self.import_button.show()
         self.import_button.setDefault(True)
+        self.import_button.setFocus()
         self.adjustSize()
 
     def _on_buttons_accepted(self) -> None:
@@ -114,7 +204,8 @@ class ImportEverythingDialog(QDialog):
         self.passphrase_edit.blockSignals(True)
         self.passphrase_edit.clear()
         self.passphrase_edit.blockSignals(False)
-        self.passphrase_edit.setEnabled(False)
+        self.form.setRowVisible(1, False)
+        self.intro_label.hide()
         self.message.show_info(
             self.tr(
                 "Imported. The servers, settings, permissions and secrets in the file are on this "
@@ -122,12 +213,11 @@ class ImportEverythingDialog(QDialog):
             )
         )
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Close"))
-        self.open_button.hide()
         self.import_button.hide()
         self.adjustSize()
 
     def _on_problem(self, problem: Problem) -> None:
         self.message.show_problem(problem.message)
-        self.open_button.setEnabled(True)
+        self.unlock_button.setEnabled(bool(self.passphrase_edit.text()))
         self.import_button.setEnabled(self._preview is not None)
         self.adjustSize()

@@ -59,7 +59,8 @@ class ChatPage(QWidget):
         self.settings_button = QPushButton(self.tr("Chat settings"), self)
         self.settings_button.setToolTip(self.tr("Instructions for the model, tools, and how it writes"))
         self.settings_button.setCheckable(True)
-        self.tools_ready_label = hint(self.tr("Tools ready"), self)
+        self.tools_ready_label = hint(self.tr("Tools already read by the model ✓"), self)
+        self.tools_ready_label.setWordWrap(False)
         self.tools_ready_label.setToolTip(ready_tip())
         self.tools_ready_label.hide()
         self.meter = ContextMeter(self)
@@ -186,6 +187,8 @@ class ChatPage(QWidget):
             self.transcript.put_message(message)
         self._early.clear()
         self.loading = False
+        if self.meter.use is not None:  # measured before the messages came: say it for them
+            self._show_use(self.meter.use)
         self._update_enabled()
 
     def _show_title(self) -> None:
@@ -268,7 +271,7 @@ class ChatPage(QWidget):
             self._show_use(use)
 
     def _show_use(self, use: ContextUse) -> None:
-        self.meter.show_use(use)
+        self.meter.show_use(use, asked=bool(self.transcript.views))
         self.tools_ready_label.setVisible(use.tools_ready)
 
     def _on_transcript_link_clicked(self, url: QUrl) -> None:

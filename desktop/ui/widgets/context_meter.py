@@ -1,5 +1,5 @@
-"""How much of the model's context a chat takes, how much of that the tools take, and whether the
-model had already read them ("tools ready")."""
+"""How much of the model's context a chat takes, how much of that the tools' descriptions take
+(in a calm colour: they are not the chat filling up), and, in words, when they take most of it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,11 @@ BAR_HEIGHT = 8
 BAR_WIDTH = 120
 AMBER_FROM = 0.75
 RED_FROM = 0.9
-COLOURS = {"fine": "#2f6fde", "amber": "#d89614", "red": "#d1372e"}
+COLOURS = {"fine": "#2f6fde", "amber": "#d89614", "red": "#d1372e", "tools": "#2f6fde"}
+TOOLS_COLOUR = "#8fa3b8"
+"""The tools' share of the bar: calm, whatever the level."""
+TOOLS_CROWD_FROM = 0.5
+"""Tool descriptions taking this share of the context or more take most of what the model can read."""
 NAMES_SHOWN = 4
 """Tools left out named in the sentence; the tooltip names them all."""
 
@@ -23,28 +27,43 @@ def fullness(use: ContextUse) -> float:
     return min(1.0, use.used / use.limit) if use.limit > 0 else 0.0
 
 
+def tools_crowd(use: ContextUse) -> bool:
+    """The tools' descriptions take most of what the model can read at once."""
+    return use.limit > 0 and use.tools >= TOOLS_CROWD_FROM * use.limit
+
+
 def level(use: ContextUse) -> str:
-    """ "fine", "amber" near the limit, or "red" at it."""
+    """ "fine", "amber" near the limit, or "red" at it; "tools" when it is the tools' descriptions,
+    not the conversation, that fill it (said in words, not in red)."""
     share = fullness(use)
+    if share >= AMBER_FROM and tools_crowd(use) and (use.used - use.tools) < TOOLS_CROWD_FROM * use.limit:
+        return "tools"
     return "red" if share >= RED_FROM else "amber" if share >= AMBER_FROM else "fine"
 
 
 def use_text(use: ContextUse) -> str:
-    """“1,234 of 4,096 tokens (tools: 600)”."""
+    """“1,234 of 4,096 tokens (tool descriptions: 600)”."""
     text = (
         QCoreApplication.translate("ContextMeter", "%1 of %2 tokens")
         .replace("%1", f"{use.used:,}")
         .replace("%2", f"{use.limit:,}")
     )
-    if use.tools and use.tools_ready:
-        text += " " + QCoreApplication.translate("ContextMeter", "(tools: %1, ready)").replace(
-            "%1", f"{use.tools:,}"
-        )
-    elif use.tools:
-        text += " " + QCoreApplication.translate("ContextMeter", "(tools: %1)").replace(
+    if use.tools:
+        text += " " + QCoreApplication.translate("ContextMeter", "(tool descriptions: %1)").replace(
             "%1", f"{use.tools:,}"
         )
     return text
+
+
+def crowd_text(use: ContextUse) -> str:
+    """What it means when the tools' descriptions take most of the room, and what to do, or ""."""
+    if not tools_crowd(use):
+        return ""
+    return QCoreApplication.translate(
+        "ContextMeter",
+        "Tool descriptions use most of what the model can read at once; answers will be short. "
+        "Offer fewer tools in Chat settings or load the model with a larger context.",
+    )
 
 
 def ready_tip() -> str:
@@ -54,8 +73,9 @@ def ready_tip() -> str:
     )
 
 
-def left_out_text(use: ContextUse) -> str:
-    """The sentence naming the tools left out and why, or ""."""
+def left_out_text(use: ContextUse, asked: bool = True) -> str:
+    """The sentence naming the tools left out and why, or ""; before the first question (not
+    `asked`) it says which tools the chat will keep."""
     if not use.left_out:
         return ""
     names = ", ".join(use.left_out[:NAMES_SHOWN])
@@ -65,6 +85,12 @@ def left_out_text(use: ContextUse) -> str:
             .replace("%1", names)
             .replace("%2", f"{len(use.left_out) - NAMES_SHOWN:,}")
         )
+    if not asked:
+        return QCoreApplication.translate(
+            "ContextMeter",
+            "Not offered to the model, to leave room in what it can read at once: %1. This chat will keep "
+            "the tools closest to your first question; to choose others, change its tools in Chat settings.",
+        ).replace("%1", names)
     return QCoreApplication.translate(
         "ContextMeter",
         "Not offered to the model, to leave room in what it can read at once: %1. This chat keeps the "
@@ -85,11 +111,15 @@ def level_tip(use: ContextUse) -> str:
             "ContextMeter",
             "The chat fills what the model can read at once; start a new chat or make the answers shorter",
         ),
+        "tools": QCoreApplication.translate(
+            "ContextMeter",
+            "The tools' descriptions (the lighter part) take most of what the model can read at once",
+        ),
     }[level(use)]
 
 
 class ContextBar(QWidget):
-    """A thin bar: the tools' share in a lighter shade, the rest of the conversation after it."""
+    """A thin bar: the tools' share in a calm colour, the rest of the conversation after it."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -116,13 +146,14 @@ class ContextBar(QWidget):
             tools = used.adjusted(
                 0, 0, -used.width() * (1 - min(1.0, self.use.tools / max(1, self.use.used))), 0
             )
-            painter.setBrush(colour.lighter(150))
+            painter.setBrush(QColor(TOOLS_COLOUR))
             painter.drawRoundedRect(tools, radius, radius)
         painter.end()
 
 
 class ContextMeter(QWidget):
-    """The numbers and the bar, and below them a sentence when tools had to be left out."""
+    """The numbers and the bar, and below them a sentence when the tools' descriptions take most of
+    the room, and one when tools had to be left out."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -131,6 +162,7 @@ class ContextMeter(QWidget):
         self.text_label.setWordWrap(False)
         self.text_label.setAccessibleName(self.tr("Context used"))
         self.bar = ContextBar(self)
+        self.crowd_label = hint(parent=self)
         self.left_out_label = hint(parent=self)
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -141,10 +173,12 @@ class ContextMeter(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(row)
+        layout.addWidget(self.crowd_label)
         layout.addWidget(self.left_out_label)
         self.clear()
 
-    def show_use(self, use: ContextUse) -> None:
+    def show_use(self, use: ContextUse, asked: bool = True) -> None:
+        """Show `use`; before the chat's first question (not `asked`) the sentences say what will be."""
         if use.limit <= 0:  # no model yet: there is no context to fill
             self.clear()
             return
@@ -153,7 +187,9 @@ class ContextMeter(QWidget):
         self.bar.show_use(use)
         self.bar.show()
         self.setToolTip(level_tip(use) + ("\n" + ready_tip() if use.tools_ready else ""))
-        self.left_out_label.setText(left_out_text(use))
+        self.crowd_label.setText(crowd_text(use))
+        self.crowd_label.setVisible(tools_crowd(use))
+        self.left_out_label.setText(left_out_text(use, asked))
         self.left_out_label.setToolTip("\n".join(use.left_out))
         self.left_out_label.setVisible(bool(use.left_out))
 
@@ -161,5 +197,6 @@ class ContextMeter(QWidget):
         self.use = None
         self.text_label.clear()
         self.bar.hide()
+        self.crowd_label.hide()
         self.left_out_label.hide()
         self.setToolTip("")

@@ -98,7 +98,14 @@ class HistoryDialog(QDialog):
         )
         self.restore_button.setEnabled(False)
         self.message = InlineMessage(self)
+        self._lay_out()
+        self.tree.itemSelectionChanged.connect(self._on_tree_selection_changed)
+        self.restore_button.clicked.connect(self._on_restore_button_clicked)
+        self.reload()
+
+    def _lay_out(self) -> None:
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
         row = QHBoxLayout()
         row.addWidget(self.restore_button)
         row.addWidget(self.message, 1)
@@ -118,10 +125,6 @@ class HistoryDialog(QDialog):
         layout.addWidget(self.tree, 1)
         layout.addLayout(row)
         layout.addWidget(buttons)
-        buttons.rejected.connect(self.reject)
-        self.tree.itemSelectionChanged.connect(self._on_tree_selection_changed)
-        self.restore_button.clicked.connect(self._on_restore_button_clicked)
-        self.reload()
 
     def reload(self) -> None:
         self._bridge.call(self._keeping.history(), self._show, self._on_problem)

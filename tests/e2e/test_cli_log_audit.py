@@ -74,8 +74,13 @@ def test_calls_are_logged_audited_and_exported_without_the_secret(home: Path, tm
 
     verified = desk("audit", "verify")
     assert verified.returncode == 0 and "intact" in verified.stdout
+    # A value typed into a server's settings lives in config.json, its .bak and its dated copies in
+    # config/history (Settings › History); nowhere else.
+    history = home / "config" / "history"
     outside_config = [
-        p for p in home.rglob("*") if p.is_file() and p.name not in ("config.json", "config.json.bak")
+        p
+        for p in home.rglob("*")
+        if p.is_file() and p.name not in ("config.json", "config.json.bak") and p.parent != history
     ]
     for path in [*outside_config, log_file, jsonl_file, csv_file]:
         assert CANARY.encode() not in path.read_bytes(), f"the secret is in {path}"

@@ -134,7 +134,7 @@ def test_the_files_choice_says_which_folder_is_its_own(qtbot: QtBot) -> None:
     fields = dialog.sandbox_fields
     assert fields.own_hint.isVisibleTo(fields)
     assert "Working folder" in fields.own_hint.text()
-    fields.set_own_folder("/home/me/Shared")
+    dialog.fields.cwd_edit.setText("/home/me/Shared")  # the working folder typed above
     assert fields.own_hint.text() == "Its own folder: /home/me/Shared"
     fields.files_combo.setCurrentIndex(fields.files_combo.findData(FileAccess.HOME))
     assert not fields.own_hint.isVisibleTo(fields)

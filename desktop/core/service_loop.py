@@ -21,6 +21,11 @@ TURN = 0.004
 """The longest the loop works without a pause while it is busy (seconds)."""
 PAUSE = 0.001
 """How long it pauses, so a waiting thread (the Qt thread) can take the GIL."""
+SWITCH_INTERVAL = 0.001
+"""How long a thread holds the GIL while another waits for it (CPython's default is 5 ms).
+
+Under a log flood the service thread wants the GIL all the time; at 5 ms per hand-over the Qt
+thread, which needs it for every call into Python, could wait over 100 ms; at 1 ms, ~30 ms."""
 
 
 class TakingTurns:
@@ -71,6 +76,7 @@ class ServiceLoop:
         return self._loop
 
     def start(self) -> None:
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self._thread.start()
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from desktop.core import service_loop
-from desktop.core.service_loop import PAUSE, TURN, TakingTurns
+from desktop.core.service_loop import PAUSE, SWITCH_INTERVAL, TURN, ServiceLoop, TakingTurns
 
 
 class Clock:
@@ -70,3 +72,15 @@ def test_a_loop_that_waits_between_bits_of_work_never_pauses(clock: Clock) -> No
         busy_for(selector, clock, TURN / 2, TURN / 10)
         selector.select(0.05)  # nothing was ready: the loop waited, a turn for the others
     assert clock.sleeps == []
+
+
+def test_a_running_service_loop_hands_the_gil_over_every_millisecond() -> None:
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.005)  # CPython's default
+    loop = ServiceLoop("switch-interval")
+    loop.start()
+    try:
+        assert sys.getswitchinterval() == SWITCH_INTERVAL
+    finally:
+        loop.stop()
+        sys.setswitchinterval(before)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from desktop.core.problem import Problem
 from desktop.ui.dialogs.export_everything_dialog import intro
 from desktop.ui.style import heading, labelled_button, pad
+from desktop.ui.widgets.confirm_box import open_confirm
 from desktop.ui.widgets.inline_message import InlineMessage
 
 if TYPE_CHECKING:
@@ -183,12 +184,8 @@ class HistoryDialog(QDialog):
         restore = box.addButton(
             self.tr("Go back to version %1").replace("%1", number), QMessageBox.ButtonRole.AcceptRole
         )
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.finished.connect(lambda _result: self._on_confirm_box_finished(box.clickedButton() is restore))
         self.confirm_box = box
-        box.open()
+        open_confirm(box, restore, self._on_confirm_box_finished)
 
     def _on_confirm_box_finished(self, confirmed: bool) -> None:
         self.confirm_box = None

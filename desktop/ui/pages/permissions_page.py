@@ -29,6 +29,7 @@ from desktop.ui.models.rules_table_model import RulesTableModel
 from desktop.ui.pages.server_permissions import ServerChoices
 from desktop.ui.resources import page_icon
 from desktop.ui.style import SPACING, heading, hint, pad
+from desktop.ui.widgets.confirm_box import open_confirm
 from desktop.ui.widgets.inline_message import InlineMessage
 from desktop.ui.widgets.record_table import RecordTable
 
@@ -260,12 +261,8 @@ class PermissionsPage(QWidget):
             self.tr("MCP Desk will ask you again before each tool runs, blocked tools included.")
         )
         revoke = box.addButton(self.tr("Take back all"), QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.finished.connect(lambda _result: self._on_revoke_box_finished(box.clickedButton() is revoke))
         self.revoke_box = box
-        box.open()
+        open_confirm(box, revoke, self._on_revoke_box_finished)
 
     def _on_revoke_box_finished(self, confirmed: bool) -> None:
         self.revoke_box = None

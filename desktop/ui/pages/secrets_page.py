@@ -21,6 +21,7 @@ from desktop.ui.dialogs.secret_dialog import SecretDialog
 from desktop.ui.models.secrets_table_model import SecretsTableModel
 from desktop.ui.resources import page_icon
 from desktop.ui.style import SPACING, heading, hint, pad, selectable
+from desktop.ui.widgets.confirm_box import open_confirm
 from desktop.ui.widgets.empty_state import EmptyState
 from desktop.ui.widgets.inline_message import InlineMessage
 from desktop.ui.widgets.record_table import RecordTable
@@ -219,14 +220,8 @@ class SecretsPage(QWidget):
                 )
             )
         delete = box.addButton(self.tr("Delete"), QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.finished.connect(
-            lambda _result: self._on_delete_box_finished(box.clickedButton() is delete, info)
-        )
         self.delete_box = box
-        box.open()
+        open_confirm(box, delete, lambda confirmed: self._on_delete_box_finished(confirmed, info))
 
     def _on_delete_box_finished(self, confirmed: bool, info: SecretInfo) -> None:
         if confirmed:

@@ -30,6 +30,7 @@ from desktop.ui.pages.server_details import ServerDetails
 from desktop.ui.resources import page_icon
 from desktop.ui.server_actions import ServerActions
 from desktop.ui.state_look import is_active
+from desktop.ui.widgets.confirm_box import open_confirm
 from desktop.ui.widgets.empty_state import EmptyState
 
 UPTIME_EVERY_MS = 1000
@@ -267,13 +268,7 @@ class ServersPage(QWidget):
             )
         )
         remove = box.addButton(self.tr("Remove"), QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.finished.connect(
-            lambda _result: self._on_remove_box_finished(box.clickedButton() is remove, status.name)
-        )
-        box.open()
+        open_confirm(box, remove, lambda confirmed: self._on_remove_box_finished(confirmed, status.name))
 
     def _on_remove_box_finished(self, confirmed: bool, name: str) -> None:
         if confirmed:

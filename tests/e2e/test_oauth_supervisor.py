@@ -36,18 +36,15 @@ class SlowUser(UserAtBrowser):
         super().open(url)
 
 
-async def test_the_start_waits_for_the_sign_in_and_the_log_never_holds_a_token(
-    oauth_server: OAuthFixture,
-    keyring_store: SecretStore,
-    tmp_path: Path,
-) -> None:
+def supervise(
+    config: ServerConfig, user: UserAtBrowser, keyring_store: SecretStore, tmp_path: Path
+) -> tuple[Supervisor, Recorder, RpcLog]:
+    """A supervisor for the server "remote" signing in as `user`, keeping the events it sends and its log."""
     events = EventBus()
     recorder = Recorder()
     events.subscribe(recorder)
     redactor = Redactor()
     log = RpcLog(redactor)
-    user = SlowUser()
-    config = ServerConfig(url=oauth_server.url, init_timeout=SLOWER_THAN_START_LIMIT / 2)
     supervisor = Supervisor(
         "remote",
         config,
@@ -58,6 +55,22 @@ async def test_the_start_waits_for_the_sign_in_and_the_log_never_holds_a_token(
         Credentials(keyring_store, user),
         FAST,
     )
+    return supervisor, recorder, log
+
+
+def written(log: RpcLog) -> str:
+    """The log's recent entries as they are written out, one a line."""
+    return "\n".join(json.dumps(entry.to_json()) for entry in log.recent())
+
+
+async def test_the_start_waits_for_the_sign_in_and_the_log_never_holds_a_token(
+    oauth_server: OAuthFixture,
+    keyring_store: SecretStore,
+    tmp_path: Path,
+) -> None:
+    user = SlowUser()
+    config = ServerConfig(url=oauth_server.url, init_timeout=SLOWER_THAN_START_LIMIT / 2)
+    supervisor, recorder, log = supervise(config, user, keyring_store, tmp_path)
     try:
         status = await supervisor.start()
         assert status.state is ServerState.RUNNING, (status.reason, status.details)
@@ -68,32 +81,18 @@ async def test_the_start_waits_for_the_sign_in_and_the_log_never_holds_a_token(
     assert [n.title for n in notices] == ["Sign in to remote"]
     assert user.opened[0] in notices[0].message, "the address is there in case no browser opens"
     tokens = json.loads(keyring_store.get(TOKENS) or "{}")["token"]
-    written = "\n".join(json.dumps(entry.to_json()) for entry in log.recent())
-    assert "Signing in at 127.0.0.1" in written
-    assert tokens["access_token"] not in written and tokens["refresh_token"] not in written
+    logged = written(log)
+    assert "Signing in at 127.0.0.1" in logged
+    assert tokens["access_token"] not in logged and tokens["refresh_token"] not in logged
 
 
 async def test_a_sign_in_server_that_fails_the_issuer_check_is_refused_once_and_waits_for_the_user(
     keyring_store: SecretStore, tmp_path: Path
 ) -> None:
-    events = EventBus()
-    recorder = Recorder()
-    events.subscribe(recorder)
-    redactor = Redactor()
-    log = RpcLog(redactor)
     user = UserAtBrowser()
     with serve_oauth() as fixture:
         fixture.provider.iss_in_redirect = "https://evil.example.com"  # a mix-up: another server's answer
-        supervisor = Supervisor(
-            "remote",
-            ServerConfig(url=fixture.url),
-            events,
-            LeftoverRegistry(tmp_path / "run"),
-            log,
-            redactor,
-            Credentials(keyring_store, user),
-            FAST,
-        )
+        supervisor, recorder, log = supervise(ServerConfig(url=fixture.url), user, keyring_store, tmp_path)
         try:
             status = await supervisor.start()
             await user.wait_until_loaded()
@@ -106,8 +105,8 @@ async def test_a_sign_in_server_that_fails_the_issuer_check_is_refused_once_and_
     assert "iss mismatch" in status.details
     assert status.restarts == 0
     assert len(user.opened) == 1
-    written = "\n".join(json.dumps(entry.to_json()) for entry in log.recent())
-    assert "Restarting" not in written and "look at its output" not in written.lower()
+    logged = written(log)
+    assert "Restarting" not in logged and "look at its output" not in logged.lower()
     failed = [e for e in recorder.events if isinstance(e, Notice) and e.title == "remote stopped"]
     assert [notice.message for notice in failed] == [MIXED_UP]
     assert keyring_store.get(TOKENS) is None

@@ -6,35 +6,19 @@ Both go through MCP Desk's own ServerManager, in turns, in the same run; the goa
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import sys
-import time
 
-from common import ECHO_SERVER, fresh_home, quick_rounds, report
+from common import ECHO_SERVER, quick_rounds, report, services_in_fresh_home, spawn_to_tools
 
-from desktop.cli.asker import TerminalAsker
 from desktop.core.config import ServerConfig
-from desktop.core.events import EventBus
-from desktop.core.paths import AppPaths
 from desktop.core.sandbox_policy import Sandbox
-from desktop.services import build_services
 
 ROUNDS = quick_rounds(10, 3)
 
 
-async def spawn_to_tools(manager, name: str) -> float:  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
-    status = await manager.start(name)
-    assert manager.tools(name), status.reason
-    elapsed = time.perf_counter() - start
-    await manager.stop(name)
-    return elapsed * 1000
-
-
 async def measure() -> float:
-    os.environ["MCP_DESK_HOME"] = str(fresh_home())
-    services = build_services(AppPaths.from_environment(), EventBus(), TerminalAsker(allow_all=False))
+    services = services_in_fresh_home()
     manager = services.manager
     plain = ServerConfig(command=sys.executable, args=[str(ECHO_SERVER)])
     boxed = plain.model_copy(update={"sandbox": Sandbox()})

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import time
 
-from common import ECHO_SERVER, fresh_home, quick_rounds, report
+from common import ECHO_SERVER, quick_rounds, report, services_in_fresh_home, spawn_to_tools
 
-from desktop.cli.asker import TerminalAsker
 from desktop.core.config import ServerConfig
-from desktop.core.events import EventBus
-from desktop.core.paths import AppPaths
-from desktop.services import build_services
 
 ROUNDS = quick_rounds(8, 3)
 
@@ -28,18 +23,8 @@ async def bare_sdk() -> float:
     return elapsed * 1000
 
 
-async def ours(manager) -> float:  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
-    await manager.start("echo")
-    assert manager.tools("echo")
-    elapsed = time.perf_counter() - start
-    await manager.stop("echo")
-    return elapsed * 1000
-
-
 async def measure() -> float:
-    os.environ["MCP_DESK_HOME"] = str(fresh_home())
-    services = build_services(AppPaths.from_environment(), EventBus(), TerminalAsker(allow_all=False))
+    services = services_in_fresh_home()
     manager = services.manager
     config = ServerConfig(command=sys.executable, args=[str(ECHO_SERVER)])
     await manager.add("echo", config.model_copy(update={"trusted_launch": config.launch_hash()}))
@@ -47,7 +32,7 @@ async def measure() -> float:
     mine, base = [], []
     for _ in range(ROUNDS):
         base.append(await bare_sdk())
-        mine.append(await ours(manager))
+        mine.append(await spawn_to_tools(manager, "echo"))
     await services.close()
     return report("spawn -> tools listed", mine, base, "ms", "<= 1.05")
 

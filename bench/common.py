@@ -8,12 +8,19 @@ short run (`quick_rounds`): a few seconds each, for the table every CI run print
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import statistics
 import sys
 import tempfile
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from desktop.servers.manager import ServerManager
+    from desktop.services import Services
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -44,6 +51,30 @@ def fresh_home() -> Path:
     home = Path(tempfile.mkdtemp(prefix="mcp-desk-bench-"))
     atexit.register(shutil.rmtree, home, ignore_errors=True)
     return home
+
+
+def services_in_fresh_home() -> Services:
+    """MCP Desk's services over a `fresh_home`, with a terminal asker that allows nothing unasked.
+
+    MCP Desk is imported here, not above, so that benchmarks timing its start import only this file.
+    """
+    from desktop.cli.asker import TerminalAsker
+    from desktop.core.events import EventBus
+    from desktop.core.paths import AppPaths
+    from desktop.services import build_services
+
+    os.environ["MCP_DESK_HOME"] = str(fresh_home())
+    return build_services(AppPaths.from_environment(), EventBus(), TerminalAsker(allow_all=False))
+
+
+async def spawn_to_tools(manager: ServerManager, name: str) -> float:
+    """Milliseconds from starting the server `name` to its tools being listed; it is stopped again after."""
+    start = time.perf_counter()
+    status = await manager.start(name)
+    assert manager.tools(name), status.reason
+    elapsed = time.perf_counter() - start
+    await manager.stop(name)
+    return elapsed * 1000
 
 
 def record(name: str, value: float, unit: str, goal: str, *, lower_is_better: bool = True) -> float:

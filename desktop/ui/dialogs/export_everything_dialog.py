@@ -46,6 +46,24 @@ def intro(text: str, parent: QWidget) -> QLabel:
     return label
 
 
+def titled_layout(dialog: QDialog, words: QLabel) -> QVBoxLayout:
+    """The dialog's padded column, opening with its title as a heading and then `words` (an `intro`)."""
+    layout = QVBoxLayout(dialog)
+    pad(layout)
+    layout.addWidget(heading(dialog.windowTitle(), dialog))
+    layout.addWidget(words)
+    return layout
+
+
+def secret_edit(name: str, parent: QWidget, tip: str | None = None) -> QLineEdit:
+    """A box whose text shows as dots, named `name` for screen readers; its tooltip is `tip`, else `name`."""
+    edit = QLineEdit(parent)
+    edit.setEchoMode(QLineEdit.EchoMode.Password)
+    edit.setAccessibleName(name)
+    edit.setToolTip(name if tip is None else tip)
+    return edit
+
+
 def show_path(label: QLabel, path: Path, width: int = PATH_WIDTH) -> None:
     """`path` on one line in `label`, its middle left out when too long; the whole path in the tooltip."""
     label.setWordWrap(False)
@@ -98,8 +116,8 @@ class ExportEverythingDialog(QDialog):
         self._saved: Path | None = None
         self.setWindowTitle(self.tr("Export everything"))
         self.setMinimumWidth(540)
-        self.passphrase_edit = self._secret_edit(self.tr("Passphrase"))
-        self.again_edit = self._secret_edit(self.tr("The same passphrase again"))
+        self.passphrase_edit = secret_edit(self.tr("Passphrase"), self)
+        self.again_edit = secret_edit(self.tr("The same passphrase again"), self)
         self.show_box = QCheckBox(self.tr("Show what I type"), self)
         self.message = InlineMessage(self)
         self.message.setAccessibleName(self.tr("How strong the passphrase is"))
@@ -129,10 +147,8 @@ class ExportEverythingDialog(QDialog):
         self._on_passphrase_edit_text_changed("")
 
     def _lay_out(self) -> None:
-        layout = QVBoxLayout(self)
-        pad(layout)
-        layout.addWidget(heading(self.windowTitle(), self))
-        layout.addWidget(
+        layout = titled_layout(
+            self,
             intro(
                 self.tr(
                     "One file with your servers, settings, permissions and the secrets they use, locked "
@@ -140,7 +156,7 @@ class ExportEverythingDialog(QDialog):
                     "passphrase nobody can open it, you included: write it down somewhere safe."
                 ),
                 self,
-            )
+            ),
         )
         layout.addWidget(self.form)
         layout.addWidget(self.message)
@@ -152,13 +168,6 @@ class ExportEverythingDialog(QDialog):
         self.saved_row.hide()
         layout.addWidget(self.saved_row)
         layout.addWidget(self.buttons)
-
-    def _secret_edit(self, name: str) -> QLineEdit:
-        edit = QLineEdit(self)
-        edit.setEchoMode(QLineEdit.EchoMode.Password)
-        edit.setAccessibleName(name)
-        edit.setToolTip(name)
-        return edit
 
     def _verdict(self) -> Verdict:
         passphrase, again = self.passphrase_edit.text(), self.again_edit.text()

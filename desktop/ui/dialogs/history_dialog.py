@@ -14,13 +14,12 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QTreeWidget,
     QTreeWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
 from desktop.core.problem import Problem
-from desktop.ui.dialogs.export_everything_dialog import intro
-from desktop.ui.style import heading, labelled_button, pad
+from desktop.ui.dialogs.export_everything_dialog import intro, titled_layout
+from desktop.ui.style import labelled_button
 from desktop.ui.widgets.confirm_box import open_confirm
 from desktop.ui.widgets.inline_message import InlineMessage
 
@@ -111,17 +110,15 @@ class HistoryDialog(QDialog):
         row.addWidget(self.restore_button)
         row.addWidget(self.message, 1)
         row.addStretch()
-        layout = QVBoxLayout(self)
-        pad(layout)
-        layout.addWidget(heading(self.windowTitle(), self))
-        layout.addWidget(
+        layout = titled_layout(
+            self,
             intro(
                 self.tr(
                     "MCP Desk keeps a version of its settings each time they change: the last 50, and one "
                     "a day for 30 days. Restoring one keeps the settings you have now as a version too."
                 ),
                 self,
-            )
+            ),
         )
         layout.addWidget(self.tree, 1)
         layout.addLayout(row)

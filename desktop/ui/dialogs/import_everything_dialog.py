@@ -13,14 +13,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QVBoxLayout,
     QWidget,
 )
 
 from desktop.core.problem import Problem
-from desktop.ui.dialogs.export_everything_dialog import intro, show_path
-from desktop.ui.style import heading, labelled_button, pad, selectable
+from desktop.ui.dialogs.export_everything_dialog import intro, secret_edit, show_path, titled_layout
+from desktop.ui.style import labelled_button, selectable
 from desktop.ui.widgets.inline_message import InlineMessage
 
 if TYPE_CHECKING:
@@ -56,30 +54,37 @@ def preview_lines(preview: ImportPreview) -> list[str]:
     ]
 
 
+def _naming(names: tuple[str, ...], one: str, many: str) -> str:
+    """`one` or `many`, as `names` holds one name or more, with the names in the place of %1."""
+    return (one if len(names) == 1 else many).replace("%1", _listed(names))
+
+
 def _server_lines(preview: ImportPreview) -> list[str]:
     lines = []
     if preview.added:
-        added = (
-            QCoreApplication.translate(
-                "ImportEverythingDialog", "• adds the server %1 (it asks before it first runs here);"
-            )
-            if len(preview.added) == 1
-            else QCoreApplication.translate(
-                "ImportEverythingDialog", "• adds the servers %1 (each asks before it first runs here);"
+        lines.append(
+            _naming(
+                preview.added,
+                QCoreApplication.translate(
+                    "ImportEverythingDialog", "• adds the server %1 (it asks before it first runs here);"
+                ),
+                QCoreApplication.translate(
+                    "ImportEverythingDialog", "• adds the servers %1 (each asks before it first runs here);"
+                ),
             )
         )
-        lines.append(added.replace("%1", _listed(preview.added)))
     if preview.replaced:
-        replaced = (
-            QCoreApplication.translate(
-                "ImportEverythingDialog", "• replaces the server %1 with the file's version;"
-            )
-            if len(preview.replaced) == 1
-            else QCoreApplication.translate(
-                "ImportEverythingDialog", "• replaces the servers %1 with the file's versions;"
+        lines.append(
+            _naming(
+                preview.replaced,
+                QCoreApplication.translate(
+                    "ImportEverythingDialog", "• replaces the server %1 with the file's version;"
+                ),
+                QCoreApplication.translate(
+                    "ImportEverythingDialog", "• replaces the servers %1 with the file's versions;"
+                ),
             )
         )
-        lines.append(replaced.replace("%1", _listed(preview.replaced)))
     lines.append(
         QCoreApplication.translate(
             "ImportEverythingDialog", "• keeps the servers that are only on this computer;"
@@ -91,15 +96,15 @@ def _server_lines(preview: ImportPreview) -> list[str]:
 def _secrets_line(secrets: tuple[str, ...]) -> str:
     if not secrets:
         return QCoreApplication.translate("ImportEverythingDialog", "• puts no secrets in your keychain.")
-    if len(secrets) == 1:
-        said = QCoreApplication.translate(
+    return _naming(
+        secrets,
+        QCoreApplication.translate(
             "ImportEverythingDialog", "• puts a secret (an API key or token) named %1 in your keychain."
-        )
-    else:
-        said = QCoreApplication.translate(
+        ),
+        QCoreApplication.translate(
             "ImportEverythingDialog", "• puts secrets (API keys or tokens) named %1 in your keychain."
-        )
-    return said.replace("%1", _listed(secrets))
+        ),
+    )
 
 
 class ImportEverythingDialog(QDialog):
@@ -114,10 +119,9 @@ class ImportEverythingDialog(QDialog):
         self._preview: ImportPreview | None = None
         self.setWindowTitle(self.tr("Import everything"))
         self.setMinimumWidth(540)
-        self.passphrase_edit = QLineEdit(self)
-        self.passphrase_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.passphrase_edit.setAccessibleName(self.tr("Passphrase"))
-        self.passphrase_edit.setToolTip(self.tr("The passphrase typed when the file was exported"))
+        self.passphrase_edit = secret_edit(
+            self.tr("Passphrase"), self, self.tr("The passphrase typed when the file was exported")
+        )
         self.unlock_button = labelled_button(
             self.tr("Unlock"), self.tr("Unlock the file and show what importing it would change"), self
         )
@@ -156,10 +160,7 @@ class ImportEverythingDialog(QDialog):
             ),
             self,
         )
-        layout = QVBoxLayout(self)
-        pad(layout)
-        layout.addWidget(heading(self.windowTitle(), self))
-        layout.addWidget(self.intro_label)
+        layout = titled_layout(self, self.intro_label)
         layout.addLayout(self.form)
         layout.addWidget(self.preview_label)
         layout.addWidget(self.message)

@@ -23,7 +23,7 @@ from desktop.llm.chat.service import ChatBackends, ChatService
 from desktop.llm.chat.store import ChatStore
 from desktop.servers.control import ToolCallOutcome
 from desktop.servers.manager import Recording, ServerManager
-from tests.e2e.conftest import ASKED, Recorder, fixture_server, http_fixture
+from tests.e2e.conftest import ASKED, Recorder, Spawned, fixture_server, http_fixture
 from tests.unit.llm.chat.chat_doubles import FakeModels, ScriptedBackend, call
 from tests.unit.llm.chat.chat_world import Forgetter, Keeper
 
@@ -40,13 +40,18 @@ async def _one_record_for(recording: Recording, outcome: ToolCallOutcome) -> Aud
     return record
 
 
+async def _running(world: tuple[ServerManager, Recorder, Spawned], name: str, fixture: str) -> ServerManager:
+    """The world's manager with the fixture server `fixture` added as `name` and started."""
+    manager, _events, spawned = world
+    await manager.add(name, fixture_server(fixture))
+    await manager.start(name)
+    spawned.note()
+    return manager
+
+
 @pytest.fixture
 async def faulty(world) -> ServerManager:  # type: ignore[no-untyped-def]
-    manager, _events, spawned = world
-    await manager.add("faulty", fixture_server("faulty_results"))
-    await manager.start("faulty")
-    spawned.note()
-    return manager  # type: ignore[no-any-return]
+    return await _running(world, "faulty", "faulty_results")
 
 
 async def test_a_2026_result_without_result_type_is_a_complete_result(
@@ -116,20 +121,14 @@ async def _idle(recorder: Recorder, chat_id: str) -> None:
 
 
 async def test_a_server_dying_mid_call_leaves_one_result_record(world, recording: Recording) -> None:  # type: ignore[no-untyped-def]
-    manager, _events, spawned = world
-    await manager.add("crashy", fixture_server("crash_mid_call"))
-    await manager.start("crashy")
-    spawned.note()
+    manager = await _running(world, "crashy", "crash_mid_call")
     outcome = await manager.call_tool("crashy__boom", {}, ASKED)
     assert not outcome.ok and "stopped while working" in outcome.text
     assert (await _one_record_for(recording, outcome)).data["status"] == "failed"
 
 
 async def test_a_call_to_a_server_that_went_away_is_recorded_and_told(world, recording: Recording) -> None:  # type: ignore[no-untyped-def]
-    manager, _events, spawned = world
-    await manager.add("gone", fixture_server("well_behaved"))
-    await manager.start("gone")
-    spawned.note()
+    manager = await _running(world, "gone", "well_behaved")
     await manager.stop("gone")
     outcome = await manager.call_tool("gone__echo", {"text": "anyone?"}, ASKED)
     assert not outcome.ok and "“gone” is not running. Start it first." in outcome.text
@@ -137,10 +136,7 @@ async def test_a_call_to_a_server_that_went_away_is_recorded_and_told(world, rec
 
 
 async def test_a_hanging_call_its_caller_cancels_is_recorded_so(world, recording: Recording) -> None:  # type: ignore[no-untyped-def]
-    manager, _events, spawned = world
-    await manager.add("slow", fixture_server("well_behaved"))
-    await manager.start("slow")
-    spawned.note()
+    manager = await _running(world, "slow", "well_behaved")
     cancelled = False
     async with anyio.create_task_group() as tasks:
 

@@ -18,6 +18,7 @@ one-token answer. Printed, each in one run:
 from __future__ import annotations
 
 import asyncio
+import statistics
 import tempfile
 import threading
 import time
@@ -96,7 +97,7 @@ async def new_chats(service: ModelService, tools: list[ToolSpec], rounds: int) -
     backend = LocalBackend(service)
     template = service.state().info.chat_template  # type: ignore[union-attr]
     await first_token(backend, chat("Hello!"), tools)  # reads the tools once and keeps them
-    with_tools, without, bare_with, bare_without = [], [], [], []
+    with_tools, without, bare_with, bare_without, restores = [], [], [], [], []
     for round_ in range(rounds):
         questions = f"What is on today? ({round_})", f"What can you do? ({round_})"
         without.append(await first_token(backend, chat(questions[1]), []))
@@ -105,10 +106,12 @@ async def new_chats(service: ModelService, tools: list[ToolSpec], rounds: int) -
         seconds = await service.run_on_model(bare)
         bare_with.append(seconds[0])
         bare_without.append(seconds[1])
+        restores.append(seconds[2])
     print(f"  kept in memory: {service.prefix_cache().counts}")
     report(f"New chat with {len(tools)} tools vs none, tools kept", with_tools, without, "s", "<= 1.5x")
     floor = "  floor: bare llama.cpp reading the same words, tools held vs none"
     report(floor, bare_with, bare_without, "s", "-")
+    print(f"  restoring the tools' state from memory: {statistics.median(restores) * 1000:.0f} ms")
 
 
 def bare_reads(
@@ -117,8 +120,9 @@ def bare_reads(
     questions: tuple[str, str],
     tools: list[ToolSpec],
     service: ModelService,
-) -> tuple[float, float]:
-    """Bare llama.cpp reading what the last two new chats read, after what each held: with tools, without."""
+) -> tuple[float, float, float]:
+    """Bare llama.cpp reading what the last two new chats read, after what each held (with tools,
+    without), and the seconds the tools' state took to restore from memory before the first."""
     with_tools = model_prompt(llama, template, chat(questions[0]), tools)
     shared = prefix_text(llama, template, chat(questions[0]), tools, with_tools)
     held = len(prefix_tokens(llama, shared, service.prefix_cache()))
@@ -127,9 +131,10 @@ def bare_reads(
     plain_tokens = llama.tokenize(plain.encode(), special=True)
     common = llama.longest_token_prefix(llama._input_ids.tolist(), plain_tokens)
     without = timed_read(llama, plain_tokens, common)
-    restored = service.prefix_cache().restore(llama, tools_tokens[:held])
-    assert restored, "the tools' state is kept"
-    return timed_read(llama, tools_tokens, held), without
+    begun = time.perf_counter()
+    assert service.prefix_cache().restore(llama, tools_tokens[:held]), "the tools' state is kept"
+    restoring = time.perf_counter() - begun
+    return timed_read(llama, tools_tokens, held), without, restoring
 
 
 def timed_read(llama: Llama, tokens: list[int], held: int) -> float:

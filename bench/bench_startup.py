@@ -45,24 +45,21 @@ app.exec()
 APP = (
     PROBE
     + """
-import time
 import desktop.ui.main_window as frame
-import desktop.ui.application as ui
-frame_init = frame.MainWindow.__init__
+frame_init, frame_attach = frame.MainWindow.__init__, frame.MainWindow.attach
 def watched_frame(self, **kwargs):
     frame_init(self, **kwargs)
     self._probe = Probe()
     self._probe.on_paint = lambda: self.removeEventFilter(self._probe)
     self.installEventFilter(self._probe)
-frame.MainWindow.__init__ = watched_frame
-app_init = ui.GuiApp.__init__
-def watched_app(self, window):
-    app_init(self, window)
+def watched_attach(self, bridge):
+    frame_attach(self, bridge)
     def ready():
         print("READY", flush=True)
-        self.quit()
-    self.bridge.services_ready.connect(ready)
-ui.GuiApp.__init__ = watched_app
+        self.quit_requested.emit()  # the app's own clean quit
+    bridge.services_ready.connect(ready)
+frame.MainWindow.__init__ = watched_frame
+frame.MainWindow.attach = watched_attach
 from desktop.main import main
 sys.exit(main([]))
 """

@@ -6,14 +6,13 @@ services load after the window has painted (`desktop/app.py`), and the pages fil
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from types import ModuleType
 
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from desktop.ui.main_window import MainWindow
+from desktop.ui.pyside_imports import scan_imports_without_caching_sources
 from desktop.ui.resources import app_icon
 from desktop.ui.theme import follow_system_theme
 from desktop.ui.window_placement import WindowPlacement
@@ -24,7 +23,7 @@ PAINT_WAIT_MS = 1000
 
 def open_window(argv: list[str], placement_file: Path | None = None) -> MainWindow:
     """The QApplication and MainWindow's frame, shown and painted."""
-    _scan_imports_without_caching_sources()
+    scan_imports_without_caching_sources()
     existing = QApplication.instance()
     qapp = existing if isinstance(existing, QApplication) else QApplication(argv)
     qapp.setApplicationName("MCP Desk")
@@ -57,26 +56,3 @@ def _show_painted(window: MainWindow) -> None:
     window.show()
     loop.exec()
     window.removeEventFilter(watch)
-
-
-def _scan_imports_without_caching_sources() -> None:
-    """PySide6 asks of every module imported after it whether its source mentions "PySide6"
-    (for `from __feature__ import …`) through `inspect.getsource`, which tokenizes the file and
-    keeps every line of it in `linecache` for good: ~20 MB and a third of the start-up's imports.
-    The same question, answered from the file's bytes, costs neither."""
-    feature = sys.modules.get("shibokensupport.feature")
-    asks = getattr(feature, "_mod_uses_pyside", None)
-    if feature is None or asks is None or getattr(asks, "reads_bytes", False):
-        return
-
-    def mentions_pyside(module: ModuleType) -> bool:
-        path = getattr(module, "__file__", None)
-        if isinstance(path, str) and path.endswith(".py"):
-            try:
-                return b"PySide6" in Path(path).read_bytes()
-            except OSError:
-                pass
-        return bool(asks(module))
-
-    mentions_pyside.reads_bytes = True  # type: ignore[attr-defined]
-    feature._mod_uses_pyside = mentions_pyside  # type: ignore[attr-defined]

@@ -11,7 +11,8 @@ import concurrent.futures
 import selectors
 import sys
 import threading
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from time import monotonic, sleep
 from typing import Any, TypeVar
 
@@ -27,6 +28,35 @@ SWITCH_INTERVAL = 0.001
 Under a log flood the service thread wants the GIL all the time; at 5 ms per hand-over the Qt
 thread, which needs it for every call into Python, could wait over 100 ms; at 1 ms, ~30 ms."""
 
+MAX_STANDBY = 0.1
+"""The longest the loop stands by for the Qt thread (seconds), so a stuck paint cannot stop the services."""
+
+STAND_BY_SWITCH_INTERVAL = 0.00001
+"""The switch interval meanwhile: the loop may be in the middle of a long turn, and until it
+reaches the end of it and waits, each of the Qt thread's calls waits this long for the GIL."""
+
+_qt_not_busy = threading.Event()
+_qt_not_busy.set()
+
+
+@contextmanager
+def services_stand_by() -> Iterator[None]:
+    """For work on the Qt thread that calls into Python many times (painting a table): the service
+    loop waits at its next turn until the work is done.
+
+    Each of those calls must win the GIL; under a log flood the service thread holds it and
+    hands it over only once per switch interval, so a table paint (~300 calls, 3 ms of work)
+    took 30-160 ms. With the loop waiting (its wait releases the GIL), the calls get it at once.
+    """
+    interval = sys.getswitchinterval()
+    _qt_not_busy.clear()
+    sys.setswitchinterval(STAND_BY_SWITCH_INTERVAL)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(interval)
+        _qt_not_busy.set()
+
 
 class TakingTurns:
     """Mixed into the loop's selector (or proactor): a busy loop pauses now and then.
@@ -34,7 +64,8 @@ class TakingTurns:
     CPython hands the GIL to a waiting thread only once the holder has kept it for a whole
     switch interval, and a loop that drops it for every short I/O call restarts that clock
     each time; under a flood the Qt thread, which needs the GIL for every call into Python,
-    then waits seconds. Sleeping `PAUSE` after each `TURN` of unbroken work lets it in.
+    then waits seconds. Sleeping `PAUSE` after each `TURN` of unbroken work lets it in; and
+    while the Qt thread works under `services_stand_by`, the loop waits for it to finish.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -42,6 +73,8 @@ class TakingTurns:
         self._busy_since = monotonic()
 
     def select(self, timeout: float | None = None) -> Any:
+        if not _qt_not_busy.is_set():
+            _qt_not_busy.wait(MAX_STANDBY)
         ready = super().select(timeout)  # type: ignore[misc]
         now = monotonic()
         if timeout != 0:  # the loop had nothing else to do: it was idle, not busy

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractItemModel
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFontMetrics, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from desktop.core.service_loop import services_stand_by
 
 
 class RecordTable(QTableView):
@@ -35,6 +37,12 @@ class RecordTable(QTableView):
         metrics = QFontMetrics(self.font())
         for column, sample in enumerate(samples):
             self.setColumnWidth(column, metrics.horizontalAdvance(sample) + 14)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """A paint asks the model for every visible cell, a call into Python each: under a
+        flood of log entries the service loop stands by meanwhile (see `services_stand_by`)."""
+        with services_stand_by():
+            super().paintEvent(event)
 
     def selected_row(self) -> int:
         """The selected row, or -1."""

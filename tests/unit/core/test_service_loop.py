@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
+import time
 
 import pytest
 
 from desktop.core import service_loop
-from desktop.core.service_loop import PAUSE, SWITCH_INTERVAL, TURN, ServiceLoop, TakingTurns
+from desktop.core.service_loop import (
+    PAUSE,
+    STAND_BY_SWITCH_INTERVAL,
+    SWITCH_INTERVAL,
+    TURN,
+    ServiceLoop,
+    TakingTurns,
+    services_stand_by,
+)
 
 
 class Clock:
@@ -81,6 +91,28 @@ def test_a_running_service_loop_hands_the_gil_over_every_millisecond() -> None:
     loop.start()
     try:
         assert sys.getswitchinterval() == SWITCH_INTERVAL
+    finally:
+        loop.stop()
+        sys.setswitchinterval(before)
+
+
+async def _turns(count: int) -> None:
+    for _ in range(count):
+        await asyncio.sleep(0)
+
+
+def test_a_busy_loop_stands_by_while_the_qt_thread_paints() -> None:
+    before = sys.getswitchinterval()
+    loop = ServiceLoop("stand-by")
+    loop.start()
+    try:
+        with services_stand_by():
+            assert sys.getswitchinterval() == pytest.approx(STAND_BY_SWITCH_INTERVAL)
+            busy = loop.submit(_turns(3))
+            time.sleep(0.05)
+            assert not busy.done()
+        assert sys.getswitchinterval() == SWITCH_INTERVAL
+        busy.result(1)
     finally:
         loop.stop()
         sys.setswitchinterval(before)

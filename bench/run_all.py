@@ -18,6 +18,7 @@ import runpy
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).parent
 
@@ -55,7 +56,8 @@ def run(names: list[str], quick: bool) -> list[str]:
 
 def comparison(now: list[dict[str, object]], recorded: list[dict[str, object]]) -> str:
     before = {str(figure["name"]): figure for figure in recorded}
-    rows = [f"{'figure':<62} {'now':>11} {'recorded':>11}  goal"]
+    width = max((len(str(figure["name"])) for figure in now), default=10)
+    rows = [f"{'figure':<{width}} {'now':>13} {'recorded':>13}  goal"]
     for figure in now:
         name, value, unit = str(figure["name"]), float(str(figure["value"])), str(figure["unit"])
         old = before.get(name)
@@ -66,7 +68,7 @@ def comparison(now: list[dict[str, object]], recorded: list[dict[str, object]]) 
             change = (value - old_value) / old_value if old_value else 0.0
             worse = change > NOISE if figure["lower_is_better"] else change < -NOISE
             mark = f"  WORSE by {abs(change):.0%}" if worse else ""
-        rows.append(f"{name:<62} {value:>9.3g} {unit:<1} {old_text:>11}  {figure['goal']}{mark}")
+        rows.append(f"{name:<{width}} {f'{value:.3g} {unit}':>13} {old_text:>13}  {figure['goal']}{mark}")
     return "\n".join(rows)
 
 
@@ -77,6 +79,9 @@ def main() -> None:
     parser.add_argument("--compare", type=Path, help="print the figures next to these recorded ones")
     parser.add_argument("names", nargs="*", default=list(BENCHMARKS), help="which benchmarks (default: all)")
     args = parser.parse_args()
+    recorded: dict[str, Any] = {"figures": []}
+    if args.compare is not None and args.compare.exists():
+        recorded = json.loads(args.compare.read_text())
     failed = run(args.names, args.quick)
     from common import figures_json
 
@@ -90,7 +95,6 @@ def main() -> None:
         }
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     if args.compare is not None:
-        recorded = json.loads(args.compare.read_text()) if args.compare.exists() else {"figures": []}
         print(f"\nBenchmarks, this run vs {args.compare} ({recorded.get('machine', 'nothing recorded')}):")
         print(comparison(figures, recorded["figures"]))
         if failed:

@@ -79,6 +79,8 @@ class ServerConfig(BaseModel):
     """For a remote server whose provider gave the user a client ID; None: MCP Desk registers itself."""
     sandbox: Sandbox | None = None
     """What a local server may reach; None: it runs unsandboxed, with the user's own permissions."""
+    runtime: Literal["mcp-desk"] | None = None
+    """"mcp-desk": `npx`, `node`, `uvx`, `uv` are MCP Desk's own copies; None: the computer's."""
 
     enabled: bool = True
     start_with_app: bool = True
@@ -97,6 +99,8 @@ class ServerConfig(BaseModel):
             raise ValueError("a client ID for signing in is only for a server with a URL")
         if self.sandbox is not None and self.url:
             raise ValueError("a sandbox is only for a program on this computer, not for a URL")
+        if self.runtime is not None and self.url:
+            raise ValueError("MCP Desk's own runtimes are only for a program on this computer, not for a URL")
         return self
 
     @property
@@ -115,6 +119,8 @@ class ServerConfig(BaseModel):
         }
         if self.sandbox is not None:  # absent, not null: an unsandboxed server keeps its old approval
             material["sandbox"] = self.sandbox.model_dump(mode="json")
+        if self.runtime is not None:  # the same: absent unless set
+            material["runtime"] = self.runtime
         return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
     @property

@@ -186,6 +186,26 @@ class ChatBackendConfig(BaseModel):
     context: int = Field(default=8192, ge=256, le=10_000_000)
 
 
+class GatewayApp(BaseModel):
+    """One of the user's other AI apps, as the gateway knows it (its token is in the keyring)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    servers: list[str] = Field(default_factory=list)
+    """The servers it may use; none until the user chooses."""
+
+
+class GatewaySettings(BaseModel):
+    """MCP Desk's endpoint for the user's other AI apps (`desktop/gateway`)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    enabled: bool = False
+    port: int | None = Field(default=None, ge=1024, le=65535)
+    """Chosen once, when first turned on, and kept (the apps' settings name it)."""
+    apps: dict[str, GatewayApp] = Field(default_factory=dict)
+
+
 class AppSettings(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -206,6 +226,7 @@ class AppSettings(BaseModel):
     """MCP Desk's client ID where a sign-in server takes client metadata documents; None: never."""
     models: ModelSettings = Field(default_factory=ModelSettings)
     chat: ChatBackendConfig = Field(default_factory=ChatBackendConfig)
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)
 
 
 class AppConfig(BaseModel):

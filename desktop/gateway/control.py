@@ -17,6 +17,11 @@ from typing import Protocol
 from desktop.core.problem import Problem
 
 
+def token_secret(app: str) -> str:
+    """The keyring name of the bearer token `app` presents (never written to a file)."""
+    return f"gateway.{app}"
+
+
 class GatewayProblem(Problem):
     """Something about the gateway or an app's settings, as a sentence and its technical details."""
 

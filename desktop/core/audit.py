@@ -7,7 +7,14 @@ transaction as each batch catches the newest records being cut off. With a keyri
 is kept in the keyring (`audit_sealer`), which is what holds against someone who can
 write this file but not read the keyring. One writer thread owns the write connection
 and commits whatever is queued in one transaction; a record's future resolves only
-once it is on disk.
+once it is committed.
+
+Two kinds of commit: a record that must be on disk before the app goes on (`record`: a
+decision before its call goes out) is synced (SQLite's `synchronous=FULL`); a record
+written behind the work it describes (`append`: a call's result) is committed at once,
+so it survives the app being killed, and reaches the disk itself with the next synced
+commit, or within `SYNC_WITHIN` seconds when none follows (`synchronous=NORMAL`, then a
+synced commit of the head row). One sync per tool call, not two.
 """
 
 from __future__ import annotations
@@ -36,6 +43,9 @@ from desktop.core.audit_seals import verify_sealed
 from desktop.core.redact import Redactor
 
 log = logging.getLogger(__name__)
+
+SYNC_WITHIN = 0.5
+"""Seconds an unsynced commit waits for a synced one before the writer syncs it itself."""
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS records (
@@ -160,7 +170,8 @@ def _contains(haystack: str, needle: str) -> bool:
     return needle in haystack.casefold()
 
 
-_Item = tuple[AuditKind, float, str, Future[AuditRecord]]
+_Item = tuple[AuditKind, float, str, Future[AuditRecord], bool]
+"""kind, time, data, the future, whether it must be synced before the future resolves."""
 
 
 class AuditTrail:
@@ -184,6 +195,10 @@ class AuditTrail:
         """Held while a batch is written: by the writer thread, or by a caller committing in place."""
         self._conn: sqlite3.Connection
         self._head: tuple[int, str] = (0, GENESIS)
+        self._synced_commits = True
+        """The write connection's `synchronous` setting is FULL (as `_connect` leaves it)."""
+        self._unsynced = False
+        """A commit since the last synced one was not synced."""
         self._closed = False
         self._open()
         self._sealer = Sealer(keys)
@@ -210,8 +225,10 @@ class AuditTrail:
             )
 
     def append(self, kind: AuditKind, data: dict[str, Any]) -> Future[AuditRecord]:
-        """Queue one record; the future resolves once it is committed to disk."""
-        item = self._item(kind, data)
+        """Queue one record; the future resolves once it is committed (synced soon after)."""
+        return self._queued(self._item(kind, data, synced=False))
+
+    def _queued(self, item: _Item) -> Future[AuditRecord]:
         self._queue.put(item)
         return item[3]
 
@@ -222,21 +239,21 @@ class AuditTrail:
         before the caller goes on anyway, and this spares two thread hops, which on a busy
         machine cost more than the commit itself.
         """
+        item = self._item(kind, data, synced=True)
         if not self._write_lock.acquire(blocking=False):
-            return await asyncio.wrap_future(self.append(kind, data))
+            return await asyncio.wrap_future(self._queued(item))
         try:
-            item = self._item(kind, data)
             self._commit([*self._drain(), item])
         finally:
             self._write_lock.release()
         return item[3].result()
 
-    def _item(self, kind: AuditKind, data: dict[str, Any]) -> _Item:
+    def _item(self, kind: AuditKind, data: dict[str, Any], synced: bool) -> _Item:
         data_json = masked_json(data, self._redactor)
         with self._lock:
             if self._closed:
                 raise AuditTrailClosed("The audit trail is closed, so nothing more can be recorded.")
-            return (kind, time.time(), data_json, Future())
+            return (kind, time.time(), data_json, Future(), synced)
 
     def _run(self, started: Future[None]) -> None:
         try:
@@ -248,12 +265,39 @@ class AuditTrail:
         started.set_result(None)
         with contextlib.closing(self._conn):
             while True:
-                first = self._queue.get()
+                try:
+                    first = self._queue.get(timeout=SYNC_WITHIN if self._unsynced else None)
+                except queue.Empty:
+                    with self._write_lock:
+                        self._sync()
+                    continue
                 with self._write_lock:
                     batch = self._drain()
                     self._commit(batch if first is None else [first, *batch])
-                if first is None:
-                    return
+                    if first is None:
+                        self._sync()
+                        return
+
+    def _sync(self) -> None:
+        """Put what was committed unsynced on disk: a synced commit syncs every commit before it."""
+        if not self._unsynced:
+            return
+        try:
+            self._set_synchronous(True)
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute("UPDATE head SET hash = hash WHERE id = 1")
+            self._conn.execute("COMMIT")
+        except sqlite3.Error:
+            log.exception("could not sync the audit trail")
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.execute("ROLLBACK")
+            return
+        self._unsynced = False
+
+    def _set_synchronous(self, synced: bool) -> None:
+        if synced != self._synced_commits:
+            self._conn.execute(f"PRAGMA synchronous={'FULL' if synced else 'NORMAL'}")
+            self._synced_commits = synced
 
     def _drain(self) -> list[_Item]:
         """Everything queued now, leaving the stop signal where it is."""
@@ -272,14 +316,16 @@ class AuditTrail:
         """Write `batch` in one transaction, then resolve its futures (holding the write lock)."""
         if not batch:
             return
-        for *_, future in batch:
-            future.set_running_or_notify_cancel()
+        for item in batch:
+            item[3].set_running_or_notify_cancel()
         seq, prev = self._head
         records: list[tuple[AuditRecord, Future[AuditRecord]]] = []
         conn, key = self._conn, self._key
+        synced = any(item[4] for item in batch)
         try:
+            self._set_synchronous(synced)
             conn.execute("BEGIN IMMEDIATE")
-            for kind, stamp, data_json, future in batch:
+            for kind, stamp, data_json, future, _ in batch:
                 seq += 1
                 hash_ = record_hash(prev, seq, stamp, kind.value, data_json)
                 row = (seq, stamp, kind.value, data_json, prev, hash_, key.seal(hash_) if key else None)
@@ -292,10 +338,11 @@ class AuditTrail:
             log.exception("could not write %d audit records", len(batch))
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
-            for *_, future in batch:
-                if not future.cancelled():
-                    future.set_exception(exc)
+            for item in batch:
+                if not item[3].cancelled():
+                    item[3].set_exception(exc)
             return
+        self._unsynced = not synced
         self._head = (seq, prev)
         self._sealer.moved(seq, prev)
         self._publish(records)
@@ -338,6 +385,7 @@ class AuditTrail:
         with self._write_lock:
             if not self._closed:
                 self._commit(self._drain())
+                self._sync()
 
     def query_now(self, where: AuditFilter, limit: int = 5000) -> list[AuditRecord]:
         """The newest `limit` records matching `where`, oldest first (blocking)."""

@@ -154,7 +154,7 @@ class AuditWriter(Protocol):
         ...
 
     def append(self, kind: AuditKind, data: dict[str, Any]) -> Future[AuditRecord]:
-        """Queue one record and go on; it is written in the background, in order."""
+        """Queue one record and go on; it is written in the background, in order, and synced soon after."""
         ...
 
 

@@ -367,3 +367,42 @@ async def test_a_cancelled_record_is_still_written(trail: AuditTrail) -> None:
         await task
     trail.append(AuditKind.SERVER_ADDED, {"server": "after"}).result(10)
     assert [r.kind for r in await trail.query(AuditFilter())] == [AuditKind.TOOL_CALL, AuditKind.SERVER_ADDED]
+
+
+def _statements(trail: AuditTrail) -> list[str]:
+    """The SQL the writer's connection runs from now on."""
+    seen: list[str] = []
+    trail._conn.set_trace_callback(seen.append)
+    return seen
+
+
+@pytest.mark.anyio
+async def test_a_decision_is_synced_before_it_returns_and_a_result_soon_after(trail: AuditTrail) -> None:
+    seen = _statements(trail)
+    await trail.record(AuditKind.TOOL_CALL, call("files", "read"))
+    assert seen[0] == "BEGIN IMMEDIATE", "a decision commits with the connection's synchronous=FULL"
+    seen.clear()
+
+    synced = threading.Event()
+    trail._conn.set_trace_callback(
+        lambda sql: (seen.append(sql), sql.startswith("UPDATE head SET hash = hash") and synced.set())
+    )
+    await asyncio.wrap_future(trail.append(AuditKind.TOOL_RESULT, call("files", "read")))
+    assert seen[0] == "PRAGMA synchronous=NORMAL", (
+        "a result is committed at once, without waiting for the disk"
+    )
+    assert await asyncio.to_thread(synced.wait, 10), "and synced by itself when no decision follows"
+    assert "PRAGMA synchronous=FULL" in seen
+
+
+@pytest.mark.anyio
+async def test_a_result_reaches_the_disk_with_the_next_decision(trail: AuditTrail, db: Path) -> None:
+    await asyncio.wrap_future(trail.append(AuditKind.TOOL_RESULT, call("files", "read")))
+    seen = _statements(trail)
+    await trail.record(AuditKind.TOOL_CALL, call("files", "write"))
+    assert seen[:2] == ["PRAGMA synchronous=FULL", "BEGIN IMMEDIATE"]
+    with closing(sqlite3.connect(db)) as conn:
+        assert [kind for (kind,) in conn.execute("SELECT kind FROM records ORDER BY seq")][-2:] == [
+            AuditKind.TOOL_RESULT.value,
+            AuditKind.TOOL_CALL.value,
+        ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import shlex
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,10 @@ class ServerManager:
         requests: ServerRequests | None = None,
         failures: LastFailures | None = None,
         revisions: Revisions | None = None,
+        on_removed: Callable[[str], None] | None = None,
     ) -> None:
+        self._on_removed = on_removed
+        """Told (in a worker thread) each removed server's name, for what else it left: a bundle's folder."""
         self._consent = consent
         self._failures = failures or LastFailures()
         self._revisions = revisions or Revisions()
@@ -290,6 +294,8 @@ class ServerManager:
             await anyio.to_thread.run_sync(forget, name, self._credentials.vault)
         self._drop(name)
         self._settings.save()
+        if self._on_removed is not None:
+            await anyio.to_thread.run_sync(self._on_removed, name)
         self._events.publish(ServersChanged(tuple(self._supervisors)))
         await self._audit.record(AuditKind.SERVER_REMOVED, {"server": name})
 

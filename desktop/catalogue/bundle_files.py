@@ -8,6 +8,7 @@ half-unpacked bundle is ever left, and nothing is written outside `<bundles>/.st
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import stat
@@ -21,7 +22,6 @@ from typing import IO
 from desktop.catalogue.control import CatalogueProblem
 
 _CHUNK = 1 << 16
-_DRIVE = re.compile(r"^[A-Za-z]:")
 STAGING = ".staging"
 STALE_AFTER_S = 6 * 3600.0
 """A plan not installed within this long is dropped (and any left by a crash, at the next start)."""
@@ -122,8 +122,9 @@ class BundleFolders:
             return
         cutoff = time.time() - older_than_s
         for entry in self.staging.iterdir():
-            if entry.name.startswith("removed-") or entry.stat().st_mtime < cutoff:
-                shutil.rmtree(entry, ignore_errors=True)
+            with contextlib.suppress(OSError):  # another sweep got there first
+                if entry.name.startswith("removed-") or entry.stat().st_mtime < cutoff:
+                    shutil.rmtree(entry, ignore_errors=True)
 
     def _extract(self, zipped: zipfile.ZipFile, target: Path, archive_bytes: int) -> None:
         entries = zipped.infolist()
@@ -147,7 +148,7 @@ class BundleFolders:
     def _checked(self, entry: zipfile.ZipInfo, target: Path, seen: set[str]) -> Path:
         name = entry.filename
         parts = [part for part in re.split(r"[\\/]", name) if part not in ("", ".")]
-        if name.startswith(("/", "\\")) or _DRIVE.match(name) or "\0" in name:
+        if name.startswith(("/", "\\")) or ":" in name or "\0" in name:  # a drive, or a Windows stream
             raise _refused("tries to write to a place outside its own folder", f"absolute name {name!r}")
         if ".." in parts or not parts:
             raise _refused("tries to write to a place outside its own folder", f"name {name!r} climbs out")

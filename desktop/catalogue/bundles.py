@@ -86,7 +86,10 @@ class BundleInstaller:
         try:
             for key in given.sensitive:  # a sensitive value is one string (MANIFEST.md, user_config)
                 given.values[key] = [store_secret(_secret_name(name, key), given.values[key][0])]
-            return launch_of(manifest, folder, given.values, self._places, need.python)
+            config = launch_of(manifest, folder, given.values, self._places, need.python)
+            if manifest.server.type == "binary":
+                _runnable(Path(config.command or ""), folder)
+            return config
         except BaseException:
             self._folders.remove(name)
             raise
@@ -130,6 +133,12 @@ def _declared(manifest: Manifest) -> tuple[str, ...]:
     tools = [f"{tool.name}: {tool.description}" if tool.description else tool.name for tool in manifest.tools]
     prompts = [f"{prompt.name} (prompt)" for prompt in manifest.prompts]
     return (*tools, *prompts)
+
+
+def _runnable(program: Path, folder: Path) -> None:
+    """A bundle's own program made runnable: a zip made on Windows carries no such permission."""
+    if program.resolve().is_relative_to(folder.resolve()) and program.is_file():
+        program.chmod(0o755)
 
 
 def _secret_name(server: str, key: str) -> str:

@@ -55,7 +55,8 @@ def test_a_name_that_climbs_out_is_refused(tmp_path: Path, name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["/tmp/escaped.txt", "\\escaped.txt", "C:/Windows/escaped.txt", "c:escaped.txt"]
+    "name",
+    ["/tmp/escaped.txt", "\\escaped.txt", "C:/Windows/escaped.txt", "c:escaped.txt", "server/main.py:hidden"],
 )
 def test_an_absolute_name_or_a_drive_letter_is_refused(tmp_path: Path, name: str) -> None:
     assert "outside its own folder" in refused(tmp_path, hostile(tmp_path, name))

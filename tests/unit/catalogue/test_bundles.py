@@ -209,3 +209,19 @@ def test_a_python_bundle_needs_a_python_that_fits(folders: BundleFolders, tmp_pa
     )
     with pytest.raises(CatalogueProblem, match=re.escape("needs Python >=3.8")):
         old.install(plan, {"api_key": "k"}, Keyring().store)
+
+
+def test_a_binary_bundle_runs_its_own_program_made_runnable(
+    installer: BundleInstaller, tmp_path: Path
+) -> None:
+    binary = python_manifest(name="tool", user_config=None)
+    binary["server"] = {
+        "type": "binary",
+        "entry_point": "server/tool",
+        "mcp_config": {"command": "server/tool", "args": ["--config", "server/config.json"]},
+    }
+    bundle = write_bundle(tmp_path / "tool.mcpb", binary, {"server/tool": "#!/bin/sh\n"})
+    config = installer.install(installer.plan(bundle, ()), {}, Keyring().store)
+    assert config.cwd is not None and config.command == str(Path(config.cwd) / "server" / "tool")
+    assert config.args == ["--config", "server/config.json"], "relative to the bundle's folder, its cwd"
+    assert os.access(config.command, os.X_OK) and config.runtime is None

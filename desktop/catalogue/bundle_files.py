@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from desktop.catalogue.control import CatalogueProblem
+from desktop.core.config import ServerConfig
 
 _CHUNK = 1 << 16
 STAGING = ".staging"
@@ -86,7 +87,10 @@ class BundleFolders:
         return token
 
     def install(self, token: str, server: str, version: str) -> Path:
-        """Move a staged bundle to `<server>/<version>/` in one rename; the folder it now lives in."""
+        """Move a staged bundle to `<server>/<version>/` in one rename; the folder it now lives in.
+
+        A folder of that name already there (a renamed server's) is left alone: the next free name is taken.
+        """
         source = self.staged(token)
         if not source.is_dir():
             raise CatalogueProblem(
@@ -94,24 +98,33 @@ class BundleFolders:
                 "Open the bundle again.",
                 details=f"no staging folder {source}",
             )
-        self.remove(server)
+        base, number = server, 2
+        while (self.root / server).exists():
+            server, number = f"{base}-{number}", number + 1
         home = self.root / server / _plain(version)
-        home.parent.mkdir(parents=True, exist_ok=True)
+        home.parent.mkdir(parents=True)
         source.replace(home)
         return home
 
     def drop(self, token: str) -> None:
         shutil.rmtree(self.staged(token), ignore_errors=True)
 
-    def remove(self, server: str) -> None:
-        """Remove what `server`'s bundle unpacked (nothing when it came from no bundle)."""
-        folder = self.root / server
-        if server in ("", STAGING) or folder.parent != self.root or not folder.is_dir():
+    def remove(self, config: ServerConfig) -> None:
+        """Remove the unpacked bundle a removed server ran from (its folder); nothing for any other server."""
+        if config.cwd is None or not Path(config.cwd).is_relative_to(self.root):
+            return
+        parts = Path(config.cwd).relative_to(self.root).parts
+        if len(parts) == 2 and parts[0] != STAGING and ".." not in parts:
+            self.discard(self.root / parts[0])
+
+    def discard(self, folder: Path) -> None:
+        """Delete one server's bundle folder: gone from its place at once, even if deleting takes a while."""
+        if not folder.is_dir():
             return
         aside = self.staging / f"removed-{uuid.uuid4().hex}"
         aside.parent.mkdir(parents=True, exist_ok=True)
         try:
-            folder.replace(aside)  # gone from its place at once, even if deleting takes a while
+            folder.replace(aside)
         except OSError:  # a file in use (Windows): delete what can be deleted in place
             aside = folder
         shutil.rmtree(aside, ignore_errors=True)

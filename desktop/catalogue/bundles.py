@@ -91,7 +91,7 @@ class BundleInstaller:
                 _runnable(Path(config.command or ""), folder)
             return config
         except BaseException:
-            self._folders.remove(name)
+            self._folders.discard(folder.parent)
             raise
 
     def drop(self, plan: InstallPlan) -> None:
@@ -99,9 +99,9 @@ class BundleInstaller:
         if plan.token:
             self._folders.drop(plan.token)
 
-    def remove(self, server: str) -> None:
-        """Delete the unpacked bundle of a server that was removed (nothing if it came from none)."""
-        self._folders.remove(server)
+    def remove(self, config: ServerConfig) -> None:
+        """Delete the unpacked bundle a removed server ran from (nothing if it came from none)."""
+        self._folders.remove(config)
 
     def _manifest(self, token: str) -> Manifest:
         staged = self._folders.staged(token)

@@ -77,10 +77,10 @@ class ServerManager:
         requests: ServerRequests | None = None,
         failures: LastFailures | None = None,
         revisions: Revisions | None = None,
-        on_removed: Callable[[str], None] | None = None,
+        on_removed: Callable[[ServerConfig], None] | None = None,
     ) -> None:
         self._on_removed = on_removed
-        """Told (in a worker thread) each removed server's name, for what else it left: a bundle's folder."""
+        """Told (in a worker thread) each removed server's settings, for what it left: a bundle's folder."""
         self._consent = consent
         self._failures = failures or LastFailures()
         self._revisions = revisions or Revisions()
@@ -287,6 +287,7 @@ class ServerManager:
             await self.start(target)
 
     async def remove(self, name: str) -> None:
+        config = self._get(name).config
         await self._get(name).stop()
         self._failures.forget(name)
         self._revisions.forget(name)
@@ -295,7 +296,7 @@ class ServerManager:
         self._drop(name)
         self._settings.save()
         if self._on_removed is not None:
-            await anyio.to_thread.run_sync(self._on_removed, name)
+            await anyio.to_thread.run_sync(self._on_removed, config)
         self._events.publish(ServersChanged(tuple(self._supervisors)))
         await self._audit.record(AuditKind.SERVER_REMOVED, {"server": name})
 

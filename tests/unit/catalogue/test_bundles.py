@@ -13,6 +13,7 @@ from desktop.catalogue.bundle_files import BundleFolders
 from desktop.catalogue.bundle_launch import Places
 from desktop.catalogue.bundles import BundleInstaller
 from desktop.catalogue.control import CatalogueProblem, FieldKind, InstallPlan
+from desktop.core.config import ServerConfig
 from tests.fixtures.mcpb_bundles import python_manifest, write_bundle
 
 PLACES = Places(
@@ -161,11 +162,28 @@ def test_dropped_and_forgotten_plans_leave_nothing(
 def test_remove_deletes_the_unpacked_bundle_and_nothing_else(
     installer: BundleInstaller, folders: BundleFolders, tmp_path: Path
 ) -> None:
-    installer.install(planned(installer, tmp_path), {"api_key": "k"}, Keyring().store)
-    installer.remove("bundle-notes")
-    installer.remove("never-installed")
+    config = installer.install(planned(installer, tmp_path), {"api_key": "k"}, Keyring().store)
+    installer.remove(ServerConfig(command="python3", cwd=str(tmp_path)))
+    installer.remove(ServerConfig(command="python3", cwd=str(folders.staging)))
+    installer.remove(ServerConfig(command="python3"))
+    assert (folders.root / "bundle-notes" / "1.2.0").is_dir(), "only a bundle's own folder is removed"
+    installer.remove(config)
     assert not (folders.root / "bundle-notes").exists() and list(folders.staging.iterdir()) == []
     assert (tmp_path / "bundle-notes-1.2.0.mcpb").is_file()
+
+
+def test_a_renamed_servers_folder_is_not_taken_by_the_next_install(
+    installer: BundleInstaller, folders: BundleFolders, tmp_path: Path
+) -> None:
+    """The first server was renamed: its name is free, its folder is not."""
+    first = installer.install(planned(installer, tmp_path), {"api_key": "k"}, Keyring().store)
+    second = installer.install(planned(installer, tmp_path), {"api_key": "k"}, Keyring().store)
+    assert (first.cwd, second.cwd) == (
+        str(folders.root / "bundle-notes" / "1.2.0"),
+        str(folders.root / "bundle-notes-2" / "1.2.0"),
+    )
+    installer.remove(second)
+    assert first.cwd is not None and Path(first.cwd, "server", "main.py").is_file()
 
 
 def test_node_and_uv_bundles_run_on_mcp_desks_own_runtimes(

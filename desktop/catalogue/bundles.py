@@ -49,8 +49,15 @@ class BundleInstaller:
                 f"MCP Desk can't find the bundle “{path.name}”. Check that the file is still there.",
                 details=str(path),
             )
-        signature = check_signature(path)
-        token = self._folders.unpack(path)
+        try:
+            signature = check_signature(path)
+            token = self._folders.unpack(path)
+        except OSError as error:
+            raise CatalogueProblem(
+                f"MCP Desk couldn't read or unpack the bundle “{path.name}”. Check that the file can be "
+                "opened and that the disk isn't full, then try again.",
+                details=str(error),
+            ) from error
         try:
             manifest = self._manifest(token)
             need = fit(manifest, self._python)
@@ -80,9 +87,17 @@ class BundleInstaller:
             raise CatalogueProblem(plan.blocked)
         manifest = self._manifest(plan.token)
         given = values_of(manifest, values, self._places)
-        name = check_server_name(plan.suggested_name)
+        name = _usable(plan.suggested_name)
         need = fit(manifest, self._python)
-        folder = self._folders.install(plan.token, name, manifest.version)
+        if need.blocked is not None:  # e.g. the computer's Python went away since the plan
+            raise CatalogueProblem(need.blocked)
+        try:
+            folder = self._folders.install(plan.token, name, manifest.version)
+        except OSError as error:
+            raise CatalogueProblem(
+                "MCP Desk couldn't put the bundle in place. Check that the disk isn't full, then try again.",
+                details=str(error),
+            ) from error
         try:
             for key in given.sensitive:  # a sensitive value is one string (MANIFEST.md, user_config)
                 given.values[key] = [store_secret(_secret_name(name, key), given.values[key][0])]
@@ -133,6 +148,13 @@ def _declared(manifest: Manifest) -> tuple[str, ...]:
     tools = [f"{tool.name}: {tool.description}" if tool.description else tool.name for tool in manifest.tools]
     prompts = [f"{prompt.name} (prompt)" for prompt in manifest.prompts]
     return (*tools, *prompts)
+
+
+def _usable(name: str) -> str:
+    try:
+        return check_server_name(name)
+    except ValueError as error:
+        raise CatalogueProblem(str(error)) from error
 
 
 def _runnable(program: Path, folder: Path) -> None:

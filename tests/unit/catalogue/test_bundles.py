@@ -243,3 +243,10 @@ def test_a_binary_bundle_runs_its_own_program_made_runnable(
     assert config.cwd is not None and config.command == str(Path(config.cwd) / "server" / "tool")
     assert config.args == ["--config", "server/config.json"], "relative to the bundle's folder, its cwd"
     assert os.access(config.command, os.X_OK) and config.runtime is None
+
+
+def test_a_name_that_cannot_be_a_servers_is_said_in_words(installer: BundleInstaller, tmp_path: Path) -> None:
+    plan = planned(installer, tmp_path)
+    renamed = InstallPlan(**{**plan.__dict__, "suggested_name": "my notes"})
+    with pytest.raises(CatalogueProblem, match="can't be used as a server name"):
+        installer.install(renamed, {"api_key": "k"}, Keyring().store)

@@ -15,6 +15,7 @@ import stat
 import time
 import uuid
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
@@ -74,7 +75,8 @@ class BundleFolders:
         try:
             with zipfile.ZipFile(archive) as zipped:
                 self._extract(zipped, target, archive.stat().st_size)
-        except zipfile.BadZipFile as error:
+        except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError) as error:
+            # damaged, truncated, encrypted, or packed in a way zipfile can't read
             shutil.rmtree(target, ignore_errors=True)
             raise CatalogueProblem(
                 "This file is not a bundle MCP Desk can open (it is not a complete .mcpb file). "

@@ -126,6 +126,23 @@ def test_a_bad_manifest_leaves_nothing_unpacked(tmp_path: Path, manifest: Any, w
     assert words in refused(tmp_path, write_bundle(tmp_path / "in" / "bad.mcpb", manifest))
 
 
+@pytest.mark.parametrize("flag", [0x00, 0x01], ids=["damaged data", "encrypted"])
+def test_a_damaged_or_encrypted_entry_is_refused(tmp_path: Path, flag: int) -> None:
+    text = b"The quick brown fox jumps over the lazy dog. " * 2000
+    bundle = hostile(tmp_path, "server/notes.txt", text, compress_type=zipfile.ZIP_DEFLATED)
+    data = bytearray(bundle.read_bytes())
+    with zipfile.ZipFile(bundle) as zipped:
+        entry = zipped.getinfo("server/notes.txt")
+    start = entry.header_offset + 30 + len(entry.filename)
+    if flag:
+        for at in (entry.header_offset + 6, data.rfind(b"PK\x01\x02") + 8):
+            data[at] |= flag
+    else:
+        data[start + 10 : start + 40] = bytes(range(30))
+    bundle.write_bytes(bytes(data))
+    assert "not a complete .mcpb file" in refused(tmp_path, bundle)
+
+
 def test_a_file_that_is_not_a_zip_is_refused(tmp_path: Path) -> None:
     fake = tmp_path / "in" / "notes.mcpb"
     fake.write_text("just some text", encoding="utf-8")

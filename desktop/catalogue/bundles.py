@@ -25,6 +25,7 @@ from desktop.core.config import ServerConfig, check_server_name, suggest_server_
 StoreSecret = Callable[[str, str], str]
 """Keeps a value in the keyring under about that name; returns its `${secret:NAME}` reference."""
 
+_MANIFEST_BYTES = 1 << 20
 _ABILITIES = (
     "A program that runs on this computer with your permissions: like any app you install, it can "
     "read and change your files, start other programs and reach the internet."
@@ -132,6 +133,12 @@ class BundleInstaller:
                 "This file is not an MCP bundle: it has no manifest.json inside. "
                 "Check that you opened the right file, or ask its publisher for a new copy.",
                 details="no manifest.json at the archive's top level",
+            )
+        if file.stat().st_size > _MANIFEST_BYTES:
+            raise CatalogueProblem(
+                "This bundle's description (manifest.json) is far larger than any bundle's, so MCP Desk "
+                "won't read it. Ask its publisher for a new copy of the bundle.",
+                details=f"manifest.json is {file.stat().st_size} bytes",
             )
         manifest = read_manifest(file.read_bytes())
         entry = (staged / manifest.server.entry_point).resolve()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,7 @@ def test_an_entry_point_outside_the_bundle_is_refused(tmp_path: Path) -> None:
         ('{"manifest_version": "0.3", ', "is damaged"),
         (python_manifest(manifest_version="1.0"), "doesn't know (version 1.0)"),
         (None, "has no manifest.json inside"),
+        ('{"padding": "' + secrets.token_hex(1 << 20) + '"}', "far larger than any bundle's"),
     ],
 )
 def test_a_bad_manifest_leaves_nothing_unpacked(tmp_path: Path, manifest: Any, words: str) -> None:

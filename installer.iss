@@ -18,6 +18,8 @@
 ; The value desktop/core/autostart.py writes for "start MCP Desk when I sign in".
 #define RunKey "Software\Microsoft\Windows\CurrentVersion\Run"
 #define RunValue "MCP Desk"
+; MCP bundles (.mcpb files): "Open with" always offers MCP Desk; the task makes it the default.
+#define BundleProgId "MCPDesk.Bundle"
 
 [Setup]
 AppId={{00BAF143-071B-4E8E-8992-50B45912A53E}
@@ -45,6 +47,7 @@ RestartApplications=no
 ; Each install asks afresh: an upgrade must not turn "start when I sign in" back on
 ; after the user turned it off in MCP Desk's settings.
 UsePreviousTasks=no
+ChangesAssociations=yes
 #ifdef SignToolName
 SignTool={#SignToolName}
 SignedUninstaller=yes
@@ -56,6 +59,7 @@ Name: "english"; MessagesFile: "compiler:Default.isl"
 [Tasks]
 Name: "desktopicon"; Description: "{cm:CreateDesktopIcon}"; GroupDescription: "{cm:AdditionalIcons}"; Flags: unchecked
 Name: "startatsignin"; Description: "Start MCP Desk when I sign in"; GroupDescription: "When to start:"; Flags: unchecked
+Name: "openbundles"; Description: "Open MCP bundles (.mcpb files) with MCP Desk"; GroupDescription: "Files:"
 
 [InstallDelete]
 ; An upgrade replaces the whole runtime folder, so no file of the older version is left behind.
@@ -71,6 +75,11 @@ Name: "{autodesktop}\{#AppName}"; Filename: "{app}\{#AppExeName}"; Tasks: deskto
 
 [Registry]
 Root: HKCU; Subkey: "{#RunKey}"; ValueType: string; ValueName: "{#RunValue}"; ValueData: """{app}\{#AppExeName}"""; Tasks: startatsignin
+Root: HKCU; Subkey: "Software\Classes\{#BundleProgId}"; ValueType: string; ValueName: ""; ValueData: "MCP bundle"; Flags: uninsdeletekey
+Root: HKCU; Subkey: "Software\Classes\{#BundleProgId}\DefaultIcon"; ValueType: string; ValueName: ""; ValueData: "{app}\{#AppExeName},0"
+Root: HKCU; Subkey: "Software\Classes\{#BundleProgId}\shell\open\command"; ValueType: string; ValueName: ""; ValueData: """{app}\{#AppExeName}"" ""%1"""
+Root: HKCU; Subkey: "Software\Classes\.mcpb\OpenWithProgids"; ValueType: string; ValueName: "{#BundleProgId}"; ValueData: ""; Flags: uninsdeletevalue
+Root: HKCU; Subkey: "Software\Classes\.mcpb"; ValueType: string; ValueName: ""; ValueData: "{#BundleProgId}"; Flags: uninsdeletevalue; Tasks: openbundles
 
 [Run]
 Filename: "{app}\{#AppExeName}"; Description: "{cm:LaunchProgram,{#AppName}}"; Flags: nowait postinstall skipifsilent

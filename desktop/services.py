@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from desktop.catalogue.bundle_files import BundleFolders
 from desktop.core.autostart import Autostart
 from desktop.core.config import AppSettings
 from desktop.core.config_history import ConfigHistory
@@ -188,6 +189,8 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     rules = ConsentRules(paths.consent_file)
     consent = ConsentGate(rules, asker, audit, events)
     requests = ServerRequests(asker, rules, audit)
+    bundle_folders = BundleFolders(paths.bundles_dir)
+    bundle_folders.sweep(older_than_s=0)  # bundles opened in the last session and never installed
     manager = ServerManager(
         settings,
         events,
@@ -199,6 +202,7 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
         requests=requests,
         failures=LastFailures(paths.data_dir / "remote-failures.json"),
         revisions=Revisions(paths.data_dir / "protocol-revisions.json"),
+        on_removed=bundle_folders.remove,
     )
     secrets = SecretsService(keyring_store, audit, events, redactor, manager.secret_users)
     own_secrets = (ENDPOINT_KEY_SECRET, HF_TOKEN_SECRET)

@@ -18,6 +18,7 @@ bundle=dist/mcp-desk
 install -m 644 resources/mcp-desk.desktop "$bundle/mcp-desk.desktop"
 rm -rf "$bundle/icons" && mkdir -p "$bundle/icons" && cp -r resources/icons/hicolor "$bundle/icons/"
 install -m 755 packaging/linux/install.sh "$bundle/install.sh"
+install -m 644 packaging/linux/mcp-desk-mime.xml "$bundle/mcp-desk-mime.xml"
 
 tarball="dist/mcp-desk-$version-linux-$(uname -m).tar.gz"
 tar -C dist -czf "$tarball" mcp-desk

@@ -74,6 +74,11 @@ class AppPaths:
     def models_dir(self) -> Path:
         return self.data_dir / "models"
 
+    @property
+    def bundles_dir(self) -> Path:
+        """MCPB bundles, unpacked: `<server>/<version>/`, and `.staging/` for those being installed."""
+        return self.data_dir / "bundles"
+
     def ensure(self) -> None:
         for folder in (self.config_dir, self.data_dir, self.cache_dir, self.run_dir):
             folder.mkdir(parents=True, exist_ok=True)

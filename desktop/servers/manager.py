@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import shlex
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,10 @@ class ServerManager:
         requests: ServerRequests | None = None,
         failures: LastFailures | None = None,
         revisions: Revisions | None = None,
+        on_removed: Callable[[ServerConfig], None] | None = None,
     ) -> None:
+        self._on_removed = on_removed
+        """Told (in a worker thread) each removed server's settings, for what it left: a bundle's folder."""
         self._consent = consent
         self._failures = failures or LastFailures()
         self._revisions = revisions or Revisions()
@@ -283,6 +287,7 @@ class ServerManager:
             await self.start(target)
 
     async def remove(self, name: str) -> None:
+        config = self._get(name).config
         await self._get(name).stop()
         self._failures.forget(name)
         self._revisions.forget(name)
@@ -290,6 +295,8 @@ class ServerManager:
             await anyio.to_thread.run_sync(forget, name, self._credentials.vault)
         self._drop(name)
         self._settings.save()
+        if self._on_removed is not None:
+            await anyio.to_thread.run_sync(self._on_removed, config)
         self._events.publish(ServersChanged(tuple(self._supervisors)))
         await self._audit.record(AuditKind.SERVER_REMOVED, {"server": name})
 

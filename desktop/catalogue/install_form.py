@@ -39,14 +39,21 @@ class FormBuilder:
                 pairs[name] = self._value(item, name)
         return pairs
 
-    def with_variables(self, text: str, variables: object, optional: bool) -> Template:
-        """`text` with each `{name}` it has a variable for made a field; other braces stay as they are."""
+    def with_variables(
+        self, text: str, variables: object, optional: bool, parent: dict[str, Any] | None = None
+    ) -> Template:
+        """`text` with each `{name}` it has a variable for made a field; other braces stay as they are.
+
+        With `parent` (the input whose value `text` is), a `{name}` with no variable is a field too,
+        described by the parent: publishers write `"Bearer {api_key}"` for a secret header, and
+        the schema's "leave it unchanged" would send the braces instead of the key.
+        """
         known = variables if isinstance(variables, dict) else {}
         parts: list[str] = []
         end = 0
         for match in _VARIABLE.finditer(text):
             parts.append(_escaped(text[end : match.start()]))
-            spec = known.get(match.group(1))
+            spec = known.get(match.group(1), parent)
             if isinstance(spec, dict):
                 parts.append("{" + self._field(spec, match.group(1)) + "}")
             else:
@@ -74,7 +81,7 @@ class FormBuilder:
     def _value(self, item: dict[str, Any], preferred: str) -> Template:
         optional = not item.get("isRequired")
         if "value" in item:
-            return self.with_variables(str(item["value"]), item.get("variables"), optional)
+            return self.with_variables(str(item["value"]), item.get("variables"), optional, parent=item)
         return Template("{" + self._field(item, preferred) + "}", optional=optional)
 
     def _field(self, spec: dict[str, Any], preferred: str) -> str:

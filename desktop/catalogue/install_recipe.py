@@ -109,7 +109,7 @@ def _filled(fields: tuple[InstallField, ...], values: Mapping[str, str]) -> dict
         raise CatalogueProblem(f"Fill in {_listed(missing)} before installing.")
     for item in fields:
         if item.kind is FieldKind.CHOICE and filled[item.key] and filled[item.key] not in item.choices:
-            raise CatalogueProblem(f"Choose {item.label} from: {', '.join(item.choices)}.")
+            raise CatalogueProblem(f"Choose “{item.label}” from: {', '.join(item.choices)}.")
     return filled
 
 

@@ -18,7 +18,14 @@ from pathlib import Path
 
 import anyio
 
-from desktop.catalogue.control import CatalogueListing, CatalogueProblem, Installed, InstallPlan, Progress
+from desktop.catalogue.control import (
+    CatalogueListing,
+    CatalogueProblem,
+    FieldKind,
+    Installed,
+    InstallPlan,
+    Progress,
+)
 from desktop.catalogue.entries import ParsedList, Server, parse_items
 from desktop.catalogue.install_plan import Finder, PlannedInstall, plan_server
 from desktop.catalogue.install_recipe import build
@@ -130,9 +137,9 @@ class CatalogueService:
             raise CatalogueProblem(
                 plan.blocked or planned.plan.blocked or "This server can't be installed here."
             )
-        held = set(await anyio.to_thread.run_sync(self._keeping.vault.names)) | set(
-            self._manager.secret_users()
-        )
+        held = set(self._manager.secret_users())
+        if any(item.kind is FieldKind.SECRET for item in plan.fields):  # no keyring needed without secrets
+            held |= set(await anyio.to_thread.run_sync(self._keeping.vault.names))
         built = build(planned.recipe, values, _secret_namer(plan.suggested_name, held))
         stored: list[str] = []
         try:

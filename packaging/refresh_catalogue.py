@@ -42,7 +42,8 @@ async def refresh(registry: str, out: Path) -> int:
     saved = SavedList(registry, items, Validators(), datetime.now(UTC))
     with replaced_atomically(out) as file:
         json.dump(list_document(saved), file, separators=(",", ":"))
-    print(f"{len(parsed.entries)} servers written to {out} ({parsed.skipped} not in the shape of server.json).")
+    skipped = f"{parsed.skipped} not in the shape of server.json"
+    print(f"{len(parsed.entries)} servers written to {out} ({skipped}).")
     return 0
 
 

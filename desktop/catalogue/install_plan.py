@@ -10,6 +10,7 @@ a field; an input with a fixed `value` is the publisher's and is not asked.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -39,7 +40,17 @@ Finder = Callable[[str], str | None]
 class PlannedInstall:
     plan: InstallPlan
     recipe: Recipe | None
-    """None when the plan is blocked."""
+    """None when the plan is blocked or the entry is a bundle."""
+    bundle: BundleRef | None = None
+    origin: CatalogueOrigin | None = None
+
+
+@dataclass(frozen=True)
+class BundleRef:
+    """An MCPB package to download, check and hand to the bundles' installer."""
+
+    url: str
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -51,15 +62,16 @@ class _Way:
     abilities: str
     notes: tuple[str, ...] = ()
     blocked: str | None = None
+    bundle: BundleRef | None = None
 
 
 def plan_server(
-    server: Server, registry: str, verified: bool, taken: set[str], find: Finder
+    server: Server, registry: str, verified: bool, taken: set[str], find: Finder, *, bundles: bool = False
 ) -> PlannedInstall:
     """The best way to install `server` here: the first of its ways that isn't blocked."""
     entry = entry_of(server, verified)
     origin = CatalogueOrigin(registry=registry, name=entry.name, version=entry.version)
-    ways = [_package_way(p, origin, find) for p in packages_in_order(server)]
+    ways = [_package_way(p, origin, find, bundles) for p in packages_in_order(server)]
     ways += [_remote_way(r, origin) for r in server.get("remotes") or [] if isinstance(r, dict)]
     if not ways:
         ways = [_Way(entry.name, None, REMOTE_ABILITIES, blocked=_NO_WAY)]
@@ -76,10 +88,10 @@ def plan_server(
         notes=way.notes,
         blocked=way.blocked,
     )
-    return PlannedInstall(plan, way.recipe)
+    return PlannedInstall(plan, way.recipe, way.bundle, origin)
 
 
-def _package_way(package: dict[str, Any], origin: CatalogueOrigin, find: Finder) -> _Way:
+def _package_way(package: dict[str, Any], origin: CatalogueOrigin, find: Finder, bundles: bool) -> _Way:
     kind, identifier = str(package.get("registryType")), str(package.get("identifier") or "")
     version = str(package.get("version") or "")
     transport = (package.get("transport") or {}).get("type", "stdio")
@@ -96,7 +108,7 @@ def _package_way(package: dict[str, Any], origin: CatalogueOrigin, find: Finder)
     if kind == "oci":
         return _docker_way(package, identifier, version, origin, find)
     if kind == "mcpb":
-        return _Way(f"bundle {identifier.rsplit('/', 1)[-1]}", None, LOCAL_ABILITIES, blocked=_NO_BUNDLES)
+        return _bundle_way(identifier, str(package.get("fileSha256") or ""), bundles)
     return _Way(identifier, None, LOCAL_ABILITIES, blocked=_UNSUPPORTED.get(kind, _UNKNOWN).format(kind=kind))
 
 
@@ -137,6 +149,16 @@ def _docker_way(
     return _Way(shown, Recipe(form.fields(), engine, args, env, origin=origin), DOCKER_ABILITIES)
 
 
+def _bundle_way(url: str, sha256: str, bundles: bool) -> _Way:
+    shown = f"bundle {url.rsplit('/', 1)[-1]}"
+    if not bundles:
+        return _Way(shown, None, LOCAL_ABILITIES, blocked=_NO_BUNDLES)
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", sha256):
+        return _Way(shown, None, LOCAL_ABILITIES, blocked=_NO_CHECKSUM)
+    note = f"MCP Desk downloads {shown.removeprefix('bundle ')} and checks it is the file the registry lists."
+    return _Way(shown, None, LOCAL_ABILITIES, (note,), bundle=BundleRef(url, sha256.lower()))
+
+
 def _remote_way(remote: dict[str, Any], origin: CatalogueOrigin) -> _Way:
     url = str(remote.get("url") or "")
     if remote.get("type") != "streamable-http":
@@ -156,6 +178,7 @@ _NO_DOCKER = (
 )
 _LOCAL_WEB = "It runs as a local web service, which MCP Desk can't start yet."
 _NO_BUNDLES = "It comes as an MCP Bundle, which MCP Desk can't install from the catalogue yet."
+_NO_CHECKSUM = "The registry lists no checksum for this bundle, so MCP Desk won't download it."
 _SSE = "It uses an older kind of connection (SSE) that MCP Desk doesn't support."
 _UNKNOWN = "It is published as a {kind} package, which MCP Desk can't install."
 _UNSUPPORTED = {"nuget": "It needs .NET, which MCP Desk can't provide yet."}

@@ -9,15 +9,16 @@ to run), its secrets into the keyring first, and remembers the entry and version
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import anyio
 
+from desktop.catalogue.bundle_download import download_bundle
 from desktop.catalogue.control import (
     CatalogueListing,
     CatalogueProblem,
@@ -27,11 +28,12 @@ from desktop.catalogue.control import (
     Progress,
 )
 from desktop.catalogue.entries import ParsedList, Server, parse_items
-from desktop.catalogue.install_plan import Finder, PlannedInstall, plan_server
+from desktop.catalogue.install_plan import BundleRef, Finder, PlannedInstall, plan_server
 from desktop.catalogue.install_recipe import build
 from desktop.catalogue.registry import RegistryClient, RegistryProblem, Validators
 from desktop.catalogue.registry_cache import SHIPPED, RegistryCache, SavedList, read_list
-from desktop.core.config import OFFICIAL_REGISTRY
+from desktop.catalogue.secret_keeper import SecretKeeper
+from desktop.core.config import OFFICIAL_REGISTRY, CatalogueOrigin, ServerConfig
 from desktop.core.events import EventSink, SecretsChanged
 from desktop.core.redact import Redactor
 from desktop.core.secrets import SecretVault
@@ -53,6 +55,22 @@ class _Known:
     server: Server
     registry: str
     verified: bool
+
+
+class Bundles(Protocol):
+    """The MCPB bundles' installer (`bundles.BundleInstaller`); each call blocks."""
+
+    def plan(self, path: Path, taken_names: Collection[str]) -> InstallPlan: ...
+
+    def install(
+        self, plan: InstallPlan, values: dict[str, str], store_secret: StoreSecret
+    ) -> ServerConfig: ...
+
+    def remove(self, config: ServerConfig) -> None: ...
+
+
+StoreSecret = Callable[[str, str], str]
+"""Keeps a value in the keyring under about that name; returns its `${secret:NAME}` reference."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +100,7 @@ class CatalogueService:
         client: RegistryClient | None = None,
         shipped: Path = SHIPPED,
         find: Finder = find_program,
+        bundles: Bundles | None = None,
     ) -> None:
         self._settings = settings
         self._manager = manager
@@ -92,6 +111,10 @@ class CatalogueService:
         self._find = find
         self._known: dict[str, _Known] = {}
         self._planned: dict[str, PlannedInstall] = {}
+        self._bundles = bundles
+        self._bundle_plans: dict[str, CatalogueOrigin | None] = {}
+        """The bundles' plans by token, and the registry entry each came from (None: a file)."""
+        self._downloads = folder / "downloads"
 
     async def listing(self) -> CatalogueListing:
         lists = await anyio.to_thread.run_sync(self._saved_lists)
@@ -118,45 +141,44 @@ class CatalogueService:
         known = self._known.get(name)
         if known is None:
             raise CatalogueProblem(f"“{name}” is not in the catalogue. Search for it with its name or title.")
-        taken = {status.name for status in self._manager.statuses()}
-        planned = plan_server(known.server, known.registry, known.verified, taken, self._find)
+        taken = self._taken()
+        ready = self._bundles is not None
+        planned = plan_server(known.server, known.registry, known.verified, taken, self._find, bundles=ready)
+        if planned.bundle is not None and planned.plan.blocked is None:
+            return await self._plan_registry_bundle(planned, planned.bundle, taken)
         token = uuid.uuid4().hex
         self._planned[token] = PlannedInstall(replace(planned.plan, token=token), planned.recipe)
         return self._planned[token].plan
 
     async def plan_bundle(self, path: Path) -> InstallPlan:
-        raise CatalogueProblem(f"MCP Desk can't install bundle files such as “{path.name}” yet.")
+        if self._bundles is None:
+            raise CatalogueProblem(f"MCP Desk can't install bundle files such as “{path.name}” yet.")
+        plan = await anyio.to_thread.run_sync(self._bundles.plan, path, self._taken())
+        if plan.token:
+            self._bundle_plans[plan.token] = None
+        return plan
 
     async def install(
         self, plan: InstallPlan, values: dict[str, str], progress: Progress | None = None
     ) -> Installed:
-        planned = self._planned.get(plan.token)
-        if planned is None:
-            raise CatalogueProblem("This install is out of date. Open the server in the catalogue again.")
-        if planned.recipe is None or plan.blocked:
-            raise CatalogueProblem(
-                plan.blocked or planned.plan.blocked or "This server can't be installed here."
-            )
-        held = set(self._manager.secret_users())
-        if any(item.kind is FieldKind.SECRET for item in plan.fields):  # no keyring needed without secrets
-            held |= set(await anyio.to_thread.run_sync(self._keeping.vault.names))
-        built = build(planned.recipe, values, _secret_namer(plan.suggested_name, held))
-        stored: list[str] = []
+        keeper = await self._keeper(plan)
+        if plan.token in self._bundle_plans:
+            _tell(progress, "Putting the bundle in place")
+            config = await self._bundle_config(plan, values, keeper)
+        else:
+            config = await self._recipe_config(plan, values, keeper)
         try:
-            for secret, value in built.secrets.items():
-                _tell(progress, "Keeping its key in your keyring")
-                self._keeping.redactor.add(value)
-                await anyio.to_thread.run_sync(self._keeping.vault.set, secret, value)
-                stored.append(secret)
-            await self._manager.add(plan.suggested_name, built.config)
+            await self._manager.add(plan.suggested_name, config)
         except BaseException:
             with anyio.CancelScope(shield=True):
-                for secret in stored:
-                    await anyio.to_thread.run_sync(self._keeping.vault.delete, secret)
+                await anyio.to_thread.run_sync(keeper.take_back)
+                if plan.token in self._bundle_plans and self._bundles is not None:
+                    await anyio.to_thread.run_sync(self._bundles.remove, config)
             raise
-        if stored:
-            self._keeping.events.publish(SecretsChanged(tuple(stored)))
+        if keeper.kept:
+            self._keeping.events.publish(SecretsChanged(tuple(keeper.kept)))
         self._planned.pop(plan.token, None)
+        self._bundle_plans.pop(plan.token, None)
         return Installed(
             plan.suggested_name,
             f"Added “{plan.suggested_name}”. MCP Desk will ask you to approve it before it first starts.",
@@ -180,6 +202,63 @@ class CatalogueService:
                 )
                 found.append(Update(status.name, origin.version, available, message))
         return found
+
+    async def _plan_registry_bundle(
+        self, planned: PlannedInstall, bundle: BundleRef, taken: set[str]
+    ) -> InstallPlan:
+        assert self._bundles is not None and planned.origin is not None
+        downloaded = await download_bundle(bundle.url, bundle.sha256, self._downloads)
+        try:
+            plan = await anyio.to_thread.run_sync(self._bundles.plan, downloaded, taken)
+        finally:
+            await anyio.Path(downloaded).unlink(missing_ok=True)
+        if plan.token:
+            self._bundle_plans[plan.token] = planned.origin
+        ours = planned.plan
+        source = f"{ours.source} ({bundle.url})"
+        notes = (*ours.notes, *plan.notes)
+        return replace(plan, publisher=ours.publisher, verified=ours.verified, source=source, notes=notes)
+
+    async def _keeper(self, plan: InstallPlan) -> SecretKeeper:
+        held = set(self._manager.secret_users())
+        if any(item.kind is FieldKind.SECRET for item in plan.fields):  # no keyring needed without secrets
+            held |= set(await anyio.to_thread.run_sync(self._keeping.vault.names))
+        return SecretKeeper(self._keeping.vault, self._keeping.redactor, plan.suggested_name, held)
+
+    async def _recipe_config(
+        self, plan: InstallPlan, values: dict[str, str], keeper: SecretKeeper
+    ) -> ServerConfig:
+        planned = self._planned.get(plan.token)
+        if planned is None:
+            raise CatalogueProblem("This install is out of date. Open the server in the catalogue again.")
+        if planned.recipe is None or plan.blocked:
+            raise CatalogueProblem(
+                plan.blocked or planned.plan.blocked or "This server can't be installed here."
+            )
+        built = build(planned.recipe, values, keeper.name_for)
+        try:
+            for secret, value in built.secrets.items():
+                await anyio.to_thread.run_sync(keeper.keep, secret, value)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(keeper.take_back)
+            raise
+        return built.config
+
+    async def _bundle_config(
+        self, plan: InstallPlan, values: dict[str, str], keeper: SecretKeeper
+    ) -> ServerConfig:
+        assert self._bundles is not None
+        try:
+            config = await anyio.to_thread.run_sync(self._bundles.install, plan, values, keeper.keep)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(keeper.take_back)
+            raise
+        return config.model_copy(update={"origin": self._bundle_plans[plan.token]})
+
+    def _taken(self) -> set[str]:
+        return {status.name for status in self._manager.statuses()}
 
     def _registries(self) -> list[str]:
         return list(self._settings.app_settings().registry_urls)
@@ -220,18 +299,6 @@ def _source(lists: list[_Shown]) -> str:
         return f"The list shipped with MCP Desk on {when} (no connection to the registry){others}"
     name = "The MCP Registry" if first.registry == OFFICIAL_REGISTRY else f"The registry at {first.registry}"
     return f"{name}, as read on {when}{others}"
-
-
-def _secret_namer(server: str, held: set[str]) -> Callable[[str], str]:
-    def name_for(key: str) -> str:
-        base = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{server}.{key}")[:60].strip("-.") or "secret"
-        name, n = base, 2
-        while name in held:
-            name, n = f"{base}-{n}", n + 1
-        held.add(name)
-        return name
-
-    return name_for
 
 
 def _tell(progress: Progress | None, what: str) -> None:

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from desktop.catalogue.control import CatalogueProblem
+from desktop.catalogue.control import CatalogueProblem, FieldKind, InstallField, InstallPlan
+from desktop.catalogue.service import CatalogueService, Keeping, StoreSecret
 from desktop.cli.asker import TerminalAsker
+from desktop.core.config import ServerConfig
 from desktop.core.events import EventBus
 from desktop.core.paths import AppPaths
 from desktop.core.secrets import SecretStore
 from desktop.services import Services, build_services
-from tests.fixtures.registry_server import TENANT, TIME, TIME_VERSION, FakeRegistry, item, time_server
+from tests.fixtures.registry_server import (
+    TENANT,
+    TIME,
+    TIME_VERSION,
+    FakeRegistry,
+    bundle_server,
+    item,
+    time_server,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -121,3 +132,65 @@ async def test_unknown_entries_and_bundle_files_are_sentences(services: Services
         await services.catalogue.plan_entry("io.github.nobody/nothing")
     with pytest.raises(CatalogueProblem, match="bundle files"):
         await services.catalogue.plan_bundle(Path("weather.mcpb"))
+
+
+class RecordingBundles:
+    """Stands in for `bundles.BundleInstaller` (on its own branch) at the `Bundles` seam."""
+
+    def __init__(self) -> None:
+        self.planned: list[bytes] = []
+
+    def plan(self, path: Path, taken_names: Collection[str]) -> InstallPlan:
+        self.planned.append(path.read_bytes())
+        field = InstallField("token", "Token", kind=FieldKind.SECRET, required=True)
+        return InstallPlan(
+            "bundled",
+            "Bundled",
+            "the manifest's author",
+            False,
+            f"bundle {path.name}",
+            str(path),
+            "A program.",
+            (field,),
+            ("Signed by nobody.",),
+            token="t-1",
+        )
+
+    def install(self, plan: InstallPlan, values: dict[str, str], store_secret: StoreSecret) -> ServerConfig:
+        return ServerConfig(
+            command="node", args=["server.js"], env={"TOKEN": store_secret("bundled.token", values["token"])}
+        )
+
+    def remove(self, config: ServerConfig) -> None:
+        raise AssertionError("nothing to remove")
+
+
+async def test_a_registry_bundle_is_downloaded_checked_and_handed_to_the_bundles_installer(
+    services: Services, keyring_store: SecretStore, isolated_home: str
+) -> None:
+    body = b"PK\x03\x04 bundle bytes"
+    bundles = RecordingBundles()
+    keeping = Keeping(keyring_store, services.redactor, services.events)
+    catalogue = CatalogueService(
+        services.settings, services.manager, keeping, Path(isolated_home) / "c", bundles=bundles
+    )
+    with FakeRegistry(files={"b.mcpb": body}) as registry:
+        url = f"{registry.url}/redirect/b.mcpb"
+        registry.items = [item(bundle_server(url, hashlib.sha256(body).hexdigest()))]
+        await _use(services, registry.url)
+        await catalogue.refresh()
+        plan = await catalogue.plan_entry("io.github.mcp-desk-tests/bundled")
+    assert bundles.planned == [body] and not list((Path(isolated_home) / "c" / "downloads").iterdir())
+    assert (
+        plan.publisher == "io.github.mcp-desk-tests"
+        and url in plan.source
+        and "Signed by nobody." in plan.notes
+    )
+    installed = await catalogue.install(plan, {"token": "tok-7e3b9a"})
+    config = services.manager.config_of(installed.server)
+    assert config.origin is not None and config.origin.name == "io.github.mcp-desk-tests/bundled"
+    (secret,) = config.secret_names()
+    assert keyring_store.get(secret) == "tok-7e3b9a"
+    local = Path(isolated_home) / "local.mcpb"
+    local.write_bytes(body)
+    assert (await catalogue.plan_bundle(local)).token == "t-1" and bundles.planned[-1] == body

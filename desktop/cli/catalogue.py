@@ -107,6 +107,7 @@ def _plan_text(plan: InstallPlan) -> str:
         f"  from: {plan.source}",
         f"  {plan.abilities}",
         *(f"  {note}" for note in plan.notes),
+        *([f"  tools: {', '.join(plan.tools)}"] if plan.tools else []),
         f"It will be called “{plan.suggested_name}” in MCP Desk.",
     ]
     return "\n".join(lines)

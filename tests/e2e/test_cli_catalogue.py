@@ -79,3 +79,5 @@ def test_without_yes_and_no_terminal_nothing_is_installed(registry: FakeRegistry
     assert "PyPI mcp-server-time==" in asked.stdout and "verified" in asked.stdout
     unknown = desk("servers", "install", "io.github.nobody/nothing", "--yes")
     assert unknown.returncode == 1 and "is not in the catalogue" in unknown.stderr
+    bundle = desk("servers", "install", "weather.mcpb", "--yes")
+    assert bundle.returncode == 1 and "weather.mcpb" in bundle.stderr and "Traceback" not in bundle.stderr

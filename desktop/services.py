@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop.catalogue.bundle_files import BundleFolders
 from desktop.core.autostart import Autostart
 from desktop.core.config import AppSettings
 from desktop.core.config_history import ConfigHistory
@@ -29,6 +28,7 @@ from desktop.servers.defaults import default_config, load_config
 from desktop.servers.leftovers import Leftover, LeftoverRegistry
 
 if TYPE_CHECKING:
+    from desktop.catalogue.service import CatalogueService
     from desktop.core.audit import AuditTrail
     from desktop.core.consent import ConsentAsker, ConsentGate
     from desktop.core.rpc_log_service import RpcLogService
@@ -56,6 +56,7 @@ class Services:
     models: ModelService
     consent: ConsentGate
     chats: ChatService
+    catalogue: CatalogueService
     leftovers_ended: list[Leftover] = field(default_factory=list)
     consent_problem: str | None = None
 
@@ -143,6 +144,9 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     """
     import keyring
 
+    from desktop.catalogue.bundle_files import BundleFolders
+    from desktop.catalogue.bundles import BundleInstaller
+    from desktop.catalogue.service import CatalogueService, Keeping
     from desktop.core.audit import AuditTrail
     from desktop.core.audit_keys import KeyringVault
     from desktop.core.consent import ConsentGate
@@ -223,6 +227,13 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     backends = ChatBackends(LocalBackend(models), settings, keyring_store, models)
     chats = ChatService(ChatStore(paths.chats_file), manager, consent, events, backends)
     requests.attach_sampler(chats)
+    catalogue = CatalogueService(
+        settings,
+        manager,
+        Keeping(keyring_store, redactor, events),
+        paths.data_dir / "catalogue",
+        bundles=BundleInstaller(bundle_folders),
+    )
     events.subscribe(chats.on_event)  # a model just loaded reads a new chat's tools in the background
     # What exists now (Qt, the SDK, pydantic's schemas) lives as long as the app; keeping
     # it out of the collector's scans took ~10% off every tool call round trip.
@@ -240,6 +251,7 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
         models,
         consent,
         chats,
+        catalogue,
         ended,
         rules.problem,
     )

@@ -10,6 +10,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from desktop.cli.asker import TerminalAsker
+from desktop.cli.catalogue import add_catalogue_commands, add_install_command
 from desktop.cli.model import add_model_commands
 from desktop.cli.output import emit, show_logs
 from desktop.cli.permissions import add_permission_commands
@@ -83,7 +84,8 @@ def _parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="check this computer and MCP Desk's setup")
     doctor.add_argument("--json", action="store_true")
     doctor.set_defaults(run=_doctor)
-    add_server_commands(sub)
+    add_install_command(add_server_commands(sub))
+    add_catalogue_commands(sub)
     add_secret_commands(sub)
     add_permission_commands(sub)
     add_model_commands(sub)

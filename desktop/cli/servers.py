@@ -21,7 +21,10 @@ from desktop.servers.sandbox import sandbox_summary
 from desktop.services import Services
 
 
-def add_server_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_server_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """Adds `servers …`; returns its actions, for other command groups to add theirs."""
     servers = sub.add_parser("servers", help="list, add, check and call MCP servers").add_subparsers(
         required=True, metavar="ACTION"
     )
@@ -60,6 +63,7 @@ def add_server_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     call.add_argument("--yes", action="store_true", help="allow the call without asking")
     call.add_argument("--json", action="store_true")
     call.set_defaults(run=_servers_call, yes_allows_calls=True)
+    return servers
 
 
 def add_import_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

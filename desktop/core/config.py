@@ -27,6 +27,9 @@ CALLBACK_PATH = "/callback"
 CLIENT_METADATA_URL = "https://mcp-desk.github.io/mcp-desk/oauth/client-metadata.json"
 """Where `docs/oauth/client-metadata.json` is published: MCP Desk's client ID where servers take one."""
 _PRIVATE_PORTS = (49152, 65535)
+OFFICIAL_REGISTRY = "https://registry.modelcontextprotocol.io"
+"""The official MCP Registry: where "Browse servers" looks unless the user adds others."""
+_LOOPBACK_URL = re.compile(r"^http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/|$)")
 
 
 def redirect_uri(port: int) -> str:
@@ -64,6 +67,17 @@ class SignInClient(BaseModel):
         return self.model_copy(update={"client_secret": substitute(self.client_secret, values)})
 
 
+class CatalogueOrigin(BaseModel):
+    """Where a server installed from a registry came from, to say when a newer version is out."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    registry: str
+    name: str
+    """The registry's name for it, e.g. `io.github.owner/weather`."""
+    version: str
+
+
 class ServerConfig(BaseModel):
     """One MCP server: how to reach it and how MCP Desk looks after it."""
 
@@ -81,6 +95,8 @@ class ServerConfig(BaseModel):
     """What a local server may reach; None: it runs unsandboxed, with the user's own permissions."""
     runtime: Literal["mcp-desk"] | None = None
     """"mcp-desk": `npx`, `node`, `uvx`, `uv` are MCP Desk's own copies; None: the computer's."""
+    origin: CatalogueOrigin | None = None
+    """The registry entry it was installed from (not part of the launch: the command says the version)."""
 
     enabled: bool = True
     start_with_app: bool = True
@@ -227,6 +243,13 @@ class AppSettings(BaseModel):
     models: ModelSettings = Field(default_factory=ModelSettings)
     chat: ChatBackendConfig = Field(default_factory=ChatBackendConfig)
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
+    registry_urls: list[str] = Field(default_factory=lambda: [OFFICIAL_REGISTRY])
+    """The MCP registries "Browse servers" lists, the first one first (a company's own, a sub-registry)."""
+
+    @field_validator("registry_urls")
+    @classmethod
+    def _registries_are_safe(cls, urls: list[str]) -> list[str]:
+        return [check_registry_url(url) for url in urls]
 
 
 class AppConfig(BaseModel):
@@ -245,6 +268,14 @@ class AppConfig(BaseModel):
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True, indent=2, exclude_none=True)
+
+
+def check_registry_url(url: str) -> str:
+    """A registry is read over HTTPS (plain HTTP only on this computer, for testing one)."""
+    url = url.strip().rstrip("/")
+    if not (re.match(r"^https://[^/?#\s]+(/[^?#\s]*)?$", url) or _LOOPBACK_URL.match(url)):
+        raise ValueError(f"“{url}” can't be used as a registry: its address must start with https://.")
+    return url
 
 
 def check_server_name(name: str) -> str:

@@ -25,12 +25,17 @@ def publisher_words(publisher: str) -> str:
     return publisher
 
 
-def by_line(publisher: str, verified: bool) -> str:
-    """“By acme on GitHub ✓ verified” or “By example.com (not verified)”."""
+def who_words(publisher: str, verified: bool) -> str:
+    """“acme on GitHub ✓ verified” or “example.com (not verified)”."""
     who = publisher_words(publisher)
     if verified:
-        return fill(_tr("By %1 %2 verified"), who, VERIFIED_MARK)
-    return fill(_tr("By %1 (not verified)"), who)
+        return fill(_tr("%1 %2 verified"), who, VERIFIED_MARK)
+    return fill(_tr("%1 (not verified)"), who)
+
+
+def by_line(publisher: str, verified: bool) -> str:
+    """“By acme on GitHub ✓ verified” or “By example.com (not verified)”."""
+    return fill(_tr("By %1"), who_words(publisher, verified))
 
 
 def verified_tip(verified: bool) -> str:

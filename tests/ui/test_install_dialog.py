@@ -37,7 +37,7 @@ def test_the_dialog_says_who_made_it_what_runs_and_what_it_can_do(
     text = all_text(dialog)
     assert dialog.windowTitle() == "Install “Weather”"
     for said in (
-        "By acme on GitHub ✓ verified",
+        "acme on GitHub ✓ verified",
         "npm @acme/weather-mcp@2.3.1",
         "The MCP Registry",
         "It can read and change your files",

@@ -32,6 +32,8 @@ from desktop.ui.widgets.catalogue_delegate import CatalogueDelegate, EntryIcons
 from desktop.ui.widgets.empty_state import EmptyState
 from desktop.ui.widgets.inline_message import InlineMessage
 
+LIST_WIDTH, DETAILS_WIDTH, DETAILS_MIN_WIDTH = 600, 340, 260
+
 
 class CatalogueDialog(QDialog):
     """A window of its own (not modal): browse, search, pick one, install.
@@ -100,6 +102,8 @@ class CatalogueDialog(QDialog):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
+        splitter.setSizes([LIST_WIDTH, DETAILS_WIDTH])
+        self.details.setMinimumWidth(DETAILS_MIN_WIDTH)
         layout = QVBoxLayout(self)
         pad(layout)
         layout.addLayout(top)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from desktop.catalogue.control import CatalogueControl, Installed, InstallPlan
 from desktop.core.problem import Problem
 from desktop.ui.bridge import Bridge
-from desktop.ui.catalogue_words import by_line, verified_tip
+from desktop.ui.catalogue_words import verified_tip, who_words
 from desktop.ui.dialogs.install_fields import InstallFields
 from desktop.ui.lifetime import while_alive
 from desktop.ui.style import heading, hint, pad, selectable
@@ -72,7 +72,7 @@ class InstallDialog(QDialog):
         self._running: concurrent.futures.Future[Any] | None = None
         self._done: Installed | None = None
         self.setWindowTitle(fill(self.tr("Install “%1”"), plan.title))
-        self.resize(640, 620)
+        self.resize(660, 680)
         self.fields = InstallFields(plan.fields, self)
         self.message = InlineMessage(self)
         self.progress_label = hint(parent=self)
@@ -126,7 +126,7 @@ class InstallDialog(QDialog):
         plan = self._plan
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        publisher = self._line(by_line(plan.publisher, plan.verified))
+        publisher = self._line(who_words(plan.publisher, plan.verified))
         publisher.setToolTip(verified_tip(plan.verified))
         form.addRow(self.tr("Made by:"), publisher)
         form.addRow(self.tr("What it can do:"), self._line(plan.abilities))
@@ -134,7 +134,7 @@ class InstallDialog(QDialog):
         form.addRow(self.tr("Comes from:"), self._line(plan.source))
         if plan.tools:
             form.addRow(self.tr("Its tools:"), self._line(", ".join(plan.tools)))
-        form.addRow(self.tr("Its name here:"), self._line(plan.suggested_name))
+        form.addRow(self.tr("Its name in MCP Desk:"), self._line(plan.suggested_name))
         return form
 
     def _line(self, text: str) -> QLabel:

@@ -90,7 +90,8 @@ class ServersPage(QWidget):
             self.tr("No servers yet"),
             self.tr(
                 "Servers give your assistant tools, like reading files or checking the time. "
-                "Add one, or bring yours over from Claude Desktop, Cursor, VS Code or LM Studio with Import."
+                "Find one with Browse servers, add one by its command, or bring yours over from "
+                "Claude Desktop, Cursor, VS Code or LM Studio with Import."
             ),
             action=self.tr("Add server…"),
             parent=self,

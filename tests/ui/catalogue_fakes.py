@@ -13,6 +13,8 @@ import base64
 from pathlib import Path
 from typing import Any
 
+from pytestqt.qtbot import QtBot
+
 from desktop.catalogue.control import (
     CatalogueEntry,
     CatalogueListing,
@@ -25,6 +27,8 @@ from desktop.catalogue.control import (
     Reach,
 )
 from desktop.core.config import ServerConfig
+from desktop.ui.dialogs.install_dialog import InstallDialog
+from desktop.ui.main_window import MainWindow
 from tests.ui.fakes import FakeControl
 
 SUN_SVG = (
@@ -182,3 +186,14 @@ class FakeCatalogue:
                 plan.suggested_name, ServerConfig(command="npx", args=["-y", plan.package])
             )
         return Installed(plan.suggested_name, f"“{plan.title}” is installed as “{plan.suggested_name}”.")
+
+
+def install_dialog_of(qtbot: QtBot, window: MainWindow) -> InstallDialog:
+    """The install dialog open over `window` (not one a test before left to be deleted)."""
+
+    def shown() -> list[InstallDialog]:
+        return [dialog for dialog in window.findChildren(InstallDialog) if dialog.isVisible()]
+
+    qtbot.waitUntil(lambda: len(shown()) == 1)
+    qtbot.waitExposed(shown()[0])
+    return shown()[0]

@@ -9,15 +9,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu
 from pytestqt.qtbot import QtBot
 
 from desktop.core.paths import AppPaths
-from desktop.ui.dialogs.install_dialog import InstallDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.single_instance import InstanceServer, hand_over, instance_name
-from tests.ui.catalogue_fakes import FakeCatalogue
+from tests.ui.catalogue_fakes import FakeCatalogue, install_dialog_of
 from tests.ui.conftest import Attach
 from tests.ui.helpers import all_text, wait_for_dialog
 
@@ -30,8 +29,9 @@ def a_bundle(folder: Path, name: str = "notes-1.0.0.mcpb") -> Path:
     return path
 
 
-def file_menu_action(window: MainWindow, text: str) -> object:
+def file_menu_action(window: MainWindow, text: str) -> QAction:
     menu = window.menuBar().actions()[0].menu()
+    assert isinstance(menu, QMenu)
     return next(action for action in menu.actions() if action.text() == text)
 
 
@@ -40,17 +40,17 @@ def test_file_install_bundle_asks_for_the_file_and_shows_its_plan(
 ) -> None:
     window.show()
     action = file_menu_action(window, "Install &Bundle…")
-    action.trigger()  # type: ignore[attr-defined]
+    action.trigger()
     qtbot.waitUntil(window.banner.isVisible)
     assert window.banner.message_label.text() == "MCP Desk is still starting. Try again in a moment."
     attach()
     bundle = a_bundle(tmp_path)
-    action.trigger()  # type: ignore[attr-defined]
+    action.trigger()
     chooser = wait_for_dialog(qtbot, QFileDialog)
     assert "Server bundles (*.mcpb)" in chooser.nameFilters()
     chooser.selectFile(str(bundle))
     chooser.accept()
-    dialog = wait_for_dialog(qtbot, InstallDialog)
+    dialog = install_dialog_of(qtbot, window)
     assert ("plan_bundle", bundle) in catalogue.calls
     text = all_text(dialog)
     assert "search_notes, read_note, add_note" in text
@@ -86,7 +86,7 @@ def test_a_bundle_dropped_on_the_window_is_planned_and_other_files_are_refused(
     # Qt hands a Drop only to the target of a real drag in progress, which a test can't start:
     # the drop goes to the filter that accepted the DragEnter above, as Qt would send it.
     assert window.installs.eventFilter(window, drop)
-    wait_for_dialog(qtbot, InstallDialog)
+    install_dialog_of(qtbot, window)
     assert ("plan_bundle", bundle) in catalogue.calls
 
 

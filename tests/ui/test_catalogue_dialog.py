@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
 from desktop.catalogue.control import CatalogueListing, InstallPlan
@@ -12,7 +13,7 @@ from desktop.ui.dialogs.catalogue_dialog import CatalogueDialog
 from desktop.ui.main_window import MainWindow
 from tests.ui.catalogue_fakes import FakeCatalogue, entry
 from tests.ui.conftest import Attach
-from tests.ui.helpers import all_text, wait_for_dialog
+from tests.ui.helpers import all_text, open_dialogs, wait_for_dialog
 
 
 def opened(qtbot: QtBot, window: MainWindow) -> CatalogueDialog:
@@ -122,3 +123,17 @@ def test_install_asks_for_a_plan_and_a_plan_it_cannot_make_is_said(
 
 def test_before_the_services_are_there_browse_is_not_offered(window: MainWindow, bridge: Bridge) -> None:
     assert not window.servers_page.browse_action.isEnabled()
+
+
+def test_the_welcomes_last_step_and_the_file_menu_open_the_same_browse_window(
+    qtbot: QtBot, window: MainWindow, attach: Attach
+) -> None:
+    attach()
+    window.show_welcome()
+    assert window.welcome is not None
+    window.welcome.try_page.browse_button.click()
+    browse = wait_for_dialog(qtbot, CatalogueDialog)
+    menu = window.menuBar().actions()[0].menu()
+    assert isinstance(menu, QMenu)
+    next(action for action in menu.actions() if action.text() == "&Browse Servers…").trigger()
+    assert open_dialogs(CatalogueDialog) == [browse]

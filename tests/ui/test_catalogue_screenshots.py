@@ -11,11 +11,10 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from desktop.ui.dialogs.catalogue_dialog import CatalogueDialog
-from desktop.ui.dialogs.install_dialog import InstallDialog
 from desktop.ui.dialogs.trust_dialog import TrustDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.welcome.welcome_wizard import WelcomeWizard
-from tests.ui.catalogue_fakes import FakeCatalogue, bundle_plan, weather_plan
+from tests.ui.catalogue_fakes import FakeCatalogue, bundle_plan, install_dialog_of, weather_plan
 from tests.ui.conftest import Attach
 from tests.ui.helpers import wait_for_dialog
 from tests.ui.test_screenshots import save, shots  # noqa: F401  (the fixture)
@@ -48,7 +47,7 @@ def test_screenshots_of_browsing_and_installing(
     qtbot.waitUntil(browse.source_problem.isVisible)
     save(browse, shots, "74-browse-registry-unreachable")
     browse.details.install_button.click()
-    dialog = wait_for_dialog(qtbot, InstallDialog)
+    dialog = install_dialog_of(qtbot, window)
     save(dialog, shots, "75-install-form-missing-key")
     qtbot.keyClicks(dialog.fields.editors["WEATHER_API_KEY"], "k-123")
     save(dialog, shots, "76-install-form-filled")

@@ -18,7 +18,7 @@ from desktop.catalogue.control import CatalogueProblem
 from desktop.ui.dialogs.install_dialog import InstallDialog
 from desktop.ui.dialogs.trust_dialog import TrustDialog
 from desktop.ui.main_window import MainWindow
-from tests.ui.catalogue_fakes import FakeCatalogue, weather_plan
+from tests.ui.catalogue_fakes import FakeCatalogue, install_dialog_of, weather_plan
 from tests.ui.conftest import Attach
 from tests.ui.fakes import FakeControl
 from tests.ui.helpers import all_text, wait_for_dialog
@@ -26,7 +26,7 @@ from tests.ui.helpers import all_text, wait_for_dialog
 
 def install_dialog(qtbot: QtBot, window: MainWindow, plan: object = None) -> InstallDialog:
     window.installs.show_plan(plan or weather_plan())  # type: ignore[arg-type]
-    return wait_for_dialog(qtbot, InstallDialog)
+    return install_dialog_of(qtbot, window)
 
 
 def test_the_dialog_says_who_made_it_what_runs_and_what_it_can_do(
@@ -61,7 +61,8 @@ def test_the_form_has_the_right_control_for_each_kind_with_defaults_filled(
     assert [units.itemText(i) for i in range(units.count())] == ["(not set)", "metric", "imperial"]
     assert isinstance(editors["DAYS"], QSpinBox) and editors["DAYS"].value() == 3
     assert isinstance(editors["ALERTS"], QCheckBox) and editors["ALERTS"].isChecked()
-    assert editors["CACHE"].findChild(QPushButton).text() == "Choose…"
+    choose = editors["CACHE"].findChild(QPushButton)
+    assert choose is not None and choose.text() == "Choose…"
     assert editors["EXTRA"].__class__ is QPlainTextEdit
     assert dialog.values() == {
         "WEATHER_API_KEY": "",

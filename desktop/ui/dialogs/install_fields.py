@@ -68,8 +68,6 @@ class InstallFields(QWidget):
         notes = [field.description] if field.description else []
         if field.kind is FieldKind.SECRET:
             notes.append(self.tr("Kept in your system's keychain, never in MCP Desk's settings."))
-        if field.multiple:
-            notes.append(self.tr("One per line."))
         if not notes:
             self.form.addRow(label + ":", editor)
             return
@@ -108,6 +106,7 @@ class InstallFields(QWidget):
 
     def _lines(self, field: InstallField) -> QWidget:
         edit = QPlainTextEdit(field.default, self)
+        edit.setPlaceholderText(self.tr("One per line"))
         edit.setTabChangesFocus(True)
         edit.setFixedHeight(MULTI_LINES_HEIGHT)
         edit.textChanged.connect(self.changed)

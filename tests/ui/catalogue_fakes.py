@@ -62,6 +62,7 @@ def sample_entries() -> tuple[CatalogueEntry, ...]:
             version="2.3.1",
             needs=("Node.js (MCP Desk provides it)", "an API key"),
             icon_url=SUN_ICON,
+            website='https://weather.example.com/?a=1&b="2"',
         ),
         entry(
             "io.github.modelcontextprotocol/time",
@@ -78,6 +79,7 @@ def sample_entries() -> tuple[CatalogueEntry, ...]:
             reach=Reach.REMOTE,
             needs=("a sign-in",),
             icon_url="https://example.com/notes.png",
+            website="http://example.com/notes",
         ),
         entry(
             "io.github.someone/folder-tools",

@@ -41,6 +41,10 @@ def test_the_servers_page_opens_the_list_and_says_where_it_came_from(
     assert dialog.details.reach_label.text() == "Runs on this computer"
     assert dialog.details.needs_label.text() == "Needs Node.js (MCP Desk provides it), an API key"
     assert dialog.details.version_label.text() == "Version 2.3.1"
+    assert dialog.details.link_label.isVisible()
+    assert 'href="https://weather.example.com/?a=1&amp;b=&quot;2&quot;"' in dialog.details.link_label.text()
+    dialog.search_edit.setText("notes")
+    assert not dialog.details.link_label.isVisible()  # only an https address is offered
 
 
 def test_typing_narrows_the_list_word_by_word_and_says_when_nothing_matches(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -72,10 +74,11 @@ class EntryDetails(QWidget):
         self.needs_label.setText(needs_words(entry.needs))
         self.version_label.setText(version_words(entry.version))
         self.description_label.setText(entry.description)
-        link = entry.website or entry.repository
-        self.link_label.setVisible(link is not None and link.startswith("https://"))
-        self.link_label.setText(f'<a href="{link}">{self.tr("More about it")}</a>' if link else "")
-        self.link_label.setToolTip(link or "")
+        link = entry.website or entry.repository or ""
+        safe = link.startswith("https://")
+        self.link_label.setVisible(safe)
+        self.link_label.setText(f'<a href="{escape(link)}">{self.tr("More about it")}</a>' if safe else "")
+        self.link_label.setToolTip(link if safe else "")
 
     def _on_install_button_clicked(self) -> None:
         if self._entry is not None:

@@ -34,6 +34,7 @@ BENCHMARKS = (
     "bench_prefix",
     "bench_frozen_start",
     "bench_catalogue_search",
+    "bench_catalogue_view",
 )
 NOISE = 0.15
 """A figure this much worse than the recorded one (relative) is marked; less is noise here."""

@@ -8,6 +8,7 @@ SDK) are built on the service thread and attached to the window when they are re
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop.core.paths import AppPaths
@@ -37,16 +38,23 @@ def controls_of(services: Services) -> Controls:
         services.consent,
         services.chats,
         diagnostic_report,
+        services.catalogue,
     )
 
 
-def run_gui() -> int:
+def run_gui(open_file: Path | None = None) -> int:
+    """The window; with `open_file` (a bundle), its install dialog too. If MCP Desk is running
+    already, it gets the file (or is only asked to show its window) and this start ends."""
     from desktop.ui.pyside_imports import scan_imports_without_caching_sources
 
     scan_imports_without_caching_sources()  # before the window's own imports, which it speeds up
-    from desktop.ui.first_paint import open_window
+    from desktop.ui.single_instance import hand_over, instance_name
 
     paths = AppPaths.from_environment()
+    if hand_over(instance_name(paths.config_dir), open_file):
+        return 0
+    from desktop.ui.first_paint import open_window
+
     window = open_window(sys.argv[:1], paths.config_dir / "window.ini")
 
     import asyncio
@@ -59,6 +67,7 @@ def run_gui() -> int:
     events = EventBus()
     service_loop = ServiceLoop()
     gui = GuiApp(window)
+    gui.listen_as(instance_name(paths.config_dir), open_file)
     events.subscribe(gui.bridge.deliver)
     started: list[Services] = []
     started_tasks: list[asyncio.Task[None]] = []

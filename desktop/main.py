@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from desktop.catalogue.control import BUNDLE_SUFFIX
 from desktop.servers.bundled import RUN_SERVER_FLAG, run_server
 
 
@@ -20,6 +21,12 @@ def main(argv: list[str] | None = None) -> int:
         from desktop.smoke_test import run_smoke_test
 
         return run_smoke_test()
+    if len(args) == 1 and args[0].lower().endswith(BUNDLE_SUFFIX):
+        from pathlib import Path
+
+        from desktop.app import run_gui
+
+        return run_gui(Path(args[0]))  # a bundle opened from the file manager
     if args:
         from desktop.cli.main import main as cli_main
 

@@ -17,6 +17,9 @@ from typing import Protocol
 
 from desktop.core.problem import Problem
 
+BUNDLE_SUFFIX = ".mcpb"
+"""An MCPB bundle's file name ends so; the window opens such a file given on its command line."""
+
 
 class CatalogueProblem(Problem):
     """Something about an entry or a bundle, as a sentence and its technical details."""

@@ -11,15 +11,18 @@ import asyncio
 import signal
 import sys
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from desktop.ui.bridge import Bridge
 from desktop.ui.consent_queue import ConsentQueue
 from desktop.ui.main_window import MainWindow
+from desktop.ui.server_actions import bring_to_front
+from desktop.ui.single_instance import InstanceServer
 from desktop.ui.tray import Tray
 
 Shutdown = Callable[[], Coroutine[Any, Any, None]]
@@ -50,6 +53,23 @@ class GuiApp:
             self.tray.quit_requested.connect(self.quit)
             self.tray.icon.messageClicked.connect(self.consent.bring_to_front)
             self.consent.question_arrived.connect(self._on_consent_question_arrived)
+
+    def listen_as(self, name: str, open_file: Path | None) -> None:
+        """Take later starts' files (and knocks) as this app's, and open `open_file` once ready."""
+        self.instance = InstanceServer(name, self.qapp)
+        self.instance.listen()
+        self.instance.knocked.connect(lambda: bring_to_front(self.window))
+        self.instance.file_received.connect(lambda path: self._open_when_ready(Path(path)))
+        if open_file is not None:
+            self._open_when_ready(open_file)
+
+    def _open_when_ready(self, path: Path) -> None:
+        if self.bridge.catalogue is not None:
+            self.window.installs.open_bundle(path)
+            return
+        self.bridge.services_ready.connect(
+            lambda: self.window.installs.open_bundle(path), Qt.ConnectionType.SingleShotConnection
+        )
 
     def run(self, shutdown: Shutdown, after_shown: Callable[[], None]) -> int:
         """Show the window, then call `after_shown` and run the UI loop until the user quits."""

@@ -36,6 +36,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 
+from desktop.catalogue.control import CatalogueControl
 from desktop.core.audit_records import AuditControl
 from desktop.core.consent import ConsentControl
 from desktop.core.events import (
@@ -87,6 +88,7 @@ class Controls:
     chats: ChatControl
     diagnose: Callable[[], Coroutine[Any, Any, str]]
     """`mcp-desk doctor`'s report, secrets masked, for the user to copy into a bug report."""
+    catalogue: CatalogueControl
 
 
 Submit = Callable[[Coroutine[Any, Any, Any]], "concurrent.futures.Future[Any]"]
@@ -130,6 +132,7 @@ class Bridge(QObject):
         self.consent: ConsentControl | None = None
         self.chats: ChatControl | None = None
         self.diagnose: Callable[[], Coroutine[Any, Any, str]] | None = None
+        self.catalogue: CatalogueControl | None = None
         self._submit: Submit | None = None
         self._event_arrived.connect(self._on_service_event, Qt.ConnectionType.QueuedConnection)
         self._call_finished.connect(self._on_service_call_finished, Qt.ConnectionType.QueuedConnection)
@@ -145,6 +148,7 @@ class Bridge(QObject):
         self.consent = controls.consent
         self.chats = controls.chats
         self.diagnose = controls.diagnose
+        self.catalogue = controls.catalogue
         self._submit = submit
         self.services_ready.emit()
 
@@ -176,25 +180,30 @@ class Bridge(QObject):
         coro: Coroutine[Any, Any, Any],
         on_done: OnDone | None = None,
         on_error: OnError | None = None,
-    ) -> None:
+    ) -> concurrent.futures.Future[Any] | None:
         """Run `coro` on the service loop; `on_done`/`on_error` run later on the Qt thread.
 
-        Without `on_error`, a failure is announced through `call_failed`.
+        Without `on_error`, a failure is announced through `call_failed`. Returns the call's
+        future (None when it could not start): cancelling it cancels the call, and then neither
+        `on_done` nor `on_error` runs.
         """
         if self._submit is None:
             coro.close()
             self.call_failed.emit(self.tr("MCP Desk is still starting. Try again in a moment."), "")
-            return
+            return None
         try:
             future = self._submit(coro)
         except RuntimeError:  # the service loop has stopped: the app is on its way out
             coro.close()
-            return
+            return None
         future.add_done_callback(lambda f: self._call_finished.emit(f, on_done, on_error))
+        return future
 
     def _on_service_call_finished(
         self, future: concurrent.futures.Future[Any], on_done: OnDone | None, on_error: OnError | None
     ) -> None:
+        if future.cancelled():  # whoever cancelled it knows
+            return
         try:
             result = future.result()
         except Problem as problem:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from desktop.core.events import ServerStatus
     from desktop.core.rpc_log import LogFilter
     from desktop.ui.bridge import Bridge
+    from desktop.ui.catalogue_installs import CatalogueInstalls
     from desktop.ui.models.server_roster import ServerRoster
     from desktop.ui.notice_board import NoticeBoard
     from desktop.ui.pages.audit_page import AuditPage
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
 
     def attach(self, bridge: Bridge) -> None:
         """Build the pages in place of their skeletons; the pages not yet needed wait until shown."""
+        from desktop.ui.catalogue_installs import CatalogueInstalls
         from desktop.ui.models.server_roster import ServerRoster
         from desktop.ui.notice_board import NoticeBoard
         from desktop.ui.pages.audit_page import AuditPage
@@ -109,6 +111,8 @@ class MainWindow(QMainWindow):
         self._bridge = bridge
         self.roster: ServerRoster = ServerRoster(bridge, self)
         self.server_actions: ServerActions = ServerActions(bridge, self)
+        self.installs: CatalogueInstalls = CatalogueInstalls(bridge, self, self.server_actions)
+        self.installs.accept_drops_on(self)
         self.servers_page: ServersPage = self._place(
             "servers", ServersPage(bridge, self.roster, self.server_actions)
         )
@@ -125,6 +129,9 @@ class MainWindow(QMainWindow):
         self.memory_meter: CompactMemoryMeter = CompactMemoryMeter()
         self.statusBar().addPermanentWidget(self.memory_meter)
         self._welcome_action.setEnabled(True)
+        for install_action in self._install_actions:
+            install_action.setEnabled(True)
+        self.servers_page.browse_requested.connect(self.installs.browse)
         self._report_action.setEnabled(True)
         self._on_pages_current_changed(self.pages.currentIndex())
         bridge.memory_measured.connect(self.memory_meter.show_snapshot)
@@ -183,6 +190,14 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
+        browse = file_menu.addAction(self.tr("&Browse Servers…"), lambda: self.installs.browse())
+        browse.setStatusTip(self.tr("Find servers others have published, and install one"))
+        bundle = file_menu.addAction(self.tr("Install &Bundle…"), lambda: self.installs.choose_bundle())
+        bundle.setStatusTip(self.tr("Install a server from a bundle file (.mcpb) you downloaded"))
+        self._install_actions = (browse, bundle)
+        for install_action in self._install_actions:
+            install_action.setEnabled(False)
+        file_menu.addSeparator()
         close = file_menu.addAction(self.tr("&Close Window"), QKeySequence.StandardKey.Close, self.close)
         close.setStatusTip(self.tr("Close this window; MCP Desk keeps running in the tray"))
         quit_action = file_menu.addAction(self.tr("&Quit MCP Desk"), QKeySequence.StandardKey.Quit)
@@ -214,6 +229,7 @@ class MainWindow(QMainWindow):
             title = self.tr("Welcome")
             self.welcome.try_requested.connect(lambda prompt: first_chat.start(title, prompt))
             self.welcome.try_requested.connect(lambda _prompt: self.show_area("chat"))
+            self.welcome.browse_requested.connect(self.installs.browse)
             self.welcome.finished.connect(lambda _result: bridge.update_settings(welcome_done=True))
         self.bring_to_front()
         self.welcome.restart()

@@ -25,6 +25,7 @@ from desktop.llm.models.gpu_probe import GpuProbe
 from desktop.llm.models.service import InMemorySettings, ModelService
 from desktop.ui.bridge import Bridge, Controls
 from desktop.ui.main_window import MainWindow
+from tests.ui.catalogue_fakes import FakeCatalogue
 from tests.ui.chat_fakes import FakeChats
 from tests.ui.fakes import FakeAudit, FakeControl, FakeRpcLog, fake_diagnosis
 
@@ -135,6 +136,11 @@ def chats(bridge: Bridge) -> FakeChats:
 
 
 @pytest.fixture
+def catalogue(fake: FakeControl) -> FakeCatalogue:
+    return FakeCatalogue(fake)
+
+
+@pytest.fixture
 def attach(
     qtbot: QtBot,
     bridge: Bridge,
@@ -145,6 +151,7 @@ def attach(
     models: ModelService,
     consent: ConsentGate,
     chats: FakeChats,
+    catalogue: FakeCatalogue,
     service_loop: ServiceLoop,
 ) -> Attach:
     """Hand the fakes to the bridge, as the app does once its services exist."""
@@ -152,7 +159,7 @@ def attach(
     def attach_now() -> None:
         with qtbot.waitSignal(bridge.services_ready):
             controls = Controls(
-                fake, fake, fake_log, fake_audit, secrets, models, consent, chats, fake_diagnosis
+                fake, fake, fake_log, fake_audit, secrets, models, consent, chats, fake_diagnosis, catalogue
             )
             bridge.attach(controls, service_loop.submit)
 

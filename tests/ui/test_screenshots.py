@@ -34,6 +34,7 @@ from desktop.ui.pages.model_quantize import QuantizeDialog
 from tests.fixtures.fake_hub import FakeHub
 from tests.fixtures.nvml_recorded import RTX_4090, RecordedNvml
 from tests.fixtures.tiny_gguf import HERMES_TOOLS_TEMPLATE, TINY, write_gguf
+from tests.ui.catalogue_fakes import FakeCatalogue
 from tests.ui.chat_fakes import FakeChats
 from tests.ui.conftest import Attach
 from tests.ui.fakes import FakeAudit, FakeControl, FakeRpcLog, fake_diagnosis, import_plan
@@ -222,7 +223,9 @@ def test_screenshots_of_the_model_page(
 ) -> None:
     models, _hub = desktop_with_models
     window.show()
-    controls = Controls(fake, fake, fake_log, fake_audit, secrets, models, consent, chats, fake_diagnosis)
+    controls = Controls(
+        fake, fake, fake_log, fake_audit, secrets, models, consent, chats, fake_diagnosis, FakeCatalogue()
+    )
     bridge.attach(controls, service_loop.submit)
     metering = service_loop.submit(models.run())
     window.show_area("model")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QSize, Qt, QTimer
+from PySide6.QtCore import QItemSelection, QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,7 +41,12 @@ class ServersPage(QWidget):
 
     A server added with the form is reviewed at once: the approval question follows Add, and a
     yes starts it.
+
+    Signals:
+        browse_requested(): the user wants to find a server in the catalogue.
     """
+
+    browse_requested = Signal()
 
     def __init__(
         self, bridge: Bridge, roster: ServerRoster, actions: ServerActions, parent: QWidget | None = None
@@ -85,7 +90,8 @@ class ServersPage(QWidget):
             self.tr("No servers yet"),
             self.tr(
                 "Servers give your assistant tools, like reading files or checking the time. "
-                "Add one, or bring yours over from Claude Desktop, Cursor, VS Code or LM Studio with Import."
+                "Find one with Browse servers, add one by its command, or bring yours over from "
+                "Claude Desktop, Cursor, VS Code or LM Studio with Import."
             ),
             action=self.tr("Add server…"),
             parent=self,
@@ -106,6 +112,11 @@ class ServersPage(QWidget):
                 button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             return made
 
+        self.browse_action = action(
+            "servers",
+            self.tr("Browse servers…"),
+            self.tr("Find servers others have published, and install one"),
+        )
         self.add_action = action(
             "add", self.tr("Add server…"), self.tr("Add a server by its command or address")
         )
@@ -143,6 +154,7 @@ class ServersPage(QWidget):
         return table
 
     def _connect(self) -> None:
+        self.browse_action.triggered.connect(self.browse_requested)
         self.add_action.triggered.connect(self._on_add_action_triggered)
         self.import_action.triggered.connect(self._on_import_action_triggered)
         self.start_action.triggered.connect(lambda: self._act(self._actions.start))
@@ -177,6 +189,7 @@ class ServersPage(QWidget):
         ready = self._roster.ready
         status = self.selected()
         self.add_action.setEnabled(ready)
+        self.browse_action.setEnabled(ready)
         self.import_action.setEnabled(ready)
         active = status is not None and is_active(status)
         startable = status is not None and not active and status.enabled

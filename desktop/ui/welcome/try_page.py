@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWizardPage
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWizardPage
 
 from desktop.core.events import ServerState, ServerStatus
 from desktop.llm.models.control import JobKind, JobProgress, ModelState
@@ -13,7 +13,7 @@ from desktop.servers.folder_share import FILES_SERVER
 from desktop.ui.bridge import Bridge
 from desktop.ui.pages.model_job_row import JobRow
 from desktop.ui.pages.model_texts import loaded_name
-from desktop.ui.style import hint
+from desktop.ui.style import hint, labelled_button
 from desktop.ui.texts import fill
 from desktop.ui.widgets.inline_message import InlineMessage
 
@@ -48,6 +48,14 @@ class TryPage(QWizardPage):
         self.files_label = hint(parent=self)
         self.job_row = JobRow(JobKind.LOAD, self)
         self.message = InlineMessage(self)
+        self.browse_button = labelled_button(
+            self.tr("Browse servers…"), self.tr("Find servers others have published, and install one"), self
+        )
+        more = QHBoxLayout()
+        more.addWidget(
+            hint(self.tr("Want more tools? Servers for the weather, your notes and more:"), self), 1
+        )
+        more.addWidget(self.browse_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.prompt_edit)
         layout.addWidget(self.explanation)
@@ -56,6 +64,7 @@ class TryPage(QWizardPage):
         layout.addWidget(self.job_row)
         layout.addWidget(self.files_label)
         layout.addWidget(self.message)
+        layout.addLayout(more)
         self.job_row.cancel_requested.connect(self._on_job_row_cancel_requested)
         self.prompt_edit.textChanged.connect(self.completeChanged)
         bridge.model_job_progressed.connect(self._on_bridge_model_job_progressed)

@@ -51,9 +51,11 @@ class WelcomeWizard(QWizard):
 
     Signals:
         try_requested(str): the user finished: ask this question in a new chat.
+        browse_requested(): the user wants to find more servers to install.
     """
 
     try_requested = Signal(str)
+    browse_requested = Signal()
 
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +68,7 @@ class WelcomeWizard(QWizard):
         for page in (self.intro_page, self.folder_page, self.model_page, self.try_page):
             self.addPage(page)
         self._label_buttons()
+        self.try_page.browse_button.clicked.connect(self.browse_requested)
         self.resize(SIZE)
         self.accepted.connect(self._on_accepted)
 

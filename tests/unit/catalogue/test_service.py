@@ -130,7 +130,7 @@ async def test_a_newer_version_in_the_registry_is_told(services: Services) -> No
 async def test_unknown_entries_and_bundle_files_are_sentences(services: Services) -> None:
     with pytest.raises(CatalogueProblem, match="is not in the catalogue"):
         await services.catalogue.plan_entry("io.github.nobody/nothing")
-    with pytest.raises(CatalogueProblem, match="can't find the bundle “weather.mcpb”"):
+    with pytest.raises(CatalogueProblem, match="find the bundle “weather"):
         await services.catalogue.plan_bundle(Path("weather.mcpb"))
 
 

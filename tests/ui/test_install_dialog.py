@@ -1,0 +1,152 @@
+"""Installing from a plan: what it is, the generated form, blocked plans, progress, Stop, and approval."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+)
+from pytestqt.qtbot import QtBot
+
+from desktop.catalogue.control import CatalogueProblem
+from desktop.ui.dialogs.install_dialog import InstallDialog
+from desktop.ui.dialogs.trust_dialog import TrustDialog
+from desktop.ui.main_window import MainWindow
+from tests.ui.catalogue_fakes import FakeCatalogue, install_dialog_of, weather_plan
+from tests.ui.conftest import Attach
+from tests.ui.fakes import FakeControl
+from tests.ui.helpers import all_text, wait_for_dialog
+
+
+def install_dialog(qtbot: QtBot, window: MainWindow, plan: object = None) -> InstallDialog:
+    window.installs.show_plan(plan or weather_plan())  # type: ignore[arg-type]
+    return install_dialog_of(qtbot, window)
+
+
+def test_the_dialog_says_who_made_it_what_runs_and_what_it_can_do(
+    qtbot: QtBot, window: MainWindow, attach: Attach
+) -> None:
+    attach()
+    dialog = install_dialog(qtbot, window)
+    text = all_text(dialog)
+    assert dialog.windowTitle() == "Install “Weather”"
+    for said in (
+        "acme on GitHub ✓ verified",
+        "npm @acme/weather-mcp@2.3.1",
+        "The MCP Registry",
+        "It can read and change your files",
+        "MCP Desk will download Node.js 22",
+        "API key (required)",
+        "Kept in your system's keychain",
+    ):
+        assert said in text
+
+
+def test_the_form_has_the_right_control_for_each_kind_with_defaults_filled(
+    qtbot: QtBot, window: MainWindow, attach: Attach
+) -> None:
+    attach()
+    dialog = install_dialog(qtbot, window)
+    editors = dialog.fields.editors
+    secret = editors["WEATHER_API_KEY"]
+    assert isinstance(secret, QLineEdit) and secret.echoMode() is QLineEdit.EchoMode.Password
+    units = editors["UNITS"]
+    assert isinstance(units, QComboBox) and units.currentText() == "metric"
+    assert [units.itemText(i) for i in range(units.count())] == ["(not set)", "metric", "imperial"]
+    assert isinstance(editors["DAYS"], QSpinBox) and editors["DAYS"].value() == 3
+    assert isinstance(editors["ALERTS"], QCheckBox) and editors["ALERTS"].isChecked()
+    choose = editors["CACHE"].findChild(QPushButton)
+    assert choose is not None and choose.text() == "Choose…"
+    assert editors["EXTRA"].__class__ is QPlainTextEdit
+    assert dialog.values() == {
+        "WEATHER_API_KEY": "",
+        "UNITS": "metric",
+        "CITY": "Lisbon",
+        "DAYS": "3",
+        "ALERTS": "true",
+        "CACHE": "",
+        "EXTRA": "",
+    }
+
+
+def test_install_waits_for_the_required_values_and_says_which(
+    qtbot: QtBot, window: MainWindow, attach: Attach
+) -> None:
+    attach()
+    dialog = install_dialog(qtbot, window)
+    assert not dialog.install_button.isEnabled()
+    assert dialog.message.text == "Fill in “API key” to install."
+    qtbot.keyClicks(dialog.fields.editors["WEATHER_API_KEY"], "k-123")
+    assert dialog.install_button.isEnabled()
+    assert not dialog.message.isVisible()
+
+
+def test_a_blocked_plan_says_why_and_cannot_be_installed(
+    qtbot: QtBot, window: MainWindow, attach: Attach
+) -> None:
+    attach()
+    blocked = replace(weather_plan(), blocked="This bundle is made for macOS only, so it can't run here.")
+    dialog = install_dialog(qtbot, window, blocked)
+    assert not dialog.install_button.isEnabled()
+    assert dialog.message.text == "This bundle is made for macOS only, so it can't run here."
+    assert not dialog.fields.isVisible()
+
+
+def test_installing_shows_progress_then_hands_over_to_the_approval(
+    qtbot: QtBot, window: MainWindow, attach: Attach, catalogue: FakeCatalogue, fake: FakeControl
+) -> None:
+    attach()
+    dialog = install_dialog(qtbot, window)
+    qtbot.keyClicks(dialog.fields.editors["WEATHER_API_KEY"], "k-123")
+    with qtbot.waitSignal(dialog.installed):
+        dialog.install_button.click()
+    assert catalogue.calls[-1] == ("install", "io.github.acme/weather", dialog.values())
+    assert dialog.values()["WEATHER_API_KEY"] == "k-123"
+    assert "won't run until you approve it" in dialog.message.text
+    assert dialog.install_button.text() == "Review and start…"
+    assert "weather" in fake.configs
+    dialog.install_button.click()
+    review = wait_for_dialog(qtbot, TrustDialog)
+    assert "weather" in all_text(review)
+
+
+def test_stop_cancels_the_install_and_nothing_is_added(
+    qtbot: QtBot, window: MainWindow, attach: Attach, catalogue: FakeCatalogue, fake: FakeControl
+) -> None:
+    attach()
+    catalogue.hold_install = True
+    dialog = install_dialog(qtbot, window)
+    qtbot.keyClicks(dialog.fields.editors["WEATHER_API_KEY"], "k-123")
+    dialog.install_button.click()
+    qtbot.waitUntil(lambda: dialog.progress_label.text() == "Downloading Node.js")
+    assert dialog.progress_bar.value() == 25
+    assert dialog.cancel_button.text() == "Stop"
+    assert not dialog.fields.isEnabled()
+    dialog.cancel_button.click()
+    qtbot.waitUntil(lambda: ("install cancelled", "io.github.acme/weather") in catalogue.calls)
+    assert dialog.isVisible()
+    assert dialog.message.text == "Installing stopped. Nothing was added to MCP Desk."
+    assert not dialog.progress_bar.isVisible()
+    assert dialog.install_button.isEnabled() and dialog.fields.isEnabled()
+    assert "weather" not in fake.configs
+
+
+def test_a_failed_install_is_a_sentence_and_can_be_tried_again(
+    qtbot: QtBot, window: MainWindow, attach: Attach, catalogue: FakeCatalogue
+) -> None:
+    attach()
+    catalogue.fail_install = CatalogueProblem(
+        "Node.js could not be downloaded. Check your internet connection, then try again.", "HTTP 503"
+    )
+    dialog = install_dialog(qtbot, window)
+    qtbot.keyClicks(dialog.fields.editors["WEATHER_API_KEY"], "k-123")
+    dialog.install_button.click()
+    qtbot.waitUntil(lambda: dialog.message.text.startswith("Node.js could not be downloaded."))
+    assert dialog.message.toolTip() == "HTTP 503"
+    assert dialog.install_button.isEnabled() and dialog.install_button.text() == "Install"

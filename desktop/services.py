@@ -36,9 +36,12 @@ if TYPE_CHECKING:
     from desktop.llm.models.library import ModelSource
     from desktop.llm.models.service import ModelService
     from desktop.servers.manager import ServerManager
+    from desktop.servers.runtime_service import RuntimeService
 
 KEYRING_SERVICE_ENV = "MCP_DESK_KEYRING_SERVICE"
 """Another keyring service name than `mcp-desk` (tests use one of their own)."""
+RUNTIME_WHEELS_ENV = "MCP_DESK_RUNTIME_WHEELS"
+"""A folder of Node.js and uv wheels to install MCP Desk's own runtimes from before downloading any."""
 
 
 @dataclass
@@ -57,6 +60,7 @@ class Services:
     chats: ChatService
     leftovers_ended: list[Leftover] = field(default_factory=list)
     consent_problem: str | None = None
+    runtimes: RuntimeService = field(kw_only=True)
 
     def announce_startup_problems(self) -> None:
         """Tell the user about what was repaired on the way up."""
@@ -163,6 +167,9 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     from desktop.servers.oauth import SystemBrowser
     from desktop.servers.restart_policy import RestartPolicy
     from desktop.servers.revisions import Revisions
+    from desktop.servers.runtime_install import WheelSource
+    from desktop.servers.runtime_service import RuntimeService
+    from desktop.servers.runtimes import ManagedRuntimes
     from desktop.servers.server_requests import ServerRequests
     from desktop.servers.supervisor import Credentials
 
@@ -188,6 +195,10 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     rules = ConsentRules(paths.consent_file)
     consent = ConsentGate(rules, asker, audit, events)
     requests = ServerRequests(asker, rules, audit)
+    wheels = os.environ.get(RUNTIME_WHEELS_ENV)
+    runtimes = RuntimeService(
+        ManagedRuntimes.of(paths), WheelSource(download_cache=Path(wheels) if wheels else None)
+    )
     manager = ServerManager(
         settings,
         events,
@@ -199,6 +210,7 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
         requests=requests,
         failures=LastFailures(paths.data_dir / "remote-failures.json"),
         revisions=Revisions(paths.data_dir / "protocol-revisions.json"),
+        runtimes=runtimes,
     )
     secrets = SecretsService(keyring_store, audit, events, redactor, manager.secret_users)
     own_secrets = (ENDPOINT_KEY_SECRET, HF_TOKEN_SECRET)
@@ -238,4 +250,5 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
         chats,
         ended,
         rules.problem,
+        runtimes=runtimes,
     )

@@ -45,6 +45,7 @@ from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.oauth import forget, keep_client_secret
 from desktop.servers.restart_policy import DEFAULT_POLICY, RestartPolicy
 from desktop.servers.revisions import Revisions
+from desktop.servers.runtime_control import RuntimePreparer
 from desktop.servers.server_requests import ServerRequests
 from desktop.servers.supervisor import Credentials, Supervisor
 from desktop.servers.wire_tap import current_call
@@ -76,8 +77,10 @@ class ServerManager:
         requests: ServerRequests | None = None,
         failures: LastFailures | None = None,
         revisions: Revisions | None = None,
+        runtimes: RuntimePreparer | None = None,
     ) -> None:
         self._consent = consent
+        self._runtimes = runtimes
         self._failures = failures or LastFailures()
         self._revisions = revisions or Revisions()
         self._requests = requests
@@ -356,6 +359,7 @@ class ServerManager:
             requests=self._requests.callbacks(name) if self._requests else None,
             failures=self._failures,
             revisions=self._revisions,
+            runtimes=self._runtimes,
         )
 
     def _on_tools(self, name: str, tools: tuple[ToolInfo, ...]) -> None:

@@ -13,22 +13,17 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from keyring.backends import null
 
 from desktop.core.config import ServerConfig
 from desktop.core.consent import ConsentGate
 from desktop.core.events import EventBus, Notice, ServerState, ServerStatusChanged
 from desktop.core.paths import AppPaths
-from desktop.core.secrets import SecretStore
-from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.manager import Recording, ServerManager
-from desktop.servers.oauth import SystemBrowser
 from desktop.servers.runtime_install import WheelSource
 from desktop.servers.runtime_service import RuntimeService
 from desktop.servers.runtime_wheels import Target
 from desktop.servers.runtimes import NODE, ManagedRuntimes
-from desktop.servers.supervisor import Credentials
-from tests.e2e.conftest import ASKED, FAST, Recorder, Spawned, settings_in, watched
+from tests.e2e.conftest import ASKED, Recorder, Spawned, manager_in, watched
 from tests.fixtures.fake_pypi import FakePypi, node_wheel
 from tests.fixtures.servers.paths import server_path
 
@@ -61,16 +56,7 @@ async def world(
     runtimes = RuntimeService(
         ManagedRuntimes.of(AppPaths.from_environment()), WheelSource(pypi.index, target=LINUX)
     )
-    manager = ServerManager(
-        settings_in(tmp_path),
-        bus,
-        LeftoverRegistry(tmp_path / "run"),
-        recording,
-        Credentials(SecretStore(null.Keyring()), SystemBrowser()),
-        consent,
-        FAST,
-        runtimes=runtimes,
-    )
+    manager = manager_in(tmp_path, recording, bus, consent, runtimes=runtimes)
     async with watched(manager) as spawned:
         yield manager, recorder, spawned
 

@@ -36,12 +36,15 @@ if TYPE_CHECKING:
     from desktop.llm.models.library import ModelSource
     from desktop.llm.models.service import ModelService
     from desktop.servers.manager import ServerManager
+    from desktop.servers.runtime_install import WheelSource
     from desktop.servers.runtime_service import RuntimeService
 
 KEYRING_SERVICE_ENV = "MCP_DESK_KEYRING_SERVICE"
 """Another keyring service name than `mcp-desk` (tests use one of their own)."""
 RUNTIME_WHEELS_ENV = "MCP_DESK_RUNTIME_WHEELS"
 """A folder of Node.js and uv wheels to install MCP Desk's own runtimes from before downloading any."""
+PYPI_INDEX_ENV = "MCP_DESK_PYPI_INDEX"
+"""Another PyPI (a mirror with PyPI's JSON API) to download MCP Desk's own runtimes from."""
 
 
 @dataclass
@@ -135,6 +138,15 @@ def model_locations() -> list[tuple[ModelSource, Path]]:
     return default_locations(Path.home(), os.environ)
 
 
+def wheel_source() -> WheelSource:
+    """Where MCP Desk's own Node.js and uv come from: PyPI, or a mirror or a folder the environment names."""
+    from desktop.servers.runtime_install import WheelSource
+    from desktop.servers.runtime_wheels import PYPI
+
+    wheels = os.environ.get(RUNTIME_WHEELS_ENV)
+    return WheelSource(os.environ.get(PYPI_INDEX_ENV, PYPI), Path(wheels) if wheels else None)
+
+
 def retention(settings: AppSettings) -> Retention:
     return Retention(keep_days=settings.log_keep_days, max_bytes=settings.log_max_mb * 1024 * 1024)
 
@@ -167,7 +179,6 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     from desktop.servers.oauth import SystemBrowser
     from desktop.servers.restart_policy import RestartPolicy
     from desktop.servers.revisions import Revisions
-    from desktop.servers.runtime_install import WheelSource
     from desktop.servers.runtime_service import RuntimeService
     from desktop.servers.runtimes import ManagedRuntimes
     from desktop.servers.server_requests import ServerRequests
@@ -195,10 +206,7 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     rules = ConsentRules(paths.consent_file)
     consent = ConsentGate(rules, asker, audit, events)
     requests = ServerRequests(asker, rules, audit)
-    wheels = os.environ.get(RUNTIME_WHEELS_ENV)
-    runtimes = RuntimeService(
-        ManagedRuntimes.of(paths), WheelSource(download_cache=Path(wheels) if wheels else None)
-    )
+    runtimes = RuntimeService(ManagedRuntimes.of(paths), wheel_source())
     manager = ServerManager(
         settings,
         events,

@@ -283,8 +283,9 @@ class Supervisor:
         return self._end
 
     def _installing(self, sentence: str, fraction: float | None, /) -> None:
-        if sentence != self._status.reason:
-            self.publish(reason=sentence)
+        reason = f"{sentence}\nPress Stop to cancel."
+        if reason != self._status.reason:
+            self.publish(reason=reason)
 
     def _ended_by(self, exc: Exception) -> RunEnd:
         """How a run that raised `exc` ended, in words; causes that last are not retried."""

@@ -30,7 +30,7 @@ from desktop.servers.runtime_wheels import RuntimeProblem
 from desktop.servers.runtimes import NODE, UV, ManagedRuntimes, RuntimeSpec
 from tests.conftest import _fetched
 from tests.e2e.conftest import ASKED, Spawned, manager_in, watched
-from tests.fixtures.node_servers import EVERYTHING, REQUIRE_ENV
+from tests.fixtures.node_servers import EVERYTHING, REQUIRE_ENV, network_env
 from tests.fixtures.real_model import cache_dir
 
 pytestmark = [
@@ -38,8 +38,6 @@ pytestmark = [
     pytest.mark.skipif(sys.platform == "win32", reason="the PATH without node is built the POSIX way"),
 ]
 TIME_SERVER = "mcp-server-time@2026.10.19"
-PASSED_ON = ("NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy")
-"""What this machine's network needs (a proxy, its certificates): the test's servers get it too."""
 
 
 def wheels() -> WheelSource:
@@ -68,10 +66,6 @@ def installed(spec: RuntimeSpec) -> ManagedRuntimes:
         return runtimes
 
     return _fetched(fetch, RuntimeProblem, REQUIRE_ENV, f"MCP Desk's own {spec.title}")
-
-
-def network_env() -> dict[str, str]:
-    return {name: os.environ[name] for name in PASSED_ON if name in os.environ}
 
 
 @pytest.fixture

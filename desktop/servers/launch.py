@@ -146,7 +146,12 @@ def resolve(config: ServerConfig, environ: Mapping[str, str] = os.environ) -> La
 
 
 def _managed_bins(managed: ManagedRuntimes) -> list[str]:
-    return [str(managed.bin_dir(spec)) for spec in SPECS.values() if managed.installed(spec)]
+    return [
+        str(folder)
+        for spec in SPECS.values()
+        if managed.installed(spec)
+        for folder in managed.path_dirs(spec)
+    ]
 
 
 def _check_installed(managed: ManagedRuntimes, command: str) -> None:

@@ -80,6 +80,13 @@ class ManagedRuntimes:
             return self.folder(spec)
         return self.folder(spec) / "bin"
 
+    def path_dirs(self, spec: RuntimeSpec) -> list[Path]:
+        """Its folders on a server's PATH: on Windows, also npm's `npx.cmd` and `npm.cmd` for packages
+        that start them (elsewhere `bin/npx` and `bin/npm` are links to them, `link_npm_scripts`)."""
+        if spec is NODE and self.windows:
+            return [self.bin_dir(spec), self.folder(spec) / "lib" / "node_modules" / "npm" / "bin"]
+        return [self.bin_dir(spec)]
+
     def executable(self, spec: RuntimeSpec, program: str) -> Path:
         return self.bin_dir(spec) / (f"{program}.exe" if self.windows else program)
 

@@ -97,3 +97,15 @@ def test_without_npx_on_the_computer_mcp_desk_offers_its_own(tmp_path: Path) -> 
 def test_the_path_as_given_adds_no_install_folders(tmp_path: Path) -> None:
     assert search_path({"PATH": str(tmp_path), PATH_AS_GIVEN_ENV: "1"}) == str(tmp_path)
     assert "/usr/bin" in search_path({"PATH": str(tmp_path)}).split(os.pathsep)
+
+
+def test_on_windows_node_s_folder_and_npm_s_cmd_launchers_go_on_path(tmp_path: Path) -> None:
+    runtimes = ManagedRuntimes(tmp_path / "runtimes", tmp_path / "caches", windows=True)
+    folder = tmp_path / "runtimes" / "node-24.19.0"
+    assert runtimes.executable(NODE, "node") == folder / "node.exe"
+    assert runtimes.path_dirs(NODE) == [folder, folder / "lib" / "node_modules" / "npm" / "bin"]
+    assert runtimes.argv("npx.cmd") == [
+        str(folder / "node.exe"),
+        str(folder / "lib/node_modules/npm/bin/npx-cli.js"),
+    ]
+    assert runtimes.argv("uvx") == [str(tmp_path / "runtimes" / "uv-0.13.9" / "bin" / "uvx.exe")]

@@ -6,9 +6,10 @@ import argparse
 import asyncio
 import sys
 from dataclasses import asdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from desktop.cli.output import emit
+from desktop.servers.control import ServerProblem
 from desktop.servers.runtime_control import RuntimeInfo, RuntimeName
 
 if TYPE_CHECKING:
@@ -28,6 +29,34 @@ def add_runtime_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     install.set_defaults(run=_install)
     clean = actions.add_parser("clean", help="empty the package caches of MCP Desk's own runtimes")
     clean.set_defaults(run=_clean)
+
+
+def add_runtime_options(parser: argparse.ArgumentParser, edit: bool = False) -> None:
+    parser.add_argument(
+        "--own-runtime",
+        action="store_true",
+        help="run npx, node, uvx or uv from MCP Desk's own Node.js and uv (installed at its first start)",
+    )
+    if edit:
+        parser.add_argument(
+            "--computers-runtime",
+            action="store_true",
+            help="run them from this computer's own Node.js and uv",
+        )
+
+
+def runtime_from(
+    args: argparse.Namespace, current: Literal["mcp-desk"] | None, remote: bool = False
+) -> Literal["mcp-desk"] | None:
+    """The runtime the options ask for, starting from `current`; `current` when they say nothing."""
+    computers = getattr(args, "computers_runtime", False)
+    if args.own_runtime and computers:
+        raise ServerProblem("--own-runtime and --computers-runtime can't go together: choose one.")
+    if args.own_runtime and remote:
+        raise ServerProblem("--own-runtime is for a program on this computer, not for a --url.")
+    if args.own_runtime:
+        return "mcp-desk"
+    return None if computers else current
 
 
 async def _list(services: Services, args: argparse.Namespace) -> int:

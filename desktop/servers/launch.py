@@ -227,7 +227,7 @@ def _missing_message(command: str, path: str) -> str:
     if offer is not None and spec is not None:
         return (
             f"“{command}” was not found on this computer. MCP Desk can provide {spec.title} for this "
-            f"server: press “{offer}” on its page in Servers."
+            f"server: press “{offer}” on its page in Servers (or: mcp-desk servers edit NAME --own-runtime)."
         )
     hint = install_hint(command)
     if hint:

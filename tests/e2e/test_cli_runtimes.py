@@ -98,3 +98,18 @@ def test_clean_empties_the_caches(pypi: FakePypi) -> None:
     assert cleaned.returncode == 0, cleaned.stderr
     assert cleaned.stdout.strip() == "Emptied the package caches of MCP Desk's own runtimes (3 MB freed)."
     assert not npm.exists()
+
+
+def test_a_server_is_given_mcp_desk_s_runtime_and_back(pypi: FakePypi) -> None:
+    added = desk(pypi, "servers", "add", "clock", "--own-runtime", "--", "uvx", "mcp-server-time")
+    back = desk(pypi, "servers", "edit", "clock", "--computers-runtime")
+    again = desk(pypi, "servers", "edit", "clock", "--own-runtime")
+    both = desk(pypi, "servers", "edit", "clock", "--own-runtime", "--computers-runtime")
+    config = json.loads((Path(os.environ["MCP_DESK_HOME"]) / "config" / "config.json").read_text())
+
+    assert added.returncode == 0, added.stderr
+    assert "It runs on this computer's own." in back.stdout
+    assert "It runs on MCP Desk's own Node.js and uv." in again.stdout
+    assert config["mcpServers"]["clock"]["runtime"] == "mcp-desk"
+    assert both.returncode == 1
+    assert both.stderr.strip() == "--own-runtime and --computers-runtime can't go together: choose one."

@@ -31,7 +31,7 @@ from tests.ui.test_screenshots import save, shots  # noqa: F401  (the fixture)
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="a PATH without node, built the POSIX way")
 MISSING = (
     "“npx” was not found on this computer. MCP Desk can provide Node.js for this server: "
-    "press “Use MCP Desk's Node.js” on its page in Servers."
+    "press “Use MCP Desk's Node.js” on its page in Servers (or: mcp-desk servers edit NAME --own-runtime)."
 )
 DOWNLOADING = "Downloading Node.js 24.19.0: 23 of 61 MB\nPress Stop to cancel."
 NPX = ServerConfig(command="npx", args=["-y", "@modelcontextprotocol/server-everything"])

@@ -90,7 +90,8 @@ def test_without_npx_on_the_computer_mcp_desk_offers_its_own(tmp_path: Path) -> 
         resolve(ServerConfig(command="npx", args=["-y", "pkg"]), environ(str(tmp_path)))
     assert caught.value.message == (
         "“npx” was not found on this computer. MCP Desk can provide Node.js for this server: "
-        "press “Use MCP Desk's Node.js” on its page in Servers."
+        "press “Use MCP Desk's Node.js” on its page in Servers "
+        "(or: mcp-desk servers edit NAME --own-runtime)."
     )
 
 

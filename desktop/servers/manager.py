@@ -31,6 +31,7 @@ from desktop.core.events import (
     ServerToolsChanged,
     ToolInfo,
 )
+from desktop.core.paths import AppPaths
 from desktop.core.redact import Redactor
 from desktop.core.rpc_log import RpcLog
 from desktop.core.secret_refs import SecretsError
@@ -46,6 +47,7 @@ from desktop.servers.oauth import forget, keep_client_secret
 from desktop.servers.restart_policy import DEFAULT_POLICY, RestartPolicy
 from desktop.servers.revisions import Revisions
 from desktop.servers.runtime_control import RuntimePreparer
+from desktop.servers.runtimes import ManagedRuntimes, own_runtime_words
 from desktop.servers.server_requests import ServerRequests
 from desktop.servers.supervisor import Credentials, Supervisor
 from desktop.servers.wire_tap import current_call
@@ -133,6 +135,7 @@ class ServerManager:
             cwd=config.cwd,
             launch_hash=config.launch_hash(),
             changed=config.trusted_launch is not None and not config.is_trusted,
+            runs_on=_runs_on(config),
         )
 
     # -- running -----------------------------------------------------------------
@@ -372,6 +375,12 @@ class ServerManager:
             return self._supervisors[name]
         except KeyError:
             raise ServerProblem(f"There is no server called “{name}”.") from None
+
+
+def _runs_on(config: ServerConfig) -> str:
+    if config.runtime != "mcp-desk" or not config.command:
+        return ""
+    return own_runtime_words(config.command, ManagedRuntimes.of(AppPaths.from_environment())) or ""
 
 
 async def _send(sup: Supervisor, call: SentCall) -> types.CallToolResult | Exception:

@@ -24,6 +24,7 @@ from desktop.servers.runtimes import (
     ManagedRuntimes,
     RuntimeSpec,
     folder_size,
+    own_runtime_words,
     remove_folder,
     spec_for,
 )
@@ -60,17 +61,10 @@ class RuntimeService:
         if spec is None:
             return None
         if config.runtime == "mcp-desk":
-            if not self._runtimes.installed(spec):
-                return RuntimeUse(
-                    f"MCP Desk's own {spec.title} {spec.version}, installed when the server first starts",
-                    managed=True,
-                    program=None,
-                )
-            return RuntimeUse(
-                f"MCP Desk's own {spec.title} {spec.version}",
-                managed=True,
-                program=str(self._runtimes.executable(spec, _main_program(spec))),
-            )
+            words = own_runtime_words(config.command or "", self._runtimes) or spec.title
+            installed = self._runtimes.installed(spec)
+            program = str(self._runtimes.executable(spec, _main_program(spec))) if installed else None
+            return RuntimeUse(words, managed=True, program=program)
         return await self._computers(config.command or "", spec)
 
     async def clean(self) -> int:

@@ -113,6 +113,16 @@ class ManagedRuntimes:
         return [self.caches / folder for folder in _CACHES.values()]
 
 
+def own_runtime_words(command: str, runtimes: ManagedRuntimes) -> str | None:
+    """“MCP Desk's own Node.js 24.19.0” for a command MCP Desk's runtime runs, saying when it is to be
+    installed still; None for a command that is neither Node's nor uv's."""
+    spec = spec_for(command)
+    if spec is None:
+        return None
+    words = f"MCP Desk's own {spec.title} {spec.version}"
+    return words if runtimes.installed(spec) else f"{words}, installed when the server first starts"
+
+
 def link_npm_scripts(bin_dir: Path) -> None:
     """Make a freshly unpacked Node's `bin/npx` and `bin/npm` links to npm's scripts, as in Node's
     own downloads (the wheel has copies, whose `require('../lib/cli.js')` finds nothing)."""

@@ -75,8 +75,11 @@ def runtimes_folder() -> list[str]:
 async def test_the_first_start_installs_node_then_the_server_runs(world) -> None:  # type: ignore[no-untyped-def]
     manager, recorder, spawned = world
     await manager.add("own", SERVER.model_copy(update={"trusted_launch": SERVER.launch_hash()}))
+    before = manager.trust_request("own")
     status = await manager.start("own")
     spawned.note()
+    assert before.runs_on == "MCP Desk's own Node.js 24.19.0, installed when the server first starts"
+    assert manager.trust_request("own").runs_on == "MCP Desk's own Node.js 24.19.0"
     assert status.state is ServerState.RUNNING, status.reason
     said = reasons(recorder)
     assert said[0] == "Looking up Node.js 24.19.0 on PyPI…\nPress Stop to cancel."

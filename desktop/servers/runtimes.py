@@ -120,7 +120,7 @@ def own_runtime_words(command: str, runtimes: ManagedRuntimes) -> str | None:
     if spec is None:
         return None
     words = f"MCP Desk's own {spec.title} {spec.version}"
-    return words if runtimes.installed(spec) else f"{words}, installed when the server first starts"
+    return words if runtimes.installed(spec) else f"{words}, downloaded once, when the server first starts"
 
 
 def link_npm_scripts(bin_dir: Path) -> None:

@@ -78,7 +78,7 @@ async def test_the_first_start_installs_node_then_the_server_runs(world) -> None
     before = manager.trust_request("own")
     status = await manager.start("own")
     spawned.note()
-    assert before.runs_on == "MCP Desk's own Node.js 24.19.0, installed when the server first starts"
+    assert before.runs_on == "MCP Desk's own Node.js 24.19.0, downloaded once, when the server first starts"
     assert manager.trust_request("own").runs_on == "MCP Desk's own Node.js 24.19.0"
     assert status.state is ServerState.RUNNING, status.reason
     said = reasons(recorder)

@@ -33,6 +33,7 @@ MISSING = (
     "“npx” was not found on this computer. MCP Desk can provide Node.js for this server: "
     "press “Use MCP Desk's Node.js” on its page in Servers (or: mcp-desk servers edit NAME --own-runtime)."
 )
+OWN_NODE = "MCP Desk's own Node.js 24.19.0"
 DOWNLOADING = "Downloading Node.js 24.19.0: 23 of 61 MB\nPress Stop to cancel."
 NPX = ServerConfig(command="npx", args=["-y", "@modelcontextprotocol/server-everything"])
 
@@ -96,9 +97,7 @@ def test_a_server_on_mcp_desk_s_own_node_says_so(
     page = attached.servers_page
     page.select("everything")
     row = page.details.overview.runtime_row
-    qtbot.waitUntil(
-        lambda: row.label.text() == "MCP Desk's own Node.js 24.19.0, installed when the server first starts"
-    )
+    qtbot.waitUntil(lambda: row.label.text() == f"{OWN_NODE}, downloaded once, when the server first starts")
     assert not row.use_own_button.isVisibleTo(attached)
 
 

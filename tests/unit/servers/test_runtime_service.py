@@ -21,6 +21,7 @@ pytestmark = [
     pytest.mark.anyio,
     pytest.mark.skipif(sys.platform == "win32", reason="the generated programs are shell scripts"),
 ]
+OWN_NODE = "MCP Desk's own Node.js 24.19.0"
 LINUX = Target("linux", "x86_64", "glibc", (2, 36))
 
 
@@ -76,10 +77,10 @@ async def test_mcp_desk_s_own_before_and_after_it_is_installed(tmp_path: Path) -
         config = ServerConfig(command="npx", args=["-y", "pkg"], runtime="mcp-desk")
         before = await runtimes.describe(config)
         assert before is not None and before.managed and before.program is None
-        assert before.sentence == "MCP Desk's own Node.js 24.19.0, installed when the server first starts"
+        assert before.sentence == f"{OWN_NODE}, downloaded once, when the server first starts"
         await runtimes.prepare(config, lambda *p: None)
     after = await runtimes.describe(config)
-    assert after is not None and after.sentence == "MCP Desk's own Node.js 24.19.0"
+    assert after is not None and after.sentence == OWN_NODE
     assert after.program == str(tmp_path / "runtimes" / "node-24.19.0" / "bin" / "node")
     node, uv = runtimes.runtimes()
     assert (node.name, node.installed, node.size_bytes > 0) == (RuntimeName.NODE, True, True)

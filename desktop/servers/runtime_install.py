@@ -61,8 +61,9 @@ async def install(
         await _off_loop(lambda: unpack(archive, spec, work / "root", stop), stop)
         if not runtimes.windows and spec is NODE:
             link_npm_scripts(work / "root" / "bin")
-        shutil.rmtree(final, ignore_errors=True)  # a folder from an install that lost its programs
-        (work / "root").replace(final)
+        if not runtimes.installed(spec):  # else another MCP Desk (the command line, say) finished first
+            shutil.rmtree(final, ignore_errors=True)  # what is left of one that lost its programs
+            (work / "root").replace(final)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return final

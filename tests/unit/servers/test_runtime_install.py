@@ -134,3 +134,20 @@ def test_what_a_killed_install_left_is_swept_and_a_live_one_kept(tmp_path: Path)
     (tmp_path / f".installing-uv-{os.getppid()}-def").mkdir()
     sweep_partials(tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == [f".installing-uv-{os.getppid()}-def"]
+
+
+async def test_a_runtime_another_mcp_desk_installed_meanwhile_is_kept(tmp_path: Path) -> None:
+    runtimes = runtimes_in(tmp_path)
+
+    def other_process_finishes_first(sentence: str, fraction: float | None) -> None:
+        if sentence.startswith("Unpacking"):
+            uv = runtimes.executable(UV, "uv")
+            uv.parent.mkdir(parents=True)
+            uv.write_text("#!/bin/sh\necho theirs\n")
+            uv.chmod(0o755)
+
+    with FakePypi() as pypi:
+        pypi.add("uv", "0.13.9", uv_wheel(tmp_path / "w", "0.13.9", "manylinux_2_17_x86_64"))
+        await install(UV, runtimes, WheelSource(pypi.index, target=LINUX), other_process_finishes_first)
+    assert said_by([str(runtimes.executable(UV, "uv"))]) == "theirs"
+    assert leftovers(runtimes) == ["uv-0.13.9"]

@@ -60,7 +60,7 @@ def runtime_from(
 
 
 async def _list(services: Services, args: argparse.Namespace) -> int:
-    infos = await asyncio.to_thread(services.runtimes.runtimes)
+    infos = await services.runtimes.runtimes()
     emit(args, [asdict(info) for info in infos], "\n".join(_line(info) for info in infos))
     return 0
 

@@ -55,7 +55,10 @@ class RuntimePreparer(Protocol):
 
 
 class RuntimeControl(RuntimePreparer, Protocol):
-    def runtimes(self) -> list[RuntimeInfo]: ...
+    async def runtimes(self) -> list[RuntimeInfo]:
+        """MCP Desk's own runtimes, installed or not (measuring their size reads the disk)."""
+        ...
+
     async def install(self, name: RuntimeName, progress: RuntimeProgress | None = None) -> RuntimeInfo:
         """Download and unpack it (cancel the task to stop: nothing half-installed is left)."""
         ...

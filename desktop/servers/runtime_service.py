@@ -42,8 +42,8 @@ class RuntimeService:
         self._locks = {name: asyncio.Lock() for name in SPECS}
         self._versions: dict[tuple[str, float], str | None] = {}
 
-    def runtimes(self) -> list[RuntimeInfo]:
-        return [self._info(spec) for spec in SPECS.values()]
+    async def runtimes(self) -> list[RuntimeInfo]:
+        return [await asyncio.to_thread(self._info, spec) for spec in SPECS.values()]
 
     async def install(self, name: RuntimeName, progress: RuntimeProgress | None = None) -> RuntimeInfo:
         spec = SPECS[name]

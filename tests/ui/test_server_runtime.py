@@ -137,3 +137,23 @@ def test_screenshots_of_the_offer_and_of_an_install_on_start(
     qtbot.waitUntil(lambda: page.details.overview.reason_label.text() == DOWNLOADING)
     qtbot.waitUntil(lambda: "MCP Desk's own" in page.details.overview.runtime_row.label.text())
     save(attached, shots, "50-runtime-installing")
+
+
+def test_settings_lists_the_runtimes_and_empties_their_caches(
+    qtbot: QtBot,
+    attached: MainWindow,
+    shots: Path,  # noqa: F811
+) -> None:
+    npm = ManagedRuntimes.of(AppPaths.from_environment()).caches / "npm"
+    npm.mkdir(parents=True)
+    (npm / "package.tgz").write_bytes(b"x" * 4_000_000)
+    section = attached.settings_page.runtimes_section
+    attached.resize(1100, 900)
+    attached.show()
+    attached.show_area("settings")
+    qtbot.waitUntil(lambda: section.listing.text() != "")
+    assert section.listing.text() == "Node.js 24.19.0: not downloaded yet\nuv 0.13.9: not downloaded yet"
+    section.clean_button.click()
+    qtbot.waitUntil(lambda: section.message.text == "Emptied: 4 MB freed.")
+    assert not npm.exists()
+    save(attached, shots, "50-runtime-settings")

@@ -82,7 +82,7 @@ async def test_mcp_desk_s_own_before_and_after_it_is_installed(tmp_path: Path) -
     after = await runtimes.describe(config)
     assert after is not None and after.sentence == OWN_NODE
     assert after.program == str(tmp_path / "runtimes" / "node-24.19.0" / "bin" / "node")
-    node, uv = runtimes.runtimes()
+    node, uv = await runtimes.runtimes()
     assert (node.name, node.installed, node.size_bytes > 0) == (RuntimeName.NODE, True, True)
     assert (uv.name, uv.installed, uv.size_bytes) == (RuntimeName.UV, False, 0)
 

@@ -25,6 +25,7 @@ HERE = Path(__file__).parent
 BENCHMARKS = (
     "bench_tool_call",
     "bench_spawn",
+    "bench_runtime_install",
     "bench_sandbox",
     "bench_startup",
     "bench_idle_rss",

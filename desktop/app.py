@@ -39,6 +39,7 @@ def controls_of(services: Services) -> Controls:
         services.chats,
         diagnostic_report,
         services.catalogue,
+        runtimes=services.runtimes,
     )
 
 

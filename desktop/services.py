@@ -37,9 +37,15 @@ if TYPE_CHECKING:
     from desktop.llm.models.library import ModelSource
     from desktop.llm.models.service import ModelService
     from desktop.servers.manager import ServerManager
+    from desktop.servers.runtime_install import WheelSource
+    from desktop.servers.runtime_service import RuntimeService
 
 KEYRING_SERVICE_ENV = "MCP_DESK_KEYRING_SERVICE"
 """Another keyring service name than `mcp-desk` (tests use one of their own)."""
+RUNTIME_WHEELS_ENV = "MCP_DESK_RUNTIME_WHEELS"
+"""A folder of Node.js and uv wheels to install MCP Desk's own runtimes from before downloading any."""
+PYPI_INDEX_ENV = "MCP_DESK_PYPI_INDEX"
+"""Another PyPI (a mirror with PyPI's JSON API) to download MCP Desk's own runtimes from."""
 
 
 @dataclass
@@ -59,6 +65,7 @@ class Services:
     catalogue: CatalogueService
     leftovers_ended: list[Leftover] = field(default_factory=list)
     consent_problem: str | None = None
+    runtimes: RuntimeService = field(kw_only=True)
 
     def announce_startup_problems(self) -> None:
         """Tell the user about what was repaired on the way up."""
@@ -133,6 +140,15 @@ def model_locations() -> list[tuple[ModelSource, Path]]:
     return default_locations(Path.home(), os.environ)
 
 
+def wheel_source() -> WheelSource:
+    """Where MCP Desk's own Node.js and uv come from: PyPI, or a mirror or a folder the environment names."""
+    from desktop.servers.runtime_install import WheelSource
+    from desktop.servers.runtime_wheels import PYPI
+
+    wheels = os.environ.get(RUNTIME_WHEELS_ENV)
+    return WheelSource(os.environ.get(PYPI_INDEX_ENV, PYPI), Path(wheels) if wheels else None)
+
+
 def retention(settings: AppSettings) -> Retention:
     return Retention(keep_days=settings.log_keep_days, max_bytes=settings.log_max_mb * 1024 * 1024)
 
@@ -168,6 +184,8 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     from desktop.servers.oauth import SystemBrowser
     from desktop.servers.restart_policy import RestartPolicy
     from desktop.servers.revisions import Revisions
+    from desktop.servers.runtime_service import RuntimeService
+    from desktop.servers.runtimes import ManagedRuntimes
     from desktop.servers.server_requests import ServerRequests
     from desktop.servers.supervisor import Credentials
 
@@ -195,6 +213,7 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     requests = ServerRequests(asker, rules, audit)
     bundle_folders = BundleFolders(paths.bundles_dir)
     bundle_folders.sweep(older_than_s=0)  # bundles opened in the last session and never installed
+    runtimes = RuntimeService(ManagedRuntimes.of(paths), wheel_source())
     manager = ServerManager(
         settings,
         events,
@@ -207,6 +226,7 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
         failures=LastFailures(paths.data_dir / "remote-failures.json"),
         revisions=Revisions(paths.data_dir / "protocol-revisions.json"),
         on_removed=bundle_folders.remove,
+        runtimes=runtimes,
     )
     secrets = SecretsService(keyring_store, audit, events, redactor, manager.secret_users)
     own_secrets = (ENDPOINT_KEY_SECRET, HF_TOKEN_SECRET)
@@ -254,4 +274,5 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
         catalogue,
         ended,
         rules.problem,
+        runtimes=runtimes,
     )

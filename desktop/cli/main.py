@@ -15,6 +15,7 @@ from desktop.cli.model import add_model_commands
 from desktop.cli.output import emit, show_logs
 from desktop.cli.permissions import add_permission_commands
 from desktop.cli.records import add_log_and_audit_commands
+from desktop.cli.runtimes import add_runtime_commands
 from desktop.cli.secrets import add_secret_commands
 from desktop.cli.servers import add_import_command, add_server_commands
 from desktop.cli.settings import add_settings_commands
@@ -92,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     add_log_and_audit_commands(sub)
     add_import_command(sub)
     add_settings_commands(sub)
+    add_runtime_commands(sub)
     return parser
 
 

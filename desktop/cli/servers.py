@@ -10,6 +10,7 @@ from pathlib import Path
 
 from desktop.cli.asker import confirm
 from desktop.cli.output import emit
+from desktop.cli.runtimes import add_runtime_options, runtime_from
 from desktop.cli.sandbox_args import add_sandbox_options, sandbox_data, sandbox_from
 from desktop.core.config import ServerConfig, SignInClient
 from desktop.core.consent import CallContext
@@ -45,11 +46,15 @@ def add_server_commands(
         help="with --client-id: read the client secret from standard input (it goes to the keyring)",
     )
     add_sandbox_options(add)
+    add_runtime_options(add)
     add.add_argument("command", nargs="*", help="after “--”: the program and its arguments")
     add.set_defaults(run=_servers_add)
-    edit = servers.add_parser("edit", help="change a server's sandbox: what files it sees, the network")
+    edit = servers.add_parser(
+        "edit", help="change a server's sandbox (what files it sees, the network) or its Node.js and uv"
+    )
     edit.add_argument("name")
     add_sandbox_options(edit, edit=True)
+    add_runtime_options(edit, edit=True)
     edit.set_defaults(run=_servers_edit)
     check = servers.add_parser("check", help="start a server, list its tools, stop it")
     check.add_argument("name")
@@ -110,6 +115,7 @@ async def _servers_add(services: Services, args: argparse.Namespace) -> int:
         headers=_pairs(args.header, "--header"),
         sign_in=_sign_in_client(args),
         sandbox=sandbox_from(args, None, remote=bool(args.url)),
+        runtime=runtime_from(args, None, remote=bool(args.url)),
     )
     await services.manager.add(args.name, config)
     print(f"Added “{args.name}”. MCP Desk will ask you to approve its command before it first starts.")
@@ -121,8 +127,13 @@ async def _servers_add(services: Services, args: argparse.Namespace) -> int:
 async def _servers_edit(services: Services, args: argparse.Namespace) -> int:
     config = services.manager.config_of(args.name)
     sandbox = sandbox_from(args, config.sandbox, remote=config.is_remote)
-    await services.manager.update(args.name, config.model_copy(update={"sandbox": sandbox}))
+    runtime = runtime_from(args, config.runtime, remote=config.is_remote)
+    await services.manager.update(
+        args.name, config.model_copy(update={"sandbox": sandbox, "runtime": runtime})
+    )
     print(f"Saved “{args.name}”. {sandbox_summary(sandbox)}")
+    if runtime != config.runtime:
+        print("It runs on MCP Desk's own Node.js and uv." if runtime else "It runs on this computer's own.")
     if not services.manager.config_of(args.name).is_trusted:
         print("MCP Desk will ask you to approve it again before it next starts.")
     return 0

@@ -35,6 +35,8 @@ class TrustRequest:
     launch_hash: str
     changed: bool
     """True when this server ran before with a different launch."""
+    runs_on: str = ""
+    """Where the command's program is MCP Desk's own Node.js or uv, that in words; else empty."""
 
     @property
     def remote(self) -> bool:

@@ -21,7 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.core.config import ServerConfig
+from desktop.core.paths import AppPaths
 from desktop.servers.control import ServerProblem
+from desktop.servers.runtimes import SPECS, ManagedRuntimes, bare_name, spec_for
+
+PATH_AS_GIVEN_ENV = "MCP_DESK_PATH_AS_GIVEN"
+"""Set to 1 to search only the PATH MCP Desk was started with, none of the usual install folders
+added (a portable setup, or a test that proves a program comes from nowhere else)."""
 
 _INSTALL_HINTS: dict[str, str] = {
     "npx": "Node.js (from nodejs.org)",
@@ -97,6 +103,8 @@ def extra_bin_dirs(home: Path, environ: Mapping[str, str], platform: str = sys.p
 def search_path(environ: Mapping[str, str], home: Path | None = None) -> str:
     home = home or Path.home()
     parts = [p for p in environ.get("PATH", "").split(os.pathsep) if p]
+    if environ.get(PATH_AS_GIVEN_ENV) == "1":
+        return os.pathsep.join(parts)
     for extra in extra_bin_dirs(home, environ):
         if str(extra) not in parts:
             parts.append(str(extra))
@@ -106,14 +114,27 @@ def search_path(environ: Mapping[str, str], home: Path | None = None) -> str:
 def resolve(config: ServerConfig, environ: Mapping[str, str] = os.environ) -> Launch:
     """Where `config.command` really lives and the environment it will get.
 
+    With `runtime="mcp-desk"`, `npx`, `node`, `npm`, `uvx` and `uv` are MCP Desk's own copies, whose
+    folders go first on the server's PATH (so what `npx` starts finds MCP Desk's `node` too).
     Raises ServerProblem with an install hint when the program is not there.
     """
     if not config.command:
         raise ServerProblem("This server has no command to run.")
-    path = search_path(environ)
     env = {key: environ[key] for key in INHERITED_ENV if key in environ}
-    env["PATH"] = path
+    env["PATH"] = search_path(environ)
+    managed = ManagedRuntimes.of(AppPaths.from_environment(environ)) if config.runtime == "mcp-desk" else None
+    if managed is not None:
+        env["PATH"] = os.pathsep.join([*_managed_bins(managed), env["PATH"]])
+        env.update(managed.env())  # the server's own settings below may still choose other caches
     env.update(config.env)
+    if config.cwd and not Path(config.cwd).is_dir():
+        raise ServerProblem(
+            f"The working folder “{config.cwd}” does not exist. Edit the server and pick another."
+        )
+    argv = managed.argv(config.command) if managed is not None else None
+    if managed is not None and argv is not None:
+        _check_installed(managed, config.command)
+        return Launch(program=argv[0], args=(*argv[1:], *config.args), env=env, cwd=config.cwd)
     program = shutil.which(config.command, path=env["PATH"])
     if program is None:
         searched = "\n".join(env["PATH"].split(os.pathsep))
@@ -121,11 +142,32 @@ def resolve(config: ServerConfig, environ: Mapping[str, str] = os.environ) -> La
             _missing_message(config.command, env["PATH"]),
             f"MCP Desk looked for “{config.command}” in these folders:\n{searched}",
         )
-    if config.cwd and not Path(config.cwd).is_dir():
-        raise ServerProblem(
-            f"The working folder “{config.cwd}” does not exist. Edit the server and pick another."
-        )
     return Launch(program=program, args=tuple(config.args), env=env, cwd=config.cwd)
+
+
+def _managed_bins(managed: ManagedRuntimes) -> list[str]:
+    return [
+        str(folder)
+        for spec in SPECS.values()
+        if managed.installed(spec)
+        for folder in managed.path_dirs(spec)
+    ]
+
+
+def _check_installed(managed: ManagedRuntimes, command: str) -> None:
+    spec = spec_for(command)
+    if spec is not None and not managed.installed(spec):
+        raise ServerProblem(
+            f"MCP Desk's own {spec.title} is not installed yet. Press Start to install it "
+            f"(or run: mcp-desk runtimes install {spec.name}).",
+            f"Expected in {managed.folder(spec)}",
+        )
+
+
+def own_runtime_offer(command: str) -> str | None:
+    """The button that gives a server MCP Desk's own runtime for `command`: “Use MCP Desk's Node.js”."""
+    spec = spec_for(command)
+    return f"Use MCP Desk's {spec.title}" if spec is not None else None
 
 
 def find_program(command: str, environ: Mapping[str, str] = os.environ) -> str | None:
@@ -135,7 +177,7 @@ def find_program(command: str, environ: Mapping[str, str] = os.environ) -> str |
 
 def install_hint(command: str) -> str | None:
     """What to install to get `command` when it is a well-known runner: “Node.js (from nodejs.org)”."""
-    return _INSTALL_HINTS.get(_bare_name(command))
+    return _INSTALL_HINTS.get(bare_name(command))
 
 
 def split_command_line(text: str, windows: bool = sys.platform == "win32") -> list[str] | None:
@@ -158,7 +200,7 @@ def split_command_line(text: str, windows: bool = sys.platform == "win32") -> li
 
 def near_miss(command: str, environ: Mapping[str, str] = os.environ) -> str | None:
     """The program `command` probably meant (`npz` → `npx`): a well-known runner first, else one on PATH."""
-    name = _bare_name(command)
+    name = bare_name(command)
     for candidates, cutoff in ((_INSTALL_HINTS, 0.6), (set(_programs_on(search_path(environ))), 0.8)):
         close = difflib.get_close_matches(name, [c for c in candidates if c != name], n=1, cutoff=cutoff)
         if close:
@@ -169,14 +211,7 @@ def near_miss(command: str, environ: Mapping[str, str] = os.environ) -> str | No
 def _programs_on(path: str) -> Iterator[str]:
     for folder in path.split(os.pathsep):
         with contextlib.suppress(OSError):
-            yield from (_bare_name(entry.name) for entry in Path(folder).iterdir())
-
-
-def _bare_name(command: str) -> str:
-    name = Path(command).name.lower()
-    for suffix in (".exe", ".cmd", ".bat"):
-        name = name.removesuffix(suffix)
-    return name
+            yield from (bare_name(entry.name) for entry in Path(folder).iterdir())
 
 
 def _missing_message(command: str, path: str) -> str:
@@ -188,6 +223,12 @@ def _missing_message(command: str, path: str) -> str:
         )
     if os.sep in command or "/" in command:
         return f"The program “{command}” does not exist. Check the server's command."
+    offer, spec = own_runtime_offer(command), spec_for(command)
+    if offer is not None and spec is not None:
+        return (
+            f"“{command}” was not found on this computer. MCP Desk can provide {spec.title} for this "
+            f"server: press “{offer}” on its page in Servers (or: mcp-desk servers edit NAME --own-runtime)."
+        )
     hint = install_hint(command)
     if hint:
         return f"“{command}” was not found on this computer. Install {hint}, then start the server again."

@@ -32,6 +32,7 @@ from desktop.core.events import (
     ServerToolsChanged,
     ToolInfo,
 )
+from desktop.core.paths import AppPaths
 from desktop.core.redact import Redactor
 from desktop.core.rpc_log import RpcLog
 from desktop.core.secret_refs import SecretsError
@@ -46,6 +47,8 @@ from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.oauth import forget, keep_client_secret
 from desktop.servers.restart_policy import DEFAULT_POLICY, RestartPolicy
 from desktop.servers.revisions import Revisions
+from desktop.servers.runtime_control import RuntimePreparer
+from desktop.servers.runtimes import ManagedRuntimes, own_runtime_words
 from desktop.servers.server_requests import ServerRequests
 from desktop.servers.supervisor import Credentials, Supervisor
 from desktop.servers.wire_tap import current_call
@@ -78,10 +81,12 @@ class ServerManager:
         failures: LastFailures | None = None,
         revisions: Revisions | None = None,
         on_removed: Callable[[ServerConfig], None] | None = None,
+        runtimes: RuntimePreparer | None = None,
     ) -> None:
         self._on_removed = on_removed
         """Told (in a worker thread) each removed server's settings, for what it left: a bundle's folder."""
         self._consent = consent
+        self._runtimes = runtimes
         self._failures = failures or LastFailures()
         self._revisions = revisions or Revisions()
         self._requests = requests
@@ -134,6 +139,7 @@ class ServerManager:
             cwd=config.cwd,
             launch_hash=config.launch_hash(),
             changed=config.trusted_launch is not None and not config.is_trusted,
+            runs_on=_runs_on(config),
         )
 
     # -- running -----------------------------------------------------------------
@@ -363,6 +369,7 @@ class ServerManager:
             requests=self._requests.callbacks(name) if self._requests else None,
             failures=self._failures,
             revisions=self._revisions,
+            runtimes=self._runtimes,
         )
 
     def _on_tools(self, name: str, tools: tuple[ToolInfo, ...]) -> None:
@@ -375,6 +382,12 @@ class ServerManager:
             return self._supervisors[name]
         except KeyError:
             raise ServerProblem(f"There is no server called “{name}”.") from None
+
+
+def _runs_on(config: ServerConfig) -> str:
+    if config.runtime != "mcp-desk" or not config.command:
+        return ""
+    return own_runtime_words(config.command, ManagedRuntimes.of(AppPaths.from_environment())) or ""
 
 
 async def _send(sup: Supervisor, call: SentCall) -> types.CallToolResult | Exception:

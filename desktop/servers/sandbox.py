@@ -23,6 +23,7 @@ from desktop.core.sandbox_policy import FileAccess, Sandbox, sandbox_words
 from desktop.servers.control import ServerProblem
 from desktop.servers.folder_share import folder_share
 from desktop.servers.launch import Launch, resolve
+from desktop.servers.runtimes import ManagedRuntimes
 
 APP_ROOT = Path(__file__).resolve().parents[2]
 """Where MCP Desk's own code lives: the built-in servers run from it."""
@@ -105,13 +106,20 @@ def plan_for(name: str, config: ServerConfig, paths: AppPaths, home: Path | None
     granted = [Reach(Path(f.path), f.writable) for f in policy.folders]
     temp = paths.cache_dir / "sandbox-tmp" / name
     shown_own = own if policy.files is FileAccess.OWN else None
-    return SandboxPlan(tuple(files + granted), _runtime(config, home), home, policy.network, temp, shown_own)
+    return SandboxPlan(
+        tuple(files + granted), _runtime(config, home, paths), home, policy.network, temp, shown_own
+    )
 
 
-def _runtime(config: ServerConfig, home: Path) -> tuple[Reach, ...]:
+def _runtime(config: ServerConfig, home: Path, paths: AppPaths) -> tuple[Reach, ...]:
     """What any server needs to run: interpreters, its program files, package caches."""
     reaches = [Reach(home / sub) for sub in RUNTIME_DIRS]
     reaches += [Reach(home / sub, writable=True) for sub in PACKAGE_CACHES]
+    if config.runtime == "mcp-desk":  # MCP Desk's own Node.js and uv, and their caches
+        managed = ManagedRuntimes.of(paths)
+        for folder in managed.cache_folders():
+            folder.mkdir(parents=True, exist_ok=True)
+        reaches += [Reach(managed.root), *(Reach(f, writable=True) for f in managed.cache_folders())]
     own_runtime = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent, APP_ROOT}
     reaches += [Reach(path) for path in sorted(own_runtime)]
     if config.cwd:  # where it runs often holds its code: readable, whatever its files setting

@@ -46,6 +46,8 @@ from desktop.servers.remote import SignInBrowser, connect_remote
 from desktop.servers.remote_failure import Unreachable, no_answer, unreachable
 from desktop.servers.restart_policy import DEFAULT_POLICY, Backoff, RestartPolicy
 from desktop.servers.revisions import Revisions
+from desktop.servers.runtime_control import RuntimePreparer
+from desktop.servers.runtime_start import prepare_until_stopped
 from desktop.servers.sandbox import sandboxed
 from desktop.servers.sdk_client import new_client
 from desktop.servers.server_requests import RequestCallbacks
@@ -88,6 +90,7 @@ class Supervisor:
         requests: RequestCallbacks | None = None,
         failures: LastFailures | None = None,
         revisions: Revisions | None = None,
+        runtimes: RuntimePreparer | None = None,
     ) -> None:
         self.name = name
         self.config = config
@@ -105,6 +108,7 @@ class Supervisor:
         self._requests = requests
         self._failures = failures or LastFailures()
         self._revisions = revisions or Revisions()
+        self._runtimes = runtimes
         self._http: TappedHTTP | None = None
         self._status = ServerStatus(
             name,
@@ -256,6 +260,10 @@ class Supervisor:
     async def _run_once(self) -> RunEnd:
         self._tool_watch.clear()
         try:
+            if self._runtimes is not None and self.config.runtime is not None:
+                await prepare_until_stopped(self._runtimes, self.config, self._installing, self._stop)
+            if self._stop.is_set():
+                return RunEnd("stopped by the user", retry=False)
             transport = self._connect(
                 await with_secrets(self.config, self._credentials.vault, self._redactor)
             )
@@ -273,6 +281,11 @@ class Supervisor:
             self._client = None
             self.output.flush_pending_into(self._events, self.name)
         return self._end
+
+    def _installing(self, sentence: str, fraction: float | None, /) -> None:
+        reason = f"{sentence}\nPress Stop to cancel."
+        if reason != self._status.reason:
+            self.publish(reason=reason)
 
     def _ended_by(self, exc: Exception) -> RunEnd:
         """How a run that raised `exc` ended, in words; causes that last are not retried."""

@@ -72,6 +72,7 @@ from desktop.llm.models.control import (
     ModelStateChanged,
 )
 from desktop.servers.control import ServerControl
+from desktop.servers.runtime_control import RuntimeControl
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class Controls:
     diagnose: Callable[[], Coroutine[Any, Any, str]]
     """`mcp-desk doctor`'s report, secrets masked, for the user to copy into a bug report."""
     catalogue: CatalogueControl
+    runtimes: RuntimeControl | None = None
 
 
 Submit = Callable[[Coroutine[Any, Any, Any]], "concurrent.futures.Future[Any]"]
@@ -133,6 +135,7 @@ class Bridge(QObject):
         self.chats: ChatControl | None = None
         self.diagnose: Callable[[], Coroutine[Any, Any, str]] | None = None
         self.catalogue: CatalogueControl | None = None
+        self.runtimes: RuntimeControl | None = None
         self._submit: Submit | None = None
         self._event_arrived.connect(self._on_service_event, Qt.ConnectionType.QueuedConnection)
         self._call_finished.connect(self._on_service_call_finished, Qt.ConnectionType.QueuedConnection)
@@ -149,6 +152,7 @@ class Bridge(QObject):
         self.chats = controls.chats
         self.diagnose = controls.diagnose
         self.catalogue = controls.catalogue
+        self.runtimes = controls.runtimes
         self._submit = submit
         self.services_ready.emit()
 

@@ -44,6 +44,7 @@ from desktop.servers.manager import Recording, ServerManager
 from desktop.servers.oauth import SystemBrowser
 from desktop.servers.restart_policy import RestartPolicy
 from desktop.servers.revisions import Revisions
+from desktop.servers.runtime_control import RuntimePreparer
 from desktop.servers.server_requests import ServerRequests
 from desktop.servers.supervisor import Credentials
 from tests.fixtures.oauth_server import OAuthFixture, serve_oauth
@@ -223,6 +224,7 @@ def manager_in(
     requests: ServerRequests | None = None,
     policy: RestartPolicy = FAST,
     revisions: Revisions | None = None,
+    runtimes: RuntimePreparer | None = None,
 ) -> ServerManager:
     """A manager with no servers yet, keeping its files in `folder` and restarting fast."""
     return ServerManager(
@@ -235,6 +237,7 @@ def manager_in(
         policy,
         requests=requests,
         revisions=revisions,
+        runtimes=runtimes,
     )
 
 

@@ -127,3 +127,9 @@ def test_remote_server_is_connect_and_says_what_it_is_sent(qtbot: QtBot) -> None
     assert "connect to this address and send it the tool calls you allow" in text
     assert dialog.approve_button.text() == "Connect"
     assert "Run" not in text and "your files" not in text and "Command:" not in text
+
+
+def test_a_command_on_mcp_desk_s_own_node_says_so(qtbot: QtBot) -> None:
+    own = "MCP Desk's own Node.js 24.19.0, downloaded once, when the server first starts"
+    assert own in all_text(shown(qtbot, replace(REQUEST, command_line="npx -y pkg", runs_on=own)))
+    assert "Runs on:" not in all_text(shown(qtbot))

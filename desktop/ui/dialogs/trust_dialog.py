@@ -133,6 +133,8 @@ class TrustDialog(QDialog):
                 form.addRow(self.tr("Headers:"), self._names(request.header_names))
             return form
         form.addRow(self.tr("Command:"), self._command_view())
+        if request.runs_on:
+            form.addRow(self.tr("Runs on:"), selectable(QLabel(request.runs_on, self)))
         if request.cwd:
             form.addRow(self.tr("Starts in:"), selectable(QLabel(request.cwd, self)))
         if request.env_names:

@@ -21,12 +21,14 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.config import ServerConfig
-from desktop.core.events import ServerStatus, ToolInfo
+from desktop.core.events import ServerState, ServerStatus, ToolInfo
 from desktop.core.problem import Problem
+from desktop.servers.runtime_control import RuntimeUse
 from desktop.servers.sandbox import SandboxPlan, sandbox_summary
 from desktop.servers.sandbox_report import blocked, plan_of
 from desktop.ui.bridge import Bridge
 from desktop.ui.models.server_roster import ServerRoster
+from desktop.ui.pages.server_runtime import RuntimeRow
 from desktop.ui.state_look import is_active, state_icon, state_text
 from desktop.ui.style import SPACING, code_box, hint, monospace_font, pad, selectable
 from desktop.ui.widgets.collapsible import DetailsToggle
@@ -60,6 +62,9 @@ class OverviewTab(QWidget):
         self.details = DetailsToggle(self)
         self.command_box = code_box(parent=self, lines=2)
         self.command_box.setAccessibleName(self.tr("Full command"))
+        self.runtime_title = QLabel(self.tr("Runs on:"), self)
+        self.runtime_row = RuntimeRow(self)
+        self.show_runtime(None, None)
         self.restarts_label = QLabel(self)
         self.sandbox_label = selectable(QLabel(self))
         self.sandbox_label.setWordWrap(True)
@@ -81,6 +86,7 @@ class OverviewTab(QWidget):
         form.addRow("", self.details)
         self.command_label = QLabel(self.tr("Command:"), self)
         form.addRow(self.command_label, self.command_box)
+        form.addRow(self.runtime_title, self.runtime_row)
         self.sandbox_title = QLabel(self.tr("Sandbox:"), self)
         form.addRow(self.sandbox_title, self._sandbox_part())
         form.addRow(self.tr("Restarts:"), self.restarts_label)
@@ -127,6 +133,13 @@ class OverviewTab(QWidget):
             else self.tr("MCP Desk has not run this server yet. Check its command, then approve it.")
         )
         self.approval.setVisible(status.needs_trust and not is_active(status))
+
+    def show_runtime(self, use: RuntimeUse | None, shown: tuple[ServerConfig, ServerStatus] | None) -> None:
+        """Which Node.js or uv runs the server `shown` (its settings and status); None: neither."""
+        self.runtime_title.setVisible(use is not None and shown is not None)
+        self.runtime_row.setVisible(use is not None and shown is not None)
+        if use is not None and shown is not None:
+            self.runtime_row.show_use(use, *shown)
 
     def show_sandbox(
         self, config: ServerConfig | None, stopped: tuple[str, ...], own: Path | None = None
@@ -191,8 +204,10 @@ class ServerDetails(QTabWidget):
 
     def __init__(self, bridge: Bridge, roster: ServerRoster, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._bridge = bridge
         self._roster = roster
         self._name: str | None = None
+        self._runtime_asked: tuple[str, ServerConfig, ServerState] | None = None
         self._plan: SandboxPlan | None = None
         self._stopped: dict[str, None] = {}
         """What the sandbox blocked the shown server doing, in order, once each."""
@@ -209,6 +224,7 @@ class ServerDetails(QTabWidget):
         self.addTab(self.output, self.tr("Output"))
         self.setTabToolTip(2, self.tr("What the server printed: its messages and errors"))
         self.overview.review_requested.connect(self._on_overview_review_requested)
+        self.overview.runtime_row.use_own_requested.connect(self._on_runtime_use_own_requested)
         roster.status_changed.connect(self._on_roster_status_changed)
         bridge.server_tools_changed.connect(self._on_bridge_server_tools_changed)
         bridge.server_output_arrived.connect(self._on_bridge_server_output_arrived)
@@ -229,6 +245,8 @@ class ServerDetails(QTabWidget):
         except Problem:  # removed a moment ago; the list follows with the next event
             tools, output = [], []
         self._stopped = {}
+        self.overview.show_runtime(None, None)  # until the service side says what runs this one
+        self._ask_runtime(status)
         self._show_sandbox(status.name, output)
         self.tools.show_tools(tools)
         self.output.setPlainText("\n".join(output))
@@ -247,6 +265,43 @@ class ServerDetails(QTabWidget):
             own = self._plan.own
         self.overview.show_sandbox(None if config.is_remote else config, tuple(self._stopped), own)
 
+    def _ask_runtime(self, status: ServerStatus) -> None:
+        """Ask the service side which Node.js or uv runs the server (it runs the program to learn its
+        version), again only when its settings or state changed."""
+        runtimes = self._bridge.runtimes
+        try:
+            config = self._roster.control.config_of(status.name)
+        except Problem:
+            return
+        asked = (status.name, config, status.state)
+        if runtimes is None or config.is_remote or asked == self._runtime_asked:
+            if config.is_remote:
+                self.overview.show_runtime(None, None)
+            return
+        self._runtime_asked = asked
+        self._bridge.call(
+            runtimes.describe(config),
+            on_done=lambda use: self._on_runtime_described(status.name, config, use),
+            on_error=lambda _problem: self.overview.show_runtime(None, None),
+        )
+
+    def _on_runtime_described(self, name: str, config: ServerConfig, use: RuntimeUse | None) -> None:
+        status = self._roster.get(name)
+        if name == self._name and status is not None:
+            self.overview.show_runtime(use, (config, status))
+
+    def _on_runtime_use_own_requested(self) -> None:
+        """Give the server MCP Desk's own runtime; the changed command is approved as any change is,
+        and its first start installs the runtime (its progress is the server's status, Stop cancels)."""
+        name, control = self._name, self._roster.control
+        if name is None:
+            return
+        try:
+            own = control.config_of(name).model_copy(update={"runtime": "mcp-desk"})
+        except Problem:
+            return
+        self._bridge.call(control.update(name, own), on_done=lambda _none: self.review_requested.emit(name))
+
     def _on_overview_review_requested(self) -> None:
         if self._name is not None:
             self.review_requested.emit(self._name)
@@ -254,6 +309,7 @@ class ServerDetails(QTabWidget):
     def _on_roster_status_changed(self, status: ServerStatus) -> None:
         if status.name == self._name:
             self.overview.show_status(status)
+            self._ask_runtime(status)
             self._show_sandbox(status.name, ())
 
     def _on_bridge_server_tools_changed(self, name: str, tools: tuple[ToolInfo, ...]) -> None:

@@ -26,6 +26,7 @@ from desktop.core.problem import Problem
 from desktop.llm.chat.control import BackendSettings, ChatControl
 from desktop.ui.bridge import Bridge
 from desktop.ui.pages.settings_keeping import KeepingSection
+from desktop.ui.pages.settings_runtimes import RuntimesSection
 from desktop.ui.style import SPACING, heading, hint, pad, selectable
 from desktop.ui.widgets.inline_message import InlineMessage
 from desktop.ui.widgets.saved_note import SavedNote
@@ -99,6 +100,9 @@ class SettingsPage(QWidget):
         self._add_log_section(layout)
         layout.addSpacing(SPACING)
         self._add_chat_model_section(layout)
+        layout.addSpacing(SPACING)
+        self.runtimes_section = RuntimesSection(bridge, self)
+        layout.addWidget(self.runtimes_section)
         layout.addSpacing(SPACING)
         self.keeping_section = KeepingSection(bridge, self)
         layout.addWidget(self.keeping_section)

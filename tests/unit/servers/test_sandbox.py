@@ -165,3 +165,13 @@ def test_its_working_folder_is_readable_even_when_it_sees_no_files(tmp_path: Pat
     )
     boxed = plan_for("x", config, PATHS, home=Path("/home/me"))
     assert boxed.granted == () and Reach(tmp_path) in boxed.runtime
+
+
+def test_a_server_on_mcp_desk_s_own_runtime_reads_it_and_writes_its_caches(tmp_path: Path) -> None:
+    paths = AppPaths(tmp_path / "config", tmp_path / "data", tmp_path / "cache", tmp_path / "files")
+    (tmp_path / "data" / "runtimes").mkdir(parents=True)
+    config = ServerConfig(command="npx", args=["-y", "pkg"], sandbox=Sandbox(), runtime="mcp-desk")
+    runtime = plan_for("x", config, paths, home=tmp_path / "home").runtime
+    assert Reach(tmp_path / "data" / "runtimes") in runtime
+    assert Reach(tmp_path / "cache" / "runtimes" / "npm", writable=True) in runtime
+    assert Reach(tmp_path / "cache" / "runtimes" / "uv-python", writable=True) in runtime

@@ -1,0 +1,74 @@
+"""A tool's images, resource links, embedded resources and structured data, from the real
+`server-everything` through `ServerManager.call_tool` to the outcome's parts and the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from desktop.core.audit_records import AuditFilter, AuditKind
+from desktop.core.config import ServerConfig
+from desktop.core.consent import ConsentGate
+from desktop.core.events import ServerState
+from desktop.servers.manager import Recording, ServerManager
+from desktop.servers.result_parts import EmbeddedPart, LinkPart, MediaPart, TextPart
+from tests.e2e.conftest import ASKED, Recorder, manager_in, watched
+
+pytestmark = pytest.mark.anyio
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+async def everything(
+    tmp_path: Path,
+    recording: Recording,
+    bus: object,
+    recorder: Recorder,
+    consent: ConsentGate,
+    everything_server: list[str],
+) -> AsyncIterator[ServerManager]:
+    manager = manager_in(tmp_path, recording, bus, consent)  # type: ignore[arg-type]
+    async with watched(manager):
+        command, *args = everything_server
+        config = ServerConfig(command=command, args=args)
+        await manager.add("all", config.model_copy(update={"trusted_launch": config.launch_hash()}))
+        status = await manager.start("all")
+        assert status.state is ServerState.RUNNING, status.reason
+        yield manager
+
+
+async def test_an_image_arrives_as_its_bytes_and_the_audit_keeps_only_its_type_and_size(
+    everything: ServerManager, recording: Recording
+) -> None:
+    outcome = await everything.call_tool("all__get-tiny-image", {}, ASKED)
+    assert outcome.ok, outcome.text
+    (image,) = [part for part in outcome.parts if isinstance(part, MediaPart)]
+    assert image.kind == "image" and image.mime_type == "image/png"
+    assert image.data.startswith(PNG_MAGIC) and image.size == len(image.data)
+    assert any(isinstance(part, TextPart) for part in outcome.parts)
+    assert "[image: image/png," in outcome.text
+    results = await recording.audit.query(AuditFilter(kind=AuditKind.TOOL_RESULT))  # type: ignore[attr-defined]
+    (record,) = [r for r in results if r.data["call"] == outcome.audit_seq]
+    assert {"type": "image", "mime_type": "image/png", "size": image.size} in record.data["parts"]
+    assert image.data.hex() not in str(record.data)
+
+
+async def test_resource_links_and_an_embedded_resource_keep_their_address_and_type(
+    everything: ServerManager,
+) -> None:
+    links = await everything.call_tool("all__get-resource-links", {"count": 2}, ASKED)
+    found = [part for part in links.parts if isinstance(part, LinkPart)]
+    assert len(found) == 2 and all(link.uri.startswith("demo://") and link.name for link in found)
+    embedded = await everything.call_tool("all__get-resource-reference", {"resourceId": 3}, ASKED)
+    (resource,) = [part for part in embedded.parts if isinstance(part, EmbeddedPart)]
+    assert resource.uri.startswith("demo://") and resource.text and resource.size == len(resource.text)
+
+
+async def test_structured_content_comes_with_the_text(everything: ServerManager) -> None:
+    outcome = await everything.call_tool("all__get-structured-content", {"location": "Chicago"}, ASKED)
+    assert outcome.ok and set(outcome.structured) == {"temperature", "conditions", "humidity"}
+    (tool,) = [t for t in everything.tools("all") if t.name == "get-structured-content"]
+    assert tool.output_schema

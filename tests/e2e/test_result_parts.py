@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,10 +12,17 @@ import pytest
 from desktop.core.audit_records import AuditFilter, AuditKind
 from desktop.core.config import ServerConfig
 from desktop.core.consent import ConsentGate
-from desktop.core.events import ServerState
+from desktop.core.events import EventBus, ServerState
+from desktop.llm.backends.backend import ChatParams, ToolChoice
+from desktop.llm.chat.control import CallStatus, ChatSettings, ChatTurnChanged, Role
+from desktop.llm.chat.service import ChatBackends, ChatService
+from desktop.llm.chat.store import ChatStore
 from desktop.servers.manager import Recording, ServerManager
 from desktop.servers.result_parts import EmbeddedPart, LinkPart, MediaPart, TextPart
 from tests.e2e.conftest import ASKED, Recorder, manager_in, watched
+from tests.unit.llm.backends.test_local import backend_on
+from tests.unit.llm.chat.chat_doubles import FakeModels
+from tests.unit.llm.chat.chat_world import Forgetter, Keeper
 
 pytestmark = pytest.mark.anyio
 
@@ -72,3 +80,30 @@ async def test_structured_content_comes_with_the_text(everything: ServerManager)
     assert outcome.ok and set(outcome.structured) == {"temperature", "conditions", "humidity"}
     (tool,) = [t for t in everything.tools("all") if t.name == "get-structured-content"]
     assert tool.output_schema
+
+
+async def test_the_tiny_model_is_told_of_the_image_it_cannot_see(
+    everything: ServerManager, tiny_model: Path, bus: EventBus, recorder: Recorder, tmp_path: Path
+) -> None:
+    """The real chat loop: the tiny model must call the one tool offered, and reads the image's sentence."""
+    backend, engine = backend_on(tiny_model)
+    backends = ChatBackends(backend, Keeper(), None, FakeModels())
+    chats = ChatService(ChatStore(tmp_path / "chats.db"), everything, Forgetter(), bus, backends)
+    try:
+        chat = await chats.create()
+        others = tuple(t.qualified_name for t in everything.tools("all") if t.name != "get-tiny-image")
+        settings = ChatSettings(hidden_tools=others, tool_choice=ToolChoice.REQUIRED)
+        await chats.save_settings(chat.id, replace(settings, params=ChatParams(max_tokens=200)))
+        await chats.send(chat.id, "Show me the tiny image.")
+        await recorder.wait_for(
+            lambda e: isinstance(e, ChatTurnChanged) and e.chat_id == chat.id and not e.busy
+        )
+        messages = await chats.messages(chat.id)
+    finally:
+        engine.close()
+    card = messages[1].cards[0]
+    assert card.status is CallStatus.DONE and any(isinstance(p, MediaPart) for p in card.parts)
+    told = next(m.text for m in messages if m.role is Role.TOOL)
+    assert "[an image the model cannot see: image/png," in told
+    reread = ChatStore(tmp_path / "chats.db").messages(chat.id)[1].cards[0]
+    assert reread.parts == card.parts, "the image is kept with the chat"

@@ -17,6 +17,7 @@ from desktop.core.tool_label import tool_label
 from desktop.llm.backends.backend import ToolCallRequest
 from desktop.llm.chat.control import CallStatus, ToolCard
 from desktop.servers.control import ToolCallOutcome
+from desktop.servers.result_parts import TextPart
 
 MAX_SHOWN_RESULT = 200_000
 
@@ -55,11 +56,19 @@ def finished(
         card,
         arguments=outcome.arguments if outcome.arguments is not None else card.arguments,
         status=status,
-        result=outcome.text[:MAX_SHOWN_RESULT],
+        result=_shown_text(outcome)[:MAX_SHOWN_RESULT],
         structured=outcome.structured,
+        parts=outcome.parts,
         # A refusal took no time to run; the time the user took to decide is theirs.
         duration_s=None if outcome.denied else outcome.duration_s or (time.perf_counter() - started),
         audit_seq=outcome.audit_seq,
         flags=tuple(flags),
         note=note,
     )
+
+
+def _shown_text(outcome: ToolCallOutcome) -> str:
+    """The result's text; its images and resources are shown as themselves, not in words."""
+    if not outcome.parts:
+        return outcome.text
+    return "\n".join(part.text for part in outcome.parts if isinstance(part, TextPart))

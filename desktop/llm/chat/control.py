@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from desktop.core.events import ModelEvent, ToolInfo
 from desktop.core.suspicious import Flag
 from desktop.llm.backends.backend import ArgumentChoices, ChatParams, ToolChoice
+from desktop.servers.result_parts import ResultPart
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ class ToolCard:
     """E.g. that the result was cut to size, or did not match the tool's output schema."""
     title: str = ""
     """The tool's name as people read it (its title, or “List directory”); "" on cards saved before."""
+    parts: tuple[ResultPart, ...] = ()
+    """The result's images, sounds and resources (and its text), as the server sent them."""
 
 
 class Caveat(StrEnum):

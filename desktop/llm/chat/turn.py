@@ -41,6 +41,7 @@ from desktop.llm.chat.control import (
     Role,
     ToolCard,
 )
+from desktop.llm.chat.result_words import for_model
 from desktop.llm.chat.store import ChatStore, new_message
 from desktop.llm.chat.tool_offer import CHARS_PER_TOKEN, Offer, OfferMemory, prepare_result
 from desktop.servers.control import ToolCallOutcome
@@ -274,7 +275,10 @@ class ChatTurn:
         self._refused = self._refused or outcome.denied
         # A failed call sends an error message, not the structured data the tool promised.
         prepared = prepare_result(
-            tool if outcome.ok else None, outcome.text, outcome.structured, self._backend.context_limit()
+            tool if outcome.ok else None,
+            for_model(outcome),
+            outcome.structured,
+            self._backend.context_limit(),
         )
         self._suspicious = self._suspicious or bool(prepared.flags)
         self._set_card(index, finished(card, outcome, prepared.flags, prepared.note, started))

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from desktop.core.events import ToolInfo
+from desktop.core.json_schema import problems
 from desktop.core.tool_label import tool_label
 from desktop.llm.backends.backend import ToolCallRequest
 from desktop.llm.chat.control import CallStatus, ToolCard
@@ -49,7 +50,12 @@ def call_key(card: ToolCard) -> str:
 
 
 def finished(
-    card: ToolCard, outcome: ToolCallOutcome, flags: tuple[Any, ...], note: str, started: float
+    card: ToolCard,
+    outcome: ToolCallOutcome,
+    flags: tuple[Any, ...],
+    note: str,
+    started: float,
+    tool: ToolInfo | None = None,
 ) -> ToolCard:
     status = CallStatus.DENIED if outcome.denied else CallStatus.DONE if outcome.ok else CallStatus.FAILED
     return replace(
@@ -59,6 +65,7 @@ def finished(
         result=_shown_text(outcome)[:MAX_SHOWN_RESULT],
         structured=outcome.structured,
         parts=outcome.parts,
+        structured_fits=_fits(outcome, tool),
         # A refusal took no time to run; the time the user took to decide is theirs.
         duration_s=None if outcome.denied else outcome.duration_s or (time.perf_counter() - started),
         audit_seq=outcome.audit_seq,
@@ -72,3 +79,9 @@ def _shown_text(outcome: ToolCallOutcome) -> str:
     if not outcome.parts:
         return outcome.text
     return "\n".join(part.text for part in outcome.parts if isinstance(part, TextPart))
+
+
+def _fits(outcome: ToolCallOutcome, tool: ToolInfo | None) -> bool:
+    if not outcome.ok or outcome.structured is None or tool is None or not tool.output_schema:
+        return False
+    return not problems(outcome.structured, tool.output_schema)

@@ -86,6 +86,8 @@ class ToolCard:
     """The tool's name as people read it (its title, or “List directory”); "" on cards saved before."""
     parts: tuple[ResultPart, ...] = ()
     """The result's images, sounds and resources (and its text), as the server sent them."""
+    structured_fits: bool = False
+    """`structured` matches the tool's output schema, so it can be shown as a table or a tree."""
 
 
 class Caveat(StrEnum):

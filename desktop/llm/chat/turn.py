@@ -281,7 +281,7 @@ class ChatTurn:
             self._backend.context_limit(),
         )
         self._suspicious = self._suspicious or bool(prepared.flags)
-        self._set_card(index, finished(card, outcome, prepared.flags, prepared.note, started))
+        self._set_card(index, finished(card, outcome, prepared.flags, prepared.note, started, tool))
         self._answer(card, outcome.text if outcome.denied else prepared.for_model)
 
     def _remember(self, card: ToolCard, tool: ToolInfo | None) -> None:

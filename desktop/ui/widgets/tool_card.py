@@ -21,6 +21,8 @@ from desktop.ui.widgets.collapsible import Collapsible
 from desktop.ui.widgets.inline_message import InlineMessage
 from desktop.ui.widgets.json_view import JsonView
 from desktop.ui.widgets.markdown_view import plain, plain_tip
+from desktop.ui.widgets.result_parts_view import ResultPartsView
+from desktop.ui.widgets.structured_view import StructuredHolder
 
 STATUS_COLOURS = {
     CallStatus.WAITING: "#2f6fde",
@@ -187,6 +189,8 @@ class ToolCardView(QFrame):
         self.audit_link.linkActivated.connect(self._on_audit_link_activated)
         self.arguments = JsonSection(self.tr("Arguments"), self)
         self.result = JsonSection(self.tr("Result"), self)
+        self.parts = ResultPartsView(self)
+        self.structured = StructuredHolder(self)
         self.reason_label = plain(selectable(QLabel(self)))
         self.reason_label.setWordWrap(True)
         self.reason_label.setAccessibleName(self.tr("Why"))
@@ -213,6 +217,8 @@ class ToolCardView(QFrame):
             self.advice_label,
             self.arguments,
             self.result,
+            self.structured,
+            self.parts,
             self.flags_message,
             self.flags_list,
             self.note_label,
@@ -251,6 +257,8 @@ class ToolCardView(QFrame):
             self.result.set_title(self.tr("Result (%1 characters)").replace("%1", f"{len(boxed):,}"))
         self.result.setVisible(bool(boxed))
         self.result.set_content(show_result(boxed))
+        self.parts.show_parts(() if said else card.parts)
+        self.structured.show_value(card.structured if card.structured_fits and not said else None)
         note = "" if garbled else card.note
         self.note_label.setText(note)
         self.note_label.setVisible(bool(note))

@@ -14,7 +14,8 @@ from desktop.core.config import ServerConfig
 from desktop.core.consent import ConsentGate
 from desktop.core.events import EventBus, ServerState
 from desktop.llm.backends.backend import ChatParams, ToolChoice
-from desktop.llm.chat.control import CallStatus, ChatSettings, ChatTurnChanged, Role
+from desktop.llm.chat.cards import finished
+from desktop.llm.chat.control import CallStatus, ChatSettings, ChatTurnChanged, Role, ToolCard
 from desktop.llm.chat.service import ChatBackends, ChatService
 from desktop.llm.chat.store import ChatStore
 from desktop.servers.manager import Recording, ServerManager
@@ -79,7 +80,10 @@ async def test_structured_content_comes_with_the_text(everything: ServerManager)
     outcome = await everything.call_tool("all__get-structured-content", {"location": "Chicago"}, ASKED)
     assert outcome.ok and set(outcome.structured) == {"temperature", "conditions", "humidity"}
     (tool,) = [t for t in everything.tools("all") if t.name == "get-structured-content"]
-    assert tool.output_schema
+    card = ToolCard("c1", tool.qualified_name, {}, CallStatus.RUNNING)
+    assert finished(card, outcome, (), "", 0.0, tool).structured_fits, "shown as a table on its card"
+    changed = replace(outcome, structured={"temperature": "warm"})
+    assert not finished(card, changed, (), "", 0.0, tool).structured_fits
 
 
 async def test_the_tiny_model_is_told_of_the_image_it_cannot_see(

@@ -306,7 +306,8 @@ def _seen(tools: Any) -> dict[str, ToolInfo]:
 
 
 def _tool(definition: dict[str, Any]) -> ToolInfo:
-    tool = ToolInfo(**definition)
+    # A remembered definition needs no pictures (icons are not part of what a rule is pinned to).
+    tool = ToolInfo(**{key: value for key, value in definition.items() if key != "icons"})
     for text in (tool.server, tool.name, tool.description):
         _expect(text, str)
     _expect(tool.input_schema, dict)

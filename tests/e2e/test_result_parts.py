@@ -16,11 +16,12 @@ from desktop.core.events import EventBus, ServerState
 from desktop.llm.backends.backend import ChatParams, ToolChoice
 from desktop.llm.chat.cards import finished
 from desktop.llm.chat.control import CallStatus, ChatSettings, ChatTurnChanged, Role, ToolCard
+from desktop.llm.chat.result_words import for_model
 from desktop.llm.chat.service import ChatBackends, ChatService
 from desktop.llm.chat.store import ChatStore
 from desktop.servers.manager import Recording, ServerManager
-from desktop.servers.result_parts import EmbeddedPart, LinkPart, MediaPart, TextPart
-from tests.e2e.conftest import ASKED, Recorder, manager_in, watched
+from desktop.servers.result_parts import MAX_PART_BYTES, EmbeddedPart, LinkPart, MediaPart, TextPart
+from tests.e2e.conftest import ASKED, Recorder, Spawned, fixture_server, manager_in, watched
 from tests.unit.llm.backends.test_local import backend_on
 from tests.unit.llm.chat.chat_doubles import FakeModels
 from tests.unit.llm.chat.chat_world import Forgetter, Keeper
@@ -111,3 +112,24 @@ async def test_the_tiny_model_is_told_of_the_image_it_cannot_see(
     assert "[an image the model cannot see: image/png," in told
     reread = ChatStore(tmp_path / "chats.db").messages(chat.id)[1].cards[0]
     assert reread.parts == card.parts, "the image is kept with the chat"
+
+
+async def test_a_servers_title_icons_sounds_and_an_image_too_big_to_keep(
+    world: tuple[ServerManager, Recorder, Spawned],
+) -> None:
+    manager, _recorder, _spawned = world
+    await manager.add("pics", fixture_server("pictured"))
+    status = await manager.start("pics")
+    assert (status.title, status.icons[0].mime_type) == ("Picture Studio", "image/png")
+    assert status.icons[0].src.startswith("data:image/png;base64,")
+    (tool,) = [t for t in manager.tools("pics") if t.name == "snapshot"]
+    assert tool.title == "Take a snapshot"
+    assert [icon.src for icon in tool.icons] == ["https://icons.example.com/camera.png", "file:///etc/passwd"]
+    assert tool.icons[0].sizes == ("48x48",)
+    outcome = await manager.call_tool("pics__snapshot", {}, ASKED)
+    kinds = [(p.kind, p.mime_type) for p in outcome.parts if isinstance(p, MediaPart)]
+    assert kinds == [("image", "image/png"), ("audio", "audio/wav")]
+    huge = await manager.call_tool("pics__huge_image", {}, ASKED)
+    (image,) = huge.parts
+    assert isinstance(image, MediaPart) and not image.kept and image.size > MAX_PART_BYTES
+    assert for_model(huge) == "[an image the model cannot see: image/png, 6.0 MB]"

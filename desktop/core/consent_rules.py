@@ -90,7 +90,7 @@ class ConsentRule:
             tool.server,
             tool.name,
             tool.definition_hash,
-            asdict(tool),
+            _definition(tool),
             scope,
             now,
             chat_id,
@@ -245,7 +245,7 @@ class ConsentRules:
             "rules": [asdict(rule) for rule in self._state.rules],
             "servers": {name: asdict(policy) for name, policy in self._state.policies.items()},
             "seen": {
-                server: {name: asdict(tool) for name, tool in tools.items()}
+                server: {name: _definition(tool) for name, tool in tools.items()}
                 for server, tools in self._state.seen.items()
             },
         }
@@ -305,9 +305,13 @@ def _seen(tools: Any) -> dict[str, ToolInfo]:
     return seen
 
 
+def _definition(tool: ToolInfo) -> dict[str, Any]:
+    """What is remembered of a tool: no pictures (icons are not part of what a rule is pinned to)."""
+    return {key: value for key, value in asdict(tool).items() if key != "icons"}
+
+
 def _tool(definition: dict[str, Any]) -> ToolInfo:
-    # A remembered definition needs no pictures (icons are not part of what a rule is pinned to).
-    tool = ToolInfo(**{key: value for key, value in definition.items() if key != "icons"})
+    tool = ToolInfo(**definition)
     for text in (tool.server, tool.name, tool.description):
         _expect(text, str)
     _expect(tool.input_schema, dict)

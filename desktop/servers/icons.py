@@ -17,7 +17,6 @@ import contextlib
 import hashlib
 import ipaddress
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote_to_bytes, urljoin, urlsplit
 
@@ -26,6 +25,7 @@ import httpx2
 from desktop.core.atomic_file import replaced_atomically
 from desktop.core.events import IconRef
 from desktop.core.problem import Problem
+from desktop.servers.icon_control import Icon
 
 MAX_ICON_BYTES = 256 * 1024
 TIMEOUT_S = 5.0
@@ -40,12 +40,6 @@ SIGNATURES = {
 
 class IconRefused(Problem):
     """An icon MCP Desk will not show, and why."""
-
-
-@dataclass(frozen=True)
-class Icon:
-    mime_type: str
-    data: bytes
 
 
 def image_type(data: bytes) -> str | None:
@@ -101,7 +95,7 @@ ClientFactory = Callable[[], httpx2.AsyncClient]
 
 
 class IconStore:
-    """Icons by address: from a data URL at once, from the cache, or fetched once over https."""
+    """`IconControl`: icons from a data URL at once, from the cache, or fetched once over https."""
 
     def __init__(
         self, folder: Path, client: ClientFactory | None = None, *, loopback_http: bool = False

@@ -71,6 +71,7 @@ from desktop.llm.models.control import (
     ModelStateChanged,
 )
 from desktop.servers.control import ServerControl
+from desktop.servers.icon_control import IconControl
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,8 @@ class Controls:
     chats: ChatControl
     diagnose: Callable[[], Coroutine[Any, Any, str]]
     """`mcp-desk doctor`'s report, secrets masked, for the user to copy into a bug report."""
+    icons: IconControl | None = None
+    """Servers' and tools' icons; None shows names without them."""
 
 
 Submit = Callable[[Coroutine[Any, Any, Any]], "concurrent.futures.Future[Any]"]
@@ -130,6 +133,7 @@ class Bridge(QObject):
         self.consent: ConsentControl | None = None
         self.chats: ChatControl | None = None
         self.diagnose: Callable[[], Coroutine[Any, Any, str]] | None = None
+        self.icons: IconControl | None = None
         self._submit: Submit | None = None
         self._event_arrived.connect(self._on_service_event, Qt.ConnectionType.QueuedConnection)
         self._call_finished.connect(self._on_service_call_finished, Qt.ConnectionType.QueuedConnection)
@@ -145,6 +149,7 @@ class Bridge(QObject):
         self.consent = controls.consent
         self.chats = controls.chats
         self.diagnose = controls.diagnose
+        self.icons = controls.icons
         self._submit = submit
         self.services_ready.emit()
 

@@ -19,6 +19,7 @@ from desktop.core.problem import Problem
 from desktop.servers.control import ToolCallOutcome
 from desktop.servers.faults import describe, reason
 from desktop.servers.result_parts import (
+    MAX_PART_BYTES,
     EmbeddedPart,
     LinkPart,
     MediaPart,
@@ -186,9 +187,9 @@ def _part(block: types.ContentBlock) -> ResultPart:
     resource = block.resource
     mime = resource.mime_type or ""
     if isinstance(resource, types.TextResourceContents):
-        return EmbeddedPart(
-            resource.uri, mime or "text/plain", len(resource.text.encode()), text=resource.text
-        )
+        size = len(resource.text.encode())
+        text = resource.text if size <= MAX_PART_BYTES else None
+        return EmbeddedPart(resource.uri, mime or "text/plain", size, text=text)
     data, size = decoded(resource.blob)
     return EmbeddedPart(resource.uri, mime, size, data=data)
 

@@ -42,7 +42,7 @@ def png(width: int, height: int) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, b"PNG")
+    image.save(buffer, "PNG")  # type: ignore[call-overload]
     return bytes(data.data())
 
 
@@ -55,6 +55,7 @@ def image_card(**extra: object) -> ToolCard:
         LinkPart("file:///reports/q3.pdf", "q3.pdf", "Third-quarter report", "application/pdf"),
         EmbeddedPart("demo://notes/1", "text/plain", 27, text="Remember to water the plants"),
         MediaPart("image", "image/png", 2 * MAX_PART_BYTES),
+        EmbeddedPart("demo://logs/all", "text/plain", 3 * MAX_PART_BYTES),
     )
     return ToolCard(
         "c1",
@@ -100,6 +101,7 @@ def test_sounds_links_files_and_images_too_big_are_said_in_words(qtbot: QtBot) -
     assert "A link to “Third-quarter report” on the server · application/pdf" in words
     assert "file:///reports/q3.pdf" in words
     assert "It is 10.0 MB, more than MCP Desk keeps (5.0 MB), so it is not shown" in words
+    assert "demo://logs/all\nIt is 15.0 MB, more than MCP Desk keeps" in words
     buttons = {button.text() for button in view.parts.findChildren(QPushButton)}
     assert buttons == {"Save sound…", "Open"}, "nothing to save where nothing was kept"
 

@@ -64,7 +64,7 @@ def finished(
         status=status,
         result=_shown_text(outcome)[:MAX_SHOWN_RESULT],
         structured=outcome.structured,
-        parts=outcome.parts,
+        parts=tuple(part for part in outcome.parts if not isinstance(part, TextPart)),  # text is in `result`
         structured_fits=_fits(outcome, tool),
         # A refusal took no time to run; the time the user took to decide is theirs.
         duration_s=None if outcome.denied else outcome.duration_s or (time.perf_counter() - started),

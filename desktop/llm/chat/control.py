@@ -85,7 +85,7 @@ class ToolCard:
     title: str = ""
     """The tool's name as people read it (its title, or “List directory”); "" on cards saved before."""
     parts: tuple[ResultPart, ...] = ()
-    """The result's images, sounds and resources (and its text), as the server sent them."""
+    """The result's images, sounds and resources, as the server sent them (its text is in `result`)."""
     structured_fits: bool = False
     """`structured` matches the tool's output schema, so it can be shown as a table or a tree."""
 

@@ -148,7 +148,8 @@ class ResultPartsView(QWidget):
     def _embedded(self, part: EmbeddedPart) -> QWidget:
         about = _tr("A file from the server: %1").replace("%1", f"{part.mime_type}, {size_words(part.size)}")
         if part.text is None:
-            return self._item(about, part.uri, part, _tr("Save file…"))
+            detail = part.uri if part.data else f"{part.uri}\n{not_kept(part)}"
+            return self._item(about, detail, part, _tr("Save file…"))
         text = part.text
         button = QPushButton(_tr("Open"))
         button.setToolTip(_tr("Show what the server sent"))

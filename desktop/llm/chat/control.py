@@ -141,6 +141,8 @@ class BackendSettings:
     model: str = ""
     context: int = 8192
     """The endpoint model's context size in tokens, for the context meter and fitting tools in."""
+    sees_images: bool = False
+    """The endpoint's model takes images: a tool's images are sent to it, not only described."""
 
 
 @dataclass(frozen=True)

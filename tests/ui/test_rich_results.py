@@ -4,6 +4,7 @@ links and files from the server, structured data as a table or a tree; and pictu
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, Qt
@@ -11,10 +12,13 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QLabel, QPushButton, QTableWidget, QTreeWidget
 from pytestqt.qtbot import QtBot
 
+from desktop.core.events import IconRef
 from desktop.llm.chat.control import CallStatus, Role, ToolCard
+from desktop.servers.icons import IconStore
 from desktop.servers.result_parts import MAX_PART_BYTES, EmbeddedPart, LinkPart, MediaPart, TextPart
 from desktop.ui.bridge import Bridge
 from desktop.ui.dialogs.part_dialog import PartDialog
+from desktop.ui.icon_cache import IconCache
 from desktop.ui.widgets.result_parts_view import IMAGE_HEIGHT, ImageLabel
 from desktop.ui.widgets.tool_card import ToolCardView
 from tests.ui.chat_fakes import FakeChats, shown_page
@@ -39,11 +43,26 @@ def png(width: int, height: int) -> bytes:
     painter.setBrush(QColor("#ffd700"))
     painter.drawEllipse(QPoint(width // 4, height // 3), height // 6, height // 6)
     painter.end()
+    return encoded(image)
+
+
+def encoded(image: QImage) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     image.save(buffer, "PNG")  # type: ignore[call-overload]
     return bytes(data.data())
+
+
+def chart_icon() -> IconRef:
+    """A 32-pixel bar chart, as a data URL."""
+    image = QImage(32, 32, QImage.Format.Format_ARGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    for n, height in enumerate((12, 22, 16, 28)):
+        painter.fillRect(3 + n * 7, 30 - height, 5, height, QColor("#2f6fde"))
+    painter.end()
+    return IconRef("data:image/png;base64," + base64.b64encode(encoded(image)).decode(), "image/png")
 
 
 def image_card(**extra: object) -> ToolCard:
@@ -140,11 +159,18 @@ def test_screenshots_of_a_rich_result(
     chats: FakeChats,
     attach: Attach,
     shots: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     page = shown_page(qtbot, bridge, attach)
+    bridge.icons = IconStore(tmp_path)
     chat = chats.add_chat("A sunny chart")
     chats.post(chat.id, Role.USER, "Draw me a sunny chart, and show the forecast.")
-    chats.post(chat.id, Role.ASSISTANT, "", cards=(image_card(structured=FORECAST, structured_fits=True),))
+    chats.post(
+        chat.id,
+        Role.ASSISTANT,
+        "",
+        cards=(image_card(structured=FORECAST, structured_fits=True, icons=(chart_icon(),)),),
+    )
     chats.post(chat.id, Role.ASSISTANT, "Here it is: a sunny day, and the forecast below.")
     qtbot.waitUntil(lambda: page.chat_list.model.rowCount() == 1)
     page.open_chat(chat.id)
@@ -160,3 +186,19 @@ def test_screenshots_of_a_rich_result(
     qtbot.waitExposed(card.parts.opened)
     save(card.parts.opened, shots, "48c-chat-image-full-size")
     card.parts.opened.close()
+
+
+def test_a_tool_card_draws_the_tools_own_icon_where_it_may_be_shown(
+    qtbot: QtBot, bridge: Bridge, attach: Attach, tmp_path: Path
+) -> None:
+    attach()
+    bridge.icons = IconStore(tmp_path)
+    icon = IconRef("data:image/png;base64," + base64.b64encode(png(16, 16)).decode(), "image/png")
+    pictured = ToolCardView(image_card(icons=(IconRef("file:///etc/passwd"), icon)), icons=IconCache(bridge))
+    local_only = ToolCardView(image_card(icons=(IconRef("file:///x.png"),)), icons=IconCache(bridge))
+    for view in (pictured, local_only):
+        qtbot.addWidget(view)
+        view.show()
+    qtbot.waitUntil(pictured.icon_label.isVisible)
+    assert not pictured.icon_label.pixmap().isNull()
+    assert not local_only.icon_label.isVisible(), "never an icon from this computer's files"

@@ -41,7 +41,9 @@ def new_card(call: ToolCallRequest, offered: dict[str, ToolInfo]) -> ToolCard:
     if tool is None:
         problem = f"The model asked for a tool it was not offered: “{call.name}”."
         return ToolCard(call_id, call.name, call.arguments, CallStatus.GARBLED, result=problem)
-    return ToolCard(call_id, call.name, call.arguments, CallStatus.RUNNING, title=tool_label(tool))
+    return ToolCard(
+        call_id, call.name, call.arguments, CallStatus.RUNNING, title=tool_label(tool), icons=tool.icons
+    )
 
 
 def call_key(card: ToolCard) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from desktop.core.events import ModelEvent, ToolInfo
+from desktop.core.events import IconRef, ModelEvent, ToolInfo
 from desktop.core.suspicious import Flag
 from desktop.llm.backends.backend import ArgumentChoices, ChatParams, ToolChoice
 from desktop.servers.result_parts import ResultPart
@@ -86,6 +86,8 @@ class ToolCard:
     """The tool's name as people read it (its title, or “List directory”); "" on cards saved before."""
     parts: tuple[ResultPart, ...] = ()
     """The result's images, sounds and resources, as the server sent them (its text is in `result`)."""
+    icons: tuple[IconRef, ...] = ()
+    """The tool's own icons, as it offered them (drawn where the service side allows)."""
     structured_fits: bool = False
     """`structured` matches the tool's output schema, so it can be shown as a table or a tree."""
 

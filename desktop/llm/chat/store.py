@@ -14,6 +14,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+from desktop.core.events import IconRef
 from desktop.core.suspicious import Flag
 from desktop.llm.backends.backend import ArgumentChoices, ChatParams, ToolChoice
 from desktop.llm.chat.control import (
@@ -262,7 +263,9 @@ def _cards_json(cards: tuple[ToolCard, ...]) -> str:
 def _card(data: dict[str, Any]) -> ToolCard:
     flags = tuple(Flag(**flag) for flag in data.pop("flags", ()))
     parts = tuple(part for part in map(part_from, data.pop("parts", ())) if part is not None)
-    return ToolCard(**{**data, "status": CallStatus(data["status"]), "flags": flags, "parts": parts})
+    icons = tuple(IconRef(i["src"], i["mime_type"], tuple(i["sizes"])) for i in data.pop("icons", ()))
+    status = CallStatus(data["status"])
+    return ToolCard(**{**data, "status": status, "flags": flags, "parts": parts, "icons": icons})
 
 
 def _message(row: tuple[Any, ...]) -> ChatMessage:

@@ -1,21 +1,24 @@
 """The icons servers offer for themselves and their tools, fetched safely and kept in the cache.
 
 An icon comes only from an `https:` address or a `data:` URL: never `file:`, `http:`, or a
-local or private address, so a server can't make MCP Desk read this computer's files or probe
-its network. An icon is at most `MAX_ICON_BYTES`, and is PNG, JPEG, GIF or WebP, told from its
-bytes, not from what the server or the web server says. SVG is refused: it can carry scripts
-and references to other files, and a safe subset would need a sanitizer of its own.
-Fetched icons are kept in the cache folder by the SHA-256 of their address; an address refused
-or unreachable once is not tried again while MCP Desk runs.
+local or private address (nor a name that leads to one, looked up just before the fetch), so a
+server can't make MCP Desk read this computer's files or probe its network. An icon is at most
+`MAX_ICON_BYTES`, and is PNG, JPEG, GIF or WebP, told from its bytes, not from what the server or
+the web server says. SVG is refused: it can carry scripts and references to other files, and a
+safe subset would need a sanitizer of its own. Fetched icons are kept in the cache folder by the
+SHA-256 of their address; an address refused or unreachable once is not tried again while MCP
+Desk runs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import contextlib
 import hashlib
 import ipaddress
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote_to_bytes, urljoin, urlsplit
@@ -138,6 +141,8 @@ class IconStore:
         async with self._client() as client:
             for _ in range(MAX_REDIRECTS + 1):
                 fetchable(url, self._loopback_http)
+                if not self._loopback_http:
+                    await _public(url)
                 try:
                     async with client.stream("GET", url) as reply:
                         if reply.is_redirect and "location" in reply.headers:
@@ -151,6 +156,17 @@ class IconStore:
                         "The icon could not be fetched.", f"{type(exc).__name__}: {exc}"
                     ) from exc
         raise IconRefused("The icon's address sent MCP Desk elsewhere too many times.", url[:200])
+
+
+async def _public(url: str) -> None:
+    """Raises IconRefused where the address's name leads to this computer or its network."""
+    host = urlsplit(url).hostname or ""
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(host, 443, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise IconRefused("The icon could not be fetched.", f"{host}: {exc}") from exc
+    if any(not ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_global for info in found):
+        raise IconRefused("Icons are not read from this computer or its network.", url[:200])
 
 
 async def _capped(reply: httpx2.Response) -> bytes:

@@ -5,6 +5,8 @@ a real loopback web server through the test seam that allows plain http on 127.0
 from __future__ import annotations
 
 import base64
+import ipaddress
+import socket
 import struct
 import threading
 import zlib
@@ -159,3 +161,19 @@ async def test_a_data_icon_needs_no_fetch_and_is_held_to_the_same_rules(tmp_path
     first = await icons.first((IconRef("file:///etc/passwd"), IconRef(svg), IconRef(png, "image/png")))
     assert first is not None and first.data == PNG
     assert await icons.first((IconRef("http://example.com/a.png"),)) is None
+
+
+async def test_a_name_that_leads_to_this_computer_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
+    """`vm`-style host names from /etc/hosts resolve to 127.0.0.1 without asking the internet."""
+    name = next((host for host in (socket.gethostname(), "ip6-localhost") if _resolves_locally(host)), None)
+    if name is None:
+        pytest.skip("no host name here resolves to this computer without DNS")
+    with pytest.raises(IconRefused, match="this computer or its network"):
+        await IconStore(tmp_path).icon(f"https://{name}/icon.png")
+
+
+def _resolves_locally(host: str) -> bool:
+    try:
+        return all(not ipaddress.ip_address(info[4][0]).is_global for info in socket.getaddrinfo(host, 443))
+    except OSError:
+        return False

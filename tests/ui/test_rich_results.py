@@ -5,6 +5,8 @@ links and files from the server, structured data as a table or a tree; and pictu
 from __future__ import annotations
 
 import base64
+import struct
+import zlib
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, Qt
@@ -202,3 +204,16 @@ def test_a_tool_card_draws_the_tools_own_icon_where_it_may_be_shown(
     qtbot.waitUntil(pictured.icon_label.isVisible)
     assert not pictured.icon_label.pixmap().isNull()
     assert not local_only.icon_label.isVisible(), "never an icon from this computer's files"
+
+
+def test_a_picture_that_would_unpack_too_big_or_cannot_be_read_is_offered_to_save_instead(
+    qtbot: QtBot,
+) -> None:
+    header = b"IHDR" + struct.pack(">IIBBBBB", 10_000, 10_000, 8, 2, 0, 0, 0)
+    bomb = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + header + struct.pack(">I", zlib.crc32(header))
+    parts = (MediaPart("image", "image/png", len(bomb), bomb), MediaPart("image", "image/png", 5, b"nope!"))
+    view = shown_card(qtbot, ToolCard("c", "charts__draw", {}, CallStatus.DONE, parts=parts))
+    assert view.parts.findChildren(ImageLabel) == []
+    assert labels(view).count("MCP Desk cannot draw this image. You can save it.") == 2
+    saves = [b.text() for b in view.parts.findChildren(QPushButton)]
+    assert saves == ["Save image…", "Save image…"]

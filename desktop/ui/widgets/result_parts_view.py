@@ -7,8 +7,8 @@ Names, addresses and text came from a server, so every label is plain text.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QMouseEvent, QPixmap, QResizeEvent
+from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, Qt, Signal
+from PySide6.QtGui import QImageReader, QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop.servers.result_parts import (
@@ -24,6 +24,8 @@ from desktop.ui.dialogs.part_dialog import PartDialog, save_bytes
 from desktop.ui.style import hint, selectable
 from desktop.ui.widgets.markdown_view import plain
 
+MAX_PIXELS = 40_000_000
+"""A 5 MB file can unpack into gigabytes; a picture bigger than 40 megapixels is not drawn."""
 IMAGE_HEIGHT = 240
 """The tallest an image is drawn on its card; a click shows it whole."""
 
@@ -40,6 +42,18 @@ def not_kept(part: MediaPart | EmbeddedPart) -> str:
             .replace("%2", size_words(MAX_PART_BYTES))
         )
     return _tr("The server sent it in a form MCP Desk could not read, so it is not shown.")
+
+
+def drawn(data: bytes) -> QPixmap | None:
+    """The picture in `data`; None for what can't be drawn or would unpack too big to hold."""
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    reader = QImageReader(buffer)
+    size = reader.size()
+    if not size.isValid() or size.width() * size.height() > MAX_PIXELS:
+        return None
+    image = reader.read()
+    return None if image.isNull() else QPixmap.fromImage(image)
 
 
 class ImageLabel(QLabel):
@@ -113,10 +127,10 @@ class ResultPartsView(QWidget):
         return self._embedded(part)
 
     def _image(self, part: MediaPart) -> QWidget:
-        pixmap = QPixmap()
-        if part.kept and pixmap.loadFromData(part.data):
+        pixmap = drawn(part.data) if part.kept else None
+        if pixmap is not None:
             return self._picture(part, pixmap)
-        why = not_kept(part) if not part.kept else _tr("MCP Desk cannot draw this kind of image.")
+        why = not_kept(part) if not part.kept else _tr("MCP Desk cannot draw this image. You can save it.")
         return self._item(_tr("Image (%1)").replace("%1", part.mime_type), why, part, _tr("Save image…"))
 
     def _picture(self, part: MediaPart, pixmap: QPixmap) -> QWidget:

@@ -9,9 +9,10 @@ import struct
 import zlib
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtWidgets import QLabel, QPushButton, QTableWidget, QTreeWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton, QTableWidget, QTreeWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.core.events import IconRef
@@ -217,3 +218,24 @@ def test_a_picture_that_would_unpack_too_big_or_cannot_be_read_is_offered_to_sav
     assert labels(view).count("MCP Desk cannot draw this image. You can save it.") == 2
     saves = [b.text() for b in view.parts.findChildren(QPushButton)]
     assert saves == ["Save image…", "Save image…"]
+
+
+def test_an_opened_picture_saves_to_where_the_user_chose(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The save dialog is the system's own: it answers with the place the user picked."""
+    chosen = tmp_path / "sunny.png"
+    asked: list[str] = []
+
+    def pick(_parent: object, _title: str, suggested: str) -> tuple[str, str]:
+        asked.append(suggested)
+        return str(chosen), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", pick)
+    card = image_card()
+    view = shown_card(qtbot, card)
+    (image,) = view.parts.findChildren(ImageLabel)
+    qtbot.mouseClick(image, Qt.MouseButton.LeftButton)
+    assert view.parts.opened is not None
+    view.parts.opened.save_button.click()
+    assert asked == ["image.png"] and chosen.read_bytes() == card.parts[1].data  # type: ignore[union-attr]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -35,7 +36,7 @@ EXTENSIONS = {
 
 
 class PartDialog(QDialog):
-    """Shows `pixmap` at full size, or `text` in a read-only box; `data` can be saved from it."""
+    """Shows `pixmap` at full size, or `text` in a read-only box; its Save button calls `save`."""
 
     def __init__(
         self,
@@ -45,6 +46,7 @@ class PartDialog(QDialog):
         *,
         pixmap: QPixmap | None = None,
         text: str | None = None,
+        save: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
@@ -67,6 +69,11 @@ class PartDialog(QDialog):
             self.resize(640, 480)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
+        self.save_button = buttons.addButton(self.tr("Save…"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.save_button.setToolTip(self.tr("Save it as a file on this computer"))
+        self.save_button.setVisible(save is not None)
+        if save is not None:
+            self.save_button.clicked.connect(save)
         layout.addWidget(buttons)
 
 

@@ -7,6 +7,8 @@ Names, addresses and text came from a server, so every label is plain text.
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, Qt, Signal
 from PySide6.QtGui import QImageReader, QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
@@ -138,7 +140,11 @@ class ResultPartsView(QWidget):
         box = QWidget(self)
         image = ImageLabel(pixmap, box)
         about = f"{part.mime_type}, {pixmap.width()} × {pixmap.height()}, {size_words(part.size)}"
-        image.clicked.connect(lambda: self._open(PartDialog(_tr("Image"), about, self, pixmap=pixmap)))
+        data, mime = part.data, part.mime_type
+        saving = partial(save_bytes, self, data, mime, "image")
+        image.clicked.connect(
+            lambda: self._open(PartDialog(_tr("Image"), about, self, pixmap=pixmap, save=saving))
+        )
         caption = plain(hint(_tr("Image (%1). Click it to see it at full size.").replace("%1", about), box))
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -167,7 +173,8 @@ class ResultPartsView(QWidget):
         text = part.text
         button = QPushButton(_tr("Open"))
         button.setToolTip(_tr("Show what the server sent"))
-        button.clicked.connect(lambda: self._open(PartDialog(part.uri, about, self, text=text)))
+        saving = partial(save_bytes, self, text.encode(), part.mime_type, part.uri.rsplit("/", 1)[-1])
+        button.clicked.connect(lambda: self._open(PartDialog(part.uri, about, self, text=text, save=saving)))
         return self._item(about, part.uri, opens=button)
 
     def _item(

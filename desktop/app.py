@@ -40,6 +40,7 @@ def controls_of(services: Services) -> Controls:
         diagnostic_report,
         services.catalogue,
         runtimes=services.runtimes,
+        icons=services.icons,
     )
 
 

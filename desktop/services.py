@@ -25,6 +25,7 @@ from desktop.core.redact import Redactor
 from desktop.core.rpc_log_files import Retention
 from desktop.core.settings import Settings
 from desktop.servers.defaults import default_config, load_config
+from desktop.servers.icons import IconStore
 from desktop.servers.leftovers import Leftover, LeftoverRegistry
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ class Services:
     leftovers_ended: list[Leftover] = field(default_factory=list)
     consent_problem: str | None = None
     runtimes: RuntimeService = field(kw_only=True)
+    icons: IconStore | None = None
 
     def announce_startup_problems(self) -> None:
         """Tell the user about what was repaired on the way up."""
@@ -275,4 +277,5 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
         ended,
         rules.problem,
         runtimes=runtimes,
+        icons=IconStore(paths.cache_dir / "icons"),
     )

@@ -18,6 +18,7 @@ from desktop.core.events import ServerState
 from desktop.core.sandbox_policy import Sandbox
 from desktop.servers.control import ServerProblem, TrustRequest
 from desktop.servers.importers import ImportSource
+from desktop.servers.result_parts import part_data
 from desktop.servers.sandbox import sandbox_summary
 from desktop.services import Services
 
@@ -198,7 +199,8 @@ async def _servers_call(services: Services, args: argparse.Namespace) -> int:
     if outcome.denied:
         print("Not allowed, so the tool was not called.", file=sys.stderr)
         return 2
-    emit(args, asdict(outcome), outcome.text)
+    # --json keeps the parts' base64 as the server sent it, not Python's bytes.
+    emit(args, {**asdict(outcome), "parts": [part_data(part) for part in outcome.parts]}, outcome.text)
     if outcome.details and args.verbose:
         print(outcome.details, file=sys.stderr)
     return 0 if outcome.ok else 1

@@ -200,6 +200,8 @@ class ChatBackendConfig(BaseModel):
     base_url: str = ""
     model: str = ""
     context: int = Field(default=8192, ge=256, le=10_000_000)
+    sees_images: bool = False
+    """The endpoint's model takes images (a vision model): a tool's images are sent to it."""
 
 
 class GatewayApp(BaseModel):

@@ -90,7 +90,7 @@ class ConsentRule:
             tool.server,
             tool.name,
             tool.definition_hash,
-            asdict(tool),
+            _definition(tool),
             scope,
             now,
             chat_id,
@@ -245,7 +245,7 @@ class ConsentRules:
             "rules": [asdict(rule) for rule in self._state.rules],
             "servers": {name: asdict(policy) for name, policy in self._state.policies.items()},
             "seen": {
-                server: {name: asdict(tool) for name, tool in tools.items()}
+                server: {name: _definition(tool) for name, tool in tools.items()}
                 for server, tools in self._state.seen.items()
             },
         }
@@ -303,6 +303,11 @@ def _seen(tools: Any) -> dict[str, ToolInfo]:
             raise ValueError(f"{name!r:.40} holds the tool {tool.name!r:.40}")
         seen[name] = tool
     return seen
+
+
+def _definition(tool: ToolInfo) -> dict[str, Any]:
+    """What is remembered of a tool: no pictures (icons are not part of what a rule is pinned to)."""
+    return {key: value for key, value in asdict(tool).items() if key != "icons"}
 
 
 def _tool(definition: dict[str, Any]) -> ToolInfo:

@@ -37,6 +37,15 @@ class ServerState(Enum):
 
 
 @dataclass(frozen=True)
+class IconRef:
+    """An icon a server offers for itself or a tool (MCP 2025-11-25): where, and what it says it is."""
+
+    src: str
+    mime_type: str = ""
+    sizes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ToolInfo:
     server: str
     name: str
@@ -45,6 +54,8 @@ class ToolInfo:
     title: str | None = None
     annotations: dict[str, Any] = field(default_factory=dict)
     output_schema: dict[str, Any] | None = None
+    icons: tuple[IconRef, ...] = ()
+    """Not part of `definition_hash`: a picture does not change what the tool does."""
 
     @property
     def qualified_name(self) -> str:
@@ -87,6 +98,9 @@ class ServerStatus:
     enabled: bool = True
     needs_trust: bool = False
     remote: bool = False
+    title: str = ""
+    """The name the server gives itself for people, where it gives one."""
+    icons: tuple[IconRef, ...] = ()
 
 
 @dataclass(frozen=True)

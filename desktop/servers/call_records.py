@@ -18,6 +18,17 @@ from desktop.core.events import ToolInfo
 from desktop.core.problem import Problem
 from desktop.servers.control import ToolCallOutcome
 from desktop.servers.faults import describe, reason
+from desktop.servers.result_parts import (
+    MAX_PART_BYTES,
+    EmbeddedPart,
+    LinkPart,
+    MediaPart,
+    ResultPart,
+    TextPart,
+    audit_summary,
+    brief,
+    decoded,
+)
 from desktop.servers.wire_tap import CallTrace
 
 PREVIEW_CHARS = 200
@@ -83,9 +94,15 @@ def _call_outcome(
 ) -> ToolCallOutcome:
     """What the caller gets back, whatever happened; an exception becomes a sentence and its details."""
     if isinstance(result, types.CallToolResult):
-        text = _result_text(result)
+        parts = tuple(_part(block) for block in result.content)
         return ToolCallOutcome(
-            tool.server, tool.name, not result.is_error, text, result.structured_content, duration
+            tool.server,
+            tool.name,
+            not result.is_error,
+            _result_text(parts),
+            result.structured_content,
+            duration,
+            parts=parts,
         )
     problem = _call_error(config, result)
     return ToolCallOutcome(
@@ -119,7 +136,7 @@ def result_data(
     if isinstance(result, types.CallToolResult):
         wire_form = result.model_dump_json(by_alias=True, exclude_none=True)
         digest = hashlib.sha256(wire_form.encode()).hexdigest()
-    data = {
+    data: dict[str, Any] = {
         "call": outcome.audit_seq,
         "server": outcome.server,
         "tool": outcome.tool,
@@ -133,6 +150,8 @@ def result_data(
     }
     if outcome.details:
         data["details"] = outcome.details
+    if any(not isinstance(part, TextPart) for part in outcome.parts):
+        data["parts"] = [audit_summary(part) for part in outcome.parts]
     return data
 
 
@@ -145,14 +164,34 @@ def _status(result: types.CallToolResult | BaseException) -> str:
     return "timed out" if timeout or isinstance(result, TimeoutError) else "failed"
 
 
-def _result_text(result: types.CallToolResult) -> str:
-    parts = []
-    for block in result.content:
-        if isinstance(block, types.TextContent):
-            parts.append(block.text)
-        else:
-            parts.append(f"[{block.type}]")
-    return "\n".join(parts)
+def _result_text(parts: tuple[ResultPart, ...]) -> str:
+    """The text parts, and a bracketed word for each other part (the command line prints this)."""
+    return "\n".join(part.text if isinstance(part, TextPart) else f"[{brief(part)}]" for part in parts)
+
+
+def _part(block: types.ContentBlock) -> ResultPart:
+    if isinstance(block, types.TextContent):
+        return TextPart(block.text)
+    if isinstance(block, types.ImageContent | types.AudioContent):
+        data, size = decoded(block.data)
+        return MediaPart(block.type, block.mime_type, size, data)
+    if isinstance(block, types.ResourceLink):
+        return LinkPart(
+            block.uri,
+            block.name,
+            block.title or "",
+            block.mime_type or "",
+            block.description or "",
+            block.size,
+        )
+    resource = block.resource
+    mime = resource.mime_type or ""
+    if isinstance(resource, types.TextResourceContents):
+        size = len(resource.text.encode())
+        text = resource.text if size <= MAX_PART_BYTES else None
+        return EmbeddedPart(resource.uri, mime or "text/plain", size, text=text)
+    data, size = decoded(resource.blob)
+    return EmbeddedPart(resource.uri, mime, size, data=data)
 
 
 def _call_error(config: ServerConfig, exc: BaseException) -> Problem:

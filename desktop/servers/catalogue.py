@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import mcp_types as types
 
-from desktop.core.events import ToolInfo
+from desktop.core.events import IconRef, ToolInfo
 from desktop.servers.control import ServerProblem
 
 
@@ -22,7 +22,12 @@ def tool_info(server: str, tool: types.Tool) -> ToolInfo:
         title=tool.title,
         annotations=annotations,
         output_schema=dict(tool.output_schema) if tool.output_schema else None,
+        icons=icon_refs(tool.icons),
     )
+
+
+def icon_refs(icons: list[types.Icon] | None) -> tuple[IconRef, ...]:
+    return tuple(IconRef(icon.src, icon.mime_type or "", tuple(icon.sizes or ())) for icon in icons or ())
 
 
 def split_qualified(qualified_name: str) -> tuple[str, str]:

@@ -15,6 +15,7 @@ from desktop.core.config import ServerConfig
 from desktop.core.consent import CallContext
 from desktop.core.events import ServerStatus, ToolInfo
 from desktop.core.problem import Problem
+from desktop.servers.result_parts import ResultPart
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -72,6 +73,8 @@ class ToolCallOutcome:
     """What was sent (the user may have edited the model's arguments)."""
     details: str = ""
     """The technical details of a call that failed, one click away from `text`."""
+    parts: tuple[ResultPart, ...] = ()
+    """The result's content in order, images and resources included (`result_parts`)."""
 
 
 class ServerProblem(Problem):

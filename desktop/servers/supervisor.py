@@ -34,6 +34,7 @@ from desktop.core.events import (
 from desktop.core.redact import Redactor
 from desktop.core.rpc_log import RpcLog
 from desktop.core.secrets import SecretVault
+from desktop.servers.catalogue import icon_refs
 from desktop.servers.control import ServerProblem
 from desktop.servers.faults import describe
 from desktop.servers.health import HealthWatch
@@ -319,8 +320,15 @@ class Supervisor:
                 await self._tool_watch.refresh(client)
                 handshake.deadline = math.inf
                 pid = self._transport.pid if self._transport else None
+                info = client.server_info
                 self.publish(
-                    state=ServerState.RUNNING, reason="", details="", pid=pid, started_at=time.time()
+                    state=ServerState.RUNNING,
+                    reason="",
+                    details="",
+                    pid=pid,
+                    started_at=time.time(),
+                    title=(info.title or "") if info else "",
+                    icons=icon_refs(info.icons) if info else (),
                 )
                 self._failures.forget(self.name)
                 self._revisions.remember(self.name, self.config, client.protocol_version)

@@ -72,6 +72,7 @@ from desktop.llm.models.control import (
     ModelStateChanged,
 )
 from desktop.servers.control import ServerControl
+from desktop.servers.icon_control import IconControl
 from desktop.servers.runtime_control import RuntimeControl
 
 
@@ -91,6 +92,8 @@ class Controls:
     """`mcp-desk doctor`'s report, secrets masked, for the user to copy into a bug report."""
     catalogue: CatalogueControl
     runtimes: RuntimeControl | None = None
+    icons: IconControl | None = None
+    """Servers' and tools' icons; None shows names without them."""
 
 
 Submit = Callable[[Coroutine[Any, Any, Any]], "concurrent.futures.Future[Any]"]
@@ -136,6 +139,7 @@ class Bridge(QObject):
         self.diagnose: Callable[[], Coroutine[Any, Any, str]] | None = None
         self.catalogue: CatalogueControl | None = None
         self.runtimes: RuntimeControl | None = None
+        self.icons: IconControl | None = None
         self._submit: Submit | None = None
         self._event_arrived.connect(self._on_service_event, Qt.ConnectionType.QueuedConnection)
         self._call_finished.connect(self._on_service_call_finished, Qt.ConnectionType.QueuedConnection)
@@ -153,6 +157,7 @@ class Bridge(QObject):
         self.diagnose = controls.diagnose
         self.catalogue = controls.catalogue
         self.runtimes = controls.runtimes
+        self.icons = controls.icons
         self._submit = submit
         self.services_ready.emit()
 

@@ -318,3 +318,18 @@ def test_how_the_model_writes_is_said_in_plain_words_the_technical_ones_a_hover_
     assert "tokens" in labels["Longest answer:"].toolTip()
     assert item(panel, "files__read_file").text(0) == "Read file"
     assert "read_file" in item(panel, "files__read_file").toolTip(0)
+
+
+def test_a_model_that_sees_pictures_is_said_so_and_kept(
+    qtbot: QtBot, bridge: Bridge, window: MainWindow, chats: FakeChats, attach: Attach
+) -> None:
+    chats.backend = BackendSettings("openai", "http://gpu-box:8000/v1", "llava", sees_images=True)
+    attach()
+    settings = window.settings_page
+    assert settings.images_check.isChecked() and settings.images_check.isEnabled()
+    settings.images_check.click()
+    settings.backend_save_button.click()
+    qtbot.waitUntil(lambda: len(chats.backend_saves) == 1)
+    assert chats.backend_saves[0].settings.sees_images is False
+    settings.local_radio.click()
+    assert not settings.images_check.isEnabled(), "the model loaded here is never shown pictures"

@@ -44,6 +44,8 @@ MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 TIMEOUT_S = 300.0
 """How long the server may stay silent; a long prompt on a slow machine takes minutes."""
 CHARS_PER_TOKEN = 4
+IMAGE_TOKENS = 1_100
+"""About what one image costs a vision model (OpenAI's high detail: 85 + 170 a 512-pixel tile)."""
 _CONNECT_S = 10.0
 _CANCEL_POLL_S = 0.05
 _MESSAGE_KEYS = ("role", "content", "name", "tool_calls", "tool_call_id")
@@ -80,6 +82,21 @@ def request_body(
         body["tools"] = list(tools)
         body["tool_choice"] = choice.value
     return body
+
+
+def _without_images(messages: list[Message]) -> tuple[list[Message], int]:
+    """The messages with their images taken out (their base64 is not text), and how many there were."""
+    texts, images = [], 0
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, list):
+            kept = [
+                part for part in content if not (isinstance(part, dict) and part.get("type") == "image_url")
+            ]
+            images += len(content) - len(kept)
+            message = {**message, "content": kept}
+        texts.append(message)
+    return texts, images
 
 
 def _wire_message(message: Message) -> dict[str, Any]:
@@ -134,7 +151,8 @@ class OpenAIBackend:
         return self._context
 
     async def count_tokens(self, messages: list[Message], tools: list[ToolSpec]) -> int:
-        return -(-len(json_text([messages, tools])) // CHARS_PER_TOKEN)
+        texts, images = _without_images(messages)
+        return -(-len(json_text([texts, tools])) // CHARS_PER_TOKEN) + images * IMAGE_TOKENS
 
     async def complete(
         self,

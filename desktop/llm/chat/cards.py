@@ -13,10 +13,12 @@ from dataclasses import replace
 from typing import Any
 
 from desktop.core.events import ToolInfo
+from desktop.core.json_schema import problems
 from desktop.core.tool_label import tool_label
 from desktop.llm.backends.backend import ToolCallRequest
 from desktop.llm.chat.control import CallStatus, ToolCard
 from desktop.servers.control import ToolCallOutcome
+from desktop.servers.result_parts import TextPart
 
 MAX_SHOWN_RESULT = 200_000
 
@@ -39,7 +41,9 @@ def new_card(call: ToolCallRequest, offered: dict[str, ToolInfo]) -> ToolCard:
     if tool is None:
         problem = f"The model asked for a tool it was not offered: “{call.name}”."
         return ToolCard(call_id, call.name, call.arguments, CallStatus.GARBLED, result=problem)
-    return ToolCard(call_id, call.name, call.arguments, CallStatus.RUNNING, title=tool_label(tool))
+    return ToolCard(
+        call_id, call.name, call.arguments, CallStatus.RUNNING, title=tool_label(tool), icons=tool.icons
+    )
 
 
 def call_key(card: ToolCard) -> str:
@@ -48,18 +52,38 @@ def call_key(card: ToolCard) -> str:
 
 
 def finished(
-    card: ToolCard, outcome: ToolCallOutcome, flags: tuple[Any, ...], note: str, started: float
+    card: ToolCard,
+    outcome: ToolCallOutcome,
+    flags: tuple[Any, ...],
+    note: str,
+    started: float,
+    tool: ToolInfo | None = None,
 ) -> ToolCard:
     status = CallStatus.DENIED if outcome.denied else CallStatus.DONE if outcome.ok else CallStatus.FAILED
     return replace(
         card,
         arguments=outcome.arguments if outcome.arguments is not None else card.arguments,
         status=status,
-        result=outcome.text[:MAX_SHOWN_RESULT],
+        result=_shown_text(outcome)[:MAX_SHOWN_RESULT],
         structured=outcome.structured,
+        parts=tuple(part for part in outcome.parts if not isinstance(part, TextPart)),  # text is in `result`
+        structured_fits=_fits(outcome, tool),
         # A refusal took no time to run; the time the user took to decide is theirs.
         duration_s=None if outcome.denied else outcome.duration_s or (time.perf_counter() - started),
         audit_seq=outcome.audit_seq,
         flags=tuple(flags),
         note=note,
     )
+
+
+def _shown_text(outcome: ToolCallOutcome) -> str:
+    """The result's text; its images and resources are shown as themselves, not in words."""
+    if not outcome.parts:
+        return outcome.text
+    return "\n".join(part.text for part in outcome.parts if isinstance(part, TextPart))
+
+
+def _fits(outcome: ToolCallOutcome, tool: ToolInfo | None) -> bool:
+    if not outcome.ok or outcome.structured is None or tool is None or not tool.output_schema:
+        return False
+    return not problems(outcome.structured, tool.output_schema)

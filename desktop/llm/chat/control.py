@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from desktop.core.events import ModelEvent, ToolInfo
+from desktop.core.events import IconRef, ModelEvent, ToolInfo
 from desktop.core.suspicious import Flag
 from desktop.llm.backends.backend import ArgumentChoices, ChatParams, ToolChoice
+from desktop.servers.result_parts import ResultPart
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,12 @@ class ToolCard:
     """E.g. that the result was cut to size, or did not match the tool's output schema."""
     title: str = ""
     """The tool's name as people read it (its title, or “List directory”); "" on cards saved before."""
+    parts: tuple[ResultPart, ...] = ()
+    """The result's images, sounds and resources, as the server sent them (its text is in `result`)."""
+    icons: tuple[IconRef, ...] = ()
+    """The tool's own icons, as it offered them (drawn where the service side allows)."""
+    structured_fits: bool = False
+    """`structured` matches the tool's output schema, so it can be shown as a table or a tree."""
 
 
 class Caveat(StrEnum):
@@ -136,6 +143,8 @@ class BackendSettings:
     model: str = ""
     context: int = 8192
     """The endpoint model's context size in tokens, for the context meter and fitting tools in."""
+    sees_images: bool = False
+    """The endpoint's model takes images: a tool's images are sent to it, not only described."""
 
 
 @dataclass(frozen=True)

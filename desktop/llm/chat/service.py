@@ -97,7 +97,12 @@ class ChatBackends:
 
     def settings(self) -> BackendSettings:
         kept = self._keeper.chat_backend()
-        return BackendSettings(kept.kind, kept.base_url, kept.model, kept.context)
+        return BackendSettings(kept.kind, kept.base_url, kept.model, kept.context, kept.sees_images)
+
+    def sees_images(self) -> bool:
+        """Only an endpoint the user said takes images; the local model is loaded without a vision part."""
+        settings = self.settings()
+        return settings.kind == "openai" and settings.sees_images
 
     async def save(self, settings: BackendSettings, key: str | None) -> None:
         if key is not None and self._vault is not None:
@@ -237,7 +242,7 @@ class ChatService:
 
     async def context_use(self, chat_id: str) -> ContextUse:
         settings = self._store.settings(chat_id)
-        history = model_messages(settings, self._store.messages(chat_id))
+        history = model_messages(settings, self._store.messages(chat_id), self._backends.sees_images())
         tools = [t for t in running_tools(self._host) if settings.offers(t)]
         backend = self._backends.current()
         made = self._offers.offer(chat_id, tools, "", backend.context_limit(), remember=False)
@@ -299,6 +304,7 @@ class ChatService:
             self._events,
             tools_work=tools_work,
             offers=self._offers,
+            sees_images=self._backends.sees_images(),
         )
 
     def _start(self, chat_id: str) -> None:

@@ -14,6 +14,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+from desktop.core.events import IconRef
 from desktop.core.suspicious import Flag
 from desktop.llm.backends.backend import ArgumentChoices, ChatParams, ToolChoice
 from desktop.llm.chat.control import (
@@ -25,6 +26,7 @@ from desktop.llm.chat.control import (
     Role,
     ToolCard,
 )
+from desktop.servers.result_parts import part_data, part_from
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS chats (
@@ -250,12 +252,20 @@ def _argument_choices(raw: Any) -> tuple[ArgumentChoices, ...]:
 
 
 def _cards_json(cards: tuple[ToolCard, ...]) -> str:
-    return json.dumps([asdict(card) for card in cards], ensure_ascii=False, default=str)
+    """Images and sounds go in as base64, each within `MAX_PART_BYTES`: deleted with their chat."""
+    return json.dumps(
+        [{**asdict(card), "parts": [part_data(part) for part in card.parts]} for card in cards],
+        ensure_ascii=False,
+        default=str,
+    )
 
 
 def _card(data: dict[str, Any]) -> ToolCard:
     flags = tuple(Flag(**flag) for flag in data.pop("flags", ()))
-    return ToolCard(**{**data, "status": CallStatus(data["status"]), "flags": flags})
+    parts = tuple(part for part in map(part_from, data.pop("parts", ())) if part is not None)
+    icons = tuple(IconRef(i["src"], i["mime_type"], tuple(i["sizes"])) for i in data.pop("icons", ()))
+    status = CallStatus(data["status"])
+    return ToolCard(**{**data, "status": status, "flags": flags, "parts": parts, "icons": icons})
 
 
 def _message(row: tuple[Any, ...]) -> ChatMessage:

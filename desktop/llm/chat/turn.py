@@ -41,6 +41,7 @@ from desktop.llm.chat.control import (
     Role,
     ToolCard,
 )
+from desktop.llm.chat.result_words import for_model, image_messages
 from desktop.llm.chat.store import ChatStore, new_message
 from desktop.llm.chat.tool_offer import CHARS_PER_TOKEN, Offer, OfferMemory, prepare_result
 from desktop.servers.control import ToolCallOutcome
@@ -79,14 +80,22 @@ def running_tools(host: ToolHost) -> list[ToolInfo]:
     return [tool for tool in host.tools() if tool.server in running]
 
 
-def model_messages(settings: ChatSettings, messages: list[ChatMessage]) -> list[Message]:
-    """The chat as the model sees it: notes and replaced answers left out, cards as tool calls."""
+def model_messages(
+    settings: ChatSettings, messages: list[ChatMessage], sees_images: bool = False
+) -> list[Message]:
+    """The chat as the model sees it: notes and replaced answers left out, cards as tool calls.
+
+    For a model that sees images, the images a round of calls returned follow its tool messages."""
     out: list[Message] = []
     if settings.system_prompt.strip():
         out.append({"role": "system", "content": settings.system_prompt})
+    answered: list[ToolCard] = []
     for message in messages:
         if message.replaced:
             continue
+        if message.role is not Role.TOOL:
+            out.extend(image_messages(answered, sees_images))
+            answered = []
         if message.role is Role.USER:
             out.append({"role": "user", "content": message.text})
         elif message.role is Role.TOOL:
@@ -95,7 +104,9 @@ def model_messages(settings: ChatSettings, messages: list[ChatMessage]) -> list[
             entry: Message = {"role": "assistant", "content": message.text}
             if message.cards:
                 entry["tool_calls"] = [tool_call(card) for card in message.cards]
+                answered = list(message.cards)
             out.append(entry)
+    out.extend(image_messages(answered, sees_images))
     return out
 
 
@@ -111,12 +122,14 @@ class ChatTurn:
         *,
         tools_work: bool,
         offers: OfferMemory | None = None,
+        sees_images: bool = False,
     ) -> None:
         """`tools_work` False: the model wasn't made to use tools (its answers in words get a caveat).
 
         `offers` keeps the chat's tools from turn to turn, so the model need not read them again.
         """
         self.chat_id = chat_id
+        self._sees_images = sees_images
         self._offers = offers or OfferMemory()
         self.cancel = threading.Event()
         self._title = title
@@ -154,7 +167,7 @@ class ChatTurn:
     async def _steps(self) -> None:
         settings = self._store.settings(self.chat_id)
         for step in range(MAX_STEPS):
-            history = model_messages(settings, self._store.messages(self.chat_id))
+            history = model_messages(settings, self._store.messages(self.chat_id), self._sees_images)
             made = self._offer(settings, history)
             use = await self.measure(history, made)
             if use.used + settings.params.max_tokens > use.limit:
@@ -274,10 +287,13 @@ class ChatTurn:
         self._refused = self._refused or outcome.denied
         # A failed call sends an error message, not the structured data the tool promised.
         prepared = prepare_result(
-            tool if outcome.ok else None, outcome.text, outcome.structured, self._backend.context_limit()
+            tool if outcome.ok else None,
+            for_model(outcome, self._sees_images),
+            outcome.structured,
+            self._backend.context_limit(),
         )
         self._suspicious = self._suspicious or bool(prepared.flags)
-        self._set_card(index, finished(card, outcome, prepared.flags, prepared.note, started))
+        self._set_card(index, finished(card, outcome, prepared.flags, prepared.note, started, tool))
         self._answer(card, outcome.text if outcome.denied else prepared.for_model)
 
     def _remember(self, card: ToolCard, tool: ToolInfo | None) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtCore import (
 )
 
 from desktop.core.events import ServerState, ServerStatus
+from desktop.ui.icon_cache import IconCache
 from desktop.ui.models.server_roster import ServerRoster
 from desktop.ui.models.titled_table import Index, TitledTableModel
 from desktop.ui.state_look import state_icon, state_text, uptime_text
@@ -53,7 +54,7 @@ def _tools(status: ServerStatus) -> str:
 
 
 CELL_TEXT: dict[Column, Callable[[ServerStatus], str]] = {
-    Column.NAME: lambda status: status.name,
+    Column.NAME: lambda status: status.title or status.name,
     Column.STATUS: state_text,
     Column.UPTIME: _uptime,
     Column.CPU: _cpu,
@@ -82,6 +83,12 @@ class ServerTableModel(TitledTableModel[ServerStatus]):
         self._roster = roster
         roster.reset.connect(self._on_roster_reset)
         roster.status_changed.connect(self._on_roster_status_changed)
+        self._icons: IconCache | None = None
+
+    def show_icons(self, icons: IconCache) -> None:
+        """Draw each server's own icon beside its name, where it offers one that may be shown."""
+        self._icons = icons
+        icons.icon_arrived.connect(self._on_icons_icon_arrived)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -92,6 +99,8 @@ class ServerTableModel(TitledTableModel[ServerStatus]):
             return CELL_TEXT[column](status)
         if role == Qt.ItemDataRole.DecorationRole and column is Column.STATUS:
             return state_icon(status)
+        if role == Qt.ItemDataRole.DecorationRole and column is Column.NAME and self._icons is not None:
+            return self._icons.icon(status.icons)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(status, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column >= Column.UPTIME:
@@ -114,9 +123,20 @@ class ServerTableModel(TitledTableModel[ServerStatus]):
     def _tooltip(self, status: ServerStatus, column: Column) -> str | None:
         if column is Column.STATUS and status.reason:
             return status.reason
+        if column is Column.NAME and status.title and status.title != status.name:
+            named = self.tr("Named “%1” in MCP Desk.").replace("%1", status.name)
+            return f"{named}\n{status.display_command}"
         if column is Column.NAME:
             return status.display_command
         return None
+
+    def _on_icons_icon_arrived(self) -> None:
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, Column.NAME),
+                self.index(len(self._rows) - 1, Column.NAME),
+                [Qt.ItemDataRole.DecorationRole],
+            )
 
     def _on_roster_reset(self) -> None:
         self.beginResetModel()

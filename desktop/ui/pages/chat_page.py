@@ -14,6 +14,7 @@ from desktop.core.problem import Problem
 from desktop.llm.backends.backend import ToolChoice
 from desktop.llm.chat.control import ChatControl, ChatMessage, ChatSettings, ChatSummary, ContextUse
 from desktop.ui.bridge import Bridge
+from desktop.ui.icon_cache import IconCache
 from desktop.ui.pages.chat_list_panel import ChatListPanel
 from desktop.ui.pages.chat_settings_panel import ChatSettingsPanel
 from desktop.ui.resources import page_icon
@@ -65,6 +66,7 @@ class ChatPage(QWidget):
         self.tools_ready_label.hide()
         self.meter = ContextMeter(self)
         self.transcript = ChatTranscript(self)
+        self.transcript.icons = IconCache(bridge, self)
         self.empty = EmptyState(
             self.tr("Start a conversation"),
             self.tr(

@@ -24,6 +24,7 @@ from desktop.core.problem import Problem
 from desktop.ui.bridge import Bridge
 from desktop.ui.dialogs.import_dialog import ImportDialog
 from desktop.ui.dialogs.server_form import ServerFormDialog
+from desktop.ui.icon_cache import IconCache
 from desktop.ui.models.server_roster import ServerRoster
 from desktop.ui.models.server_table_model import Column, ServerTableModel
 from desktop.ui.pages.server_details import ServerDetails
@@ -57,6 +58,7 @@ class ServersPage(QWidget):
         self._actions = actions
         self._select_next: str | None = None
         self.model = ServerTableModel(roster, self)
+        self.model.show_icons(IconCache(bridge, self))
         self.toolbar = self._make_toolbar()
         self.starting, self.empty = self._make_empty_states()
         self.table = self._make_table()

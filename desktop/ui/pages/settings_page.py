@@ -183,6 +183,7 @@ class SettingsPage(QWidget):
         form.addRow(self.tr("Server address:"), self.url_edit)
         form.addRow(self.tr("Model name:"), self.model_edit)
         form.addRow(self.tr("Its context size:"), self.context_spin)
+        form.addRow("", self.images_check)
         key_row = QHBoxLayout()
         key_row.addWidget(self.key_edit, 1)
         key_row.addWidget(self.forget_key_button)
@@ -228,6 +229,13 @@ class SettingsPage(QWidget):
         self.context_spin.setToolTip(
             self.tr("How much text the model can take in at once, as the server runs it")
         )
+        self.images_check = QCheckBox(self.tr("This model can see pictures"), self)
+        self.images_check.setToolTip(
+            self.tr(
+                "Tick this for a vision model: pictures that tools return are then shown to it. "
+                "Otherwise it is only told that there is a picture it cannot see."
+            )
+        )
         self.key_edit = self._line_edit(
             self.tr("Leave empty to keep the key saved before"),
             self.tr("The key the other computer's server asks for, if it asks for one"),
@@ -258,6 +266,7 @@ class SettingsPage(QWidget):
             self.url_edit,
             self.model_edit,
             self.context_spin,
+            self.images_check,
             self.key_edit,
             self.forget_key_button,
         ):
@@ -273,6 +282,7 @@ class SettingsPage(QWidget):
         self.url_edit.setText(settings.base_url)
         self.model_edit.setText(settings.model)
         self.context_spin.setValue(settings.context)
+        self.images_check.setChecked(settings.sees_images)
 
     def _on_backend_group_toggled(self, _id: int, _checked: bool) -> None:
         self.backend_message.clear()
@@ -284,6 +294,7 @@ class SettingsPage(QWidget):
             self.url_edit.text().strip(),
             self.model_edit.text().strip(),
             self.context_spin.value(),
+            self.images_check.isChecked(),
         )
 
     def _on_backend_save_button_clicked(self) -> None:

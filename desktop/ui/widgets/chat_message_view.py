@@ -10,6 +10,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QToolButton, QVBoxLayout, QWidget
 
 from desktop.llm.chat.control import Caveat, ChatMessage, Role, ToolCard
+from desktop.ui.icon_cache import IconCache
 from desktop.ui.style import callout_style, hint
 from desktop.ui.widgets.collapsible import DetailsToggle
 from desktop.ui.widgets.markdown_view import MarkdownView, plain
@@ -74,8 +75,11 @@ class MessageView(QFrame):
     link_clicked = Signal(QUrl)
     audit_record_requested = Signal(int)
 
-    def __init__(self, message: ChatMessage, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, message: ChatMessage, parent: QWidget | None = None, icons: IconCache | None = None
+    ) -> None:
         super().__init__(parent)
+        self._icons = icons
         self.message = message
         self.setObjectName({Role.USER: "userMessage", Role.NOTE: "noteMessage"}.get(message.role, "message"))
         self.setStyleSheet(MESSAGE_STYLE)
@@ -170,7 +174,7 @@ class MessageView(QFrame):
         for card in cards:
             view = self.cards.get(card.call_id)
             if view is None:
-                view = ToolCardView(card, self)
+                view = ToolCardView(card, self, self._icons)
                 view.audit_record_requested.connect(self.audit_record_requested)
                 self.cards[card.call_id] = view
                 self._cards_layout.addWidget(view)

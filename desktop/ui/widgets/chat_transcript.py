@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtWidgets import QFrame, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from desktop.llm.chat.control import ChatMessage, Role
+from desktop.ui.icon_cache import IconCache
 from desktop.ui.style import SPACING
 from desktop.ui.widgets.chat_message_view import MessageView
 
@@ -41,6 +42,8 @@ class ChatTranscript(QScrollArea):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.icons: IconCache | None = None
+        """Tools' icons for their cards; set by the page."""
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -128,7 +131,7 @@ class ChatTranscript(QScrollArea):
         self._update_earlier_button()
 
     def _add_view(self, message: ChatMessage, position: int) -> None:
-        view = MessageView(message, self.widget())
+        view = MessageView(message, self.widget(), self.icons)
         view.link_clicked.connect(self.link_clicked)
         view.audit_record_requested.connect(self.audit_record_requested)
         self.views[message.id] = view

@@ -16,11 +16,14 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QSize
 
 from desktop.core.tool_label import label_of
 from desktop.llm.chat.control import CallStatus, ToolCard
+from desktop.ui.icon_cache import IconCache
 from desktop.ui.style import hint, selectable
 from desktop.ui.widgets.collapsible import Collapsible
 from desktop.ui.widgets.inline_message import InlineMessage
 from desktop.ui.widgets.json_view import JsonView
 from desktop.ui.widgets.markdown_view import plain, plain_tip
+from desktop.ui.widgets.result_parts_view import ResultPartsView
+from desktop.ui.widgets.structured_view import StructuredHolder
 
 STATUS_COLOURS = {
     CallStatus.WAITING: "#2f6fde",
@@ -169,13 +172,18 @@ class ToolCardView(QFrame):
 
     audit_record_requested = Signal(int)
 
-    def __init__(self, card: ToolCard, parent: QWidget | None = None) -> None:
+    def __init__(self, card: ToolCard, parent: QWidget | None = None, icons: IconCache | None = None) -> None:
         super().__init__(parent)
+        self._icons = icons
+        if icons is not None:
+            icons.icon_arrived.connect(self._on_icons_icon_arrived)
         self.setObjectName("toolCard")
         self.setStyleSheet(CARD_STYLE)
         self.card = card
         self.status_label = QLabel(self)
         self.status_label.setAccessibleName(self.tr("Status"))
+        self.icon_label = QLabel(self)
+        self.icon_label.setVisible(False)
         self.name_label = ElidedLabel(self)
         font = self.name_label.font()
         font.setBold(True)
@@ -187,6 +195,8 @@ class ToolCardView(QFrame):
         self.audit_link.linkActivated.connect(self._on_audit_link_activated)
         self.arguments = JsonSection(self.tr("Arguments"), self)
         self.result = JsonSection(self.tr("Result"), self)
+        self.parts = ResultPartsView(self)
+        self.structured = StructuredHolder(self)
         self.reason_label = plain(selectable(QLabel(self)))
         self.reason_label.setWordWrap(True)
         self.reason_label.setAccessibleName(self.tr("Why"))
@@ -202,6 +212,7 @@ class ToolCardView(QFrame):
         top = QHBoxLayout()
         top.setSpacing(8)
         top.addWidget(self.status_label)
+        top.addWidget(self.icon_label)
         top.addWidget(self.name_label, 1)
         top.addWidget(self.duration_label)
         layout = QVBoxLayout(self)
@@ -213,6 +224,8 @@ class ToolCardView(QFrame):
             self.advice_label,
             self.arguments,
             self.result,
+            self.structured,
+            self.parts,
             self.flags_message,
             self.flags_list,
             self.note_label,
@@ -225,6 +238,7 @@ class ToolCardView(QFrame):
         self.card = card
         self._show_status(card.status)
         self.name_label.set_full_text(tool_title(card))
+        self._show_icon()
         exact = self.tr("Exact name: %1").replace("%1", card.tool)
         self.name_label.setToolTip(plain_tip(exact))
         self.duration_label.setText(duration_text(card))
@@ -251,6 +265,8 @@ class ToolCardView(QFrame):
             self.result.set_title(self.tr("Result (%1 characters)").replace("%1", f"{len(boxed):,}"))
         self.result.setVisible(bool(boxed))
         self.result.set_content(show_result(boxed))
+        self.parts.show_parts(() if said else card.parts)
+        self.structured.show_value(card.structured if card.structured_fits and not said else None)
         note = "" if garbled else card.note
         self.note_label.setText(note)
         self.note_label.setVisible(bool(note))
@@ -270,6 +286,16 @@ class ToolCardView(QFrame):
             self.flags_message.clear()
         self.flags_list.setText("\n".join(f"• {flag.sentence()}" for flag in card.flags))
         self.flags_list.setVisible(bool(card.flags))
+
+    def _show_icon(self) -> None:
+        icon = self._icons.icon(self.card.icons) if self._icons is not None else None
+        if icon is not None:
+            size = self.name_label.fontMetrics().height()
+            self.icon_label.setPixmap(icon.pixmap(size, size))
+        self.icon_label.setVisible(icon is not None)
+
+    def _on_icons_icon_arrived(self) -> None:
+        self._show_icon()
 
     def _on_audit_link_activated(self, _link: str) -> None:
         if self.card.audit_seq is not None:

@@ -13,7 +13,7 @@ import anyio
 import pytest
 
 from desktop.llm.backends.backend import ChatParams, ChatProblem, Completion, Message, ToolChoice, ToolSpec
-from desktop.llm.backends.openai import MAX_RESPONSE_BYTES, OpenAIBackend, normalise_base_url
+from desktop.llm.backends.openai import IMAGE_TOKENS, MAX_RESPONSE_BYTES, OpenAIBackend, normalise_base_url
 from desktop.llm.backends.openai_stream import MAX_TOOL_CALLS
 from tests.fixtures.openai_server import (
     DONE,
@@ -656,3 +656,15 @@ async def test_check_against_an_unreachable_port_says_what_to_check() -> None:
     with pytest.raises(ChatProblem) as caught:
         await OpenAIBackend(url, MODEL, lambda: None).check()
     assert caught.value.message.startswith(f"MCP Desk could not reach {url}.")
+
+
+async def test_an_image_counts_as_an_image_not_as_its_base64(server: OpenAIServer) -> None:
+    picture = "data:image/png;base64," + "A" * 1_000_000
+    shown: list[Message] = [
+        *HELLO,
+        {"role": "user", "content": [{"type": "image_url", "image_url": {"url": picture}}]},
+    ]
+    plain = await backend_for(server).count_tokens(HELLO, [])
+    assert (
+        plain + IMAGE_TOKENS <= await backend_for(server).count_tokens(shown, []) < plain + IMAGE_TOKENS + 50
+    )

@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from desktop.llm.chat.control import Caveat, ChatSettings, Role
+from desktop.core.events import IconRef
+from desktop.llm.chat.control import CallStatus, Caveat, ChatSettings, Role, ToolCard
 from desktop.llm.chat.store import ChatStore, new_message
+from desktop.servers.result_parts import LinkPart, MediaPart
 
 BEFORE_CAVEATS = """
 CREATE TABLE chats (id TEXT PRIMARY KEY, title TEXT NOT NULL, created REAL NOT NULL,
@@ -48,3 +50,21 @@ def test_an_earlier_chats_file_opens_and_takes_the_new_marks(tmp_path: Path) -> 
     assert reopened.messages("old")[-1].caveat is Caveat.NO_TOOL_USED
     assert reopened.settings("old") == ChatSettings()
     reopened.close()
+
+
+def test_a_cards_pictures_and_its_tools_icons_are_kept_with_the_chat(tmp_path: Path) -> None:
+    card = ToolCard(
+        "c1",
+        "pics__snapshot",
+        {},
+        CallStatus.DONE,
+        "Here is the snapshot.",
+        icons=(IconRef("https://icons.example.com/camera.png", "image/png", ("48x48",)),),
+        parts=(MediaPart("image", "image/png", 4, b"\x89PNG"), LinkPart("demo://1", "one")),
+    )
+    store = ChatStore(tmp_path / "chats.db")
+    chat = store.create("Pictures", ChatSettings())
+    store.add(new_message(chat.id, Role.ASSISTANT, "", cards=(card,)))
+    store.close()
+    (message,) = ChatStore(tmp_path / "chats.db").messages(chat.id)
+    assert message.cards == (card,)

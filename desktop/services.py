@@ -217,7 +217,7 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
         hub_endpoint=os.environ.get("HF_ENDPOINT"),
     )
     backends = ChatBackends(LocalBackend(models), settings, keyring_store, models)
-    chats = ChatService(ChatStore(paths.chats_file), manager, consent, events, backends)
+    chats = ChatService(ChatStore(paths.chats_file), manager, consent, events, backends, reader=manager)
     requests.attach_sampler(chats)
     events.subscribe(chats.on_event)  # a model just loaded reads a new chat's tools in the background
     # What exists now (Qt, the SDK, pydantic's schemas) lives as long as the app; keeping

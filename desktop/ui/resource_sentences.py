@@ -15,11 +15,13 @@ def resource_read(data: dict[str, Any]) -> list[str]:
     status = data.get("status")
     if status == "decided":
         text = (
-            "You let the model read %1 from %2."
+            QCoreApplication.translate("AuditSentences", "You let the model read %1 from %2.")
             if data.get("decision") == "allowed"
-            else "The model asked to read %1 from %2; it was not allowed."
+            else QCoreApplication.translate(
+                "AuditSentences", "The model asked to read %1 from %2; it was not allowed."
+            )
         )
-        return [fill(QCoreApplication.translate("AuditSentences", text), uri, server)]
+        return [fill(text, uri, server)]
     who = (
         QCoreApplication.translate("AuditSentences", "You read %1 from %2.")
         if data.get("by") == "the user"

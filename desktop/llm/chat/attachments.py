@@ -15,6 +15,9 @@ SHARE = 0.5
 """At most this share of the model's context goes to one attachment."""
 UNKNOWN_CONTEXT = 8192
 """The context assumed while no model is loaded."""
+LONGEST_TOKEN = 32
+"""Hardly a token is longer than this many characters, so text past `LONGEST_TOKEN` × the budget is never
+counted (a 1 MB resource is not tokenized whole); at worst a little less than would fit is attached."""
 CUT_TRIES = 6
 """Cutting again and counting, until the attachment fits (the header and the template count too)."""
 
@@ -42,23 +45,28 @@ class Attachment:
 async def attachment(read: ResourceRead, backend: ChatBackend) -> Attachment:
     """`read` as an attachment for `backend`'s model, header and all within `SHARE` of its context."""
     budget = int((backend.context_limit() or UNKNOWN_CONTEXT) * SHARE)
-    note = f"{read.uri} is not text: the model is told only its type and size." if _binary(read) else ""
-    text = _framed(read, read.text)
-    tokens = await _count(backend, text)
-    keep = len(read.text)
+    whole = read.text
+    keep = min(len(whole), budget * LONGEST_TOKEN)
     for _try in range(CUT_TRIES):
+        share = _share(keep, len(whole))
+        mark = f"\n[MCP Desk cut this here: only the first {share} fits in the model's context.]"
+        text = _framed(read, whole if keep == len(whole) else whole[:keep] + mark)
+        tokens = await _count(backend, text)
         if tokens <= budget or keep == 0:
             break
         keep = int(keep * budget / tokens * 0.9)
-        percent = round(100 * keep / len(read.text))
-        mark = f"[MCP Desk cut this here: only the first {percent}% fits in the model's context.]"
-        text = _framed(read, f"{read.text[:keep]}\n{mark}")
-        tokens = await _count(backend, text)
+    note = f"{read.uri} is not text: the model is told only its type and size." if _binary(read) else ""
+    if keep < len(whole):
         note = (
-            f"{read.uri} is too long for the model's context, so only its first {percent}% is attached. "
+            f"{read.uri} is too long for the model's context, so only its first {share} is attached. "
             "To send another part, ask the server for a smaller piece or use a model with a longer context."
         )
     return Attachment(read.server, read.uri, text, tokens, note)
+
+
+def _share(part: int, whole: int) -> str:
+    percent = 100 * part / whole if whole else 100
+    return f"{percent:.1f}%" if percent < 1 else f"{round(percent)}%"
 
 
 def _framed(read: ResourceRead, content: str) -> str:

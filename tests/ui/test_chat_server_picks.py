@@ -12,11 +12,12 @@ from pytestqt.qtbot import QtBot
 
 from desktop.core.config import ServerConfig
 from desktop.core.events import ServerState
+from desktop.llm.chat.control import ContextUse
 from desktop.ui.bridge import Bridge
 from desktop.ui.dialogs.attach_dialog import AttachDialog
 from desktop.ui.dialogs.prompt_dialog import PromptDialog
 from desktop.ui.pages.chat_page import ChatPage
-from tests.ui.chat_fakes import shown_page
+from tests.ui.chat_fakes import opened, shown_page
 from tests.ui.conftest import Attach, trusted
 from tests.ui.helpers import wait_for_dialog
 from tests.ui.server_content_fakes import DOC, AttachingChats, ContentControl
@@ -170,3 +171,23 @@ def test_pictures_of_attaching_and_prompts(
     qtbot.mouseClick(prompts.show_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(prompts.insert_button.isEnabled)
     save(prompts, shots, "45-prompt-dialog")
+
+
+def test_an_attachment_counts_on_the_context_meter_until_it_is_sent(
+    qtbot: QtBot, page: ChatPage, chats: AttachingChats
+) -> None:
+    chats.use = ContextUse(1_000, 0, 4_096)
+    chats.add_chat("Reading")
+    opened(qtbot, page, chats, "Reading")
+    qtbot.waitUntil(lambda: page.meter.text_label.text() == "1,000 of 4,096 tokens")
+
+    dialog = attach_dialog(qtbot, page)
+    dialog.items.setCurrentRow(0)
+    qtbot.waitUntil(dialog.attach_button.isEnabled)
+    qtbot.mouseClick(dialog.attach_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(page.composer.attachments.attached) == 1)
+
+    tokens = page.composer.attachments.attached[0].tokens
+    assert page.meter.text_label.text() == f"{1_000 + tokens:,} of 4,096 tokens"
+    qtbot.mouseClick(page.composer.attachments.buttons[0], Qt.MouseButton.LeftButton)
+    assert page.meter.text_label.text() == "1,000 of 4,096 tokens"

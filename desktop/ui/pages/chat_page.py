@@ -83,7 +83,7 @@ class ChatPage(QWidget):
         self.settings_panel.hide()
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.link_box: OpenLinkBox | None = None
-        self.server_picks = ServerPicks(bridge, self.composer, self)
+        self.server_picks = ServerPicks(bridge, self.composer, self.meter, self)
         self._layout()
         self._connect()
         self._update_enabled()

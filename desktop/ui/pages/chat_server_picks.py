@@ -1,4 +1,5 @@
-"""The composer's "+": attach a server's resource, or put a server's prompt in the message box."""
+"""The composer's "+": attach a server's resource (counted on the context meter until sent), or put a
+server's prompt in the message box."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from desktop.ui.bridge import Bridge
 from desktop.ui.dialogs.attach_dialog import AttachDialog
 from desktop.ui.dialogs.prompt_dialog import PromptDialog
 from desktop.ui.widgets.chat_composer import ChatComposer
+from desktop.ui.widgets.context_meter import ContextMeter
 
 
 class ServerPicks(QObject):
@@ -22,7 +24,7 @@ class ServerPicks(QObject):
 
     failed = Signal(object)
 
-    def __init__(self, bridge: Bridge, composer: ChatComposer, window: QWidget) -> None:
+    def __init__(self, bridge: Bridge, composer: ChatComposer, meter: ContextMeter, window: QWidget) -> None:
         super().__init__(window)
         self._bridge = bridge
         self._composer = composer
@@ -30,6 +32,7 @@ class ServerPicks(QObject):
         self.dialog: QDialog | None = None
         composer.attach_requested.connect(self._on_composer_attach_requested)
         composer.prompt_requested.connect(self._on_composer_prompt_requested)
+        composer.attachments.changed.connect(meter.set_pending)
 
     def _running(self) -> list[str]:
         control = self._bridge.control

@@ -3,6 +3,7 @@ and the sentence about any that was cut to fit the model's context."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.llm.chat.attachments import Attachment
@@ -10,7 +11,13 @@ from desktop.ui.style import hint
 
 
 class AttachmentStrip(QWidget):
-    """Hidden while nothing is attached."""
+    """Hidden while nothing is attached.
+
+    Signals:
+        changed(int): what is attached changed; about this many tokens of the model's context in all.
+    """
+
+    changed = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,3 +68,4 @@ class AttachmentStrip(QWidget):
         self.note.setText(" ".join(notes))
         self.note.setVisible(bool(notes))
         self.setVisible(bool(self.attached))
+        self.changed.emit(sum(a.tokens for a in self.attached))

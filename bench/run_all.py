@@ -32,6 +32,7 @@ BENCHMARKS = (
     "bench_log_ingest",
     "bench_model",
     "bench_chat",
+    "bench_attach",
     "bench_prefix",
     "bench_frozen_start",
     "bench_catalogue_search",

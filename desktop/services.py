@@ -247,7 +247,7 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
         hub_endpoint=os.environ.get("HF_ENDPOINT"),
     )
     backends = ChatBackends(LocalBackend(models), settings, keyring_store, models)
-    chats = ChatService(ChatStore(paths.chats_file), manager, consent, events, backends)
+    chats = ChatService(ChatStore(paths.chats_file), manager, consent, events, backends, reader=manager)
     requests.attach_sampler(chats)
     catalogue = CatalogueService(
         settings,

@@ -10,8 +10,10 @@ from pathlib import Path
 
 from desktop.cli.asker import confirm
 from desktop.cli.output import emit
+from desktop.cli.resources import add_content_commands
 from desktop.cli.runtimes import add_runtime_options, runtime_from
 from desktop.cli.sandbox_args import add_sandbox_options, sandbox_data, sandbox_from
+from desktop.cli.server_start import start_once
 from desktop.core.config import ServerConfig, SignInClient
 from desktop.core.consent import CallContext
 from desktop.core.events import ServerState
@@ -69,6 +71,7 @@ def add_server_commands(
     call.add_argument("--yes", action="store_true", help="allow the call without asking")
     call.add_argument("--json", action="store_true")
     call.set_defaults(run=_servers_call, yes_allows_calls=True)
+    add_content_commands(servers)
     return servers
 
 
@@ -188,13 +191,7 @@ async def _servers_call(services: Services, args: argparse.Namespace) -> int:
     if not isinstance(arguments, dict):
         raise ServerProblem('--args must be a JSON object, like \'{"text": "hello"}\'.')
     manager = services.manager
-    if not manager.config_of(args.name).is_trusted and not args.yes:
-        raise ServerProblem(f"“{args.name}” is not approved yet. Run: mcp-desk servers check {args.name}")
-    if not manager.config_of(args.name).is_trusted:
-        await manager.trust(args.name, manager.trust_request(args.name).launch_hash)
-    status = await manager.start(args.name, once=True)
-    if status.state is not ServerState.RUNNING:
-        raise ServerProblem(status.reason, status.details)
+    await start_once(manager, args.name, args.yes)
     outcome = await manager.call_tool(f"{args.name}__{args.tool}", arguments, CallContext("command line"))
     if outcome.denied:
         print("Not allowed, so the tool was not called.", file=sys.stderr)

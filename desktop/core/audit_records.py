@@ -35,6 +35,8 @@ class AuditKind(StrEnum):
     SAMPLING = "server asked the model"
     MODEL_LOADED = "model loaded"
     MODEL_UNLOADED = "model unloaded"
+    RESOURCE_READ = "resource read"
+    """A server's resource read: by the user by hand, or by the model (then its decision first)."""
     TRAIL_SEALED = "trail sealed"
     """From here on every record is sealed with `data["key"]` (this install's key; see `audit_keys`)."""
 
@@ -73,6 +75,12 @@ class AuditRecord:
             case AuditKind.TOOL_RESULT:
                 took = f"{data.get('duration_ms', 0):.0f} ms"
                 return f"{data.get('server')} → {data.get('tool')} {data.get('status', '')} in {took}"
+            case AuditKind.RESOURCE_READ:
+                what = f"{data.get('server')} → {data.get('uri')}"
+                if data.get("status") == "decided":
+                    verb = "Allowed" if data.get("decision") == "allowed" else "Denied"
+                    return f"{verb} the model to read {what} ({data.get('how')})"
+                return f"Read {what} by {data.get('by')}: {data.get('status')}"
             case AuditKind.RULE_ADDED | AuditKind.RULE_REVOKED if data.get("tool"):
                 what = f"{data.get('server')} → {data.get('tool')}"
                 return f"{self.kind.value.capitalize()}: {what} ({data.get('scope')})"

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from desktop.servers.importers import ImportPlan, ImportSource
+    from desktop.servers.prompts import CompletionRef, PromptInfo, PromptResult
+    from desktop.servers.resources import ResourceInfo, ResourceRead, ResourceTemplateInfo
 
 
 @dataclass(frozen=True)
@@ -110,3 +112,23 @@ class ServerControl(Protocol):
     ) -> ToolCallOutcome:
         """Ask the consent gate, write the decision down, and only then (if allowed) call."""
         ...
+
+    async def resources(self, name: str) -> list[ResourceInfo]:
+        """A running server's resources; none where it offers none."""
+        ...
+
+    async def resource_templates(self, name: str) -> list[ResourceTemplateInfo]: ...
+    async def read_resource(
+        self, name: str, uri: str, by_user: bool, context: CallContext | None = None
+    ) -> ResourceRead:
+        """Audited; a read by the model (`by_user` False) goes through the consent gate first."""
+        ...
+
+    async def complete(
+        self, name: str, ref: CompletionRef, argument: str, value: str, context: dict[str, str] | None = None
+    ) -> list[str]:
+        """The server's suggestions for `argument` as typed so far; `context`: the others filled in."""
+        ...
+
+    async def prompts(self, name: str) -> list[PromptInfo]: ...
+    async def get_prompt(self, name: str, prompt: str, args: dict[str, str]) -> PromptResult: ...

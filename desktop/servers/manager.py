@@ -45,10 +45,13 @@ from desktop.servers.last_failures import LastFailures
 from desktop.servers.launch import resolve
 from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.oauth import forget, keep_client_secret
+from desktop.servers.prompts import CompletionRef, PromptInfo, PromptResult
+from desktop.servers.resources import ResourceInfo, ResourceRead, ResourceTemplateInfo
 from desktop.servers.restart_policy import DEFAULT_POLICY, RestartPolicy
 from desktop.servers.revisions import Revisions
 from desktop.servers.runtime_control import RuntimePreparer
 from desktop.servers.runtimes import ManagedRuntimes, own_runtime_words
+from desktop.servers.server_content import ServerContent
 from desktop.servers.server_requests import ServerRequests
 from desktop.servers.supervisor import Credentials, Supervisor
 from desktop.servers.wire_tap import current_call
@@ -100,6 +103,7 @@ class ServerManager:
         self._supervisors = {
             name: self._supervisor(name, cfg) for name, cfg in settings.config.servers.items()
         }
+        self._content = ServerContent(self._get, consent, recording.audit)
 
     # -- reading -----------------------------------------------------------------
 
@@ -244,6 +248,30 @@ class ServerManager:
             if tool.name == name:
                 return sup, tool
         raise ServerProblem(f"“{server}” has no tool called “{name}”.")
+
+    # -- resources and prompts (`server_content`) ---------------------------------
+
+    async def resources(self, name: str) -> list[ResourceInfo]:
+        return await self._content.resources(name)
+
+    async def resource_templates(self, name: str) -> list[ResourceTemplateInfo]:
+        return await self._content.resource_templates(name)
+
+    async def read_resource(
+        self, name: str, uri: str, by_user: bool, context: CallContext | None = None
+    ) -> ResourceRead:
+        return await self._content.read_resource(name, uri, by_user, context)
+
+    async def complete(
+        self, name: str, ref: CompletionRef, argument: str, value: str, context: dict[str, str] | None = None
+    ) -> list[str]:
+        return await self._content.complete(name, ref, argument, value, context)
+
+    async def prompts(self, name: str) -> list[PromptInfo]:
+        return await self._content.prompts(name)
+
+    async def get_prompt(self, name: str, prompt: str, args: dict[str, str]) -> PromptResult:
+        return await self._content.get_prompt(name, prompt, args)
 
     # -- changing the list -------------------------------------------------------
 

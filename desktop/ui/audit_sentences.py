@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication
 
 from desktop.core.audit_records import AuditKind, AuditRecord, ConsentHow
 from desktop.core.consent_rules import ServerDefault
+from desktop.ui.resource_sentences import resource_read
 from desktop.ui.secret_words import plain_references
 from desktop.ui.texts import fill
 
@@ -391,6 +392,7 @@ TELLERS: dict[AuditKind, Callable[[Data], list[str]]] = {
     AuditKind.POLICY_CHANGED: policy_changed,
     AuditKind.ELICITATION: elicitation,
     AuditKind.SAMPLING: sampling,
+    AuditKind.RESOURCE_READ: resource_read,
     AuditKind.TRAIL_SEALED: trail_sealed,
 }
 

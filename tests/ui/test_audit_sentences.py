@@ -204,6 +204,18 @@ def test_an_approval_names_the_command_and_the_secret_in_words_not_the_hash() ->
             record(AuditKind.SAMPLING, server="files", stage="answer", decision="approved", edited=True),
             ["The model's answer was sent to “files”.", "You edited the answer before it was sent."],
         ),
+        (
+            record(
+                AuditKind.RESOURCE_READ, server="docs", uri="a://n.md", by="the user", status="ok", size=2048
+            ),
+            ["You read a://n.md from “docs”.", "It was 2.0 KB."],
+        ),
+        (
+            record(
+                AuditKind.RESOURCE_READ, server="docs", uri="a://n.md", status="decided", decision="denied"
+            ),
+            ["The model asked to read a://n.md from “docs”; it was not allowed."],
+        ),
         (record(AuditKind.MODEL_LOADED, model="SmolLM2"), ["Model loaded: SmolLM2."]),
         (
             record(AuditKind.TRAIL_SEALED, trail="t", key="k", fingerprint="1c14 1b9f 2cfe cfe6", after=4),

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from desktop.core.events import IconRef, ModelEvent, ToolInfo
 from desktop.core.suspicious import Flag
 from desktop.llm.backends.backend import ArgumentChoices, ChatParams, ToolChoice
 from desktop.servers.result_parts import ResultPart
+
+if TYPE_CHECKING:
+    from desktop.llm.chat.attachments import Attachment
 
 
 @dataclass(frozen=True)
@@ -203,6 +206,10 @@ class ChatControl(Protocol):
 
     async def regenerate(self, chat_id: str) -> None:
         """Answer the last user message again; the earlier answer stays in view, marked `replaced`."""
+        ...
+
+    async def attach(self, server: str, uri: str) -> Attachment:
+        """Read `uri` from `server` for the next message (audited as the user's), cut to fit the context."""
         ...
 
     def stop(self, chat_id: str) -> None: ...

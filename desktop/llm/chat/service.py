@@ -18,6 +18,7 @@ from desktop.core.events import Event, EventSink, ToolInfo
 from desktop.core.problem import Problem
 from desktop.core.secrets import SecretVault
 from desktop.llm.backends.backend import ChatBackend, ChatParams, ChatProblem, Message, ToolChoice
+from desktop.llm.chat.attachments import Attachment, ResourceReader, attachment
 from desktop.llm.chat.control import (
     BackendSettings,
     ChatListChanged,
@@ -129,7 +130,9 @@ class ChatService:
         consent: ChatForgetter,
         events: EventSink,
         backends: ChatBackends,
+        reader: ResourceReader | None = None,
     ) -> None:
+        self._reader = reader
         self._store = store
         self._host = host
         self._consent = consent
@@ -259,6 +262,12 @@ class ChatService:
 
     def can_use_tools(self) -> bool:
         return self._backends.can_use_tools()
+
+    async def attach(self, server: str, uri: str) -> Attachment:
+        if self._reader is None:
+            raise ChatProblem("Attaching from a server is not available here.")
+        read = await self._reader.read_resource(server, uri, by_user=True)
+        return await attachment(read, self._backends.current())
 
     # -- sampling ----------------------------------------------------------------
 

@@ -141,6 +141,7 @@ class AuditPage(QWidget):
             AuditKind.POLICY_CHANGED: self.tr("Server permissions changed"),
             AuditKind.ELICITATION: self.tr("Questions from servers"),
             AuditKind.SAMPLING: self.tr("Servers asking the model"),
+            AuditKind.RESOURCE_READ: self.tr("Resources read"),
             AuditKind.MODEL_LOADED: self.tr("Models loaded"),
             AuditKind.MODEL_UNLOADED: self.tr("Models unloaded"),
         }

@@ -16,6 +16,7 @@ from desktop.llm.chat.control import ChatControl, ChatMessage, ChatSettings, Cha
 from desktop.ui.bridge import Bridge
 from desktop.ui.icon_cache import IconCache
 from desktop.ui.pages.chat_list_panel import ChatListPanel
+from desktop.ui.pages.chat_server_picks import ServerPicks
 from desktop.ui.pages.chat_settings_panel import ChatSettingsPanel
 from desktop.ui.resources import page_icon
 from desktop.ui.style import SPACING, heading, hint, pad
@@ -84,6 +85,7 @@ class ChatPage(QWidget):
         self.settings_panel.hide()
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.link_box: OpenLinkBox | None = None
+        self.server_picks = ServerPicks(bridge, self.composer, self.meter, self)
         self._layout()
         self._connect()
         self._update_enabled()
@@ -137,6 +139,7 @@ class ChatPage(QWidget):
         self.composer.model_page_requested.connect(self.model_page_requested)
         self.transcript.link_clicked.connect(self._on_transcript_link_clicked)
         self.transcript.audit_record_requested.connect(self.audit_record_requested)
+        self.server_picks.failed.connect(self._on_call_failed)
 
     def _chats(self) -> ChatControl:
         assert self._bridge.chats is not None, "services are not attached yet"

@@ -12,28 +12,37 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QStyle,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop.llm.chat.attachments import with_attachments
 from desktop.ui.style import callout_style, hint, labelled_button
+from desktop.ui.widgets.attachment_strip import AttachmentStrip
 
 INPUT_LINES = 3
 
 
 class ChatInput(QPlainTextEdit):
-    """Enter sends; Shift+Enter starts a new line.
+    """Enter sends; Shift+Enter starts a new line; "/" in an empty box asks for a server's prompt.
 
     Signals:
         submitted(): Enter was pressed.
+        slash_typed(): "/" was typed into the empty box (it is not written).
     """
 
     submitted = Signal()
+    slash_typed = Signal()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.text() == "/" and not self.toPlainText():
+            self.slash_typed.emit()
+            return
         enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
         if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
             self.submitted.emit()
@@ -49,8 +58,12 @@ class ChatComposer(QWidget):
         stop_requested(): the user wants the answer being written to stop.
         regenerate_requested(): the user wants the last answer written again.
         model_page_requested(): the user wants to go where a model is chosen.
+        attach_requested(): the user wants to attach something from a server.
+        prompt_requested(): the user wants to use a server's prompt ("+" menu, or "/").
     """
 
+    attach_requested = Signal()
+    prompt_requested = Signal()
     send_requested = Signal(str)
     stop_requested = Signal()
     regenerate_requested = Signal()
@@ -63,7 +76,9 @@ class ChatComposer(QWidget):
         self.tools_warning: str | None = None
         self.can_regenerate = False
         self.input = ChatInput(self)
-        self.input.setPlaceholderText(self.tr("Ask something… (Enter sends, Shift+Enter starts a new line)"))
+        self.input.setPlaceholderText(
+            self.tr("Ask something… (Enter sends, Shift+Enter starts a new line, / uses a server's prompt)")
+        )
         self.input.setAccessibleName(self.tr("Your message"))
         self.input.setToolTip(self.tr("Write to your model. Enter sends; Shift+Enter starts a new line."))
         self.input.setTabChangesFocus(True)
@@ -82,7 +97,19 @@ class ChatComposer(QWidget):
         self.not_ready_label.setTextFormat(Qt.TextFormat.PlainText)
         self.not_ready_label.setWordWrap(True)
         self.model_button = self._button(self.tr("Open the Model page"), self.tr("Choose and load a model"))
+        self.attachments = AttachmentStrip(self)
+        self.more_button = QToolButton(self)
+        self.more_button.setText(self.tr("+ Add"))
+        self.more_button.setStyleSheet("QToolButton::menu-indicator { image: none; }")
+        self.more_button.setToolTip(self.tr("Attach something from a server, or use a server's prompt"))
+        self.more_button.setAccessibleName(self.tr("More: attach or use a prompt"))
+        self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.more_button)
+        menu.addAction(self.tr("Attach from a server…"), self.attach_requested.emit)
+        menu.addAction(self.tr("Use a server's prompt…"), self.prompt_requested.emit)
+        self.more_button.setMenu(menu)
         self._layout()
+        self.input.slash_typed.connect(self.prompt_requested)
         self.input.submitted.connect(self._on_input_submitted)
         self.send_button.clicked.connect(self._on_input_submitted)
         self.stop_button.clicked.connect(self.stop_requested)
@@ -102,6 +129,7 @@ class ChatComposer(QWidget):
         strip.addWidget(self.not_ready_label, 1)
         strip.addWidget(self.model_button)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.more_button)
         buttons.addWidget(self.status_label, 1)
         for button in (self.regenerate_button, self.stop_button, self.send_button):
             buttons.addWidget(button)
@@ -109,6 +137,7 @@ class ChatComposer(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         layout.addWidget(self.not_ready_frame)
+        layout.addWidget(self.attachments)
         layout.addWidget(self.input)
         layout.addLayout(buttons)
 
@@ -142,10 +171,17 @@ class ChatComposer(QWidget):
 
     def _on_input_submitted(self) -> None:
         text = self.input.toPlainText().strip()
-        if not text or self.busy or self.not_ready is not None:
+        attached = list(self.attachments.attached)
+        if not (text or attached) or self.busy or self.not_ready is not None:
             return
         self.input.clear()
-        self.send_requested.emit(text)
+        self.attachments.clear()
+        self.send_requested.emit(with_attachments(text, attached))
+
+    def insert_text(self, text: str) -> None:
+        """Put `text` (a server's prompt) into the box where the cursor is, for the user to read and send."""
+        self.input.insertPlainText(text)
+        self.input.setFocus()
 
     def restore(self, text: str) -> None:
         """Put back text that could not be sent, unless the user already wrote something new."""

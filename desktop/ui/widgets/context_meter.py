@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QCoreApplication, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
@@ -158,6 +160,10 @@ class ContextMeter(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.use: ContextUse | None = None
+        """As the chat side measured it, without `pending`."""
+        self.pending = 0
+        """Tokens attached to the message not sent yet: they count before it goes."""
+        self._asked = True
         self.text_label = hint(parent=self)
         self.text_label.setWordWrap(False)
         self.text_label.setAccessibleName(self.tr("Context used"))
@@ -182,7 +188,8 @@ class ContextMeter(QWidget):
         if use.limit <= 0:  # no model yet: there is no context to fill
             self.clear()
             return
-        self.use = use
+        self.use, self._asked = use, asked
+        use = replace(use, used=use.used + self.pending)
         self.text_label.setText(use_text(use))
         self.bar.show_use(use)
         self.bar.show()
@@ -192,6 +199,12 @@ class ContextMeter(QWidget):
         self.left_out_label.setText(left_out_text(use, asked))
         self.left_out_label.setToolTip("\n".join(use.left_out))
         self.left_out_label.setVisible(bool(use.left_out))
+
+    def set_pending(self, tokens: int) -> None:
+        """Count `tokens` attached to the next message, until it is sent (0: nothing attached)."""
+        self.pending = tokens
+        if self.use is not None:
+            self.show_use(self.use, self._asked)
 
     def clear(self) -> None:
         self.use = None

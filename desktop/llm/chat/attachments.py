@@ -1,0 +1,86 @@
+"""A server's resource attached to a chat message: its text under a header naming where it came from,
+cut to a share of the model's context when it is too big, with a sentence saying so."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from desktop.core.consent import CallContext
+from desktop.llm.backends.backend import ChatBackend
+from desktop.servers.resources import ResourceRead
+
+SHARE = 0.5
+"""At most this share of the model's context goes to one attachment."""
+UNKNOWN_CONTEXT = 8192
+"""The context assumed while no model is loaded."""
+LONGEST_TOKEN = 32
+"""Hardly a token is longer than this many characters, so text past `LONGEST_TOKEN` × the budget is never
+counted (a 1 MB resource is not tokenized whole); at worst a little less than would fit is attached."""
+CUT_TRIES = 6
+"""Cutting again and counting, until the attachment fits (the header and the template count too)."""
+
+
+class ResourceReader(Protocol):
+    """Where attachments come from (`ServerManager` is one)."""
+
+    async def read_resource(
+        self, name: str, uri: str, by_user: bool, context: CallContext | None = None
+    ) -> ResourceRead: ...
+
+
+@dataclass(frozen=True)
+class Attachment:
+    server: str
+    uri: str
+    text: str
+    """What goes into the message: a header naming the server and the address, then the content."""
+    tokens: int
+    """About how much of the model's context `text` takes."""
+    note: str = ""
+    """A sentence for the user when the content was cut or cannot be shown to the model."""
+
+
+async def attachment(read: ResourceRead, backend: ChatBackend) -> Attachment:
+    """`read` as an attachment for `backend`'s model, header and all within `SHARE` of its context."""
+    budget = int((backend.context_limit() or UNKNOWN_CONTEXT) * SHARE)
+    whole = read.text
+    keep = min(len(whole), budget * LONGEST_TOKEN)
+    for _try in range(CUT_TRIES):
+        share = _share(keep, len(whole))
+        mark = f"\n[MCP Desk cut this here: only the first {share} fits in the model's context.]"
+        text = _framed(read, whole if keep == len(whole) else whole[:keep] + mark)
+        tokens = await _count(backend, text)
+        if tokens <= budget or keep == 0:
+            break
+        keep = int(keep * budget / tokens * 0.9)
+    note = f"{read.uri} is not text: the model is told only its type and size." if _binary(read) else ""
+    if keep < len(whole):
+        note = (
+            f"{read.uri} is too long for the model's context, so only its first {share} is attached. "
+            "To send another part, ask the server for a smaller piece or use a model with a longer context."
+        )
+    return Attachment(read.server, read.uri, text, tokens, note)
+
+
+def _share(part: int, whole: int) -> str:
+    percent = 100 * part / whole if whole else 100
+    return f"{percent:.1f}%" if percent < 1 else f"{round(percent)}%"
+
+
+def _framed(read: ResourceRead, content: str) -> str:
+    return f"--- Attached from “{read.server}”: {read.uri} ---\n{content}\n--- End of {read.uri} ---"
+
+
+def _binary(read: ResourceRead) -> bool:
+    return any(part.text is None for part in read.contents)
+
+
+def with_attachments(text: str, attachments: Sequence[Attachment]) -> str:
+    """The message as sent: each attachment, then what the user wrote."""
+    return "\n\n".join([*(a.text for a in attachments), text]).strip()
+
+
+async def _count(backend: ChatBackend, text: str) -> int:
+    return await backend.count_tokens([{"role": "user", "content": text}], [])

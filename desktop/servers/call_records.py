@@ -49,6 +49,8 @@ def call_data(
         "origin": context.origin,
         "chat": context.chat_id,
     }
+    if context.app:
+        data["app"] = context.app
     if decision.arguments != asked:
         data["asked_arguments"] = asked
     if decision.reason:
@@ -84,8 +86,17 @@ def _call_outcome(
     """What the caller gets back, whatever happened; an exception becomes a sentence and its details."""
     if isinstance(result, types.CallToolResult):
         text = _result_text(result)
+        content = tuple(
+            block.model_dump(by_alias=True, exclude_none=True, mode="json") for block in result.content
+        )
         return ToolCallOutcome(
-            tool.server, tool.name, not result.is_error, text, result.structured_content, duration
+            tool.server,
+            tool.name,
+            not result.is_error,
+            text,
+            result.structured_content,
+            duration,
+            content=content,
         )
     problem = _call_error(config, result)
     return ToolCallOutcome(

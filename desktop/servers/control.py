@@ -70,6 +70,8 @@ class ToolCallOutcome:
     """What was sent (the user may have edited the model's arguments)."""
     details: str = ""
     """The technical details of a call that failed, one click away from `text`."""
+    content: tuple[dict[str, Any], ...] = ()
+    """The result's content blocks as the server sent them (wire form), for a caller that passes them on."""
 
 
 class ServerProblem(Problem):

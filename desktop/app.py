@@ -73,6 +73,7 @@ def run_gui() -> int:
             services.rpc_log.run(),
             services.manager.start_all(),
             services.models.run(),
+            services.gateway.start(),
         )
         for job in jobs:
             started_tasks.append(background.create_task(job))

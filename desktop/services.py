@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from desktop.core.consent import ConsentAsker, ConsentGate
     from desktop.core.rpc_log_service import RpcLogService
     from desktop.core.secrets_service import SecretsService
+    from desktop.gateway.service import GatewayService
     from desktop.llm.chat.service import ChatService
     from desktop.llm.models.library import ModelSource
     from desktop.llm.models.service import ModelService
@@ -57,6 +58,7 @@ class Services:
     chats: ChatService
     leftovers_ended: list[Leftover] = field(default_factory=list)
     consent_problem: str | None = None
+    gateway: GatewayService = field(kw_only=True)
 
     def announce_startup_problems(self) -> None:
         """Tell the user about what was repaired on the way up."""
@@ -95,6 +97,7 @@ class Services:
     async def close(self) -> None:
         """Free the model, stop every server, then write out what the log and audit trail still hold."""
         try:
+            await self.gateway.close()
             self.chats.close()
             await asyncio.to_thread(self.models.close)
             await self.manager.shutdown()
@@ -150,6 +153,8 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     from desktop.core.secrets import SERVICE, SecretStore
     from desktop.core.secrets_service import SecretsService
     from desktop.core.settings_keeper import SettingsKeeper
+    from desktop.gateway.service import GatewayService
+    from desktop.gateway.tokens import AppTokens
     from desktop.llm.backends.local import LocalBackend
     from desktop.llm.chat.service import ENDPOINT_KEY_SECRET, ChatBackends, ChatService
     from desktop.llm.chat.store import ChatStore
@@ -220,6 +225,8 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     chats = ChatService(ChatStore(paths.chats_file), manager, consent, events, backends)
     requests.attach_sampler(chats)
     events.subscribe(chats.on_event)  # a model just loaded reads a new chat's tools in the background
+    gateway = GatewayService(settings, manager, AppTokens(keyring_store, redactor), rpc_log.log)
+    events.subscribe(gateway.on_event)  # a granted server's tools changed: tell the apps
     # What exists now (Qt, the SDK, pydantic's schemas) lives as long as the app; keeping
     # it out of the collector's scans took ~10% off every tool call round trip.
     gc.freeze()
@@ -238,4 +245,5 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
         chats,
         ended,
         rules.problem,
+        gateway=gateway,
     )

@@ -33,6 +33,7 @@ BENCHMARKS = (
     "bench_chat",
     "bench_prefix",
     "bench_frozen_start",
+    "bench_gateway",
 )
 NOISE = 0.15
 """A figure this much worse than the recorded one (relative) is marked; less is noise here."""

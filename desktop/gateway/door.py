@@ -6,6 +6,8 @@ as the servers gave them. A name outside the app's grant is answered as a tool t
 there, saying nothing of what else MCP Desk runs. Both protocol revisions are served: the
 2025-11-25 handshake with a session (`notifications/tools/list_changed` on its standalone
 stream) and 2026-07-28's single requests (the same change on a `subscriptions/listen` stream).
+Each request is answered with one JSON body rather than an event stream of its own: nothing is sent
+to the app in the middle of a call, and one write per answer halves a call's time over HTTP.
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ class AppDoor:
             on_subscriptions_listen=self._listen,
         )
         server.middleware.append(self._note_session)
-        self._sessions_manager = StreamableHTTPSessionManager(server)
+        self._sessions_manager = StreamableHTTPSessionManager(server, json_response=True)
         self.asgi = TappedDoor(self._handle, WireTap(f"gateway:{app}", rpc_log))
         self._stop = anyio.Event()
         self._stopped = anyio.Event()

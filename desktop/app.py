@@ -37,6 +37,7 @@ def controls_of(services: Services) -> Controls:
         services.consent,
         services.chats,
         diagnostic_report,
+        gateway=services.gateway,
     )
 
 

@@ -55,6 +55,7 @@ from desktop.core.rpc_log import RpcLogControl
 from desktop.core.secret_refs import SecretsError
 from desktop.core.secrets_control import SecretsControl
 from desktop.core.settings import SettingsControl
+from desktop.gateway.control import GatewayControl
 from desktop.llm.chat.control import (
     ChatControl,
     ChatListChanged,
@@ -87,6 +88,7 @@ class Controls:
     chats: ChatControl
     diagnose: Callable[[], Coroutine[Any, Any, str]]
     """`mcp-desk doctor`'s report, secrets masked, for the user to copy into a bug report."""
+    gateway: GatewayControl | None = None
 
 
 Submit = Callable[[Coroutine[Any, Any, Any]], "concurrent.futures.Future[Any]"]
@@ -130,6 +132,7 @@ class Bridge(QObject):
         self.consent: ConsentControl | None = None
         self.chats: ChatControl | None = None
         self.diagnose: Callable[[], Coroutine[Any, Any, str]] | None = None
+        self.gateway: GatewayControl | None = None
         self._submit: Submit | None = None
         self._event_arrived.connect(self._on_service_event, Qt.ConnectionType.QueuedConnection)
         self._call_finished.connect(self._on_service_call_finished, Qt.ConnectionType.QueuedConnection)
@@ -145,6 +148,7 @@ class Bridge(QObject):
         self.consent = controls.consent
         self.chats = controls.chats
         self.diagnose = controls.diagnose
+        self.gateway = controls.gateway
         self._submit = submit
         self.services_ready.emit()
 

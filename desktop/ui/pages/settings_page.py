@@ -25,6 +25,7 @@ from desktop.core.config import AppSettings
 from desktop.core.problem import Problem
 from desktop.llm.chat.control import BackendSettings, ChatControl
 from desktop.ui.bridge import Bridge
+from desktop.ui.pages.settings_gateway import GatewaySection
 from desktop.ui.pages.settings_keeping import KeepingSection
 from desktop.ui.style import SPACING, heading, hint, pad, selectable
 from desktop.ui.widgets.inline_message import InlineMessage
@@ -99,6 +100,9 @@ class SettingsPage(QWidget):
         self._add_log_section(layout)
         layout.addSpacing(SPACING)
         self._add_chat_model_section(layout)
+        layout.addSpacing(SPACING)
+        self.gateway_section = GatewaySection(bridge, self)
+        layout.addWidget(self.gateway_section)
         layout.addSpacing(SPACING)
         self.keeping_section = KeepingSection(bridge, self)
         layout.addWidget(self.keeping_section)
@@ -330,6 +334,7 @@ class SettingsPage(QWidget):
             self._show_backend(self._chats().backend_settings())
             self._enable_backend(True)
         self.keeping_section.show_ready()
+        self.gateway_section.show_ready()
 
     def _save_shown(self, note: SavedNote) -> None:
         """Save everything the page shows, so quick changes in a row never undo each other;

@@ -369,3 +369,18 @@ def _listening(port: int) -> Iterator[None]:
         yield
     finally:
         sock.close()
+
+
+async def test_a_removed_app_is_shut_out_and_its_token_gone(gate: Gate, keyring_store: SecretStore) -> None:
+    token = await gate.token("claude", keyring_store)
+    async with outside_app(gate.url, token, "legacy") as claude:
+        assert "other__echo" in await claude.names()
+        await gate.service.remove_app("claude")
+        await claude.send("list")
+        answer = await claude.answer_if_any()
+        assert answer is None or "error" in answer, answer
+    assert keyring_store.get(token_secret("claude")) is None
+    assert [app.app for app in gate.service.status().apps] == ["cursor"]
+    async with httpx2.AsyncClient() as http:
+        refused = await http.post(gate.url, json={}, headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 401

@@ -146,7 +146,13 @@ class GatewayService:
             await self._save(gateway.model_copy(update={"port": endpoint.port}))
         for app in sorted(gateway.apps):
             await self._open_door(app)
-        await endpoint.start()
+        try:
+            await endpoint.start()
+        except OSError:
+            await self._shut()
+            sock.close()
+            self._problem = "MCP Desk could not start listening for your apps. Turn it off and on again."
+            return
         self._endpoint = endpoint
 
     async def _shut(self) -> None:

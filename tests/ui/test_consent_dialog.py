@@ -119,6 +119,11 @@ def test_a_call_from_another_app_names_the_app(qtbot: QtBot) -> None:
     assert not view.dialog.allow_chat_button.isVisible() and not view.dialog.stop_button.isVisible()
     view.dialog.deny_button.click()
     assert view.decision.choice is Choice.DENY
+    first = ConsentDialog(request_for(context=CallContext("another app", app="Cursor")), explain=True)
+    qtbot.addWidget(first)
+    assert "Cursor wants to use a tool through MCP Desk, and nothing runs until you answer." in all_text(
+        first
+    )
 
 
 def test_a_tool_without_a_title_is_named_in_words(qtbot: QtBot) -> None:

@@ -151,15 +151,7 @@ class ConsentDialog(QuestionDialog):
         self.request = request
         self.explanation = InlineMessage(self)
         if explain:
-            self.explanation.show_info(
-                self.tr(
-                    "This is MCP Desk asking for your permission. Your model wants to use a tool, and "
-                    "nothing runs until you answer. Read what the tool does and what will be sent: "
-                    "“Allow once” lets this one call go ahead, “Deny” sends nothing. To stop being "
-                    "asked about a tool you trust, choose “Always allow”; the Permissions page lets "
-                    "you take that back."
-                )
-            )
+            self.explanation.show_info(self._explanation())
         self._original_text = arguments_text(request.arguments)
         self._arguments: dict[str, Any] | None = request.arguments
         self.setWindowTitle(self.tr("Allow a tool to run?"))
@@ -209,6 +201,22 @@ class ConsentDialog(QuestionDialog):
         self.outer_layout.addLayout(self._allow_row())
         self.outer_layout.addLayout(self._button_row())
         self._style_inputs()
+
+    def _explanation(self) -> str:
+        """What such a question is for, said once, with who is asking."""
+        asking = (
+            self.tr("%1 wants to use a tool through MCP Desk").replace(
+                "%1", shortened(self.request.context.app)
+            )
+            if self.request.context.app
+            else self.tr("Your model wants to use a tool")
+        )
+        return self.tr(
+            "This is MCP Desk asking for your permission. %1, and nothing runs until you answer. Read what "
+            "the tool does and what will be sent: “Allow once” lets this one call go ahead, “Deny” sends "
+            "nothing. To stop being asked about a tool you trust, choose “Always allow”; the Permissions "
+            "page lets you take that back."
+        ).replace("%1", asking)
 
     def _question(self) -> str:
         """“Allow “Write file” from “files”?”, or, asked by another app, “Cursor wants to run …”."""

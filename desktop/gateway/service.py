@@ -122,7 +122,7 @@ class GatewayService:
     def on_event(self, event: Event) -> None:
         """From the `EventBus` (any thread): a server's tools changed, or it started or stopped, so tell
         the apps it is granted to."""
-        if self._loop is None:
+        if self._loop is None or self._loop.is_closed() or not self._doors:
             return
         if isinstance(event, ServerToolsChanged):
             self._loop.call_soon_threadsafe(self._tools_changed, event.server)

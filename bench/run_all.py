@@ -37,6 +37,7 @@ BENCHMARKS = (
     "bench_frozen_start",
     "bench_catalogue_search",
     "bench_catalogue_view",
+    "bench_gateway",
 )
 NOISE = 0.15
 """A figure this much worse than the recorded one (relative) is marked; less is noise here."""

@@ -41,6 +41,7 @@ def controls_of(services: Services) -> Controls:
         services.catalogue,
         runtimes=services.runtimes,
         icons=services.icons,
+        gateway=services.gateway,
     )
 
 
@@ -84,6 +85,7 @@ def run_gui(open_file: Path | None = None) -> int:
             services.rpc_log.run(),
             services.manager.start_all(),
             services.models.run(),
+            services.gateway.start(),
         )
         for job in jobs:
             started_tasks.append(background.create_task(job))

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from desktop.core.consent import ConsentAsker, ConsentGate
     from desktop.core.rpc_log_service import RpcLogService
     from desktop.core.secrets_service import SecretsService
+    from desktop.gateway.service import GatewayService
     from desktop.llm.chat.service import ChatService
     from desktop.llm.models.library import ModelSource
     from desktop.llm.models.service import ModelService
@@ -68,6 +69,7 @@ class Services:
     consent_problem: str | None = None
     runtimes: RuntimeService = field(kw_only=True)
     icons: IconStore | None = None
+    gateway: GatewayService = field(kw_only=True)
 
     def announce_startup_problems(self) -> None:
         """Tell the user about what was repaired on the way up."""
@@ -106,6 +108,7 @@ class Services:
     async def close(self) -> None:
         """Free the model, stop every server, then write out what the log and audit trail still hold."""
         try:
+            await self.gateway.close()
             self.chats.close()
             await asyncio.to_thread(self.models.close)
             await self.manager.shutdown()
@@ -173,6 +176,8 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     from desktop.core.secrets import SERVICE, SecretStore
     from desktop.core.secrets_service import SecretsService
     from desktop.core.settings_keeper import SettingsKeeper
+    from desktop.gateway.service import GatewayService
+    from desktop.gateway.tokens import AppTokens
     from desktop.llm.backends.local import LocalBackend
     from desktop.llm.chat.service import ENDPOINT_KEY_SECRET, ChatBackends, ChatService
     from desktop.llm.chat.store import ChatStore
@@ -257,6 +262,8 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
         bundles=BundleInstaller(bundle_folders),
     )
     events.subscribe(chats.on_event)  # a model just loaded reads a new chat's tools in the background
+    gateway = GatewayService(settings, manager, AppTokens(keyring_store, redactor), rpc_log.log)
+    events.subscribe(gateway.on_event)  # a granted server's tools changed: tell the apps
     # What exists now (Qt, the SDK, pydantic's schemas) lives as long as the app; keeping
     # it out of the collector's scans took ~10% off every tool call round trip.
     gc.freeze()
@@ -278,4 +285,5 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
         rules.problem,
         runtimes=runtimes,
         icons=IconStore(paths.cache_dir / "icons"),
+        gateway=gateway,
     )

@@ -30,7 +30,12 @@ class TerminalAsker:
         if self._allow_all:
             return Decision(Choice.ALLOW_ONCE, request.arguments, ConsentHow.COMMAND_LINE)
         tool = request.tool
-        lines = [f"{tool.server} wants to run {tool.name} with:", json.dumps(request.arguments, indent=2)]
+        asking = (
+            f"{request.context.app} (through MCP Desk) wants to run {tool.server} › "
+            if request.context.app
+            else f"{tool.server} wants to run "
+        )
+        lines = [f"{asking}{tool.name} with:", json.dumps(request.arguments, indent=2)]
         lines += [f"  Warning: {flag.sentence()}" for flag in request.flags]
         if request.changed_from is not None:
             lines.append("  This tool changed since you last allowed it.")

@@ -11,6 +11,7 @@ from typing import Any
 
 from desktop.cli.asker import TerminalAsker
 from desktop.cli.catalogue import add_catalogue_commands, add_install_command
+from desktop.cli.gateway import add_gateway_commands
 from desktop.cli.model import add_model_commands
 from desktop.cli.output import emit, show_logs
 from desktop.cli.permissions import add_permission_commands
@@ -94,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     add_import_command(sub)
     add_settings_commands(sub)
     add_runtime_commands(sub)
+    add_gateway_commands(sub)
     return parser
 
 

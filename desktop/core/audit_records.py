@@ -71,7 +71,8 @@ class AuditRecord:
         match self.kind:
             case AuditKind.TOOL_CALL:
                 verb = "Allowed" if data.get("decision") == "allowed" else "Denied"
-                return f"{verb} {data.get('server')} → {data.get('tool')} ({data.get('how')})"
+                asked_by = f", asked by {data['app']}" if data.get("app") else ""
+                return f"{verb} {data.get('server')} → {data.get('tool')} ({data.get('how')}{asked_by})"
             case AuditKind.TOOL_RESULT:
                 took = f"{data.get('duration_ms', 0):.0f} ms"
                 return f"{data.get('server')} → {data.get('tool')} {data.get('status', '')} in {took}"

@@ -57,6 +57,8 @@ class CallContext:
     chat_title: str = ""
     after_suspicious_result: bool = False
     """An earlier result in this turn read like instructions: rules don't apply, the user is asked."""
+    app: str | None = None
+    """The other AI app that asked through MCP Desk's gateway, by name (“Cursor”); None for MCP Desk's own."""
 
 
 @dataclass(frozen=True)

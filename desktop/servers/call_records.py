@@ -60,6 +60,8 @@ def call_data(
         "origin": context.origin,
         "chat": context.chat_id,
     }
+    if context.app:
+        data["app"] = context.app
     if decision.arguments != asked:
         data["asked_arguments"] = asked
     if decision.reason:
@@ -95,6 +97,9 @@ def _call_outcome(
     """What the caller gets back, whatever happened; an exception becomes a sentence and its details."""
     if isinstance(result, types.CallToolResult):
         parts = tuple(_part(block) for block in result.content)
+        content = tuple(
+            block.model_dump(by_alias=True, exclude_none=True, mode="json") for block in result.content
+        )
         return ToolCallOutcome(
             tool.server,
             tool.name,
@@ -103,6 +108,7 @@ def _call_outcome(
             result.structured_content,
             duration,
             parts=parts,
+            content=content,
         )
     problem = _call_error(config, result)
     return ToolCallOutcome(

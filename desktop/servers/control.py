@@ -77,6 +77,8 @@ class ToolCallOutcome:
     """The technical details of a call that failed, one click away from `text`."""
     parts: tuple[ResultPart, ...] = ()
     """The result's content in order, images and resources included (`result_parts`)."""
+    content: tuple[dict[str, Any], ...] = ()
+    """The result's content blocks as the server sent them (wire form), for a caller that passes them on."""
 
 
 class ServerProblem(Problem):

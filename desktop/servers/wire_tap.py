@@ -210,31 +210,41 @@ class _BodyTap(httpx2.AsyncByteStream):
         await self._inner.aclose()
 
 
+class SSEData:
+    """Server-sent events read as their bytes pass: `feed` returns the data of each event it completed."""
+
+    def __init__(self) -> None:
+        self._partial = b""
+        self._data: list[bytes] = []
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        lines = (self._partial + chunk).split(b"\n")
+        self._partial = lines.pop()
+        events = []
+        for line in lines:
+            line = line.rstrip(b"\r")
+            if not line:
+                if any(self._data):
+                    events.append(b"\n".join(self._data))
+                    self._data = []
+            elif line.startswith(b"data:"):
+                self._data.append(line[5:].removeprefix(b" "))
+        return events
+
+
 class _SSETap(httpx2.AsyncByteStream):
     """Reads server-sent events as they pass; each event's data is one message."""
 
     def __init__(self, inner: httpx2.AsyncByteStream, tap: WireTap) -> None:
         self._inner = inner
         self._tap = tap
-        self._partial = b""
-        self._data: list[bytes] = []
+        self._events = SSEData()
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         async for chunk in self._inner:
-            self._feed(chunk)
+            for data in self._events.feed(chunk):
+                self._tap.received_bytes(data)
             yield chunk
-
-    def _feed(self, chunk: bytes) -> None:
-        lines = (self._partial + chunk).split(b"\n")
-        self._partial = lines.pop()
-        for line in lines:
-            line = line.rstrip(b"\r")
-            if not line:
-                if any(self._data):
-                    self._tap.received_bytes(b"\n".join(self._data))
-                    self._data = []
-            elif line.startswith(b"data:"):
-                self._data.append(line[5:].removeprefix(b" "))
 
     async def aclose(self) -> None:
         await self._inner.aclose()

@@ -96,15 +96,29 @@ def _call_decision(data: Data) -> str:
 
 def tool_call(data: Data) -> list[str]:
     lines = [_call_decision(data)]
+    if data.get("app"):
+        lines.append(
+            fill(
+                QCoreApplication.translate("AuditSentences", "%1 asked for it, through MCP Desk."),
+                str(data["app"]),
+            )
+        )
     if data.get("reason"):
         lines.append(
             fill(QCoreApplication.translate("AuditSentences", "Your reason: %1"), quoted(data["reason"]))
         )
     if "asked_arguments" in data:
+        asked = arguments_text(data["asked_arguments"])
         lines.append(
             fill(
+                QCoreApplication.translate("AuditSentences", "%1 asked for: %2. You changed it."),
+                data["app"],
+                asked,
+            )
+            if data.get("app")
+            else fill(
                 QCoreApplication.translate("AuditSentences", "The model asked for: %1. You changed it."),
-                arguments_text(data["asked_arguments"]),
+                asked,
             )
         )
     verb = (

@@ -56,6 +56,7 @@ from desktop.core.rpc_log import RpcLogControl
 from desktop.core.secret_refs import SecretsError
 from desktop.core.secrets_control import SecretsControl
 from desktop.core.settings import SettingsControl
+from desktop.gateway.control import GatewayControl
 from desktop.llm.chat.control import (
     ChatControl,
     ChatListChanged,
@@ -94,6 +95,7 @@ class Controls:
     runtimes: RuntimeControl | None = None
     icons: IconControl | None = None
     """Servers' and tools' icons; None shows names without them."""
+    gateway: GatewayControl | None = None
 
 
 Submit = Callable[[Coroutine[Any, Any, Any]], "concurrent.futures.Future[Any]"]
@@ -140,6 +142,7 @@ class Bridge(QObject):
         self.catalogue: CatalogueControl | None = None
         self.runtimes: RuntimeControl | None = None
         self.icons: IconControl | None = None
+        self.gateway: GatewayControl | None = None
         self._submit: Submit | None = None
         self._event_arrived.connect(self._on_service_event, Qt.ConnectionType.QueuedConnection)
         self._call_finished.connect(self._on_service_call_finished, Qt.ConnectionType.QueuedConnection)
@@ -158,6 +161,7 @@ class Bridge(QObject):
         self.catalogue = controls.catalogue
         self.runtimes = controls.runtimes
         self.icons = controls.icons
+        self.gateway = controls.gateway
         self._submit = submit
         self.services_ready.emit()
 

@@ -63,6 +63,13 @@ class Question(Generic[T]):
         server = shortened(request.server if not isinstance(request, ConsentRequest) else request.tool.server)
         if isinstance(request, ConsentRequest):
             tool = shortened(tool_label(request.tool))
+            if request.context.app:
+                return (
+                    QCoreApplication.translate("ConsentQueue", "%1 wants to run “%2” from “%3”.")
+                    .replace("%1", shortened(request.context.app))
+                    .replace("%2", tool)
+                    .replace("%3", server)
+                )
             return (
                 QCoreApplication.translate("ConsentQueue", "“%1” wants to use the tool “%2”.")
                 .replace("%1", server)

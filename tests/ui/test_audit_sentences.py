@@ -95,6 +95,16 @@ def test_a_denied_call_gives_the_reason_and_an_edited_one_what_the_model_asked()
     ]
 
 
+def test_a_call_from_another_app_says_which() -> None:
+    edited = call(Choice.ALLOW_ONCE, ConsentHow.ASKED, app="Cursor", asked_arguments={"path": "/"})
+    assert sentences(edited) == [
+        "files › list_directory was allowed once by you.",
+        "Cursor asked for it, through MCP Desk.",
+        'Cursor asked for: path = "/". You changed it.',
+        'It was given: path = ".".',
+    ]
+
+
 def test_results_say_how_the_call_ended() -> None:
     ended = {"server": "files", "tool": "list_directory", "duration_ms": 12.4, "call": 6}
     ok = record(AuditKind.TOOL_RESULT, **ended, status="ok", preview="notes/\ntodo.txt", error="")

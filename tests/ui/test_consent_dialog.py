@@ -111,6 +111,21 @@ def test_shows_server_tool_chat_and_arguments(qtbot: QtBot) -> None:
     assert json.loads(view.dialog.arguments_box.toPlainText()) == ARGUMENTS
 
 
+def test_a_call_from_another_app_names_the_app(qtbot: QtBot) -> None:
+    view = shown(qtbot, request_for(context=CallContext("another app", app="Cursor")))
+    text = all_text(view.dialog)
+    assert "Cursor wants to run “Write file” from “files”. Allow it?" in text
+    assert "Asked by Cursor, another app on this computer, through MCP Desk." in text
+    assert not view.dialog.allow_chat_button.isVisible() and not view.dialog.stop_button.isVisible()
+    view.dialog.deny_button.click()
+    assert view.decision.choice is Choice.DENY
+    first = ConsentDialog(request_for(context=CallContext("another app", app="Cursor")), explain=True)
+    qtbot.addWidget(first)
+    assert "Cursor wants to use a tool through MCP Desk, and nothing runs until you answer." in all_text(
+        first
+    )
+
+
 def test_a_tool_without_a_title_is_named_in_words(qtbot: QtBot) -> None:
     bare = replace(TOOL, name="list_directory", title=None)
     assert "Allow “List folder” from “files”?" in all_text(shown(qtbot, request_for(bare)).dialog)

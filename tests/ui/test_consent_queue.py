@@ -90,6 +90,19 @@ def test_three_questions_are_asked_one_after_another(
     assert queue.dialog is None and open_dialogs(ConsentDialog) == []
 
 
+def test_a_question_from_another_app_names_it_in_the_notification(
+    qtbot: QtBot, queue: ConsentQueue, service_loop: ServiceLoop
+) -> None:
+    summaries: list[str] = []
+    queue.question_arrived.connect(summaries.append)
+    from_cursor = ConsentRequest(TOOLS[2], {"path": "notes.txt"}, CallContext("another app", app="Cursor"))
+    asked = service_loop.submit(queue.ask(from_cursor))
+    shown(qtbot).deny_button.click()
+    qtbot.waitUntil(asked.done)
+    assert summaries == ["Cursor wants to run “Write file” from “files”."]
+    assert asked.result().choice is Choice.DENY
+
+
 def test_stop_withdraws_the_question_on_screen(
     qtbot: QtBot, queue: ConsentQueue, service_loop: ServiceLoop
 ) -> None:

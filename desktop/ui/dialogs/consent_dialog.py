@@ -151,15 +151,7 @@ class ConsentDialog(QuestionDialog):
         self.request = request
         self.explanation = InlineMessage(self)
         if explain:
-            self.explanation.show_info(
-                self.tr(
-                    "This is MCP Desk asking for your permission. Your model wants to use a tool, and "
-                    "nothing runs until you answer. Read what the tool does and what will be sent: "
-                    "“Allow once” lets this one call go ahead, “Deny” sends nothing. To stop being "
-                    "asked about a tool you trust, choose “Always allow”; the Permissions page lets "
-                    "you take that back."
-                )
-            )
+            self.explanation.show_info(self._explanation())
         self._original_text = arguments_text(request.arguments)
         self._arguments: dict[str, Any] | None = request.arguments
         self.setWindowTitle(self.tr("Allow a tool to run?"))
@@ -185,8 +177,7 @@ class ConsentDialog(QuestionDialog):
     def _build(self) -> None:
         layout = self.body_layout
         tool = self.request.tool
-        question = self.tr("Allow “%1” from “%2”?").replace("%1", shortened(tool_label(tool)))
-        self.title_label = plain(heading(question.replace("%2", shortened(tool.server)), self))
+        self.title_label = plain(heading(self._question(), self))
         exact = self.tr("Its exact name, as the model and the audit trail know it: %1")
         self.title_label.setToolTip(plain_tip(exact.replace("%1", shortened(tool.qualified_name, MAX_NAME))))
         layout.addWidget(self.title_label)
@@ -211,8 +202,38 @@ class ConsentDialog(QuestionDialog):
         self.outer_layout.addLayout(self._button_row())
         self._style_inputs()
 
+    def _explanation(self) -> str:
+        """What such a question is for, said once, with who is asking."""
+        asking = (
+            self.tr("%1 wants to use a tool through MCP Desk").replace(
+                "%1", shortened(self.request.context.app)
+            )
+            if self.request.context.app
+            else self.tr("Your model wants to use a tool")
+        )
+        return self.tr(
+            "This is MCP Desk asking for your permission. %1, and nothing runs until you answer. Read what "
+            "the tool does and what will be sent: “Allow once” lets this one call go ahead, “Deny” sends "
+            "nothing. To stop being asked about a tool you trust, choose “Always allow”; the Permissions "
+            "page lets you take that back."
+        ).replace("%1", asking)
+
+    def _question(self) -> str:
+        """“Allow “Write file” from “files”?”, or, asked by another app, “Cursor wants to run …”."""
+        tool, app = self.request.tool, self.request.context.app
+        question = (
+            self.tr("%3 wants to run “%1” from “%2”. Allow it?").replace("%3", shortened(app))
+            if app
+            else self.tr("Allow “%1” from “%2”?")
+        )
+        return question.replace("%1", shortened(tool_label(tool))).replace("%2", shortened(tool.server))
+
     def _origin_text(self) -> str:
         context = self.request.context
+        if context.app:
+            return self.tr("Asked by %1, another app on this computer, through MCP Desk.").replace(
+                "%1", shortened(context.app)
+            )
         if context.chat_id is not None:
             return self.tr("Asked in the chat “%1”.").replace("%1", shortened(context.chat_title))
         return self.tr("Asked from: %1.").replace("%1", shortened(context.origin))

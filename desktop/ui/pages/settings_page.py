@@ -25,6 +25,7 @@ from desktop.core.config import AppSettings
 from desktop.core.problem import Problem
 from desktop.llm.chat.control import BackendSettings, ChatControl
 from desktop.ui.bridge import Bridge
+from desktop.ui.pages.settings_gateway import GatewaySection
 from desktop.ui.pages.settings_keeping import KeepingSection
 from desktop.ui.pages.settings_runtimes import RuntimesSection
 from desktop.ui.style import SPACING, heading, hint, pad, selectable
@@ -97,15 +98,17 @@ class SettingsPage(QWidget):
         )
         layout.addLayout(login_row)
         layout.addSpacing(SPACING)
+        self.keeping_section = KeepingSection(bridge, self)
+        layout.addWidget(self.keeping_section)
+        layout.addSpacing(SPACING)
         self._add_log_section(layout)
         layout.addSpacing(SPACING)
         self._add_chat_model_section(layout)
         layout.addSpacing(SPACING)
         self.runtimes_section = RuntimesSection(bridge, self)
         layout.addWidget(self.runtimes_section)
-        layout.addSpacing(SPACING)
-        self.keeping_section = KeepingSection(bridge, self)
-        layout.addWidget(self.keeping_section)
+        self.gateway_section = GatewaySection(bridge, self)
+        layout.addWidget(self.gateway_section)
         layout.addStretch()
         bridge.services_ready.connect(self._on_bridge_services_ready)
         self.login_box.toggled.connect(lambda _on: self._save_shown(self.login_saved))
@@ -345,6 +348,7 @@ class SettingsPage(QWidget):
             self._show_backend(self._chats().backend_settings())
             self._enable_backend(True)
         self.keeping_section.show_ready()
+        self.gateway_section.show_ready()
 
     def _save_shown(self, note: SavedNote) -> None:
         """Save everything the page shows, so quick changes in a row never undo each other;

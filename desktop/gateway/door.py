@@ -1,0 +1,221 @@
+"""One app's door: an MCP server (the SDK's low-level `Server` over Streamable HTTP) that shows
+the app the tools of the servers it was granted and sends each call through the consent gate.
+
+Tools keep the names the chat uses (`<server>__<tool>`), with titles, descriptions and schemas
+as the servers gave them. A name outside the app's grant is answered as a tool that is not
+there, saying nothing of what else MCP Desk runs. Both protocol revisions are served: the
+2025-11-25 handshake with a session (`notifications/tools/list_changed` on its standalone
+stream) and 2026-07-28's single requests (the same change on a `subscriptions/listen` stream).
+Each request is answered with one JSON body rather than an event stream of its own: nothing is sent
+to the app in the middle of a call, and one write per answer halves a call's time over HTTP.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Collection
+from typing import Any, Protocol
+
+import anyio
+import mcp_types as types
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
+from mcp.server.lowlevel.server import NotificationOptions, Server
+from mcp.server.models import InitializationOptions
+from mcp.server.session import ServerSession
+from mcp.server.streamable_http import MCP_SESSION_ID_HEADER
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler
+from mcp.shared.subscriptions import ToolsListChanged
+from starlette.types import Message, Receive, Scope, Send
+
+from desktop.core.consent import AnswerStopped, CallContext
+from desktop.core.events import ServerState, ServerStatus, ToolInfo
+from desktop.core.problem import Problem
+from desktop.core.rpc_log import RpcLog
+from desktop.gateway.app_names import app_label
+from desktop.gateway.app_wire import TappedDoor
+from desktop.servers.control import ToolCallOutcome
+from desktop.servers.wire_tap import WireTap
+
+log = logging.getLogger(__name__)
+
+GATEWAY_ORIGIN = "another app"
+"""What the audit's `origin` says of a call that came through the gateway (its `app` says which)."""
+
+
+class ToolHost(Protocol):
+    """Who runs the tools: the `ServerManager`."""
+
+    def statuses(self) -> list[ServerStatus]: ...
+    def tools(self, server: str | None = None) -> list[ToolInfo]: ...
+    async def call_tool(
+        self, qualified_name: str, arguments: dict[str, Any], context: CallContext
+    ) -> ToolCallOutcome: ...
+
+
+class _DoorServer(Server[dict[str, Any]]):
+    """Says, on the 2025 handshake, that it announces tool list changes (it does)."""
+
+    def create_initialization_options(
+        self,
+        notification_options: NotificationOptions | None = None,
+        experimental_capabilities: dict[str, dict[str, Any]] | None = None,
+        extensions: dict[str, dict[str, Any]] | None = None,
+    ) -> InitializationOptions:
+        options = notification_options or NotificationOptions(tools_changed=True)
+        return super().create_initialization_options(options, experimental_capabilities, extensions)
+
+
+class AppDoor:
+    """What `app` sees. `granted` reads its servers afresh each time (the user may change them)."""
+
+    def __init__(
+        self, app: str, host: ToolHost, granted: Callable[[], Collection[str]], rpc_log: RpcLog
+    ) -> None:
+        self.app = app
+        self.label = app_label(app)
+        self._host = host
+        self._granted = granted
+        self._open: set[str] = set()
+        """The ids of this app's open sessions, as the answers that opened them said."""
+        self._sessions: dict[str, ServerSession] = {}
+        """A way to reach each session that has sent more than its `initialize`."""
+        self._bus = InMemorySubscriptionBus()
+        self._listen = ListenHandler(self._bus)
+        server = _DoorServer(
+            "mcp-desk",
+            version="0.1.0",
+            title="MCP Desk",
+            instructions=f"The tools {self.label} may use through MCP Desk; a call may ask the user first.",
+            on_list_tools=self._list_tools,
+            on_call_tool=self._call_tool,
+            on_subscriptions_listen=self._listen,
+        )
+        server.middleware.append(self._note_session)
+        self._sessions_manager = StreamableHTTPSessionManager(server, json_response=True)
+        self.asgi = TappedDoor(self._handle, WireTap(f"gateway:{app}", rpc_log))
+        self._stop = anyio.Event()
+        self._stopped = anyio.Event()
+
+    @property
+    def connected(self) -> bool:
+        """A 2025 session from this app is open (2026-07-28 requests stand alone)."""
+        return bool(self._open)
+
+    async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        """Serve until `close`; for `TaskGroup.start`."""
+        try:
+            async with self._sessions_manager.run():
+                task_status.started()
+                await self._stop.wait()
+                self._listen.close()
+        finally:
+            self._open.clear()
+            self._sessions.clear()
+            self._stopped.set()
+
+    async def close(self) -> None:
+        """End every session of this app (its requests in flight are cancelled)."""
+        self._stop.set()
+        await self._stopped.wait()
+
+    async def tools_changed(self) -> None:
+        """Tell the app's sessions and listen streams that its tools changed."""
+        await self._bus.publish(ToolsListChanged())
+        for session_id, session in list(self._sessions.items()):
+            try:
+                await session.send_tool_list_changed()
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                self._ended(session_id)
+
+    def visible_tools(self) -> list[ToolInfo]:
+        """The tools of the granted servers that are running now."""
+        granted = set(self._granted())
+        running = {
+            s.name for s in self._host.statuses() if s.name in granted and s.state is ServerState.RUNNING
+        }
+        return [tool for tool in self._host.tools() if tool.server in running]
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The SDK's session manager, noting which sessions it opened and which ended (DELETE, or unknown)."""
+        session_id = _header(scope, MCP_SESSION_ID_HEADER)
+
+        async def watched(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                if message["status"] == 404 and session_id:
+                    self._ended(session_id)
+                opened = dict(message.get("headers", [])).get(MCP_SESSION_ID_HEADER.lower().encode())
+                if message["status"] < 400 and opened:
+                    self._open.add(opened.decode("latin-1"))
+            await send(message)
+
+        await self._sessions_manager.handle_request(scope, receive, watched)
+        if scope["method"] == "DELETE" and session_id:
+            self._ended(session_id)
+
+    def _ended(self, session_id: str) -> None:
+        self._open.discard(session_id)
+        self._sessions.pop(session_id, None)
+
+    async def _note_session(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        request = ctx.request
+        session_id = request.headers.get(MCP_SESSION_ID_HEADER) if request is not None else None
+        if session_id in self._open:
+            self._sessions[session_id] = ctx.session
+        return await call_next(ctx)
+
+    async def _list_tools(
+        self, ctx: ServerRequestContext[dict[str, Any]], params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
+        return types.ListToolsResult(tools=[_wire_tool(tool) for tool in self.visible_tools()])
+
+    async def _call_tool(
+        self, ctx: ServerRequestContext[dict[str, Any]], params: types.CallToolRequestParams
+    ) -> types.CallToolResult:
+        if not any(tool.qualified_name == params.name for tool in self.visible_tools()):
+            return _failed(f"There is no tool called “{params.name}” here. Ask for the list of tools again.")
+        context = CallContext(origin=GATEWAY_ORIGIN, app=self.label)
+        try:
+            outcome = await self._host.call_tool(params.name, dict(params.arguments or {}), context)
+        except AnswerStopped:
+            return _failed("The user stopped this call, so it was not run.")
+        except Problem as problem:
+            return _failed(problem.message)
+        return _result(outcome)
+
+
+def _wire_tool(tool: ToolInfo) -> types.Tool:
+    fields: dict[str, Any] = {
+        "name": tool.qualified_name,
+        "title": tool.title,
+        "description": tool.description,
+        "inputSchema": tool.input_schema or {"type": "object"},
+        "outputSchema": tool.output_schema,
+        "annotations": tool.annotations or None,
+    }
+    return types.Tool.model_validate({key: value for key, value in fields.items() if value is not None})
+
+
+def _result(outcome: ToolCallOutcome) -> types.CallToolResult:
+    if not outcome.content:
+        return _failed(outcome.text) if not outcome.ok else _text(outcome.text, False)
+    wire: dict[str, Any] = {"content": list(outcome.content), "isError": not outcome.ok}
+    if outcome.structured is not None:
+        wire["structuredContent"] = outcome.structured
+    with contextlib.suppress(ValueError):
+        return types.CallToolResult.model_validate(wire)
+    return _text(outcome.text, not outcome.ok)
+
+
+def _failed(sentence: str) -> types.CallToolResult:
+    return _text(sentence, True)
+
+
+def _text(text: str, failed: bool) -> types.CallToolResult:
+    return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=failed)
+
+
+def _header(scope: Scope, name: str) -> str | None:
+    wanted = name.lower().encode("latin-1")
+    return next((value.decode("latin-1") for key, value in scope["headers"] if key == wanted), None)

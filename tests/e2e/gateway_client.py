@@ -1,0 +1,89 @@
+"""An outside app, in its own process: the SDK's client over Streamable HTTP with a bearer token.
+
+    python gateway_client.py URL TOKEN MODE     (MODE: "legacy" for 2025-11-25, or "2026-07-28")
+
+Reads one JSON command a line on stdin and answers one JSON line on stdout:
+``{"op": "list"}`` → ``{"tools": [tool, ...]}``; ``{"op": "call", "name", "arguments"}`` →
+``{"result": CallToolResult}`` or ``{"error": text}``; ``{"op": "call_then_cancel", "name",
+"arguments"}`` starts the call and cancels it at the next line (``{"op": "cancel"}``), then answers
+``{"cancelled": true}``;
+``{"op": "changes"}`` → ``{"changes": n}`` (tool list changes heard so far); ``{"op": "quit"}``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import anyio
+import httpx2
+import mcp_types as types
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+
+class App:
+    def __init__(self) -> None:
+        self.changes = 0
+
+    async def on_message(self, message: Any) -> None:
+        if isinstance(message, types.ToolListChangedNotification):
+            self.changes += 1
+
+    async def listen(self, client: Client, *, task_status: Any = anyio.TASK_STATUS_IGNORED) -> None:
+        async with client.listen(tools_list_changed=True) as changes:
+            task_status.started()
+            async for _ in changes:
+                self.changes += 1
+
+
+async def answer(client: Client, app: App, command: dict[str, Any]) -> dict[str, Any]:
+    match command["op"]:
+        case "list":
+            tools = (await client.list_tools()).tools
+            return {
+                "tools": [tool.model_dump(by_alias=True, exclude_none=True, mode="json") for tool in tools]
+            }
+        case "call":
+            try:
+                result = await client.call_tool(command["name"], command["arguments"])
+            except Exception as error:
+                return {"error": f"{type(error).__name__}: {error}"}
+            return {"result": result.model_dump(by_alias=True, exclude_none=True, mode="json")}
+        case "call_then_cancel":
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(client.call_tool, command["name"], command["arguments"])
+                await anyio.to_thread.run_sync(sys.stdin.readline)
+                tasks.cancel_scope.cancel()
+            return {"cancelled": True}
+        case "changes":
+            return {"changes": app.changes}
+    raise ValueError(command)
+
+
+async def main(url: str, token: str, mode: str) -> None:
+    app = App()
+    http = httpx2.AsyncClient(
+        headers={"Authorization": f"Bearer {token}"}, timeout=httpx2.Timeout(30, read=300)
+    )
+    async with (
+        http,
+        Client(
+            streamable_http_client(url, http_client=http), mode=mode, message_handler=app.on_message
+        ) as client,
+        anyio.create_task_group() as tasks,
+    ):
+        if mode != "legacy":
+            await tasks.start(app.listen, client)
+        print(json.dumps({"ready": client.protocol_version}), flush=True)
+        while line := await anyio.to_thread.run_sync(sys.stdin.readline):
+            command = json.loads(line)
+            if command["op"] == "quit":
+                break
+            print(json.dumps(await answer(client, app, command)), flush=True)
+        tasks.cancel_scope.cancel()
+
+
+if __name__ == "__main__":
+    anyio.run(main, *sys.argv[1:4])

@@ -32,13 +32,18 @@ if TYPE_CHECKING:
     from desktop.core.consent import ConsentAsker, ConsentGate
     from desktop.core.rpc_log_service import RpcLogService
     from desktop.core.secrets_service import SecretsService
+    from desktop.gateway.app_access import AppAccessBook
+    from desktop.gateway.app_configs import AppConfigs
     from desktop.llm.chat.service import ChatService
     from desktop.llm.models.library import ModelSource
     from desktop.llm.models.service import ModelService
+    from desktop.servers.import_formats import ImportSource
     from desktop.servers.manager import ServerManager
 
 KEYRING_SERVICE_ENV = "MCP_DESK_KEYRING_SERVICE"
 """Another keyring service name than `mcp-desk` (tests use one of their own)."""
+APPS_HOME_ENV = "MCP_DESK_APPS_HOME"
+"""Another home folder to find the user's other AI apps' settings in (tests name a folder of theirs)."""
 
 
 @dataclass
@@ -55,6 +60,8 @@ class Services:
     models: ModelService
     consent: ConsentGate
     chats: ChatService
+    gateway: AppAccessBook
+    apps: AppConfigs
     leftovers_ended: list[Leftover] = field(default_factory=list)
     consent_problem: str | None = None
 
@@ -131,6 +138,16 @@ def model_locations() -> list[tuple[ModelSource, Path]]:
     return default_locations(Path.home(), os.environ)
 
 
+def other_apps_files(source: ImportSource) -> list[Path]:
+    """Where the user's other AI apps keep their servers, in the home APPS_HOME_ENV names, if any."""
+    from desktop.servers.import_formats import default_paths
+
+    elsewhere = os.environ.get(APPS_HOME_ENV)
+    if elsewhere:
+        return default_paths(source, home=Path(elsewhere), environ={})
+    return default_paths(source)
+
+
 def retention(settings: AppSettings) -> Retention:
     return Retention(keep_days=settings.log_keep_days, max_bytes=settings.log_max_mb * 1024 * 1024)
 
@@ -150,6 +167,9 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     from desktop.core.secrets import SERVICE, SecretStore
     from desktop.core.secrets_service import SecretsService
     from desktop.core.settings_keeper import SettingsKeeper
+    from desktop.gateway.app_access import AppAccessBook
+    from desktop.gateway.app_configs import AppConfigs
+    from desktop.gateway.config_backups import ConfigBackups
     from desktop.llm.backends.local import LocalBackend
     from desktop.llm.chat.service import ENDPOINT_KEY_SECRET, ChatBackends, ChatService
     from desktop.llm.chat.store import ChatStore
@@ -220,6 +240,9 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     chats = ChatService(ChatStore(paths.chats_file), manager, consent, events, backends)
     requests.attach_sampler(chats)
     events.subscribe(chats.on_event)  # a model just loaded reads a new chat's tools in the background
+    gateway = AppAccessBook(settings, keyring_store)
+    backups = ConfigBackups(paths.data_dir / "app-settings-backups")
+    apps = AppConfigs(manager, gateway, backups, launch_command(), other_apps_files)
     # What exists now (Qt, the SDK, pydantic's schemas) lives as long as the app; keeping
     # it out of the collector's scans took ~10% off every tool call round trip.
     gc.freeze()
@@ -236,6 +259,8 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
         models,
         consent,
         chats,
+        gateway,
+        apps,
         ended,
         rules.problem,
     )

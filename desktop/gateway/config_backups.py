@@ -1,0 +1,76 @@
+"""The bytes another app's settings file held before MCP Desk changed it, kept for Undo.
+
+Each change keeps a copy next to the file (`<file>.mcp-desk-backup-<UTC time>`, where the
+user will look) and one in MCP Desk's data folder, and remembers the last change per app
+(`last-change.json`): which file, which copy, and what MCP Desk wrote, so Undo puts back
+the exact bytes only while the file still holds what MCP Desk wrote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from desktop.core.atomic_file import replaced_atomically
+
+BACKUP_MARK = ".mcp-desk-backup-"
+
+
+@dataclass(frozen=True)
+class LastChange:
+    path: Path
+    backup: Path
+    written: str
+    """SHA-256 of the bytes MCP Desk wrote."""
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class ConfigBackups:
+    """Backups and the last change of each app, under `folder` (one subfolder per app)."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+
+    def write(self, app: str, path: Path, before: bytes, after: bytes) -> Path:
+        """Keep `before` twice, then put `after` in `path`'s place in one step; the backup beside it."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        beside = path.with_name(f"{path.name}{BACKUP_MARK}{stamp}")
+        kept = self._folder / app / beside.name
+        for copy in (beside, kept):
+            with replaced_atomically(copy, binary=True) as out:
+                out.write(before)
+        _replace(path, after)
+        record = {"path": str(path), "backup": str(kept), "written": digest(after)}
+        with replaced_atomically(self._record(app)) as out:
+            json.dump(record, out, indent=2)
+        return beside
+
+    def last(self, app: str) -> LastChange | None:
+        try:
+            record = json.loads(self._record(app).read_text("utf-8"))
+            return LastChange(Path(record["path"]), Path(record["backup"]), str(record["written"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def restore(self, app: str, change: LastChange) -> None:
+        """Put `change`'s backup back in its file's place, and forget the change."""
+        _replace(change.path, change.backup.read_bytes())
+        self._record(app).unlink(missing_ok=True)
+
+    def _record(self, app: str) -> Path:
+        return self._folder / app / "last-change.json"
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Atomically, keeping the file's permissions (a new temporary file is private)."""
+    mode = path.stat().st_mode & 0o7777 if path.exists() else None
+    with replaced_atomically(path, binary=True) as out:
+        out.write(data)
+    if mode is not None:
+        path.chmod(mode)

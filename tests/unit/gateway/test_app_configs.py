@@ -1,0 +1,276 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop.core.config import AppConfig
+from desktop.gateway.app_configs import AppConfigs
+from desktop.gateway.config_backups import BACKUP_MARK, ConfigBackups
+from desktop.gateway.control import AppAccess, GatewayProblem, GatewayStatus
+from desktop.servers.import_formats import ImportSource, default_paths
+from desktop.servers.importers import ImportPlan, apply_plan, read_plan
+
+pytestmark = pytest.mark.anyio
+
+LAUNCH = ["/opt/mcp-desk/mcp-desk"]
+TOKEN = "gw-token-5f0c9e2b71d4a8c3"
+SECRET = "ghp_canary5f0c9e2b71d4a8c3e6"
+
+CLAUDE = {
+    "mcpServers": {
+        "filesystem": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"]},
+        "github": {"command": "npx", "args": ["-y", "server-github"], "env": {"GITHUB_TOKEN": SECRET}},
+        "broken": {"args": ["no command"]},
+    },
+    "globalShortcut": "Ctrl+Space",
+}
+VSCODE = """\
+// my servers
+{
+  "servers": {
+    "fetch": {"command": "uvx", "args": ["mcp-server-fetch"]}, // the web
+  },
+}
+"""
+
+
+class FakeGateway:
+    """The gateway's bookkeeping as the real one keeps it: a token per app, grants per app."""
+
+    def __init__(self) -> None:
+        self.tokens: dict[str, str] = {}
+        self.grants: dict[str, tuple[str, ...]] = {}
+
+    def status(self) -> GatewayStatus:
+        return GatewayStatus(True, None, tuple(AppAccess(a, a, s) for a, s in self.grants.items()))
+
+    async def set_enabled(self, enabled: bool) -> GatewayStatus:
+        return self.status()
+
+    async def add_app(self, app: str) -> AppAccess:
+        self.tokens.setdefault(app, TOKEN)
+        self.grants.setdefault(app, ())
+        return AppAccess(app, app, self.grants[app])
+
+    async def grant(self, app: str, servers: Sequence[str]) -> AppAccess:
+        self.grants[app] = tuple(servers)
+        return AppAccess(app, app, self.grants[app])
+
+    async def remove_app(self, app: str) -> None:
+        self.tokens.pop(app, None)
+
+
+class Servers:
+    """The server manager's import on a plain `AppConfig`; found secrets go to `keyring`."""
+
+    def __init__(self) -> None:
+        self.config = AppConfig()
+        self.keyring: dict[str, str] = {}
+
+    async def preview_import(self, source: ImportSource, path: Path | None) -> ImportPlan:
+        assert path is not None
+        return read_plan(source, path, self.config)
+
+    async def apply_import(self, plan: ImportPlan, move_secrets: bool = True) -> list[str]:
+        for entry in plan.to_import:
+            self.keyring.update({found.secret: found.value for found in entry.found_secrets})
+        self.config, added = apply_plan(plan, self.config, move_secrets)
+        return added
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def gateway() -> FakeGateway:
+    return FakeGateway()
+
+
+@pytest.fixture
+def servers() -> Servers:
+    return Servers()
+
+
+@pytest.fixture
+def apps(home: Path, tmp_path: Path, gateway: FakeGateway, servers: Servers) -> AppConfigs:
+    backups = ConfigBackups(tmp_path / "data" / "app-settings-backups")
+    return AppConfigs(
+        servers, gateway, backups, LAUNCH, lambda source: default_paths(source, home=home, environ={})
+    )
+
+
+def put(home: Path, source: ImportSource, content: str | dict[str, Any], index: int = 0) -> Path:
+    path = default_paths(source, home=home, environ={})[index]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content if isinstance(content, str) else json.dumps(content, indent=2))
+    return path
+
+
+def test_found_lists_apps_with_settings_and_recognises_mcp_desk(home: Path, apps: AppConfigs) -> None:
+    put(home, ImportSource.CLAUDE, CLAUDE)
+    mine = {"command": "/elsewhere/mcp-desk", "args": ["connect", "--app", "cursor"]}
+    put(
+        home,
+        ImportSource.CURSOR,
+        {"mcpServers": {"desk (renamed)": mine, "linear": {"url": "https://x/mcp"}}},
+    )
+    put(home, ImportSource.WINDSURF, "{ not json")
+
+    found = {app.app: app for app in apps.found()}
+
+    assert list(found) == ["claude", "cursor", "windsurf"]
+    assert found["claude"].servers == ("filesystem", "github", "broken") and not found["claude"].connected
+    assert found["cursor"].servers == ("linear",) and found["cursor"].connected
+    windsurf = found["windsurf"]
+    assert windsurf.servers == () and windsurf.problem is not None
+    assert "is not valid JSON (line 1, column 3), so MCP Desk leaves it alone" in windsurf.problem
+
+
+async def test_connect_previews_writes_with_a_backup_and_undo_puts_back_the_bytes(
+    home: Path, tmp_path: Path, apps: AppConfigs, gateway: FakeGateway
+) -> None:
+    path = put(home, ImportSource.CLAUDE, CLAUDE)
+    original = path.read_bytes()
+    path.chmod(0o640)
+
+    change = await apps.preview_connect("claude")
+
+    assert path.read_bytes() == original, "a preview writes nothing"
+    assert change.summary.startswith("Adds MCP Desk to Claude Desktop's servers")
+    assert json.loads(change.after)["mcpServers"]["mcp-desk"] == {
+        "command": "/opt/mcp-desk/mcp-desk",
+        "args": ["connect", "--app", "claude"],
+    }
+    await apps.apply(change)
+
+    after = json.loads(path.read_text())
+    assert after["globalShortcut"] == "Ctrl+Space"
+    assert {k: v for k, v in after["mcpServers"].items() if k != "mcp-desk"} == CLAUDE["mcpServers"]
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert gateway.tokens == {"claude": TOKEN} and gateway.grants == {"claude": ()}
+    beside = [p for p in path.parent.iterdir() if BACKUP_MARK in p.name]
+    kept = list((tmp_path / "data" / "app-settings-backups" / "claude").glob(f"*{BACKUP_MARK}*"))
+    assert [p.read_bytes() for p in beside + kept] == [original, original]
+    assert apps.found()[0].connected
+
+    await apps.undo("claude")
+
+    assert path.read_bytes() == original
+    with pytest.raises(GatewayProblem, match="nothing to undo"):
+        await apps.undo("claude")
+
+
+async def test_the_token_is_in_no_app_file(home: Path, apps: AppConfigs, gateway: FakeGateway) -> None:
+    paths = [
+        put(home, source, {"mcpServers": {}}) for source in ImportSource if source is not ImportSource.VSCODE
+    ]
+    paths.append(put(home, ImportSource.VSCODE, VSCODE))
+
+    for app in apps.found():
+        await apps.apply(await apps.preview_connect(app.app))
+
+    assert set(gateway.tokens) == {source.value for source in ImportSource}
+    for path in paths:
+        text = path.read_text()
+        assert "connect" in text and TOKEN not in text
+        assert not any(word in text.lower() for word in ("token", "authorization", "bearer"))
+
+
+async def test_vs_code_keeps_its_comments_and_gets_a_stdio_entry(home: Path, apps: AppConfigs) -> None:
+    path = put(home, ImportSource.VSCODE, VSCODE)
+
+    await apps.apply(await apps.preview_connect("vscode"))
+
+    text = path.read_text()
+    assert text.startswith("// my servers\n") and "// the web" in text
+    disconnect = await apps.preview_disconnect("vscode")
+    assert disconnect.summary == "Removes MCP Desk from VS Code's servers. VS Code keeps its other servers."
+    await apps.apply(disconnect)
+    assert path.read_text() == VSCODE
+
+
+async def test_a_file_changed_since_the_preview_is_not_written(home: Path, apps: AppConfigs) -> None:
+    path = put(home, ImportSource.CURSOR, {"mcpServers": {}})
+    change = await apps.preview_connect("cursor")
+    path.write_text('{"mcpServers": {"new": {"command": "x"}}}')
+
+    with pytest.raises(GatewayProblem, match="changed since MCP Desk showed you this change"):
+        await apps.apply(change)
+
+    assert path.read_text() == '{"mcpServers": {"new": {"command": "x"}}}'
+
+
+async def test_undo_refuses_when_the_app_changed_the_file_since(home: Path, apps: AppConfigs) -> None:
+    path = put(home, ImportSource.CURSOR, {"mcpServers": {}})
+    await apps.apply(await apps.preview_connect("cursor"))
+    path.write_text(path.read_text() + "\n")
+
+    with pytest.raises(GatewayProblem, match="Undo would lose those changes") as refused:
+        await apps.undo("cursor")
+
+    assert "app-settings-backups" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("source", "content", "reason"),
+    [
+        (ImportSource.CLAUDE, '{"mcpServers": {}, // a comment\n}', "is not valid JSON (line 1, column 20)"),
+        (
+            ImportSource.CURSOR,
+            '{"mcpServers": ["a"]}',
+            "lists its MCP servers in a form MCP Desk can't change",
+        ),
+        (ImportSource.LMSTUDIO, "[1, 2]", "does not have the layout of a settings file"),
+    ],
+)
+async def test_a_damaged_file_is_left_alone_with_a_sentence(
+    home: Path, apps: AppConfigs, source: ImportSource, content: str, reason: str
+) -> None:
+    path = put(home, source, content)
+
+    with pytest.raises(GatewayProblem) as refused:
+        await apps.preview_connect(source.value)
+
+    assert refused.value.message == (
+        f"{source.label}'s settings file ({path}) {reason}, so MCP Desk leaves it alone. "
+        f"Fix it in a text editor or in {source.label}, then try again."
+    )
+    assert path.read_text() == content
+    assert [app.problem for app in apps.found()] == [refused.value.message]
+
+
+async def test_moving_servers_imports_them_grants_them_and_takes_them_out(
+    home: Path, apps: AppConfigs, servers: Servers, gateway: FakeGateway
+) -> None:
+    path = put(home, ImportSource.CLAUDE, CLAUDE)
+    original = path.read_bytes()
+
+    change = await apps.preview_connect("claude", move_servers=True)
+
+    assert change.moved == ("filesystem", "github")
+    assert "Moves filesystem and github from Claude Desktop into MCP Desk" in change.summary
+    assert "go to your system's keychain" in change.summary
+    assert "broken stays in Claude Desktop: MCP Desk can't run it." in change.summary
+    await apps.apply(change)
+
+    left = json.loads(path.read_text())["mcpServers"]
+    assert list(left) == ["broken", "mcp-desk"]
+    assert set(servers.config.servers) == {"filesystem", "github"}
+    assert gateway.grants == {"claude": ("filesystem", "github")}
+    assert servers.keyring == {"GITHUB_TOKEN": SECRET}
+    assert SECRET not in path.read_text() and SECRET not in servers.config.to_json()
+    await apps.undo("claude")
+    assert path.read_bytes() == original
+
+
+async def test_an_unknown_app_or_one_not_on_this_computer_is_a_sentence(apps: AppConfigs) -> None:
+    with pytest.raises(GatewayProblem, match="doesn't know an app called “notepad”"):
+        await apps.preview_connect("notepad")
+    with pytest.raises(GatewayProblem, match="Cursor's settings were not found on this computer"):
+        await apps.preview_connect("cursor")

@@ -219,4 +219,4 @@ def _connect_summary(
             f"{_names(stays)} {verb} in {label}: MCP Desk can't run {'it' if len(stays) == 1 else 'them'}."
         )
     parts.append(f"{label}'s other settings are not touched.")
-    return " ".join(parts)
+    return "\n".join(parts)

@@ -55,6 +55,7 @@ from desktop.core.rpc_log import RpcLogControl
 from desktop.core.secret_refs import SecretsError
 from desktop.core.secrets_control import SecretsControl
 from desktop.core.settings import SettingsControl
+from desktop.gateway.control import AppConfigControl, GatewayControl
 from desktop.llm.chat.control import (
     ChatControl,
     ChatListChanged,
@@ -87,6 +88,9 @@ class Controls:
     chats: ChatControl
     diagnose: Callable[[], Coroutine[Any, Any, str]]
     """`mcp-desk doctor`'s report, secrets masked, for the user to copy into a bug report."""
+    apps: AppConfigControl | None = None
+    """MCP Desk's entry in the user's other AI apps' settings (the Connect an app page)."""
+    gateway: GatewayControl | None = None
 
 
 Submit = Callable[[Coroutine[Any, Any, Any]], "concurrent.futures.Future[Any]"]
@@ -130,6 +134,8 @@ class Bridge(QObject):
         self.consent: ConsentControl | None = None
         self.chats: ChatControl | None = None
         self.diagnose: Callable[[], Coroutine[Any, Any, str]] | None = None
+        self.apps: AppConfigControl | None = None
+        self.gateway: GatewayControl | None = None
         self._submit: Submit | None = None
         self._event_arrived.connect(self._on_service_event, Qt.ConnectionType.QueuedConnection)
         self._call_finished.connect(self._on_service_call_finished, Qt.ConnectionType.QueuedConnection)
@@ -145,6 +151,8 @@ class Bridge(QObject):
         self.consent = controls.consent
         self.chats = controls.chats
         self.diagnose = controls.diagnose
+        self.apps = controls.apps
+        self.gateway = controls.gateway
         self._submit = submit
         self.services_ready.emit()
 

@@ -1,23 +1,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from desktop.core.config import AppConfig
 from desktop.gateway.app_configs import AppConfigs
 from desktop.gateway.config_backups import BACKUP_MARK, ConfigBackups
-from desktop.gateway.control import AppAccess, GatewayProblem, GatewayStatus
+from desktop.gateway.control import GatewayProblem
 from desktop.servers.import_formats import ImportSource, default_paths
-from desktop.servers.importers import ImportPlan, apply_plan, read_plan
+from tests.fixtures.app_configs import TOKEN, FakeGateway, ImportingServers
 
 pytestmark = pytest.mark.anyio
 
 LAUNCH = ["/opt/mcp-desk/mcp-desk"]
-TOKEN = "gw-token-5f0c9e2b71d4a8c3"
 SECRET = "ghp_canary5f0c9e2b71d4a8c3e6"
 
 CLAUDE = {
@@ -38,50 +35,6 @@ VSCODE = """\
 """
 
 
-class FakeGateway:
-    """The gateway's bookkeeping as the real one keeps it: a token per app, grants per app."""
-
-    def __init__(self) -> None:
-        self.tokens: dict[str, str] = {}
-        self.grants: dict[str, tuple[str, ...]] = {}
-
-    def status(self) -> GatewayStatus:
-        return GatewayStatus(True, None, tuple(AppAccess(a, a, s) for a, s in self.grants.items()))
-
-    async def set_enabled(self, enabled: bool) -> GatewayStatus:
-        return self.status()
-
-    async def add_app(self, app: str) -> AppAccess:
-        self.tokens.setdefault(app, TOKEN)
-        self.grants.setdefault(app, ())
-        return AppAccess(app, app, self.grants[app])
-
-    async def grant(self, app: str, servers: Sequence[str]) -> AppAccess:
-        self.grants[app] = tuple(servers)
-        return AppAccess(app, app, self.grants[app])
-
-    async def remove_app(self, app: str) -> None:
-        self.tokens.pop(app, None)
-
-
-class Servers:
-    """The server manager's import on a plain `AppConfig`; found secrets go to `keyring`."""
-
-    def __init__(self) -> None:
-        self.config = AppConfig()
-        self.keyring: dict[str, str] = {}
-
-    async def preview_import(self, source: ImportSource, path: Path | None) -> ImportPlan:
-        assert path is not None
-        return read_plan(source, path, self.config)
-
-    async def apply_import(self, plan: ImportPlan, move_secrets: bool = True) -> list[str]:
-        for entry in plan.to_import:
-            self.keyring.update({found.secret: found.value for found in entry.found_secrets})
-        self.config, added = apply_plan(plan, self.config, move_secrets)
-        return added
-
-
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "home"
@@ -93,12 +46,12 @@ def gateway() -> FakeGateway:
 
 
 @pytest.fixture
-def servers() -> Servers:
-    return Servers()
+def servers() -> ImportingServers:
+    return ImportingServers()
 
 
 @pytest.fixture
-def apps(home: Path, tmp_path: Path, gateway: FakeGateway, servers: Servers) -> AppConfigs:
+def apps(home: Path, tmp_path: Path, gateway: FakeGateway, servers: ImportingServers) -> AppConfigs:
     backups = ConfigBackups(tmp_path / "data" / "app-settings-backups")
     return AppConfigs(
         servers, gateway, backups, LAUNCH, lambda source: default_paths(source, home=home, environ={})
@@ -246,7 +199,7 @@ async def test_a_damaged_file_is_left_alone_with_a_sentence(
 
 
 async def test_moving_servers_imports_them_grants_them_and_takes_them_out(
-    home: Path, apps: AppConfigs, servers: Servers, gateway: FakeGateway
+    home: Path, apps: AppConfigs, servers: ImportingServers, gateway: FakeGateway
 ) -> None:
     path = put(home, ImportSource.CLAUDE, CLAUDE)
     original = path.read_bytes()

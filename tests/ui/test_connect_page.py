@@ -243,3 +243,8 @@ def test_screenshots_of_the_connect_page(
     page.gateway_button.click()
     qtbot.waitUntil(lambda: page.gateway_button.text() == "Stop sharing")
     save(window, shots, "74-connect-sharing-on")
+    card(qtbot, page, "Claude Desktop").undo_button.click()
+    qtbot.waitUntil(lambda: page.message.text.startswith("Claude Desktop's settings are back"))
+    assert "(filesystem, github) stay in MCP Desk too" in page.message.text
+    qtbot.waitUntil(lambda: card(qtbot, page, "Claude Desktop").state_label.text() == "Not connected")
+    save(window, shots, "75-connect-undone")

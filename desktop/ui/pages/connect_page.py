@@ -54,7 +54,8 @@ class ConnectPage(QWidget):
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
-        self._undoable: set[str] = set()
+        self._undoable: dict[str, tuple[str, ...]] = {}
+        """The apps changed in this session that Undo can put back, and the servers each change moved."""
         self.cards: list[AppCard] = []
         self.dialog: ConfigChangeDialog | None = None
         self.intro_label = hint(
@@ -243,7 +244,7 @@ class ConnectPage(QWidget):
                 "Approve each on the Servers page before it first starts."
             ).replace("%1", change.label).replace("%2", names)
         if changed:
-            self._undoable.add(change.app)
+            self._undoable[change.app] = change.moved
             sentence += " " + self.tr("To put the file back as it was, press Undo.")
             self._bridge.notice_posted.emit(
                 Notice(self.tr("%1's settings changed").replace("%1", change.label), sentence)
@@ -253,19 +254,21 @@ class ConnectPage(QWidget):
     def _on_card_undo_requested(self, app: str) -> None:
         self.message.clear()
         label = next((card.app.label for card in self.cards if card.app.app == app), app)
-        self._undoable.discard(app)
         self._bridge.call(
             self._apps().undo(app),
-            on_done=while_alive(
-                self,
-                lambda _none: self._done(
-                    self.tr("%1's settings are back as they were before MCP Desk changed them.").replace(
-                        "%1", label
-                    )
-                ),
-            ),
+            on_done=while_alive(self, lambda _none: self._on_undone(app, label)),
             on_error=while_alive(self, self._fail),
         )
+
+    def _on_undone(self, app: str, label: str) -> None:
+        moved = self._undoable.pop(app, ())
+        sentence = self.tr("%1's settings are back as they were before MCP Desk changed them.")
+        if moved:
+            sentence += " " + self.tr(
+                "The servers moved from it (%2) stay in MCP Desk too; remove them on the Servers page "
+                "if you don't want them there."
+            ).replace("%2", ", ".join(moved))
+        self._done(sentence.replace("%1", label))
 
     def _on_card_grants_changed(self, app: str, servers: tuple[str, ...]) -> None:
         self._bridge.call(

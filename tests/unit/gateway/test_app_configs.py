@@ -8,6 +8,7 @@ import pytest
 
 from desktop.gateway.app_configs import AppConfigs
 from desktop.gateway.config_backups import BACKUP_MARK, ConfigBackups
+from desktop.gateway.config_edit import JsonDocument
 from desktop.gateway.control import GatewayProblem
 from desktop.servers.import_formats import ImportSource, default_paths
 from tests.fixtures.app_configs import TOKEN, FakeGateway, ImportingServers
@@ -227,3 +228,34 @@ async def test_an_unknown_app_or_one_not_on_this_computer_is_a_sentence(apps: Ap
         await apps.preview_connect("notepad")
     with pytest.raises(GatewayProblem, match="Cursor's settings were not found on this computer"):
         await apps.preview_connect("cursor")
+
+
+async def test_vs_code_settings_json_gets_the_entry_under_its_mcp_section(
+    home: Path, apps: AppConfigs
+) -> None:
+    path = put(home, ImportSource.VSCODE, '{\n  "editor.fontSize": 14,\n}\n', index=1)
+
+    await apps.apply(await apps.preview_connect("vscode"))
+
+    data = JsonDocument.parse(path.read_text(), jsonc=True).data
+    assert data["editor.fontSize"] == 14
+    assert data["mcp"]["servers"]["mcp-desk"]["type"] == "stdio"
+
+
+@pytest.mark.parametrize(
+    ("source", "extra"),
+    [
+        (ImportSource.JAN, {"active": True}),
+        (ImportSource.CLAUDE_CODE, {"type": "stdio"}),
+        (ImportSource.CURSOR, {}),
+    ],
+)
+async def test_each_app_gets_the_entry_in_its_own_shape(
+    home: Path, apps: AppConfigs, source: ImportSource, extra: dict[str, object]
+) -> None:
+    path = put(home, source, {"mcpServers": {}, "numStartups": 3})
+
+    await apps.apply(await apps.preview_connect(source.value))
+
+    entry = json.loads(path.read_text())["mcpServers"]["mcp-desk"]
+    assert entry == {"command": LAUNCH[0], "args": ["connect", "--app", source.value], **extra}

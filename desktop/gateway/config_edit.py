@@ -21,6 +21,7 @@ from desktop.servers.import_formats import strip_jsonc
 _DECODER = json.JSONDecoder()
 _INDENT = re.compile(r"^([ \t]+)\"", re.MULTILINE)
 _SPACE = " \t\r\n"
+_REST_OF_LINE = re.compile(r"[ \t]*(,?)[ \t]*(?://.*)?\r?$")
 
 
 class EditRefused(Exception):
@@ -97,7 +98,7 @@ class JsonDocument:
                     assert found is not None  # section() found it
                     holder = _object_at(stripped, found.value)
                 expected = _updated(doc.data, path, functools.partial(_without, key=key))
-                doc = doc._checked(_remove(doc.text, holder, key), expected)
+                doc = doc._checked(_remove(doc.text, holder, key, doc.jsonc), expected)
         return doc
 
     def _checked(self, text: str, expected: dict[str, Any]) -> JsonDocument:
@@ -186,23 +187,36 @@ def _insert(text: str, holder: _Object, key: str, value: object, depth: int) -> 
         if holder.members:
             end = holder.members[-1].end
             return f"{text[:end]}, {member}{text[end:]}"
-        return f"{text[: holder.open + 1]}{member}{text[holder.close :]}"
+        keep = holder.close if inside.strip() else holder.open + 1  # comments inside stay before it
+        return f"{text[:keep]}{member}{text[holder.close :]}"
     first = _own_line(text, holder.members[0].start) if holder.members else None
     closing = _own_line(text, holder.close)
     outer = closing if closing is not None else unit * depth
     indent = first if first is not None else outer + unit
     rendered = json.dumps(value, indent=unit, ensure_ascii=False).replace("\n", newline + indent)
-    member = f"{json.dumps(key)}: {rendered}"
+    member = f"{indent}{json.dumps(key)}: {rendered}"
     if holder.members:
-        end = holder.members[-1].end
-        return f"{text[:end]},{newline}{indent}{member}{text[end:]}"
+        return _after_last(text, holder.members[-1].end, member, newline)
     if not inside.strip():
-        return f"{text[: holder.open + 1]}{newline}{indent}{member}{newline}{outer}{text[holder.close :]}"
-    return f"{text[: holder.open + 1]}{newline}{indent}{member}{text[holder.open + 1 :]}"
+        return f"{text[: holder.open + 1]}{newline}{member}{newline}{outer}{text[holder.close :]}"
+    if closing is not None:  # only comments inside: the entry goes after them, on a line of its own
+        at = _line_start(text, holder.close)
+        return f"{text[:at]}{member}{newline}{text[at:]}"
+    return f"{text[: holder.close]}{newline}{member}{newline}{outer}{text[holder.close :]}"
 
 
-def _remove(text: str, holder: _Object, key: str) -> str:
-    stripped = strip_jsonc(text)
+def _after_last(text: str, end: int, member: str, newline: str) -> str:
+    """`member` on a line of its own after the last one's line, so a comment ending that line stays there."""
+    line_end = text.find("\n", end)
+    rest = _REST_OF_LINE.match(text, end, line_end) if line_end >= 0 else None
+    if rest is None:
+        return f"{text[:end]},{newline}{member}{text[end:]}"
+    eol = line_end - 1 if text[line_end - 1] == "\r" else line_end
+    comma = "" if rest.group(1) else ","
+    return f"{text[:end]}{comma}{text[end:eol]}{newline}{member}{text[eol:]}"
+
+
+def _remove(text: str, holder: _Object, key: str, jsonc: bool) -> str:
     members = holder.members
     index = max(i for i, member in enumerate(members) if member.key == key)
     member = members[index]
@@ -210,20 +224,17 @@ def _remove(text: str, holder: _Object, key: str) -> str:
         rest = text[holder.open + 1 : member.start] + text[member.end : holder.close]
         if not rest.strip(_SPACE + ","):
             return text[: holder.open + 1] + text[holder.close :]
-    if index + 1 < len(members) or len(members) == 1:
-        start = member.start
-        if _own_line(text, start) is not None:
-            start = _line_start(text, start)
-        end = _skip_space(text, member.end)
-        end = end + 1 if text[end] == "," else member.end  # a trailing comma too, in the original
-        line_end = text.find("\n", end)
-        rest_of_line = text[end:line_end].strip()
-        if (
-            start == _line_start(text, start)
-            and line_end >= 0
-            and (not rest_of_line or rest_of_line.startswith("//"))
-        ):
-            end = line_end + 1  # with its line, and a `// comment` about it at the end of that line
-        return text[:start] + text[end:]
-    comma = stripped.index(",", members[index - 1].end)
+    own_line = _own_line(text, member.start) is not None
+    start = _line_start(text, member.start) if own_line else member.start
+    end = _skip_space(text, member.end)
+    end = end + 1 if text[end] == "," else member.end  # a trailing comma too, in the original
+    line_end = text.find("\n", end)
+    rest_of_line = text[end:line_end].strip()
+    if own_line and line_end >= 0 and (not rest_of_line or rest_of_line.startswith("//")):
+        end = line_end + 1  # with its line, and a `// comment` about it at the end of that line
+    if index + 1 < len(members) or index == 0 or (jsonc and own_line):
+        return text[:start] + text[end:]  # where a trailing comma is allowed, the one before it stays
+    comma = strip_jsonc(text).index(",", members[index - 1].end)  # the one before it, now trailing
+    if own_line:
+        return text[:comma] + text[comma + 1 : start] + text[end:]
     return text[:comma] + text[member.end :]

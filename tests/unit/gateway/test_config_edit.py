@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import random
+import re
 from typing import Any
 
 import pytest
@@ -8,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from desktop.gateway.config_edit import EditRefused, JsonDocument
+from desktop.servers.import_formats import strip_jsonc
 
 ENTRY = {"command": "/opt/mcp-desk/mcp-desk", "args": ["connect", "--app", "cursor"]}
 
@@ -150,3 +153,42 @@ def test_any_file_keeps_every_other_byte(
 
     assert json.loads(after) == {**others, "mcpServers": {**servers, "mcp-desk": ENTRY}}
     assert undone == text
+
+
+COMMENTS = ["// a note\n", "/* a note */", "/* two\nlines */", "\n", "\t"]
+
+
+def with_comments(text: str, rng: random.Random) -> str:
+    """`text` with comments and blank space after some of its `{ [ , :` and before some `} ]`."""
+    out: list[str] = []
+    in_string = escaped = False
+    for char in text:
+        if not in_string and char in "}]" and rng.random() < 0.2:
+            out.append(rng.choice(COMMENTS))
+        out.append(char)
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            in_string = True
+        elif char in "{[,:" and rng.random() < 0.25:
+            out.append(rng.choice(COMMENTS))
+    return "".join(out)
+
+
+def comments(text: str) -> list[str]:
+    """The comments in `text`: what JSONC-stripping blanks out, read back from the original."""
+    kept = (c if c != s or c == "\n" else " " for c, s in zip(text, strip_jsonc(text), strict=True))
+    return sorted(re.findall(r"//[^\n]*|/\*.*?\*/", "".join(kept), re.DOTALL))
+
+
+@given(st.integers(0, 3), st.sampled_from([None, 2, "\t"]), st.integers(0, 2**32))
+def test_vs_code_comments_survive_connecting_and_disconnecting(count: int, indent: Any, seed: int) -> None:
+    servers = {f"server{i}": {"command": "npx"} for i in range(count)}
+    text = with_comments(json.dumps({"inputs": [], "servers": servers}, indent=indent), random.Random(seed))
+
+    connected = JsonDocument.parse(text, jsonc=True).with_entry(["servers"], "mcp-desk", ENTRY)
+    disconnected = connected.without_entries(["servers"], ["mcp-desk"])
+
+    assert connected.data == {"inputs": [], "servers": {**servers, "mcp-desk": ENTRY}}
+    assert comments(connected.text) == comments(text) == comments(disconnected.text)
+    assert disconnected.data == JsonDocument.parse(text, jsonc=True).data

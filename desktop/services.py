@@ -60,10 +60,10 @@ class Services:
     models: ModelService
     consent: ConsentGate
     chats: ChatService
-    gateway: AppAccessBook
-    apps: AppConfigs
     leftovers_ended: list[Leftover] = field(default_factory=list)
     consent_problem: str | None = None
+    gateway: AppAccessBook = field(kw_only=True)
+    apps: AppConfigs = field(kw_only=True)
 
     def announce_startup_problems(self) -> None:
         """Tell the user about what was repaired on the way up."""
@@ -259,8 +259,8 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
         models,
         consent,
         chats,
-        gateway,
-        apps,
         ended,
         rules.problem,
+        gateway=gateway,
+        apps=apps,
     )

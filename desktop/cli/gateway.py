@@ -17,10 +17,13 @@ from desktop.services import Services
 APPS = [source.value for source in ImportSource]
 
 
-def add_gateway_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    gateway = sub.add_parser("gateway", help="let your other AI apps use MCP Desk's servers")
-    group = gateway.add_subparsers(required=True, metavar="COMMAND")
-    add_app_config_commands(group)
+def add_gateway_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """The `gateway` group; returns its subcommands, for the commands of each part to join."""
+    return sub.add_parser(
+        "gateway", help="the door through which your other AI apps use MCP Desk's servers"
+    ).add_subparsers(required=True, metavar="ACTION")
 
 
 def add_app_config_commands(gateway: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from desktop.cli.asker import TerminalAsker
-from desktop.cli.gateway import add_gateway_commands
+from desktop.cli.gateway import add_app_config_commands, add_gateway_commands
 from desktop.cli.model import add_model_commands
 from desktop.cli.output import emit, show_logs
 from desktop.cli.permissions import add_permission_commands
@@ -91,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     add_log_and_audit_commands(sub)
     add_import_command(sub)
     add_settings_commands(sub)
-    add_gateway_commands(sub)
+    add_app_config_commands(add_gateway_commands(sub))
     return parser
 
 

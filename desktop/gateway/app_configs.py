@@ -19,6 +19,7 @@ from desktop.gateway.app_files import (
     is_own_entry,
     own_entry,
     read_app_file,
+    vscode_file,
 )
 from desktop.gateway.config_backups import ConfigBackups, digest
 from desktop.gateway.config_edit import EditRefused, JsonDocument
@@ -129,13 +130,16 @@ class AppConfigs:
         except OSError:
             unchanged = False
         if not unchanged:
+            kept = f" What the file held before is kept at {last.backup}." if last.backup else ""
             raise GatewayProblem(
                 f"{label}'s settings changed after MCP Desk changed them, so Undo would lose those "
-                f"changes. What the file held before is kept at {last.backup}."
+                f"changes.{kept}"
             )
         self._backups.restore(app, last)
 
     def _path(self, source: ImportSource) -> Path | None:
+        if source is ImportSource.VSCODE:
+            return vscode_file(self._where(source))
         return next((path for path in self._where(source) if path.is_file()), None)
 
     def _read(self, app: str) -> tuple[ImportSource, AppFile]:

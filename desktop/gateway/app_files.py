@@ -20,6 +20,26 @@ ENTRY_NAME = "mcp-desk"
 CONNECT_ARGS = ("connect", "--app")
 
 
+def vscode_file(paths: Sequence[Path]) -> Path | None:
+    """VS Code's servers: its `mcp.json`; `settings.json` only where its `mcp` section holds them still;
+    else a new `mcp.json` in VS Code's own folder, if VS Code is on this computer."""
+    mcp_files = [path for path in paths if path.name == "mcp.json"]
+    for path in mcp_files:
+        if path.is_file():
+            return path
+    for path in paths:
+        if path.name == "settings.json" and path.is_file() and _has_mcp_section(path):
+            return path
+    return next((path for path in mcp_files if path.parent.is_dir()), None)
+
+
+def _has_mcp_section(path: Path) -> bool:
+    try:
+        return isinstance(read_app_file(ImportSource.VSCODE, path).document.data.get("mcp"), dict)
+    except EditRefused:
+        return False
+
+
 def section_of(source: ImportSource, path: Path) -> tuple[str, ...]:
     """Where `source` keeps its servers in `path`: VS Code's own key, `mcpServers` elsewhere."""
     if source is not ImportSource.VSCODE:
@@ -58,7 +78,8 @@ class AppFile:
 
     source: ImportSource
     path: Path
-    raw: bytes
+    raw: bytes | None
+    """None: there is no such file yet (VS Code's `mcp.json` before its first server)."""
     document: JsonDocument
 
     @property
@@ -70,12 +91,17 @@ class AppFile:
 
     def encode(self, text: str) -> bytes:
         """`text` in the file's own encoding (a UTF-8 byte-order mark kept where there was one)."""
-        bom = codecs.BOM_UTF8 if self.raw.startswith(codecs.BOM_UTF8) else b""
+        bom = codecs.BOM_UTF8 if self.raw and self.raw.startswith(codecs.BOM_UTF8) else b""
         return bom + text.encode("utf-8")
 
 
 def read_app_file(source: ImportSource, path: Path) -> AppFile:
-    """The file as it is now; `EditRefused` with the reason (in words) when it can't be changed."""
+    """The file as it is now; `EditRefused` with the reason (in words) when it can't be changed.
+
+    A file not there yet, in a folder that is, is an empty one to be made.
+    """
+    if not path.exists() and path.parent.is_dir():
+        return AppFile(source, path, None, JsonDocument.parse("", allows_comments(source)))
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise EditRefused("is too large to be a settings file")

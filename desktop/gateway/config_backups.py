@@ -22,7 +22,8 @@ BACKUP_MARK = ".mcp-desk-backup-"
 @dataclass(frozen=True)
 class LastChange:
     path: Path
-    backup: Path
+    backup: Path | None
+    """None: MCP Desk made the file, and Undo removes it."""
     written: str
     """SHA-256 of the bytes MCP Desk wrote."""
 
@@ -37,30 +38,38 @@ class ConfigBackups:
     def __init__(self, folder: Path) -> None:
         self._folder = folder
 
-    def write(self, app: str, path: Path, before: bytes, after: bytes) -> Path:
-        """Keep `before` twice, then put `after` in `path`'s place in one step; the backup beside it."""
+    def write(self, app: str, path: Path, before: bytes | None, after: bytes) -> Path | None:
+        """Keep `before` twice (None: there was no file), then put `after` in `path`'s place in one step.
+
+        Returns the backup beside the file, if there was a file to back up.
+        """
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         beside = path.with_name(f"{path.name}{BACKUP_MARK}{stamp}")
         kept = self._folder / app / beside.name
-        for copy in (beside, kept):
-            with replaced_atomically(copy, binary=True) as out:
-                out.write(before)
+        if before is not None:
+            for copy in (beside, kept):
+                with replaced_atomically(copy, binary=True) as out:
+                    out.write(before)
         _replace(path, after)
-        record = {"path": str(path), "backup": str(kept), "written": digest(after)}
+        backup = str(kept) if before is not None else None
         with replaced_atomically(self._record(app)) as out:
-            json.dump(record, out, indent=2)
-        return beside
+            json.dump({"path": str(path), "backup": backup, "written": digest(after)}, out, indent=2)
+        return beside if before is not None else None
 
     def last(self, app: str) -> LastChange | None:
         try:
             record = json.loads(self._record(app).read_text("utf-8"))
-            return LastChange(Path(record["path"]), Path(record["backup"]), str(record["written"]))
+            backup = Path(record["backup"]) if record["backup"] is not None else None
+            return LastChange(Path(record["path"]), backup, str(record["written"]))
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def restore(self, app: str, change: LastChange) -> None:
-        """Put `change`'s backup back in its file's place, and forget the change."""
-        _replace(change.path, change.backup.read_bytes())
+        """Put `change`'s backup back in its file's place (or remove a file MCP Desk made); forget it."""
+        if change.backup is None:
+            change.path.unlink()
+        else:
+            _replace(change.path, change.backup.read_bytes())
         self._record(app).unlink(missing_ok=True)
 
     def _record(self, app: str) -> Path:

@@ -233,7 +233,7 @@ async def test_an_unknown_app_or_one_not_on_this_computer_is_a_sentence(apps: Ap
 async def test_vs_code_settings_json_gets_the_entry_under_its_mcp_section(
     home: Path, apps: AppConfigs
 ) -> None:
-    path = put(home, ImportSource.VSCODE, '{\n  "editor.fontSize": 14,\n}\n', index=1)
+    path = put(home, ImportSource.VSCODE, '{\n  "editor.fontSize": 14,\n  "mcp": {},\n}\n', index=1)
 
     await apps.apply(await apps.preview_connect("vscode"))
 
@@ -259,3 +259,20 @@ async def test_each_app_gets_the_entry_in_its_own_shape(
 
     entry = json.loads(path.read_text())["mcpServers"]["mcp-desk"]
     assert entry == {"command": LAUNCH[0], "args": ["connect", "--app", source.value], **extra}
+
+
+async def test_vs_code_without_servers_yet_gets_a_new_mcp_json_that_undo_removes(
+    home: Path, apps: AppConfigs
+) -> None:
+    settings = put(home, ImportSource.VSCODE, '{"editor.fontSize": 14}', index=1)
+    mcp_json = settings.with_name("mcp.json")
+
+    found = apps.found()
+    await apps.apply(await apps.preview_connect("vscode"))
+
+    assert [(app.label, app.config_path, app.connected) for app in found] == [("VS Code", mcp_json, False)]
+    assert json.loads(mcp_json.read_text())["servers"]["mcp-desk"]["type"] == "stdio"
+    assert settings.read_text() == '{"editor.fontSize": 14}'
+    assert not list(settings.parent.glob(f"*{BACKUP_MARK}*")), "there was no file to back up"
+    await apps.undo("vscode")
+    assert not mcp_json.exists()

@@ -19,7 +19,7 @@ from desktop.gateway.app_files import (
     is_own_entry,
     own_entry,
     read_app_file,
-    vscode_file,
+    settings_file,
 )
 from desktop.gateway.config_backups import ConfigBackups, digest
 from desktop.gateway.config_edit import EditRefused, JsonDocument
@@ -52,7 +52,7 @@ class AppConfigs:
         self._where = where
 
     def found(self) -> list[FoundApp]:
-        """The apps whose settings file is on this computer, in the order MCP Desk knows them."""
+        """The apps on this computer (their settings file or folder is), in the order MCP Desk knows them."""
         found = []
         for source in ImportSource:
             path = self._path(source)
@@ -138,9 +138,7 @@ class AppConfigs:
         self._backups.restore(app, last)
 
     def _path(self, source: ImportSource) -> Path | None:
-        if source is ImportSource.VSCODE:
-            return vscode_file(self._where(source))
-        return next((path for path in self._where(source) if path.is_file()), None)
+        return settings_file(source, self._where(source))
 
     def _read(self, app: str) -> tuple[ImportSource, AppFile]:
         source = _source(app)

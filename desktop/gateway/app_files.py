@@ -20,9 +20,22 @@ ENTRY_NAME = "mcp-desk"
 CONNECT_ARGS = ("connect", "--app")
 
 
-def vscode_file(paths: Sequence[Path]) -> Path | None:
-    """VS Code's servers: its `mcp.json`; `settings.json` only where its `mcp` section holds them still;
-    else a new `mcp.json` in VS Code's own folder, if VS Code is on this computer."""
+def settings_file(source: ImportSource, paths: Sequence[Path]) -> Path | None:
+    """The file MCP Desk changes for `source`, of its usual `paths`: the first there; else a new one
+    in the app's own folder where that folder is (the app is installed but has no servers yet).
+
+    VS Code keeps servers in `mcp.json`, and in `settings.json` only while its `mcp` section still
+    holds them. Claude Code's file is in the home folder itself, so only an existing one counts.
+    """
+    if source is ImportSource.VSCODE:
+        return _vscode_file(paths)
+    existing = next((path for path in paths if path.is_file()), None)
+    if existing is not None or source is ImportSource.CLAUDE_CODE:
+        return existing
+    return next((path for path in paths if path.parent.is_dir()), None)
+
+
+def _vscode_file(paths: Sequence[Path]) -> Path | None:
     mcp_files = [path for path in paths if path.name == "mcp.json"]
     for path in mcp_files:
         if path.is_file():

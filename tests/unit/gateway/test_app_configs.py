@@ -276,3 +276,17 @@ async def test_vs_code_without_servers_yet_gets_a_new_mcp_json_that_undo_removes
     assert not list(settings.parent.glob(f"*{BACKUP_MARK}*")), "there was no file to back up"
     await apps.undo("vscode")
     assert not mcp_json.exists()
+
+
+async def test_an_app_installed_without_servers_yet_gets_its_file_made(home: Path, apps: AppConfigs) -> None:
+    config = default_paths(ImportSource.CLAUDE, home=home, environ={})[0]
+    config.parent.mkdir(parents=True)
+    home.joinpath(".claude").mkdir()  # Claude Code's folder, but not its file: not known to be there
+
+    found = apps.found()
+    await apps.apply(await apps.preview_connect("claude"))
+
+    assert [(app.app, app.config_path, app.servers) for app in found] == [("claude", config, ())]
+    assert list(json.loads(config.read_text())["mcpServers"]) == ["mcp-desk"]
+    await apps.undo("claude")
+    assert not config.exists()

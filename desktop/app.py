@@ -37,8 +37,8 @@ def controls_of(services: Services) -> Controls:
         services.consent,
         services.chats,
         diagnostic_report,
-        services.apps,
-        services.gateway,
+        apps=services.apps,
+        gateway=services.gateway,
     )
 
 

@@ -105,18 +105,9 @@ def page(
     for name in ("files", "weather", "notes"):
         fake.put(name, ServerConfig(command="uvx", args=[f"mcp-{name}"]))
     controls = Controls(
-        fake,
-        fake,
-        fake_log,
-        fake_audit,
-        secrets,
-        models,
-        consent,
-        chats,
-        fake_diagnosis,
-        apps.control,
-        apps.gateway,
-    )
+        fake, fake, fake_log, fake_audit, secrets, models, consent, chats, fake_diagnosis,
+        apps=apps.control, gateway=apps.gateway,
+    )  # fmt: skip
     with qtbot.waitSignal(bridge.services_ready):
         bridge.attach(controls, service_loop.submit)
     window.resize(1100, 720)

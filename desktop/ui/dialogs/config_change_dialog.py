@@ -66,7 +66,15 @@ class ConfigChangeDialog(QDialog):
         layout.setSpacing(SPACING // 2)
         layout.addWidget(self.summary_label)
         layout.addWidget(self.where_label)
-        layout.addWidget(self.details, 1)
-        layout.addStretch()
+        layout.addWidget(self.details)
+        layout.addStretch(1)
+        self._spacer = layout.count() - 1
+        self._layout = layout
+        self.details.toggle.toggled.connect(self._on_details_toggled)
         layout.addWidget(self.undo_label)
         layout.addWidget(self.buttons)
+
+    def _on_details_toggled(self, opened: bool) -> None:
+        """The exact lines take the room while shown; empty space does while not."""
+        self._layout.setStretchFactor(self.details, 1 if opened else 0)
+        self._layout.setStretch(self._spacer, 0 if opened else 1)

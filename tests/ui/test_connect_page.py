@@ -26,6 +26,7 @@ from tests.fixtures.app_configs import FakeGateway, ImportingServers
 from tests.ui.chat_fakes import FakeChats
 from tests.ui.fakes import FakeAudit, FakeControl, FakeRpcLog, fake_diagnosis
 from tests.ui.helpers import all_text, wait_for_dialog
+from tests.ui.test_accessibility import problems, report
 from tests.ui.test_screenshots import ARTIFACTS, save
 
 CLAUDE = {
@@ -239,3 +240,16 @@ def test_screenshots_of_the_connect_page(
     assert "(filesystem, github) stay in MCP Desk too" in page.message.text
     qtbot.waitUntil(lambda: card(qtbot, page, "Claude Desktop").state_label.text() == "Not connected")
     save(window, shots, "75-connect-undone")
+
+
+def test_every_control_is_named_explained_and_reachable(qtbot: QtBot, apps: Apps, page: ConnectPage) -> None:
+    apps.put(ImportSource.CLAUDE, CLAUDE)
+    mine = {"command": "/opt/mcp-desk/mcp-desk", "args": ["connect", "--app", "cursor"]}
+    apps.put(ImportSource.CURSOR, {"mcpServers": {"mcp-desk": mine}})
+    page.refresh()
+    qtbot.waitUntil(lambda: card(qtbot, page, "Cursor").state_label.text() == "Connected")
+    card(qtbot, page, "Claude Desktop").connect_button.click()
+    dialog = wait_for_dialog(qtbot, ConfigChangeDialog)
+    dialog.details.set_open(True)
+
+    report(problems(page, "apps") + problems(dialog, "connect dialog"))

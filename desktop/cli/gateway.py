@@ -46,14 +46,14 @@ def add_app_config_commands(gateway: argparse._SubParsersAction[argparse.Argumen
 
 async def _connect(services: Services, args: argparse.Namespace) -> int:
     change = await services.apps.preview_connect(args.app, move_servers=args.move_servers)
-    return await _apply(services, args, change)
+    return await _apply(services, args, change, connecting=True)
 
 
 async def _disconnect(services: Services, args: argparse.Namespace) -> int:
-    return await _apply(services, args, await services.apps.preview_disconnect(args.app))
+    return await _apply(services, args, await services.apps.preview_disconnect(args.app), connecting=False)
 
 
-async def _apply(services: Services, args: argparse.Namespace, change: ConfigChange) -> int:
+async def _apply(services: Services, args: argparse.Namespace, change: ConfigChange, connecting: bool) -> int:
     if change.after == change.before:
         print(change.summary)
         await services.apps.apply(change)
@@ -69,6 +69,11 @@ async def _apply(services: Services, args: argparse.Namespace, change: ConfigCha
         f"Done. A copy of the file as it was is kept beside it. Restart {change.label} to use the change; "
         f"to put the file back: mcp-desk gateway undo {change.app}"
     )
+    if connecting and not services.gateway.status().enabled:
+        print(
+            f"{change.label} can use MCP Desk's servers only while sharing is on: turn it on, and choose "
+            "the servers each app may use, on the Other apps page of MCP Desk's window."
+        )
     return 0
 
 

@@ -38,6 +38,7 @@ def test_connect_moving_servers_then_undo(keyring_store: SecretStore) -> None:
     assert done.returncode == 0, done.stderr
     assert "Moves github and echo from Cursor into MCP Desk" in done.stdout
     assert '+    "mcp-desk": {' in done.stdout and "mcp-desk gateway undo cursor" in done.stdout
+    assert "only while sharing is on" in done.stdout
     entry = json.loads(path.read_text())["mcpServers"]
     assert list(entry) == ["mcp-desk"]
     assert entry["mcp-desk"]["args"][-3:] == ["connect", "--app", "cursor"]

@@ -175,6 +175,10 @@ class ConnectPage(QWidget):
     def _fail(self, problem: Problem) -> None:
         self.message.show_problem(problem.message)
 
+    def _on_grant_failed(self, problem: Problem) -> None:
+        self._fail(problem)
+        self.refresh()  # the boxes show again what the app may use
+
     def _done(self, text: str) -> None:
         self.message.show_info(text)
         self.refresh()
@@ -274,5 +278,5 @@ class ConnectPage(QWidget):
         self._bridge.call(
             self._gateway().grant(app, servers),
             on_done=lambda _access: None,
-            on_error=while_alive(self, self._fail),
+            on_error=while_alive(self, self._on_grant_failed),
         )

@@ -83,13 +83,15 @@ class AppConfigs:
             stays = tuple(name for name in servers if name not in usable and name not in own)
             secrets = sum(len(usable[name].found_secrets) for name in moved)
         entry = own_entry(source, self._launch, app)
+        already = own == [ENTRY_NAME] and servers[ENTRY_NAME] == entry
         after = self._edit(
             file,
-            lambda doc: doc.without_entries(file.section, [*own, *moved]).with_entry(
-                file.section, ENTRY_NAME, entry
+            lambda doc: (
+                doc.without_entries(file.section, [*own, *moved]).with_entry(file.section, ENTRY_NAME, entry)
+                if moved or not already
+                else doc
             ),
         )
-        already = own == [ENTRY_NAME] and servers[ENTRY_NAME] == entry
         summary = _connect_summary(source.label, already, moved, stays, secrets)
         return ConfigChange(app, source.label, file.path, file.document.text, after, summary, moved)
 

@@ -290,3 +290,14 @@ async def test_an_app_installed_without_servers_yet_gets_its_file_made(home: Pat
     assert list(json.loads(config.read_text())["mcpServers"]) == ["mcp-desk"]
     await apps.undo("claude")
     assert not config.exists()
+
+
+async def test_connecting_an_app_already_connected_changes_nothing(home: Path, apps: AppConfigs) -> None:
+    entry = '{"args": ["connect", "--app", "cursor"], "command": "/opt/mcp-desk/mcp-desk"}'
+    mine = '{"mcpServers": {"mcp-desk": ' + entry + "}}"
+    put(home, ImportSource.CURSOR, mine)
+
+    change = await apps.preview_connect("cursor")
+
+    assert change.after == change.before == mine
+    assert change.summary == "MCP Desk is already among Cursor's servers, so there is nothing to change."

@@ -180,13 +180,16 @@ def test_grants_start_empty_and_follow_the_checkboxes(qtbot: QtBot, apps: Apps, 
     assert "None yet" not in cursor.grants_label.text()
 
 
-def test_sharing_is_turned_on_from_the_page(qtbot: QtBot, apps: Apps, page: ConnectPage) -> None:
+def test_sharing_is_turned_on_and_off_from_the_page(qtbot: QtBot, apps: Apps, page: ConnectPage) -> None:
     qtbot.waitUntil(lambda: page.gateway_button.text() == "Let other apps use your servers")
 
     page.gateway_button.click()
 
     qtbot.waitUntil(lambda: page.gateway_button.text() == "Stop sharing")
     assert apps.gateway.enabled
+    page.gateway_button.click()
+    qtbot.waitUntil(lambda: page.gateway_button.text() == "Let other apps use your servers")
+    assert not apps.gateway.enabled
 
 
 def test_a_damaged_file_is_shown_as_a_sentence(qtbot: QtBot, apps: Apps, page: ConnectPage) -> None:

@@ -54,6 +54,7 @@ class ConnectPage(QWidget):
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
+        self._sharing = False
         self._undoable: dict[str, tuple[str, ...]] = {}
         """The apps changed in this session that Undo can put back, and the servers each change moved."""
         self.cards: list[AppCard] = []
@@ -155,6 +156,7 @@ class ConnectPage(QWidget):
         self.stack.setCurrentIndex(1 if self.cards else 0)
 
     def _show_gateway(self, status: GatewayStatus) -> None:
+        self._sharing = status.enabled
         if status.enabled:
             self.gateway_label.setText(
                 self.tr("Other apps can use your servers (only the ones you tick below).")
@@ -186,10 +188,9 @@ class ConnectPage(QWidget):
     # -- changing -------------------------------------------------------------------
 
     def _on_gateway_button_clicked(self) -> None:
-        enable = self.gateway_button.text() == self.tr("Let other apps use your servers")
         self.message.clear()
         self._bridge.call(
-            self._gateway().set_enabled(enable),
+            self._gateway().set_enabled(not self._sharing),
             on_done=while_alive(self, lambda _status: self.refresh()),
             on_error=while_alive(self, self._fail),
         )

@@ -38,9 +38,10 @@ def controls_of(services: Services) -> Controls:
         services.consent,
         services.chats,
         diagnostic_report,
-        services.catalogue,
+        catalogue=services.catalogue,
         runtimes=services.runtimes,
         icons=services.icons,
+        apps=services.apps,
         gateway=services.gateway,
     )
 

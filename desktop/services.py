@@ -34,10 +34,12 @@ if TYPE_CHECKING:
     from desktop.core.consent import ConsentAsker, ConsentGate
     from desktop.core.rpc_log_service import RpcLogService
     from desktop.core.secrets_service import SecretsService
+    from desktop.gateway.app_configs import AppConfigs
     from desktop.gateway.service import GatewayService
     from desktop.llm.chat.service import ChatService
     from desktop.llm.models.library import ModelSource
     from desktop.llm.models.service import ModelService
+    from desktop.servers.import_formats import ImportSource
     from desktop.servers.manager import ServerManager
     from desktop.servers.runtime_install import WheelSource
     from desktop.servers.runtime_service import RuntimeService
@@ -48,6 +50,8 @@ RUNTIME_WHEELS_ENV = "MCP_DESK_RUNTIME_WHEELS"
 """A folder of Node.js and uv wheels to install MCP Desk's own runtimes from before downloading any."""
 PYPI_INDEX_ENV = "MCP_DESK_PYPI_INDEX"
 """Another PyPI (a mirror with PyPI's JSON API) to download MCP Desk's own runtimes from."""
+APPS_HOME_ENV = "MCP_DESK_APPS_HOME"
+"""Another home folder to find the user's other AI apps' settings in (tests name a folder of theirs)."""
 
 
 @dataclass
@@ -70,6 +74,7 @@ class Services:
     runtimes: RuntimeService = field(kw_only=True)
     icons: IconStore | None = None
     gateway: GatewayService = field(kw_only=True)
+    apps: AppConfigs = field(kw_only=True)
 
     def announce_startup_problems(self) -> None:
         """Tell the user about what was repaired on the way up."""
@@ -154,6 +159,16 @@ def wheel_source() -> WheelSource:
     return WheelSource(os.environ.get(PYPI_INDEX_ENV, PYPI), Path(wheels) if wheels else None)
 
 
+def other_apps_files(source: ImportSource) -> list[Path]:
+    """Where the user's other AI apps keep their servers, in the home APPS_HOME_ENV names, if any."""
+    from desktop.servers.import_formats import default_paths
+
+    elsewhere = os.environ.get(APPS_HOME_ENV)
+    if elsewhere:
+        return default_paths(source, home=Path(elsewhere), environ={})
+    return default_paths(source)
+
+
 def retention(settings: AppSettings) -> Retention:
     return Retention(keep_days=settings.log_keep_days, max_bytes=settings.log_max_mb * 1024 * 1024)
 
@@ -176,6 +191,8 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     from desktop.core.secrets import SERVICE, SecretStore
     from desktop.core.secrets_service import SecretsService
     from desktop.core.settings_keeper import SettingsKeeper
+    from desktop.gateway.app_configs import AppConfigs
+    from desktop.gateway.config_backups import ConfigBackups
     from desktop.gateway.service import GatewayService
     from desktop.gateway.tokens import AppTokens
     from desktop.llm.backends.local import LocalBackend
@@ -264,6 +281,8 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     events.subscribe(chats.on_event)  # a model just loaded reads a new chat's tools in the background
     gateway = GatewayService(settings, manager, AppTokens(keyring_store, redactor), rpc_log.log)
     events.subscribe(gateway.on_event)  # a granted server's tools changed: tell the apps
+    backups = ConfigBackups(paths.data_dir / "app-settings-backups")
+    apps = AppConfigs(manager, gateway, backups, launch_command(), other_apps_files)
     # What exists now (Qt, the SDK, pydantic's schemas) lives as long as the app; keeping
     # it out of the collector's scans took ~10% off every tool call round trip.
     gc.freeze()
@@ -286,4 +305,5 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
         runtimes=runtimes,
         icons=IconStore(paths.cache_dir / "icons"),
         gateway=gateway,
+        apps=apps,
     )

@@ -13,6 +13,7 @@ from keyring.backends.SecretService import Keyring as SecretServiceKeyring
 
 from desktop.core.secrets import SecretStore
 from desktop.llm.models.locations import SEARCH_HOME_ENV
+from desktop.services import APPS_HOME_ENV
 from tests.fixtures.keyring_bus import KeyringUnavailable, private_keyring
 from tests.fixtures.node_servers import REQUIRE_ENV as REQUIRE_NODE_ENV
 from tests.fixtures.node_servers import NodeUnavailable, node_server
@@ -36,6 +37,7 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("MCP_DESK_HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))
     monkeypatch.setenv(SEARCH_HOME_ENV, str(home / "home"))  # other apps' models: not the user's
+    monkeypatch.setenv(APPS_HOME_ENV, str(home / "home"))  # other apps' settings: not the user's
     return str(home)
 
 

@@ -9,6 +9,7 @@ import traceback
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from desktop.cli.app_settings import add_app_config_commands
 from desktop.cli.asker import TerminalAsker
 from desktop.cli.catalogue import add_catalogue_commands, add_install_command
 from desktop.cli.gateway import add_gateway_commands
@@ -95,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     add_import_command(sub)
     add_settings_commands(sub)
     add_runtime_commands(sub)
-    add_gateway_commands(sub)
+    add_app_config_commands(add_gateway_commands(sub))
     return parser
 
 

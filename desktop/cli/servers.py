@@ -76,7 +76,9 @@ def add_server_commands(
 
 
 def add_import_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    imp = sub.add_parser("import", help="import servers from Claude Desktop, Cursor, VS Code or LM Studio")
+    imp = sub.add_parser(
+        "import", help="import servers from another AI app (Claude Desktop, Cursor, VS Code, …)"
+    )
     imp.add_argument("source", choices=[s.name.lower() for s in ImportSource])
     imp.add_argument("path", nargs="?", type=Path)
     imp.add_argument("--dry-run", action="store_true", help="show what would be added, change nothing")

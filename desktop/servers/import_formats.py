@@ -1,8 +1,11 @@
 """Reading other apps' MCP server lists and translating their entries.
 
-Claude Desktop, Cursor and LM Studio keep servers under `mcpServers`; VS Code keeps
-them under `servers` in its `mcp.json`, or under `mcp.servers` in `settings.json`,
-next to `inputs` (values it asks the user for). All of them are read as JSONC.
+Claude Desktop, Cursor, LM Studio, Jan, Windsurf and Claude Code keep servers under
+`mcpServers` (Claude Code's user-wide ones at the top of `~/.claude.json`, beside each
+project's own); VS Code keeps them under `servers` in its `mcp.json`, or under `mcp.servers`
+in `settings.json`, next to `inputs` (values it asks the user for). Windsurf names a remote
+server's address `serverUrl`; Jan marks one turned off with `"active": false`. All of them
+are read as JSONC.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ class ImportSource(Enum):
     CURSOR = "cursor"
     VSCODE = "vscode"
     LMSTUDIO = "lmstudio"
+    JAN = "jan"
+    WINDSURF = "windsurf"
+    CLAUDE_CODE = "claude-code"
 
     @property
     def label(self) -> str:
@@ -42,6 +48,15 @@ _LABELS = {
     ImportSource.CURSOR: "Cursor",
     ImportSource.VSCODE: "VS Code",
     ImportSource.LMSTUDIO: "LM Studio",
+    ImportSource.JAN: "Jan",
+    ImportSource.WINDSURF: "Windsurf",
+    ImportSource.CLAUDE_CODE: "Claude Code",
+}
+_HOME_FILES = {
+    ImportSource.CURSOR: (".cursor", "mcp.json"),
+    ImportSource.LMSTUDIO: (".lmstudio", "mcp.json"),
+    ImportSource.WINDSURF: (".codeium", "windsurf", "mcp_config.json"),
+    ImportSource.CLAUDE_CODE: (".claude.json",),
 }
 
 
@@ -63,8 +78,9 @@ def default_paths(
             for edition in ("Code", "Code - Insiders")
             for name in ("mcp.json", "settings.json")
         ]
-    folder = ".cursor" if source is ImportSource.CURSOR else ".lmstudio"
-    return [home / folder / "mcp.json"]
+    if source is ImportSource.JAN:
+        return _jan_paths(_app_data_dir(platform, home, environ))
+    return [home.joinpath(*_HOME_FILES[source])]
 
 
 def _app_config_dir(platform: str, home: Path, environ: Mapping[str, str]) -> Path:
@@ -75,6 +91,29 @@ def _app_config_dir(platform: str, home: Path, environ: Mapping[str, str]) -> Pa
         return Path(appdata) if appdata else home / "AppData" / "Roaming"
     xdg = environ.get("XDG_CONFIG_HOME", "")
     return Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".config"
+
+
+def _app_data_dir(platform: str, home: Path, environ: Mapping[str, str]) -> Path:
+    """Where apps keep their data (not their settings): differs from `_app_config_dir` only on Linux."""
+    if platform in ("darwin", "win32"):
+        return _app_config_dir(platform, home, environ)
+    xdg = environ.get("XDG_DATA_HOME", "")
+    return Path(xdg) if xdg and Path(xdg).is_absolute() else home / ".local" / "share"
+
+
+def _jan_paths(data_root: Path) -> list[Path]:
+    """Jan's `mcp_config.json` is in its data folder: `Jan/data` unless the user moved it.
+
+    Jan records a moved folder as `data_folder` in its own `jan.ai.app/settings.json`.
+    """
+    usual = data_root / "Jan" / "data" / "mcp_config.json"
+    try:
+        moved = json.loads((data_root / "jan.ai.app" / "settings.json").read_text("utf-8")).get("data_folder")
+    except (OSError, ValueError, AttributeError):
+        return [usual]
+    if isinstance(moved, str) and Path(moved).is_absolute() and Path(moved) / "mcp_config.json" != usual:
+        return [Path(moved) / "mcp_config.json", usual]
+    return [usual]
 
 
 # A string (possibly unterminated), a line comment, a block comment, or a closing bracket/comma.
@@ -206,6 +245,12 @@ _TRANSPORTS = {
     "streamablehttp": "http",
     "sse": "sse",
 }
+_FILLS_IN_VARIABLES = (
+    ImportSource.VSCODE,
+    ImportSource.CURSOR,
+    ImportSource.WINDSURF,
+    ImportSource.CLAUDE_CODE,
+)
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _SSE_NOTE = (
     "It uses the older SSE transport; MCP Desk connects with Streamable HTTP, which most servers also "
@@ -224,9 +269,9 @@ def translate_entry(source: ImportSource, raw: object, inputs: Mapping[str, str]
         return Translation(None, (problem,))
     notes: list[str] = []
     secrets: list[str] = []
-    if source in (ImportSource.VSCODE, ImportSource.CURSOR):
+    if source in _FILLS_IN_VARIABLES:
         fields = _resolve_variables(source, fields, inputs, notes, secrets)
-    fields["enabled"] = raw.get("disabled") is not True
+    fields["enabled"] = raw.get("disabled") is not True and raw.get("active") is not False
     try:
         config = ServerConfig.model_validate(fields)
     except ValidationError as error:
@@ -245,10 +290,10 @@ def _transport(kind: object) -> str | None:
 def _launch_fields(raw: dict[str, Any]) -> tuple[dict[str, object], str | None]:
     fields: dict[str, object] = {}
     for key in ("command", "cwd", "url"):
-        value = raw.get(key)
+        value = raw.get(key, raw.get("serverUrl")) if key == "url" else raw.get(key)
         if value is not None and not isinstance(value, str):
             return {}, f"Its “{key}” setting is not text."
-        fields[key] = value
+        fields[key] = value or None  # Jan writes `"command": ""` beside a remote server's URL
     args = raw.get("args", [])
     if not isinstance(args, list) or not all(_is_scalar(arg) for arg in args):
         return {}, "Its “args” setting is not a list of text."

@@ -1,4 +1,4 @@
-"""Bringing servers over from Claude Desktop, Cursor, VS Code and LM Studio.
+"""Bringing servers over from other AI apps (Claude Desktop, Cursor, VS Code, LM Studio, Jan, …).
 
 `read_plan` previews what an import would do without changing anything; `apply_plan`
 returns the new config. Imported servers are never trusted: the user confirms each

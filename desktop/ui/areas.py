@@ -31,6 +31,11 @@ def _names() -> tuple[tuple[str, str, str], ...]:
             t("MainWindow", "Chat with your model; it uses your servers' tools when you say yes"),
         ),
         (
+            "apps",
+            t("MainWindow", "Other apps"),
+            t("MainWindow", "Let your other AI apps, like Claude Desktop or Cursor, use your servers"),
+        ),
+        (
             "log",
             t("MainWindow", "Log"),
             t("MainWindow", "Every message between MCP Desk and your servers, as it happens"),

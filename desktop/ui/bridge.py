@@ -56,7 +56,7 @@ from desktop.core.rpc_log import RpcLogControl
 from desktop.core.secret_refs import SecretsError
 from desktop.core.secrets_control import SecretsControl
 from desktop.core.settings import SettingsControl
-from desktop.gateway.control import GatewayControl
+from desktop.gateway.control import AppConfigControl, GatewayControl
 from desktop.llm.chat.control import (
     ChatControl,
     ChatListChanged,
@@ -91,10 +91,12 @@ class Controls:
     chats: ChatControl
     diagnose: Callable[[], Coroutine[Any, Any, str]]
     """`mcp-desk doctor`'s report, secrets masked, for the user to copy into a bug report."""
-    catalogue: CatalogueControl
+    catalogue: CatalogueControl | None = None
     runtimes: RuntimeControl | None = None
     icons: IconControl | None = None
     """Servers' and tools' icons; None shows names without them."""
+    apps: AppConfigControl | None = None
+    """MCP Desk's entry in the user's other AI apps' settings (the Connect an app page)."""
     gateway: GatewayControl | None = None
 
 
@@ -142,6 +144,7 @@ class Bridge(QObject):
         self.catalogue: CatalogueControl | None = None
         self.runtimes: RuntimeControl | None = None
         self.icons: IconControl | None = None
+        self.apps: AppConfigControl | None = None
         self.gateway: GatewayControl | None = None
         self._submit: Submit | None = None
         self._event_arrived.connect(self._on_service_event, Qt.ConnectionType.QueuedConnection)
@@ -161,6 +164,7 @@ class Bridge(QObject):
         self.catalogue = controls.catalogue
         self.runtimes = controls.runtimes
         self.icons = controls.icons
+        self.apps = controls.apps
         self.gateway = controls.gateway
         self._submit = submit
         self.services_ready.emit()

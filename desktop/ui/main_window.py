@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         self.audit_page: AuditPage = self._place("audit", AuditPage(bridge))
         self.secrets_page: SecretsPage = self._place("secrets", SecretsPage(bridge))
         self._lazy_pages["permissions"] = self._make_permissions_page
+        self._lazy_pages["apps"] = self._make_connect_page
         self.settings_page: SettingsPage = self._place("settings", SettingsPage(bridge))
         self.banner: NoticeBanner = NoticeBanner()
         self.notice_board: NoticeBoard = NoticeBoard(self.banner, parent=self)
@@ -298,6 +299,11 @@ class MainWindow(QMainWindow):
         from desktop.ui.pages.permissions_page import PermissionsPage
 
         return PermissionsPage(self._attached())
+
+    def _make_connect_page(self) -> QWidget:
+        from desktop.ui.pages.connect_page import ConnectPage
+
+        return ConnectPage(self._attached())
 
     def _make_model_page(self) -> QWidget:
         from desktop.ui.pages.model_page import ModelPage

@@ -30,6 +30,9 @@ def test_preview_then_import(qtbot: QtBot, window: MainWindow, fake: FakeControl
         "Cursor",
         "VS Code",
         "LM Studio",
+        "Jan",
+        "Windsurf",
+        "Claude Code",
     ]
     qtbot.waitUntil(lambda: dialog.preview.topLevelItemCount() == 3)
     assert fake.calls == [("preview_import", ImportSource.CLAUDE, None)]

@@ -50,7 +50,17 @@ def test_size_and_areas(window: MainWindow) -> None:
     assert (window.width(), window.height()) == (1100, 720)
     assert window.minimumWidth() > 0
     labels = [window.sidebar.item(row).text() for row in range(window.sidebar.count())]
-    assert labels == ["Servers", "Model", "Chat", "Log", "Audit", "Secrets", "Permissions", "Settings"]
+    assert labels == [
+        "Servers",
+        "Model",
+        "Chat",
+        "Other apps",
+        "Log",
+        "Audit",
+        "Secrets",
+        "Permissions",
+        "Settings",
+    ]
     window.show_area("model")
     assert window.model_page.parentWidget() is window.pages.currentWidget()
     window.show_area("settings")
@@ -74,7 +84,7 @@ def test_the_frame_paints_with_skeletons_and_attach_puts_the_pages_in_their_plac
     assert frame.servers_page.parentWidget() is frame.areas[0].widget
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
     waiting = [area.key for area in frame.areas if area.widget.findChildren(PageSkeleton)]
-    assert waiting == ["model", "permissions"]  # built when first shown
+    assert waiting == ["model", "apps", "permissions"]  # built when first shown
 
 
 def test_notice_banner_shows_title_message_and_details(

@@ -1,4 +1,4 @@
-"""Bringing servers over from Claude Desktop, Cursor, VS Code or LM Studio: preview, then import."""
+"""Bringing servers over from another AI app (Claude Desktop, Cursor, VS Code, …): preview, then import."""
 
 from __future__ import annotations
 

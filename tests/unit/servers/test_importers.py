@@ -94,6 +94,42 @@ VSCODE_SETTINGS_JSON = """\
 """
 
 
+JAN_CONFIG: dict[str, Any] = {
+    "mcpServers": {
+        "exa": {
+            "type": "http",
+            "url": "https://mcp.exa.ai/mcp",
+            "command": "",
+            "args": [],
+            "env": {},
+            "active": True,
+        },
+        "fetch": {"command": "uvx", "args": ["mcp-server-fetch"], "env": {}, "active": False},
+    },
+    "mcpSettings": {"toolCallTimeoutSeconds": 30},
+}
+
+WINDSURF_CONFIG: dict[str, Any] = {
+    "mcpServers": {
+        "figma": {"serverUrl": "https://example.com/figma/mcp", "headers": {"Authorization": "Bearer x"}},
+        "github": {
+            "command": "npx",
+            "args": ["-y", "@modelcontextprotocol/server-github"],
+            "env": {"GITHUB_PERSONAL_ACCESS_TOKEN": "${env:GITHUB_TOKEN}"},
+        },
+    }
+}
+
+CLAUDE_CODE_CONFIG: dict[str, Any] = {
+    "numStartups": 34,
+    "projects": {"/home/ada/site": {"mcpServers": {"project-only": {"command": "node", "args": ["x.js"]}}}},
+    "mcpServers": {
+        "time": {"type": "stdio", "command": "uvx", "args": ["mcp-server-time"], "env": {}},
+        "notion": {"type": "http", "url": "https://mcp.notion.com/mcp"},
+    },
+}
+
+
 def write(tmp_path: Path, name: str, content: str | bytes | dict[str, Any]) -> Path:
     path = tmp_path / name
     if isinstance(content, dict):
@@ -182,6 +218,37 @@ def test_lm_studio_uses_the_cursor_shape(tmp_path: Path) -> None:
     plan = read_plan(ImportSource.LMSTUDIO, path, AppConfig())
 
     assert [(e.name, e.action) for e in plan.entries] == [("time", "add")]
+
+
+def test_jan_reads_active_and_an_empty_command_beside_a_url(tmp_path: Path) -> None:
+    path = write(tmp_path, "mcp_config.json", JAN_CONFIG)
+
+    entries = by_name(read_plan(ImportSource.JAN, path, AppConfig()).entries)
+
+    assert entries["exa"].config.url == "https://mcp.exa.ai/mcp"
+    assert entries["exa"].config.command is None
+    assert entries["exa"].config.enabled is True
+    assert entries["fetch"].config.enabled is False
+    assert any("turned off in Jan" in note for note in entries["fetch"].notes)
+
+
+def test_windsurf_server_url_and_its_variables(tmp_path: Path) -> None:
+    path = write(tmp_path, "mcp_config.json", WINDSURF_CONFIG)
+
+    entries = by_name(read_plan(ImportSource.WINDSURF, path, AppConfig()).entries)
+
+    assert entries["figma"].config.url == "https://example.com/figma/mcp"
+    assert entries["figma"].config.headers == {"Authorization": "Bearer x"}
+    assert any("${env:GITHUB_TOKEN}" in note and "Windsurf" in note for note in entries["github"].notes)
+
+
+def test_claude_code_reads_only_the_user_wide_servers(tmp_path: Path) -> None:
+    path = write(tmp_path, ".claude.json", CLAUDE_CODE_CONFIG)
+
+    plan = read_plan(ImportSource.CLAUDE_CODE, path, AppConfig())
+
+    assert [(e.name, e.action) for e in plan.entries] == [("time", "add"), ("notion", "add")]
+    assert by_name(plan.entries)["notion"].config.url == "https://mcp.notion.com/mcp"
 
 
 def test_clash_with_a_different_server_renames(tmp_path: Path) -> None:
@@ -433,6 +500,32 @@ def test_default_paths(platform: str, environ: dict[str, str], claude: Path, vsc
     assert vscode_first.parent.parent.with_name("Code - Insiders") / "User" / "mcp.json" in vscode
     assert paths(ImportSource.CURSOR) == [HOME / ".cursor" / "mcp.json"]
     assert paths(ImportSource.LMSTUDIO) == [HOME / ".lmstudio" / "mcp.json"]
+    assert paths(ImportSource.WINDSURF) == [HOME / ".codeium" / "windsurf" / "mcp_config.json"]
+    assert paths(ImportSource.CLAUDE_CODE) == [HOME / ".claude.json"]
+
+
+@pytest.mark.parametrize(
+    ("platform", "environ", "jan"),
+    [
+        ("darwin", {}, HOME / "Library/Application Support/Jan/data/mcp_config.json"),
+        ("win32", {"APPDATA": "/win/Roaming"}, Path("/win/Roaming/Jan/data/mcp_config.json")),
+        ("linux", {}, HOME / ".local/share/Jan/data/mcp_config.json"),
+        ("linux", {"XDG_DATA_HOME": "/xdg-data"}, Path("/xdg-data/Jan/data/mcp_config.json")),
+    ],
+)
+def test_jan_keeps_its_servers_in_its_data_folder(platform: str, environ: dict[str, str], jan: Path) -> None:
+    assert default_paths(ImportSource.JAN, platform=platform, home=HOME, environ=environ) == [jan]
+
+
+def test_jan_data_folder_moved_by_the_user_comes_first(tmp_path: Path) -> None:
+    moved = tmp_path / "elsewhere"
+    settings = tmp_path / ".local/share/jan.ai.app/settings.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(json.dumps({"data_folder": str(moved)}))
+
+    paths = default_paths(ImportSource.JAN, platform="linux", home=tmp_path, environ={})
+
+    assert paths == [moved / "mcp_config.json", tmp_path / ".local/share/Jan/data/mcp_config.json"]
 
 
 def test_find_installed_lists_existing_files(tmp_path: Path) -> None:
@@ -449,4 +542,12 @@ def test_find_installed_lists_existing_files(tmp_path: Path) -> None:
 
 
 def test_source_labels() -> None:
-    assert [s.label for s in ImportSource] == ["Claude Desktop", "Cursor", "VS Code", "LM Studio"]
+    assert [s.label for s in ImportSource] == [
+        "Claude Desktop",
+        "Cursor",
+        "VS Code",
+        "LM Studio",
+        "Jan",
+        "Windsurf",
+        "Claude Code",
+    ]

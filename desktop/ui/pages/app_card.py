@@ -1,0 +1,155 @@
+"""One AI app on the Connect an app page: whether it is connected, its own servers, what it may use."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.gateway.control import FoundApp
+from desktop.ui.style import SPACING, heading, hint
+from desktop.ui.widgets.inline_message import InlineMessage
+
+GRANT_COLUMNS = 3
+
+
+class AppCard(QFrame):
+    """Asks for changes through its signals; the page does them and builds the card again."""
+
+    connect_requested = Signal(str, bool)
+    """The app's id, and whether its own servers move into MCP Desk too."""
+    disconnect_requested = Signal(str)
+    undo_requested = Signal(str)
+    grants_changed = Signal(str, tuple)
+    """The app's id and every server it may use now."""
+
+    def __init__(
+        self,
+        app: FoundApp,
+        servers: Sequence[str],
+        granted: Sequence[str],
+        can_undo: bool,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.app = app
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAccessibleName(app.label)
+        self.title_label = heading(app.label, self, scale=1.1)
+        self.state_label = QLabel(self.tr("Connected") if app.connected else self.tr("Not connected"), self)
+        self.state_label.setAccessibleName(self.tr("Connection"))
+        if app.connected:
+            self.state_label.setStyleSheet("font-weight: bold; color: palette(link);")
+        self.own_label = hint(self._own_servers_sentence(), self)
+        self.problem = InlineMessage(self)
+        self.connect_button = QPushButton(
+            self.tr("Disconnect…") if app.connected else self.tr("Connect…"), self
+        )
+        self.connect_button.setToolTip(
+            self.tr("Take MCP Desk out of %1's settings") if app.connected else self._connect_tip()
+        )
+        self.move_button = QPushButton(self.tr("Move these servers into MCP Desk…"), self)
+        self.move_button.setToolTip(
+            self.tr("MCP Desk runs them from now on, and %1 uses them through MCP Desk").replace(
+                "%1", app.label
+            )
+        )
+        self.move_button.setVisible(bool(app.servers) and app.problem is None)
+        self.undo_button = QPushButton(self.tr("Undo"), self)
+        self.undo_button.setToolTip(
+            self.tr("Put %1's settings back as they were before MCP Desk's last change").replace(
+                "%1", app.label
+            )
+        )
+        self.undo_button.setVisible(can_undo)
+        self.grant_boxes: list[QCheckBox] = []
+        self.grants_label = hint(parent=self)
+        self._lay_out(self._grants(servers, granted) if app.connected else None)
+        if app.problem is not None:
+            self.problem.show_problem(app.problem)
+            self.own_label.hide()
+            self.connect_button.setEnabled(False)
+        self.connect_button.clicked.connect(self._on_connect_button_clicked)
+        self.move_button.clicked.connect(lambda: self.connect_requested.emit(self.app.app, True))
+        self.undo_button.clicked.connect(lambda: self.undo_requested.emit(self.app.app))
+
+    def _connect_tip(self) -> str:
+        return self.tr("Add MCP Desk to %1's settings, after showing you the change").replace(
+            "%1", self.app.label
+        )
+
+    def _own_servers_sentence(self) -> str:
+        label, own = self.app.label, self.app.servers
+        if self.app.problem is not None:
+            return ""
+        if not own:
+            return self.tr("%1 has no servers of its own.").replace("%1", label)
+        return self.tr("%1's own servers: %2.").replace("%1", label).replace("%2", ", ".join(own))
+
+    def _grants(self, servers: Sequence[str], granted: Sequence[str]) -> QWidget:
+        holder = QWidget(self)
+        grid = QGridLayout(holder)
+        grid.setContentsMargins(0, 0, 0, 0)
+        title = QLabel(self.tr("Which of your servers %1 may use:").replace("%1", self.app.label), holder)
+        grid.addWidget(title, 0, 0, 1, GRANT_COLUMNS)
+        for index, name in enumerate(servers):
+            box = QCheckBox(name, holder)
+            box.setChecked(name in granted)
+            box.setToolTip(self.tr("Let %1 use “%2”").replace("%1", self.app.label).replace("%2", name))
+            box.toggled.connect(self._on_grant_box_toggled)
+            self.grant_boxes.append(box)
+            grid.addWidget(box, 1 + index // GRANT_COLUMNS, index % GRANT_COLUMNS)
+        grid.addWidget(self.grants_label, 2 + len(servers) // GRANT_COLUMNS, 0, 1, GRANT_COLUMNS)
+        self._say_grants()
+        return holder
+
+    def _say_grants(self) -> None:
+        label = self.app.label
+        if not self.grant_boxes:
+            text = self.tr("You have no servers in MCP Desk yet. Add some on the Servers page.")
+        elif not any(box.isChecked() for box in self.grant_boxes):
+            text = self.tr("None yet: %1 can't use any of your servers until you tick them.").replace(
+                "%1", label
+            )
+        else:
+            text = self.tr("MCP Desk still asks you before %1 uses a tool.").replace("%1", label)
+        self.grants_label.setText(text)
+
+    def _lay_out(self, grants: QWidget | None) -> None:
+        top = QHBoxLayout()
+        top.addWidget(self.title_label)
+        top.addWidget(self.state_label)
+        top.addStretch()
+        top.addWidget(self.undo_button)
+        top.addWidget(self.move_button)
+        top.addWidget(self.connect_button)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(SPACING // 2)
+        layout.addLayout(top)
+        layout.addWidget(self.own_label)
+        layout.addWidget(self.problem)
+        if grants is not None:
+            layout.addWidget(grants)
+
+    def granted(self) -> tuple[str, ...]:
+        return tuple(box.text() for box in self.grant_boxes if box.isChecked())
+
+    def _on_connect_button_clicked(self) -> None:
+        if self.app.connected:
+            self.disconnect_requested.emit(self.app.app)
+        else:
+            self.connect_requested.emit(self.app.app, False)
+
+    def _on_grant_box_toggled(self, _checked: bool) -> None:
+        self._say_grants()
+        self.grants_changed.emit(self.app.app, self.granted())

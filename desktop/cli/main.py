@@ -10,6 +10,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from desktop.cli.asker import TerminalAsker
+from desktop.cli.connect import add_connect_command
 from desktop.cli.model import add_model_commands
 from desktop.cli.output import emit, show_logs
 from desktop.cli.permissions import add_permission_commands
@@ -90,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     add_log_and_audit_commands(sub)
     add_import_command(sub)
     add_settings_commands(sub)
+    add_connect_command(sub)
     return parser
 
 

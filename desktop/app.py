@@ -40,14 +40,16 @@ def controls_of(services: Services) -> Controls:
     )
 
 
-def run_gui() -> int:
+def run_gui(hidden: bool = False) -> int:
+    """The window; with `hidden` (`mcp-desk --hidden`, as the stdio bridge starts it) only the tray
+    icon, where a tray exists."""
     from desktop.ui.pyside_imports import scan_imports_without_caching_sources
 
     scan_imports_without_caching_sources()  # before the window's own imports, which it speeds up
     from desktop.ui.first_paint import open_window
 
     paths = AppPaths.from_environment()
-    window = open_window(sys.argv[:1], paths.config_dir / "window.ini")
+    window = open_window(sys.argv[:1], paths.config_dir / "window.ini", hidden=hidden)
 
     import asyncio
 
@@ -88,6 +90,6 @@ def run_gui() -> int:
         service_loop.start()
         gui.bridge.attach_when_ready(service_loop.submit(bring_up()), service_loop.submit)
 
-    code = gui.run(shut_down, after_shown=start_services)
+    code = gui.run(shut_down, after_shown=start_services, show=window.isVisible())
     service_loop.stop()
     return code

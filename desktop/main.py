@@ -1,9 +1,11 @@
-"""`mcp-desk` and `python -m desktop`: the window, a command, a bundled server or the smoke test."""
+"""`mcp-desk` and `python -m desktop`: the window (`--hidden`: in the tray), a command, a bundled server
+or the smoke test."""
 
 from __future__ import annotations
 
 import sys
 
+from desktop.gateway.app_starter import HIDDEN_FLAG
 from desktop.servers.bundled import RUN_SERVER_FLAG, run_server
 
 
@@ -20,10 +22,10 @@ def main(argv: list[str] | None = None) -> int:
         from desktop.smoke_test import run_smoke_test
 
         return run_smoke_test()
-    if args:
+    if args and args != [HIDDEN_FLAG]:
         from desktop.cli.main import main as cli_main
 
         return cli_main(args)
     from desktop.app import run_gui
 
-    return run_gui()
+    return run_gui(hidden=bool(args))

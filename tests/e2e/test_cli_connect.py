@@ -206,8 +206,11 @@ async def test_an_app_on_the_2026_revision_is_relayed_with_the_headers_it_needs(
     with stand_in(port, expects=token), (tmp_path / "stderr.txt").open("w") as stderr:
         async with sdk_client(stderr, mode="auto") as client:
             assert client.protocol_version not in (None, "2025-11-25")
+            await client.list_tools()  # where the app learns which arguments go in headers too
             echoed = await client.call_tool("echo", {"text": "over the 2026 wire"})
             assert echoed.content[0].text == "over the 2026 wire"  # type: ignore[union-attr]
+            forecast = await client.call_tool("forecast", {"region": "Lisbon"})
+            assert forecast.content[0].text == "sunny in Lisbon"  # type: ignore[union-attr]
     no_bridge_left()
 
 

@@ -38,7 +38,7 @@ def add_connect_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]
 def _connect(args: argparse.Namespace) -> int:
     tokens = SecretStore(keyring.get_keyring(), os.environ.get(KEYRING_SERVICE_ENV, SERVICE))
     try:
-        start = prepare(args.app, AppPaths.from_environment().config_file, tokens, _start_command())
+        start = prepare(args.app, AppPaths.from_environment(), tokens, _start_command())
         asyncio.run(relay(start.url, start.token))
     except Problem as problem:
         print(problem.message, file=sys.stderr)

@@ -33,6 +33,7 @@ from mcp.shared.message import SessionMessage
 from pydantic import ValidationError
 
 from desktop.core.config import GatewaySettings
+from desktop.core.paths import AppPaths
 from desktop.gateway.app_starter import HOST, START_WAIT_SECONDS, endpoint_answers, start_and_wait
 from desktop.gateway.control import GatewayProblem, token_secret
 from desktop.gateway.wire_headers import WireHeaders
@@ -47,6 +48,8 @@ _REFUSALS = {
     401: CONNECT_AGAIN,
     403: "MCP Desk turned this app away: connect it again from MCP Desk's Connect an app page.",
 }
+START_CLAIM = "starting-for-an-app"
+"""In the run folder: a bridge is starting MCP Desk (`app_starter.start_and_wait`)."""
 _CLOSED = "MCP Desk closed the connection (it may have quit): open MCP Desk, then start this app again."
 
 Messages = ReadStream[SessionMessage | Exception]
@@ -86,12 +89,12 @@ class BridgeStart:
     token: str
 
 
-def prepare(app: str, config_file: Path, tokens: Tokens, start_command: Sequence[str] | None) -> BridgeStart:
+def prepare(app: str, paths: AppPaths, tokens: Tokens, start_command: Sequence[str] | None) -> BridgeStart:
     """The endpoint's address and the app's token, MCP Desk started (with `start_command`) if it isn't.
 
     Blocking: reads the settings file and the keyring, and may wait for MCP Desk to start.
     """
-    settings = gateway_settings(config_file)
+    settings = gateway_settings(paths.config_file)
     if not settings.enabled or settings.port is None:
         raise BridgeProblem(TURN_ON)
     token = tokens.get(token_secret(app))  # a keyring that fails says so in its own sentence
@@ -100,14 +103,14 @@ def prepare(app: str, config_file: Path, tokens: Tokens, start_command: Sequence
             f"MCP Desk doesn't know the app “{app}”: connect it from MCP Desk's Connect an app page."
         )
     if not endpoint_answers(settings.port):
-        _start(settings.port, start_command)
+        _start(settings.port, start_command, paths.run_dir / START_CLAIM)
     return BridgeStart(f"http://{HOST}:{settings.port}/mcp", token)
 
 
-def _start(port: int, command: Sequence[str] | None) -> None:
+def _start(port: int, command: Sequence[str] | None, claim: Path) -> None:
     if not command:
         raise BridgeProblem(_CLOSED)
-    outcome = start_and_wait(command, port)
+    outcome = start_and_wait(command, port, claim)
     if outcome.answering:
         return
     if outcome.exit_code is not None:

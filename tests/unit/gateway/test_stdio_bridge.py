@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from desktop.core.config import AppConfig, AppSettings, GatewaySettings
+from desktop.core.paths import AppPaths
 from desktop.gateway.stdio_bridge import TURN_ON, BridgeProblem, gateway_settings, prepare
 
 
@@ -18,23 +19,25 @@ class Tokens:
         return self.held.get(name)
 
 
-def saved(tmp_path: Path, gateway: GatewaySettings) -> Path:
-    file = tmp_path / "config.json"
-    file.write_text(AppConfig(settings=AppSettings(gateway=gateway)).to_json())
-    return file
+def saved(gateway: GatewaySettings) -> AppPaths:
+    paths = AppPaths.from_environment()
+    paths.config_dir.mkdir(parents=True, exist_ok=True)
+    paths.config_file.write_text(AppConfig(settings=AppSettings(gateway=gateway)).to_json())
+    return paths
 
 
-def test_settings_are_read_as_saved_and_left_alone(tmp_path: Path) -> None:
-    file = saved(tmp_path, GatewaySettings(enabled=True, port=47123))
+def test_settings_are_read_as_saved_and_left_alone() -> None:
+    file = saved(GatewaySettings(enabled=True, port=47123)).config_file
     before = file.read_bytes()
     assert gateway_settings(file) == GatewaySettings(enabled=True, port=47123)
     assert file.read_bytes() == before
 
 
-def test_no_settings_yet_means_the_gateway_is_off(tmp_path: Path) -> None:
-    assert gateway_settings(tmp_path / "config.json") == GatewaySettings()
+def test_no_settings_yet_means_the_gateway_is_off() -> None:
+    paths = AppPaths.from_environment()
+    assert gateway_settings(paths.config_file) == GatewaySettings()
     with pytest.raises(BridgeProblem) as said:
-        prepare("cursor", tmp_path / "config.json", Tokens(), None)
+        prepare("cursor", paths, Tokens(), None)
     assert said.value.message == TURN_ON
 
 
@@ -46,8 +49,8 @@ def test_damaged_settings_say_to_open_mcp_desk(tmp_path: Path) -> None:
     assert said.value.message == "MCP Desk's settings could not be read: open MCP Desk once, then try again."
 
 
-def test_an_app_without_a_token_is_named_before_anything_starts(tmp_path: Path) -> None:
-    file = saved(tmp_path, GatewaySettings(enabled=True, port=47123))
+def test_an_app_without_a_token_is_named_before_anything_starts() -> None:
+    paths = saved(GatewaySettings(enabled=True, port=47123))
     with pytest.raises(BridgeProblem) as said:
-        prepare("cursor", file, Tokens(**{"gateway.claude": "t"}), ["never-started"])
+        prepare("cursor", paths, Tokens(**{"gateway.claude": "t"}), ["never-started"])
     assert "doesn't know the app “cursor”" in said.value.message

@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import sys
+import traceback
 
 import keyring
 
@@ -20,6 +21,7 @@ from desktop.core.secret_refs import SecretsError
 from desktop.core.secrets import SERVICE, SecretStore
 from desktop.gateway.app_starter import HIDDEN_FLAG
 from desktop.gateway.stdio_bridge import prepare, relay
+from desktop.servers.faults import reason
 from desktop.services import KEYRING_SERVICE_ENV, launch_command
 
 START_ENV = "MCP_DESK_BRIDGE_STARTS"
@@ -50,6 +52,12 @@ def _connect(args: argparse.Namespace) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # nothing put it in words: say what we know, the traceback only if asked
+        stopped = f"MCP Desk's connection for this app stopped: {reason(error)} Start the app again."
+        print(stopped, file=sys.stderr)
+        if args.verbose:
+            traceback.print_exc()
+        return 1
     return 0
 
 

@@ -177,10 +177,11 @@ class StdinLines:
         while chunk := os.read(sys.stdin.fileno(), 65536):
             pending += chunk
             while (end := pending.find(b"\n")) >= 0:
-                if not self._hand_over(pending[: end + 1].decode("utf-8", errors="replace")):
-                    return
+                line = pending[: end + 1].decode("utf-8", errors="replace")
                 del pending[: end + 1]
-        if pending:
+                if line.strip() and not self._hand_over(line):
+                    return
+        if pending.strip():
             self._hand_over(pending.decode("utf-8", errors="replace"))
         self._hand_over("")
 

@@ -219,14 +219,15 @@ def test_stdout_carries_protocol_only_and_the_bridge_ends_cleanly_when_stdin_clo
 ) -> None:
     with stand_in(port, expects=token):
         bridge = start_bridge()
+        assert bridge.stdin is not None
+        bridge.stdin.write("\n")  # a blank line between messages is no message, and no complaint
         send(bridge, INITIALIZE)
         answer = read_message(bridge)
         assert answer["id"] == 1 and answer["result"]["serverInfo"]["name"] == "gateway_stand_in"
         send(bridge, INITIALIZED, LIST_TOOLS)
         assert read_message(bridge)["id"] == 2
         code, out, err = finished(bridge)  # closes its stdin
-    assert code == 0
-    assert out == ""
+    assert (code, out, err) == (0, "", "")
     assert not psutil.pid_exists(bridge.pid)
     assert_token_nowhere(token, answer.__repr__(), out, err)
 

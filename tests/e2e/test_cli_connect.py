@@ -171,13 +171,20 @@ class Heard:
             self.tools_changed.set()
 
 
+async def answer_ann(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+    assert params.message == "What is your name?"
+    return types.ElicitResult(action="accept", content={"name": "Ann"})
+
+
 def sdk_client(stderr: Any, heard: Heard | None = None, mode: str = "legacy") -> Client:
     params = StdioServerParameters(command=BRIDGE[0], args=BRIDGE[1:], env=bridge_env(), cwd=ROOT)
-    return Client(stdio_client(params, errlog=stderr), mode=mode, message_handler=heard)
+    return Client(
+        stdio_client(params, errlog=stderr), mode=mode, message_handler=heard, elicitation_callback=answer_ann
+    )
 
 
 @pytest.mark.anyio
-async def test_an_app_on_stdio_lists_and_calls_tools_and_hears_the_servers(
+async def test_an_app_on_stdio_lists_and_calls_tools_hears_the_servers_and_answers_them(
     token: str, port: int, tmp_path: Path
 ) -> None:
     heard = Heard()
@@ -195,6 +202,8 @@ async def test_an_app_on_stdio_lists_and_calls_tools_and_hears_the_servers(
                     with anyio.move_on_after(1):
                         await heard.tools_changed.wait()
             assert "hello from the server" in heard.logs
+            asked = await client.call_tool("ask_name", {})  # the server asks, the app answers
+            assert asked.content[0].text == "Ann"  # type: ignore[union-attr]
     no_bridge_left()
     assert_token_nowhere(token, errors.read_text())
 

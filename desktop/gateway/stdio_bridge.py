@@ -27,7 +27,7 @@ from typing import Protocol
 import anyio
 import httpx2
 from mcp.client._transport import ReadStream, WriteStream
-from mcp.client.streamable_http import streamable_http_client
+from mcp.client.streamable_http import MCP_SESSION_ID, streamable_http_client
 from mcp.server.stdio import stdio_server
 from mcp.shared.message import SessionMessage
 from pydantic import ValidationError
@@ -44,9 +44,11 @@ TURN_ON = "Turn on “Let other apps use these servers” in MCP Desk's settings
 CONNECT_AGAIN = (
     "MCP Desk doesn't know this app any more: connect it again from MCP Desk's Connect an app page."
 )
+RESTARTED = "MCP Desk was restarted, which ended this app's connection: start the app again."
 _REFUSALS = {
     401: CONNECT_AGAIN,
     403: "MCP Desk turned this app away: connect it again from MCP Desk's Connect an app page.",
+    404: RESTARTED,  # only for a session MCP Desk no longer knows (`_Ending.check`)
 }
 START_CLAIM = "starting-for-an-app"
 """In the run folder: a bridge is starting MCP Desk (`app_starter.start_and_wait`)."""
@@ -139,8 +141,9 @@ class _Ending:
     refused: int | None = None
 
     async def check(self, response: httpx2.Response) -> None:
-        """Every answer from the endpoint: a refusal ends the relay."""
-        if response.status_code in _REFUSALS:
+        """Every answer from the endpoint: a refusal, or a session it no longer knows, ends the relay."""
+        status = response.status_code
+        if status in _REFUSALS and (status != 404 or MCP_SESSION_ID in response.request.headers):
             self.refused = response.status_code
             raise _Refused(response.status_code)
 

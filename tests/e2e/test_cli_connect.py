@@ -32,7 +32,7 @@ from desktop.core.config import AppConfig, AppSettings, GatewaySettings
 from desktop.core.paths import AppPaths
 from desktop.core.secrets import SecretStore
 from desktop.gateway.control import token_secret
-from desktop.gateway.stdio_bridge import CONNECT_AGAIN, TURN_ON
+from desktop.gateway.stdio_bridge import CONNECT_AGAIN, RESTARTED, TURN_ON
 from tests.fixtures.servers.paths import server_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -264,6 +264,23 @@ def test_when_mcp_desk_quits_mid_session_the_bridge_says_so(token: str, port: in
     assert code != 0
     assert "MCP Desk closed the connection" in err
     assert len(err.strip().splitlines()) == 1
+    assert_token_nowhere(token, out, err)
+
+
+def test_when_mcp_desk_restarts_mid_session_the_bridge_says_the_session_ended(token: str, port: int) -> None:
+    with stand_in(port, expects=token) as endpoint:
+        bridge = start_bridge()
+        send(bridge, INITIALIZE)
+        assert read_message(bridge)["id"] == 1
+        send(bridge, INITIALIZED, LIST_TOOLS)
+        assert read_message(bridge)["id"] == 2
+        endpoint.kill()
+        endpoint.wait(10)
+    with stand_in(port, expects=token):  # a new MCP Desk: the app's session is not one it knows
+        send(bridge, LIST_TOOLS)
+        code, out, err = ended_by_itself(bridge)
+    assert code != 0
+    assert err.strip() == RESTARTED
     assert_token_nowhere(token, out, err)
 
 

@@ -17,7 +17,6 @@ import asyncio
 import json
 import logging
 import os
-import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -177,7 +176,7 @@ class StdinLines:
     def _read(self) -> None:
         # Raw reads: a thread blocked in a buffered read holds a lock the interpreter's exit needs.
         pending = bytearray()
-        while chunk := os.read(sys.stdin.fileno(), 65536):
+        while chunk := _read_stdin():
             pending += chunk
             while (end := pending.find(b"\n")) >= 0:
                 line = pending[: end + 1].decode("utf-8", errors="replace")
@@ -194,6 +193,14 @@ class StdinLines:
         except RuntimeError:  # the loop is gone: the bridge has ended
             return False
         return True
+
+
+def _read_stdin() -> bytes:
+    """The next bytes on file descriptor 0 (even where `sys.stdin` is None); none once it is closed."""
+    try:
+        return os.read(0, 65536)
+    except OSError:
+        return b""
 
 
 async def relay(url: str, token: str) -> None:

@@ -213,15 +213,19 @@ async def relay(url: str, token: str) -> None:
         event_hooks={"response": [ending.check]},
     )
     error: BaseException | None = None
-    async with stdio_server(stdin=lines) as (from_app, to_app):  # type: ignore[arg-type]
-        try:
-            async with http, streamable_http_client(url, http_client=http) as (from_desk, to_desk):
-                await _both_ways(from_app, to_app, from_desk, to_desk, ending)
-        except Exception as failure:  # the endpoint failed mid-request (refused, or gone)
-            error = failure
-        finally:
-            lines.stop()
-            await to_app.aclose()
+    try:
+        async with stdio_server(stdin=lines) as (from_app, to_app):  # type: ignore[arg-type]
+            try:
+                async with http, streamable_http_client(url, http_client=http) as (from_desk, to_desk):
+                    await _both_ways(from_app, to_app, from_desk, to_desk, ending)
+            except Exception as failure:  # the endpoint failed mid-request (refused, or gone)
+                error = failure
+            finally:
+                lines.stop()
+                await from_app.aclose()  # a line from the app that nobody will take now
+                await to_app.aclose()
+    except* anyio.BrokenResourceError:
+        pass  # ... is dropped: the SDK's stdin reader says so when it finds nobody to take it
     if not ending.app_left:
         raise ending.problem(error)
 

@@ -66,6 +66,16 @@ def write_settings(port: int, enabled: bool = True) -> None:
     paths.config_file.write_text(config.to_json())
 
 
+@pytest.fixture(autouse=True)
+def _no_bridge_outlives_its_test() -> Iterator[None]:
+    """A test that failed halfway leaves no bridge behind for the next one to find."""
+    yield
+    for child in psutil.Process().children(recursive=True):
+        with suppress(psutil.NoSuchProcess):
+            if child.cmdline()[-3:] == ["connect", "--app", APP]:
+                child.kill()
+
+
 @pytest.fixture
 def token(keyring_store: SecretStore) -> str:
     """The app's token, in the real keyring where Connect an app keeps it."""

@@ -46,9 +46,10 @@ def controls_of(services: Services) -> Controls:
     )
 
 
-def run_gui(open_file: Path | None = None) -> int:
-    """The window; with `open_file` (a bundle), its install dialog too. If MCP Desk is running
-    already, it gets the file (or is only asked to show its window) and this start ends."""
+def run_gui(open_file: Path | None = None, hidden: bool = False) -> int:
+    """The window; with `open_file` (a bundle), its install dialog too; with `hidden` (`mcp-desk
+    --hidden`, as the stdio bridge starts it) only the tray icon, where a tray exists. If MCP Desk is
+    running already, it gets the file (or is only asked to show its window) and this start ends."""
     from desktop.ui.pyside_imports import scan_imports_without_caching_sources
 
     scan_imports_without_caching_sources()  # before the window's own imports, which it speeds up
@@ -59,7 +60,7 @@ def run_gui(open_file: Path | None = None) -> int:
         return 0
     from desktop.ui.first_paint import open_window
 
-    window = open_window(sys.argv[:1], paths.config_dir / "window.ini")
+    window = open_window(sys.argv[:1], paths.config_dir / "window.ini", hidden=hidden)
 
     import asyncio
 
@@ -102,6 +103,6 @@ def run_gui(open_file: Path | None = None) -> int:
         service_loop.start()
         gui.bridge.attach_when_ready(service_loop.submit(bring_up()), service_loop.submit)
 
-    code = gui.run(shut_down, after_shown=start_services)
+    code = gui.run(shut_down, after_shown=start_services, show=window.isVisible())
     service_loop.stop()
     return code

@@ -1,10 +1,10 @@
-"""`mcp-desk` and `python -m desktop`: the window, a command, a bundled server or the smoke test."""
+"""`mcp-desk` and `python -m desktop`: the window (`--hidden`: in the tray), a command, a bundled server
+or the smoke test."""
 
 from __future__ import annotations
 
 import sys
 
-from desktop.catalogue.control import BUNDLE_SUFFIX
 from desktop.servers.bundled import RUN_SERVER_FLAG, run_server
 
 
@@ -21,16 +21,26 @@ def main(argv: list[str] | None = None) -> int:
         from desktop.smoke_test import run_smoke_test
 
         return run_smoke_test()
-    if len(args) == 1 and args[0].lower().endswith(BUNDLE_SUFFIX):
-        from pathlib import Path
-
-        from desktop.app import run_gui
-
-        return run_gui(Path(args[0]))  # a bundle opened from the file manager
     if args:
-        from desktop.cli.main import main as cli_main
-
-        return cli_main(args)
+        return _with_arguments(args)
     from desktop.app import run_gui
 
     return run_gui()
+
+
+def _with_arguments(args: list[str]) -> int:
+    """A bundle to open, the window in the tray, or a command (read only when asked: the window is first)."""
+    from pathlib import Path
+
+    from desktop.catalogue.control import BUNDLE_SUFFIX
+    from desktop.gateway.app_starter import HIDDEN_FLAG
+
+    if args == [HIDDEN_FLAG] or (len(args) == 1 and args[0].lower().endswith(BUNDLE_SUFFIX)):
+        from desktop.app import run_gui
+
+        if args == [HIDDEN_FLAG]:
+            return run_gui(hidden=True)
+        return run_gui(Path(args[0]))  # a bundle opened from the file manager
+    from desktop.cli.main import main as cli_main
+
+    return cli_main(args)

@@ -12,6 +12,7 @@ from typing import Any
 from desktop.cli.app_settings import add_app_config_commands
 from desktop.cli.asker import TerminalAsker
 from desktop.cli.catalogue import add_catalogue_commands, add_install_command
+from desktop.cli.connect import add_connect_command
 from desktop.cli.gateway import add_gateway_commands
 from desktop.cli.model import add_model_commands
 from desktop.cli.output import emit, show_logs
@@ -97,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     add_settings_commands(sub)
     add_runtime_commands(sub)
     add_app_config_commands(add_gateway_commands(sub))
+    add_connect_command(sub)
     return parser
 
 

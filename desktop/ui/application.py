@@ -71,10 +71,12 @@ class GuiApp:
             lambda: self.window.installs.open_bundle(path), Qt.ConnectionType.SingleShotConnection
         )
 
-    def run(self, shutdown: Shutdown, after_shown: Callable[[], None]) -> int:
-        """Show the window, then call `after_shown` and run the UI loop until the user quits."""
+    def run(self, shutdown: Shutdown, after_shown: Callable[[], None], *, show: bool = True) -> int:
+        """Show the window (unless not `show`: it stays in the tray), then call `after_shown` and run
+        the UI loop until the user quits."""
         self._shutdown = shutdown
-        self.window.show()
+        if show:
+            self.window.show()
         QTimer.singleShot(0, after_shown)
         self._quit_on_signals()
         loop = qasync.QEventLoop(self.qapp)

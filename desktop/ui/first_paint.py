@@ -21,8 +21,9 @@ PAINT_WAIT_MS = 1000
 """Go on after this long even if the window has not painted (a hidden or minimised start)."""
 
 
-def open_window(argv: list[str], placement_file: Path | None = None) -> MainWindow:
-    """The QApplication and MainWindow's frame, shown and painted."""
+def open_window(argv: list[str], placement_file: Path | None = None, *, hidden: bool = False) -> MainWindow:
+    """The QApplication and MainWindow's frame, shown and painted; with `hidden`, left in the tray
+    instead where there is one (never where nobody could reach it)."""
     scan_imports_without_caching_sources()
     existing = QApplication.instance()
     qapp = existing if isinstance(existing, QApplication) else QApplication(argv)
@@ -32,8 +33,10 @@ def open_window(argv: list[str], placement_file: Path | None = None) -> MainWind
     qapp.setQuitOnLastWindowClosed(False)
     follow_system_theme(qapp)
     placement = WindowPlacement(placement_file) if placement_file is not None else None
-    window = MainWindow(tray_available=QSystemTrayIcon.isSystemTrayAvailable(), placement=placement)
-    _show_painted(window)
+    tray_available = QSystemTrayIcon.isSystemTrayAvailable()
+    window = MainWindow(tray_available=tray_available, placement=placement)
+    if not (hidden and tray_available):
+        _show_painted(window)
     return window
 
 

@@ -7,6 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from pytestqt.qtbot import QtBot
+
+from desktop.ui import first_paint
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PAINT_ONLY = """
@@ -47,3 +52,33 @@ def test_pyside_still_tells_qt_modules_from_others_without_keeping_their_sources
     answers, cached = run(SCAN, tmp_path)
     assert answers == "0 -1"  # style.py uses PySide6 (features switchable); json.tool does not
     assert cached == "False"  # their sources were read, not kept
+
+
+class _Tray:
+    """What `first_paint` asks of QSystemTrayIcon, answered as this test says (offscreen has no tray)."""
+
+    available = True
+
+    @classmethod
+    def isSystemTrayAvailable(cls) -> bool:
+        return cls.available
+
+
+@pytest.mark.parametrize(("tray", "shown"), [(True, False), (False, True)])
+def test_a_hidden_start_stays_in_the_tray_but_shows_the_window_where_there_is_no_tray(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tray: bool, shown: bool
+) -> None:
+    monkeypatch.setattr(_Tray, "available", tray)
+    monkeypatch.setattr(first_paint, "QSystemTrayIcon", _Tray)
+    window = first_paint.open_window(["mcp-desk"], tmp_path / "window.ini", hidden=True)
+    qtbot.addWidget(window)
+    assert window.isVisible() is shown
+
+
+def test_a_plain_start_shows_the_window_even_with_a_tray(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(first_paint, "QSystemTrayIcon", _Tray)
+    window = first_paint.open_window(["mcp-desk"], tmp_path / "window.ini")
+    qtbot.addWidget(window)
+    assert window.isVisible()

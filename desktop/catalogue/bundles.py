@@ -20,7 +20,7 @@ from desktop.catalogue.bundle_signature import check_signature
 from desktop.catalogue.bundle_values import fields_of, values_of
 from desktop.catalogue.control import CatalogueProblem, InstallPlan
 from desktop.catalogue.mcpb_manifest import Manifest, read_manifest
-from desktop.core.config import ServerConfig, check_server_name, suggest_server_name
+from desktop.core.config import CatalogueOrigin, ServerConfig, check_server_name, suggest_server_name
 
 StoreSecret = Callable[[str, str], str]
 """Keeps a value in the keyring under about that name; returns its `${secret:NAME}` reference."""
@@ -105,7 +105,7 @@ class BundleInstaller:
             config = launch_of(manifest, folder, given.values, self._places, need.python)
             if manifest.server.type == "binary":
                 _runnable(Path(config.command or ""), folder)
-            return config
+            return config.model_copy(update={"origin": _origin(manifest, plan)})
         except BaseException:
             self._folders.discard(folder.parent)
             raise
@@ -149,6 +149,18 @@ class BundleInstaller:
                 details=f"entry_point {manifest.server.entry_point!r} is not a file in the bundle",
             )
         return manifest
+
+
+def _origin(manifest: Manifest, plan: InstallPlan) -> CatalogueOrigin:
+    """A bundle file's own account of itself (no registry to ask for a newer version)."""
+    return CatalogueOrigin(
+        registry="",
+        name=manifest.name,
+        version=manifest.version,
+        publisher=manifest.author.name,
+        package=f"bundle {manifest.name} {manifest.version}",
+        source=plan.source,
+    )
 
 
 def _declared(manifest: Manifest) -> tuple[str, ...]:

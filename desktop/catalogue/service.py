@@ -167,6 +167,7 @@ class CatalogueService:
             config = await self._bundle_config(plan, values, keeper)
         else:
             config = await self._recipe_config(plan, values, keeper)
+        config = config.model_copy(update={"origin": _described(config.origin, plan)})
         try:
             await self._manager.add(plan.suggested_name, config)
         except BaseException:
@@ -255,7 +256,11 @@ class CatalogueService:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(keeper.take_back)
             raise
-        return config.model_copy(update={"origin": self._bundle_plans[plan.token]})
+        registry = self._bundle_plans[plan.token]
+        if registry is None:
+            return config
+        package = config.origin.package if config.origin else ""
+        return config.model_copy(update={"origin": registry.model_copy(update={"package": package})})
 
     def _taken(self) -> set[str]:
         return {status.name for status in self._manager.statuses()}
@@ -299,6 +304,14 @@ def _source(lists: list[_Shown]) -> str:
         return f"The list shipped with MCP Desk on {when} (no connection to the registry){others}"
     name = "The MCP Registry" if first.registry == OFFICIAL_REGISTRY else f"The registry at {first.registry}"
     return f"{name}, as read on {when}{others}"
+
+
+def _described(origin: CatalogueOrigin | None, plan: InstallPlan) -> CatalogueOrigin | None:
+    """`origin` with who publishes it, what runs and where it came from, as the plan said them."""
+    if origin is None:
+        return None
+    package = origin.package or plan.package
+    return origin.model_copy(update={"publisher": plan.publisher, "package": package, "source": plan.source})
 
 
 def _tell(progress: Progress | None, what: str) -> None:

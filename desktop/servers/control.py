@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
-from desktop.core.config import ServerConfig
+from desktop.core.config import CatalogueOrigin, ServerConfig
 from desktop.core.consent import CallContext
 from desktop.core.events import ServerStatus, ToolInfo
 from desktop.core.problem import Problem
@@ -35,6 +35,8 @@ class TrustRequest:
     launch_hash: str
     changed: bool
     """True when this server ran before with a different launch."""
+    origin: CatalogueOrigin | None = None
+    """Who publishes it, what runs and where it came from, for a server installed from the catalogue."""
 
     @property
     def remote(self) -> bool:

@@ -70,6 +70,11 @@ def test_install_takes_values_from_set_and_secrets_from_standard_input(
     assert [name for name in keyring_store.names() if keyring_store.get(name) == "key-5b8c3d2a"]
     for file in Path(isolated_home).rglob("*"):
         assert not file.is_file() or b"key-5b8c3d2a" not in file.read_bytes(), file
+    asked = desk("servers", "check", "tenant-remote")
+    assert asked.returncode == 2 and "MCP Desk is about to connect to “tenant-remote”" in asked.stdout
+    assert "published by: io.github.mcp-desk-tests" in asked.stdout
+    assert f"from: {TENANT} " in asked.stdout and f"from the registry at {registry.url}" in asked.stdout
+    assert "It runs on the service of io.github.mcp-desk-tests, not on this computer" in asked.stdout
 
 
 def test_without_yes_and_no_terminal_nothing_is_installed(registry: FakeRegistry) -> None:

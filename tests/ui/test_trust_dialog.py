@@ -7,6 +7,7 @@ from dataclasses import replace
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from desktop.core.config import CatalogueOrigin
 from desktop.core.sandbox_policy import Sandbox
 from desktop.servers.control import TrustRequest
 from desktop.servers.sandbox import not_sandboxed_here
@@ -127,3 +128,29 @@ def test_remote_server_is_connect_and_says_what_it_is_sent(qtbot: QtBot) -> None
     assert "connect to this address and send it the tool calls you allow" in text
     assert dialog.approve_button.text() == "Connect"
     assert "Run" not in text and "your files" not in text and "Command:" not in text
+
+
+ORIGIN = CatalogueOrigin(
+    registry="https://registry.example.com",
+    name="io.github.acme/weather",
+    version="1.2.0",
+    publisher="io.github.acme",
+    package="npm @acme/weather@1.2.0",
+    source="io.github.acme/weather 1.2.0 from the registry at https://registry.example.com",
+)
+
+
+def test_an_installed_entry_names_its_publisher_package_and_source(qtbot: QtBot) -> None:
+    text = all_text(shown(qtbot, replace(REQUEST, origin=ORIGIN)))
+    assert "Published by:" in text and "io.github.acme" in text
+    assert "Package:" in text and "npm @acme/weather@1.2.0" in text
+    assert "From:" in text and "from the registry at https://registry.example.com" in text
+    assert "it can read and change your files and use the network" in text
+    assert "Published by:" not in all_text(shown(qtbot))
+
+
+def test_an_installed_remote_says_it_runs_on_the_publishers_service(qtbot: QtBot) -> None:
+    remote = TrustRequest("weather", "https://mcp.acme.com/mcp", (), (), None, "h", False, ORIGIN)
+    text = all_text(shown(qtbot, remote))
+    assert "It runs on the service of io.github.acme, not on this computer" in text
+    assert "it sees what you send it" in text and "your files" not in text

@@ -106,6 +106,13 @@ class TrustDialog(QDialog):
         self.accepted.connect(self._on_self_accepted)
 
     def _explanation(self) -> str:
+        publisher = self.request.origin.publisher if self.request.origin else ""
+        if self.request.remote and publisher:
+            return self.tr(
+                "It runs on the service of %1, not on this computer. MCP Desk will send it the tool "
+                "calls you allow, with everything in them, and it sees what you send it. "
+                "Only connect to servers you trust."
+            ).replace("%1", publisher)
         if self.request.remote:
             return self.tr(
                 "MCP Desk will connect to this address and send it the tool calls you allow, with "
@@ -127,6 +134,7 @@ class TrustDialog(QDialog):
         """Only the rows that say something: no “Not set” or “None”."""
         form = QFormLayout()
         request = self.request
+        self._add_origin(form)
         if request.remote:
             form.addRow(self.tr("Address:"), self._command_view())
             if request.header_names:
@@ -139,6 +147,22 @@ class TrustDialog(QDialog):
             form.addRow(self.tr("Extra settings:"), self._names(request.env_names))
         form.addRow(self.tr("Sandbox:"), self._sandbox_view())
         return form
+
+    def _add_origin(self, form: QFormLayout) -> None:
+        """Who publishes it, what exactly runs and where it came from, for an install from the catalogue."""
+        origin = self.request.origin
+        if origin is None:
+            return
+        rows = (
+            (self.tr("Published by:"), origin.publisher),
+            (self.tr("Package:"), origin.package),
+            (self.tr("From:"), origin.source),
+        )
+        for title, text in rows:
+            if text:
+                label = selectable(QLabel(text, self))
+                label.setWordWrap(True)
+                form.addRow(title, label)
 
     def _sandbox_view(self) -> QLabel:
         """What the sandbox lets it see, naming the folder it calls its own."""

@@ -93,6 +93,15 @@ def test_install_fills_in_the_variables_and_keeps_the_key_out_of_the_settings(
     assert config.cwd == str(home) and config.runtime is None and not config.is_trusted
     assert keyring.kept == {"bundle-notes.api_key": "sk-canary-123"}
     assert "sk-canary" not in config.model_dump_json()
+    origin = config.origin
+    assert origin is not None and (origin.registry, origin.name, origin.version) == (
+        "",
+        "bundle-notes",
+        "1.2.0",
+    )
+    assert (origin.publisher, origin.package) == ("Acme Inc", "bundle bundle-notes 1.2.0")
+    assert origin.source == str(tmp_path / "bundle-notes-1.2.0.mcpb")
+    assert config.launch_hash() == config.model_copy(update={"origin": None}).launch_hash()
 
 
 @pytest.mark.parametrize(

@@ -92,6 +92,10 @@ async def test_an_install_keeps_its_key_in_the_keyring_and_in_no_file(
     assert (
         config.origin is not None and config.origin.name == TENANT and config.origin.registry == registry.url
     )
+    assert config.origin.publisher == "io.github.mcp-desk-tests"
+    assert config.origin.package == "https://{tenant}.example.com/mcp" == plan.package
+    assert config.origin.source == plan.source and registry.url in plan.source
+    assert services.manager.trust_request("tenant-remote").origin == config.origin
     for file in Path(isolated_home).rglob("*"):
         assert not file.is_file() or b"key-4f9a1c7e" not in file.read_bytes(), file
     second = await services.catalogue.plan_entry(TENANT)
@@ -189,6 +193,7 @@ async def test_a_registry_bundle_is_downloaded_checked_and_handed_to_the_bundles
     installed = await catalogue.install(plan, {"token": "tok-7e3b9a"})
     config = services.manager.config_of(installed.server)
     assert config.origin is not None and config.origin.name == "io.github.mcp-desk-tests/bundled"
+    assert config.origin.registry == registry.url and config.origin.publisher == "io.github.mcp-desk-tests"
     (secret,) = config.secret_names()
     assert keyring_store.get(secret) == "tok-7e3b9a"
     local = Path(isolated_home) / "local.mcpb"

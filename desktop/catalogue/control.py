@@ -124,6 +124,16 @@ class Installed:
     message: str
 
 
+@dataclass(frozen=True)
+class Update:
+    """A server installed from a registry whose entry there now has another version."""
+
+    server: str
+    installed: str
+    available: str
+    message: str
+
+
 Progress = Callable[[str, float | None], None]
 """Told what is happening ("Downloading Node.js", fraction done or None) during a long step."""
 
@@ -143,4 +153,13 @@ class CatalogueControl(Protocol):
         self, plan: InstallPlan, values: dict[str, str], progress: Progress | None = None
     ) -> Installed:
         """Write the server (secrets to the keyring); cancelling the task leaves nothing half-done."""
+        ...
+
+    async def updates(self) -> list[Update]:
+        """Servers installed from a registry whose entry there has another version now."""
+        ...
+
+    async def update(self, server: str) -> Installed:
+        """Plan `server`'s entry at the registry's version, keeping the values the user gave it;
+        its launch changes, so MCP Desk asks for approval again before it next runs."""
         ...

@@ -84,6 +84,8 @@ class CatalogueOrigin(BaseModel):
     """What runs, with its exact version: "npm @scope/pkg@1.2.3", "bundle weather 1.0.0"."""
     source: str = ""
     """Where it came from, in words: the registry entry, or the bundle file's path."""
+    values: dict[str, str] = Field(default_factory=dict)
+    """What the user gave its install form (a secret as its `${secret:…}`), kept for an update."""
 
 
 class ServerConfig(BaseModel):

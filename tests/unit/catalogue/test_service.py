@@ -25,6 +25,7 @@ from tests.fixtures.registry_server import (
     FakeRegistry,
     bundle_server,
     item,
+    tenant_remote,
     time_server,
 )
 
@@ -129,6 +130,63 @@ async def test_a_newer_version_in_the_registry_is_told(services: Services) -> No
     (update,) = await services.catalogue.updates()
     assert (update.server, update.installed, update.available) == (installed.server, TIME_VERSION, "2099.1.1")
     assert f"A newer version of “{installed.server}” is available" in update.message
+
+
+async def test_an_update_keeps_the_users_values_and_asks_for_approval_again(
+    services: Services, keyring_store: SecretStore
+) -> None:
+    with FakeRegistry() as registry:
+        await _use(services, registry.url)
+        await services.catalogue.refresh()
+        time = await services.catalogue.install(
+            await services.catalogue.plan_entry(TIME), {"local-timezone": "Europe/Lisbon"}
+        )
+        tenant = await services.catalogue.install(
+            await services.catalogue.plan_entry(TENANT), {"tenant": "acme", "X-Api-Key": "key-1a2b3c"}
+        )
+        for name in (time.server, tenant.server):
+            await services.manager.trust(name, services.manager.trust_request(name).launch_hash)
+        registry.items = [item(time_server("2099.1.1")), item({**tenant_remote(), "version": "1.1.0"})]
+        registry.etag = '"v2"'
+        await services.catalogue.refresh()
+        updated = await services.catalogue.update(time.server)
+        await services.catalogue.update(tenant.server)
+    config = services.manager.config_of(time.server)
+    assert "mcp-server-time==2099.1.1" in config.args and config.args[-2:] == [
+        "--local-timezone",
+        "Europe/Lisbon",
+    ]
+    assert (
+        config.origin is not None
+        and config.origin.version == "2099.1.1"
+        and "2099.1.1" in config.origin.source
+    )
+    assert not config.is_trusted and "ask you to approve it" in updated.message
+    remote = services.manager.config_of(tenant.server)
+    assert remote.url == "https://acme.example.com/mcp" and remote.is_trusted, (
+        "nothing on this computer changed"
+    )
+    (secret,) = remote.secret_names()
+    assert keyring_store.get(secret) == "key-1a2b3c" and remote.origin and remote.origin.version == "1.1.0"
+    assert await services.catalogue.updates() == []
+
+
+async def test_an_update_that_needs_a_new_value_says_so_and_changes_nothing(services: Services) -> None:
+    with FakeRegistry() as registry:
+        await _use(services, registry.url)
+        await services.catalogue.refresh()
+        time = await services.catalogue.install(await services.catalogue.plan_entry(TIME), {})
+        newer = time_server("2099.1.1")
+        newer["packages"][0]["environmentVariables"] = [{"name": "TIME_KEY", "isRequired": True}]
+        registry.items, registry.etag = [item(newer)], '"v2"'
+        await services.catalogue.refresh()
+        before = services.manager.config_of(time.server)
+        with pytest.raises(CatalogueProblem, match="asks for something the installed one didn't") as refused:
+            await services.catalogue.update(time.server)
+    assert "TIME_KEY" in refused.value.details and services.manager.config_of(time.server) == before
+    assert services.manager.config_of("time").origin is None, "the built-in time server"
+    with pytest.raises(CatalogueProblem, match="can't find “time” in your registries"):
+        await services.catalogue.update("time")
 
 
 async def test_unknown_entries_and_bundle_files_are_sentences(services: Services) -> None:

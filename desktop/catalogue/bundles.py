@@ -19,6 +19,7 @@ from desktop.catalogue.bundle_launch import Places, launch_of
 from desktop.catalogue.bundle_signature import check_signature
 from desktop.catalogue.bundle_values import fields_of, values_of
 from desktop.catalogue.control import CatalogueProblem, InstallPlan
+from desktop.catalogue.install_sandbox import in_sandbox
 from desktop.catalogue.mcpb_manifest import Manifest, read_manifest
 from desktop.core.config import CatalogueOrigin, ServerConfig, check_server_name, suggest_server_name
 
@@ -67,7 +68,7 @@ class BundleInstaller:
             raise
         if need.blocked is not None:
             self._folders.drop(token)
-        return InstallPlan(
+        plan = InstallPlan(
             suggested_name=suggest_server_name(manifest.name, frozenset(taken_names)),
             title=manifest.title,
             publisher=manifest.author.name,
@@ -81,6 +82,7 @@ class BundleInstaller:
             blocked=need.blocked,
             token="" if need.blocked else token,
         )
+        return plan if need.blocked else in_sandbox(plan, about=manifest.description.strip())
 
     def install(self, plan: InstallPlan, values: dict[str, str], store_secret: StoreSecret) -> ServerConfig:
         """The server for the planned bundle, its folder in place and its secrets in the keyring."""

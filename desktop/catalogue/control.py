@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from desktop.core.problem import Problem
+from desktop.core.sandbox_policy import Sandbox
 
 BUNDLE_SUFFIX = ".mcpb"
 """An MCPB bundle's file name ends so; the window opens such a file given on its command line."""
@@ -113,6 +114,9 @@ class InstallPlan:
     """Tools (and prompts) a bundle's manifest declares, shown before install."""
     blocked: str | None = None
     """Why this can't be installed here (e.g. a bundle for macOS only); None when it can."""
+    sandbox: Sandbox | None = None
+    """The sandbox it starts in, before the folders picked in its form are added; None: none
+    (it runs elsewhere, in a container, or on a system MCP Desk can't sandbox)."""
     token: str = field(default="", compare=False)
     """The service's handle on what it planned (the entry, or the unpacked bundle)."""
 

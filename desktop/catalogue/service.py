@@ -31,6 +31,7 @@ from desktop.catalogue.control import (
 from desktop.catalogue.entries import ParsedList, Server, parse_items
 from desktop.catalogue.install_plan import BundleRef, Finder, PlannedInstall, plan_server
 from desktop.catalogue.install_recipe import build
+from desktop.catalogue.install_sandbox import picked_sandbox
 from desktop.catalogue.registry import RegistryClient, RegistryProblem, Validators
 from desktop.catalogue.registry_cache import SHIPPED, RegistryCache, SavedList, read_list
 from desktop.catalogue.secret_keeper import SecretKeeper
@@ -160,7 +161,8 @@ class CatalogueService:
             config = await self._bundle_config(plan, values, keeper)
         else:
             config = await self._recipe_config(plan, values, keeper)
-        config = config.model_copy(update={"origin": _described(config.origin, plan)})
+        origin, sandbox = _described(config.origin, plan), picked_sandbox(plan, values)
+        config = config.model_copy(update={"origin": origin, "sandbox": sandbox})
         try:
             await self._manager.add(plan.suggested_name, config)
         except BaseException:

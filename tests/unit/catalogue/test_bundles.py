@@ -55,7 +55,9 @@ def test_a_plan_says_what_the_bundle_is_and_asks_for_its_settings(
     assert plan.package == "bundle bundle-notes-1.2.0.mcpb" and plan.source == str(
         tmp_path / "bundle-notes-1.2.0.mcpb"
     )
-    assert plan.abilities.startswith("Notes kept in a folder you choose.") and "your files" in plan.abilities
+    assert plan.abilities.startswith("Notes kept in a folder you choose.") and "files" in plan.abilities
+    if plan.sandbox is not None:  # everywhere but Windows
+        assert "in a sandbox" in plan.abilities and plan.sandbox.network and not plan.sandbox.folders
     assert plan.tools == ("describe_setup: Say what the server was given", "summarise (prompt)")
     assert plan.blocked is None and plan.token and not plan.verified
     assert plan.notes[0].startswith("This bundle is not signed") and "Python 3.11.7" in plan.notes[1]

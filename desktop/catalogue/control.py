@@ -89,6 +89,8 @@ class InstallField:
     choices: tuple[str, ...] = ()
     multiple: bool = False
     """Several values (e.g. several folders), given one per line."""
+    technical: str = ""
+    """The publisher's own name for it (`AIRTABLE_API_KEY`, `--api-key`), shown small beside the label."""
 
 
 @dataclass(frozen=True)

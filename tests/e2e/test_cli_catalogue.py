@@ -58,7 +58,7 @@ def test_install_takes_values_from_set_and_secrets_from_standard_input(
     refused = desk("servers", "install", TENANT, "--set", "X-Api-Key=key-on-the-command-line", "--yes")
     assert refused.returncode == 1 and "give it on standard input" in refused.stderr
     missing = desk_with_input("\n", "servers", "install", TENANT, "--yes")
-    assert missing.returncode == 1 and "Fill in “tenant” and “X-Api-Key” before installing." in missing.stderr
+    assert missing.returncode == 1 and "Fill in “Tenant” and “API key” before installing." in missing.stderr
     installed = desk_with_input(
         "key-5b8c3d2a\n", "servers", "install", TENANT, "--set", "tenant=acme", "--yes"
     )

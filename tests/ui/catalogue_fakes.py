@@ -104,7 +104,12 @@ def weather_plan(suggested: str = "weather") -> InstallPlan:
         "like any program you run.",
         fields=(
             InstallField(
-                "WEATHER_API_KEY", "API key", "Get one free at weather.example.com.", FieldKind.SECRET, True
+                "WEATHER_API_KEY",
+                "Weather API key",
+                "Get one free at weather.example.com.",
+                FieldKind.SECRET,
+                True,
+                technical="WEATHER_API_KEY",
             ),
             InstallField("UNITS", "Units", "", FieldKind.CHOICE, False, "metric", ("metric", "imperial")),
             InstallField(

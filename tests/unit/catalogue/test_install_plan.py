@@ -108,7 +108,7 @@ def test_a_secret_written_into_a_headers_value_is_asked_for() -> None:
 
 def test_required_values_left_empty_are_named() -> None:
     with pytest.raises(
-        CatalogueProblem, match=re.escape("Fill in “tenant” and “X-Api-Key” before installing.")
+        CatalogueProblem, match=re.escape("Fill in “Tenant” and “API key” before installing.")
     ):
         _built(_plan(TENANT), {})
 
@@ -148,7 +148,7 @@ def test_choices_flags_and_repeated_arguments() -> None:
     assert config.args == ["-y", "tool@2.0.0", "--mode", "safe", "--verbose", "/a", "/b"]
     config, _ = _built(planned, {"verbose": "false", "allowed_directory": "/a"})
     assert config.args == ["-y", "tool@2.0.0", "--mode", "safe", "/a"]
-    with pytest.raises(CatalogueProblem, match=re.escape("Choose “mode” from: fast, safe.")):
+    with pytest.raises(CatalogueProblem, match=re.escape("Choose “Mode” from: fast, safe.")):
         _built(planned, {"mode": "reckless", "allowed_directory": "/a"})
 
 

@@ -113,7 +113,7 @@ async def test_an_install_that_fails_takes_its_secret_back(
     with pytest.raises(Exception, match="can't be used as a server name"):
         await services.catalogue.install(plan, {"tenant": "acme", "X-Api-Key": "key-0d1e2f"})
     assert not any(keyring_store.get(name) == "key-0d1e2f" for name in keyring_store.names())
-    with pytest.raises(CatalogueProblem, match=re.escape("Fill in “tenant”")):
+    with pytest.raises(CatalogueProblem, match=re.escape("Fill in “Tenant”")):
         await services.catalogue.install(plan, {"X-Api-Key": "x"})
 
 
@@ -183,7 +183,7 @@ async def test_an_update_that_needs_a_new_value_says_so_and_changes_nothing(serv
         before = services.manager.config_of(time.server)
         with pytest.raises(CatalogueProblem, match="asks for something the installed one didn't") as refused:
             await services.catalogue.update(time.server)
-    assert "TIME_KEY" in refused.value.details and services.manager.config_of(time.server) == before
+    assert "Time key" in refused.value.details and services.manager.config_of(time.server) == before
     assert services.manager.config_of("time").origin is None, "the built-in time server"
     with pytest.raises(CatalogueProblem, match="can't find “time” in your registries"):
         await services.catalogue.update("time")

@@ -26,6 +26,7 @@ from desktop.core.problem import Problem
 from desktop.llm.chat.control import BackendSettings, ChatControl
 from desktop.ui.bridge import Bridge
 from desktop.ui.pages.settings_keeping import KeepingSection
+from desktop.ui.pages.settings_registries import RegistriesSection
 from desktop.ui.style import SPACING, heading, hint, pad, selectable
 from desktop.ui.widgets.inline_message import InlineMessage
 from desktop.ui.widgets.saved_note import SavedNote
@@ -102,6 +103,9 @@ class SettingsPage(QWidget):
         layout.addSpacing(SPACING)
         self.keeping_section = KeepingSection(bridge, self)
         layout.addWidget(self.keeping_section)
+        layout.addSpacing(SPACING)
+        self.registries_section = RegistriesSection(bridge, self)  # for the few with a registry of their own
+        layout.addWidget(self.registries_section)
         layout.addStretch()
         bridge.services_ready.connect(self._on_bridge_services_ready)
         self.login_box.toggled.connect(lambda _on: self._save_shown(self.login_saved))

@@ -226,7 +226,8 @@ class CatalogueService:
         )
         await self._manager.update(server, updated)
         asks = " MCP Desk will ask you to approve it before it next runs." if not updated.is_trusted else ""
-        return Installed(server, f"Updated “{server}” to {planned.plan.package}.{asks}")
+        version = updated.origin.version if updated.origin else ""
+        return Installed(server, f"Updated “{server}” to version {version}.{asks}")
 
     async def _entry_of(self, server: str, origin: CatalogueOrigin | None) -> _Known:
         """The registry's entry `server` was installed from, as the registry lists it now."""

@@ -103,7 +103,7 @@ def test_updates_are_listed_and_an_update_asks_for_approval_again(registry: Fake
     assert f"{update['server']}: {TIME_VERSION} → 2099.1.1" in said.stdout
     updated = desk("catalogue", "update", update["server"])
     assert updated.returncode == 0, updated.stderr
-    assert "mcp-server-time==2099.1.1" in updated.stdout and "approve it" in updated.stdout
+    assert "to version 2099.1.1" in updated.stdout and "approve it" in updated.stdout
     listed = {row["name"]: row for row in json.loads(desk("servers", "list", "--json").stdout)}
     assert "mcp-server-time==2099.1.1 --local-timezone Europe/Lisbon" in listed[update["server"]]["launch"]
     missing = desk("catalogue", "update", "nothing-here")

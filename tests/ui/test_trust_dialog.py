@@ -142,7 +142,7 @@ ORIGIN = CatalogueOrigin(
 
 def test_an_installed_entry_names_its_publisher_package_and_source(qtbot: QtBot) -> None:
     text = all_text(shown(qtbot, replace(REQUEST, origin=ORIGIN)))
-    assert "Published by:" in text and "io.github.acme" in text
+    assert "Published by:" in text and "acme on GitHub (not verified)" in text
     assert "Package:" in text and "npm @acme/weather@1.2.0" in text
     assert "From:" in text and "from the registry at https://registry.example.com" in text
     assert "it can read and change your files and use the network" in text
@@ -150,7 +150,9 @@ def test_an_installed_entry_names_its_publisher_package_and_source(qtbot: QtBot)
 
 
 def test_an_installed_remote_says_it_runs_on_the_publishers_service(qtbot: QtBot) -> None:
-    remote = TrustRequest("weather", "https://mcp.acme.com/mcp", (), (), None, "h", False, ORIGIN)
+    origin = ORIGIN.model_copy(update={"package": "https://mcp.acme.com/mcp"})
+    remote = TrustRequest("weather", "https://mcp.acme.com/mcp", (), (), None, "h", False, origin)
     text = all_text(shown(qtbot, remote))
-    assert "It runs on the service of io.github.acme, not on this computer" in text
+    assert "It runs on its publisher's service, not on this computer" in text
     assert "it sees what you send it" in text and "your files" not in text
+    assert "Package:" not in text, "a remote's package is its address, shown once"

@@ -68,7 +68,7 @@ class InstallFields(QWidget):
     def _add_row(self, field: InstallField) -> None:
         editor = self._editor(field)
         label = fill(self.tr("%1 (required)"), field.label) if field.required else field.label
-        notes = [field.description] if field.description else []
+        notes = [_sentence(field.description)] if field.description else []
         if field.kind is FieldKind.SECRET:
             notes.append(self.tr("Kept in your system's keychain, never in MCP Desk's settings."))
         title = self._title(field, label + ":")
@@ -196,3 +196,9 @@ class InstallFields(QWidget):
         dialog.fileSelected.connect(chosen)
         dialog.finished.connect(lambda _result: dialog.deleteLater())
         dialog.open()
+
+
+def _sentence(text: str) -> str:
+    """A publisher's description ends as a sentence, so the next one doesn't run into it."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?", ":", ")")) else text + "."

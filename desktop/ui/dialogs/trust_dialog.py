@@ -16,11 +16,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.config import ServerConfig
+from desktop.core.config import OFFICIAL_REGISTRY, ServerConfig
 from desktop.core.paths import AppPaths
 from desktop.core.sandbox_policy import FileAccess, Sandbox
 from desktop.servers.control import TrustRequest
 from desktop.servers.sandbox import not_sandboxed_here, own_folder, sandbox_summary
+from desktop.ui.catalogue_words import verified_tip, who_words
 from desktop.ui.style import code_box, heading, pad, selectable
 
 MAX_COMMAND_LINES = 6
@@ -106,13 +107,12 @@ class TrustDialog(QDialog):
         self.accepted.connect(self._on_self_accepted)
 
     def _explanation(self) -> str:
-        publisher = self.request.origin.publisher if self.request.origin else ""
-        if self.request.remote and publisher:
+        if self.request.remote and self.request.origin is not None:
             return self.tr(
-                "It runs on the service of %1, not on this computer. MCP Desk will send it the tool "
-                "calls you allow, with everything in them, and it sees what you send it. "
+                "It runs on its publisher's service, not on this computer. MCP Desk will send it the "
+                "tool calls you allow, with everything in them, and it sees what you send it. "
                 "Only connect to servers you trust."
-            ).replace("%1", publisher)
+            )
         if self.request.remote:
             return self.tr(
                 "MCP Desk will connect to this address and send it the tool calls you allow, with "
@@ -153,9 +153,11 @@ class TrustDialog(QDialog):
         origin = self.request.origin
         if origin is None:
             return
+        verified = origin.registry == OFFICIAL_REGISTRY
+        package = "" if origin.package == self.request.command_line else origin.package  # a remote's address
         rows = (
-            (self.tr("Published by:"), origin.publisher),
-            (self.tr("Package:"), origin.package),
+            (self.tr("Published by:"), who_words(origin.publisher, verified) if origin.publisher else ""),
+            (self.tr("Package:"), package),
             (self.tr("From:"), origin.source),
         )
         for title, text in rows:
@@ -163,6 +165,7 @@ class TrustDialog(QDialog):
                 label = selectable(QLabel(text, self))
                 label.setWordWrap(True)
                 form.addRow(title, label)
+                label.setToolTip(verified_tip(verified) if title == rows[0][0] else "")
 
     def _sandbox_view(self) -> QLabel:
         """What the sandbox lets it see, naming the folder it calls its own."""

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QScrollArea
+from PySide6.QtWidgets import QPlainTextEdit, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from desktop.app import controls_of
@@ -205,7 +205,23 @@ def test_a_bundle_file_says_what_its_sandbox_will_allow(
     assert "It runs on this computer in a sandbox. It will be able to use the internet, and read and" in text
     assert "Note folders:" in text and "API Key (required):" in text
     save(dialog, shots, "97-e2e-bundle-sandbox")
-    dialog.reject()
+    notes = tmp_path / "Notes"
+    notes.mkdir()
+    qtbot.keyClicks(dialog.fields.editors["api_key"], SECRET)
+    folders = dialog.fields.editors["folders"]
+    box = folders if isinstance(folders, QPlainTextEdit) else folders.findChild(QPlainTextEdit)
+    assert box is not None
+    box.setPlainText(str(notes))
+    dialog.install_button.click()
+    qtbot.waitUntil(lambda: dialog.install_button.text() == "Review and start…", timeout=20_000)
+    dialog.install_button.click()
+    trust = wait_for_dialog(qtbot, TrustDialog)
+    asked = all_text(trust)
+    assert "Published by:" in asked and "Acme Inc (not verified)" in asked
+    assert "bundle bundle-notes 1.2.0" in asked and str(bundle) in asked
+    assert f"Sandboxed: it sees {notes}. It may use the network." in asked
+    save(trust, shots, "98-e2e-bundle-approve")
+    trust.reject()
 
 
 def _state(services: Services, name: str) -> ServerState | None:

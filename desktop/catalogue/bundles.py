@@ -19,8 +19,9 @@ from desktop.catalogue.bundle_launch import Places, launch_of
 from desktop.catalogue.bundle_signature import check_signature
 from desktop.catalogue.bundle_values import fields_of, values_of
 from desktop.catalogue.control import CatalogueProblem, InstallPlan
+from desktop.catalogue.install_sandbox import in_sandbox
 from desktop.catalogue.mcpb_manifest import Manifest, read_manifest
-from desktop.core.config import ServerConfig, check_server_name, suggest_server_name
+from desktop.core.config import CatalogueOrigin, ServerConfig, check_server_name, suggest_server_name
 
 StoreSecret = Callable[[str, str], str]
 """Keeps a value in the keyring under about that name; returns its `${secret:NAME}` reference."""
@@ -67,7 +68,7 @@ class BundleInstaller:
             raise
         if need.blocked is not None:
             self._folders.drop(token)
-        return InstallPlan(
+        plan = InstallPlan(
             suggested_name=suggest_server_name(manifest.name, frozenset(taken_names)),
             title=manifest.title,
             publisher=manifest.author.name,
@@ -81,6 +82,7 @@ class BundleInstaller:
             blocked=need.blocked,
             token="" if need.blocked else token,
         )
+        return plan if need.blocked else in_sandbox(plan, about=manifest.description.strip())
 
     def install(self, plan: InstallPlan, values: dict[str, str], store_secret: StoreSecret) -> ServerConfig:
         """The server for the planned bundle, its folder in place and its secrets in the keyring."""
@@ -105,7 +107,7 @@ class BundleInstaller:
             config = launch_of(manifest, folder, given.values, self._places, need.python)
             if manifest.server.type == "binary":
                 _runnable(Path(config.command or ""), folder)
-            return config
+            return config.model_copy(update={"origin": _origin(manifest, plan)})
         except BaseException:
             self._folders.discard(folder.parent)
             raise
@@ -149,6 +151,18 @@ class BundleInstaller:
                 details=f"entry_point {manifest.server.entry_point!r} is not a file in the bundle",
             )
         return manifest
+
+
+def _origin(manifest: Manifest, plan: InstallPlan) -> CatalogueOrigin:
+    """A bundle file's own account of itself (no registry to ask for a newer version)."""
+    return CatalogueOrigin(
+        registry="",
+        name=manifest.name,
+        version=manifest.version,
+        publisher=manifest.author.name,
+        package=f"bundle {manifest.name} {manifest.version}",
+        source=plan.source,
+    )
 
 
 def _declared(manifest: Manifest) -> tuple[str, ...]:

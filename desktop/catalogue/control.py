@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from desktop.core.problem import Problem
+from desktop.core.sandbox_policy import Sandbox
 
 BUNDLE_SUFFIX = ".mcpb"
 """An MCPB bundle's file name ends so; the window opens such a file given on its command line."""
@@ -88,6 +89,8 @@ class InstallField:
     choices: tuple[str, ...] = ()
     multiple: bool = False
     """Several values (e.g. several folders), given one per line."""
+    technical: str = ""
+    """The publisher's own name for it (`AIRTABLE_API_KEY`, `--api-key`), shown small beside the label."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,9 @@ class InstallPlan:
     """Tools (and prompts) a bundle's manifest declares, shown before install."""
     blocked: str | None = None
     """Why this can't be installed here (e.g. a bundle for macOS only); None when it can."""
+    sandbox: Sandbox | None = None
+    """The sandbox it starts in, before the folders picked in its form are added; None: none
+    (it runs elsewhere, in a container, or on a system MCP Desk can't sandbox)."""
     token: str = field(default="", compare=False)
     """The service's handle on what it planned (the entry, or the unpacked bundle)."""
 
@@ -121,6 +127,16 @@ class InstallPlan:
 class Installed:
     server: str
     """The name it got in MCP Desk (it still waits for the user's approval to run)."""
+    message: str
+
+
+@dataclass(frozen=True)
+class Update:
+    """A server installed from a registry whose entry there now has another version."""
+
+    server: str
+    installed: str
+    available: str
     message: str
 
 
@@ -143,4 +159,13 @@ class CatalogueControl(Protocol):
         self, plan: InstallPlan, values: dict[str, str], progress: Progress | None = None
     ) -> Installed:
         """Write the server (secrets to the keyring); cancelling the task leaves nothing half-done."""
+        ...
+
+    async def updates(self) -> list[Update]:
+        """Servers installed from a registry whose entry there has another version now."""
+        ...
+
+    async def update(self, server: str) -> Installed:
+        """Plan `server`'s entry at the registry's version, keeping the values the user gave it;
+        its launch changes, so MCP Desk asks for approval again before it next runs."""
         ...

@@ -16,6 +16,36 @@ from desktop.catalogue.entries import is_folder_like
 from desktop.catalogue.install_recipe import ArgGroup, Template, literal
 
 _VARIABLE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_WORD = re.compile(r"[A-Z]+[0-9]*(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+")
+_SPELLED = {
+    **{
+        word: word.upper()
+        for word in ("api", "url", "uri", "id", "mcp", "ssh", "aws", "gcp", "http", "https")
+    },
+    **{
+        word: word.upper()
+        for word in ("json", "sql", "db", "ip", "tls", "ssl", "jwt", "llm", "ai", "dns", "utc")
+    },
+    **{
+        word: word.upper()
+        for word in ("smtp", "imap", "pat", "cli", "sdk", "pdf", "csv", "html", "xml", "s3")
+    },
+    "oauth": "OAuth",
+    "github": "GitHub",
+    "gitlab": "GitLab",
+    "openai": "OpenAI",
+    "dir": "folder",
+}
+
+
+def readable_label(name: str) -> str:
+    """A registry's raw key in words: `AIRTABLE_API_KEY` → “Airtable API key”, `--api-key` → “API key”."""
+    bare = re.sub(r"^[Xx]-(?=.)", "", name.lstrip("-"))
+    words = _WORD.findall(re.sub("(?i)oauth", "Oauth", bare))  # one word, however it is written
+    if not words:
+        return name
+    spelled = [_SPELLED.get(word.lower(), word.lower()) for word in words]
+    return " ".join([spelled[0][:1].upper() + spelled[0][1:], *spelled[1:]])
 
 
 class FormBuilder:
@@ -36,7 +66,7 @@ class FormBuilder:
         for item in items:
             name = str(item.get("name") or "")
             if name:
-                pairs[name] = self._value(item, name)
+                pairs[name] = self._value(item, name, name)
         return pairs
 
     def with_variables(
@@ -55,7 +85,7 @@ class FormBuilder:
             parts.append(_escaped(text[end : match.start()]))
             spec = known.get(match.group(1), parent)
             if isinstance(spec, dict):
-                parts.append("{" + self._field(spec, match.group(1)) + "}")
+                parts.append("{" + self._field(spec, match.group(1), match.group(1)) + "}")
             else:
                 parts.append(_escaped(match.group(0)))
             end = match.end()
@@ -65,37 +95,37 @@ class FormBuilder:
     def _argument(self, item: dict[str, Any], n: int) -> ArgGroup:
         required = bool(item.get("isRequired"))
         if item.get("type") == "named":
-            flag = literal(str(item.get("name") or ""))
+            name = str(item.get("name") or "")
+            flag = literal(name)
             if "value" not in item and item.get("format") == "boolean":
-                key = self._field(item, str(item.get("name") or f"option-{n}").lstrip("-"))
+                key = self._field(item, name.lstrip("-") or f"option-{n}", name)
                 return ArgGroup((Template(flag.text, only_if_true=key),))
-            return ArgGroup(
-                (flag, self._value(item, str(item.get("name") or "").lstrip("-") or f"option-{n}"))
-            )
+            return ArgGroup((flag, self._value(item, name.lstrip("-") or f"option-{n}", name)))
         preferred = str(item.get("valueHint") or item.get("name") or f"argument-{n}")
         if "value" in item or not item.get("isRepeated"):
-            return ArgGroup((self._value(item, preferred),))
-        key = self._field(item, preferred)
+            return ArgGroup((self._value(item, preferred, preferred),))
+        key = self._field(item, preferred, preferred)
         return ArgGroup((Template("{" + key + "}", optional=not required),), repeated=key)
 
-    def _value(self, item: dict[str, Any], preferred: str) -> Template:
+    def _value(self, item: dict[str, Any], preferred: str, technical: str) -> Template:
         optional = not item.get("isRequired")
         if "value" in item:
             return self.with_variables(str(item["value"]), item.get("variables"), optional, parent=item)
-        return Template("{" + self._field(item, preferred) + "}", optional=optional)
+        return Template("{" + self._field(item, preferred, technical) + "}", optional=optional)
 
-    def _field(self, spec: dict[str, Any], preferred: str) -> str:
+    def _field(self, spec: dict[str, Any], preferred: str, technical: str) -> str:
         key = re.sub(r"[^A-Za-z0-9_.-]+", "-", preferred).strip("-") or "value"
         if key not in self._fields:
-            self._fields[key] = _install_field(spec, key)
+            self._fields[key] = _install_field(spec, key, technical)
         return key
 
 
-def _install_field(spec: dict[str, Any], key: str) -> InstallField:
+def _install_field(spec: dict[str, Any], key: str, technical: str) -> InstallField:
     choices = tuple(str(choice) for choice in spec.get("choices") or [])
     return InstallField(
         key=key,
-        label=key,
+        label=readable_label(technical or key),
+        technical=technical,
         description=str(spec.get("description") or ""),
         kind=_kind(spec, choices),
         required=bool(spec.get("isRequired")),

@@ -19,6 +19,7 @@ from desktop.catalogue.control import InstallPlan
 from desktop.catalogue.entries import Server, entry_of, packages_in_order
 from desktop.catalogue.install_form import FormBuilder
 from desktop.catalogue.install_recipe import ArgGroup, Recipe, literal
+from desktop.catalogue.install_sandbox import in_sandbox
 from desktop.core.config import CatalogueOrigin, suggest_server_name
 
 LOCAL_ABILITIES = (
@@ -63,6 +64,8 @@ class _Way:
     notes: tuple[str, ...] = ()
     blocked: str | None = None
     bundle: BundleRef | None = None
+    sandboxed: bool = False
+    """A program of its own on this computer (npm, PyPI): it starts in a sandbox."""
 
 
 def plan_server(
@@ -88,6 +91,8 @@ def plan_server(
         notes=way.notes,
         blocked=way.blocked,
     )
+    if way.sandboxed and way.blocked is None:
+        plan = in_sandbox(plan)
     return PlannedInstall(plan, way.recipe, way.bundle, origin)
 
 
@@ -125,7 +130,7 @@ def _runtime_way(
     recipe = Recipe(form.fields(), command, args, env, runtime=True, origin=origin)
     runtime = "Node.js" if command == "npx" else "Python"
     note = f"{runtime} comes with MCP Desk; the first start downloads {shown.split(' ', 1)[1]}."
-    return _Way(shown, recipe, LOCAL_ABILITIES, (note,))
+    return _Way(shown, recipe, LOCAL_ABILITIES, (note,), sandboxed=True)
 
 
 def _docker_way(

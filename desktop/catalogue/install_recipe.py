@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from desktop.catalogue.control import CatalogueProblem, FieldKind, InstallField
 from desktop.core.config import CatalogueOrigin, ServerConfig
-from desktop.core.secret_refs import reference
+from desktop.core.secret_refs import REFERENCE, reference
 
 _KEY = re.compile(r"\{([A-Za-z0-9_.-]+)\}")
 _YES = ("true", "yes", "1", "on")
@@ -85,7 +85,7 @@ def build(recipe: Recipe, values: Mapping[str, str], secret_name: Callable[[str]
     secrets: dict[str, str] = {}
     rendered = dict(filled)
     for item in recipe.fields:
-        if item.kind is FieldKind.SECRET and filled.get(item.key):
+        if item.kind is FieldKind.SECRET and filled.get(item.key) and not _is_reference(filled[item.key]):
             name = secret_name(item.key)
             secrets[name] = filled[item.key]
             rendered[item.key] = reference(name)
@@ -97,9 +97,23 @@ def build(recipe: Recipe, values: Mapping[str, str], secret_name: Callable[[str]
         url=recipe.url.render(rendered) if recipe.url else None,
         headers=_rendered_map(recipe.headers, rendered),
         runtime="mcp-desk" if recipe.runtime else None,
-        origin=recipe.origin,
+        origin=_given(recipe, filled, rendered),
     )
     return Built(config, secrets)
+
+
+def _given(recipe: Recipe, filled: Mapping[str, str], rendered: Mapping[str, str]) -> CatalogueOrigin | None:
+    """The origin with what the user gave (a secret as its reference): not the defaults, which
+    a newer version may change."""
+    if recipe.origin is None:
+        return None
+    given = {item.key: rendered[item.key] for item in recipe.fields if filled[item.key] != item.default}
+    return recipe.origin.model_copy(update={"values": given})
+
+
+def _is_reference(text: str) -> bool:
+    """A secret field holding a keyring reference already (an update): kept, not stored again."""
+    return REFERENCE.fullmatch(text) is not None
 
 
 def _filled(fields: tuple[InstallField, ...], values: Mapping[str, str]) -> dict[str, str]:

@@ -26,10 +26,12 @@ from desktop.catalogue.control import (
     Installed,
     InstallPlan,
     Progress,
+    Update,
 )
 from desktop.catalogue.entries import ParsedList, Server, parse_items
 from desktop.catalogue.install_plan import BundleRef, Finder, PlannedInstall, plan_server
 from desktop.catalogue.install_recipe import build
+from desktop.catalogue.install_sandbox import picked_sandbox
 from desktop.catalogue.registry import RegistryClient, RegistryProblem, Validators
 from desktop.catalogue.registry_cache import SHIPPED, RegistryCache, SavedList, read_list
 from desktop.catalogue.secret_keeper import SecretKeeper
@@ -40,14 +42,6 @@ from desktop.core.secrets import SecretVault
 from desktop.core.settings import Settings
 from desktop.servers.launch import find_program
 from desktop.servers.manager import ServerManager
-
-
-@dataclass(frozen=True)
-class Update:
-    server: str
-    installed: str
-    available: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -167,6 +161,8 @@ class CatalogueService:
             config = await self._bundle_config(plan, values, keeper)
         else:
             config = await self._recipe_config(plan, values, keeper)
+        origin, sandbox = _described(config.origin, plan), picked_sandbox(plan, values)
+        config = config.model_copy(update={"origin": origin, "sandbox": sandbox})
         try:
             await self._manager.add(plan.suggested_name, config)
         except BaseException:
@@ -202,6 +198,48 @@ class CatalogueService:
                 )
                 found.append(Update(status.name, origin.version, available, message))
         return found
+
+    async def update(self, server: str) -> Installed:
+        config = self._manager.config_of(server)
+        known = await self._entry_of(server, config.origin)
+        assert config.origin is not None
+        if config.origin.package.startswith("bundle "):
+            raise CatalogueProblem(
+                f"“{server}” came as a bundle, which MCP Desk can't update in place yet. Install the new "
+                "version from Browse servers, then remove this one."
+            )
+        taken = self._taken() - {server}
+        planned = plan_server(known.server, known.registry, known.verified, taken, self._find)
+        if planned.recipe is None:
+            raise CatalogueProblem(planned.plan.blocked or f"“{server}” can't be updated here.")
+        try:
+            built = build(planned.recipe, config.origin.values, _no_new_secret)
+        except CatalogueProblem as problem:
+            raise CatalogueProblem(
+                f"The new version of “{server}” asks for something the installed one didn't. Install it "
+                "again from Browse servers to fill it in, then remove the old one.",
+                details=problem.message,
+            ) from problem
+        launch = built.config.model_dump(include={"command", "args", "env", "url", "headers", "runtime"})
+        updated = config.model_copy(
+            update={**launch, "origin": _described(built.config.origin, planned.plan)}
+        )
+        await self._manager.update(server, updated)
+        asks = " MCP Desk will ask you to approve it before it next runs." if not updated.is_trusted else ""
+        version = updated.origin.version if updated.origin else ""
+        return Installed(server, f"Updated “{server}” to version {version}.{asks}")
+
+    async def _entry_of(self, server: str, origin: CatalogueOrigin | None) -> _Known:
+        """The registry's entry `server` was installed from, as the registry lists it now."""
+        if not self._known:
+            await self.listing()
+        known = self._known.get(origin.name) if origin else None
+        if origin is None or known is None or known.registry != origin.registry:
+            raise CatalogueProblem(
+                f"MCP Desk can't find “{server}” in your registries any more, so it can't update it. "
+                "Refresh the list in Browse servers, then try again."
+            )
+        return known
 
     async def _plan_registry_bundle(
         self, planned: PlannedInstall, bundle: BundleRef, taken: set[str]
@@ -255,7 +293,11 @@ class CatalogueService:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(keeper.take_back)
             raise
-        return config.model_copy(update={"origin": self._bundle_plans[plan.token]})
+        registry = self._bundle_plans[plan.token]
+        if registry is None:
+            return config
+        package = config.origin.package if config.origin else ""
+        return config.model_copy(update={"origin": registry.model_copy(update={"package": package})})
 
     def _taken(self) -> set[str]:
         return {status.name for status in self._manager.statuses()}
@@ -299,6 +341,19 @@ def _source(lists: list[_Shown]) -> str:
         return f"The list shipped with MCP Desk on {when} (no connection to the registry){others}"
     name = "The MCP Registry" if first.registry == OFFICIAL_REGISTRY else f"The registry at {first.registry}"
     return f"{name}, as read on {when}{others}"
+
+
+def _no_new_secret(key: str) -> str:
+    """An update has only the references kept at install: a secret value here is a new one."""
+    raise CatalogueProblem(f"“{key}” is a new secret")
+
+
+def _described(origin: CatalogueOrigin | None, plan: InstallPlan) -> CatalogueOrigin | None:
+    """`origin` with who publishes it, what runs and where it came from, as the plan said them."""
+    if origin is None:
+        return None
+    package = origin.package or plan.package
+    return origin.model_copy(update={"publisher": plan.publisher, "package": package, "source": plan.source})
 
 
 def _tell(progress: Progress | None, what: str) -> None:

@@ -31,6 +31,15 @@ def add_catalogue_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
     search.add_argument("--refresh", action="store_true", help="ask the registry for its list first")
     search.add_argument("--json", action="store_true")
     search.set_defaults(run=_search)
+    updates = catalogue.add_parser(
+        "updates", help="servers installed from a registry that has a newer version"
+    )
+    updates.add_argument("--refresh", action="store_true", help="ask the registry for its list first")
+    updates.add_argument("--json", action="store_true")
+    updates.set_defaults(run=_updates)
+    update = catalogue.add_parser("update", help="install a server's newer version, keeping its settings")
+    update.add_argument("name", help="the server's name in MCP Desk")
+    update.set_defaults(run=_update)
 
 
 def add_install_command(servers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,6 +63,25 @@ async def _search(services: Services, args: argparse.Namespace) -> int:
     lines = [f"{e.name}  {e.version}\n    {e.title}: {e.description}" for e in found]
     footer = f"{len(found)} of {len(listing.entries)} servers. {listing.source}."
     emit(args, {"source": listing.source, "live": listing.live, "servers": rows}, "\n".join([*lines, footer]))
+    return 0
+
+
+async def _updates(services: Services, args: argparse.Namespace) -> int:
+    if args.refresh:
+        listing = await services.catalogue.refresh()
+        if listing.problem:
+            print(listing.problem, file=sys.stderr)
+    found = await services.catalogue.updates()
+    lines = [
+        f"{u.server}: {u.installed} → {u.available}  (mcp-desk catalogue update {u.server})" for u in found
+    ]
+    emit(args, [asdict(u) for u in found], "\n".join(lines) or "Every server from a registry is up to date.")
+    return 0
+
+
+async def _update(services: Services, args: argparse.Namespace) -> int:
+    updated = await services.catalogue.update(args.name)
+    print(updated.message)
     return 0
 
 

@@ -237,9 +237,17 @@ def _pairs(items: list[str], flag: str) -> dict[str, str]:
 
 
 def _trust_text(request: TrustRequest, sandbox: Sandbox | None) -> str:
-    lines = [f"MCP Desk is about to run “{request.server}”:", f"  {request.command_line}"]
+    doing = "connect to" if request.remote else "run"
+    lines = [f"MCP Desk is about to {doing} “{request.server}”:", f"  {request.command_line}"]
+    origin = request.origin
+    if origin is not None:
+        told = (("published by", origin.publisher), ("package", origin.package), ("from", origin.source))
+        lines += [f"  {title}: {text}" for title, text in told if text]
     if request.env_names:
         lines.append(f"  with environment variables: {', '.join(request.env_names)}")
-    if not request.remote:
+    if request.remote:
+        service = f"the service of {origin.publisher}" if origin and origin.publisher else "its own service"
+        lines.append(f"  It runs on {service}, not on this computer, and sees what you send it.")
+    else:
         lines.append(f"  {sandbox_summary(sandbox)}")
     return "\n".join(lines)

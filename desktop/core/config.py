@@ -68,14 +68,24 @@ class SignInClient(BaseModel):
 
 
 class CatalogueOrigin(BaseModel):
-    """Where a server installed from a registry came from, to say when a newer version is out."""
+    """Where a server installed from a registry or a bundle came from: for the approval question,
+    and to say when a newer version is out."""
 
     model_config = ConfigDict(extra="ignore")
 
     registry: str
+    """The registry's address; empty for a bundle file the user opened."""
     name: str
-    """The registry's name for it, e.g. `io.github.owner/weather`."""
+    """The registry's name for it, e.g. `io.github.owner/weather` (a bundle file's: its manifest's)."""
     version: str
+    publisher: str = ""
+    """Who publishes it: the registry's namespace, or the bundle's author."""
+    package: str = ""
+    """What runs, with its exact version: "npm @scope/pkg@1.2.3", "bundle weather 1.0.0"."""
+    source: str = ""
+    """Where it came from, in words: the registry entry, or the bundle file's path."""
+    values: dict[str, str] = Field(default_factory=dict)
+    """What the user gave its install form (a secret as its `${secret:…}`), kept for an update."""
 
 
 class ServerConfig(BaseModel):

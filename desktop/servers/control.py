@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
-from desktop.core.config import ServerConfig
+from desktop.core.config import CatalogueOrigin, ServerConfig
 from desktop.core.consent import CallContext
 from desktop.core.events import ServerStatus, ToolInfo
 from desktop.core.problem import Problem
@@ -38,6 +38,8 @@ class TrustRequest:
     launch_hash: str
     changed: bool
     """True when this server ran before with a different launch."""
+    origin: CatalogueOrigin | None = None
+    """Who publishes it, what runs and where it came from, for a server installed from the catalogue."""
     runs_on: str = ""
     """Where the command's program is MCP Desk's own Node.js or uv, that in words; else empty."""
 

@@ -143,6 +143,7 @@ class ServerManager:
             cwd=config.cwd,
             launch_hash=config.launch_hash(),
             changed=config.trusted_launch is not None and not config.is_trusted,
+            origin=config.origin,
             runs_on=_runs_on(config),
         )
 

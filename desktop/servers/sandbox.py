@@ -28,8 +28,15 @@ from desktop.servers.runtimes import ManagedRuntimes
 APP_ROOT = Path(__file__).resolve().parents[2]
 """Where MCP Desk's own code lives: the built-in servers run from it."""
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/nix", "/sys")
-RUNTIME_DIRS = (".nvm", ".volta", ".bun", ".deno", ".cargo/bin", ".local/bin", ".pyenv", ".local/lib")
-"""Under the home folder: where Node, Python and friends are installed (read-only)."""
+RUNTIME_DIRS = (
+    *(".nvm", ".volta", ".bun", ".deno", ".cargo/bin", ".local/bin", ".pyenv", ".local/lib"),
+    *(".config/uv", ".npmrc"),
+)
+"""Under the home folder: where Node, Python and friends are installed, and how `uvx` and `npx`
+are set up (a proxy's certificates, a registry mirror); read-only."""
+INSTALLERS = {"npx": (".npm",), "uvx": (".cache/uv", ".local/share/uv")}
+"""The package caches each installer writes, made before it starts: a sandbox can only lend a
+folder that is there."""
 PACKAGE_CACHES = (".npm", ".cache/uv", ".local/share/uv", ".cache/pip", ".cache/node", ".local/share/pnpm")
 """Under the home folder: where `npx` and `uvx` keep what they downloaded (they write there too)."""
 INSTALL_BUBBLEWRAP = (
@@ -144,8 +151,13 @@ def sandboxed(name: str, config: ServerConfig, environ: Mapping[str, str] = os.e
     launch = resolve(config, environ)
     if config.sandbox is None or not_sandboxed_here():
         return launch
+    program = Path(launch.program)
+    for cache in INSTALLERS.get(program.name, ()):
+        (Path.home() / cache).mkdir(parents=True, exist_ok=True)
     paths = AppPaths.from_environment(environ)
     plan = plan_for(name, config, paths)
+    found = (Reach(program_folder(program)), Reach(program_folder(program.resolve())))
+    plan = replace(plan, runtime=tuple(dict.fromkeys((*plan.runtime, *found))))
     if config.sandbox.files is FileAccess.OWN and folder_share(config) is None and not config.cwd:
         own_folder(name, config, paths).mkdir(parents=True, exist_ok=True)
     return wrap(launch, plan)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from desktop.ui.bridge import Bridge
 from desktop.ui.consent_queue import ConsentQueue
+from desktop.ui.file_opening import FileOpenings
 from desktop.ui.main_window import MainWindow
 from desktop.ui.server_actions import bring_to_front
 from desktop.ui.single_instance import InstanceServer
@@ -62,6 +63,9 @@ class GuiApp:
         self.instance.file_received.connect(lambda path: self._open_when_ready(Path(path)))
         if open_file is not None:
             self._open_when_ready(open_file)
+        openings = self.qapp.findChild(FileOpenings)
+        if openings is not None:  # macOS: a Finder double-click, before or after this start
+            openings.take(lambda path: self._open_when_ready(Path(path)))
 
     def _open_when_ready(self, path: Path) -> None:
         if self.bridge.catalogue is not None:

@@ -10,15 +10,13 @@ from desktop.ui.texts import fill
 VERIFIED_MARK = "✓"
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("CatalogueWords", text)
-
-
 def publisher_words(publisher: str) -> str:
     """A registry namespace as a person would say it: `io.github.acme` → “acme on GitHub”,
     `com.example` → “example.com”; anything else as it is."""
     if publisher.startswith("io.github."):
-        return fill(_tr("%1 on GitHub"), publisher.removeprefix("io.github."))
+        return fill(
+            QCoreApplication.translate("CatalogueWords", "%1 on GitHub"), publisher.removeprefix("io.github.")
+        )
     parts = publisher.split(".")
     if len(parts) >= 2 and all(parts):
         return ".".join(reversed(parts))
@@ -29,37 +27,42 @@ def who_words(publisher: str, verified: bool) -> str:
     """“acme on GitHub ✓ verified” or “example.com (not verified)”."""
     who = publisher_words(publisher)
     if verified:
-        return fill(_tr("%1 %2 verified"), who, VERIFIED_MARK)
-    return fill(_tr("%1 (not verified)"), who)
+        return fill(QCoreApplication.translate("CatalogueWords", "%1 %2 verified"), who, VERIFIED_MARK)
+    return fill(QCoreApplication.translate("CatalogueWords", "%1 (not verified)"), who)
 
 
 def by_line(publisher: str, verified: bool) -> str:
     """“By acme on GitHub ✓ verified” or “By example.com (not verified)”."""
-    return fill(_tr("By %1"), who_words(publisher, verified))
+    return fill(QCoreApplication.translate("CatalogueWords", "By %1"), who_words(publisher, verified))
 
 
 def verified_tip(verified: bool) -> str:
     if verified:
-        return _tr("The registry checked that this publisher owns the name it publishes under.")
-    return _tr("Nobody has checked who published this. Install it only if you know where it comes from.")
+        return QCoreApplication.translate(
+            "CatalogueWords", "The registry checked that this publisher owns the name it publishes under."
+        )
+    return QCoreApplication.translate(
+        "CatalogueWords",
+        "Nobody has checked who published this. Install it only if you know where it comes from.",
+    )
 
 
 def reach_words(reach: Reach) -> str:
     """“Runs on this computer” or “Runs on the publisher's service”."""
     if reach is Reach.LOCAL:
-        return _tr("Runs on this computer")
-    return _tr("Runs on the publisher's service")
+        return QCoreApplication.translate("CatalogueWords", "Runs on this computer")
+    return QCoreApplication.translate("CatalogueWords", "Runs on the publisher's service")
 
 
 def needs_words(needs: tuple[str, ...]) -> str:
     """“Needs an API key, a folder” or “Needs nothing else”."""
     if not needs:
-        return _tr("Needs nothing else")
-    return fill(_tr("Needs %1"), ", ".join(needs))
+        return QCoreApplication.translate("CatalogueWords", "Needs nothing else")
+    return fill(QCoreApplication.translate("CatalogueWords", "Needs %1"), ", ".join(needs))
 
 
 def version_words(version: str) -> str:
-    return fill(_tr("Version %1"), version) if version else ""
+    return fill(QCoreApplication.translate("CatalogueWords", "Version %1"), version) if version else ""
 
 
 def meta_line(entry: CatalogueEntry) -> str:

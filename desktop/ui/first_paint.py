@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
+from desktop.ui.file_opening import watch_file_openings
 from desktop.ui.main_window import MainWindow
 from desktop.ui.pyside_imports import scan_imports_without_caching_sources
 from desktop.ui.resources import app_icon
@@ -31,6 +32,7 @@ def open_window(argv: list[str], placement_file: Path | None = None, *, hidden: 
     qapp.setDesktopFileName("mcp-desk")
     qapp.setWindowIcon(app_icon())
     qapp.setQuitOnLastWindowClosed(False)
+    watch_file_openings(qapp)
     follow_system_theme(qapp)
     placement = WindowPlacement(placement_file) if placement_file is not None else None
     tray_available = QSystemTrayIcon.isSystemTrayAvailable()

@@ -22,7 +22,8 @@ from tests.fixtures.uv_tool import REQUIRE_ENV, UV_CACHE_DIR, UvUnavailable, uv_
 
 @pytest.fixture
 def uvx_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`uvx` first on PATH, with a home of its own whose uv settings trust the system's certificates.
+    """`uvx` first on PATH, with a home of its own whose uv settings trust the system's certificates
+    kept in the tests' cache (the server's sandbox lends it only its home's own uv cache).
 
     A server inherits HOME but not SSL_CERT_FILE (`launch.INHERITED_ENV`); where this machine's
     HTTPS goes through a proxy with its own certificate, uv's own roots would refuse PyPI.
@@ -33,9 +34,9 @@ def uvx_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         if os.environ.get(REQUIRE_ENV) == "1":
             pytest.fail(str(unavailable))
         pytest.skip(str(unavailable))
-    home = tmp_path / "home"
-    (home / ".config" / "uv").mkdir(parents=True)
-    (home / ".config" / "uv" / "uv.toml").write_text(f'native-tls = true\ncache-dir = "{UV_CACHE_DIR}"\n')
+    home = UV_CACHE_DIR / "home"  # kept between runs: its ~/.cache/uv is what uvx downloaded
+    (home / ".config" / "uv").mkdir(parents=True, exist_ok=True)
+    (home / ".config" / "uv" / "uv.toml").write_text("native-tls = true\n")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
 

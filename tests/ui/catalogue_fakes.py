@@ -25,6 +25,7 @@ from desktop.catalogue.control import (
     InstallPlan,
     Progress,
     Reach,
+    Update,
 )
 from desktop.core.config import ServerConfig
 from desktop.ui.dialogs.install_dialog import InstallDialog
@@ -103,7 +104,12 @@ def weather_plan(suggested: str = "weather") -> InstallPlan:
         "like any program you run.",
         fields=(
             InstallField(
-                "WEATHER_API_KEY", "API key", "Get one free at weather.example.com.", FieldKind.SECRET, True
+                "WEATHER_API_KEY",
+                "Weather API key",
+                "Get one free at weather.example.com.",
+                FieldKind.SECRET,
+                True,
+                technical="WEATHER_API_KEY",
             ),
             InstallField("UNITS", "Units", "", FieldKind.CHOICE, False, "metric", ("metric", "imperial")),
             InstallField(
@@ -144,6 +150,7 @@ class FakeCatalogue:
         self.refreshed = CatalogueListing(sample_entries(), "The MCP Registry, updated just now", live=True)
         self.plans: dict[str, InstallPlan] = {"io.github.acme/weather": weather_plan()}
         self.calls: list[tuple[Any, ...]] = []
+        self.available: list[Update] = []
         self.hold_install = False
         self.fail_install: CatalogueProblem | None = None
         self._release: asyncio.Event | None = None
@@ -188,6 +195,21 @@ class FakeCatalogue:
                 plan.suggested_name, ServerConfig(command="npx", args=["-y", plan.package])
             )
         return Installed(plan.suggested_name, f"“{plan.title}” is installed as “{plan.suggested_name}”.")
+
+    async def updates(self) -> list[Update]:
+        self.calls.append(("updates",))
+        return list(self.available)
+
+    async def update(self, server: str) -> Installed:
+        self.calls.append(("update", server))
+        found = next(item for item in self.available if item.server == server)
+        if self._servers is not None:
+            config = self._servers.config_of(server)
+            args = [arg.replace(found.installed, found.available) for arg in config.args]
+            await self._servers.update(server, config.model_copy(update={"args": args}))
+        self.available.remove(found)
+        asks = "MCP Desk will ask you to approve it before it next runs."
+        return Installed(server, f"Updated “{server}” to {found.available}. {asks}")
 
 
 def install_dialog_of(qtbot: QtBot, window: MainWindow) -> InstallDialog:

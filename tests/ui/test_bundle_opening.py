@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QCoreApplication, QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QFileOpenEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu
 from pytestqt.qtbot import QtBot
 
 from desktop.core.paths import AppPaths
+from desktop.ui.file_opening import FileOpenings, watch_file_openings
 from desktop.ui.main_window import MainWindow
 from desktop.ui.single_instance import InstanceServer, hand_over, instance_name
 from tests.ui.catalogue_fakes import FakeCatalogue, install_dialog_of
@@ -128,3 +129,35 @@ def test_with_nobody_listening_a_start_is_the_first(isolated_home: str) -> None:
 def test_each_settings_folder_has_its_own_instance(tmp_path: Path) -> None:
     assert instance_name(tmp_path / "a") != instance_name(tmp_path / "b")
     assert instance_name(tmp_path / "a") == instance_name(tmp_path / "a" / ".." / "a")
+
+
+def test_a_finder_double_click_reaches_the_install_dialog(
+    qtbot: QtBot, window: MainWindow, attach: Attach, catalogue: FakeCatalogue, tmp_path: Path
+) -> None:
+    """macOS sends the file as a QFileOpenEvent to the app, kept until the window takes it."""
+    qapp = QApplication.instance()
+    assert isinstance(qapp, QApplication)
+    openings = FileOpenings(qapp)
+    try:
+        window.show()
+        attach()
+        early, later = a_bundle(tmp_path), a_bundle(tmp_path, "tasks-2.0.0.mcpb")
+        QCoreApplication.postEvent(qapp, QFileOpenEvent(str(early)))
+        qtbot.waitUntil(lambda: openings._early == [str(early)])
+        openings.take(lambda path: window.installs.open_bundle(Path(path)))
+        install_dialog_of(qtbot, window).reject()
+        QCoreApplication.postEvent(qapp, QFileOpenEvent(str(later)))
+        qtbot.waitUntil(lambda: ("plan_bundle", later) in catalogue.calls)
+        assert [call[1] for call in catalogue.calls if call[0] == "plan_bundle"] == [early, later]
+        install_dialog_of(qtbot, window).reject()
+    finally:
+        qapp.removeEventFilter(openings)
+        openings.deleteLater()
+
+
+def test_only_macos_watches_for_files_to_open() -> None:
+    qapp = QApplication.instance()
+    assert isinstance(qapp, QApplication)
+    before = qapp.findChildren(FileOpenings)
+    watch_file_openings(qapp, platform="linux")
+    assert qapp.findChildren(FileOpenings) == before

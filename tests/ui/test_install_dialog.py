@@ -7,6 +7,7 @@ from dataclasses import replace
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -75,13 +76,26 @@ def test_the_form_has_the_right_control_for_each_kind_with_defaults_filled(
     }
 
 
+def test_a_field_reads_in_words_with_the_publishers_name_small_beside_it(
+    qtbot: QtBot, window: MainWindow, attach: Attach
+) -> None:
+    attach()
+    dialog = install_dialog(qtbot, window)
+    titles = [label for label in dialog.fields.findChildren(QLabel) if "WEATHER_API_KEY" in label.text()]
+    assert len(titles) == 1 and titles[0].text().startswith("Weather API key (required):<br><small")
+    assert titles[0].toolTip() == "Its publisher calls it WEATHER_API_KEY"
+    assert any(label.text() == "Units:" for label in dialog.fields.findChildren(QLabel)), (
+        "no key: no small line"
+    )
+
+
 def test_install_waits_for_the_required_values_and_says_which(
     qtbot: QtBot, window: MainWindow, attach: Attach
 ) -> None:
     attach()
     dialog = install_dialog(qtbot, window)
     assert not dialog.install_button.isEnabled()
-    assert dialog.message.text == "Fill in “API key” to install."
+    assert dialog.message.text == "Fill in “Weather API key” to install."
     qtbot.keyClicks(dialog.fields.editors["WEATHER_API_KEY"], "k-123")
     assert dialog.install_button.isEnabled()
     assert not dialog.message.isVisible()

@@ -7,6 +7,7 @@ from dataclasses import replace
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from desktop.core.config import CatalogueOrigin
 from desktop.core.sandbox_policy import Sandbox
 from desktop.servers.control import TrustRequest
 from desktop.servers.sandbox import not_sandboxed_here
@@ -133,3 +134,31 @@ def test_a_command_on_mcp_desk_s_own_node_says_so(qtbot: QtBot) -> None:
     own = "MCP Desk's own Node.js 24.19.0, downloaded once, when the server first starts"
     assert own in all_text(shown(qtbot, replace(REQUEST, command_line="npx -y pkg", runs_on=own)))
     assert "Runs on:" not in all_text(shown(qtbot))
+
+
+ORIGIN = CatalogueOrigin(
+    registry="https://registry.example.com",
+    name="io.github.acme/weather",
+    version="1.2.0",
+    publisher="io.github.acme",
+    package="npm @acme/weather@1.2.0",
+    source="io.github.acme/weather 1.2.0 from the registry at https://registry.example.com",
+)
+
+
+def test_an_installed_entry_names_its_publisher_package_and_source(qtbot: QtBot) -> None:
+    text = all_text(shown(qtbot, replace(REQUEST, origin=ORIGIN)))
+    assert "Published by:" in text and "acme on GitHub (not verified)" in text
+    assert "Package:" in text and "npm @acme/weather@1.2.0" in text
+    assert "From:" in text and "from the registry at https://registry.example.com" in text
+    assert "it can read and change your files and use the network" in text
+    assert "Published by:" not in all_text(shown(qtbot))
+
+
+def test_an_installed_remote_says_it_runs_on_the_publishers_service(qtbot: QtBot) -> None:
+    origin = ORIGIN.model_copy(update={"package": "https://mcp.acme.com/mcp"})
+    remote = TrustRequest("weather", "https://mcp.acme.com/mcp", (), (), None, "h", False, origin)
+    text = all_text(shown(qtbot, remote))
+    assert "It runs on its publisher's service, not on this computer" in text
+    assert "it sees what you send it" in text and "your files" not in text
+    assert "Package:" not in text, "a remote's package is its address, shown once"

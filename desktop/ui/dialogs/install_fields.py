@@ -7,9 +7,11 @@ a box with “Choose…” for a folder or a file, and several lines where sever
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -65,17 +68,32 @@ class InstallFields(QWidget):
     def _add_row(self, field: InstallField) -> None:
         editor = self._editor(field)
         label = fill(self.tr("%1 (required)"), field.label) if field.required else field.label
-        notes = [field.description] if field.description else []
+        notes = [_sentence(field.description)] if field.description else []
         if field.kind is FieldKind.SECRET:
             notes.append(self.tr("Kept in your system's keychain, never in MCP Desk's settings."))
+        title = self._title(field, label + ":")
         if not notes:
-            self.form.addRow(label + ":", editor)
+            self.form.addRow(title, editor)
             return
         column = QVBoxLayout()
         column.setSpacing(2)
         column.addWidget(editor)
         column.addWidget(hint(" ".join(notes), self))
-        self.form.addRow(label + ":", column)
+        self.form.addRow(title, column)
+
+    def _title(self, field: InstallField, text: str) -> QLabel:
+        """The row's label in words, with the publisher's own name for it small below (for their docs)."""
+        title = QLabel(self)
+        if not field.technical or field.technical == field.label:
+            title.setText(text)
+            return title
+        muted = title.palette().color(QPalette.ColorRole.PlaceholderText).name()
+        title.setTextFormat(Qt.TextFormat.RichText)
+        title.setText(
+            f"{html.escape(text)}<br><small style='color:{muted}'>{html.escape(field.technical)}</small>"
+        )
+        title.setToolTip(self.tr("Its publisher calls it %1").replace("%1", field.technical))
+        return title
 
     def _editor(self, field: InstallField) -> QWidget:
         if field.multiple:
@@ -178,3 +196,9 @@ class InstallFields(QWidget):
         dialog.fileSelected.connect(chosen)
         dialog.finished.connect(lambda _result: dialog.deleteLater())
         dialog.open()
+
+
+def _sentence(text: str) -> str:
+    """A publisher's description ends as a sentence, so the next one doesn't run into it."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?", ":", ")")) else text + "."

@@ -16,11 +16,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.config import ServerConfig
+from desktop.core.config import OFFICIAL_REGISTRY, ServerConfig
 from desktop.core.paths import AppPaths
 from desktop.core.sandbox_policy import FileAccess, Sandbox
 from desktop.servers.control import TrustRequest
 from desktop.servers.sandbox import not_sandboxed_here, own_folder, sandbox_summary
+from desktop.ui.catalogue_words import verified_tip, who_words
 from desktop.ui.style import code_box, heading, pad, selectable
 
 MAX_COMMAND_LINES = 6
@@ -106,6 +107,12 @@ class TrustDialog(QDialog):
         self.accepted.connect(self._on_self_accepted)
 
     def _explanation(self) -> str:
+        if self.request.remote and self.request.origin is not None:
+            return self.tr(
+                "It runs on its publisher's service, not on this computer. MCP Desk will send it the "
+                "tool calls you allow, with everything in them, and it sees what you send it. "
+                "Only connect to servers you trust."
+            )
         if self.request.remote:
             return self.tr(
                 "MCP Desk will connect to this address and send it the tool calls you allow, with "
@@ -127,6 +134,7 @@ class TrustDialog(QDialog):
         """Only the rows that say something: no “Not set” or “None”."""
         form = QFormLayout()
         request = self.request
+        self._add_origin(form)
         if request.remote:
             form.addRow(self.tr("Address:"), self._command_view())
             if request.header_names:
@@ -141,6 +149,25 @@ class TrustDialog(QDialog):
             form.addRow(self.tr("Extra settings:"), self._names(request.env_names))
         form.addRow(self.tr("Sandbox:"), self._sandbox_view())
         return form
+
+    def _add_origin(self, form: QFormLayout) -> None:
+        """Who publishes it, what exactly runs and where it came from, for an install from the catalogue."""
+        origin = self.request.origin
+        if origin is None:
+            return
+        verified = origin.registry == OFFICIAL_REGISTRY
+        package = "" if origin.package == self.request.command_line else origin.package  # a remote's address
+        rows = (
+            (self.tr("Published by:"), who_words(origin.publisher, verified) if origin.publisher else ""),
+            (self.tr("Package:"), package),
+            (self.tr("From:"), origin.source),
+        )
+        for title, text in rows:
+            if text:
+                label = selectable(QLabel(text, self))
+                label.setWordWrap(True)
+                form.addRow(title, label)
+                label.setToolTip(verified_tip(verified) if title == rows[0][0] else "")
 
     def _sandbox_view(self) -> QLabel:
         """What the sandbox lets it see, naming the folder it calls its own."""

@@ -29,6 +29,7 @@ from desktop.servers.sandbox_report import blocked, plan_of
 from desktop.ui.bridge import Bridge
 from desktop.ui.models.server_roster import ServerRoster
 from desktop.ui.pages.server_runtime import RuntimeRow
+from desktop.ui.pages.server_update import UpdateLine
 from desktop.ui.state_look import is_active, state_icon, state_text
 from desktop.ui.style import SPACING, code_box, hint, monospace_font, pad, selectable
 from desktop.ui.widgets.collapsible import DetailsToggle
@@ -90,11 +91,16 @@ class OverviewTab(QWidget):
         self.sandbox_title = QLabel(self.tr("Sandbox:"), self)
         form.addRow(self.sandbox_title, self._sandbox_part())
         form.addRow(self.tr("Restarts:"), self.restarts_label)
-        layout = QVBoxLayout(self)
+        self._layout = QVBoxLayout(self)
+        layout = self._layout
         pad(layout)
         layout.addWidget(self.approval)
         layout.addLayout(form)
         layout.addStretch()
+
+    def put_on_top(self, line: QWidget) -> None:
+        """A line above everything else (the update line)."""
+        self._layout.insertWidget(0, line)
 
     def _sandbox_part(self) -> QVBoxLayout:
         """What the sandbox lets it see, then what it blocked and what that means, close together."""
@@ -212,6 +218,8 @@ class ServerDetails(QTabWidget):
         self._stopped: dict[str, None] = {}
         """What the sandbox blocked the shown server doing, in order, once each."""
         self.overview = OverviewTab(self)
+        self.update_line = UpdateLine(bridge, self.overview)
+        self.overview.put_on_top(self.update_line)
         self.tools = ToolsTab(self)
         self.output = QPlainTextEdit(self)
         self.output.setReadOnly(True)
@@ -235,6 +243,7 @@ class ServerDetails(QTabWidget):
         status = self._roster.get(name) if name is not None else None
         self.setEnabled(status is not None)
         if status is None:
+            self.update_line.show_server(None, None)
             self.tools.show_tools(())
             self.output.clear()
             return
@@ -264,6 +273,7 @@ class ServerDetails(QTabWidget):
             self._stopped.update(dict.fromkeys(blocked(new_lines, self._plan).sentences))
             own = self._plan.own
         self.overview.show_sandbox(None if config.is_remote else config, tuple(self._stopped), own)
+        self.update_line.show_server(name, config)
 
     def _ask_runtime(self, status: ServerStatus) -> None:
         """Ask the service side which Node.js or uv runs the server (it runs the program to learn its

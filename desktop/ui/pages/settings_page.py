@@ -27,6 +27,7 @@ from desktop.llm.chat.control import BackendSettings, ChatControl
 from desktop.ui.bridge import Bridge
 from desktop.ui.pages.settings_gateway import GatewaySection
 from desktop.ui.pages.settings_keeping import KeepingSection
+from desktop.ui.pages.settings_registries import RegistriesSection
 from desktop.ui.pages.settings_runtimes import RuntimesSection
 from desktop.ui.style import SPACING, heading, hint, pad, selectable
 from desktop.ui.widgets.inline_message import InlineMessage
@@ -109,6 +110,9 @@ class SettingsPage(QWidget):
         layout.addWidget(self.runtimes_section)
         self.gateway_section = GatewaySection(bridge, self)
         layout.addWidget(self.gateway_section)
+        layout.addSpacing(SPACING)
+        self.registries_section = RegistriesSection(bridge, self)  # for the few with a registry of their own
+        layout.addWidget(self.registries_section)
         layout.addStretch()
         bridge.services_ready.connect(self._on_bridge_services_ready)
         self.login_box.toggled.connect(lambda _on: self._save_shown(self.login_saved))

@@ -32,18 +32,18 @@ IMAGE_HEIGHT = 240
 """The tallest an image is drawn on its card; a click shows it whole."""
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ResultParts", text)
-
-
 def not_kept(part: MediaPart | EmbeddedPart) -> str:
     if part.size > MAX_PART_BYTES:
         return (
-            _tr("It is %1, more than MCP Desk keeps (%2), so it is not shown.")
+            QCoreApplication.translate(
+                "ResultParts", "It is %1, more than MCP Desk keeps (%2), so it is not shown."
+            )
             .replace("%1", size_words(part.size))
             .replace("%2", size_words(MAX_PART_BYTES))
         )
-    return _tr("The server sent it in a form MCP Desk could not read, so it is not shown.")
+    return QCoreApplication.translate(
+        "ResultParts", "The server sent it in a form MCP Desk could not read, so it is not shown."
+    )
 
 
 def drawn(data: bytes) -> QPixmap | None:
@@ -71,8 +71,8 @@ class ImageLabel(QLabel):
         super().__init__(parent)
         self.full = pixmap
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setToolTip(_tr("Click to see the image at full size"))
-        self.setAccessibleName(_tr("Image from the tool"))
+        self.setToolTip(QCoreApplication.translate("ResultParts", "Click to see the image at full size"))
+        self.setAccessibleName(QCoreApplication.translate("ResultParts", "Image from the tool"))
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self._fit(self.width())
 
@@ -132,8 +132,19 @@ class ResultPartsView(QWidget):
         pixmap = drawn(part.data) if part.kept else None
         if pixmap is not None:
             return self._picture(part, pixmap)
-        why = not_kept(part) if not part.kept else _tr("MCP Desk cannot draw this image. You can save it.")
-        return self._item(_tr("Image (%1)").replace("%1", part.mime_type), why, part, _tr("Save image…"))
+        why = (
+            not_kept(part)
+            if not part.kept
+            else QCoreApplication.translate(
+                "ResultParts", "MCP Desk cannot draw this image. You can save it."
+            )
+        )
+        return self._item(
+            QCoreApplication.translate("ResultParts", "Image (%1)").replace("%1", part.mime_type),
+            why,
+            part,
+            QCoreApplication.translate("ResultParts", "Save image…"),
+        )
 
     def _picture(self, part: MediaPart, pixmap: QPixmap) -> QWidget:
         """The image, and under it what it is and that a click shows it whole."""
@@ -143,9 +154,24 @@ class ResultPartsView(QWidget):
         data, mime = part.data, part.mime_type
         saving = partial(save_bytes, self, data, mime, "image")
         image.clicked.connect(
-            lambda: self._open(PartDialog(_tr("Image"), about, self, pixmap=pixmap, save=saving))
+            lambda: self._open(
+                PartDialog(
+                    QCoreApplication.translate("ResultParts", "Image"),
+                    about,
+                    self,
+                    pixmap=pixmap,
+                    save=saving,
+                )
+            )
         )
-        caption = plain(hint(_tr("Image (%1). Click it to see it at full size.").replace("%1", about), box))
+        caption = plain(
+            hint(
+                QCoreApplication.translate(
+                    "ResultParts", "Image (%1). Click it to see it at full size."
+                ).replace("%1", about),
+                box,
+            )
+        )
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -155,24 +181,41 @@ class ResultPartsView(QWidget):
 
     def _sound(self, part: MediaPart) -> QWidget:
         about = f"{part.mime_type}, {size_words(part.size)}"
-        why = _tr("Save it to play it in your music or video player.") if part.kept else not_kept(part)
-        return self._item(_tr("Sound recording (%1)").replace("%1", about), why, part, _tr("Save sound…"))
+        why = (
+            QCoreApplication.translate("ResultParts", "Save it to play it in your music or video player.")
+            if part.kept
+            else not_kept(part)
+        )
+        return self._item(
+            QCoreApplication.translate("ResultParts", "Sound recording (%1)").replace("%1", about),
+            why,
+            part,
+            QCoreApplication.translate("ResultParts", "Save sound…"),
+        )
 
     def _link(self, part: LinkPart) -> QWidget:
         name = part.title or part.name
         kind = f" · {part.mime_type}" if part.mime_type else ""
-        about = _tr("A link to “%1” on the server%2").replace("%1", name).replace("%2", kind)
-        where = _tr("Its address on the server: %1").replace("%1", part.uri)
+        about = (
+            QCoreApplication.translate("ResultParts", "A link to “%1” on the server%2")
+            .replace("%1", name)
+            .replace("%2", kind)
+        )
+        where = QCoreApplication.translate("ResultParts", "Its address on the server: %1").replace(
+            "%1", part.uri
+        )
         return self._item(about, where + (f"\n{part.description}" if part.description else ""))
 
     def _embedded(self, part: EmbeddedPart) -> QWidget:
-        about = _tr("A file from the server: %1").replace("%1", f"{part.mime_type}, {size_words(part.size)}")
+        about = QCoreApplication.translate("ResultParts", "A file from the server: %1").replace(
+            "%1", f"{part.mime_type}, {size_words(part.size)}"
+        )
         if part.text is None:
             detail = part.uri if part.data else f"{part.uri}\n{not_kept(part)}"
-            return self._item(about, detail, part, _tr("Save file…"))
+            return self._item(about, detail, part, QCoreApplication.translate("ResultParts", "Save file…"))
         text = part.text
-        button = QPushButton(_tr("Open"))
-        button.setToolTip(_tr("Show what the server sent"))
+        button = QPushButton(QCoreApplication.translate("ResultParts", "Open"))
+        button.setToolTip(QCoreApplication.translate("ResultParts", "Show what the server sent"))
         saving = partial(save_bytes, self, text.encode(), part.mime_type, part.uri.rsplit("/", 1)[-1])
         button.clicked.connect(lambda: self._open(PartDialog(part.uri, about, self, text=text, save=saving)))
         return self._item(about, part.uri, opens=button)

@@ -55,7 +55,9 @@ def test_a_plan_says_what_the_bundle_is_and_asks_for_its_settings(
     assert plan.package == "bundle bundle-notes-1.2.0.mcpb" and plan.source == str(
         tmp_path / "bundle-notes-1.2.0.mcpb"
     )
-    assert plan.abilities.startswith("Notes kept in a folder you choose.") and "your files" in plan.abilities
+    assert plan.abilities.startswith("Notes kept in a folder you choose.") and "files" in plan.abilities
+    if plan.sandbox is not None:  # everywhere but Windows
+        assert "in a sandbox" in plan.abilities and plan.sandbox.network and not plan.sandbox.folders
     assert plan.tools == ("describe_setup: Say what the server was given", "summarise (prompt)")
     assert plan.blocked is None and plan.token and not plan.verified
     assert plan.notes[0].startswith("This bundle is not signed") and "Python 3.11.7" in plan.notes[1]
@@ -93,6 +95,15 @@ def test_install_fills_in_the_variables_and_keeps_the_key_out_of_the_settings(
     assert config.cwd == str(home) and config.runtime is None and not config.is_trusted
     assert keyring.kept == {"bundle-notes.api_key": "sk-canary-123"}
     assert "sk-canary" not in config.model_dump_json()
+    origin = config.origin
+    assert origin is not None and (origin.registry, origin.name, origin.version) == (
+        "",
+        "bundle-notes",
+        "1.2.0",
+    )
+    assert (origin.publisher, origin.package) == ("Acme Inc", "bundle bundle-notes 1.2.0")
+    assert origin.source == str(tmp_path / "bundle-notes-1.2.0.mcpb")
+    assert config.launch_hash() == config.model_copy(update={"origin": None}).launch_hash()
 
 
 @pytest.mark.parametrize(

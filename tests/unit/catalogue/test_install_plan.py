@@ -11,6 +11,7 @@ from desktop.catalogue.control import CatalogueProblem, FieldKind
 from desktop.catalogue.install_plan import PlannedInstall, plan_server
 from desktop.catalogue.install_recipe import build
 from desktop.core.config import ServerConfig
+from desktop.core.sandbox_policy import FileAccess
 from tests.fixtures.registry_server import TENANT, TIME, TIME_VERSION, default_items
 
 REGISTRY = "https://registry.example"
@@ -41,7 +42,8 @@ def test_npm_runs_the_exact_version_with_mcp_desks_node_and_its_key_from_the_key
     assert plan.suggested_name == "airtable-mcp-server-2" and plan.blocked is None
     assert plan.package.startswith("npm airtable-mcp-server@") and "latest" not in plan.package
     assert plan.publisher == "io.github.domdomegg" and plan.verified and REGISTRY in plan.source
-    assert "read and change your files" in plan.abilities
+    assert "in a sandbox. It will be able to use the internet; it won't see your files." in plan.abilities
+    assert plan.sandbox is not None and plan.sandbox.network and plan.sandbox.files is FileAccess.NONE
     (key,) = plan.fields
     assert key.kind is FieldKind.SECRET and key.required and key.key == "AIRTABLE_API_KEY"
     config, secrets = _built(planned, {"AIRTABLE_API_KEY": "pat-123"})
@@ -106,7 +108,7 @@ def test_a_secret_written_into_a_headers_value_is_asked_for() -> None:
 
 def test_required_values_left_empty_are_named() -> None:
     with pytest.raises(
-        CatalogueProblem, match=re.escape("Fill in “tenant” and “X-Api-Key” before installing.")
+        CatalogueProblem, match=re.escape("Fill in “Tenant” and “API key” before installing.")
     ):
         _built(_plan(TENANT), {})
 
@@ -146,7 +148,7 @@ def test_choices_flags_and_repeated_arguments() -> None:
     assert config.args == ["-y", "tool@2.0.0", "--mode", "safe", "--verbose", "/a", "/b"]
     config, _ = _built(planned, {"verbose": "false", "allowed_directory": "/a"})
     assert config.args == ["-y", "tool@2.0.0", "--mode", "safe", "/a"]
-    with pytest.raises(CatalogueProblem, match=re.escape("Choose “mode” from: fast, safe.")):
+    with pytest.raises(CatalogueProblem, match=re.escape("Choose “Mode” from: fast, safe.")):
         _built(planned, {"mode": "reckless", "allowed_directory": "/a"})
 
 

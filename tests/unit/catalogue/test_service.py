@@ -25,6 +25,7 @@ from tests.fixtures.registry_server import (
     FakeRegistry,
     bundle_server,
     item,
+    tenant_remote,
     time_server,
 )
 
@@ -92,6 +93,10 @@ async def test_an_install_keeps_its_key_in_the_keyring_and_in_no_file(
     assert (
         config.origin is not None and config.origin.name == TENANT and config.origin.registry == registry.url
     )
+    assert config.origin.publisher == "io.github.mcp-desk-tests"
+    assert config.origin.package == "https://{tenant}.example.com/mcp" == plan.package
+    assert config.origin.source == plan.source and registry.url in plan.source
+    assert services.manager.trust_request("tenant-remote").origin == config.origin
     for file in Path(isolated_home).rglob("*"):
         assert not file.is_file() or b"key-4f9a1c7e" not in file.read_bytes(), file
     second = await services.catalogue.plan_entry(TENANT)
@@ -108,7 +113,7 @@ async def test_an_install_that_fails_takes_its_secret_back(
     with pytest.raises(Exception, match="can't be used as a server name"):
         await services.catalogue.install(plan, {"tenant": "acme", "X-Api-Key": "key-0d1e2f"})
     assert not any(keyring_store.get(name) == "key-0d1e2f" for name in keyring_store.names())
-    with pytest.raises(CatalogueProblem, match=re.escape("Fill in “tenant”")):
+    with pytest.raises(CatalogueProblem, match=re.escape("Fill in “Tenant”")):
         await services.catalogue.install(plan, {"X-Api-Key": "x"})
 
 
@@ -125,6 +130,63 @@ async def test_a_newer_version_in_the_registry_is_told(services: Services) -> No
     (update,) = await services.catalogue.updates()
     assert (update.server, update.installed, update.available) == (installed.server, TIME_VERSION, "2099.1.1")
     assert f"A newer version of “{installed.server}” is available" in update.message
+
+
+async def test_an_update_keeps_the_users_values_and_asks_for_approval_again(
+    services: Services, keyring_store: SecretStore
+) -> None:
+    with FakeRegistry() as registry:
+        await _use(services, registry.url)
+        await services.catalogue.refresh()
+        time = await services.catalogue.install(
+            await services.catalogue.plan_entry(TIME), {"local-timezone": "Europe/Lisbon"}
+        )
+        tenant = await services.catalogue.install(
+            await services.catalogue.plan_entry(TENANT), {"tenant": "acme", "X-Api-Key": "key-1a2b3c"}
+        )
+        for name in (time.server, tenant.server):
+            await services.manager.trust(name, services.manager.trust_request(name).launch_hash)
+        registry.items = [item(time_server("2099.1.1")), item({**tenant_remote(), "version": "1.1.0"})]
+        registry.etag = '"v2"'
+        await services.catalogue.refresh()
+        updated = await services.catalogue.update(time.server)
+        await services.catalogue.update(tenant.server)
+    config = services.manager.config_of(time.server)
+    assert "mcp-server-time==2099.1.1" in config.args and config.args[-2:] == [
+        "--local-timezone",
+        "Europe/Lisbon",
+    ]
+    assert (
+        config.origin is not None
+        and config.origin.version == "2099.1.1"
+        and "2099.1.1" in config.origin.source
+    )
+    assert not config.is_trusted and "ask you to approve it" in updated.message
+    remote = services.manager.config_of(tenant.server)
+    assert remote.url == "https://acme.example.com/mcp" and remote.is_trusted, (
+        "nothing on this computer changed"
+    )
+    (secret,) = remote.secret_names()
+    assert keyring_store.get(secret) == "key-1a2b3c" and remote.origin and remote.origin.version == "1.1.0"
+    assert await services.catalogue.updates() == []
+
+
+async def test_an_update_that_needs_a_new_value_says_so_and_changes_nothing(services: Services) -> None:
+    with FakeRegistry() as registry:
+        await _use(services, registry.url)
+        await services.catalogue.refresh()
+        time = await services.catalogue.install(await services.catalogue.plan_entry(TIME), {})
+        newer = time_server("2099.1.1")
+        newer["packages"][0]["environmentVariables"] = [{"name": "TIME_KEY", "isRequired": True}]
+        registry.items, registry.etag = [item(newer)], '"v2"'
+        await services.catalogue.refresh()
+        before = services.manager.config_of(time.server)
+        with pytest.raises(CatalogueProblem, match="asks for something the installed one didn't") as refused:
+            await services.catalogue.update(time.server)
+    assert "Time key" in refused.value.details and services.manager.config_of(time.server) == before
+    assert services.manager.config_of("time").origin is None, "the built-in time server"
+    with pytest.raises(CatalogueProblem, match="can't find “time” in your registries"):
+        await services.catalogue.update("time")
 
 
 async def test_unknown_entries_and_bundle_files_are_sentences(services: Services) -> None:
@@ -189,6 +251,7 @@ async def test_a_registry_bundle_is_downloaded_checked_and_handed_to_the_bundles
     installed = await catalogue.install(plan, {"token": "tok-7e3b9a"})
     config = services.manager.config_of(installed.server)
     assert config.origin is not None and config.origin.name == "io.github.mcp-desk-tests/bundled"
+    assert config.origin.registry == registry.url and config.origin.publisher == "io.github.mcp-desk-tests"
     (secret,) = config.secret_names()
     assert keyring_store.get(secret) == "tok-7e3b9a"
     local = Path(isolated_home) / "local.mcpb"

@@ -64,6 +64,24 @@ INHERITED_ENV = (
 )
 """Variables a server inherits from MCP Desk; everything else it gets only if configured."""
 
+NETWORK_ENV = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "all_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "NODE_EXTRA_CA_CERTS",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+)
+"""How this computer reaches the internet (a proxy, its own certificates): inherited too, or `npx -y`
+and `uvx` can't download a server where the network needs them, nor can a server call its service."""
+
 
 @dataclass(frozen=True)
 class Launch:
@@ -120,7 +138,7 @@ def resolve(config: ServerConfig, environ: Mapping[str, str] = os.environ) -> La
     """
     if not config.command:
         raise ServerProblem("This server has no command to run.")
-    env = {key: environ[key] for key in INHERITED_ENV if key in environ}
+    env = {key: environ[key] for key in (*INHERITED_ENV, *NETWORK_ENV) if key in environ}
     env["PATH"] = search_path(environ)
     managed = ManagedRuntimes.of(AppPaths.from_environment(environ)) if config.runtime == "mcp-desk" else None
     if managed is not None:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop.servers.launch import find_program, install_hint, near_miss, split_command_line
+from desktop.core.config import ServerConfig
+from desktop.servers.launch import find_program, install_hint, near_miss, resolve, split_command_line
 
 
 @pytest.mark.parametrize(
@@ -61,3 +62,18 @@ def test_what_to_install_for_a_well_known_runner() -> None:
     assert install_hint("npx") == "Node.js (from nodejs.org)"
     assert install_hint(str(Path("somewhere") / "uvx.exe")) == "uv (from docs.astral.sh/uv)"
     assert install_hint("my-own-server") is None
+
+
+def test_a_server_inherits_how_this_computer_reaches_the_internet_and_nothing_private() -> None:
+    environ = {
+        "PATH": "/usr/bin:/bin",
+        "HTTPS_PROXY": "http://proxy.example:3128",
+        "NO_PROXY": "localhost",
+        "SSL_CERT_FILE": "/etc/ssl/certs/company.pem",
+        "NODE_EXTRA_CA_CERTS": "/etc/ssl/certs/company.pem",
+        "AWS_SECRET_ACCESS_KEY": "not for servers",
+    }
+    env = resolve(ServerConfig(command="sh"), environ).env
+    assert env["HTTPS_PROXY"] == "http://proxy.example:3128" and env["NO_PROXY"] == "localhost"
+    assert env["SSL_CERT_FILE"] == env["NODE_EXTRA_CA_CERTS"] == "/etc/ssl/certs/company.pem"
+    assert "AWS_SECRET_ACCESS_KEY" not in env

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton, QTableWidget, QT
 from pytestqt.qtbot import QtBot
 
 from desktop.core.events import IconRef
-from desktop.llm.chat.control import CallStatus, Role, ToolCard
+from desktop.llm.chat.control import CallStatus, ContextUse, Role, ToolCard
 from desktop.servers.icons import IconStore
 from desktop.servers.result_parts import MAX_PART_BYTES, EmbeddedPart, LinkPart, MediaPart, TextPart
 from desktop.ui.bridge import Bridge
@@ -166,6 +166,7 @@ def test_screenshots_of_a_rich_result(
 ) -> None:
     page = shown_page(qtbot, bridge, attach)
     bridge.icons = IconStore(tmp_path)
+    chats.use = ContextUse(490, 0, 4096)  # what the chat side measures of such a chat
     chat = chats.add_chat("A sunny chart")
     chats.post(chat.id, Role.USER, "Draw me a sunny chart, and show the forecast.")
     chats.post(

@@ -65,7 +65,7 @@ class MessageView(QFrame):
     """Shows one `ChatMessage`; `show_message` and `append_text` change it in place.
 
     Answers are Markdown (see `MarkdownView`); what the user typed and MCP Desk's notes are
-    plain text. An answer that may be made up says so under it; one that Regenerate replaced
+    plain text. An answer that may be made up says so under it; one that Try again replaced
     says that, and one that had nothing in it is not shown.
 
     Signals:
@@ -155,7 +155,7 @@ class MessageView(QFrame):
     def _show_marks(self, message: ChatMessage) -> None:
         if message.replaced:
             self.speaker_label.setText(self.tr("Earlier answer"))
-            mark = self.tr("Written again below (Regenerate). The model no longer sees this answer.")
+            mark = self.tr("Written again below (Try again). The model no longer sees this answer.")
         else:
             mark = caveat_text(message.caveat)
         self.mark_label.setText(mark)

@@ -15,7 +15,7 @@ from desktop.core.paths import AppPaths
 from desktop.core.secrets_control import SecretsControl
 from desktop.core.service_loop import ServiceLoop
 from desktop.llm.models.service import ModelService
-from desktop.servers.launch import PATH_AS_GIVEN_ENV
+from desktop.servers.launch import OWN_RUNTIME_BUTTON, PATH_AS_GIVEN_ENV
 from desktop.servers.runtime_install import WheelSource
 from desktop.servers.runtime_service import RuntimeService
 from desktop.servers.runtimes import NODE, ManagedRuntimes
@@ -95,7 +95,7 @@ def test_without_node_the_page_offers_mcp_desk_s_own_then_asks_to_approve(
     overview = page.details.overview
     qtbot.waitUntil(lambda: overview.runtime_row.label.text() == "Node.js is not on this computer")
     button = overview.runtime_row.use_own_button
-    assert button.isVisibleTo(attached) and button.text() == "Download it and start"
+    assert button.isVisibleTo(attached) and button.text() == OWN_RUNTIME_BUTTON, "the command line names it"
     assert overview.runtime_row.offer_label.text() == OFFER
     assert overview.state_label.text() == "Needs a download"
     assert not overview.reason_label.isVisibleTo(attached), "no terminal command in the window"

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QV
 
 from desktop.core.config import ServerConfig
 from desktop.core.events import ServerState, ServerStatus
-from desktop.servers.launch import OWN_RUNTIME_BUTTON, own_runtime_offer
+from desktop.servers.launch import own_runtime_offer
 from desktop.servers.runtime_control import RuntimeUse
 from desktop.ui.style import selectable
 
@@ -34,7 +34,7 @@ class RuntimeRow(QWidget):
         self.label.setAccessibleName(self.tr("What runs this server"))
         self.offer_label = selectable(QLabel(self))
         self.offer_label.setWordWrap(True)
-        self.use_own_button = QPushButton(self.tr(OWN_RUNTIME_BUTTON), self)
+        self.use_own_button = QPushButton(self.tr("Download it and start"), self)  # launch.OWN_RUNTIME_BUTTON
         self.use_own_button.setToolTip(
             self.tr(
                 "MCP Desk downloads its own copy once (no administrator rights needed) and runs this "

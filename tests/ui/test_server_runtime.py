@@ -106,6 +106,26 @@ def test_without_node_the_page_offers_mcp_desk_s_own_then_asks_to_approve(
     assert fake.calls[0][:2] == ("update", "everything")
 
 
+def test_a_server_that_failed_on_the_computer_s_node_says_why_and_offers_mcp_desk_s(
+    qtbot: QtBot, tmp_path: Path, fake: FakeControl, attached: MainWindow
+) -> None:
+    for program in ("node", "npx"):
+        script = tmp_path / "no-node-here" / program
+        script.write_text("#!/bin/sh\necho v18.0.0\n")
+        script.chmod(0o755)
+    fake.put("everything", trusted(NPX), state=ServerState.FAILED, reason="The server stopped.")
+    fake._list_changed()
+    page = attached.servers_page
+    page.select("everything")
+    overview = page.details.overview
+    row = overview.runtime_row
+    qtbot.waitUntil(lambda: row.use_own_button.isVisibleTo(attached))
+    assert (
+        row.offer_label.text() == f"It may start with MCP Desk's own Node.js ({NODE.download_mb} MB) instead."
+    )
+    assert overview.state_label.text() == "Failed" and overview.reason_label.text() == "The server stopped."
+
+
 def test_a_server_on_mcp_desk_s_own_node_says_so(
     qtbot: QtBot, fake: FakeControl, attached: MainWindow
 ) -> None:

@@ -15,6 +15,7 @@ from desktop.core.config import ServerConfig
 from desktop.core.events import ServerState, ServerStatus
 from desktop.servers.launch import own_runtime_offer
 from desktop.servers.runtime_control import RuntimeUse
+from desktop.servers.runtimes import spec_for
 from desktop.ui.style import selectable
 
 PROGRESS_STEPS = 1000
@@ -29,7 +30,8 @@ class RuntimeRow(QWidget):
         self._downloads = False
         """The server runs on MCP Desk's own runtime, not downloaded yet."""
         self.offering = False
-        """The server needs MCP Desk's own runtime and the row says why, with its button."""
+        """The computer's own runtime is missing: the row says the server needs MCP Desk's, with its button
+        (the overview says so as the state, not a failure)."""
         self.label = selectable(QLabel(self))
         self.label.setAccessibleName(self.tr("What runs this server"))
         self.offer_label = selectable(QLabel(self))
@@ -71,12 +73,20 @@ class RuntimeRow(QWidget):
             return
         self.label.setText(use.sentence)
         offer = own_runtime_offer(config.command or "")
-        failed_on_theirs = use.program is None or status.state is ServerState.FAILED
+        spec = spec_for(config.command or "")
         stopped = status.state in (ServerState.STOPPED, ServerState.FAILED)
-        self.offering = bool(offer) and not use.managed and failed_on_theirs and stopped
+        theirs = offer is not None and spec is not None and not use.managed and stopped
+        self.offering = theirs and use.program is None
+        failed_on_theirs = theirs and not self.offering and status.state is ServerState.FAILED
+        if failed_on_theirs and spec is not None:  # their copy is here; MCP Desk's own may do better
+            offer = (
+                self.tr("It may start with MCP Desk's own %1 (%2 MB) instead.")
+                .replace("%1", spec.title)
+                .replace("%2", str(spec.download_mb))
+            )
         self.offer_label.setText(offer or "")
-        self.offer_label.setVisible(self.offering)
-        self.use_own_button.setVisible(self.offering)
+        self.offer_label.setVisible(self.offering or failed_on_theirs)
+        self.use_own_button.setVisible(self.offering or failed_on_theirs)
         self._downloads = use.managed and use.program is None
         self.show_progress(status)
 

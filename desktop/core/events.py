@@ -88,6 +88,8 @@ class ServerStatus:
     """A plain sentence: why it failed or what it is waiting for."""
     details: str = ""
     """The technical story behind `reason`, one click away in the UI."""
+    progress: float | None = None
+    """How much of a runtime's download before the start is done (0 to 1); None when none is under way."""
     pid: int | None = None
     started_at: float | None = None
     """Wall-clock time of the current run's start (for uptime)."""

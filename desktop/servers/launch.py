@@ -182,10 +182,20 @@ def _check_installed(managed: ManagedRuntimes, command: str) -> None:
         )
 
 
+OWN_RUNTIME_BUTTON = "Download it and start"
+"""The button on a server's page that gives it MCP Desk's own runtime."""
+
+
 def own_runtime_offer(command: str) -> str | None:
-    """The button that gives a server MCP Desk's own runtime for `command`: “Use MCP Desk's Node.js”."""
+    """Why a server running `command` needs MCP Desk's own runtime, where it is one of them: “This server
+    needs a free helper program, Node.js (61 MB), that MCP Desk can download for it.”"""
     spec = spec_for(command)
-    return f"Use MCP Desk's {spec.title}" if spec is not None else None
+    if spec is None:
+        return None
+    return (
+        f"This server needs a free helper program, {spec.title} ({spec.download_mb} MB), "
+        "that MCP Desk can download for it."
+    )
 
 
 def find_program(command: str, environ: Mapping[str, str] = os.environ) -> str | None:
@@ -241,11 +251,11 @@ def _missing_message(command: str, path: str) -> str:
         )
     if os.sep in command or "/" in command:
         return f"The program “{command}” does not exist. Check the server's command."
-    offer, spec = own_runtime_offer(command), spec_for(command)
-    if offer is not None and spec is not None:
+    offer = own_runtime_offer(command)
+    if offer is not None:
         return (
-            f"“{command}” was not found on this computer. MCP Desk can provide {spec.title} for this "
-            f"server: press “{offer}” on its page in Servers (or: mcp-desk servers edit NAME --own-runtime)."
+            f"“{command}” was not found on this computer. {offer} Press “{OWN_RUNTIME_BUTTON}” on its page "
+            "in Servers (or run: mcp-desk servers edit NAME --own-runtime)."
         )
     hint = install_hint(command)
     if hint:

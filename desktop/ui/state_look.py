@@ -56,12 +56,17 @@ def _dot_kind(status: ServerStatus) -> str:
 
 def state_icon(status: ServerStatus, size: int = 16) -> QIcon:
     """A filled circle in the state's colour."""
+    return dot_icon(_dot_kind(status), size)
+
+
+def dot_icon(kind: str, size: int = 16) -> QIcon:
+    """A filled circle in `DOT_COLOURS[kind]`."""
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(DOT_COLOURS[_dot_kind(status)]))
+    painter.setBrush(QColor(DOT_COLOURS[kind]))
     inset = size * 0.2
     painter.drawEllipse(int(inset), int(inset), int(size - 2 * inset), int(size - 2 * inset))
     painter.end()

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from desktop.core.consent import CallContext
-from desktop.llm.chat.attachments import Attachment
+from desktop.llm.backends.backend import ChatBackend, Message, ToolSpec
+from desktop.llm.chat.attachments import Attachment, attachment
 from desktop.servers.control import ServerProblem
 from desktop.servers.prompts import (
     CompletionRef,
@@ -23,10 +26,8 @@ DOC_TEXT = (
 )
 TEMPLATE = "demo://resource/dynamic/text/{resourceId}"
 DEPARTMENTS = ["Engineering", "Sales", "Marketing", "Support"]
-CUT_NOTE = (
-    f"{DOC} is too long for the model's context, so only its first 40% is attached. To send another part, "
-    "ask the server for a smaller piece or use a model with a longer context."
-)
+LONG_DOC_TEXT = DOC_TEXT * 60
+"""About 6 KB: more than half of `SmallModel`'s context, so attaching it cuts it."""
 
 
 class ContentControl(FakeControl):
@@ -89,12 +90,22 @@ class ContentControl(FakeControl):
         return PromptResult(name, prompt, "", (PromptMessageInfo("user", text),))
 
 
+class SmallModel:
+    """A model with 2,048 tokens of context, counting about four characters a token."""
+
+    def context_limit(self) -> int:
+        return 2048
+
+    async def count_tokens(self, messages: list[Message], tools: list[ToolSpec]) -> int:
+        return sum(len(str(m["content"])) for m in messages) // 4
+
+
 class AttachingChats(FakeChats):
-    """`FakeChats` that attaches what `ContentControl` reads, cut when `cut` says so."""
+    """`FakeChats` that attaches the document as the chat does, the long one when `cut` says so."""
 
     cut = False
 
     async def attach(self, server: str, uri: str) -> Attachment:
-        header = f"--- Attached from “{server}”: {uri} ---"
-        text = f"{header}\n{DOC_TEXT}\n--- End of {uri} ---"
-        return Attachment(server, uri, text, len(text) // 4, CUT_NOTE if self.cut else "")
+        text = LONG_DOC_TEXT if self.cut else DOC_TEXT
+        read = ResourceRead(server, uri, (ResourceContent(uri, "text/markdown", len(text), text=text),))
+        return await attachment(read, cast(ChatBackend, SmallModel()))

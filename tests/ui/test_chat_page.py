@@ -225,7 +225,7 @@ def test_regenerate_keeps_the_earlier_answer_and_its_cards_in_view(
     view = page.transcript.views[earlier.id]
     assert sorted(page.transcript.views) == [question.id, earlier.id]
     assert view.speaker_label.text() == "Earlier answer"
-    assert view.mark_label.text() == "Written again below (Regenerate). The model no longer sees this answer."
+    assert view.mark_label.text() == "Written again below (Try again). The model no longer sees this answer."
     assert view.cards["c4"].status_label.text() == "Failed"
     answer = chats.stream(chat_id, "a.txt and b.txt")
     qtbot.waitUntil(lambda: answer.id in page.transcript.views)

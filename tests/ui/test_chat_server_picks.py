@@ -44,7 +44,7 @@ def page(qtbot: QtBot, bridge: Bridge, attach: Attach) -> ChatPage:
 
 def attach_dialog(qtbot: QtBot, page: ChatPage) -> AttachDialog:
     menu = page.composer.more_button.menu()
-    assert [a.text() for a in menu.actions()] == ["Attach from a server…", "Use a server's prompt…"]
+    assert [a.text() for a in menu.actions()] == ["Attach from a server…", "Use a ready-made request…"]
     menu.actions()[0].trigger()
     dialog = wait_for_dialog(qtbot, AttachDialog)
     qtbot.waitUntil(lambda: dialog.items.count() == 3)
@@ -67,6 +67,9 @@ def test_an_attachment_is_previewed_then_sent_under_its_header(
     qtbot.waitUntil(dialog.attach_button.isEnabled)
     assert "modular" in dialog.preview.toPlainText() and "**" not in dialog.preview.toPlainText()
     assert fake.reads == [("everything", DOC, True)]
+    assert dialog.server_box.currentText() == "“everything”"
+    assert dialog.about.text() == "architecture.md, 96 bytes" and dialog.about.toolTip() == DOC
+    assert dialog.items.item(2).text() == "Dynamic Text Resource: type its “resourceId”"
 
     qtbot.mouseClick(dialog.attach_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(page.composer.attachments.attached) == 1)
@@ -114,10 +117,13 @@ def test_slash_opens_the_prompts_whose_form_suggests_and_whose_messages_go_in_th
 ) -> None:
     dialog = prompt_dialog(qtbot, page)
     assert page.composer.input.toPlainText() == ""
+    assert dialog.windowTitle() == "Use a ready-made request"
+    assert dialog.prompts.item(0).text() == "Simple Prompt, from “everything”"
     dialog.prompts.setCurrentRow(2)
     qtbot.waitUntil(lambda: dialog.form is not None)
     assert dialog.form is not None
     department = dialog.form.fields["department"]
+    assert "Choose" not in dialog.form.fields["name"].placeholderText()
     department.setFocus()
     qtbot.keyClicks(department, "Eng")
     department.clearFocus()  # the suggestions' popup grabs the keyboard, which offscreen Qt can't do
@@ -179,7 +185,7 @@ def test_an_attachment_counts_on_the_context_meter_until_it_is_sent(
     chats.use = ContextUse(1_000, 0, 4_096)
     chats.add_chat("Reading")
     opened(qtbot, page, chats, "Reading")
-    qtbot.waitUntil(lambda: page.meter.text_label.text() == "1,000 of 4,096 tokens")
+    qtbot.waitUntil(lambda: "1,000 of 4,096 tokens" in page.meter.toolTip())
 
     dialog = attach_dialog(qtbot, page)
     dialog.items.setCurrentRow(0)
@@ -188,6 +194,6 @@ def test_an_attachment_counts_on_the_context_meter_until_it_is_sent(
     qtbot.waitUntil(lambda: len(page.composer.attachments.attached) == 1)
 
     tokens = page.composer.attachments.attached[0].tokens
-    assert page.meter.text_label.text() == f"{1_000 + tokens:,} of 4,096 tokens"
+    assert f"{1_000 + tokens:,} of 4,096 tokens" in page.meter.toolTip()
     qtbot.mouseClick(page.composer.attachments.buttons[0], Qt.MouseButton.LeftButton)
-    assert page.meter.text_label.text() == "1,000 of 4,096 tokens"
+    assert "1,000 of 4,096 tokens" in page.meter.toolTip()

@@ -14,7 +14,15 @@ from desktop.ui.bridge import Bridge
 from desktop.ui.main_window import MainWindow
 from desktop.ui.pages.chat_page import ChatPage
 from desktop.ui.pages.chat_settings_panel import ChatSettingsPanel
-from desktop.ui.widgets.context_meter import COLOURS, ContextMeter, crowd_text, left_out_text, level, use_text
+from desktop.ui.widgets.context_meter import (
+    COLOURS,
+    ContextMeter,
+    crowd_text,
+    left_out_text,
+    level,
+    tokens_text,
+    use_text,
+)
 from tests.ui.chat_fakes import BackendSave, FakeChats, opened, shown_page, tool
 from tests.ui.conftest import Attach
 from tests.ui.helpers import top_items
@@ -163,11 +171,12 @@ def test_the_context_meter_follows_the_chat(
     chats.add_chat("Measured")
     chat_id = opened(qtbot, page, chats, "Measured")
     meter = page.meter
-    qtbot.waitUntil(lambda: meter.text_label.text() == "1,234 of 4,096 tokens (tool descriptions: 600)")
+    qtbot.waitUntil(lambda: meter.text_label.text() == "Chat memory: 30% used")
+    assert "1,234 of 4,096 tokens (tool descriptions: 600)" in meter.toolTip()
     assert not meter.left_out_label.isVisible()
     chats.measure(chat_id, ContextUse(3900, 1900, 4096, tools_offered=8, left_out=LEFT_OUT))
     qtbot.waitUntil(meter.left_out_label.isVisible)
-    assert meter.text_label.text() == "3,900 of 4,096 tokens (tool descriptions: 1,900)"
+    assert meter.text_label.text() == "Chat memory: 95% used"
     assert meter.left_out_label.text() == (
         "Not offered to the model, to leave room in what it can read at once: Write file, Move file, "
         "Edit file, Search files and 2 more. This chat will keep the tools closest to your first question; "
@@ -182,14 +191,14 @@ def test_the_header_says_when_the_tools_were_ready(qtbot: QtBot, page: ChatPage,
     chats.use = ContextUse(1234, 600, 4096, tools_offered=4)
     chats.add_chat("Ready")
     chat_id = opened(qtbot, page, chats, "Ready")
-    qtbot.waitUntil(lambda: page.meter.text_label.text() == "1,234 of 4,096 tokens (tool descriptions: 600)")
+    qtbot.waitUntil(lambda: page.meter.text_label.text() == "Chat memory: 30% used")
     assert not page.tools_ready_label.isVisible()
 
     chats.measure(chat_id, ContextUse(1300, 600, 4096, tools_offered=4, tools_ready=True))
     qtbot.waitUntil(page.tools_ready_label.isVisible)
 
     assert page.tools_ready_label.text() == "Tools already read by the model ✓"
-    assert page.meter.text_label.text() == "1,300 of 4,096 tokens (tool descriptions: 600)"
+    assert page.meter.text_label.text() == "Chat memory: 32% used"
     assert "already read this chat's tools" in page.meter.toolTip()
     assert not page.meter.crowd_label.isVisible()
     chats.measure(chat_id, ContextUse(1900, 1200, 2048, tools_offered=8, left_out=LEFT_OUT, tools_ready=True))
@@ -226,7 +235,8 @@ def test_the_bar_turns_amber_then_red_near_the_limit(used: int, expected: str) -
 
 
 def test_meter_sentences() -> None:
-    assert use_text(ContextUse(12, 0, 2048)) == "12 of 2,048 tokens"
+    assert use_text(ContextUse(12, 0, 2048)) == "Chat memory: 1% used"
+    assert tokens_text(ContextUse(12, 0, 2048)) == "12 of 2,048 tokens"
     assert crowd_text(ContextUse(1900, 1200, 2048)).endswith(
         "Offer fewer tools in Chat settings or load the model with a larger context."
     )

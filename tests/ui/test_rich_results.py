@@ -7,21 +7,25 @@ from __future__ import annotations
 import base64
 import struct
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import pytest
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton, QTableWidget, QTreeWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton, QTableWidget, QTreeWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.core.events import IconRef
-from desktop.llm.chat.control import CallStatus, Role, ToolCard
+from desktop.llm.chat.control import CallStatus, ContextUse, Role, ToolCard
 from desktop.servers.icons import IconStore
+from desktop.servers.resources import ResourceContent, ResourceRead
 from desktop.servers.result_parts import MAX_PART_BYTES, EmbeddedPart, LinkPart, MediaPart, TextPart
 from desktop.ui.bridge import Bridge
 from desktop.ui.dialogs.part_dialog import PartDialog
 from desktop.ui.icon_cache import IconCache
+from desktop.ui.resource_opener import ResourceOpener
 from desktop.ui.widgets.result_parts_view import IMAGE_HEIGHT, ImageLabel
 from desktop.ui.widgets.tool_card import ToolCardView
 from tests.ui.chat_fakes import FakeChats, shown_page
@@ -113,19 +117,54 @@ def test_an_image_fits_the_card_and_a_click_opens_it_whole(qtbot: QtBot) -> None
     dialog = view.parts.opened
     assert isinstance(dialog, PartDialog) and dialog.isVisible()
     assert dialog.image.pixmap().size().toTuple() == (800, 500)
+    assert dialog.windowTitle() == "Picture from Draw a chart (800 × 500)"
     dialog.close()
 
 
 def test_sounds_links_files_and_images_too_big_are_said_in_words(qtbot: QtBot) -> None:
     view = shown_card(qtbot, image_card())
     words = labels(view)
-    assert "Sound recording (audio/wav, 47 KB)" in words
-    assert "A link to “Third-quarter report” on the server · application/pdf" in words
-    assert "file:///reports/q3.pdf" in words
-    assert "It is 10.0 MB, more than MCP Desk keeps (5.0 MB), so it is not shown" in words
-    assert "demo://logs/all\nIt is 15.0 MB, more than MCP Desk keeps" in words
+    assert "Sound, 47 KB" in words
+    assert "“Third-quarter report” · PDF document" in words
+    assert "Text file, 27 bytes" in words
+    assert "Too big to show here (10.0 MB). MCP Desk keeps up to 5.0 MB of each result" in words
+    assert "Text file, 15.0 MB\nToo big to show here (15.0 MB)." in words
+    assert "file:///" not in words and "demo://" not in words and "audio/wav" not in words
+    tips = "\n".join(row.toolTip() for row in view.parts.findChildren(QWidget))
+    assert "file:///reports/q3.pdf" in tips and "demo://logs/all" in tips and "audio/wav" in tips
     buttons = {button.text() for button in view.parts.findChildren(QPushButton)}
     assert buttons == {"Save sound…", "Open"}, "nothing to save where nothing was kept"
+    assert view.result.toggle.text().endswith("Result: 2 pictures, a sound, 3 files")
+    assert view.arguments.toggle.text().endswith("What the assistant asked for")
+
+
+class Opener:
+    """A `ResourceOpener` whose server answers at once."""
+
+    def __init__(self) -> None:
+        self.reads: list[tuple[str, str]] = []
+
+    def available(self) -> bool:
+        return True
+
+    def read(self, server: str, uri: str, on_done: Callable[[ResourceRead], None], _on_error: object) -> None:
+        self.reads.append((server, uri))
+        on_done(ResourceRead(server, uri, (ResourceContent(uri, "text/plain", 9, text="Q3: sunny"),)))
+
+
+def test_a_linked_resource_opens_when_the_server_can_read_it(qtbot: QtBot) -> None:
+    opener = Opener()
+    view = ToolCardView(image_card(), None, None, cast(ResourceOpener, opener))
+    qtbot.addWidget(view)
+    view.show()
+    opens = [b for b in view.parts.findChildren(QPushButton) if b.text() == "Open"]
+    assert len(opens) == 2, "the link and the file the server sent"
+    qtbot.mouseClick(opens[0], Qt.MouseButton.LeftButton)
+    assert opener.reads == [("charts", "file:///reports/q3.pdf")]
+    dialog = view.parts.opened
+    assert dialog is not None and dialog.text_box.toPlainText() == "Q3: sunny"
+    assert dialog.windowTitle() == "“Third-quarter report” · PDF document"
+    dialog.close()
 
 
 def test_a_file_the_server_sent_opens_as_text(qtbot: QtBot) -> None:
@@ -143,6 +182,9 @@ def test_structured_data_that_fits_its_schema_is_a_table_or_a_tree(qtbot: QtBot)
     assert isinstance(table, QTableWidget) and (table.rowCount(), table.columnCount()) == (2, 4)
     assert [table.horizontalHeaderItem(c).text() for c in range(4)] == ["Day", "High", "Low", "Rain"]
     assert table.item(1, 3).text() == "yes"
+    assert table.item(0, 1).textAlignment() & Qt.AlignmentFlag.AlignRight, "numbers on the right"
+    assert not table.item(0, 0).textAlignment() & Qt.AlignmentFlag.AlignRight
+    assert view.result.toggle.text().endswith("Result: a table, 2 pictures, a sound, 3 files")
     view.show_card(image_card(structured=WEATHER, structured_fits=True))
     one = view.structured.view
     assert isinstance(one, QTableWidget) and one.item(2, 0).text() == "Humidity"
@@ -166,6 +208,7 @@ def test_screenshots_of_a_rich_result(
 ) -> None:
     page = shown_page(qtbot, bridge, attach)
     bridge.icons = IconStore(tmp_path)
+    chats.use = ContextUse(490, 0, 4096)  # what the chat side measures of such a chat
     chat = chats.add_chat("A sunny chart")
     chats.post(chat.id, Role.USER, "Draw me a sunny chart, and show the forecast.")
     chats.post(
@@ -215,9 +258,9 @@ def test_a_picture_that_would_unpack_too_big_or_cannot_be_read_is_offered_to_sav
     parts = (MediaPart("image", "image/png", len(bomb), bomb), MediaPart("image", "image/png", 5, b"nope!"))
     view = shown_card(qtbot, ToolCard("c", "charts__draw", {}, CallStatus.DONE, parts=parts))
     assert view.parts.findChildren(ImageLabel) == []
-    assert labels(view).count("MCP Desk cannot draw this image. You can save it.") == 2
+    assert labels(view).count("MCP Desk cannot draw this picture. You can save it.") == 2
     saves = [b.text() for b in view.parts.findChildren(QPushButton)]
-    assert saves == ["Save image…", "Save image…"]
+    assert saves == ["Save picture…", "Save picture…"]
 
 
 def test_an_opened_picture_saves_to_where_the_user_chose(
@@ -238,4 +281,4 @@ def test_an_opened_picture_saves_to_where_the_user_chose(
     qtbot.mouseClick(image, Qt.MouseButton.LeftButton)
     assert view.parts.opened is not None
     view.parts.opened.save_button.click()
-    assert asked == ["image.png"] and chosen.read_bytes() == card.parts[1].data  # type: ignore[union-attr]
+    assert asked == ["picture.png"] and chosen.read_bytes() == card.parts[1].data  # type: ignore[union-attr]

@@ -1,4 +1,4 @@
-"""The composer's “+ Add” for real: the window's Chat page on the real service side, npm's reference
+"""The composer's “+ Attach…” for real: the window's Chat page on the real service side, npm's reference
 server `server-everything` and a generated model; the dialogs clicked and typed into with qtbot."""
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
+from urllib.parse import unquote
 
 from desktop.core.consent import CallContext
 from desktop.llm.backends.backend import ChatBackend
@@ -58,8 +59,8 @@ async def attachment(read: ResourceRead, backend: ChatBackend) -> Attachment:
     note = f"{read.uri} is not text: the model is told only its type and size." if _binary(read) else ""
     if keep < len(whole):
         note = (
-            f"{read.uri} is too long for the model's context, so only its first {share} is attached. "
-            "To send another part, ask the server for a smaller piece or use a model with a longer context."
+            f"Only the first {share} of {_named(read.uri)} fits: this model can read only so much at once. "
+            "A model that reads more can be chosen on the Model page."
         )
     return Attachment(read.server, read.uri, text, tokens, note)
 
@@ -67,6 +68,11 @@ async def attachment(read: ResourceRead, backend: ChatBackend) -> Attachment:
 def _share(part: int, whole: int) -> str:
     percent = 100 * part / whole if whole else 100
     return f"{percent:.1f}%" if percent < 1 else f"{round(percent)}%"
+
+
+def _named(uri: str) -> str:
+    """What a person calls the resource at `uri`: the last part of its address."""
+    return unquote(uri.rstrip("/").rsplit("/", 1)[-1]) or uri
 
 
 def _framed(read: ResourceRead, content: str) -> str:

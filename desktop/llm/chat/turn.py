@@ -59,7 +59,7 @@ REPEAT_NOTE = (
     "The model asked again for a tool it had just used, with the same details, so MCP Desk did not ask "
     "you twice. Its result is in the card above; try asking in other words if you need more."
 )
-NO_WORDS_NOTE = "The model gave no answer in words. Press Regenerate, or ask in other words."
+NO_WORDS_NOTE = "The model gave no answer in words. Press Try again, or ask in other words."
 REPEAT_FOR_MODEL = (
     "You already made this call with these arguments; its result is above. Answer the user from it."
 )

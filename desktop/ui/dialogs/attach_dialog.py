@@ -1,6 +1,6 @@
 """Attach from a server: the running servers' resources, a preview of the one chosen, and Attach.
 
-A template (an address with blanks) gets a form with the server's suggestions; Show reads what
+A template (an address with blanks) gets a form with the server's suggestions; Preview reads what
 the filled-in address gives. Each preview is a read by the user: logged and audited.
 """
 
@@ -33,6 +33,8 @@ from desktop.ui.widgets.argument_form import ArgumentForm, Blank
 from desktop.ui.widgets.inline_message import InlineMessage
 from desktop.ui.widgets.markdown_view import SafeDocument
 
+LIST_STYLE = "QListWidget::item { padding: 5px 6px; }"
+"""Rows with room around them, easy to read and to click."""
 PREVIEW_CHARS = 200_000
 """A preview shows this much of a long text; the attachment itself is cut to fit the model."""
 
@@ -40,7 +42,8 @@ PREVIEW_CHARS = 200_000
 class AttachDialog(QDialog):
     """Pick one resource of a running server. After `accept()`, `chosen` is (server, address)."""
 
-    def __init__(self, bridge: Bridge, servers: list[str], parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: Bridge, servers: dict[str, str], parent: QWidget | None = None) -> None:
+        """`servers`: the running servers' names, each with what the user calls it."""
         super().__init__(parent)
         self._bridge = bridge
         self.chosen: tuple[str, str] | None = None
@@ -48,12 +51,14 @@ class AttachDialog(QDialog):
         self.setWindowTitle(self.tr("Attach from a server"))
         self.resize(820, 520)
         self.server_box = QComboBox(self)
-        self.server_box.addItems(servers)
+        for name, title in servers.items():
+            self.server_box.addItem(f"“{title}”", name)
         self.server_box.setAccessibleName(self.tr("Server"))
         self.items = QListWidget(self)
         self.items.setAccessibleName(self.tr("What the server offers"))
+        self.items.setStyleSheet(LIST_STYLE)
         self.form_holder = QVBoxLayout()
-        self.show_button = QPushButton(self.tr("Show"), self)
+        self.show_button = QPushButton(self.tr("Preview"), self)
         self.show_button.setToolTip(self.tr("Read what this address gives, to see it before attaching"))
         self.show_button.hide()
         self.preview = QTextBrowser(self)
@@ -70,12 +75,16 @@ class AttachDialog(QDialog):
         self.attach_button.setEnabled(False)
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self._layout(bool(servers))
-        self.server_box.currentTextChanged.connect(self._load)
+        self.server_box.currentIndexChanged.connect(lambda _index: self._load(self._server()))
         self.items.currentItemChanged.connect(self._on_items_current_changed)
         self.show_button.clicked.connect(self._on_show_button_clicked)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
-        self._load(self.server_box.currentText())
+        self._load(self._server())
+
+    def _server(self) -> str:
+        """The chosen server's name ("" for none)."""
+        return str(self.server_box.currentData() or "")
 
     def _layout(self, any_server: bool) -> None:
         top = QHBoxLayout()
@@ -91,13 +100,13 @@ class AttachDialog(QDialog):
         splitter = QSplitter(self)
         splitter.addWidget(self.items)
         splitter.addWidget(right)
-        splitter.setSizes([300, 520])
+        splitter.setSizes([340, 480])
         layout = QVBoxLayout(self)
         layout.addWidget(
             hint(
                 self.tr(
                     "Choose what to attach. You see it here first; it goes with your next message, "
-                    "for the model to read."
+                    "for the assistant to read."
                 ),
                 self,
             )
@@ -126,7 +135,9 @@ class AttachDialog(QDialog):
 
     def _show_templates(self, templates: list[ResourceTemplateInfo]) -> None:
         for template in templates:
-            item = QListWidgetItem(self.tr("%1 (fill in)").replace("%1", template.label), self.items)
+            blanks = ", ".join(f"“{name}”" for name in template.variables)
+            words = self.tr("%1: type its %2").replace("%1", template.label).replace("%2", blanks)
+            item = QListWidgetItem(words, self.items)
             item.setToolTip(f"{template.uri_template}\n{template.description}".strip())
             item.setData(Qt.ItemDataRole.UserRole, template)
         self._say_if_empty()
@@ -145,7 +156,7 @@ class AttachDialog(QDialog):
         elif isinstance(picked, ResourceTemplateInfo):
             self._set_form(picked)
             self.preview.clear()
-            self.about.setText(self.tr("Fill in the blanks above, then press Show."))
+            self.about.setText(self.tr("Fill in the blanks above, then press Preview."))
 
     def _set_form(self, template: ResourceTemplateInfo | None) -> None:
         if self.form is not None:
@@ -170,7 +181,7 @@ class AttachDialog(QDialog):
         if control is None:
             return
         self.about.setText(self.tr("Reading…"))
-        server = self.server_box.currentText()
+        server = self._server()
         self._bridge.call(control.read_resource(server, uri, by_user=True), self._show_read, self._on_failed)
 
     def _show_read(self, read: ResourceRead) -> None:
@@ -187,7 +198,16 @@ class AttachDialog(QDialog):
             self.pages.setCurrentWidget(self.preview)
             self._show_text(read)
         size = size_words(read.size) if read.contents else self.tr("empty")
-        self.about.setText(self.tr("%1 — %2").replace("%1", read.uri).replace("%2", size))
+        self.about.setText(self.tr("%1, %2").replace("%1", self._label_of(read.uri)).replace("%2", size))
+        self.about.setToolTip(read.uri)
+
+    def _label_of(self, uri: str) -> str:
+        """What the user calls the resource at `uri`: its title or name where the list has it."""
+        item = self.items.currentItem()
+        picked = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if isinstance(picked, ResourceInfo) and picked.uri == uri:
+            return picked.label
+        return uri.rstrip("/").rsplit("/", 1)[-1] or uri
 
     def _show_text(self, read: ResourceRead) -> None:
         text = read.text[:PREVIEW_CHARS]

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from desktop.core.problem import Problem
 from desktop.servers.prompts import CompletionRef, PromptInfo, PromptResult, RefKind
 from desktop.ui.bridge import Bridge
+from desktop.ui.dialogs.attach_dialog import LIST_STYLE
 from desktop.ui.style import hint
 from desktop.ui.widgets.argument_form import ArgumentForm, Blank
 from desktop.ui.widgets.inline_message import InlineMessage
@@ -28,33 +29,34 @@ from desktop.ui.widgets.inline_message import InlineMessage
 class PromptDialog(QDialog):
     """Pick a prompt and fill it in. After `accept()`, `text` holds its messages for the message box."""
 
-    def __init__(self, bridge: Bridge, servers: list[str], parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: Bridge, servers: dict[str, str], parent: QWidget | None = None) -> None:
+        """`servers`: the running servers' names, each with what the user calls it."""
         super().__init__(parent)
         self._bridge = bridge
         self.text = ""
+        self._titles = servers
         self.form: ArgumentForm | None = None
-        self.setWindowTitle(self.tr("Use a server's prompt"))
+        self.setWindowTitle(self.tr("Use a ready-made request"))
         self.resize(820, 520)
         self.prompts = QListWidget(self)
-        self.prompts.setAccessibleName(self.tr("Prompts"))
-        self.about = hint(self.tr("Choose a prompt on the left."), self)
+        self.prompts.setAccessibleName(self.tr("Ready-made requests"))
+        self.prompts.setStyleSheet(LIST_STYLE)
+        self.about = hint(self.tr("Choose a request on the left."), self)
         self.about.setWordWrap(True)
         self.form_holder = QVBoxLayout()
-        self.show_button = QPushButton(self.tr("Show its messages"), self)
-        self.show_button.setToolTip(self.tr("Ask the server for this prompt's messages, to read them first"))
+        self.show_button = QPushButton(self.tr("Preview"), self)
+        self.show_button.setToolTip(self.tr("Ask the server for this request's words, to read them first"))
         self.show_button.setEnabled(False)
         self.messages = QPlainTextEdit(self)
         self.messages.setReadOnly(True)
-        self.messages.setAccessibleName(self.tr("The prompt's messages"))
-        self.messages.setPlaceholderText(self.tr("The messages appear here before anything is sent."))
+        self.messages.setAccessibleName(self.tr("What will be put in your message box"))
+        self.messages.setPlaceholderText(self.tr("Its words appear here before anything is sent."))
         self.message = InlineMessage(self)
         self.buttons = QDialogButtonBox(self)
         self.insert_button = self.buttons.addButton(
             self.tr("Put in my message"), QDialogButtonBox.ButtonRole.AcceptRole
         )
-        self.insert_button.setToolTip(
-            self.tr("Put these messages in the message box; you send them yourself")
-        )
+        self.insert_button.setToolTip(self.tr("Put these words in the message box; you send them yourself"))
         self.insert_button.setEnabled(False)
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self._layout()
@@ -71,7 +73,7 @@ class PromptDialog(QDialog):
         right_layout.addWidget(self.about)
         right_layout.addLayout(self.form_holder)
         right_layout.addWidget(self.show_button, 0, Qt.AlignmentFlag.AlignLeft)
-        right_layout.addWidget(QLabel(self.tr("Messages:"), self))
+        right_layout.addWidget(QLabel(self.tr("This will be put in your message box:"), self))
         right_layout.addWidget(self.messages, 1)
         splitter = QSplitter(self)
         splitter.addWidget(self.prompts)
@@ -81,8 +83,8 @@ class PromptDialog(QDialog):
         layout.addWidget(
             hint(
                 self.tr(
-                    "Choose a prompt from one of your servers and fill it in. Its messages go into your "
-                    "message box; nothing is sent until you press Send."
+                    "Choose a ready-made request from one of your servers and fill it in. Its words go into "
+                    "your message box; nothing is sent until you press Send."
                 ),
                 self,
             )
@@ -91,7 +93,7 @@ class PromptDialog(QDialog):
         layout.addWidget(splitter, 1)
         layout.addWidget(self.buttons)
 
-    def _load(self, servers: list[str]) -> None:
+    def _load(self, servers: dict[str, str]) -> None:
         control = self._bridge.control
         if not servers or control is None:
             self.message.show_info(self.tr("No server is running. Start one on the Servers page first."))
@@ -101,7 +103,10 @@ class PromptDialog(QDialog):
 
     def _show_prompts(self, prompts: list[PromptInfo]) -> None:
         for prompt in prompts:
-            item = QListWidgetItem(f"{prompt.label} — {prompt.server}", self.prompts)
+            title = self._titles.get(prompt.server, prompt.server)
+            item = QListWidgetItem(
+                self.tr("%1, from “%2”").replace("%1", prompt.label).replace("%2", title), self.prompts
+            )
             item.setToolTip(prompt.description)
             item.setData(Qt.ItemDataRole.UserRole, prompt)
 

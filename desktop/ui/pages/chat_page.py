@@ -18,6 +18,7 @@ from desktop.ui.icon_cache import IconCache
 from desktop.ui.pages.chat_list_panel import ChatListPanel
 from desktop.ui.pages.chat_server_picks import ServerPicks
 from desktop.ui.pages.chat_settings_panel import ChatSettingsPanel
+from desktop.ui.resource_opener import ResourceOpener
 from desktop.ui.resources import page_icon
 from desktop.ui.style import SPACING, heading, hint, pad
 from desktop.ui.widgets.chat_composer import ChatComposer
@@ -68,6 +69,7 @@ class ChatPage(QWidget):
         self.meter = ContextMeter(self)
         self.transcript = ChatTranscript(self)
         self.transcript.icons = IconCache(bridge, self)
+        self.transcript.opener = ResourceOpener(bridge)
         self.empty = EmptyState(
             self.tr("Start a conversation"),
             self.tr(

@@ -1,5 +1,5 @@
 """The composer's "+": attach a server's resource (counted on the context meter until sent), or put a
-server's prompt in the message box."""
+server's ready-made request (its prompt) in the message box."""
 
 from __future__ import annotations
 
@@ -34,11 +34,12 @@ class ServerPicks(QObject):
         composer.prompt_requested.connect(self._on_composer_prompt_requested)
         composer.attachments.changed.connect(meter.set_pending)
 
-    def _running(self) -> list[str]:
+    def _running(self) -> dict[str, str]:
+        """The running servers' names, each with what the user calls it (its title, else its name)."""
         control = self._bridge.control
         if control is None:
-            return []
-        return [s.name for s in control.statuses() if s.state is ServerState.RUNNING]
+            return {}
+        return {s.name: s.title or s.name for s in control.statuses() if s.state is ServerState.RUNNING}
 
     def _on_composer_attach_requested(self) -> None:
         dialog = AttachDialog(self._bridge, self._running(), self._window)

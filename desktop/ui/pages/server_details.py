@@ -30,7 +30,7 @@ from desktop.ui.bridge import Bridge
 from desktop.ui.models.server_roster import ServerRoster
 from desktop.ui.pages.server_runtime import RuntimeRow
 from desktop.ui.pages.server_update import UpdateLine
-from desktop.ui.state_look import is_active, state_icon, state_text
+from desktop.ui.state_look import dot_icon, is_active, state_icon, state_text
 from desktop.ui.style import SPACING, code_box, hint, monospace_font, pad, selectable
 from desktop.ui.widgets.collapsible import DetailsToggle
 
@@ -65,6 +65,7 @@ class OverviewTab(QWidget):
         self.command_box.setAccessibleName(self.tr("Full command"))
         self.runtime_title = QLabel(self.tr("Runs on:"), self)
         self.runtime_row = RuntimeRow(self)
+        self._status: ServerStatus | None = None
         self.show_runtime(None, None)
         self.restarts_label = QLabel(self)
         self.sandbox_label = selectable(QLabel(self))
@@ -124,11 +125,9 @@ class OverviewTab(QWidget):
         return row
 
     def show_status(self, status: ServerStatus) -> None:
-        self.state_dot.setPixmap(state_icon(status).pixmap(16, 16))
-        self.state_label.setText(state_text(status))
-        self.reason_label.setText(status.reason)
-        self.reason_label.setVisible(bool(status.reason))
-        self.details.set_details(status.details)
+        self._status = status
+        self._show_state()
+        self.runtime_row.show_progress(status)
         if self.command_box.toPlainText() != status.display_command:
             self.command_box.setPlainText(status.display_command)
         self.restarts_label.setText(str(status.restarts))
@@ -140,12 +139,29 @@ class OverviewTab(QWidget):
         )
         self.approval.setVisible(status.needs_trust and not is_active(status))
 
+    def _show_state(self) -> None:
+        """The state and why; where only a download is missing, that, in amber, and the runtime row
+        says why and offers it (not a failure, and no terminal command)."""
+        status = self._status
+        if status is None:
+            return
+        offering = self.runtime_row.offering
+        dot = dot_icon("busy") if offering else state_icon(status)
+        self.state_dot.setPixmap(dot.pixmap(16, 16))
+        self.state_label.setText(self.tr("Needs a download") if offering else state_text(status))
+        self.reason_label.setText(status.reason)
+        self.reason_label.setVisible(bool(status.reason) and not offering)
+        self.details.set_details("" if offering else status.details)
+
     def show_runtime(self, use: RuntimeUse | None, shown: tuple[ServerConfig, ServerStatus] | None) -> None:
         """Which Node.js or uv runs the server `shown` (its settings and status); None: neither."""
         self.runtime_title.setVisible(use is not None and shown is not None)
         self.runtime_row.setVisible(use is not None and shown is not None)
         if use is not None and shown is not None:
             self.runtime_row.show_use(use, *shown)
+        else:
+            self.runtime_row.offering = False
+        self._show_state()
 
     def show_sandbox(
         self, config: ServerConfig | None, stopped: tuple[str, ...], own: Path | None = None
@@ -233,6 +249,7 @@ class ServerDetails(QTabWidget):
         self.setTabToolTip(2, self.tr("What the server printed: its messages and errors"))
         self.overview.review_requested.connect(self._on_overview_review_requested)
         self.overview.runtime_row.use_own_requested.connect(self._on_runtime_use_own_requested)
+        self.overview.runtime_row.cancel_requested.connect(self._on_runtime_cancel_requested)
         roster.status_changed.connect(self._on_roster_status_changed)
         bridge.server_tools_changed.connect(self._on_bridge_server_tools_changed)
         bridge.server_output_arrived.connect(self._on_bridge_server_output_arrived)
@@ -311,6 +328,11 @@ class ServerDetails(QTabWidget):
         except Problem:
             return
         self._bridge.call(control.update(name, own), on_done=lambda _none: self.review_requested.emit(name))
+
+    def _on_runtime_cancel_requested(self) -> None:
+        """Stop the server, which stops the download its start is waiting for."""
+        if self._name is not None:
+            self._bridge.call(self._roster.control.stop(self._name))
 
     def _on_overview_review_requested(self) -> None:
         if self._name is not None:

@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QCompleter, QFormLayout, QLineEdit, QWidget
 from desktop.core.problem import Problem
 from desktop.servers.prompts import CompletionRef
 from desktop.ui.bridge import Bridge
+from desktop.ui.style import hint
+from desktop.ui.widgets.markdown_view import plain
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class ArgumentForm(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         for blank in blanks:
             field = QLineEdit(self)
-            field.setPlaceholderText(blank.description or self.tr("Type, or pick a suggestion"))
+            field.setPlaceholderText(self.tr("Type here; suggestions appear as you type"))
             field.setToolTip(blank.description)
             field.setAccessibleName(blank.label)
             completer = QCompleter(QStringListModel(self), field)
@@ -54,6 +56,8 @@ class ArgumentForm(QWidget):
             said = blank.label[:1].upper() + blank.label[1:]
             label = self.tr("%1 (required)").replace("%1", said) if blank.required else said
             layout.addRow(label, field)
+            if blank.description:  # the server's words on what to type, under the field
+                layout.addRow("", plain(hint(blank.description, self)))
             self.fields[blank.name] = field
 
     def values(self) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Where the user writes: the box, Send or Stop, Regenerate, and what the chat is doing now.
+"""Where the user writes: the box, Send or Stop, Try again, and what the chat is doing now.
 
 Above the box, where the user decides what to ask, a strip says what stands in the way: no
 model to answer, or a model that wasn't made to use tools.
@@ -77,7 +77,9 @@ class ChatComposer(QWidget):
         self.can_regenerate = False
         self.input = ChatInput(self)
         self.input.setPlaceholderText(
-            self.tr("Ask something… (Enter sends, Shift+Enter starts a new line, / uses a server's prompt)")
+            self.tr(
+                "Ask something… (Enter sends, Shift+Enter starts a new line). Type / for ready-made requests"
+            )
         )
         self.input.setAccessibleName(self.tr("Your message"))
         self.input.setToolTip(self.tr("Write to your model. Enter sends; Shift+Enter starts a new line."))
@@ -86,7 +88,7 @@ class ChatComposer(QWidget):
         self.send_button = self._button(self.tr("Send"), self.tr("Send your message (Enter)"))
         self.stop_button = self._button(self.tr("Stop"), self.tr("Stop the answer being written"))
         self.regenerate_button = self._button(
-            self.tr("Regenerate"), self.tr("Write the last answer again, from your last message")
+            self.tr("Try again"), self.tr("Write the last answer again, from your last message")
         )
         self.status_label = hint(parent=self)
         self.status_label.setAccessibleName(self.tr("What the chat is doing"))
@@ -99,14 +101,14 @@ class ChatComposer(QWidget):
         self.model_button = self._button(self.tr("Open the Model page"), self.tr("Choose and load a model"))
         self.attachments = AttachmentStrip(self)
         self.more_button = QToolButton(self)
-        self.more_button.setText(self.tr("+ Add"))
+        self.more_button.setText(self.tr("+ Attach…"))
         self.more_button.setStyleSheet("QToolButton::menu-indicator { image: none; }")
-        self.more_button.setToolTip(self.tr("Attach something from a server, or use a server's prompt"))
-        self.more_button.setAccessibleName(self.tr("More: attach or use a prompt"))
+        self.more_button.setToolTip(self.tr("Attach something from a server, or use a ready-made request"))
+        self.more_button.setAccessibleName(self.tr("Attach, or use a ready-made request"))
         self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.more_button)
         menu.addAction(self.tr("Attach from a server…"), self.attach_requested.emit)
-        menu.addAction(self.tr("Use a server's prompt…"), self.prompt_requested.emit)
+        menu.addAction(self.tr("Use a ready-made request…"), self.prompt_requested.emit)
         self.more_button.setMenu(menu)
         self._layout()
         self.input.slash_typed.connect(self.prompt_requested)

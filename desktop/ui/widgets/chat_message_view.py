@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QToolButton, 
 
 from desktop.llm.chat.control import Caveat, ChatMessage, Role, ToolCard
 from desktop.ui.icon_cache import IconCache
+from desktop.ui.resource_opener import ResourceOpener
 from desktop.ui.style import callout_style, hint
 from desktop.ui.widgets.collapsible import DetailsToggle
 from desktop.ui.widgets.markdown_view import MarkdownView, plain
@@ -64,7 +65,7 @@ class MessageView(QFrame):
     """Shows one `ChatMessage`; `show_message` and `append_text` change it in place.
 
     Answers are Markdown (see `MarkdownView`); what the user typed and MCP Desk's notes are
-    plain text. An answer that may be made up says so under it; one that Regenerate replaced
+    plain text. An answer that may be made up says so under it; one that Try again replaced
     says that, and one that had nothing in it is not shown.
 
     Signals:
@@ -76,10 +77,15 @@ class MessageView(QFrame):
     audit_record_requested = Signal(int)
 
     def __init__(
-        self, message: ChatMessage, parent: QWidget | None = None, icons: IconCache | None = None
+        self,
+        message: ChatMessage,
+        parent: QWidget | None = None,
+        icons: IconCache | None = None,
+        opener: ResourceOpener | None = None,
     ) -> None:
         super().__init__(parent)
         self._icons = icons
+        self._opener = opener
         self.message = message
         self.setObjectName({Role.USER: "userMessage", Role.NOTE: "noteMessage"}.get(message.role, "message"))
         self.setStyleSheet(MESSAGE_STYLE)
@@ -91,7 +97,6 @@ class MessageView(QFrame):
         self.time_label.setWordWrap(False)
         self.copy_button = QToolButton(self)
         self.copy_button.setText(self.tr("Copy"))
-        self.copy_button.setAutoRaise(True)
         self.copy_button.setToolTip(self.tr("Copy this message to the clipboard"))
         self.copy_button.setAccessibleName(self.tr("Copy message"))
         self.body = MarkdownView(self)
@@ -150,7 +155,7 @@ class MessageView(QFrame):
     def _show_marks(self, message: ChatMessage) -> None:
         if message.replaced:
             self.speaker_label.setText(self.tr("Earlier answer"))
-            mark = self.tr("Written again below (Regenerate). The model no longer sees this answer.")
+            mark = self.tr("Written again below (Try again). The model no longer sees this answer.")
         else:
             mark = caveat_text(message.caveat)
         self.mark_label.setText(mark)
@@ -174,7 +179,7 @@ class MessageView(QFrame):
         for card in cards:
             view = self.cards.get(card.call_id)
             if view is None:
-                view = ToolCardView(card, self, self._icons)
+                view = ToolCardView(card, self, self._icons, self._opener)
                 view.audit_record_requested.connect(self.audit_record_requested)
                 self.cards[card.call_id] = view
                 self._cards_layout.addWidget(view)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFrame, QPushButton, QScrollArea, QVBoxLayout, QWi
 
 from desktop.llm.chat.control import ChatMessage, Role
 from desktop.ui.icon_cache import IconCache
+from desktop.ui.resource_opener import ResourceOpener
 from desktop.ui.style import SPACING
 from desktop.ui.widgets.chat_message_view import MessageView
 
@@ -44,6 +45,8 @@ class ChatTranscript(QScrollArea):
         super().__init__(parent)
         self.icons: IconCache | None = None
         """Tools' icons for their cards; set by the page."""
+        self.opener: ResourceOpener | None = None
+        """Reads a resource a result links to, when the user opens it; set by the page."""
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -131,7 +134,7 @@ class ChatTranscript(QScrollArea):
         self._update_earlier_button()
 
     def _add_view(self, message: ChatMessage, position: int) -> None:
-        view = MessageView(message, self.widget(), self.icons)
+        view = MessageView(message, self.widget(), self.icons, self.opener)
         view.link_clicked.connect(self.link_clicked)
         view.audit_record_requested.connect(self.audit_record_requested)
         self.views[message.id] = view

@@ -44,7 +44,15 @@ def level(use: ContextUse) -> str:
 
 
 def use_text(use: ContextUse) -> str:
-    """“1,234 of 4,096 tokens (tool descriptions: 600)”."""
+    """“Chat memory: 30% used” (at least 1% once anything is in it)."""
+    percent = round(100 * fullness(use))
+    if use.used > 0:
+        percent = max(1, percent)
+    return QCoreApplication.translate("ContextMeter", "Chat memory: %1% used").replace("%1", str(percent))
+
+
+def tokens_text(use: ContextUse) -> str:
+    """“1,234 of 4,096 tokens (tool descriptions: 600)”, for the tooltip."""
     text = (
         QCoreApplication.translate("ContextMeter", "%1 of %2 tokens")
         .replace("%1", f"{use.used:,}")
@@ -193,7 +201,9 @@ class ContextMeter(QWidget):
         self.text_label.setText(use_text(use))
         self.bar.show_use(use)
         self.bar.show()
-        self.setToolTip(level_tip(use) + ("\n" + ready_tip() if use.tools_ready else ""))
+        self.setToolTip(
+            level_tip(use) + "\n" + tokens_text(use) + ("\n" + ready_tip() if use.tools_ready else "")
+        )
         self.crowd_label.setText(crowd_text(use))
         self.crowd_label.setVisible(tools_crowd(use))
         self.left_out_label.setText(left_out_text(use, asked))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -88,7 +89,11 @@ def _table(value: Any, parent: QWidget | None) -> QTableWidget:
     table.setHorizontalHeaderLabels([_heading(column) for column in columns])
     for r, row in enumerate(rows):
         for c, column in enumerate(columns):
-            table.setItem(r, c, QTableWidgetItem(cell_text(row.get(column, ""))))
+            value = row.get(column, "")
+            item = QTableWidgetItem(cell_text(value))
+            if isinstance(value, int | float) and not isinstance(value, bool):  # numbers line up on the right
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(r, c, item)
     table.verticalHeader().setVisible(False)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -17,13 +17,14 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QSize
 from desktop.core.tool_label import label_of
 from desktop.llm.chat.control import CallStatus, ToolCard
 from desktop.ui.icon_cache import IconCache
+from desktop.ui.resource_opener import ResourceOpener
 from desktop.ui.style import hint, selectable
 from desktop.ui.widgets.collapsible import Collapsible
 from desktop.ui.widgets.inline_message import InlineMessage
 from desktop.ui.widgets.json_view import JsonView
 from desktop.ui.widgets.markdown_view import plain, plain_tip
-from desktop.ui.widgets.result_parts_view import ResultPartsView
-from desktop.ui.widgets.structured_view import StructuredHolder
+from desktop.ui.widgets.result_parts_view import ResultPartsView, parts_words
+from desktop.ui.widgets.structured_view import StructuredHolder, is_table
 
 STATUS_COLOURS = {
     CallStatus.WAITING: "#2f6fde",
@@ -68,6 +69,23 @@ def tool_title(card: ToolCard) -> str:
     server, _, name = card.tool.partition("__")
     label = card.title or label_of(card.tool)
     return f"{label} · {server}" if name else label
+
+
+def server_of(card: ToolCard) -> str:
+    return card.tool.partition("__")[0]
+
+
+def result_title(card: ToolCard) -> str:
+    """“Result: a table, 2 pictures, a sound, 3 files”: what came back, counted; “Result” for text alone."""
+    things = parts_words(card.parts)
+    if card.structured_fits and card.structured is not None:
+        table = QCoreApplication.translate("ToolCard", "a table")
+        things.insert(
+            0, table if is_table(card.structured) else QCoreApplication.translate("ToolCard", "a list")
+        )
+    if not things:
+        return QCoreApplication.translate("ToolCard", "Result")
+    return QCoreApplication.translate("ToolCard", "Result: %1").replace("%1", ", ".join(things))
 
 
 def duration_text(card: ToolCard) -> str:
@@ -172,7 +190,13 @@ class ToolCardView(QFrame):
 
     audit_record_requested = Signal(int)
 
-    def __init__(self, card: ToolCard, parent: QWidget | None = None, icons: IconCache | None = None) -> None:
+    def __init__(
+        self,
+        card: ToolCard,
+        parent: QWidget | None = None,
+        icons: IconCache | None = None,
+        opener: ResourceOpener | None = None,
+    ) -> None:
         super().__init__(parent)
         self._icons = icons
         if icons is not None:
@@ -193,9 +217,9 @@ class ToolCardView(QFrame):
         self.audit_link.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
         self.audit_link.setToolTip(self.tr("See this call in the audit trail"))
         self.audit_link.linkActivated.connect(self._on_audit_link_activated)
-        self.arguments = JsonSection(self.tr("Arguments"), self)
+        self.arguments = JsonSection(self.tr("What the assistant asked for"), self)
         self.result = JsonSection(self.tr("Result"), self)
-        self.parts = ResultPartsView(self)
+        self.parts = ResultPartsView(self, opener)
         self.structured = StructuredHolder(self)
         self.reason_label = plain(selectable(QLabel(self)))
         self.reason_label.setWordWrap(True)
@@ -262,10 +286,10 @@ class ToolCardView(QFrame):
         if garbled:
             self.result.set_title(self.tr("What the model wrote"))
         else:
-            self.result.set_title(self.tr("Result (%1 characters)").replace("%1", f"{len(boxed):,}"))
+            self.result.set_title(result_title(card))
         self.result.setVisible(bool(boxed))
         self.result.set_content(show_result(boxed))
-        self.parts.show_parts(() if said else card.parts)
+        self.parts.show_parts(() if said else card.parts, card.title or label_of(card.tool), server_of(card))
         self.structured.show_value(card.structured if card.structured_fits and not said else None)
         note = "" if garbled else card.note
         self.note_label.setText(note)

@@ -89,9 +89,9 @@ def test_without_npx_on_the_computer_mcp_desk_offers_its_own(tmp_path: Path) -> 
     with pytest.raises(ServerProblem) as caught:
         resolve(ServerConfig(command="npx", args=["-y", "pkg"]), environ(str(tmp_path)))
     assert caught.value.message == (
-        "“npx” was not found on this computer. MCP Desk can provide Node.js for this server: "
-        "press “Use MCP Desk's Node.js” on its page in Servers "
-        "(or: mcp-desk servers edit NAME --own-runtime)."
+        "“npx” was not found on this computer. This server needs a free helper program, Node.js "
+        f"({NODE.download_mb} MB), that MCP Desk can download for it. Press “Download it and start” on "
+        "its page in Servers (or run: mcp-desk servers edit NAME --own-runtime)."
     )
 
 

@@ -32,7 +32,7 @@ async def test_a_huge_text_is_cut_to_its_share_of_the_context_and_says_so() -> N
     assert made.tokens <= 1024 * SHARE
     assert made.text.endswith("% fits in the model's context.]\n--- End of docs://a.txt ---")
     assert made.note.startswith(
-        "docs://a.txt is too long for the model's context, so only its first 0.1% is attached."
+        "Only the first 0.1% of a.txt fits: this model can read only so much at once."
     )
 
 

@@ -214,4 +214,4 @@ async def test_an_answer_with_no_words_says_what_to_do(files: World) -> None:
     files.script(Completion("   "))
     messages = await files.turn(chat.id, "Hello?")
     assert messages[-1].role is Role.NOTE
-    assert messages[-1].text == "The model gave no answer in words. Press Regenerate, or ask in other words."
+    assert messages[-1].text == "The model gave no answer in words. Press Try again, or ask in other words."

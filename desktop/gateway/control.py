@@ -70,6 +70,10 @@ class FoundApp:
     """MCP Desk's entry is in its settings."""
     problem: str | None = None
     """Its settings file can't be read (it is left alone), in a sentence."""
+    problem_details: str = ""
+    """Where that file is and what is wrong in it, for those who want to fix it."""
+    in_desk: tuple[str, ...] = ()
+    """Those of its `servers` that MCP Desk has already (the same command and arguments, or address)."""
 
 
 @dataclass(frozen=True)

@@ -303,7 +303,7 @@ class MainWindow(QMainWindow):
     def _make_connect_page(self) -> QWidget:
         from desktop.ui.pages.connect_page import ConnectPage
 
-        return ConnectPage(self._attached())
+        return ConnectPage(self._attached(), self.server_actions)
 
     def _make_model_page(self) -> QWidget:
         from desktop.ui.pages.model_page import ModelPage

@@ -125,7 +125,7 @@ class AppConfigs:
         )
         return ConfigChange(app, label, file.path, file.document.text, after, summary)
 
-    async def apply(self, change: ConfigChange) -> None:
+    async def apply(self, change: ConfigChange) -> tuple[str, ...]:
         source, file = self._read(change.app)
         if file.document.text != change.before:
             raise GatewayProblem(
@@ -139,6 +139,7 @@ class AppConfigs:
                 await self._grant(change.app, granted)
         if change.after != change.before:
             self._backups.write(change.app, file.path, file.raw, file.encode(change.after))
+        return tuple(granted)
 
     async def undo(self, app: str) -> None:
         label = _source(app).label

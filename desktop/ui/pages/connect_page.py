@@ -284,21 +284,22 @@ class ConnectPage(QWidget):
         changes = change.after != change.before
         self._bridge.call(
             self._apps().apply(change),
-            on_done=while_alive(self, lambda _none: self._on_applied(change, done, changes)),
+            on_done=while_alive(self, lambda moved: self._on_applied(change, moved, done, changes)),
             on_error=while_alive(self, self._fail),
         )
 
-    def _on_applied(self, change: ConfigChange, done: str, changed: bool) -> None:
+    def _on_applied(self, change: ConfigChange, moved: tuple[str, ...], done: str, changed: bool) -> None:
+        """`moved`: the servers' names in MCP Desk, which the checklist asks to approve."""
         self._offer_removal(())
-        if change.moved:
+        if moved:
             runs = self.tr("%1 is connected, and MCP Desk now runs %2.")
-            sentence = runs.replace("%2", _names(change.moved))
-            self.checklist.show_move(change.label, change.moved)
+            sentence = runs.replace("%2", _names(moved))
+            self.checklist.show_move(change.label, moved)
         else:
             sentence = done
         sentence = sentence.replace("%1", change.label)
         if changed:
-            self._undoable[change.app] = change.moved
+            self._undoable[change.app] = moved
             undo = self.tr("To put the file back as it was, press “Put %1's settings back”.")
             self._bridge.notice_posted.emit(
                 Notice(

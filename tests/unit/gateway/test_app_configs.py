@@ -221,7 +221,7 @@ async def test_moving_servers_imports_them_grants_them_and_takes_them_out(
     ) in change.summary
     assert "go to your system's keychain" in change.summary
     assert "broken stays in Claude Desktop: MCP Desk can't run it." in change.summary
-    await apps.apply(change)
+    assert await apps.apply(change) == ("filesystem", "github"), "their names in MCP Desk"
 
     left = json.loads(path.read_text())["mcpServers"]
     assert list(left) == ["broken", "mcp-desk"]

@@ -7,10 +7,11 @@ backup; `undo` puts back what the last change replaced. (`gateway status` and `g
 from __future__ import annotations
 
 import argparse
+from collections.abc import Awaitable
 
 from desktop.cli.asker import confirm
 from desktop.gateway.change_diff import change_diff
-from desktop.gateway.control import ConfigChange
+from desktop.gateway.control import ConfigChange, GatewayProblem
 from desktop.servers.import_formats import ImportSource
 from desktop.services import Services
 
@@ -36,12 +37,22 @@ def add_app_config_commands(gateway: argparse._SubParsersAction[argparse.Argumen
 
 
 async def _connect(services: Services, args: argparse.Namespace) -> int:
-    change = await services.apps.preview_connect(args.app, move_servers=args.move_servers)
+    change = await _previewed(services.apps.preview_connect(args.app, move_servers=args.move_servers))
     return await _apply(services, args, change, connecting=True)
 
 
 async def _disconnect(services: Services, args: argparse.Namespace) -> int:
-    return await _apply(services, args, await services.apps.preview_disconnect(args.app), connecting=False)
+    change = await _previewed(services.apps.preview_disconnect(args.app))
+    return await _apply(services, args, change, connecting=False)
+
+
+async def _previewed(preview: Awaitable[ConfigChange]) -> ConfigChange:
+    """The change; a file MCP Desk won't change is said with where it is and what is wrong in it,
+    which the window shows one click away and a terminal has no other place for."""
+    try:
+        return await preview
+    except GatewayProblem as problem:
+        raise GatewayProblem(f"{problem.message} {problem.details}".strip()) from None
 
 
 async def _apply(services: Services, args: argparse.Namespace, change: ConfigChange, connecting: bool) -> int:
@@ -63,7 +74,7 @@ async def _apply(services: Services, args: argparse.Namespace, change: ConfigCha
     if connecting and not services.gateway.status().enabled:
         print(
             f"{change.label} can use MCP Desk's servers only while sharing is on: turn it on, and choose "
-            "the servers each app may use, on the Other apps page of MCP Desk's window."
+            "the servers each app may use, on the Other AI apps page of MCP Desk's window."
         )
     return 0
 

@@ -33,7 +33,7 @@ def add_connect_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         "connect",
         help="let an AI app that starts servers over stdio use MCP Desk's servers (the app runs this)",
     )
-    connect.add_argument("--app", required=True, help="the app's id, as Connect an app wrote it")
+    connect.add_argument("--app", required=True, help="the app's id, as the Other AI apps page wrote it")
     connect.set_defaults(run_alone=_connect)
 
 

@@ -9,10 +9,13 @@ only then takes them out of the app's file. A file MCP Desk can't change safely 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
+from desktop.core.config import ServerConfig
+from desktop.core.events import ServerStatus
 from desktop.gateway.app_files import (
     ENTRY_NAME,
     AppFile,
@@ -24,13 +27,15 @@ from desktop.gateway.app_files import (
 from desktop.gateway.config_backups import ConfigBackups, digest
 from desktop.gateway.config_edit import EditRefused, JsonDocument
 from desktop.gateway.control import ConfigChange, FoundApp, GatewayControl, GatewayProblem
-from desktop.servers.import_formats import ImportSource, default_paths
+from desktop.servers.import_formats import ImportSource, default_paths, translate_entry
 from desktop.servers.importers import ImportPlan
 
 
 class ImportingServers(Protocol):
-    """What moving servers needs of the server manager: its own import."""
+    """What moving servers needs of the server manager: its own import, and the servers it has."""
 
+    def statuses(self) -> list[ServerStatus]: ...
+    def config_of(self, name: str) -> ServerConfig: ...
     async def preview_import(self, source: ImportSource, path: Path | None) -> ImportPlan: ...
     async def apply_import(self, plan: ImportPlan, move_secrets: bool = True) -> list[str]: ...
 
@@ -64,10 +69,20 @@ class AppConfigs:
         try:
             servers = read_app_file(source, path).servers()
         except EditRefused as refused:
-            return FoundApp(source.value, source.label, path, (), False, _left_alone(source, path, refused))
+            return FoundApp(source.value, source.label, path, (), False, *_left_alone(source, path, refused))
         own = [name for name, raw in servers.items() if is_own_entry(name, raw)]
         others = tuple(name for name in servers if name not in own)
-        return FoundApp(source.value, source.label, path, others, connected=bool(own))
+        in_desk = self._in_desk(source, {name: servers[name] for name in others})
+        return FoundApp(source.value, source.label, path, others, connected=bool(own), in_desk=in_desk)
+
+    def _in_desk(self, source: ImportSource, servers: dict[str, object]) -> tuple[str, ...]:
+        """Those of `servers` that MCP Desk has already: it would launch them the same way."""
+        desk = {_launch(self._servers.config_of(status.name)) for status in self._servers.statuses()}
+        return tuple(
+            name
+            for name, raw in servers.items()
+            if (config := translate_entry(source, raw, {}).config) is not None and _launch(config) in desk
+        )
 
     async def preview_connect(self, app: str, move_servers: bool = False) -> ConfigChange:
         source, file = self._read(app)
@@ -79,7 +94,8 @@ class AppConfigs:
         if move_servers:
             plan = await self._servers.preview_import(source, file.path)
             usable = {entry.original_name: entry for entry in plan.entries if entry.config is not None}
-            moved = tuple(name for name in servers if name in usable and name not in own)
+            there = self._in_desk(source, servers)
+            moved = tuple(name for name in servers if name in usable and name not in (*own, *there))
             stays = tuple(name for name in servers if name not in usable and name not in own)
             secrets = sum(len(usable[name].found_secrets) for name in moved)
         entry = own_entry(source, self._launch, app)
@@ -92,7 +108,9 @@ class AppConfigs:
                 else doc
             ),
         )
-        summary = _connect_summary(source.label, already, moved, stays, secrets)
+        summary = _connect_summary(
+            source.label, already, moved, stays, secrets, self._gateway.status().enabled
+        )
         return ConfigChange(app, source.label, file.path, file.document.text, after, summary, moved)
 
     async def preview_disconnect(self, app: str) -> ConfigChange:
@@ -107,7 +125,7 @@ class AppConfigs:
         )
         return ConfigChange(app, label, file.path, file.document.text, after, summary)
 
-    async def apply(self, change: ConfigChange) -> None:
+    async def apply(self, change: ConfigChange) -> tuple[str, ...]:
         source, file = self._read(change.app)
         if file.document.text != change.before:
             raise GatewayProblem(
@@ -121,6 +139,7 @@ class AppConfigs:
                 await self._grant(change.app, granted)
         if change.after != change.before:
             self._backups.write(change.app, file.path, file.raw, file.encode(change.after))
+        return tuple(granted)
 
     async def undo(self, app: str) -> None:
         label = _source(app).label
@@ -153,14 +172,14 @@ class AppConfigs:
         try:
             return source, read_app_file(source, path)
         except EditRefused as refused:
-            raise GatewayProblem(_left_alone(source, path, refused), str(refused.__cause__ or "")) from None
+            raise GatewayProblem(*_left_alone(source, path, refused)) from None
 
     @staticmethod
     def _edit(file: AppFile, change: Callable[[JsonDocument], JsonDocument]) -> str:
         try:
             return change(file.document).text
         except EditRefused as refused:
-            raise GatewayProblem(_left_alone(file.source, file.path, refused)) from None
+            raise GatewayProblem(*_left_alone(file.source, file.path, refused)) from None
 
     async def _import(self, source: ImportSource, path: Path, moved: Sequence[str]) -> list[str]:
         """Import the servers named `moved`; their names in MCP Desk (which may differ)."""
@@ -189,10 +208,17 @@ def _connects(file: AppFile, text: str) -> bool:
     return any(is_own_entry(name, raw) for name, raw in servers.items())
 
 
-def _left_alone(source: ImportSource, path: Path, refused: EditRefused) -> str:
+def _launch(config: ServerConfig) -> tuple[str | None, tuple[str, ...], str | None]:
+    return config.command, tuple(config.args), config.url
+
+
+def _left_alone(source: ImportSource, path: Path, refused: EditRefused) -> tuple[str, str]:
+    """Why MCP Desk won't change the file, in a sentence; and where it is and what is wrong, to fix it."""
+    damaged = isinstance(refused.__cause__, json.JSONDecodeError | RecursionError)
+    what = "is damaged" if damaged else str(refused)
     return (
-        f"{source.label}'s settings file ({path}) {refused}, so MCP Desk leaves it alone. "
-        f"Fix it in a text editor or in {source.label}, then try again."
+        f"{source.label}'s settings file {what}, so MCP Desk won't change it.",
+        f"{path} {refused}. Fix it in a text editor or in {source.label}, then try again.",
     )
 
 
@@ -201,7 +227,7 @@ def _names(names: Sequence[str]) -> str:
 
 
 def _connect_summary(
-    label: str, already: bool, moved: Sequence[str], stays: Sequence[str], secrets: int
+    label: str, already: bool, moved: Sequence[str], stays: Sequence[str], secrets: int, sharing: bool
 ) -> str:
     if already and not moved:
         return f"MCP Desk is already among {label}'s servers, so there is nothing to change."
@@ -211,9 +237,11 @@ def _connect_summary(
         else f"Adds MCP Desk to {label}'s servers, so {label} can use the servers you choose here."
     ]
     if moved:
+        it, they = ("it", "It") if len(moved) == 1 else ("them", "They")
         parts.append(
-            f"Moves {_names(moved)} from {label} into MCP Desk; {label} then uses "
-            f"{'it' if len(moved) == 1 else 'them'} through MCP Desk."
+            f"Moves {_names(moved)} from {label} into MCP Desk: {label} will stop running {it} itself. "
+            f"{they}'ll work again in {label} once {'' if sharing else 'sharing is on and '}"
+            f"you've approved {it} in MCP Desk, after you restart {label}."
         )
     if secrets:
         parts.append("The keys and tokens in their settings go to your system's keychain.")

@@ -70,6 +70,10 @@ class FoundApp:
     """MCP Desk's entry is in its settings."""
     problem: str | None = None
     """Its settings file can't be read (it is left alone), in a sentence."""
+    problem_details: str = ""
+    """Where that file is and what is wrong in it, for those who want to fix it."""
+    in_desk: tuple[str, ...] = ()
+    """Those of its `servers` that MCP Desk has already (the same command and arguments, or address)."""
 
 
 @dataclass(frozen=True)
@@ -90,8 +94,10 @@ class AppConfigControl(Protocol):
     def found(self) -> list[FoundApp]: ...
     async def preview_connect(self, app: str, move_servers: bool = False) -> ConfigChange: ...
     async def preview_disconnect(self, app: str) -> ConfigChange: ...
-    async def apply(self, change: ConfigChange) -> None:
-        """Write it, keeping a backup (and, when moving, importing the servers first)."""
+    async def apply(self, change: ConfigChange) -> tuple[str, ...]:
+        """Write it, keeping a backup (and, when moving, importing the servers first).
+
+        The moved servers' names in MCP Desk (one may differ from its name in the app)."""
         ...
 
     async def undo(self, app: str) -> None:

@@ -39,14 +39,17 @@ from desktop.gateway.wire_headers import WireHeaders
 
 log = logging.getLogger(__name__)
 
-TURN_ON = "Turn on “Let other apps use these servers” in MCP Desk's settings, then start this app again."
+TURN_ON = (
+    "In MCP Desk, turn on “Share my servers with other AI apps” (on its Other AI apps page), "
+    "then start this app again."
+)
 CONNECT_AGAIN = (
-    "MCP Desk doesn't know this app any more: connect it again from MCP Desk's Connect an app page."
+    "MCP Desk doesn't know this app any more: connect it again from MCP Desk's Other AI apps page."
 )
 RESTARTED = "MCP Desk was restarted, which ended this app's connection: start the app again."
 _REFUSALS = {
     401: CONNECT_AGAIN,
-    403: "MCP Desk turned this app away: connect it again from MCP Desk's Connect an app page.",
+    403: "MCP Desk turned this app away: connect it again from MCP Desk's Other AI apps page.",
     404: RESTARTED,  # only for a session MCP Desk no longer knows (`_Ending.check`)
 }
 START_CLAIM = "starting-for-an-app"
@@ -101,7 +104,7 @@ def prepare(app: str, paths: AppPaths, tokens: Tokens, start_command: Sequence[s
     token = tokens.get(token_secret(app))  # a keyring that fails says so in its own sentence
     if not token:
         raise BridgeProblem(
-            f"MCP Desk doesn't know the app “{app}”: connect it from MCP Desk's Connect an app page."
+            f"MCP Desk doesn't know the app “{app}”: connect it from MCP Desk's Other AI apps page."
         )
     if not endpoint_answers(settings.port):
         _start(settings.port, start_command, paths.run_dir / START_CLAIM)
@@ -121,7 +124,7 @@ def _start(port: int, command: Sequence[str] | None, claim: Path) -> None:
         )
     raise BridgeProblem(
         f"MCP Desk did not open its door for other apps within {START_WAIT_SECONDS:.0f} seconds: "
-        "open MCP Desk, check that “Let other apps use these servers” is on, then start this app again.",
+        "open MCP Desk, check that “Share my servers with other AI apps” is on, then start this app again.",
         f"nothing answered on {HOST}:{port}",
     )
 

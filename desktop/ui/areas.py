@@ -32,7 +32,7 @@ def _names() -> tuple[tuple[str, str, str], ...]:
         ),
         (
             "apps",
-            t("MainWindow", "Other apps"),
+            t("MainWindow", "Other AI apps"),
             t("MainWindow", "Let your other AI apps, like Claude Desktop or Cursor, use your servers"),
         ),
         (

@@ -96,7 +96,7 @@ class Controls:
     icons: IconControl | None = None
     """Servers' and tools' icons; None shows names without them."""
     apps: AppConfigControl | None = None
-    """MCP Desk's entry in the user's other AI apps' settings (the Connect an app page)."""
+    """MCP Desk's entry in the user's other AI apps' settings (the Other AI apps page)."""
     gateway: GatewayControl | None = None
 
 

@@ -133,6 +133,7 @@ class MainWindow(QMainWindow):
         for install_action in self._install_actions:
             install_action.setEnabled(True)
         self.servers_page.browse_requested.connect(self.installs.browse)
+        self.settings_page.gateway_section.manage_requested.connect(lambda: self.show_area("apps"))
         self._report_action.setEnabled(True)
         self._on_pages_current_changed(self.pages.currentIndex())
         bridge.memory_measured.connect(self.memory_meter.show_snapshot)
@@ -303,7 +304,7 @@ class MainWindow(QMainWindow):
     def _make_connect_page(self) -> QWidget:
         from desktop.ui.pages.connect_page import ConnectPage
 
-        return ConnectPage(self._attached())
+        return ConnectPage(self._attached(), self.server_actions)
 
     def _make_model_page(self) -> QWidget:
         from desktop.ui.pages.model_page import ModelPage

@@ -78,7 +78,7 @@ def _no_bridge_outlives_its_test() -> Iterator[None]:
 
 @pytest.fixture
 def token(keyring_store: SecretStore) -> str:
-    """The app's token, in the real keyring where Connect an app keeps it."""
+    """The app's token, in the real keyring where the Other AI apps page keeps it."""
     value = secrets.token_urlsafe(32)
     keyring_store.set(token_secret(APP), value)
     return value
@@ -305,7 +305,7 @@ def test_an_app_mcp_desk_does_not_know_is_told_to_connect_it(keyring_store: Secr
     assert code == 1 and out == ""
     assert (
         err.strip()
-        == f"MCP Desk doesn't know the app “{APP}”: connect it from MCP Desk's Connect an app page."
+        == f"MCP Desk doesn't know the app “{APP}”: connect it from MCP Desk's Other AI apps page."
     )
 
 

@@ -84,6 +84,8 @@ def test_a_damaged_file_is_a_sentence_not_a_traceback(keyring_store: SecretStore
     refused = desk("gateway", "connect", "windsurf", "--yes")
 
     assert refused.returncode == 1
-    assert refused.stderr.startswith(f"Windsurf's settings file ({path}) is not valid JSON")
+    assert refused.stderr.startswith(
+        f"Windsurf's settings file is damaged, so MCP Desk won't change it. {path} is not valid JSON"
+    )
     assert "Traceback" not in refused.stderr
     assert path.read_text() == '{"mcpServers": {,}}'

@@ -1,4 +1,4 @@
-"""The Connect an app page over real settings files of other apps (in a home of the test's own)."""
+"""The Other AI apps page over real settings files of other apps (in a home of the test's own)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
 from pytestqt.qtbot import QtBot
 
 from desktop.core.config import ServerConfig
 from desktop.core.consent import ConsentGate
+from desktop.core.events import ServerStatus
 from desktop.core.secrets_control import SecretsControl
 from desktop.core.service_loop import ServiceLoop
 from desktop.gateway.app_configs import AppConfigs
@@ -19,6 +22,7 @@ from desktop.servers.import_formats import ImportSource, default_paths
 from desktop.servers.importers import ImportPlan
 from desktop.ui.bridge import Bridge, Controls
 from desktop.ui.dialogs.config_change_dialog import ConfigChangeDialog
+from desktop.ui.dialogs.trust_dialog import TrustDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.pages.app_card import AppCard
 from desktop.ui.pages.connect_page import ConnectPage
@@ -51,6 +55,12 @@ class ServersShown(ImportingServers):
     def __init__(self, fake: FakeControl) -> None:
         super().__init__()
         self._fake = fake
+
+    def statuses(self) -> list[ServerStatus]:
+        return self._fake.statuses()
+
+    def config_of(self, name: str) -> ServerConfig:
+        return self._fake.config_of(name)
 
     async def apply_import(self, plan: ImportPlan, move_secrets: bool = True) -> list[str]:
         await self._fake.apply_import(plan, move_secrets)
@@ -147,6 +157,7 @@ def test_connect_with_a_preview_then_undo(
     assert dialog.windowTitle() == "Connect Claude Desktop?"
     assert dialog.summary_label.text().startswith("•  Adds MCP Desk to Claude Desktop's servers")
     assert not dialog.diff_text.isVisible(), "the exact lines are one click away, not on the first screen"
+    assert dialog.details.toggle.text() == "Technical details (for experts)"
     assert '+    "mcp-desk": {' in dialog.diff_text.toPlainText()
     assert path.read_bytes() == original
     dialog.apply_button.click()
@@ -155,8 +166,12 @@ def test_connect_with_a_preview_then_undo(
     assert "mcp-desk" in json.loads(path.read_text())["mcpServers"]
     qtbot.waitUntil(lambda: card(qtbot, page, "Claude Desktop").undo_button.isVisible())
     claude = card(qtbot, page, "Claude Desktop")
-    assert claude.state_label.text() == "Connected" and claude.connect_button.text() == "Disconnect…"
-    assert any("press Undo" in notice.message for notice in window.notice_board.notices())
+    assert claude.state_label.text() == "Connected, but sharing is off"
+    assert claude.connect_button.text() == "Disconnect…"
+    assert claude.undo_button.text() == "Put Claude Desktop's settings back"
+    assert any(
+        "“Put Claude Desktop's settings back”" in notice.message for notice in window.notice_board.notices()
+    )
 
     claude.undo_button.click()
 
@@ -167,8 +182,11 @@ def test_connect_with_a_preview_then_undo(
 def test_grants_start_empty_and_follow_the_checkboxes(qtbot: QtBot, apps: Apps, page: ConnectPage) -> None:
     mine = {"command": "/opt/mcp-desk/mcp-desk", "args": ["connect", "--app", "cursor"]}
     apps.put(ImportSource.CURSOR, {"mcpServers": {"mcp-desk": mine}})
+    apps.gateway.enabled = True
     page.refresh()
-    qtbot.waitUntil(lambda: card(qtbot, page, "Cursor").state_label.text() == "Connected")
+    qtbot.waitUntil(
+        lambda: card(qtbot, page, "Cursor").state_label.text() == "Connected, no servers chosen yet"
+    )
     cursor = card(qtbot, page, "Cursor")
 
     assert [box.text() for box in cursor.grant_boxes] == ["files", "weather", "notes"]
@@ -178,21 +196,26 @@ def test_grants_start_empty_and_follow_the_checkboxes(qtbot: QtBot, apps: Apps, 
 
     qtbot.waitUntil(lambda: apps.gateway.grants.get("cursor") == ("weather",))
     assert "None yet" not in cursor.grants_label.text()
+    assert cursor.state_label.text() == "Working"
 
 
 def test_sharing_is_turned_on_and_off_from_the_page(qtbot: QtBot, apps: Apps, page: ConnectPage) -> None:
-    qtbot.waitUntil(lambda: page.gateway_button.text() == "Let other apps use your servers")
+    qtbot.waitUntil(lambda: page.sharing_box.isEnabled() and page.sharing_state.text() == "Off")
+    assert page.sharing_box.text() == "Share my servers with other AI apps"
+    assert "MCP Desk still asks you before each tool they use." in page.sharing_label.text()
 
-    page.gateway_button.click()
+    page.sharing_box.click()
 
-    qtbot.waitUntil(lambda: page.gateway_button.text() == "Stop sharing")
+    qtbot.waitUntil(lambda: page.sharing_state.text() == "On" and page.sharing_box.isChecked())
     assert apps.gateway.enabled
-    page.gateway_button.click()
-    qtbot.waitUntil(lambda: page.gateway_button.text() == "Let other apps use your servers")
+    page.sharing_box.click()
+    qtbot.waitUntil(lambda: page.sharing_state.text() == "Off" and not page.sharing_box.isChecked())
     assert not apps.gateway.enabled
 
 
-def test_a_damaged_file_is_shown_as_a_sentence(qtbot: QtBot, apps: Apps, page: ConnectPage) -> None:
+def test_a_damaged_file_is_shown_as_a_sentence(
+    qtbot: QtBot, apps: Apps, page: ConnectPage, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = default_paths(ImportSource.WINDSURF, home=apps.home, environ={})[0]
     path.parent.mkdir(parents=True)
     path.write_text("{ broken")
@@ -200,8 +223,13 @@ def test_a_damaged_file_is_shown_as_a_sentence(qtbot: QtBot, apps: Apps, page: C
 
     windsurf = card(qtbot, page, "Windsurf")
 
-    assert "is not valid JSON (line 1, column 3), so MCP Desk leaves it alone" in windsurf.problem.text
+    assert windsurf.problem.text == "Windsurf's settings file is damaged, so MCP Desk won't change it."
+    assert f"{path} is not valid JSON (line 1, column 3)." in windsurf.problem.toolTip()
     assert not windsurf.connect_button.isEnabled() and not windsurf.move_button.isVisible()
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", opened.append)
+    windsurf.show_file_button.click()
+    assert opened == [QUrl.fromLocalFile(str(path.parent))]
 
 
 def test_screenshots_of_the_connect_page(
@@ -219,30 +247,59 @@ def test_screenshots_of_the_connect_page(
     apps.gateway.grants["cursor"] = ("files",)
     page.refresh()
     card(qtbot, page, "Windsurf")
-    qtbot.waitUntil(lambda: card(qtbot, page, "Cursor").state_label.text() == "Connected")
+    qtbot.waitUntil(lambda: card(qtbot, page, "Cursor").state_label.text() == "Connected, but sharing is off")
+    assert "link" not in card(qtbot, page, "Cursor").state_label.styleSheet(), "a state is not a link"
     save(window, shots, "70-connect-apps")
 
     card(qtbot, page, "Claude Desktop").move_button.click()
     dialog = wait_for_dialog(qtbot, ConfigChangeDialog)
+    assert (
+        "Claude Desktop will stop running them itself. They'll work again in Claude Desktop once sharing "
+        "is on and you've approved them in MCP Desk, after you restart Claude Desktop."
+    ) in dialog.summary_label.text()
     save(dialog, shots, "71-connect-move-preview")
     dialog.details.set_open(True)
-    dialog.resize(720, 560)
+    dialog.resize(720, 660)
+    shown = dialog.diff_text.toPlainText()
+    assert '"GITHUB_TOKEN": "ghp_••••"' in shown and "ghp_x1y2z3w4v5" not in shown
     save(dialog, shots, "72-connect-move-diff")
     dialog.apply_button.click()
-    qtbot.waitUntil(lambda: page.message.text.startswith("Claude Desktop is connected."))
-    qtbot.waitUntil(lambda: card(qtbot, page, "Claude Desktop").state_label.text() == "Connected")
+    qtbot.waitUntil(lambda: page.message.text.startswith("Claude Desktop is connected"))
+    assert page.message.text == "Claude Desktop is connected, and MCP Desk now runs filesystem and github."
+    qtbot.waitUntil(lambda: card(qtbot, page, "Claude Desktop").app.connected)
     moved = card(qtbot, page, "Claude Desktop")
     assert [box.text() for box in moved.grant_boxes if box.isChecked()] == ["filesystem", "github"]
-    assert "now run in MCP Desk, and Claude Desktop may use them: filesystem, github." in page.message.text
+    assert apps.gateway.grants["claude"] == ("filesystem", "github")
+    assert page.checklist.isVisible()
+    assert page.checklist.steps_done() == {
+        "sharing": False, "filesystem": False, "github": False, "restart": False,
+    }  # fmt: skip
     save(window, shots, "73-connect-after-move")
-    page.gateway_button.click()
-    qtbot.waitUntil(lambda: page.gateway_button.text() == "Stop sharing")
+    page.checklist.buttons["sharing"].click()
+    qtbot.waitUntil(lambda: page.checklist.steps_done()["sharing"])
+    assert card(qtbot, page, "Claude Desktop").state_label.text() == "Working"
+    page.checklist.buttons["filesystem"].click()
+    trust = wait_for_dialog(qtbot, TrustDialog)
+    assert trust.request.server == "filesystem"
+    trust.approve_button.click()
+    qtbot.waitUntil(lambda: page.checklist.steps_done()["filesystem"])
+    assert (
+        not page.checklist.buttons["filesystem"].isVisible() and page.checklist.buttons["github"].isVisible()
+    )
     save(window, shots, "74-connect-sharing-on")
     card(qtbot, page, "Claude Desktop").undo_button.click()
     qtbot.waitUntil(lambda: page.message.text.startswith("Claude Desktop's settings are back"))
-    assert "(filesystem, github) stay in MCP Desk too" in page.message.text
+    assert "MCP Desk still has filesystem and github as well." in page.message.text
     qtbot.waitUntil(lambda: card(qtbot, page, "Claude Desktop").state_label.text() == "Not connected")
+    undone = card(qtbot, page, "Claude Desktop")
+    assert not undone.move_button.isVisible(), "they are in MCP Desk already"
+    assert "filesystem (also in MCP Desk)" in undone.own_label.text()
+    assert page.remove_button.isVisible() and not page.checklist.isVisible()
+    assert page.remove_button.text() == "Remove filesystem and github from MCP Desk"
     save(window, shots, "75-connect-undone")
+    page.remove_button.click()
+    qtbot.waitUntil(lambda: card(qtbot, page, "Claude Desktop").move_button.isVisible())
+    assert not page.remove_button.isVisible()
 
 
 def test_every_control_is_named_explained_and_reachable(qtbot: QtBot, apps: Apps, page: ConnectPage) -> None:
@@ -250,7 +307,7 @@ def test_every_control_is_named_explained_and_reachable(qtbot: QtBot, apps: Apps
     mine = {"command": "/opt/mcp-desk/mcp-desk", "args": ["connect", "--app", "cursor"]}
     apps.put(ImportSource.CURSOR, {"mcpServers": {"mcp-desk": mine}})
     page.refresh()
-    qtbot.waitUntil(lambda: card(qtbot, page, "Cursor").state_label.text() == "Connected")
+    qtbot.waitUntil(lambda: card(qtbot, page, "Cursor").app.connected)
     card(qtbot, page, "Claude Desktop").connect_button.click()
     dialog = wait_for_dialog(qtbot, ConfigChangeDialog)
     dialog.details.set_open(True)

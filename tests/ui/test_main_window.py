@@ -54,7 +54,7 @@ def test_size_and_areas(window: MainWindow) -> None:
         "Servers",
         "Model",
         "Chat",
-        "Other apps",
+        "Other AI apps",
         "Log",
         "Audit",
         "Secrets",

@@ -1,5 +1,6 @@
-"""The Settings page's gateway switch, over the real `GatewayService`: on, it listens where it says; off,
-it stops, and the port stays chosen."""
+"""The Settings page's Other AI apps section, over the real `GatewayService`: it says what the Other AI
+apps page says (sharing on or off, what each app may use), the address for apps set up by hand while on,
+and leads to that page."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from desktop.core.autostart import Autostart
-from desktop.core.config import AppConfig
+from desktop.core.config import AppConfig, ServerConfig
 from desktop.core.config_store import ConfigStore
 from desktop.core.consent import ConsentGate
 from desktop.core.redact import Redactor
@@ -31,7 +32,7 @@ from tests.ui.helpers import all_text
 from tests.ui.test_screenshots import ARTIFACTS
 
 
-def test_the_switch_turns_the_door_on_and_off(
+def test_the_section_says_the_gateway_as_it_is_and_leads_to_the_page(
     qtbot: QtBot,
     bridge: Bridge,
     fake: FakeControl,
@@ -54,10 +55,11 @@ def test_the_switch_turns_the_door_on_and_off(
     )
     redactor = Redactor()
     gateway = GatewayService(settings, fake, AppTokens(keyring_store, redactor), RpcLog(redactor))
+    settings.put_server("files", ServerConfig(command="uvx", args=["mcp-files"]))
     service_loop.run(gateway.add_app("cursor"))
     section = GatewaySection(bridge)
     qtbot.addWidget(section)
-    assert not section.enabled_box.isEnabled(), "nothing to switch before the services are there"
+    assert not section.manage_button.isEnabled(), "nothing to manage before the services are there"
     controls = Controls(
         fake,
         fake,
@@ -73,14 +75,20 @@ def test_the_switch_turns_the_door_on_and_off(
     )
     bridge.attach(controls, service_loop.submit)
     section.show_ready()
-    assert section.enabled_box.isEnabled() and not section.enabled_box.isChecked()
+    assert section.manage_button.isEnabled()
+    assert section.state_label.text() == "Share my servers with other AI apps: Off"
+    assert "Cursor: no servers chosen yet" in all_text(section)
     try:
-        section.enabled_box.click()
-        qtbot.waitUntil(lambda: gateway.status().url is not None and section.enabled_box.isEnabled())
+        service_loop.run(gateway.set_enabled(True))
+        service_loop.run(gateway.grant("cursor", ["files"]))
+        section.show()  # as when the user comes back to Settings
         url = gateway.status().url
         assert url is not None
-        assert f"Your apps find MCP Desk at {url} while MCP Desk is open." in all_text(section)
-        assert "Cursor may use: no server yet" in all_text(section)
+        assert section.state_label.text() == "Share my servers with other AI apps: On"
+        assert f"For apps you set up by hand: {url}" in all_text(section)
+        assert "Cursor may use: files" in all_text(section)
+        with qtbot.waitSignal(section.manage_requested):
+            section.manage_button.click()
         section.resize(900, section.sizeHint().height())
         ARTIFACTS.mkdir(exist_ok=True)
         section.grab().save(str(ARTIFACTS / "settings-gateway-on.png"))
@@ -88,10 +96,11 @@ def test_the_switch_turns_the_door_on_and_off(
         assert port is not None and url == f"http://127.0.0.1:{port}/mcp"
         socket.create_connection(("127.0.0.1", port), timeout=5).close()
 
-        section.enabled_box.click()
-        qtbot.waitUntil(lambda: gateway.status().url is None and section.enabled_box.isEnabled())
-        assert settings.app_settings().gateway.enabled is False
+        service_loop.run(gateway.set_enabled(False))
+        section.hide()
+        section.show()
         assert settings.app_settings().gateway.port == port, "kept for the next time"
+        assert section.state_label.text() == "Share my servers with other AI apps: Off"
         assert url not in all_text(section)
     finally:
         service_loop.run(gateway.close())

@@ -38,7 +38,7 @@ class ConfigChangeDialog(QDialog):
         self.diff_text.setFont(monospace_font())
         self.diff_text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.diff_text.setAccessibleName(self.tr("The exact change"))
-        self.details = Collapsible(self.tr("Show the exact change"), self.diff_text, self)
+        self.details = Collapsible(self.tr("Technical details (for experts)"), self.diff_text, self)
         self.undo_label = hint(
             self.tr("MCP Desk keeps a copy of the file as it is now, so you can undo this."), self
         )

@@ -1,10 +1,11 @@
-"""One AI app on the Connect an app page: whether it is connected, its own servers, what it may use."""
+"""One AI app on the Other AI apps page: whether it works with MCP Desk, its own servers, what it may use."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.gateway.control import FoundApp
+from desktop.ui.state_look import DOT_COLOURS
 from desktop.ui.style import SPACING, heading, hint
 from desktop.ui.widgets.inline_message import InlineMessage
 
@@ -39,17 +41,17 @@ class AppCard(QFrame):
         servers: Sequence[str],
         granted: Sequence[str],
         can_undo: bool,
+        sharing: bool,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.app = app
+        self._sharing = sharing
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName(app.label)
         self.title_label = heading(app.label, self, scale=1.1)
-        self.state_label = QLabel(self.tr("Connected") if app.connected else self.tr("Not connected"), self)
+        self.state_label = QLabel(self)
         self.state_label.setAccessibleName(self.tr("Connection"))
-        if app.connected:
-            self.state_label.setStyleSheet("font-weight: bold; color: palette(link);")
         self.own_label = hint(self._own_servers_sentence(), self)
         self.problem = InlineMessage(self)
         self.connect_button = QPushButton(
@@ -64,22 +66,28 @@ class AppCard(QFrame):
                 "%1", app.label
             )
         )
-        self.move_button.setVisible(bool(app.servers) and app.problem is None)
-        self.undo_button = QPushButton(self.tr("Undo"), self)
+        self.move_button.setVisible(bool(set(app.servers) - set(app.in_desk)) and app.problem is None)
+        self.undo_button = QPushButton(self.tr("Put %1's settings back").replace("%1", app.label), self)
         self.undo_button.setToolTip(
             self.tr("Put %1's settings back as they were before MCP Desk's last change").replace(
                 "%1", app.label
             )
         )
         self.undo_button.setVisible(can_undo)
+        self.show_file_button = QPushButton(self.tr("Show the file"), self)
+        self.show_file_button.setToolTip(str(app.config_path))
+        self.show_file_button.setVisible(app.problem is not None)
         self.grant_boxes: list[QCheckBox] = []
         self.grants_label = hint(parent=self)
         self._lay_out(self._grants(servers, granted) if app.connected else None)
+        self._say_state()
         if app.problem is not None:
             self.problem.show_problem(app.problem)
+            self.problem.setToolTip(app.problem_details)
             self.own_label.hide()
             self.connect_button.setEnabled(False)
         self.connect_button.clicked.connect(self._on_connect_button_clicked)
+        self.show_file_button.clicked.connect(self._on_show_file_button_clicked)
         self.move_button.clicked.connect(lambda: self.connect_requested.emit(self.app.app, True))
         self.undo_button.clicked.connect(lambda: self.undo_requested.emit(self.app.app))
 
@@ -94,7 +102,22 @@ class AppCard(QFrame):
             return ""
         if not own:
             return self.tr("%1 has no servers of its own.").replace("%1", label)
-        return self.tr("%1's own servers: %2.").replace("%1", label).replace("%2", ", ".join(own))
+        also = self.tr("%1 (also in MCP Desk)")
+        names = [also.replace("%1", name) if name in self.app.in_desk else name for name in own]
+        return self.tr("%1's own servers: %2.").replace("%1", label).replace("%2", ", ".join(names))
+
+    def _say_state(self) -> None:
+        """Whether the app can use MCP Desk's servers now, and if not, what is missing."""
+        if not self.app.connected:
+            text, colour = self.tr("Not connected"), DOT_COLOURS["stopped"]
+        elif not self._sharing:
+            text, colour = self.tr("Connected, but sharing is off"), DOT_COLOURS["busy"]
+        elif not self.granted():
+            text, colour = self.tr("Connected, no servers chosen yet"), DOT_COLOURS["busy"]
+        else:
+            text, colour = self.tr("Working"), DOT_COLOURS["running"]
+        self.state_label.setText(text)
+        self.state_label.setStyleSheet(f"font-weight: bold; color: {colour};")
 
     def _grants(self, servers: Sequence[str], granted: Sequence[str]) -> QWidget:
         holder = QWidget(self)
@@ -131,6 +154,7 @@ class AppCard(QFrame):
         top.addWidget(self.state_label)
         top.addStretch()
         top.addWidget(self.undo_button)
+        top.addWidget(self.show_file_button)
         top.addWidget(self.move_button)
         top.addWidget(self.connect_button)
         layout = QVBoxLayout(self)
@@ -150,6 +174,10 @@ class AppCard(QFrame):
         else:
             self.connect_requested.emit(self.app.app, False)
 
+    def _on_show_file_button_clicked(self) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.app.config_path.parent)))
+
     def _on_grant_box_toggled(self, _checked: bool) -> None:
         self._say_grants()
+        self._say_state()
         self.grants_changed.emit(self.app.app, self.granted())

@@ -1,4 +1,4 @@
-"""The Connect an app page: the user's other AI apps, each connected to MCP Desk's servers in one click.
+"""The Other AI apps page: the user's other AI apps, each connected to MCP Desk's servers in one click.
 
 Every change to another app's settings is shown before it is written and can be undone; which
 servers an app may use is the user's choice, none until chosen.
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from PySide6.QtGui import QPalette, QShowEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -34,7 +35,9 @@ from desktop.ui.bridge import Bridge
 from desktop.ui.dialogs.config_change_dialog import ConfigChangeDialog
 from desktop.ui.lifetime import while_alive
 from desktop.ui.pages.app_card import AppCard
+from desktop.ui.pages.move_checklist import MoveChecklist
 from desktop.ui.resources import page_icon
+from desktop.ui.server_actions import ServerActions
 from desktop.ui.style import SPACING, heading, hint, pad
 from desktop.ui.widgets.empty_state import EmptyState
 from desktop.ui.widgets.inline_message import InlineMessage
@@ -48,28 +51,47 @@ class AppsNow:
     gateway: GatewayStatus
     servers: list[str]
     """MCP Desk's own servers, which an app may be allowed to use."""
+    needs_approval: frozenset[str] = frozenset()
+    """Those of them nobody approved yet."""
 
 
 class ConnectPage(QWidget):
-    def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: Bridge, actions: ServerActions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
+        self._actions = actions
         self._sharing = False
         self._undoable: dict[str, tuple[str, ...]] = {}
         """The apps changed in this session that Undo can put back, and the servers each change moved."""
+        self._left_in_desk: tuple[str, ...] = ()
+        """The servers an Undo left in MCP Desk, which the user may remove."""
         self.cards: list[AppCard] = []
         self.dialog: ConfigChangeDialog | None = None
         self.intro_label = hint(
             self.tr(
                 "Your other AI apps, like Claude Desktop or Cursor, can use the servers you run here. "
-                "Connecting one adds MCP Desk to that app's settings; you choose which servers it may use."
+                "Connecting one adds MCP Desk to that app's settings."
             ),
             self,
         )
-        self.gateway_label = QLabel(self)
-        self.gateway_label.setWordWrap(True)
-        self.gateway_button = QPushButton(self)
+        self.sharing_box = QCheckBox(self.tr("Share my servers with other AI apps"), self)
+        self.sharing_box.setEnabled(False)
+        self.sharing_state = QLabel(self)
+        self.sharing_state.setAccessibleName(self.tr("Sharing"))
+        self.sharing_label = hint(
+            self.tr(
+                "Apps you connect can use the servers you tick for them. "
+                "MCP Desk still asks you before each tool they use."
+            ),
+            self,
+        )
         self.message = InlineMessage(self)
+        self.remove_button = QPushButton(self.tr("Remove them from MCP Desk"), self)
+        self.remove_button.setToolTip(
+            self.tr("The app you put back runs its own copies; MCP Desk no longer keeps these")
+        )
+        self.remove_button.hide()
+        self.checklist = MoveChecklist(self)
         self.list_holder = QWidget(self)
         self.list_layout = QVBoxLayout(self.list_holder)
         self.list_layout.setContentsMargins(0, 0, 0, 0)
@@ -85,8 +107,12 @@ class ConnectPage(QWidget):
         )
         self.stack = QStackedWidget(self)
         self._lay_out()
-        self.gateway_button.clicked.connect(self._on_gateway_button_clicked)
+        self.sharing_box.clicked.connect(self._on_sharing_box_clicked)
+        self.remove_button.clicked.connect(self._on_remove_button_clicked)
+        self.checklist.turn_on_requested.connect(lambda: self._share(True))
+        self.checklist.approve_requested.connect(actions.review)
         bridge.servers_changed.connect(lambda _names: self.refresh())
+        bridge.server_status_changed.connect(lambda _status: self._refresh_checklist())
         bridge.when_ready(self.refresh)
 
     def _lay_out(self) -> None:
@@ -96,16 +122,22 @@ class ConnectPage(QWidget):
         scroll.setWidget(self.list_holder)
         self.stack.addWidget(self.empty)
         self.stack.addWidget(scroll)
-        gateway_row = QHBoxLayout()
-        gateway_row.addWidget(self.gateway_label, 1)
-        gateway_row.addWidget(self.gateway_button)
+        sharing_row = QHBoxLayout()
+        sharing_row.addWidget(self.sharing_box)
+        sharing_row.addWidget(self.sharing_state)
+        sharing_row.addStretch()
+        message_row = QHBoxLayout()
+        message_row.addWidget(self.message, 1)
+        message_row.addWidget(self.remove_button)
         layout = QVBoxLayout(self)
         pad(layout)
         layout.setSpacing(SPACING // 2)
-        layout.addWidget(heading(self.tr("Connect an app"), self))
+        layout.addWidget(heading(self.tr("Other AI apps"), self))
         layout.addWidget(self.intro_label)
-        layout.addLayout(gateway_row)
-        layout.addWidget(self.message)
+        layout.addLayout(sharing_row)
+        layout.addWidget(self.sharing_label)
+        layout.addLayout(message_row)
+        layout.addWidget(self.checklist)
         layout.addWidget(self.stack, 1)
 
     def _apps(self) -> AppConfigControl:
@@ -129,7 +161,9 @@ class ConnectPage(QWidget):
         servers: ServerControl = self._bridge.control
 
         async def read() -> AppsNow:
-            return AppsNow(apps.found(), gateway.status(), [s.name for s in servers.statuses()])
+            statuses = servers.statuses()
+            waiting = frozenset(s.name for s in statuses if s.needs_trust)
+            return AppsNow(apps.found(), gateway.status(), [s.name for s in statuses], waiting)
 
         self._bridge.call(
             read(), on_done=while_alive(self, self._show), on_error=while_alive(self, self._fail)
@@ -141,7 +175,14 @@ class ConnectPage(QWidget):
             card.deleteLater()
         granted = {access.app: access.servers for access in now.gateway.apps}
         self.cards = [
-            AppCard(app, now.servers, granted.get(app.app, ()), app.app in self._undoable, self.list_holder)
+            AppCard(
+                app,
+                now.servers,
+                granted.get(app.app, ()),
+                app.app in self._undoable,
+                now.gateway.enabled,
+                self.list_holder,
+            )
             for app in now.found
         ]
         while self.list_layout.count():
@@ -154,32 +195,35 @@ class ConnectPage(QWidget):
             self.list_layout.addWidget(card)
         self.list_layout.addStretch()
         self.stack.setCurrentIndex(1 if self.cards else 0)
+        self.checklist.show_state(now.gateway.enabled, now.needs_approval)
+        self._offer_removal(tuple(name for name in self._left_in_desk if name in now.servers))
+
+    def _refresh_checklist(self) -> None:
+        """A server was approved (or changed otherwise): tick it off."""
+        if self.checklist.isVisible() and self._bridge.control is not None:
+            waiting = (s.name for s in self._bridge.control.statuses() if s.needs_trust)
+            self.checklist.show_state(self._sharing, waiting)
 
     def _show_gateway(self, status: GatewayStatus) -> None:
         self._sharing = status.enabled
-        if status.enabled:
-            self.gateway_label.setText(
-                self.tr("Other apps can use your servers (only the ones you tick below).")
-            )
-            self.gateway_button.setText(self.tr("Stop sharing"))
-            self.gateway_button.setToolTip(
-                self.tr("No other app can use your servers until you turn this on again")
-            )
-        else:
-            self.gateway_label.setText(
-                self.tr("Sharing is off: connected apps can't use your servers until you turn it on.")
-            )
-            self.gateway_button.setText(self.tr("Let other apps use your servers"))
-            self.gateway_button.setToolTip(self.tr("Connected apps can then use the servers you allow them"))
+        self.sharing_box.setChecked(status.enabled)
+        self.sharing_box.setEnabled(True)
+        self.sharing_state.setText(self.tr("On") if status.enabled else self.tr("Off"))
+        self.sharing_state.setStyleSheet("font-weight: bold;")
+        self.sharing_box.setToolTip(
+            self.tr("No other app can use your servers while this is off")
+            if status.enabled
+            else self.tr("Connected apps can then use the servers you tick for them")
+        )
         if status.problem:
             self.message.show_problem(status.problem)
 
     def _fail(self, problem: Problem) -> None:
         self.message.show_problem(problem.message)
 
-    def _on_grant_failed(self, problem: Problem) -> None:
+    def _fail_and_show_again(self, problem: Problem) -> None:
         self._fail(problem)
-        self.refresh()  # the boxes show again what the app may use
+        self.refresh()  # the boxes show again what is so
 
     def _done(self, text: str) -> None:
         self.message.show_info(text)
@@ -187,12 +231,16 @@ class ConnectPage(QWidget):
 
     # -- changing -------------------------------------------------------------------
 
-    def _on_gateway_button_clicked(self) -> None:
+    def _on_sharing_box_clicked(self, checked: bool) -> None:
+        self._share(checked)
+
+    def _share(self, enabled: bool) -> None:
         self.message.clear()
+        self.sharing_box.setEnabled(False)
         self._bridge.call(
-            self._gateway().set_enabled(not self._sharing),
+            self._gateway().set_enabled(enabled),
             on_done=while_alive(self, lambda _status: self.refresh()),
-            on_error=while_alive(self, self._fail),
+            on_error=while_alive(self, self._fail_and_show_again),
         )
 
     def _on_card_connect_requested(self, app: str, move_servers: bool) -> None:
@@ -236,23 +284,28 @@ class ConnectPage(QWidget):
         changes = change.after != change.before
         self._bridge.call(
             self._apps().apply(change),
-            on_done=while_alive(self, lambda _none: self._on_applied(change, done, changes)),
+            on_done=while_alive(self, lambda moved: self._on_applied(change, moved, done, changes)),
             on_error=while_alive(self, self._fail),
         )
 
-    def _on_applied(self, change: ConfigChange, done: str, changed: bool) -> None:
-        sentence = done.replace("%1", change.label)
-        if change.moved:
-            names = ", ".join(change.moved)
-            sentence += " " + self.tr(
-                "These servers now run in MCP Desk, and %1 may use them: %2. "
-                "Approve each on the Servers page before it first starts."
-            ).replace("%1", change.label).replace("%2", names)
+    def _on_applied(self, change: ConfigChange, moved: tuple[str, ...], done: str, changed: bool) -> None:
+        """`moved`: the servers' names in MCP Desk, which the checklist asks to approve."""
+        self._offer_removal(())
+        if moved:
+            runs = self.tr("%1 is connected, and MCP Desk now runs %2.")
+            sentence = runs.replace("%2", _names(moved))
+            self.checklist.show_move(change.label, moved)
+        else:
+            sentence = done
+        sentence = sentence.replace("%1", change.label)
         if changed:
-            self._undoable[change.app] = change.moved
-            sentence += " " + self.tr("To put the file back as it was, press Undo.")
+            self._undoable[change.app] = moved
+            undo = self.tr("To put the file back as it was, press “Put %1's settings back”.")
             self._bridge.notice_posted.emit(
-                Notice(self.tr("%1's settings changed").replace("%1", change.label), sentence)
+                Notice(
+                    self.tr("%1's settings changed").replace("%1", change.label),
+                    f"{sentence} {undo.replace('%1', change.label)}",
+                )
             )
         self._done(sentence)
 
@@ -267,17 +320,34 @@ class ConnectPage(QWidget):
 
     def _on_undone(self, app: str, label: str) -> None:
         moved = self._undoable.pop(app, ())
+        self.checklist.hide()
         sentence = self.tr("%1's settings are back as they were before MCP Desk changed them.")
         if moved:
-            sentence += " " + self.tr(
-                "The servers moved from it (%2) stay in MCP Desk too; remove them on the Servers page "
-                "if you don't want them there."
-            ).replace("%2", ", ".join(moved))
+            sentence += " " + self.tr("MCP Desk still has %2 as well.").replace("%2", _names(moved))
+        self._left_in_desk = moved
         self._done(sentence.replace("%1", label))
+
+    def _offer_removal(self, servers: tuple[str, ...]) -> None:
+        """A button that takes `servers` out of MCP Desk, where an Undo left them; none for ()."""
+        self._left_in_desk = servers
+        self.remove_button.setVisible(bool(servers))
+        if servers:
+            self.remove_button.setText(self.tr("Remove %1 from MCP Desk").replace("%1", _names(servers)))
+
+    def _on_remove_button_clicked(self) -> None:
+        for name in self._left_in_desk:
+            self._actions.remove(name)
+        removed = self.tr("Removed from MCP Desk: %1.")
+        self.message.show_info(removed.replace("%1", _names(self._left_in_desk)))
+        self._offer_removal(())
 
     def _on_card_grants_changed(self, app: str, servers: tuple[str, ...]) -> None:
         self._bridge.call(
             self._gateway().grant(app, servers),
             on_done=lambda _access: None,
-            on_error=while_alive(self, self._on_grant_failed),
+            on_error=while_alive(self, self._fail_and_show_again),
         )
+
+
+def _names(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

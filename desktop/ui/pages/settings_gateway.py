@@ -1,15 +1,16 @@
-"""The Settings page's “Your other AI apps” section: whether apps such as Cursor or Claude Desktop may
-use MCP Desk's servers through MCP Desk, where they find it, and which servers each may use."""
+"""The Settings page's “Other AI apps” section: whether MCP Desk shares its servers with the user's other
+AI apps, which servers each may use, and a way to the Other AI apps page, where all that is changed."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from desktop.core.problem import Problem
 from desktop.gateway.control import GatewayStatus
-from desktop.ui.style import heading, selectable
+from desktop.ui.style import heading, hint, selectable
 from desktop.ui.widgets.inline_message import InlineMessage
 
 if TYPE_CHECKING:
@@ -17,71 +18,67 @@ if TYPE_CHECKING:
 
 
 class GatewaySection(QWidget):
+    manage_requested = Signal()
+    """The user wants the Other AI apps page."""
+
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
-        self.enabled_box = QCheckBox(self.tr("Let my other AI apps use MCP Desk's servers"), self)
-        self.enabled_box.setToolTip(
-            self.tr(
-                "Apps you connect reach the servers you choose for each of them through MCP Desk, on "
-                "this computer only, each with its own key kept in your system's keychain; every tool "
-                "call asks you first, as in the chat"
-            )
+        self.state_label = QLabel(self)
+        self.state_label.setWordWrap(True)
+        self.manage_button = QPushButton(self.tr("Manage on the Other AI apps page"), self)
+        self.manage_button.setToolTip(
+            self.tr("Turn sharing on or off, connect your apps and choose the servers each may use")
         )
-        self.enabled_box.setEnabled(False)
+        self.manage_button.setEnabled(False)
         self.message = InlineMessage(self)
         self.apps_label = selectable(QLabel(self))
         self.apps_label.setWordWrap(True)
+        self.address_label = selectable(hint(parent=self))
+        self.address_label.setToolTip(
+            self.tr("Only apps on this computer reach this address, each with its own key")
+        )
+        row = QHBoxLayout()
+        row.addWidget(self.state_label, 1)
+        row.addWidget(self.manage_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(heading(self.tr("Your other AI apps"), self, scale=1.0))
-        layout.addWidget(self.enabled_box)
+        layout.addWidget(heading(self.tr("Other AI apps"), self, scale=1.0))
+        layout.addLayout(row)
         layout.addWidget(self.message)
         layout.addWidget(self.apps_label)
-        self.enabled_box.toggled.connect(self._on_enabled_box_toggled)
+        layout.addWidget(self.address_label)
+        self.manage_button.clicked.connect(self.manage_requested)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.show_ready()  # the Other AI apps page may have changed it meanwhile
 
     def show_ready(self) -> None:
         """The services are there: show the gateway as it is."""
         if self._bridge.gateway is None:
             return
         self.show_status(self._bridge.gateway.status())
-        self.enabled_box.setEnabled(True)
+        self.manage_button.setEnabled(True)
 
     def show_status(self, status: GatewayStatus) -> None:
-        self.enabled_box.blockSignals(True)
-        self.enabled_box.setChecked(status.enabled)
-        self.enabled_box.blockSignals(False)
+        """`status` as the Other AI apps page shows it too."""
+        state = self.tr("On") if status.enabled else self.tr("Off")
+        self.state_label.setText(self.tr("Share my servers with other AI apps: %1").replace("%1", state))
         if status.problem:
             self.message.show_problem(status.problem)
-        elif status.url:
-            self.message.show_info(
-                self.tr("Your apps find MCP Desk at %1 while MCP Desk is open.").replace("%1", status.url)
-            )
         else:
             self.message.clear()
         lines = [
-            self.tr("%1 may use: %2")
-            .replace("%1", app.label)
-            .replace("%2", ", ".join(app.servers) if app.servers else self.tr("no server yet"))
+            (
+                self.tr("%1 may use: %2").replace("%2", ", ".join(app.servers))
+                if app.servers
+                else self.tr("%1: no servers chosen yet")
+            ).replace("%1", app.label)
             for app in status.apps
         ]
-        self.apps_label.setText("\n".join(lines) if status.enabled else "")
-        self.apps_label.setVisible(bool(lines) and status.enabled)
-
-    def _on_enabled_box_toggled(self, enabled: bool) -> None:
-        if self._bridge.gateway is None:
-            return
-        self.enabled_box.setEnabled(False)
-        self._bridge.call(
-            self._bridge.gateway.set_enabled(enabled), self._on_switched, self._on_switch_failed
-        )
-
-    def _on_switched(self, status: GatewayStatus) -> None:
-        self.show_status(status)
-        self.enabled_box.setEnabled(True)
-
-    def _on_switch_failed(self, problem: Problem) -> None:
-        self.enabled_box.setEnabled(True)
-        if self._bridge.gateway is not None:
-            self.show_status(self._bridge.gateway.status())
-        self.message.show_problem(problem.message)
+        self.apps_label.setText("\n".join(lines))
+        self.apps_label.setVisible(bool(lines))
+        by_hand = self.tr("For apps you set up by hand: %1")
+        self.address_label.setText(by_hand.replace("%1", status.url) if status.url else "")
+        self.address_label.setVisible(status.url is not None)

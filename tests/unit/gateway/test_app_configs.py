@@ -83,7 +83,8 @@ def test_found_lists_apps_with_settings_and_recognises_mcp_desk(home: Path, apps
     assert found["cursor"].servers == ("linear",) and found["cursor"].connected
     windsurf = found["windsurf"]
     assert windsurf.servers == () and windsurf.problem is not None
-    assert "is not valid JSON (line 1, column 3), so MCP Desk leaves it alone" in windsurf.problem
+    assert windsurf.problem == "Windsurf's settings file is damaged, so MCP Desk won't change it."
+    assert "is not valid JSON (line 1, column 3). Fix it in a text editor" in windsurf.problem_details
 
 
 async def test_connect_previews_writes_with_a_backup_and_undo_puts_back_the_bytes(
@@ -191,12 +192,17 @@ async def test_a_damaged_file_is_left_alone_with_a_sentence(
     with pytest.raises(GatewayProblem) as refused:
         await apps.preview_connect(source.value)
 
-    assert refused.value.message == (
-        f"{source.label}'s settings file ({path}) {reason}, so MCP Desk leaves it alone. "
-        f"Fix it in a text editor or in {source.label}, then try again."
+    what = "is damaged" if "JSON" in reason else reason
+    assert refused.value.message == f"{source.label}'s settings file {what}, so MCP Desk won't change it."
+    assert (
+        refused.value.details
+        == f"{path} {reason}. Fix it in a text editor or in {source.label}, then try again."
     )
     assert path.read_text() == content
-    assert [app.problem for app in apps.found()] == [refused.value.message]
+    found = apps.found()
+    assert [(app.problem, app.problem_details) for app in found] == [
+        (refused.value.message, refused.value.details)
+    ]
 
 
 async def test_moving_servers_imports_them_grants_them_and_takes_them_out(
@@ -208,10 +214,14 @@ async def test_moving_servers_imports_them_grants_them_and_takes_them_out(
     change = await apps.preview_connect("claude", move_servers=True)
 
     assert change.moved == ("filesystem", "github")
-    assert "Moves filesystem and github from Claude Desktop into MCP Desk" in change.summary
+    assert (
+        "Moves filesystem and github from Claude Desktop into MCP Desk: Claude Desktop will stop running "
+        "them itself. They'll work again in Claude Desktop once sharing is on and you've approved them in "
+        "MCP Desk, after you restart Claude Desktop."
+    ) in change.summary
     assert "go to your system's keychain" in change.summary
     assert "broken stays in Claude Desktop: MCP Desk can't run it." in change.summary
-    await apps.apply(change)
+    assert await apps.apply(change) == ("filesystem", "github"), "their names in MCP Desk"
 
     left = json.loads(path.read_text())["mcpServers"]
     assert list(left) == ["broken", "mcp-desk"]
@@ -221,6 +231,23 @@ async def test_moving_servers_imports_them_grants_them_and_takes_them_out(
     assert SECRET not in path.read_text() and SECRET not in servers.config.to_json()
     await apps.undo("claude")
     assert path.read_bytes() == original
+
+
+async def test_servers_already_in_mcp_desk_are_not_moved_again(
+    home: Path, apps: AppConfigs, servers: ImportingServers
+) -> None:
+    path = put(home, ImportSource.CLAUDE, CLAUDE)
+    await apps.apply(await apps.preview_connect("claude", move_servers=True))
+    await apps.undo("claude")
+
+    [claude] = apps.found()
+    again = await apps.preview_connect("claude", move_servers=True)
+
+    assert claude.servers == ("filesystem", "github", "broken")
+    assert claude.in_desk == ("filesystem", "github"), "github's token went to the keyring: still the same"
+    assert again.moved == () and "Moves" not in again.summary
+    assert json.loads(again.after)["mcpServers"].keys() == {"filesystem", "github", "broken", "mcp-desk"}
+    assert path.exists()
 
 
 async def test_an_unknown_app_or_one_not_on_this_computer_is_a_sentence(apps: AppConfigs) -> None:

@@ -124,7 +124,9 @@ def test_a_real_prompt_is_completed_filled_in_and_put_in_the_box(qtbot: QtBot, d
     department.setText("Engineering")
     dialog.form.fields["name"].setText("Alice")
     qtbot.mouseClick(dialog.show_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(dialog.insert_button.isEnabled, timeout=10_000)
+    # the first prompt's preview may have enabled the button already: wait for this one's messages
+    qtbot.waitUntil(lambda: "Engineering" in dialog.messages.toPlainText(), timeout=10_000)
+    assert dialog.insert_button.isEnabled()
     shown = dialog.messages.toPlainText()
     assert "Engineering" in shown and "Alice" in shown
     qtbot.mouseClick(dialog.insert_button, Qt.MouseButton.LeftButton)

@@ -159,6 +159,7 @@ def _origin(manifest: Manifest, plan: InstallPlan) -> CatalogueOrigin:
         registry="",
         name=manifest.name,
         version=manifest.version,
+        title=plan.title,
         publisher=manifest.author.name,
         package=f"bundle {manifest.name} {manifest.version}",
         source=plan.source,

@@ -353,7 +353,9 @@ def _described(origin: CatalogueOrigin | None, plan: InstallPlan) -> CatalogueOr
     if origin is None:
         return None
     package = origin.package or plan.package
-    return origin.model_copy(update={"publisher": plan.publisher, "package": package, "source": plan.source})
+    return origin.model_copy(
+        update={"title": plan.title, "publisher": plan.publisher, "package": package, "source": plan.source}
+    )
 
 
 def _tell(progress: Progress | None, what: str) -> None:

@@ -27,7 +27,7 @@ from desktop.catalogue.control import (
     Reach,
     Update,
 )
-from desktop.core.config import ServerConfig
+from desktop.core.config import OFFICIAL_REGISTRY, CatalogueOrigin, ServerConfig
 from desktop.ui.dialogs.install_dialog import InstallDialog
 from desktop.ui.main_window import MainWindow
 from tests.ui.fakes import FakeControl
@@ -191,9 +191,17 @@ class FakeCatalogue:
                 self.calls.append(("install cancelled", plan.token))
                 raise
         if self._servers is not None:
-            await self._servers.add(
-                plan.suggested_name, ServerConfig(command="npx", args=["-y", plan.package])
+            origin = CatalogueOrigin(
+                registry=OFFICIAL_REGISTRY,
+                name="io.github.acme/weather",
+                version="2.3.1",
+                title=plan.title,
+                publisher=plan.publisher,
+                package=plan.package,
+                source=plan.source,
             )
+            config = ServerConfig(command="npx", args=["-y", "@acme/weather-mcp@2.3.1"], origin=origin)
+            await self._servers.add(plan.suggested_name, config)
         return Installed(plan.suggested_name, f"“{plan.title}” is installed as “{plan.suggested_name}”.")
 
     async def updates(self) -> list[Update]:

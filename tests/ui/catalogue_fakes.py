@@ -99,7 +99,7 @@ def weather_plan(suggested: str = "weather") -> InstallPlan:
         publisher="io.github.acme",
         verified=True,
         package="npm @acme/weather-mcp@2.3.1",
-        source="The MCP Registry",
+        source="io.github.acme/weather 2.3.1 from the MCP Registry",
         abilities="A program on this computer. It can read and change your files and reach the internet, "
         "like any program you run.",
         fields=(
@@ -120,7 +120,7 @@ def weather_plan(suggested: str = "weather") -> InstallPlan:
             InstallField("CACHE", "Folder for saved forecasts", "", FieldKind.FOLDER, False, ""),
             InstallField("EXTRA", "More cities", "One city per line.", FieldKind.TEXT, False, "", (), True),
         ),
-        notes=("MCP Desk will download Node.js 22 (about 30 MB) the first time this runs.",),
+        notes=("Node.js comes with MCP Desk; the first start downloads @acme/weather-mcp@2.3.1.",),
         token="io.github.acme/weather",
     )
 
@@ -180,7 +180,7 @@ class FakeCatalogue:
     ) -> Installed:
         self.calls.append(("install", plan.token, values))
         if progress is not None:
-            progress("Downloading Node.js", 0.25)
+            progress("Downloading weather-mcp 2.3.1", 0.25)
         if self.fail_install is not None:
             raise self.fail_install
         if self.hold_install:
@@ -202,7 +202,8 @@ class FakeCatalogue:
             )
             config = ServerConfig(command="npx", args=["-y", "@acme/weather-mcp@2.3.1"], origin=origin)
             await self._servers.add(plan.suggested_name, config)
-        return Installed(plan.suggested_name, f"“{plan.title}” is installed as “{plan.suggested_name}”.")
+        asks = "MCP Desk will ask you to approve it before it first starts."
+        return Installed(plan.suggested_name, f"Added “{plan.suggested_name}”. {asks}")
 
     async def updates(self) -> list[Update]:
         self.calls.append(("updates",))

@@ -203,7 +203,7 @@ def test_a_bundle_file_says_what_its_sandbox_will_allow(
     dialog = install_dialog_of(qtbot, desk.window)
     text = all_text(dialog)
     assert "It runs on this computer in a sandbox. It will be able to use the internet, and read and" in text
-    assert "Note folders:" in text and "API Key (required):" in text
+    assert "Note folders (optional):" in text and "API Key (required):" in text
     save(dialog, shots, "97-e2e-bundle-sandbox")
     notes = tmp_path / "Notes"
     notes.mkdir()

@@ -53,7 +53,7 @@ def test_screenshots_of_browsing_and_installing(
     save(dialog, shots, "76-install-form-filled")
     catalogue.hold_install = True
     dialog.install_button.click()
-    qtbot.waitUntil(lambda: dialog.progress_label.text() == "Downloading Node.js")
+    qtbot.waitUntil(lambda: dialog.progress_label.text() == "Downloading weather-mcp 2.3.1 (25%)")
     save(dialog, shots, "77-installing")
     dialog.cancel_button.click()
     save(dialog, shots, "78-install-stopped")

@@ -72,7 +72,7 @@ class InstallDialog(QDialog):
         self._running: concurrent.futures.Future[Any] | None = None
         self._done: Installed | None = None
         self.setWindowTitle(fill(self.tr("Install “%1”"), plan.title))
-        self.resize(660, 680)
+        self.resize(660, 740)
         self.fields = InstallFields(plan.fields, self)
         self.message = InlineMessage(self)
         self.progress_label = hint(parent=self)
@@ -118,8 +118,11 @@ class InstallDialog(QDialog):
         pad(layout)
         layout.addWidget(area, 1)
         layout.addWidget(self.message)
-        layout.addWidget(self.progress_label)
-        layout.addWidget(self.progress_bar)
+        for progress in (self.progress_label, self.progress_bar):
+            kept = progress.sizePolicy()
+            kept.setRetainSizeWhenHidden(True)  # showing progress doesn't squeeze the form above
+            progress.setSizePolicy(kept)
+            layout.addWidget(progress)
         layout.addWidget(self.buttons)
 
     def _about(self) -> QFormLayout:
@@ -129,7 +132,7 @@ class InstallDialog(QDialog):
         publisher = self._line(who_words(plan.publisher, plan.verified))
         publisher.setToolTip(verified_tip(plan.verified))
         form.addRow(self.tr("Made by:"), publisher)
-        form.addRow(self.tr("What it can do:"), self._line(plan.abilities))
+        form.addRow(self.tr("Access:"), self._line(plan.abilities))
         form.addRow(self.tr("What will run:"), self._line(plan.package))
         form.addRow(self.tr("Comes from:"), self._line(plan.source))
         if plan.tools:
@@ -197,7 +200,9 @@ class InstallDialog(QDialog):
     def _on_relay_moved(self, text: str, fraction: float | None) -> None:
         if self._running is None:
             return
-        self.progress_label.setText(text)
+        self.progress_label.setText(
+            text if fraction is None else fill(self.tr("%1 (%2%)"), text, round(fraction * 100))
+        )
         if fraction is None:
             self.progress_bar.setRange(0, 0)
         else:
@@ -236,10 +241,10 @@ class InstallDialog(QDialog):
         self.message.show_info(
             fill(
                 self.tr(
-                    "%1 It won't run until you approve it: press “Review and start” to see exactly "
-                    "what it will run, or do it later on the Servers page."
+                    "%1 is installed. You'll find it on the Servers page. Before it first runs, MCP Desk "
+                    "shows you exactly what it will run and asks you once to approve it."
                 ),
-                done.message,
+                self._plan.title,
             )
         )
         self.install_button.setText(self.tr("Review and start…"))

@@ -328,7 +328,8 @@ class CatalogueService:
         self._known = known
         source = _source(lists)
         problem = f"{' '.join(problems)} Showing {source[0].lower()}{source[1:]}." if problems else None
-        return CatalogueListing(tuple(entries), source, live and not problems, problem)
+        shipped, updated = (lists[0].shipped, lists[0].saved.fetched_at) if lists else (False, None)
+        return CatalogueListing(tuple(entries), source, live and not problems, problem, shipped, updated)
 
 
 def _source(lists: list[_Shown]) -> str:

@@ -146,7 +146,9 @@ class FakeCatalogue:
 
     def __init__(self, servers: FakeControl | None = None) -> None:
         self._servers = servers
-        self.listed = CatalogueListing(sample_entries(), "The list shipped with MCP Desk", live=False)
+        self.listed = CatalogueListing(
+            sample_entries(), "The list shipped with MCP Desk", live=False, shipped=True
+        )
         self.refreshed = CatalogueListing(sample_entries(), "The MCP Registry, updated just now", live=True)
         self.plans: dict[str, InstallPlan] = {"io.github.acme/weather": weather_plan()}
         self.calls: list[tuple[Any, ...]] = []

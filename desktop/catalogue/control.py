@@ -122,6 +122,8 @@ class InstallPlan:
     fields: tuple[InstallField, ...] = ()
     notes: tuple[str, ...] = ()
     """Sentences to read first: a runtime that will be downloaded, a missing Docker, a signature."""
+    cautions: tuple[str, ...] = ()
+    """Warnings to weigh before installing: a bundle nothing vouches for, or whose signature is broken."""
     tools: tuple[str, ...] = ()
     """Tools (and prompts) a bundle's manifest declares, shown before install."""
     blocked: str | None = None

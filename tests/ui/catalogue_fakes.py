@@ -135,7 +135,10 @@ def bundle_plan(path: Path) -> InstallPlan:
         source=str(path),
         abilities="A program on this computer. It can read and change your files, like any program you run.",
         fields=(InstallField("NOTES_DIR", "Notes folder", "Where your notes are.", FieldKind.FOLDER, True),),
-        notes=("This bundle is not signed, so nobody has vouched for who made it.",),
+        cautions=(
+            "This bundle is not signed: nothing vouches for who made it. "
+            "Install it only if you trust where it came from.",
+        ),
         tools=("search_notes", "read_note", "add_note"),
         token=str(path),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -19,7 +20,8 @@ from desktop.catalogue.control import CatalogueProblem
 from desktop.ui.dialogs.install_dialog import InstallDialog
 from desktop.ui.dialogs.trust_dialog import TrustDialog
 from desktop.ui.main_window import MainWindow
-from tests.ui.catalogue_fakes import FakeCatalogue, install_dialog_of, weather_plan
+from desktop.ui.widgets.inline_message import InlineMessage
+from tests.ui.catalogue_fakes import FakeCatalogue, bundle_plan, install_dialog_of, weather_plan
 from tests.ui.conftest import Attach
 from tests.ui.fakes import FakeControl
 from tests.ui.helpers import all_text, wait_for_dialog
@@ -109,7 +111,10 @@ def test_a_blocked_plan_says_why_and_cannot_be_installed(
     blocked = replace(weather_plan(), blocked="This bundle is made for macOS only, so it can't run here.")
     dialog = install_dialog(qtbot, window, blocked)
     assert not dialog.install_button.isEnabled()
-    assert dialog.message.text == "This bundle is made for macOS only, so it can't run here."
+    assert dialog.message.text == (
+        "This bundle is made for macOS only, so it can't run here. "
+        "Look for another server that does this in Browse servers."
+    )
     assert not dialog.fields.isVisible()
 
 
@@ -181,3 +186,19 @@ def test_a_secret_can_be_shown_and_a_list_says_one_per_line_once(
     said = [label.text() for label in dialog.fields.findChildren(QLabel) if "per line" in label.text()]
     assert said == ["One city per line."]
     assert dialog.fields.findChild(QPlainTextEdit).placeholderText() == ""  # type: ignore[union-attr]
+
+
+def test_an_unsigned_bundle_is_a_caution_and_its_long_path_gives_way_in_the_middle(
+    qtbot: QtBot, window: MainWindow, attach: Attach, tmp_path: Path
+) -> None:
+    attach()
+    path = tmp_path / ("deep-folder-" * 12) / "notes-bundle-1.0.0.mcpb"
+    dialog = install_dialog(qtbot, window, bundle_plan(path))
+    labels = dialog.findChildren(QLabel)
+    came = next(label for label in labels if label.toolTip() == str(path))
+    assert "…" in came.text() and came.text().endswith("notes-bundle-1.0.0.mcpb")
+    cautions = [
+        m for m in dialog.findChildren(InlineMessage) if m.text.startswith("This bundle is not signed")
+    ]
+    assert len(cautions) == 1
+    assert "What it can do for the assistant:" in all_text(dialog)

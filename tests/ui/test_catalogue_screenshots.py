@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from PySide6.QtWidgets import QPushButton, QWizard
 from pytestqt.qtbot import QtBot
 
 from desktop.ui.dialogs.catalogue_dialog import CatalogueDialog
@@ -99,4 +100,9 @@ def test_screenshot_of_the_welcomes_last_step(
     welcome = wait_for_dialog(qtbot, WelcomeWizard)
     for _step in range(3):
         welcome.next()
+    choose = welcome.button(QWizard.WizardButton.CustomButton1)
+    assert isinstance(choose, QPushButton)
+    qtbot.waitUntil(choose.isDefault)
     save(welcome, shots, "83-welcome-last-step-browse")
+    assert choose.isVisible() and choose.text() == "Choose a model…"
+    assert not welcome.button(QWizard.WizardButton.FinishButton).isEnabled()

@@ -21,6 +21,7 @@ from desktop.catalogue.install_form import FormBuilder
 from desktop.catalogue.install_recipe import ArgGroup, Recipe, literal
 from desktop.catalogue.install_sandbox import in_sandbox
 from desktop.core.config import OFFICIAL_REGISTRY, CatalogueOrigin, suggest_server_name
+from desktop.servers.runtimes import NODE, UV
 
 LOCAL_ABILITIES = (
     "It runs on this computer with your permissions: unless you put it in a sandbox, it can read and "
@@ -133,8 +134,11 @@ def _runtime_way(
     args += form.arguments(package.get("packageArguments"))
     env = form.key_values(package.get("environmentVariables"))
     recipe = Recipe(form.fields(), command, args, env, runtime=True, origin=origin)
-    runtime = "Node.js" if command == "npx" else "Python"
-    note = f"{runtime} comes with MCP Desk; the first start downloads {shown.split(' ', 1)[1]}."
+    runtime = f"{NODE.title} {NODE.version}" if command == "npx" else f"Python (with {UV.title} {UV.version})"
+    note = (
+        f"MCP Desk sets up {runtime} for it, downloading it the first time a server needs it; "
+        f"the first start also downloads {shown.split(' ', 1)[1]}."
+    )
     return _Way(shown, recipe, LOCAL_ABILITIES, (note,), sandboxed=True)
 
 

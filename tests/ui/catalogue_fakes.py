@@ -28,6 +28,7 @@ from desktop.catalogue.control import (
     Update,
 )
 from desktop.core.config import OFFICIAL_REGISTRY, CatalogueOrigin, ServerConfig
+from desktop.servers.runtimes import NODE
 from desktop.ui.dialogs.install_dialog import InstallDialog
 from desktop.ui.main_window import MainWindow
 from tests.ui.fakes import FakeControl
@@ -120,7 +121,10 @@ def weather_plan(suggested: str = "weather") -> InstallPlan:
             InstallField("CACHE", "Folder for saved forecasts", "", FieldKind.FOLDER, False, ""),
             InstallField("EXTRA", "More cities", "One city per line.", FieldKind.TEXT, False, "", (), True),
         ),
-        notes=("Node.js comes with MCP Desk; the first start downloads @acme/weather-mcp@2.3.1.",),
+        notes=(
+            f"MCP Desk sets up {NODE.title} {NODE.version} for it, downloading it the first time a server "
+            "needs it; the first start also downloads @acme/weather-mcp@2.3.1.",
+        ),
         token="io.github.acme/weather",
     )
 

@@ -15,6 +15,7 @@ from desktop.ui.dialogs.catalogue_dialog import CatalogueDialog
 from desktop.ui.dialogs.trust_dialog import TrustDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.welcome.welcome_wizard import WelcomeWizard
+from desktop.ui.widgets.collapsible import Collapsible
 from tests.ui.catalogue_fakes import FakeCatalogue, bundle_plan, install_dialog_of, weather_plan
 from tests.ui.conftest import Attach
 from tests.ui.helpers import wait_for_dialog
@@ -63,7 +64,11 @@ def test_screenshots_of_browsing_and_installing(
     qtbot.waitUntil(lambda: dialog.install_button.text() == "Review and start…")
     save(dialog, shots, "79-installed-waits-for-approval")
     dialog.install_button.click()
-    save(wait_for_dialog(qtbot, TrustDialog), shots, "80-install-then-approve")
+    trust = wait_for_dialog(qtbot, TrustDialog)
+    save(trust, shots, "80-install-then-approve")
+    trust.findChild(Collapsible).set_open(True)  # type: ignore[union-attr]
+    trust.adjustSize()
+    save(trust, shots, "80-install-then-approve-details")
 
 
 def test_screenshots_of_a_bundle_and_a_blocked_plan(

@@ -52,12 +52,13 @@ def command_lines(argv: list[str]) -> list[str]:
 
 
 def top_aligned(form: QFormLayout) -> QFormLayout:
-    """`form` with each row's title beside the first line of its value, not the middle of it."""
+    """`form` with each row's title and value starting on the same line, however tall the row."""
     for row in range(form.rowCount()):
-        item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
-        title = item.widget() if item is not None else None
-        if isinstance(title, QLabel):
-            title.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        for role in (QFormLayout.ItemRole.LabelRole, QFormLayout.ItemRole.FieldRole):
+            item = form.itemAt(row, role)
+            label = item.widget() if item is not None else None
+            if isinstance(label, QLabel):
+                label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
     return form
 
 
@@ -108,6 +109,7 @@ class TrustDialog(QDialog):
         layout.addLayout(self._facts())
         if request.origin is not None:
             layout.addWidget(self._technical_details())
+        layout.addStretch()  # room to spare goes below the facts, not between their rows
         self.buttons = QDialogButtonBox(self)
         if title:
             approve_text = fill(self.tr("Start %1"), title)
@@ -199,9 +201,7 @@ class TrustDialog(QDialog):
         package = "" if origin.package == self.request.command_line else origin.package  # a remote's address
         for title, text in ((self.tr("Package:"), package), (self.tr("From:"), origin.source)):
             if text:
-                label = selectable(QLabel(text, box))
-                label.setWordWrap(True)
-                form.addRow(title, label)
+                form.addRow(title, selectable(QLabel(text, box)))
         if not self.request.remote:
             form.addRow(self.tr("Command:"), self._command_view())
         top_aligned(form)

@@ -41,6 +41,11 @@ class Signature:
     self_signed: bool = False
 
     @property
+    def trusted(self) -> bool:
+        """The file is unchanged since it was signed (who signed it is still only a name)."""
+        return self.state is SignatureState.VERIFIED
+
+    @property
     def note(self) -> str:
         if self.state is SignatureState.UNSIGNED:
             return (

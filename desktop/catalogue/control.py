@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
@@ -29,6 +30,11 @@ class CatalogueProblem(Problem):
 class Reach(StrEnum):
     LOCAL = "runs on this computer"
     REMOTE = "runs on the publisher's service"
+
+
+NODE = "Node.js (MCP Desk provides it)"
+PYTHON = "Python (MCP Desk provides it)"
+"""The needs MCP Desk meets itself: its own Node.js and uv bring what a package needs."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,10 @@ class CatalogueListing:
     live: bool
     problem: str | None = None
     """Why the live registry could not be read, in a sentence; None when it was (or wasn't asked)."""
+    shipped: bool = False
+    """The list is the one built into MCP Desk (no registry has been read yet)."""
+    updated: datetime | None = None
+    """When the list shown was read from its registry (for the built-in list: when it was made)."""
 
 
 class FieldKind(StrEnum):
@@ -112,6 +122,8 @@ class InstallPlan:
     fields: tuple[InstallField, ...] = ()
     notes: tuple[str, ...] = ()
     """Sentences to read first: a runtime that will be downloaded, a missing Docker, a signature."""
+    cautions: tuple[str, ...] = ()
+    """Warnings to weigh before installing: a bundle nothing vouches for, or whose signature is broken."""
     tools: tuple[str, ...] = ()
     """Tools (and prompts) a bundle's manifest declares, shown before install."""
     blocked: str | None = None

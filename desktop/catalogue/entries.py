@@ -20,11 +20,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from desktop.catalogue.control import CatalogueEntry, Reach
+from desktop.catalogue.control import NODE, PYTHON, CatalogueEntry, Reach
 from desktop.catalogue.registry import RawItem
 
-NODE = "Node.js (MCP Desk provides it)"
-PYTHON = "Python (MCP Desk provides it)"
 DOCKER = "Docker"
 DOTNET = ".NET"
 API_KEY = "an API key"

@@ -20,7 +20,8 @@ from desktop.catalogue.entries import Server, entry_of, packages_in_order
 from desktop.catalogue.install_form import FormBuilder
 from desktop.catalogue.install_recipe import ArgGroup, Recipe, literal
 from desktop.catalogue.install_sandbox import in_sandbox
-from desktop.core.config import CatalogueOrigin, suggest_server_name
+from desktop.core.config import OFFICIAL_REGISTRY, CatalogueOrigin, suggest_server_name
+from desktop.servers.runtimes import NODE, UV
 
 LOCAL_ABILITIES = (
     "It runs on this computer with your permissions: unless you put it in a sandbox, it can read and "
@@ -85,7 +86,7 @@ def plan_server(
         publisher=entry.publisher,
         verified=verified,
         package=way.package,
-        source=f"{entry.name} {entry.version} from the registry at {registry}",
+        source=f"{entry.name} {entry.version} from {registry_words(registry)}",
         abilities=way.abilities,
         fields=way.recipe.fields if way.recipe else (),
         notes=way.notes,
@@ -94,6 +95,11 @@ def plan_server(
     if way.sandboxed and way.blocked is None:
         plan = in_sandbox(plan)
     return PlannedInstall(plan, way.recipe, way.bundle, origin)
+
+
+def registry_words(registry: str) -> str:
+    """“the MCP Registry” (the one the Browse list names), or “the registry at <address>”."""
+    return "the MCP Registry" if registry == OFFICIAL_REGISTRY else f"the registry at {registry}"
 
 
 def _package_way(package: dict[str, Any], origin: CatalogueOrigin, find: Finder, bundles: bool) -> _Way:
@@ -128,8 +134,11 @@ def _runtime_way(
     args += form.arguments(package.get("packageArguments"))
     env = form.key_values(package.get("environmentVariables"))
     recipe = Recipe(form.fields(), command, args, env, runtime=True, origin=origin)
-    runtime = "Node.js" if command == "npx" else "Python"
-    note = f"{runtime} comes with MCP Desk; the first start downloads {shown.split(' ', 1)[1]}."
+    runtime = f"{NODE.title} {NODE.version}" if command == "npx" else f"Python (with {UV.title} {UV.version})"
+    note = (
+        f"MCP Desk sets up {runtime} for it, downloading it the first time a server needs it; "
+        f"the first start also downloads {shown.split(' ', 1)[1]}."
+    )
     return _Way(shown, recipe, LOCAL_ABILITIES, (note,), sandboxed=True)
 
 

@@ -328,7 +328,8 @@ class CatalogueService:
         self._known = known
         source = _source(lists)
         problem = f"{' '.join(problems)} Showing {source[0].lower()}{source[1:]}." if problems else None
-        return CatalogueListing(tuple(entries), source, live and not problems, problem)
+        shipped, updated = (lists[0].shipped, lists[0].saved.fetched_at) if lists else (False, None)
+        return CatalogueListing(tuple(entries), source, live and not problems, problem, shipped, updated)
 
 
 def _source(lists: list[_Shown]) -> str:
@@ -353,7 +354,9 @@ def _described(origin: CatalogueOrigin | None, plan: InstallPlan) -> CatalogueOr
     if origin is None:
         return None
     package = origin.package or plan.package
-    return origin.model_copy(update={"publisher": plan.publisher, "package": package, "source": plan.source})
+    return origin.model_copy(
+        update={"title": plan.title, "publisher": plan.publisher, "package": package, "source": plan.source}
+    )
 
 
 def _tell(progress: Progress | None, what: str) -> None:

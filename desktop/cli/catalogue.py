@@ -134,6 +134,7 @@ def _plan_text(plan: InstallPlan) -> str:
         f"  runs: {plan.package}",
         f"  from: {plan.source}",
         f"  {plan.abilities}",
+        *(f"  {caution}" for caution in plan.cautions),
         *(f"  {note}" for note in plan.notes),
         *([f"  tools: {', '.join(plan.tools)}"] if plan.tools else []),
         f"It will be called “{plan.suggested_name}” in MCP Desk.",

@@ -78,6 +78,8 @@ class CatalogueOrigin(BaseModel):
     name: str
     """The registry's name for it, e.g. `io.github.owner/weather` (a bundle file's: its manifest's)."""
     version: str
+    title: str = ""
+    """What a person calls it, e.g. “Weather” (the entry's title, or the bundle's display name)."""
     publisher: str = ""
     """Who publishes it: the registry's namespace, or the bundle's author."""
     package: str = ""

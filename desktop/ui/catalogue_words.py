@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from desktop.catalogue.control import CatalogueEntry, Reach
+from desktop.catalogue.control import NODE, PYTHON, CatalogueEntry, CatalogueListing, Reach
 from desktop.ui.texts import fill
 
 VERIFIED_MARK = "✓"
@@ -54,11 +54,49 @@ def reach_words(reach: Reach) -> str:
     return QCoreApplication.translate("CatalogueWords", "Runs on the publisher's service")
 
 
+def reach_details(reach: Reach) -> str:
+    """`reach_words`, and for a server elsewhere what that means for what the user sends it."""
+    if reach is Reach.LOCAL:
+        return reach_words(reach)
+    return fill(
+        QCoreApplication.translate("CatalogueWords", "%1 (what you send it leaves your computer)"),
+        reach_words(reach),
+    )
+
+
 def needs_words(needs: tuple[str, ...]) -> str:
-    """“Needs an API key, a folder” or “Needs nothing else”."""
-    if not needs:
-        return QCoreApplication.translate("CatalogueWords", "Needs nothing else")
-    return fill(QCoreApplication.translate("CatalogueWords", "Needs %1"), ", ".join(needs))
+    """“Needs Docker, an API key”; “Ready to use — MCP Desk sets up what it needs” when all it needs
+    is a runtime MCP Desk provides; “Ready to use” when it needs nothing."""
+    left = [need for need in needs if need not in (NODE, PYTHON)]
+    if left:
+        return fill(QCoreApplication.translate("CatalogueWords", "Needs %1"), ", ".join(left))
+    if needs:
+        return QCoreApplication.translate("CatalogueWords", "Ready to use — MCP Desk sets up what it needs")
+    return QCoreApplication.translate("CatalogueWords", "Ready to use")
+
+
+def source_words(listing: CatalogueListing) -> str:
+    """“Catalogue: built-in list (offline)” or “Catalogue: online, updated 6 December 2026”."""
+    if listing.shipped or listing.updated is None:
+        return QCoreApplication.translate("CatalogueWords", "Catalogue: built-in list (offline)")
+    when = f"{listing.updated.day} {listing.updated:%B %Y}"
+    return fill(QCoreApplication.translate("CatalogueWords", "Catalogue: online, updated %1"), when)
+
+
+def unreachable_words(listing: CatalogueListing) -> str:
+    """What to do when the registry couldn't be read, and what is shown meanwhile."""
+    shown = (
+        QCoreApplication.translate("CatalogueWords", "Showing the servers built into MCP Desk.")
+        if listing.shipped or listing.updated is None
+        else QCoreApplication.translate("CatalogueWords", "Showing the list as it was last read.")
+    )
+    return fill(
+        QCoreApplication.translate(
+            "CatalogueWords",
+            "Couldn't get the latest catalogue — check your internet, then press Refresh. %1",
+        ),
+        shown,
+    )
 
 
 def version_words(version: str) -> str:

@@ -232,6 +232,7 @@ class MainWindow(QMainWindow):
             self.welcome.try_requested.connect(lambda prompt: first_chat.start(title, prompt))
             self.welcome.try_requested.connect(lambda _prompt: self.show_area("chat"))
             self.welcome.browse_requested.connect(self.installs.browse)
+            self.welcome.model_requested.connect(lambda: self.show_area("model"))
             self.welcome.finished.connect(lambda _result: bridge.update_settings(welcome_done=True))
         self.bring_to_front()
         self.welcome.restart()

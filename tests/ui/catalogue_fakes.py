@@ -27,7 +27,8 @@ from desktop.catalogue.control import (
     Reach,
     Update,
 )
-from desktop.core.config import ServerConfig
+from desktop.core.config import OFFICIAL_REGISTRY, CatalogueOrigin, ServerConfig
+from desktop.servers.runtimes import NODE
 from desktop.ui.dialogs.install_dialog import InstallDialog
 from desktop.ui.main_window import MainWindow
 from tests.ui.fakes import FakeControl
@@ -99,7 +100,7 @@ def weather_plan(suggested: str = "weather") -> InstallPlan:
         publisher="io.github.acme",
         verified=True,
         package="npm @acme/weather-mcp@2.3.1",
-        source="The MCP Registry",
+        source="io.github.acme/weather 2.3.1 from the MCP Registry",
         abilities="A program on this computer. It can read and change your files and reach the internet, "
         "like any program you run.",
         fields=(
@@ -120,7 +121,10 @@ def weather_plan(suggested: str = "weather") -> InstallPlan:
             InstallField("CACHE", "Folder for saved forecasts", "", FieldKind.FOLDER, False, ""),
             InstallField("EXTRA", "More cities", "One city per line.", FieldKind.TEXT, False, "", (), True),
         ),
-        notes=("MCP Desk will download Node.js 22 (about 30 MB) the first time this runs.",),
+        notes=(
+            f"MCP Desk sets up {NODE.title} {NODE.version} for it, downloading it the first time a server "
+            "needs it; the first start also downloads @acme/weather-mcp@2.3.1.",
+        ),
         token="io.github.acme/weather",
     )
 
@@ -135,7 +139,10 @@ def bundle_plan(path: Path) -> InstallPlan:
         source=str(path),
         abilities="A program on this computer. It can read and change your files, like any program you run.",
         fields=(InstallField("NOTES_DIR", "Notes folder", "Where your notes are.", FieldKind.FOLDER, True),),
-        notes=("This bundle is not signed, so nobody has vouched for who made it.",),
+        cautions=(
+            "This bundle is not signed: nothing vouches for who made it. "
+            "Install it only if you trust where it came from.",
+        ),
         tools=("search_notes", "read_note", "add_note"),
         token=str(path),
     )
@@ -146,7 +153,9 @@ class FakeCatalogue:
 
     def __init__(self, servers: FakeControl | None = None) -> None:
         self._servers = servers
-        self.listed = CatalogueListing(sample_entries(), "The list shipped with MCP Desk", live=False)
+        self.listed = CatalogueListing(
+            sample_entries(), "The list shipped with MCP Desk", live=False, shipped=True
+        )
         self.refreshed = CatalogueListing(sample_entries(), "The MCP Registry, updated just now", live=True)
         self.plans: dict[str, InstallPlan] = {"io.github.acme/weather": weather_plan()}
         self.calls: list[tuple[Any, ...]] = []
@@ -180,7 +189,7 @@ class FakeCatalogue:
     ) -> Installed:
         self.calls.append(("install", plan.token, values))
         if progress is not None:
-            progress("Downloading Node.js", 0.25)
+            progress("Downloading weather-mcp 2.3.1", 0.25)
         if self.fail_install is not None:
             raise self.fail_install
         if self.hold_install:
@@ -191,10 +200,19 @@ class FakeCatalogue:
                 self.calls.append(("install cancelled", plan.token))
                 raise
         if self._servers is not None:
-            await self._servers.add(
-                plan.suggested_name, ServerConfig(command="npx", args=["-y", plan.package])
+            origin = CatalogueOrigin(
+                registry=OFFICIAL_REGISTRY,
+                name="io.github.acme/weather",
+                version="2.3.1",
+                title=plan.title,
+                publisher=plan.publisher,
+                package=plan.package,
+                source=plan.source,
             )
-        return Installed(plan.suggested_name, f"“{plan.title}” is installed as “{plan.suggested_name}”.")
+            config = ServerConfig(command="npx", args=["-y", "@acme/weather-mcp@2.3.1"], origin=origin)
+            await self._servers.add(plan.suggested_name, config)
+        asks = "MCP Desk will ask you to approve it before it first starts."
+        return Installed(plan.suggested_name, f"Added “{plan.suggested_name}”. {asks}")
 
     async def updates(self) -> list[Update]:
         self.calls.append(("updates",))

@@ -119,6 +119,7 @@ class FakeControl:
             cwd=config.cwd,
             launch_hash=config.launch_hash(),
             changed=config.trusted_launch is not None and not config.is_trusted,
+            origin=config.origin,
         )
 
     def app_settings(self) -> AppSettings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
@@ -33,13 +34,14 @@ def test_the_servers_page_opens_the_list_and_says_where_it_came_from(
     attach()
     dialog = opened(qtbot, window)
     assert titles(dialog) == ["Weather", "Time", "Team Notes", "Folder Tools"]
-    assert dialog.source_label.text() == "Where this list comes from: The list shipped with MCP Desk."
+    assert dialog.source_label.text() == "Catalogue: built-in list (offline)"
     assert not dialog.source_problem.isVisible()
     assert dialog.count_label.text() == "4 servers"
     assert dialog.details.title_label.text() == "Weather"
     assert dialog.details.by_label.text() == "By acme on GitHub ✓ verified"
     assert dialog.details.reach_label.text() == "Runs on this computer"
-    assert dialog.details.needs_label.text() == "Needs Node.js (MCP Desk provides it), an API key"
+    assert dialog.details.needs_label.text() == "Needs an API key"
+    assert not dialog.details.caution.isVisible()
     assert dialog.details.version_label.text() == "Version 2.3.1"
     assert dialog.details.link_label.isVisible()
     assert 'href="https://weather.example.com/?a=1&amp;b=&quot;2&quot;"' in dialog.details.link_label.text()
@@ -56,15 +58,19 @@ def test_typing_narrows_the_list_word_by_word_and_says_when_nothing_matches(
     assert titles(dialog) == ["Weather", "Team Notes", "Folder Tools"]
     qtbot.keyClicks(dialog.search_edit, "arch notes")
     assert titles(dialog) == ["Team Notes"]
-    assert dialog.count_label.text() == "1 of 4 match “search notes”"
+    assert dialog.count_label.text() == "1 of 4 servers matches “search notes”"
     assert dialog.details.title_label.text() == "Team Notes"
     assert dialog.details.by_label.text() == "By example.com (not verified)"
-    assert dialog.details.reach_label.text() == "Runs on the publisher's service"
+    assert dialog.details.reach_label.text() == (
+        "Runs on the publisher's service (what you send it leaves your computer)"
+    )
+    assert dialog.details.caution.text.startswith("Nobody has confirmed who published this.")
     dialog.search_edit.setText("FOLDER files")
     assert titles(dialog) == ["Folder Tools"]
     dialog.search_edit.setText("spreadsheet")
     assert dialog.stack.currentWidget() is dialog.nothing
-    assert "No server matches “spreadsheet”" in dialog.nothing.sentence_label.text()
+    nothing = dialog.nothing.sentence_label.text()
+    assert "No server matches “spreadsheet”" in nothing and "Refresh" in nothing and "Add server…" in nothing
     assert not dialog.details.install_button.isVisible()
     dialog.search_edit.clear()
     assert len(titles(dialog)) == 4
@@ -94,10 +100,11 @@ def test_refresh_shows_the_registry_list_or_why_it_could_not(
         (*catalogue.listed.entries, entry("com.example/maps", "Maps", "Directions and places.")),
         "The MCP Registry, updated just now",
         live=True,
+        updated=datetime(2026, 12, 6, 10, 0, tzinfo=UTC),
     )
     dialog.refresh_button.click()
     qtbot.waitUntil(lambda: dialog.model.total() == 5)
-    assert dialog.source_label.text() == "Where this list comes from: The MCP Registry, updated just now."
+    assert dialog.source_label.text() == "Catalogue: online, updated 6 December 2026"
     catalogue.refreshed = replace(
         catalogue.listed,
         source="The list from yesterday",
@@ -105,7 +112,11 @@ def test_refresh_shows_the_registry_list_or_why_it_could_not(
     )
     dialog.refresh_button.click()
     qtbot.waitUntil(lambda: dialog.source_problem.isVisible())
-    assert "could not be reached" in dialog.source_problem.text
+    assert dialog.source_problem.text == (
+        "Couldn't get the latest catalogue — check your internet, then press Refresh. "
+        "Showing the servers built into MCP Desk."
+    )
+    assert "could not be reached" in dialog.source_problem.toolTip()
     assert dialog.model.total() == 4
 
 

@@ -145,7 +145,7 @@ def test_browse_search_install_approve_and_the_tools_are_there(
     dialog.install_button.click()
     trust = wait_for_dialog(qtbot, TrustDialog)
     asked = all_text(trust)
-    assert "Published by:" in asked and "mcp-desk-tests on GitHub (not verified)" in asked
+    assert "Runs:" in asked and "mcp-desk-tests on GitHub (not verified)" in asked
     assert f"{ECHO} 1.0.0 from the registry at {desk.registry.url}" in asked
     assert "It runs on its publisher's service" in asked
     save(trust, shots, "92-e2e-approve")
@@ -203,7 +203,7 @@ def test_a_bundle_file_says_what_its_sandbox_will_allow(
     dialog = install_dialog_of(qtbot, desk.window)
     text = all_text(dialog)
     assert "It runs on this computer in a sandbox. It will be able to use the internet, and read and" in text
-    assert "Note folders:" in text and "API Key (required):" in text
+    assert "Note folders (optional):" in text and "API Key (required):" in text
     save(dialog, shots, "97-e2e-bundle-sandbox")
     notes = tmp_path / "Notes"
     notes.mkdir()
@@ -217,7 +217,7 @@ def test_a_bundle_file_says_what_its_sandbox_will_allow(
     dialog.install_button.click()
     trust = wait_for_dialog(qtbot, TrustDialog)
     asked = all_text(trust)
-    assert "Published by:" in asked and "Acme Inc (not verified)" in asked
+    assert "Runs:" in asked and "Acme Inc (not verified)" in asked
     assert "bundle bundle-notes 1.2.0" in asked and str(bundle) in asked
     assert f"Sandboxed: it sees {notes}. It may use the network." in asked
     save(trust, shots, "98-e2e-bundle-approve")

@@ -8,12 +8,14 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from PySide6.QtWidgets import QPushButton, QWizard
 from pytestqt.qtbot import QtBot
 
 from desktop.ui.dialogs.catalogue_dialog import CatalogueDialog
 from desktop.ui.dialogs.trust_dialog import TrustDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.welcome.welcome_wizard import WelcomeWizard
+from desktop.ui.widgets.collapsible import Collapsible
 from tests.ui.catalogue_fakes import FakeCatalogue, bundle_plan, install_dialog_of, weather_plan
 from tests.ui.conftest import Attach
 from tests.ui.helpers import wait_for_dialog
@@ -53,7 +55,7 @@ def test_screenshots_of_browsing_and_installing(
     save(dialog, shots, "76-install-form-filled")
     catalogue.hold_install = True
     dialog.install_button.click()
-    qtbot.waitUntil(lambda: dialog.progress_label.text() == "Downloading Node.js")
+    qtbot.waitUntil(lambda: dialog.progress_label.text() == "Downloading weather-mcp 2.3.1 (25%)")
     save(dialog, shots, "77-installing")
     dialog.cancel_button.click()
     save(dialog, shots, "78-install-stopped")
@@ -62,7 +64,11 @@ def test_screenshots_of_browsing_and_installing(
     qtbot.waitUntil(lambda: dialog.install_button.text() == "Review and start…")
     save(dialog, shots, "79-installed-waits-for-approval")
     dialog.install_button.click()
-    save(wait_for_dialog(qtbot, TrustDialog), shots, "80-install-then-approve")
+    trust = wait_for_dialog(qtbot, TrustDialog)
+    save(trust, shots, "80-install-then-approve")
+    trust.findChild(Collapsible).set_open(True)  # type: ignore[union-attr]
+    trust.adjustSize()
+    save(trust, shots, "80-install-then-approve-details")
 
 
 def test_screenshots_of_a_bundle_and_a_blocked_plan(
@@ -99,4 +105,9 @@ def test_screenshot_of_the_welcomes_last_step(
     welcome = wait_for_dialog(qtbot, WelcomeWizard)
     for _step in range(3):
         welcome.next()
+    choose = welcome.button(QWizard.WizardButton.CustomButton1)
+    assert isinstance(choose, QPushButton)
+    qtbot.waitUntil(choose.isDefault)
     save(welcome, shots, "83-welcome-last-step-browse")
+    assert choose.isVisible() and choose.text() == "Choose a model…"
+    assert not welcome.button(QWizard.WizardButton.FinishButton).isEnabled()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -19,7 +20,8 @@ from desktop.catalogue.control import CatalogueProblem
 from desktop.ui.dialogs.install_dialog import InstallDialog
 from desktop.ui.dialogs.trust_dialog import TrustDialog
 from desktop.ui.main_window import MainWindow
-from tests.ui.catalogue_fakes import FakeCatalogue, install_dialog_of, weather_plan
+from desktop.ui.widgets.inline_message import InlineMessage
+from tests.ui.catalogue_fakes import FakeCatalogue, bundle_plan, install_dialog_of, weather_plan
 from tests.ui.conftest import Attach
 from tests.ui.fakes import FakeControl
 from tests.ui.helpers import all_text, wait_for_dialog
@@ -40,9 +42,11 @@ def test_the_dialog_says_who_made_it_what_runs_and_what_it_can_do(
     for said in (
         "acme on GitHub ✓ verified",
         "npm @acme/weather-mcp@2.3.1",
-        "The MCP Registry",
+        "io.github.acme/weather 2.3.1 from the MCP Registry",
         "It can read and change your files",
-        "MCP Desk will download Node.js 22",
+        "MCP Desk sets up Node.js 24.19.0 for it",
+        "the first start also downloads @acme/weather-mcp@2.3.1",
+        "Access:",
         "API key (required)",
         "Kept in your system's keychain",
     ):
@@ -84,7 +88,7 @@ def test_a_field_reads_in_words_with_the_publishers_name_small_beside_it(
     titles = [label for label in dialog.fields.findChildren(QLabel) if "WEATHER_API_KEY" in label.text()]
     assert len(titles) == 1 and titles[0].text().startswith("Weather API key (required):<br><small")
     assert titles[0].toolTip() == "Its publisher calls it WEATHER_API_KEY"
-    assert any(label.text() == "Units:" for label in dialog.fields.findChildren(QLabel)), (
+    assert any(label.text() == "Units (optional):" for label in dialog.fields.findChildren(QLabel)), (
         "no key: no small line"
     )
 
@@ -108,7 +112,10 @@ def test_a_blocked_plan_says_why_and_cannot_be_installed(
     blocked = replace(weather_plan(), blocked="This bundle is made for macOS only, so it can't run here.")
     dialog = install_dialog(qtbot, window, blocked)
     assert not dialog.install_button.isEnabled()
-    assert dialog.message.text == "This bundle is made for macOS only, so it can't run here."
+    assert dialog.message.text == (
+        "This bundle is made for macOS only, so it can't run here. "
+        "Look for another server that does this in Browse servers."
+    )
     assert not dialog.fields.isVisible()
 
 
@@ -120,9 +127,10 @@ def test_installing_shows_progress_then_hands_over_to_the_approval(
     qtbot.keyClicks(dialog.fields.editors["WEATHER_API_KEY"], "k-123")
     with qtbot.waitSignal(dialog.installed):
         dialog.install_button.click()
-    assert catalogue.calls[-1] == ("install", "io.github.acme/weather", dialog.values())
+    assert ("install", "io.github.acme/weather", dialog.values()) in catalogue.calls
     assert dialog.values()["WEATHER_API_KEY"] == "k-123"
-    assert "won't run until you approve it" in dialog.message.text
+    assert dialog.message.text.startswith("Weather is installed. You'll find it on the Servers page.")
+    assert "asks you once to approve it" in dialog.message.text
     assert dialog.install_button.text() == "Review and start…"
     assert "weather" in fake.configs
     dialog.install_button.click()
@@ -138,7 +146,7 @@ def test_stop_cancels_the_install_and_nothing_is_added(
     dialog = install_dialog(qtbot, window)
     qtbot.keyClicks(dialog.fields.editors["WEATHER_API_KEY"], "k-123")
     dialog.install_button.click()
-    qtbot.waitUntil(lambda: dialog.progress_label.text() == "Downloading Node.js")
+    qtbot.waitUntil(lambda: dialog.progress_label.text() == "Downloading weather-mcp 2.3.1 (25%)")
     assert dialog.progress_bar.value() == 25
     assert dialog.cancel_button.text() == "Stop"
     assert not dialog.fields.isEnabled()
@@ -164,3 +172,34 @@ def test_a_failed_install_is_a_sentence_and_can_be_tried_again(
     qtbot.waitUntil(lambda: dialog.message.text.startswith("Node.js could not be downloaded."))
     assert dialog.message.toolTip() == "HTTP 503"
     assert dialog.install_button.isEnabled() and dialog.install_button.text() == "Install"
+
+
+def test_a_secret_can_be_shown_and_a_list_says_one_per_line_once(
+    qtbot: QtBot, window: MainWindow, attach: Attach
+) -> None:
+    attach()
+    dialog = install_dialog(qtbot, window)
+    secret = dialog.fields.editors["WEATHER_API_KEY"]
+    assert isinstance(secret, QLineEdit)
+    dialog.fields.secret_toggles["WEATHER_API_KEY"].click()
+    assert secret.echoMode() is QLineEdit.EchoMode.Normal
+    assert dialog.fields.secret_toggles["WEATHER_API_KEY"].text() == "Hide"
+    said = [label.text() for label in dialog.fields.findChildren(QLabel) if "per line" in label.text()]
+    assert said == ["One city per line."]
+    assert dialog.fields.findChild(QPlainTextEdit).placeholderText() == ""  # type: ignore[union-attr]
+
+
+def test_an_unsigned_bundle_is_a_caution_and_its_long_path_gives_way_in_the_middle(
+    qtbot: QtBot, window: MainWindow, attach: Attach, tmp_path: Path
+) -> None:
+    attach()
+    path = tmp_path / ("deep-folder-" * 12) / "notes-bundle-1.0.0.mcpb"
+    dialog = install_dialog(qtbot, window, bundle_plan(path))
+    labels = dialog.findChildren(QLabel)
+    came = next(label for label in labels if label.toolTip() == str(path))
+    assert "…" in came.text() and came.text().endswith("notes-bundle-1.0.0.mcpb")
+    cautions = [
+        m for m in dialog.findChildren(InlineMessage) if m.text.startswith("This bundle is not signed")
+    ]
+    assert len(cautions) == 1
+    assert "What it can do for the assistant:" in all_text(dialog)

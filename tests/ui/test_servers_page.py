@@ -182,8 +182,9 @@ def test_empty_state_button_opens_the_add_form_and_adds(
 ) -> None:
     attach()
     page = window.servers_page
-    assert page.empty.button is not None
-    page.empty.button.click()
+    assert page.empty.button is not None and page.empty.button.text() == "Browse servers…"
+    assert page.empty.other_button is not None
+    page.empty.other_button.click()
     form = wait_for_dialog(qtbot, ServerFormDialog)
     form.fields.name_edit.setText("time")
     form.fields.command_edit.setText("uvx")

@@ -100,7 +100,8 @@ def test_a_program_is_run_it_and_says_what_a_program_may_do(qtbot: QtBot) -> Non
     dialog = shown(qtbot)
     text = all_text(dialog)
     assert "Run “github” on this computer?" in text
-    assert "with your permissions: it can read and change your files and use the network" in text
+    assert "Not sandboxed: it can read and change all your files and use the network." in text
+    assert text.count("read and change") == 1, "the access is said once, in the Sandbox row"
     assert "Only run programs from people you trust." in text
     assert dialog.approve_button.text() == "Run it"
     assert "Connect" not in text
@@ -148,11 +149,11 @@ ORIGIN = CatalogueOrigin(
 
 def test_an_installed_entry_names_its_publisher_package_and_source(qtbot: QtBot) -> None:
     text = all_text(shown(qtbot, replace(REQUEST, origin=ORIGIN)))
-    assert "Published by:" in text and "acme on GitHub (not verified)" in text
-    assert "Package:" in text and "npm @acme/weather@1.2.0" in text
+    assert "Runs:" in text and "by acme on GitHub (not verified)" in text
+    assert "Technical details" in text and "Package:" in text and "npm @acme/weather@1.2.0" in text
     assert "From:" in text and "from the registry at https://registry.example.com" in text
-    assert "it can read and change your files and use the network" in text
-    assert "Published by:" not in all_text(shown(qtbot))
+    assert "Not now leaves it installed: it waits on the Servers page" in text
+    assert "Runs:" not in all_text(shown(qtbot))
 
 
 def test_an_installed_remote_says_it_runs_on_the_publishers_service(qtbot: QtBot) -> None:
@@ -162,3 +163,11 @@ def test_an_installed_remote_says_it_runs_on_the_publishers_service(qtbot: QtBot
     assert "It runs on its publisher's service, not on this computer" in text
     assert "it sees what you send it" in text and "your files" not in text
     assert "Package:" not in text, "a remote's package is its address, shown once"
+
+
+def test_an_installed_entry_is_asked_about_by_its_title(qtbot: QtBot) -> None:
+    dialog = shown(qtbot, replace(REQUEST, origin=ORIGIN.model_copy(update={"title": "Weather"})))
+    text = all_text(dialog)
+    assert "Start Weather?" in text and "Weather 1.2.0 by acme on GitHub (not verified)" in text
+    assert dialog.approve_button.text() == "Start Weather"
+    assert dialog.cancel_button.text() == "Not now" and dialog.cancel_button.isDefault()

@@ -11,6 +11,7 @@ from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
+    QDialogButtonBox,
     QHBoxLayout,
     QLineEdit,
     QListView,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 from desktop.catalogue.control import CatalogueControl, CatalogueListing, InstallPlan
 from desktop.core.problem import Problem
 from desktop.ui.bridge import Bridge
+from desktop.ui.catalogue_words import source_words, unreachable_words
 from desktop.ui.dialogs.entry_details import EntryDetails
 from desktop.ui.lifetime import while_alive
 from desktop.ui.models.catalogue_model import CatalogueModel
@@ -63,6 +65,7 @@ class CatalogueDialog(QDialog):
         self.search_edit.setToolTip(self.tr("Type a few words; the list narrows as you type"))
         self.count_label = hint(parent=self)
         self.message = InlineMessage(self)
+        self.close_buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         self.icons = EntryIcons()
         self.model = CatalogueModel(self)
         self.list_view = self._make_list()
@@ -112,9 +115,11 @@ class CatalogueDialog(QDialog):
         layout.addWidget(self.count_label)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.message)
+        layout.addWidget(self.close_buttons)
 
     def _connect(self) -> None:
         self.refresh_button.clicked.connect(self.refresh)
+        self.close_buttons.rejected.connect(self.reject)
         self.search_edit.textChanged.connect(self._on_search_edit_text_changed)
         self.list_view.selectionModel().selectionChanged.connect(self._on_list_selection_changed)
         self.list_view.activated.connect(self._on_list_view_activated)
@@ -166,11 +171,11 @@ class CatalogueDialog(QDialog):
             self.source_label.setText(self.tr("Loading the list of servers…"))
             self.source_problem.clear()
             return
-        self.source_label.setText(
-            fill(self.tr("Where this list comes from: %1."), listing.source.rstrip("."))
-        )
+        self.source_label.setText(source_words(listing))
+        self.source_label.setToolTip(listing.source)
         if listing.problem:
-            self.source_problem.show_problem(listing.problem)
+            self.source_problem.show_problem(unreachable_words(listing))
+            self.source_problem.setToolTip(listing.problem)
         else:
             self.source_problem.clear()
 
@@ -187,9 +192,20 @@ class CatalogueDialog(QDialog):
                 fill(self.tr("%1 servers"), total) if total != 1 else self.tr("1 server")
             )
         else:
-            self.count_label.setText(fill(self.tr("%1 of %2 match “%3”"), shown, total, typed))
+            matches = (
+                self.tr("%1 of %2 servers matches “%3”")
+                if shown == 1
+                else self.tr("%1 of %2 servers match “%3”")
+            )
+            self.count_label.setText(fill(matches, shown, total, typed))
         self.nothing.sentence_label.setText(
-            fill(self.tr("No server matches “%1”. Try fewer words, or other ones."), typed)
+            fill(
+                self.tr(
+                    "No server matches “%1”. Try fewer or other words, or press Refresh for the newest "
+                    "list. If someone gave you a server, close this and use Add server… instead."
+                ),
+                typed,
+            )
         )
         self.stack.setCurrentWidget(self.list_view if shown or not total else self.nothing)
 

@@ -8,9 +8,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop.catalogue.control import CatalogueEntry
-from desktop.ui.catalogue_words import by_line, needs_words, reach_words, verified_tip, version_words
+from desktop.ui.catalogue_words import by_line, needs_words, reach_details, verified_tip, version_words
 from desktop.ui.style import SPACING, heading, hint, labelled_button, selectable
 from desktop.ui.widgets.catalogue_delegate import EntryIcons
+from desktop.ui.widgets.inline_message import InlineMessage
 
 ICON = 48
 
@@ -32,6 +33,7 @@ class EntryDetails(QWidget):
         self.title_label = heading("", self)
         self.title_label.setWordWrap(True)
         self.by_label = selectable(QLabel(self))
+        self.caution = InlineMessage(self)
         self.reach_label = QLabel(self)
         self.needs_label = selectable(QLabel(self))
         self.version_label = hint(parent=self)
@@ -46,7 +48,14 @@ class EntryDetails(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(SPACING, 0, 0, 0)
         layout.setSpacing(SPACING // 2)
-        for widget in (self.icon_label, self.title_label, self.by_label, self.reach_label, self.needs_label):
+        for widget in (
+            self.icon_label,
+            self.title_label,
+            self.by_label,
+            self.caution,
+            self.reach_label,
+            self.needs_label,
+        ):
             layout.addWidget(widget)
         layout.addWidget(self.version_label)
         layout.addSpacing(SPACING)
@@ -70,14 +79,26 @@ class EntryDetails(QWidget):
         self.title_label.setText(entry.title or entry.name)
         self.by_label.setText(by_line(entry.publisher, entry.verified))
         self.by_label.setToolTip(verified_tip(entry.verified))
-        self.reach_label.setText(reach_words(entry.reach))
+        if entry.verified:
+            self.caution.clear()
+        else:
+            self.caution.show_problem(
+                self.tr(
+                    "Nobody has confirmed who published this. "
+                    "Install it only if you trust where it comes from."
+                )
+            )
+        self.reach_label.setText(reach_details(entry.reach))
+        self.reach_label.setWordWrap(True)
         self.needs_label.setText(needs_words(entry.needs))
         self.version_label.setText(version_words(entry.version))
         self.description_label.setText(entry.description)
         link = entry.website or entry.repository or ""
         safe = link.startswith("https://")
         self.link_label.setVisible(safe)
-        self.link_label.setText(f'<a href="{escape(link)}">{self.tr("More about it")}</a>' if safe else "")
+        self.link_label.setText(
+            f'<a href="{escape(link)}">{escape(self.tr("Publisher’s website"))}</a>' if safe else ""
+        )
         self.link_label.setToolTip(link if safe else "")
 
     def _on_install_button_clicked(self) -> None:

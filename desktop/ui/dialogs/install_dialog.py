@@ -10,7 +10,7 @@ from __future__ import annotations
 import concurrent.futures
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -35,6 +35,8 @@ from desktop.ui.texts import fill
 from desktop.ui.widgets.inline_message import InlineMessage
 
 PROGRESS_STEPS = 100
+SOURCE_WIDTH = 360
+"""Pixels a “Comes from” line may take before its middle gives way to “…”."""
 
 
 class ProgressRelay(QObject):
@@ -72,7 +74,7 @@ class InstallDialog(QDialog):
         self._running: concurrent.futures.Future[Any] | None = None
         self._done: Installed | None = None
         self.setWindowTitle(fill(self.tr("Install “%1”"), plan.title))
-        self.resize(660, 680)
+        self.resize(660, 740)
         self.fields = InstallFields(plan.fields, self)
         self.message = InlineMessage(self)
         self.progress_label = hint(parent=self)
@@ -101,6 +103,10 @@ class InstallDialog(QDialog):
         pad(column, 0)
         column.addWidget(heading(self._plan.title, inner))
         column.addLayout(self._about())
+        for caution in self._plan.cautions:
+            caution_label = InlineMessage(inner)
+            caution_label.show_problem(caution)
+            column.addWidget(caution_label)
         for note in self._plan.notes:
             note_label = InlineMessage(inner)
             note_label.show_info(note)
@@ -118,8 +124,11 @@ class InstallDialog(QDialog):
         pad(layout)
         layout.addWidget(area, 1)
         layout.addWidget(self.message)
-        layout.addWidget(self.progress_label)
-        layout.addWidget(self.progress_bar)
+        for progress in (self.progress_label, self.progress_bar):
+            kept = progress.sizePolicy()
+            kept.setRetainSizeWhenHidden(True)  # showing progress doesn't squeeze the form above
+            progress.setSizePolicy(kept)
+            layout.addWidget(progress)
         layout.addWidget(self.buttons)
 
     def _about(self) -> QFormLayout:
@@ -129,17 +138,25 @@ class InstallDialog(QDialog):
         publisher = self._line(who_words(plan.publisher, plan.verified))
         publisher.setToolTip(verified_tip(plan.verified))
         form.addRow(self.tr("Made by:"), publisher)
-        form.addRow(self.tr("What it can do:"), self._line(plan.abilities))
+        form.addRow(self.tr("Access:"), self._line(plan.abilities))
         form.addRow(self.tr("What will run:"), self._line(plan.package))
-        form.addRow(self.tr("Comes from:"), self._line(plan.source))
+        form.addRow(self.tr("Comes from:"), self._elided(plan.source))
         if plan.tools:
-            form.addRow(self.tr("Its tools:"), self._line(", ".join(plan.tools)))
+            form.addRow(self.tr("What it can do for the assistant:"), self._line(", ".join(plan.tools)))
         form.addRow(self.tr("Its name in MCP Desk:"), self._line(plan.suggested_name))
         return form
 
     def _line(self, text: str) -> QLabel:
         label = selectable(QLabel(text, self))
         label.setAccessibleName(text)
+        return label
+
+    def _elided(self, text: str) -> QLabel:
+        """One line, shortened in the middle when too long (a file's path); all of it in the tooltip."""
+        label = self._line(text)
+        label.setWordWrap(False)
+        label.setText(label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, SOURCE_WIDTH))
+        label.setToolTip(text)
         return label
 
     def values(self) -> dict[str, str]:
@@ -150,7 +167,12 @@ class InstallDialog(QDialog):
         if self._running is not None or self._done is not None:
             return
         if self._plan.blocked is not None:
-            self.message.show_problem(self._plan.blocked)
+            self.message.show_problem(
+                fill(
+                    self.tr("%1 Look for another server that does this in Browse servers."),
+                    self._plan.blocked,
+                )
+            )
             self.install_button.setEnabled(False)
             return
         missing = self.fields.missing()
@@ -197,7 +219,9 @@ class InstallDialog(QDialog):
     def _on_relay_moved(self, text: str, fraction: float | None) -> None:
         if self._running is None:
             return
-        self.progress_label.setText(text)
+        self.progress_label.setText(
+            text if fraction is None else fill(self.tr("%1 (%2%)"), text, round(fraction * 100))
+        )
         if fraction is None:
             self.progress_bar.setRange(0, 0)
         else:
@@ -236,10 +260,10 @@ class InstallDialog(QDialog):
         self.message.show_info(
             fill(
                 self.tr(
-                    "%1 It won't run until you approve it: press “Review and start” to see exactly "
-                    "what it will run, or do it later on the Servers page."
+                    "%1 is installed. You'll find it on the Servers page. Before it first runs, MCP Desk "
+                    "shows you exactly what it will run and asks you once to approve it."
                 ),
-                done.message,
+                self._plan.title,
             )
         )
         self.install_button.setText(self.tr("Review and start…"))

@@ -11,7 +11,6 @@ import html
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -51,6 +50,8 @@ class InstallFields(QWidget):
         self._fields = fields
         self._read: dict[str, Callable[[], str]] = {}
         self.editors: dict[str, QWidget] = {}
+        self.secret_toggles: dict[str, QPushButton] = {}
+        """Each secret's “Show” button, by its key."""
         self.form = QFormLayout(self)
         self.form.setContentsMargins(0, 0, 0, 0)
         self.form.setSpacing(SPACING)
@@ -67,8 +68,15 @@ class InstallFields(QWidget):
 
     def _add_row(self, field: InstallField) -> None:
         editor = self._editor(field)
-        label = fill(self.tr("%1 (required)"), field.label) if field.required else field.label
+        if field.required:
+            label = fill(self.tr("%1 (required)"), field.label)
+        elif field.kind is FieldKind.BOOLEAN:
+            label = field.label  # a tick box always has a value
+        else:
+            label = fill(self.tr("%1 (optional)"), field.label)
         notes = [_sentence(field.description)] if field.description else []
+        if field.multiple and "per line" not in field.description.lower():
+            notes.append(self.tr("One per line."))
         if field.kind is FieldKind.SECRET:
             notes.append(self.tr("Kept in your system's keychain, never in MCP Desk's settings."))
         title = self._title(field, label + ":")
@@ -87,11 +95,8 @@ class InstallFields(QWidget):
         if not field.technical or field.technical == field.label:
             title.setText(text)
             return title
-        muted = title.palette().color(QPalette.ColorRole.PlaceholderText).name()
         title.setTextFormat(Qt.TextFormat.RichText)
-        title.setText(
-            f"{html.escape(text)}<br><small style='color:{muted}'>{html.escape(field.technical)}</small>"
-        )
+        title.setText(f"{html.escape(text)}<br><small>{html.escape(field.technical)}</small>")
         title.setToolTip(self.tr("Its publisher calls it %1").replace("%1", field.technical))
         return title
 
@@ -108,23 +113,32 @@ class InstallFields(QWidget):
             made = self._path(field)
         else:
             made = self._text(field)
-        made.setAccessibleName(field.label)
-        made.setToolTip(field.description or field.label)
-        self.editors[field.key] = made
+        editor = self.editors.setdefault(field.key, made)  # a secret's box, not the row with its button
+        editor.setAccessibleName(field.label)
+        editor.setToolTip(field.description or field.label)
         return made
 
-    def _text(self, field: InstallField) -> QLineEdit:
+    def _text(self, field: InstallField) -> QWidget:
         edit = QLineEdit(field.default, self)
-        if field.kind is FieldKind.SECRET:
-            edit.setEchoMode(QLineEdit.EchoMode.Password)
-            edit.setPlaceholderText(self.tr("Paste it here"))
         edit.textChanged.connect(self.changed)
         self._read[field.key] = edit.text
-        return edit
+        if field.kind is not FieldKind.SECRET:
+            return edit
+        edit.setEchoMode(QLineEdit.EchoMode.Password)
+        edit.setPlaceholderText(self.tr("Paste it here"))
+        self.editors[field.key] = edit
+        show = labelled_button(self.tr("Show"), self.tr("Show or hide what you typed"), self)
+        show.setCheckable(True)
+        show.toggled.connect(lambda shown: self._show_secret(edit, show, shown))
+        self.secret_toggles[field.key] = show
+        return self._beside(edit, show)
+
+    def _show_secret(self, edit: QLineEdit, button: QPushButton, shown: bool) -> None:
+        edit.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
+        button.setText(self.tr("Hide") if shown else self.tr("Show"))
 
     def _lines(self, field: InstallField) -> QWidget:
         edit = QPlainTextEdit(field.default, self)
-        edit.setPlaceholderText(self.tr("One per line"))
         edit.setTabChangesFocus(True)
         edit.setFixedHeight(MULTI_LINES_HEIGHT)
         edit.textChanged.connect(self.changed)

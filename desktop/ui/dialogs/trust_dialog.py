@@ -22,7 +22,9 @@ from desktop.core.sandbox_policy import FileAccess, Sandbox
 from desktop.servers.control import TrustRequest
 from desktop.servers.sandbox import not_sandboxed_here, own_folder, sandbox_summary
 from desktop.ui.catalogue_words import verified_tip, who_words
-from desktop.ui.style import code_box, heading, pad, selectable
+from desktop.ui.style import code_box, heading, hint, pad, selectable
+from desktop.ui.texts import fill
+from desktop.ui.widgets.collapsible import Collapsible
 
 MAX_COMMAND_LINES = 6
 """A longer command scrolls inside its box."""
@@ -49,6 +51,17 @@ def command_lines(argv: list[str]) -> list[str]:
     return lines
 
 
+def top_aligned(form: QFormLayout) -> QFormLayout:
+    """`form` with each row's title and value starting on the same line, however tall the row."""
+    for row in range(form.rowCount()):
+        for role in (QFormLayout.ItemRole.LabelRole, QFormLayout.ItemRole.FieldRole):
+            item = form.itemAt(row, role)
+            label = item.widget() if item is not None else None
+            if isinstance(label, QLabel):
+                label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    return form
+
+
 class TrustDialog(QDialog):
     """Shows exactly what will run and asks for a yes; Cancel is the default and Escape cancels.
 
@@ -69,12 +82,18 @@ class TrustDialog(QDialog):
         super().__init__(parent)
         self.request = request
         self.sandbox = sandbox
-        self.setWindowTitle(self.tr("Approve “%1”").replace("%1", request.server))
+        title = request.origin.title if request.origin is not None and not request.remote else ""
+        self.setWindowTitle(self.tr("Approve “%1”").replace("%1", title or request.server))
         self.setMinimumWidth(560)
         layout = QVBoxLayout(self)
         pad(layout)
-        question = self.tr("Connect to “%1”?") if request.remote else self.tr("Run “%1” on this computer?")
-        layout.addWidget(heading(question.replace("%1", request.server), self))
+        if title:
+            question = fill(self.tr("Start %1?"), title)
+        elif request.remote:
+            question = fill(self.tr("Connect to “%1”?"), request.server)
+        else:
+            question = fill(self.tr("Run “%1” on this computer?"), request.server)
+        layout.addWidget(heading(question, self))
         if request.changed:
             changed = QLabel(
                 self.tr("This server's command or sandbox changed since you last approved it."), self
@@ -88,17 +107,30 @@ class TrustDialog(QDialog):
         explanation.setWordWrap(True)
         layout.addWidget(explanation)
         layout.addLayout(self._facts())
+        if request.origin is not None:
+            layout.addWidget(self._technical_details())
+        layout.addStretch()  # room to spare goes below the facts, not between their rows
         self.buttons = QDialogButtonBox(self)
-        self.approve_button = self.buttons.addButton(
-            self.tr("Connect") if request.remote else self.tr("Run it"),
-            QDialogButtonBox.ButtonRole.AcceptRole,
-        )
+        if title:
+            approve_text = fill(self.tr("Start %1"), title)
+        else:
+            approve_text = self.tr("Connect") if request.remote else self.tr("Run it")
+        self.approve_button = self.buttons.addButton(approve_text, QDialogButtonBox.ButtonRole.AcceptRole)
         self.approve_button.setToolTip(
             self.tr("Remember this approval and connect now")
             if request.remote
             else self.tr("Remember this approval and start the program now")
         )
-        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        if request.origin is not None:
+            self.cancel_button = self.buttons.addButton(
+                self.tr("Not now"), QDialogButtonBox.ButtonRole.RejectRole
+            )
+            later = hint(
+                self.tr("Not now leaves it installed: it waits on the Servers page until you start it."), self
+            )
+            layout.addWidget(later)
+        else:
+            self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button.setToolTip(self.tr("Don't connect") if request.remote else self.tr("Don't run it"))
         self._make_cancel_default(self.approve_button, self.cancel_button)
         layout.addWidget(self.buttons)
@@ -119,14 +151,8 @@ class TrustDialog(QDialog):
                 "everything in them. Whoever runs the server there can read them. "
                 "Only connect to servers you trust."
             )
-        if self.sandbox is not None and not_sandboxed_here() is None:
-            return self.tr(
-                "This program will run on this computer in a sandbox: it can reach only what is "
-                "listed under Sandbox. Only run programs from people you trust."
-            )
         return self.tr(
-            "This program will run on this computer with your permissions: it can read and change "
-            "your files and use the network, as any program you start yourself can. "
+            "This program will run on this computer. What it can reach is under Sandbox. "
             "Only run programs from people you trust."
         )
 
@@ -134,13 +160,14 @@ class TrustDialog(QDialog):
         """Only the rows that say something: no “Not set” or “None”."""
         form = QFormLayout()
         request = self.request
-        self._add_origin(form)
+        self._add_who(form)
         if request.remote:
             form.addRow(self.tr("Address:"), self._command_view())
             if request.header_names:
                 form.addRow(self.tr("Headers:"), self._names(request.header_names))
-            return form
-        form.addRow(self.tr("Command:"), self._command_view())
+            return top_aligned(form)
+        if request.origin is None:
+            form.addRow(self.tr("Command:"), self._command_view())
         if request.runs_on:
             form.addRow(self.tr("Runs on:"), selectable(QLabel(request.runs_on, self)))
         if request.cwd:
@@ -148,26 +175,37 @@ class TrustDialog(QDialog):
         if request.env_names:
             form.addRow(self.tr("Extra settings:"), self._names(request.env_names))
         form.addRow(self.tr("Sandbox:"), self._sandbox_view())
-        return form
+        return top_aligned(form)
 
-    def _add_origin(self, form: QFormLayout) -> None:
-        """Who publishes it, what exactly runs and where it came from, for an install from the catalogue."""
+    def _add_who(self, form: QFormLayout) -> None:
+        """For an install from the catalogue: what runs and who publishes it, in one row."""
         origin = self.request.origin
         if origin is None:
             return
         verified = origin.registry == OFFICIAL_REGISTRY
+        what = " ".join(part for part in (origin.title or origin.name, origin.version) if part)
+        if origin.publisher:
+            what = fill(self.tr("%1 by %2"), what, who_words(origin.publisher, verified))
+        label = selectable(QLabel(what, self))
+        label.setWordWrap(True)
+        label.setToolTip(verified_tip(verified) if origin.publisher else "")
+        form.addRow(self.tr("Runs:"), label)
+
+    def _technical_details(self) -> Collapsible:
+        """The package, where it came from and the exact command, one click away."""
+        origin = self.request.origin
+        assert origin is not None
+        box = QWidget(self)
+        form = QFormLayout(box)
+        form.setContentsMargins(0, 0, 0, 0)
         package = "" if origin.package == self.request.command_line else origin.package  # a remote's address
-        rows = (
-            (self.tr("Published by:"), who_words(origin.publisher, verified) if origin.publisher else ""),
-            (self.tr("Package:"), package),
-            (self.tr("From:"), origin.source),
-        )
-        for title, text in rows:
+        for title, text in ((self.tr("Package:"), package), (self.tr("From:"), origin.source)):
             if text:
-                label = selectable(QLabel(text, self))
-                label.setWordWrap(True)
-                form.addRow(title, label)
-                label.setToolTip(verified_tip(verified) if title == rows[0][0] else "")
+                form.addRow(title, selectable(QLabel(text, box)))
+        if not self.request.remote:
+            form.addRow(self.tr("Command:"), self._command_view())
+        top_aligned(form)
+        return Collapsible(self.tr("Technical details"), box, self)
 
     def _sandbox_view(self) -> QLabel:
         """What the sandbox lets it see, naming the folder it calls its own."""
@@ -177,7 +215,6 @@ class TrustDialog(QDialog):
             text += " " + self.tr("Its own folder is %1.").replace("%1", str(folder))
         label = selectable(QLabel(text, self))
         label.setWordWrap(True)
-        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         label.setToolTip(self.tr("Change this in the server's settings"))
         return label
 

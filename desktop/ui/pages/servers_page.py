@@ -92,12 +92,14 @@ class ServersPage(QWidget):
             self.tr("No servers yet"),
             self.tr(
                 "Servers give your assistant tools, like reading files or checking the time. "
-                "Find one with Browse servers, add one by its command, or bring yours over from "
-                "Claude Desktop, Cursor, VS Code or LM Studio with Import."
+                "Find one with Browse servers, or bring yours over from Claude Desktop, Cursor, "
+                "VS Code or LM Studio with Import."
             ),
-            action=self.tr("Add server…"),
+            action=self.tr("Browse servers…"),
             parent=self,
-            tip=self.tr("Add a server by its command or address"),
+            tip=self.tr("Find servers others have published, and install one"),
+            other=self.tr("…or add one someone gave you"),
+            other_tip=self.tr("Add a server by its command or address"),
         )
         return starting, empty
 
@@ -108,6 +110,7 @@ class ServersPage(QWidget):
 
         def action(icon: str, text: str, tip: str) -> QAction:
             made = toolbar.addAction(page_icon(icon), text)
+            made.setIconText(text)  # as written, “…” included: the button says it opens a window, as menus do
             made.setToolTip(tip)
             button = toolbar.widgetForAction(made)
             if button is not None:  # toolbar buttons take no focus unless told to; Tab should reach them
@@ -164,8 +167,9 @@ class ServersPage(QWidget):
         self.restart_action.triggered.connect(lambda: self._act(self._actions.restart))
         self.edit_action.triggered.connect(self._on_edit_action_triggered)
         self.remove_action.triggered.connect(self._on_remove_action_triggered)
-        assert self.empty.button is not None
-        self.empty.button.clicked.connect(self._on_add_action_triggered)
+        assert self.empty.button is not None and self.empty.other_button is not None
+        self.empty.button.clicked.connect(self.browse_requested)
+        self.empty.other_button.clicked.connect(self._on_add_action_triggered)
         self.details.review_requested.connect(self._actions.review)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.table.doubleClicked.connect(self._on_table_double_clicked)

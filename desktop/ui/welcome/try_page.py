@@ -19,9 +19,9 @@ from desktop.ui.widgets.inline_message import InlineMessage
 
 
 class TryPage(QWizardPage):
-    """Complete once the chosen model is loaded (or none was chosen) and the files server runs.
+    """Complete once the chosen model is loaded and the files server runs; Finish asks `prompt()`.
 
-    Finish asks `prompt()`; without a model the Chat then says what is missing and how to get it.
+    Without a model it says to pick one first (the wizard's “Choose a model…” opens the Model page).
     """
 
     def __init__(self, bridge: Bridge, chosen: Callable[[], Path | None]) -> None:
@@ -76,13 +76,13 @@ class TryPage(QWizardPage):
 
     def initializePage(self) -> None:
         self.message.clear()
-        self.explanation.setVisible(not self._without_model())
-        if self._without_model():
+        self.explanation.setVisible(not self.without_model())
+        if self.without_model():
             self.message.show_info(
                 self.tr(
-                    "No model is chosen yet, so nothing can answer your question. “Try it” opens the "
-                    "Chat with your question ready; its “Open the Model page” button takes you to add "
-                    "a model file you have, or to download one. Then press Send."
+                    "First, pick the AI that will answer you. “Choose a model…” opens the Model page, "
+                    "where you can add a model file you have or download one; “Try it” works once a "
+                    "model is ready."
                 )
             )
         models, control = self._bridge.models, self._bridge.control
@@ -95,11 +95,10 @@ class TryPage(QWizardPage):
     def isComplete(self) -> bool:
         models = self._bridge.models
         loaded = models is not None and models.state().loaded is not None
-        answerable = loaded or self._without_model()
-        return answerable and self._files_running and bool(self.prompt_edit.text().strip())
+        return loaded and self._files_running and bool(self.prompt_edit.text().strip())
 
-    def _without_model(self) -> bool:
-        """None was chosen and none is loaded: going on to the Chat, which says what to do."""
+    def without_model(self) -> bool:
+        """None was chosen and none is loaded: the next step is to pick one."""
         models = self._bridge.models
         return self._chosen() is None and (models is None or models.state().loaded is None)
 
@@ -107,7 +106,7 @@ class TryPage(QWizardPage):
         name = loaded_name(state)
         if name:
             self.model_label.setText(fill(self.tr("Model: %1 is ready."), name))
-        elif self._without_model():
+        elif self.without_model():
             self.model_label.setText(self.tr("Model: none yet."))
         else:
             self.model_label.setText(self.tr("Model: loading…"))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget, QWizard, QWizardPage
+from PySide6.QtCore import QSize, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget, QWizard, QWizardPage
 
 from desktop.ui.bridge import Bridge
 from desktop.ui.resources import app_icon
 from desktop.ui.style import hint
+from desktop.ui.texts import fill
 from desktop.ui.welcome.folder_page import FolderPage
 from desktop.ui.welcome.model_choice_page import ModelChoicePage
 from desktop.ui.welcome.try_page import TryPage
@@ -52,10 +53,12 @@ class WelcomeWizard(QWizard):
     Signals:
         try_requested(str): the user finished: ask this question in a new chat.
         browse_requested(): the user wants to find more servers to install.
+        model_requested(): there is no model yet and the user wants the Model page (the welcome closes).
     """
 
     try_requested = Signal(str)
     browse_requested = Signal()
+    model_requested = Signal()
 
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,8 +70,16 @@ class WelcomeWizard(QWizard):
         self.try_page = TryPage(bridge, self.model_page.selected)
         for page in (self.intro_page, self.folder_page, self.model_page, self.try_page):
             self.addPage(page)
+        steps = (self.folder_page, self.model_page, self.try_page)
+        for number, step in enumerate(steps, start=1):
+            step.setSubTitle(fill(self.tr("Step %1 of %2. %3"), number, len(steps), step.subTitle()))
+        self.setOption(QWizard.WizardOption.HaveCustomButton1)
         self._label_buttons()
+        self._lay_out_buttons()
         self.try_page.browse_button.clicked.connect(self.browse_requested)
+        self.button(QWizard.WizardButton.CustomButton1).clicked.connect(self._on_choose_model_clicked)
+        self.currentIdChanged.connect(self._lay_out_buttons)
+        self.try_page.completeChanged.connect(self._mark_default)
         self.resize(SIZE)
         self.accepted.connect(self._on_accepted)
 
@@ -84,12 +95,44 @@ class WelcomeWizard(QWizard):
                 self.tr("Try it"),
                 self.tr("Open the Chat and ask your model this question"),
             ),
+            QWizard.WizardButton.CustomButton1: (
+                self.tr("Choose a model…"),
+                self.tr("Close this and open the Model page, to add or download a model"),
+            ),
         }
         for which, (text, tip) in buttons.items():
             self.setButtonText(which, text)
             button = self.button(which)
             button.setToolTip(tip)
             button.setAccessibleName(text)
+
+    def _lay_out_buttons(self, _page_id: int = -1) -> None:
+        """On the last step without a model, “Choose a model…” comes first and is the default."""
+        choose = self._choosing()
+        wanted = [QWizard.WizardButton.Stretch, QWizard.WizardButton.BackButton]
+        if choose:
+            wanted.append(QWizard.WizardButton.CustomButton1)
+        wanted += [
+            QWizard.WizardButton.NextButton,
+            QWizard.WizardButton.FinishButton,
+            QWizard.WizardButton.CancelButton,
+        ]
+        self.setButtonLayout(wanted)
+        QTimer.singleShot(0, self, self._mark_default)  # after the wizard has made Finish the default
+
+    def _mark_default(self) -> None:
+        """“Choose a model…” is the default while it shows (the wizard makes Finish the default
+        on the last page and each time its completeness changes, so this runs after it)."""
+        button = self.button(QWizard.WizardButton.CustomButton1)
+        if isinstance(button, QPushButton):
+            button.setDefault(self._choosing())
+
+    def _choosing(self) -> bool:
+        return self.currentPage() is self.try_page and self.try_page.without_model()
+
+    def _on_choose_model_clicked(self) -> None:
+        self.model_requested.emit()
+        self.reject()
 
     def _on_accepted(self) -> None:
         self.try_requested.emit(self.try_page.prompt())

@@ -12,7 +12,8 @@ SIDE_MARGIN = 64
 
 
 class EmptyState(QWidget):
-    """Icon, title, one sentence and (when `action` is given) a button below them, explained by `tip`."""
+    """Icon, title, one sentence and (when `action` is given) a button below them, explained by `tip`;
+    `other` adds a quieter second way below that (`other_button`), explained by `other_tip`."""
 
     def __init__(
         self,
@@ -22,6 +23,8 @@ class EmptyState(QWidget):
         action: str | None = None,
         parent: QWidget | None = None,
         tip: str = "",
+        other: str | None = None,
+        other_tip: str = "",
     ) -> None:
         super().__init__(parent)
         self.title_label = heading(title, self)
@@ -43,4 +46,14 @@ class EmptyState(QWidget):
             self.button.setAccessibleName(action)
             self.button.setToolTip(tip)
             layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.other_button: QPushButton | None = None
+        if other is not None:
+            if self.button is not None:  # the main way stands out from the other
+                self.button.setDefault(True)
+                self.button.setMinimumHeight(self.button.sizeHint().height() + SPACING)
+            self.other_button = QPushButton(other, self)
+            self.other_button.setFlat(True)
+            self.other_button.setAccessibleName(other)
+            self.other_button.setToolTip(other_tip)
+            layout.addWidget(self.other_button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(3)

@@ -60,7 +60,7 @@ def test_a_plan_says_what_the_bundle_is_and_asks_for_its_settings(
         assert "in a sandbox" in plan.abilities and plan.sandbox.network and not plan.sandbox.folders
     assert plan.tools == ("describe_setup: Say what the server was given", "summarise (prompt)")
     assert plan.blocked is None and plan.token and not plan.verified
-    assert plan.notes[0].startswith("This bundle is not signed") and "Python 3.11.7" in plan.notes[1]
+    assert plan.cautions[0].startswith("This bundle is not signed") and "Python 3.11.7" in plan.notes[0]
     kinds = {field.key: (field.kind, field.required, field.default, field.multiple) for field in plan.fields}
     assert kinds == {
         "api_key": (FieldKind.SECRET, True, "", False),
@@ -210,7 +210,7 @@ def test_node_and_uv_bundles_run_on_mcp_desks_own_runtimes(
         },
     }
     plan = installer.plan(write_bundle(tmp_path / "node.mcpb", node), ())
-    assert "Node.js that MCP Desk provides (it asks for Node.js >=16.0.0)" in plan.notes[1]
+    assert "Node.js that MCP Desk provides (it asks for Node.js >=16.0.0)" in plan.notes[0]
     config = installer.install(plan, {"api_key": "k"}, Keyring().store)
     assert (config.command, config.runtime) == ("node", "mcp-desk")
     assert config.args == [f"{config.cwd}{os.sep}server{os.sep}main.py", "/home/ada/Docs"]

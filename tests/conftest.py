@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+import keyring.core
 import pytest
 from keyring.backends.SecretService import Keyring as SecretServiceKeyring
 
@@ -76,16 +77,21 @@ def _cannot_run(reason: str) -> None:
 
 
 @pytest.fixture
-def keyring_store(keyring_bus: str, monkeypatch: pytest.MonkeyPatch) -> SecretStore:
+def keyring_store(keyring_bus: str) -> Iterator[SecretStore]:
     """A `SecretStore` on the private Secret Service, under a service name of this test's own.
 
     The environment points child processes (the CLI, the app) at the same keyring and service.
+    `keyring` keeps the backend it first chose for the whole process: it chooses anew with this
+    environment, and again once it is put back, so later tests don't talk to a bus gone from theirs.
     """
     service = f"mcp-desk-test-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", keyring_bus)
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
-    monkeypatch.setenv("MCP_DESK_KEYRING_SERVICE", service)
-    return SecretStore(SecretServiceKeyring(), service)
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("DBUS_SESSION_BUS_ADDRESS", keyring_bus)
+        environment.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
+        environment.setenv("MCP_DESK_KEYRING_SERVICE", service)
+        keyring.core.init_backend()
+        yield SecretStore(SecretServiceKeyring(), service)
+    keyring.core.init_backend()
 
 
 @pytest.fixture(scope="session")

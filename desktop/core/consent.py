@@ -198,9 +198,9 @@ class ConsentGate:
         never = self._rules.refusal(tool)
         if never is not None:
             return Decision(Choice.DENY, arguments, ConsentHow.RULE, rule_id=never.id)
-        changed_from = self._rules.suspended_definition(tool)
+        changed_from = self._rules.suspended_definition(tool, context.app)
         if not context.after_suspicious_result:
-            rule = self._rules.match(tool, context.chat_id)
+            rule = self._rules.match(tool, context.chat_id, context.app)
             if rule is not None:
                 return Decision(Choice.ALLOW_ONCE, arguments, ConsentHow.RULE, rule_id=rule.id)
             if changed_from is None:
@@ -210,7 +210,7 @@ class ConsentGate:
         request = ConsentRequest(tool, arguments, context, scan(tool.description), changed_from)
         decision = await self._asker.ask(request)
         if decision.choice is Choice.ALLOW_ALWAYS and request.may_remember:
-            await self.remember(tool, RuleScope.ALWAYS, None, "", decision.expiry)
+            await self.remember(tool, RuleScope.ALWAYS, None, "", decision.expiry, context.app)
         elif decision.choice is Choice.ALLOW_CHAT and context.chat_id and request.may_remember:
             await self.remember(tool, RuleScope.CHAT, context.chat_id, context.chat_title)
         return decision
@@ -238,8 +238,10 @@ class ConsentGate:
         chat_id: str | None,
         chat_title: str,
         expiry: Expiry = Expiry.REVOKED,
+        app: str | None = None,
     ) -> ConsentRule:
-        rule = ConsentRule.for_tool(tool, scope, chat_id, chat_title, time.time(), expiry)
+        """`app`: the other AI app whose question it answered, which alone it then holds for."""
+        rule = ConsentRule.for_tool(tool, scope, chat_id, chat_title, time.time(), expiry, app)
         await self._added(rule)
         return rule
 

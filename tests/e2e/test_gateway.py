@@ -19,6 +19,7 @@ import httpx2
 import pytest
 
 from desktop.core.audit_records import AuditFilter, AuditKind, AuditRecord
+from desktop.core.consent import Choice
 from desktop.core.events import EventBus
 from desktop.core.rpc_log import Direction
 from desktop.core.secrets import SecretStore
@@ -384,3 +385,29 @@ async def test_a_removed_app_is_shut_out_and_its_token_gone(gate: Gate, keyring_
     async with httpx2.AsyncClient() as http:
         refused = await http.post(gate.url, json={}, headers={"Authorization": f"Bearer {token}"})
     assert refused.status_code == 401
+
+
+async def test_always_allow_answered_to_one_app_does_not_let_another_in(
+    gate: Gate, keyring_store: SecretStore
+) -> None:
+    await gate.service.grant("cursor", ["spy", "other"])
+    async with (
+        outside_app(gate.url, await gate.token("cursor", keyring_store), "legacy") as cursor,
+        outside_app(gate.url, await gate.token("claude", keyring_store), "legacy") as claude,
+    ):
+        gate.asker.will(allow(Choice.ALLOW_ALWAYS))
+        assert (await cursor.call("other__echo", text="one"))["content"][0]["text"] == "one"
+        assert (await cursor.call("other__echo", text="two"))["content"][0]["text"] == "two"
+        assert len(gate.asker.asked) == 1, "Cursor's Always allow holds for Cursor"
+        gate.asker.will(deny("Not Claude."))
+        refused = await claude.call("other__echo", text="three")
+        assert refused["isError"] is True and "Not Claude." in refused["content"][0]["text"]
+        assert gate.asker.asked[-1].context.app == "Claude Desktop"
+    (rule,) = gate.manager._consent.rules()
+    assert rule.app == "Cursor"
+    decisions = [r.data for r in await gate.decisions()][-3:]
+    assert [(d["app"], d["decision"], d["how"]) for d in decisions] == [
+        ("Cursor", "allowed", "asked"),
+        ("Cursor", "allowed", "remembered rule"),
+        ("Claude Desktop", "denied", "asked"),
+    ]

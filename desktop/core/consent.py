@@ -47,6 +47,12 @@ class Choice(StrEnum):
     DENY = "deny"
 
 
+class ProgressSink(Protocol):
+    """Where a server's progress on a call goes."""
+
+    async def __call__(self, progress: float, total: float | None, message: str | None) -> None: ...
+
+
 @dataclass(frozen=True)
 class CallContext:
     """Where a tool call comes from."""
@@ -59,6 +65,8 @@ class CallContext:
     """An earlier result in this turn read like instructions: rules don't apply, the user is asked."""
     app: str | None = None
     """The other AI app that asked through MCP Desk's gateway, by name (“Cursor”); None for MCP Desk's own."""
+    progress: ProgressSink | None = field(default=None, compare=False, repr=False)
+    """Where the server's progress on the call goes (progress, total, message): the app that asked for it."""
 
 
 @dataclass(frozen=True)

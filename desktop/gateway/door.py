@@ -6,8 +6,9 @@ as the servers gave them. A name outside the app's grant is answered as a tool t
 there, saying nothing of what else MCP Desk runs. Both protocol revisions are served: the
 2025-11-25 handshake with a session (`notifications/tools/list_changed` on its standalone
 stream) and 2026-07-28's single requests (the same change on a `subscriptions/listen` stream).
-Each request is answered with one JSON body rather than an event stream of its own: nothing is sent
-to the app in the middle of a call, and one write per answer halves a call's time over HTTP.
+Each request is answered with one JSON body rather than an event stream of its own: one write per
+answer halves a call's time over HTTP, and what the server sends in the middle of a call (its
+progress) travels on the session's own stream instead.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler
 from mcp.shared.subscriptions import PromptsListChanged, ResourcesListChanged, ToolsListChanged
 from starlette.types import Message, Receive, Scope, Send
 
-from desktop.core.consent import AnswerStopped, CallContext
+from desktop.core.consent import AnswerStopped, CallContext, ProgressSink
 from desktop.core.events import ServerState, ServerStatus, ToolInfo
 from desktop.core.problem import Problem
 from desktop.core.rpc_log import RpcLog
@@ -192,7 +193,7 @@ class AppDoor:
     ) -> types.CallToolResult:
         if not any(tool.qualified_name == params.name for tool in self.visible_tools()):
             return _failed(f"There is no tool called “{params.name}” here. Ask for the list of tools again.")
-        context = CallContext(origin=GATEWAY_ORIGIN, app=self.label)
+        context = CallContext(origin=GATEWAY_ORIGIN, app=self.label, progress=_progress_to(ctx))
         try:
             outcome = await self._host.call_tool(params.name, dict(params.arguments or {}), context)
         except AnswerStopped:
@@ -200,6 +201,21 @@ class AppDoor:
         except Problem as problem:
             return _failed(problem.message)
         return _result(outcome)
+
+
+def _progress_to(ctx: ServerRequestContext[dict[str, Any]]) -> ProgressSink | None:
+    """The server's progress, relayed to the app where it asked for it (a `progressToken`). Answers are
+    single JSON bodies, so it travels on the session's own stream: 2026-07-28's single requests, which
+    have none, hear no progress."""
+    token = (ctx.meta or {}).get("progress_token")
+    if token is None:
+        return None
+
+    async def relay(progress: float, total: float | None, message: str | None) -> None:
+        with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
+            await ctx.session.send_progress_notification(token, progress, total, message)
+
+    return relay
 
 
 def _wire_tool(tool: ToolInfo) -> types.Tool:

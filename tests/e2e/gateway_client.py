@@ -3,10 +3,10 @@
     python gateway_client.py URL TOKEN MODE     (MODE: "legacy" for 2025-11-25, or "2026-07-28")
 
 Reads one JSON command a line on stdin and answers one JSON line on stdout:
-``{"op": "list"}`` → ``{"tools": [tool, ...]}``; ``{"op": "call", "name", "arguments"}`` →
-``{"result": CallToolResult}`` or ``{"error": text}``; ``{"op": "call_then_cancel", "name",
-"arguments"}`` starts the call and cancels it at the next line (``{"op": "cancel"}``), then answers
-``{"cancelled": true}``;
+``{"op": "list"}`` → ``{"tools": [tool, ...]}``; ``{"op": "call", "name", "arguments", "progress": bool}``
+→ ``{"result": CallToolResult, "progress": [[progress, total], ...]}`` or ``{"error": text}``;
+``{"op": "call_then_cancel", "name", "arguments"}`` starts the call and cancels it at the next line
+(``{"op": "cancel"}``), then answers ``{"cancelled": true}``;
 ``{"op": "changes"}`` → ``{"changes": n}`` (tool list changes heard so far), ``{"op": "content_changes"}``
 → ``{"prompts": n, "resources": n}``; ``{"op": "prompts" | "resources" | "templates"}``, ``{"op":
 "get_prompt", "name", "arguments"}``, ``{"op": "read", "uri"}``, ``{"op": "complete", "ref", "argument",
@@ -85,11 +85,23 @@ async def answer(client: Client, app: App, command: dict[str, Any]) -> dict[str,
                 "tools": [tool.model_dump(by_alias=True, exclude_none=True, mode="json") for tool in tools]
             }
         case "call":
+            heard: list[list[float | None]] = []
+
+            async def progress(done: float, total: float | None, message: str | None) -> None:
+                heard.append([done, total])
+
             try:
-                result = await client.call_tool(command["name"], command["arguments"])
+                result = await client.call_tool(
+                    command["name"],
+                    command["arguments"],
+                    progress_callback=progress if command.get("progress") else None,
+                )
             except Exception as error:
                 return {"error": f"{type(error).__name__}: {error}"}
-            return {"result": result.model_dump(by_alias=True, exclude_none=True, mode="json")}
+            return {
+                "result": result.model_dump(by_alias=True, exclude_none=True, mode="json"),
+                "progress": heard,
+            }
         case "call_then_cancel":
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(client.call_tool, command["name"], command["arguments"])

@@ -9,9 +9,23 @@ HTTP leg costs on its own is printed beside the ratio. (On a 2-core machine shar
 that leg alone was 1.4-2.8x the stdio call and MCP Desk's own audited, gated call ~2x: the goal
 asks more than the two hops allow there.)
 
-Then 8 apps call at once, 4 calls in flight each, for 30 s (5 s with --quick): every call must
-come back with its own text and have exactly one decision in the audit trail; p50 and p99 of
-their latencies are printed.
+Where the time goes: MCP Desk's own gated call (consent with a remembered rule, the synced audit
+record, the stdio call), timed in this process on the service loop, is printed beside the whole
+call through the gateway; the rest is the app's HTTP leg and the door (uvicorn, the SDK's server).
+Measured on the 2-core shared machine: 6.4 ms through the gateway = 3.3 ms gated call + 3.1 ms HTTP
+leg, against 1.7 ms bare stdio and 4.6 ms bare Streamable HTTP (--quick); 7.5 = 2.3 + 5.2 ms against
+1.25 and 3.8 ms (full run, noisier). Of the gated call's ~1.6 ms over
+stdio, the consent decision with a remembered rule is ~4 µs; the rest is the audit record's synced
+commit before the call goes out (0.4-1.2 ms here), which is the promise, not overhead to trim. The door
+adds ~0.2-0.3 ms on top of the SDK's own HTTP server; the HTTP leg itself is the SDK's and uvicorn's.
+
+Then 8 apps call at once, 4 calls in flight each, for 30 s (5 s with --quick), while the real window
+runs offscreen with the services attached (as the app runs them: the log's writer and the pulse too)
+and shows the Log page: a 5 ms QTimer on the Qt thread measures the UI's longest stall (goal
+<= 50 ms). Every call must come back with its own text and have exactly one decision in the audit
+trail; p50 and p99 of their latencies are printed. Measured here: 90 ms (30 s) and 56 ms (--quick) with
+the Log page showing, 22 ms (--quick) with the Servers page: the Log page's intake of both legs of
+every call is what stalls the UI, not the gateway itself.
 
     python bench/bench_gateway.py [--quick]
     python bench/bench_gateway.py --app gateway|stdio|http TARGET TOKEN CALLS|SECONDS WORKERS   (the app)
@@ -20,12 +34,14 @@ their latencies are printed.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import keyring
@@ -38,6 +54,8 @@ APPS = 8
 WORKERS = 4
 LOAD_SECONDS = quick_rounds(30, 5)
 HTTP_SERVER = ROOT / "tests" / "fixtures" / "servers" / "http_server.py"
+TICK_MS = 5
+_BACKGROUND: list[asyncio.Task[None]] = []
 
 
 # -- the app, in its own process -------------------------------------------------
@@ -108,13 +126,15 @@ def answer_of(process: subprocess.Popen[str]) -> dict[str, Any]:
 
 
 def main() -> float:
+    from desktop.core.events import EventBus
     from desktop.core.service_loop import ServiceLoop
 
     os.environ["MCP_DESK_HOME"] = str(fresh_home())
     keyring.set_keyring(MemoryKeyring())
     loop = ServiceLoop()
     loop.start()
-    services = loop.run(_build())
+    events = EventBus()
+    services = loop.run(_build(events))
     http = subprocess.Popen(
         [sys.executable, str(HTTP_SERVER), "--port", "0"],
         stdin=subprocess.PIPE,
@@ -126,8 +146,8 @@ def main() -> float:
         url = services.gateway.status().url
         assert url is not None, services.gateway.status().problem
         http_url = _http_address(http)
-        ratio = _round_trips(url, tokens["app0"], http_url)
-        _load_figures(url, tokens, loop, services)
+        ratio = _round_trips(url, tokens["app0"], http_url, loop, services)
+        _load_figures(url, tokens, loop, services, events)
     finally:
         http.kill()
         http.wait(10)
@@ -136,13 +156,14 @@ def main() -> float:
     return ratio
 
 
-def _round_trips(url: str, token: str, http_url: str) -> float:
-    times: dict[str, list[float]] = {"gateway": [], "stdio": [], "http": []}
+def _round_trips(url: str, token: str, http_url: str, loop: Any, services: Any) -> float:
+    times: dict[str, list[float]] = {"gateway": [], "stdio": [], "http": [], "gated": []}
     for round_ in range(ROUNDS):
         order = ("gateway", "stdio", "http") if round_ % 2 else ("stdio", "http", "gateway")
         for kind in order:
             target = {"gateway": url, "stdio": str(ECHO_SERVER), "http": http_url}[kind]
             times[kind].append(answer_of(run_app(kind, target, token, CALLS))["ms_per_call"])
+        times["gated"].append(loop.run(_gated_calls(services, CALLS)))
     ratio = report(
         "outside app's tool call through the gateway (remembered rule) vs the bare SDK on the server",
         times["gateway"],
@@ -164,38 +185,121 @@ def _round_trips(url: str, token: str, http_url: str) -> float:
         "ms",
         "informational",
     )
+    report(
+        "  MCP Desk's own gated call (consent, audit, stdio) vs the bare SDK over stdio",
+        times["gated"],
+        times["stdio"],
+        "ms",
+        "informational",
+    )
+    gateway, gated = statistics.median(times["gateway"]), statistics.median(times["gated"])
+    stdio = statistics.median(times["stdio"])
+    print(
+        f"  where a call through the gateway goes ({gateway:.2f} ms): MCP Desk's gated call {gated:.2f} ms "
+        f"(of which the stdio call itself ~{stdio:.2f} ms), the app's HTTP leg and the door "
+        f"{gateway - gated:.2f} ms"
+    )
+    record("gateway: MCP Desk's gated call", gated, "ms", "informational")
+    record("gateway: the app's HTTP leg and the door", gateway - gated, "ms", "informational")
     return ratio
 
 
-def _load_figures(url: str, tokens: dict[str, str], loop: Any, services: Any) -> None:
+async def _gated_calls(services: Any, calls: int) -> float:
+    """ms per call of `ServerManager.call_tool` as the door makes it, without the HTTP leg."""
+    from desktop.core.consent import CallContext
+
+    context = CallContext(origin="another app", app="App0")
+    start = time.perf_counter()
+    for _ in range(calls):
+        outcome = await services.manager.call_tool("echo__echo", {"text": "hello"}, context)
+        assert outcome.ok, outcome.text
+    return (time.perf_counter() - start) / calls * 1000
+
+
+def _load_figures(url: str, tokens: dict[str, str], loop: Any, services: Any, events: Any) -> None:
     from desktop.core.audit_records import AuditFilter, AuditKind
 
     before = len(loop.run(services.audit.query(AuditFilter(kind=AuditKind.TOOL_CALL), limit=10**9)))
-    apps = [run_app("gateway", url, token, LOAD_SECONDS, WORKERS) for token in tokens.values()]
-    answers = [answer_of(app) for app in apps]
+    answers, stall_ms = _with_the_window(
+        loop,
+        services,
+        events,
+        lambda: [run_app("gateway", url, t, LOAD_SECONDS, WORKERS) for t in tokens.values()],
+    )
     latencies = sorted(ms for answer in answers for ms in answer["latencies"])
     lost = sum(answer["lost"] for answer in answers)
     decided = len(loop.run(services.audit.query(AuditFilter(kind=AuditKind.TOOL_CALL), limit=10**9))) - before
-    warm_calls = len(apps)
+    warm_calls = len(answers)
     p50 = statistics.median(latencies)
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     print(
         f"{APPS} apps x {WORKERS} calls in flight for {LOAD_SECONDS} s: {len(latencies)} calls, "
         f"{lost} lost, {decided - warm_calls - len(latencies) - lost} without their own decision; "
-        f"p50 {p50:.2f} ms, p99 {p99:.2f} ms"
+        f"p50 {p50:.2f} ms, p99 {p99:.2f} ms; the UI's longest stall {stall_ms:.0f} ms (goal <= 50 ms)"
     )
     assert lost == 0 and decided == warm_calls + len(latencies), "a call was lost or not audited"
     record("gateway under load: calls lost", lost, "calls", "0")
     record("gateway under load: p50 latency", p50, "ms", "informational")
     record("gateway under load: p99 latency", p99, "ms", "informational")
+    record("gateway under load: the UI's longest stall", stall_ms, "ms", "<= 50 ms")
 
 
-async def _build() -> Any:
-    from desktop.core.events import EventBus
+def _with_the_window(
+    loop: Any, services: Any, events: Any, start_apps: Callable[[], list[subprocess.Popen[str]]]
+) -> tuple[list[dict[str, Any]], float]:
+    """The apps' answers, and the Qt thread's longest stall (ms) while they ran, the window showing the
+    Log page with the services attached, as in the app."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.app import controls_of
+    from desktop.ui.bridge import Bridge
+    from desktop.ui.main_window import MainWindow
+
+    qt = QApplication.instance() or QApplication(sys.argv[:1])
+    bridge = Bridge()
+    window = MainWindow(tray_available=False)
+    window.attach(bridge)
+    bridge.attach(controls_of(services), loop.submit)
+    unsubscribe = events.subscribe(bridge.deliver)
+    window.show()
+    window.show_area("log")
+    qt.processEvents()
+    waiting = QEventLoop()
+    ticks = [time.perf_counter(), 0.0]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        ticks[1] = max(ticks[1], now - ticks[0])
+        ticks[0] = now
+
+    with concurrent.futures.ThreadPoolExecutor(APPS) as readers:
+        answers = [readers.submit(answer_of, app) for app in start_apps()]
+        probe = QTimer(interval=TICK_MS, timeout=tick)
+        done = QTimer(
+            interval=100, timeout=lambda: waiting.quit() if all(a.done() for a in answers) else None
+        )
+        ticks[0] = time.perf_counter()
+        probe.start()
+        done.start()
+        waiting.exec()
+        probe.stop()
+        done.stop()
+    unsubscribe()
+    window.close_for_quit()
+    return [a.result() for a in answers], ticks[1] * 1000 - TICK_MS
+
+
+async def _build(events: Any) -> Any:
+    """The services, with the log's writer and the pulse running as in the app."""
     from desktop.core.paths import AppPaths
     from desktop.services import build_services
 
-    return build_services(AppPaths.from_environment(), EventBus(), NeverAsked())
+    services = build_services(AppPaths.from_environment(), events, NeverAsked())
+    loop = asyncio.get_running_loop()
+    _BACKGROUND.extend([loop.create_task(services.rpc_log.run()), loop.create_task(services.manager.pulse())])
+    return services
 
 
 async def _open_gateway(services: Any, apps: list[str]) -> dict[str, str]:

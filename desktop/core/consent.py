@@ -47,6 +47,12 @@ class Choice(StrEnum):
     DENY = "deny"
 
 
+class ProgressSink(Protocol):
+    """Where a server's progress on a call goes."""
+
+    async def __call__(self, progress: float, total: float | None, message: str | None) -> None: ...
+
+
 @dataclass(frozen=True)
 class CallContext:
     """Where a tool call comes from."""
@@ -59,6 +65,8 @@ class CallContext:
     """An earlier result in this turn read like instructions: rules don't apply, the user is asked."""
     app: str | None = None
     """The other AI app that asked through MCP Desk's gateway, by name (“Cursor”); None for MCP Desk's own."""
+    progress: ProgressSink | None = field(default=None, compare=False, repr=False)
+    """Where the server's progress on the call goes (progress, total, message): the app that asked for it."""
 
 
 @dataclass(frozen=True)
@@ -198,9 +206,9 @@ class ConsentGate:
         never = self._rules.refusal(tool)
         if never is not None:
             return Decision(Choice.DENY, arguments, ConsentHow.RULE, rule_id=never.id)
-        changed_from = self._rules.suspended_definition(tool)
+        changed_from = self._rules.suspended_definition(tool, context.app)
         if not context.after_suspicious_result:
-            rule = self._rules.match(tool, context.chat_id)
+            rule = self._rules.match(tool, context.chat_id, context.app)
             if rule is not None:
                 return Decision(Choice.ALLOW_ONCE, arguments, ConsentHow.RULE, rule_id=rule.id)
             if changed_from is None:
@@ -210,7 +218,7 @@ class ConsentGate:
         request = ConsentRequest(tool, arguments, context, scan(tool.description), changed_from)
         decision = await self._asker.ask(request)
         if decision.choice is Choice.ALLOW_ALWAYS and request.may_remember:
-            await self.remember(tool, RuleScope.ALWAYS, None, "", decision.expiry)
+            await self.remember(tool, RuleScope.ALWAYS, None, "", decision.expiry, context.app)
         elif decision.choice is Choice.ALLOW_CHAT and context.chat_id and request.may_remember:
             await self.remember(tool, RuleScope.CHAT, context.chat_id, context.chat_title)
         return decision
@@ -238,8 +246,10 @@ class ConsentGate:
         chat_id: str | None,
         chat_title: str,
         expiry: Expiry = Expiry.REVOKED,
+        app: str | None = None,
     ) -> ConsentRule:
-        rule = ConsentRule.for_tool(tool, scope, chat_id, chat_title, time.time(), expiry)
+        """`app`: the other AI app whose question it answered, which alone it then holds for."""
+        rule = ConsentRule.for_tool(tool, scope, chat_id, chat_title, time.time(), expiry, app)
         await self._added(rule)
         return rule
 

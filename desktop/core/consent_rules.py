@@ -4,6 +4,8 @@ Kept in `consent.json` beside the settings. A file that can't be read is set asi
 reported, and MCP Desk starts with no rules, so the worst a damaged file can do is make
 it ask again. Rules that ran out ("for 1 hour", "until I quit") are dropped when it is read.
 Version 1 files said `trust_read_only` per server; that is read as `ServerDefault.READ_ONLY`.
+A rule made answering another app's question (through the gateway) names that app and holds for it
+alone; a rule without one (the chat's, the Permissions page's, any from before) holds for every caller.
 """
 
 from __future__ import annotations
@@ -74,6 +76,8 @@ class ConsentRule:
     never: bool = False
     """Refuses the tool instead of allowing it. A Never rule is not pinned to the definition: a
     server that changes a blocked tool must not unblock it that way, and refusing is the safe side."""
+    app: str | None = None
+    """The other AI app this rule holds for, by name (“Cursor”); None: every caller."""
 
     @classmethod
     def for_tool(
@@ -84,6 +88,7 @@ class ConsentRule:
         chat_title: str,
         now: float,
         expiry: Expiry = Expiry.REVOKED,
+        app: str | None = None,
     ) -> ConsentRule:
         return cls(
             uuid.uuid4().hex,
@@ -97,6 +102,7 @@ class ConsentRule:
             chat_title,
             expires=now + HOUR if expiry is Expiry.HOUR else None,
             until_quit=expiry is Expiry.QUIT,
+            app=app,
         )
 
     @classmethod
@@ -115,8 +121,12 @@ class ConsentRule:
     def is_for(self, tool: ToolInfo) -> bool:
         return (self.server, self.tool) == (tool.server, tool.name)
 
-    def covers(self, tool: ToolInfo, chat_id: str | None, now: float) -> bool:
-        if not self.is_for(tool) or self.expired(now):
+    def holds_for(self, app: str | None) -> bool:
+        """Whether it applies to a call from `app` (None: MCP Desk's own)."""
+        return self.app is None or self.app == app
+
+    def covers(self, tool: ToolInfo, chat_id: str | None, now: float, app: str | None = None) -> bool:
+        if not self.is_for(tool) or self.expired(now) or not self.holds_for(app):
             return False
         if self.scope is RuleScope.CHAT and self.chat_id != chat_id:
             return False
@@ -136,6 +146,7 @@ class ConsentRule:
             "never": self.never,
             "expires": self.expires,
             "until_quit": self.until_quit,
+            "app": self.app,
         }
 
 
@@ -168,11 +179,13 @@ class ConsentRules:
         with self._lock:
             return list(self._state.rules)
 
-    def match(self, tool: ToolInfo, chat_id: str | None) -> ConsentRule | None:
-        """The rule that allows this call without asking, if any (Never rules are `refusal`'s)."""
+    def match(self, tool: ToolInfo, chat_id: str | None, app: str | None = None) -> ConsentRule | None:
+        """The rule that allows this call (from `app`, None for MCP Desk's own) without asking, if any
+        (Never rules are `refusal`'s)."""
         now = time.time()
         with self._lock:
-            return next((r for r in self._state.rules if not r.never and r.covers(tool, chat_id, now)), None)
+            rules = self._state.rules
+            return next((r for r in rules if not r.never and r.covers(tool, chat_id, now, app)), None)
 
     def refusal(self, tool: ToolInfo) -> ConsentRule | None:
         """The user's Never for this tool, whatever its definition is now."""
@@ -180,12 +193,12 @@ class ConsentRules:
         with self._lock:
             return next((r for r in self._state.rules if r.never and r.covers(tool, None, now)), None)
 
-    def suspended_definition(self, tool: ToolInfo) -> ToolInfo | None:
-        """What the tool looked like when a rule allowing it was made, if it has changed since."""
+    def suspended_definition(self, tool: ToolInfo, app: str | None = None) -> ToolInfo | None:
+        """What the tool looked like when a rule allowing it (for `app`) was made, if it has changed since."""
         now = time.time()
         with self._lock:
             for rule in self._state.rules:
-                live = rule.is_for(tool) and not rule.never and not rule.expired(now)
+                live = rule.is_for(tool) and rule.holds_for(app) and not rule.never and not rule.expired(now)
                 if live and rule.definition_hash != tool.definition_hash:
                     return rule.made_for()
         return None
@@ -286,6 +299,7 @@ def rule_from_data(item: Any) -> ConsentRule:
     for name in ("id", "server", "tool", "definition_hash", "chat_title"):
         _expect(item.get(name, ""), str)
     _expect(item.get("chat_id"), str, type(None))
+    _expect(item.get("app"), str, type(None))
     _expect(item["created"], int, float)
     _expect(item.get("expires"), int, float, type(None))
     _expect(item.get("until_quit", False), bool)
@@ -343,11 +357,11 @@ def standing_rule(rules: list[ConsentRule], server: str, tool: str) -> ConsentRu
         (
             r
             for r in rules
-            if (r.server, r.tool, r.scope, r.chat_id) == (server, tool, RuleScope.ALWAYS, None)
+            if (r.server, r.tool, r.scope, r.chat_id, r.app) == (server, tool, RuleScope.ALWAYS, None, None)
         ),
         None,
     )
 
 
 def _same_slot(a: ConsentRule, b: ConsentRule) -> bool:
-    return (a.server, a.tool, a.scope, a.chat_id) == (b.server, b.tool, b.scope, b.chat_id)
+    return (a.server, a.tool, a.scope, a.chat_id, a.app) == (b.server, b.tool, b.scope, b.chat_id, b.app)

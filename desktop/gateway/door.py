@@ -6,8 +6,9 @@ as the servers gave them. A name outside the app's grant is answered as a tool t
 there, saying nothing of what else MCP Desk runs. Both protocol revisions are served: the
 2025-11-25 handshake with a session (`notifications/tools/list_changed` on its standalone
 stream) and 2026-07-28's single requests (the same change on a `subscriptions/listen` stream).
-Each request is answered with one JSON body rather than an event stream of its own: nothing is sent
-to the app in the middle of a call, and one write per answer halves a call's time over HTTP.
+Each request is answered with one JSON body rather than an event stream of its own: one write per
+answer halves a call's time over HTTP, and what the server sends in the middle of a call (its
+progress) travels on the session's own stream instead.
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ from mcp.server.session import ServerSession
 from mcp.server.streamable_http import MCP_SESSION_ID_HEADER
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler
-from mcp.shared.subscriptions import ToolsListChanged
+from mcp.shared.subscriptions import PromptsListChanged, ResourcesListChanged, ToolsListChanged
 from starlette.types import Message, Receive, Scope, Send
 
-from desktop.core.consent import AnswerStopped, CallContext
+from desktop.core.consent import AnswerStopped, CallContext, ProgressSink
 from desktop.core.events import ServerState, ServerStatus, ToolInfo
 from desktop.core.problem import Problem
 from desktop.core.rpc_log import RpcLog
+from desktop.gateway.app_content import AppContent, ContentHost
 from desktop.gateway.app_names import app_label
 from desktop.gateway.app_wire import TappedDoor
 from desktop.servers.control import ToolCallOutcome
@@ -44,8 +46,8 @@ GATEWAY_ORIGIN = "another app"
 """What the audit's `origin` says of a call that came through the gateway (its `app` says which)."""
 
 
-class ToolHost(Protocol):
-    """Who runs the tools: the `ServerManager`."""
+class ToolHost(ContentHost, Protocol):
+    """Who runs the tools and holds the servers' resources and prompts: the `ServerManager`."""
 
     def statuses(self) -> list[ServerStatus]: ...
     def tools(self, server: str | None = None) -> list[ToolInfo]: ...
@@ -55,7 +57,7 @@ class ToolHost(Protocol):
 
 
 class _DoorServer(Server[dict[str, Any]]):
-    """Says, on the 2025 handshake, that it announces tool list changes (it does)."""
+    """Says, on the 2025 handshake, that it announces tool, prompt and resource list changes (it does)."""
 
     def create_initialization_options(
         self,
@@ -63,7 +65,7 @@ class _DoorServer(Server[dict[str, Any]]):
         experimental_capabilities: dict[str, dict[str, Any]] | None = None,
         extensions: dict[str, dict[str, Any]] | None = None,
     ) -> InitializationOptions:
-        options = notification_options or NotificationOptions(tools_changed=True)
+        options = notification_options or NotificationOptions(True, True, True)
         return super().create_initialization_options(options, experimental_capabilities, extensions)
 
 
@@ -83,6 +85,7 @@ class AppDoor:
         """A way to reach each session that has sent more than its `initialize`."""
         self._bus = InMemorySubscriptionBus()
         self._listen = ListenHandler(self._bus)
+        self._content = AppContent(host, self._serving, CallContext(origin=GATEWAY_ORIGIN, app=self.label))
         server = _DoorServer(
             "mcp-desk",
             version="0.1.0",
@@ -91,6 +94,12 @@ class AppDoor:
             on_list_tools=self._list_tools,
             on_call_tool=self._call_tool,
             on_subscriptions_listen=self._listen,
+            on_list_prompts=lambda ctx, params: self._content.list_prompts(),
+            on_get_prompt=lambda ctx, params: self._content.get_prompt(params.name, params.arguments or {}),
+            on_list_resources=lambda ctx, params: self._content.list_resources(),
+            on_list_resource_templates=lambda ctx, params: self._content.list_templates(),
+            on_read_resource=lambda ctx, params: self._content.read_resource(params.uri),
+            on_completion=lambda ctx, params: self._content.complete(params),
         )
         server.middleware.append(self._note_session)
         self._sessions_manager = StreamableHTTPSessionManager(server, json_response=True)
@@ -120,22 +129,31 @@ class AppDoor:
         self._stop.set()
         await self._stopped.wait()
 
-    async def tools_changed(self) -> None:
-        """Tell the app's sessions and listen streams that its tools changed."""
+    async def tools_changed(self, content_too: bool = True) -> None:
+        """Tell the app's sessions and listen streams that its tools changed, and (`content_too`, when
+        a server started or stopped or the grant changed) its prompts and resources."""
         await self._bus.publish(ToolsListChanged())
+        if content_too:
+            await self._bus.publish(PromptsListChanged())
+            await self._bus.publish(ResourcesListChanged())
         for session_id, session in list(self._sessions.items()):
             try:
                 await session.send_tool_list_changed()
+                if content_too:
+                    await session.send_prompt_list_changed()
+                    await session.send_resource_list_changed()
             except (anyio.BrokenResourceError, anyio.ClosedResourceError):
                 self._ended(session_id)
 
     def visible_tools(self) -> list[ToolInfo]:
         """The tools of the granted servers that are running now."""
-        granted = set(self._granted())
-        running = {
-            s.name for s in self._host.statuses() if s.name in granted and s.state is ServerState.RUNNING
-        }
-        return [tool for tool in self._host.tools() if tool.server in running]
+        serving = set(self._serving())
+        return [tool for tool in self._host.tools() if tool.server in serving]
+
+    def _serving(self) -> list[str]:
+        """The granted servers that are running now, in the grant's order."""
+        running = {s.name for s in self._host.statuses() if s.state is ServerState.RUNNING}
+        return [name for name in self._granted() if name in running]
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The SDK's session manager, noting which sessions it opened and which ended (DELETE, or unknown)."""
@@ -175,7 +193,7 @@ class AppDoor:
     ) -> types.CallToolResult:
         if not any(tool.qualified_name == params.name for tool in self.visible_tools()):
             return _failed(f"There is no tool called “{params.name}” here. Ask for the list of tools again.")
-        context = CallContext(origin=GATEWAY_ORIGIN, app=self.label)
+        context = CallContext(origin=GATEWAY_ORIGIN, app=self.label, progress=_progress_to(ctx))
         try:
             outcome = await self._host.call_tool(params.name, dict(params.arguments or {}), context)
         except AnswerStopped:
@@ -183,6 +201,21 @@ class AppDoor:
         except Problem as problem:
             return _failed(problem.message)
         return _result(outcome)
+
+
+def _progress_to(ctx: ServerRequestContext[dict[str, Any]]) -> ProgressSink | None:
+    """The server's progress, relayed to the app where it asked for it (a `progressToken`). Answers are
+    single JSON bodies, so it travels on the session's own stream: 2026-07-28's single requests, which
+    have none, hear no progress."""
+    token = (ctx.meta or {}).get("progress_token")
+    if token is None:
+        return None
+
+    async def relay(progress: float, total: float | None, message: str | None) -> None:
+        with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
+            await ctx.session.send_progress_notification(token, progress, total, message)
+
+    return relay
 
 
 def _wire_tool(tool: ToolInfo) -> types.Tool:

@@ -125,7 +125,7 @@ class GatewayService:
         if self._loop is None or self._loop.is_closed() or not self._doors:
             return
         if isinstance(event, ServerToolsChanged):
-            self._loop.call_soon_threadsafe(self._tools_changed, event.server)
+            self._loop.call_soon_threadsafe(self._tools_changed, event.server, False)
         elif isinstance(event, ServerStatusChanged):
             self._loop.call_soon_threadsafe(self._status_changed, event.status)
 
@@ -191,10 +191,10 @@ class GatewayService:
             self._running[status.name] = running
             self._tools_changed(status.name)
 
-    def _tools_changed(self, server: str) -> None:
+    def _tools_changed(self, server: str, content_too: bool = True) -> None:
         for app, door in list(self._doors.items()):
             if server in self._gateway().apps.get(app, GatewayApp()).servers:
-                task = asyncio.get_running_loop().create_task(door.tools_changed())
+                task = asyncio.get_running_loop().create_task(door.tools_changed(content_too))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
 

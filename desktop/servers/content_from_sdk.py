@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Any
 
 import mcp_types as types
+from pydantic import BaseModel
 
 from desktop.servers.prompts import (
     CompletionRef,
@@ -54,7 +56,8 @@ def template_info(server: str, template: types.ResourceTemplate) -> ResourceTemp
 
 
 def read_result(server: str, uri: str, result: types.ReadResourceResult) -> ResourceRead:
-    return ResourceRead(server, uri, tuple(content_of(part) for part in result.contents))
+    contents = tuple(content_of(part) for part in result.contents)
+    return ResourceRead(server, uri, contents, tuple(_json(part) for part in result.contents))
 
 
 def content_of(part: types.TextResourceContents | types.BlobResourceContents) -> ResourceContent:
@@ -79,7 +82,12 @@ def prompt_info(server: str, prompt: types.Prompt) -> PromptInfo:
 
 def prompt_result(server: str, prompt: str, result: types.GetPromptResult) -> PromptResult:
     messages = tuple(PromptMessageInfo(m.role, _text_of(m.content)) for m in result.messages)
-    return PromptResult(server, prompt, result.description or "", messages)
+    wire = tuple(_json(message) for message in result.messages)
+    return PromptResult(server, prompt, result.description or "", messages, wire)
+
+
+def _json(part: BaseModel) -> dict[str, Any]:
+    return part.model_dump(by_alias=True, exclude_none=True, mode="json")
 
 
 def _text_of(block: types.ContentBlock) -> str:

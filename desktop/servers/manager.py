@@ -18,6 +18,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 import mcp_types as types
+from mcp.shared.dispatcher import ProgressFnT
 
 from desktop.core.audit_records import AuditKind, AuditWriter, ConsentHow
 from desktop.core.config import ServerConfig, check_server_name
@@ -229,7 +230,7 @@ class ServerManager:
             return denied_outcome(tool, decision, record.seq)
         call = SentCall(sup.config, tool, record.seq, decision.arguments)
         try:
-            result = await _send(sup, call)
+            result = await _send(sup, call, context.progress)
         except BaseException as stopped:  # cancelled: its result record says so, and it goes on
             self._ended(call, stopped)
             raise
@@ -419,13 +420,19 @@ def _runs_on(config: ServerConfig) -> str:
     return own_runtime_words(config.command, ManagedRuntimes.of(AppPaths.from_environment())) or ""
 
 
-async def _send(sup: Supervisor, call: SentCall) -> types.CallToolResult | Exception:
-    """The server's result, or what went wrong on the way (a server gone, a garbled answer, …)."""
+async def _send(
+    sup: Supervisor, call: SentCall, progress: ProgressFnT | None
+) -> types.CallToolResult | Exception:
+    """The server's result, or what went wrong on the way (a server gone, a garbled answer, …);
+    the server's progress notifications to `progress`, where the caller wants them."""
     token = current_call.set(call.trace)
     try:
         with sup.calling() as client:
             return await client.call_tool(
-                call.tool.name, call.arguments, read_timeout_seconds=sup.config.request_timeout
+                call.tool.name,
+                call.arguments,
+                read_timeout_seconds=sup.config.request_timeout,
+                progress_callback=progress,
             )
     except Exception as exc:  # whatever it was, the call ends in a result record and a sentence
         return exc

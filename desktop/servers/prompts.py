@@ -5,8 +5,9 @@ Plain dataclasses, made from the SDK's answers in `content_from_sdk`, so the UI 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class PromptResult:
     prompt: str
     description: str
     messages: tuple[PromptMessageInfo, ...]
+    wire: tuple[dict[str, Any], ...] = field(default=(), compare=False, repr=False)
+    """The messages as the server sent them (JSON), for the apps MCP Desk relays them to."""
 
     @property
     def text(self) -> str:

@@ -6,7 +6,8 @@ Plain dataclasses, made from the SDK's answers in `content_from_sdk`, so the UI 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote
 
 IMAGE_CAP = 4 * 1024 * 1024
@@ -58,6 +59,11 @@ class ResourceTemplateInfo:
                     names.append(name)
         return tuple(names)
 
+    def fits(self, uri: str) -> bool:
+        """Whether `uri` could have been made from this template (each blank taking any text)."""
+        parts = _VARIABLE.split(self.uri_template)[::3]
+        return re.fullmatch(".*".join(re.escape(part) for part in parts), uri, re.DOTALL) is not None
+
     def filled(self, values: dict[str, str]) -> str:
         """The address with its blanks filled in (RFC 6570, level 3); a blank not given is left out."""
         return _VARIABLE.sub(
@@ -106,6 +112,8 @@ class ResourceRead:
     server: str
     uri: str
     contents: tuple[ResourceContent, ...]
+    wire: tuple[dict[str, Any], ...] = field(default=(), compare=False, repr=False)
+    """The contents as the server sent them (JSON), for the apps MCP Desk relays them to."""
 
     @property
     def size(self) -> int:

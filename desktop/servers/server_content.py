@@ -84,9 +84,10 @@ class ServerContent:
     ) -> ResourceRead:
         """Read `uri`; by the model, only once the consent gate allowed it (else `ServerProblem`)."""
         sup = self._supervisor_of(name)
-        data: dict[str, Any] = {"server": name, "uri": uri, "by": "the user" if by_user else "the model"}
+        context = context or CallContext()
+        data: dict[str, Any] = {"server": name, "uri": uri, "by": "the user" if by_user else _reader(context)}
         if not by_user:
-            data = await self._model_may_read(name, uri, context or CallContext(), data)
+            data = await self._may_read(name, uri, context, data)
         try:
             read = read_result(name, uri, await self._ask(sup, lambda c: c.read_resource(uri)))
         except ServerProblem as problem:
@@ -100,23 +101,26 @@ class ServerContent:
         await self._audit.record(AuditKind.RESOURCE_READ, {**data, **status})
         return read
 
-    async def _model_may_read(
+    async def _may_read(
         self, name: str, uri: str, context: CallContext, data: dict[str, Any]
     ) -> dict[str, Any]:
         """Ask the gate, as for a tool; the decision is written down before the read goes out."""
         asked = {"uri": uri}
-        decision = await self._consent.decide(read_tool(name, uri), asked, context)
+        decision = await self._consent.decide(read_tool(name, uri, _reader(context)), asked, context)
         decided = {
             **data,
             "decision": "allowed" if decision.allowed else "denied",
             "how": decision.how.value,
             "origin": context.origin,
             "chat": context.chat_id,
+            "app": context.app,
         }
         record = await self._audit.record(AuditKind.RESOURCE_READ, {**decided, "status": "decided"})
         if not decision.allowed:
+            who = "You" if context.app is None else "The user"
+            reader = _reader(context)
             raise ServerProblem(
-                f"You did not allow the model to read {uri} from “{name}”, so it was not read."
+                f"{who} did not allow {reader} to read {uri} from “{name}”, so it was not read."
             )
         return {**decided, "decision_seq": record.seq}
 
@@ -159,13 +163,18 @@ class ServerContent:
             ) from exc
 
 
-def read_tool(server: str, uri: str) -> ToolInfo:
-    """A model's read as the consent gate sees it: a read-only tool, one per address."""
+def read_tool(server: str, uri: str, reader: str = "the model") -> ToolInfo:
+    """A read as the consent gate sees it: a read-only tool, one per address."""
     return ToolInfo(
         server,
         READ_RESOURCE,
-        f"The model wants to read {uri} from {server}.",
+        f"{reader[0].upper()}{reader[1:]} wants to read {uri} from {server}.",
         {"type": "object", "properties": {"uri": {"type": "string", "const": uri}}},
         title=f"Read {uri}",
         annotations={"readOnlyHint": True},
     )
+
+
+def _reader(context: CallContext) -> str:
+    """Who reads when the user didn't: another app through the gateway (by its name), or the model."""
+    return context.app or "the model"

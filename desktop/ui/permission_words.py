@@ -135,7 +135,19 @@ def chat_text(title: str) -> str:
 
 
 def rule_text(rule: ConsentRule) -> str:
-    """What a remembered permission does, and for how long: “Allowed until 08:10”, “Blocked”."""
+    """What a remembered permission does, and for how long: “Allowed until 08:10”, “Blocked”; one
+    answered to another app's question says which app it holds for."""
+    text = _rule_text(rule)
+    if rule.app is None:
+        return text
+    return (
+        QCoreApplication.translate("PermissionWords", "For %2 only: %1")
+        .replace("%1", text)
+        .replace("%2", rule.app)
+    )
+
+
+def _rule_text(rule: ConsentRule) -> str:
     if rule.never:
         return QCoreApplication.translate("PermissionWords", "Blocked")
     if rule.scope is RuleScope.CHAT:
@@ -160,6 +172,15 @@ def chats_text(titles: Sequence[str]) -> str:
     else:
         where = QCoreApplication.translate("PermissionWords", "%1 chats").replace("%1", str(len(titles)))
     return QCoreApplication.translate("PermissionWords", "Allowed in %1; asks elsewhere").replace("%1", where)
+
+
+def apps_text(apps: Sequence[str]) -> str:
+    """Which other AI apps may use a tool without asking, by their own Always allow; "" when none."""
+    if not apps:
+        return ""
+    return QCoreApplication.translate("PermissionWords", "Always allowed for %1").replace(
+        "%1", ", ".join(apps)
+    )
 
 
 def on_hold_text() -> str:

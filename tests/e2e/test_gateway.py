@@ -19,6 +19,8 @@ import httpx2
 import pytest
 
 from desktop.core.audit_records import AuditFilter, AuditKind, AuditRecord
+from desktop.core.consent import Choice, ConsentGate, ElicitationAnswer, ElicitationRequest
+from desktop.core.consent_rules import ConsentRules
 from desktop.core.events import EventBus
 from desktop.core.rpc_log import Direction
 from desktop.core.secrets import SecretStore
@@ -26,7 +28,18 @@ from desktop.gateway.control import token_secret
 from desktop.gateway.service import GatewayService
 from desktop.gateway.tokens import AppTokens
 from desktop.servers.manager import Recording, ServerManager
-from tests.e2e.conftest import Recorder, ScriptedAsker, Spawned, Spy, allow, deny, fixture_server
+from desktop.servers.server_requests import ServerRequests
+from tests.e2e.conftest import (
+    Recorder,
+    ScriptedAsker,
+    Spawned,
+    Spy,
+    allow,
+    deny,
+    fixture_server,
+    manager_in,
+    watched,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -384,3 +397,91 @@ async def test_a_removed_app_is_shut_out_and_its_token_gone(gate: Gate, keyring_
     async with httpx2.AsyncClient() as http:
         refused = await http.post(gate.url, json={}, headers={"Authorization": f"Bearer {token}"})
     assert refused.status_code == 401
+
+
+async def test_always_allow_answered_to_one_app_does_not_let_another_in(
+    gate: Gate, keyring_store: SecretStore
+) -> None:
+    await gate.service.grant("cursor", ["spy", "other"])
+    async with (
+        outside_app(gate.url, await gate.token("cursor", keyring_store), "legacy") as cursor,
+        outside_app(gate.url, await gate.token("claude", keyring_store), "legacy") as claude,
+    ):
+        gate.asker.will(allow(Choice.ALLOW_ALWAYS))
+        assert (await cursor.call("other__echo", text="one"))["content"][0]["text"] == "one"
+        assert (await cursor.call("other__echo", text="two"))["content"][0]["text"] == "two"
+        assert len(gate.asker.asked) == 1, "Cursor's Always allow holds for Cursor"
+        gate.asker.will(deny("Not Claude."))
+        refused = await claude.call("other__echo", text="three")
+        assert refused["isError"] is True and "Not Claude." in refused["content"][0]["text"]
+        assert gate.asker.asked[-1].context.app == "Claude Desktop"
+    (rule,) = gate.manager._consent.rules()
+    assert rule.app == "Cursor"
+    decisions = [r.data for r in await gate.decisions()][-3:]
+    assert [(d["app"], d["decision"], d["how"]) for d in decisions] == [
+        ("Cursor", "allowed", "asked"),
+        ("Cursor", "allowed", "remembered rule"),
+        ("Claude Desktop", "denied", "asked"),
+    ]
+
+
+async def test_the_servers_progress_on_an_apps_call_reaches_the_app_that_asked_for_it(
+    gate: Gate, keyring_store: SecretStore
+) -> None:
+    await gate.manager.add("flood", fixture_server("flood"))
+    await gate.manager.start("flood")
+    gate.spawned.note()
+    await gate.service.grant("claude", ["other", "flood"])
+    async with outside_app(gate.url, await gate.token("claude", keyring_store), "legacy") as claude:
+        answer = await claude.ask("call", name="flood__flood", arguments={"count": 5}, progress=True)
+        assert answer["result"]["content"][0]["text"] == "5"
+        with anyio.fail_after(20):
+            while len(answer["progress"]) < 5:
+                answer = await claude.ask("call", name="flood__flood", arguments={"count": 5}, progress=True)
+        assert answer["progress"] == [[n, 5] for n in range(1, 6)]
+        unasked = await claude.ask("call", name="flood__flood", arguments={"count": 3})
+        assert unasked["progress"] == [], "no token, no progress"
+
+
+async def test_a_servers_question_during_an_apps_call_is_answered_in_mcp_desks_own_dialog(
+    tmp_path: Path,
+    recording: Recording,
+    bus: EventBus,
+    consent: ConsentGate,
+    asker: ScriptedAsker,
+    keyring_store: SecretStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    questions: list[ElicitationRequest] = []
+
+    async def elicit(request: ElicitationRequest) -> ElicitationAnswer:
+        questions.append(request)
+        return ElicitationAnswer("accept", {"name": "Ada"})
+
+    monkeypatch.setattr(asker, "elicit", elicit)
+    requests = ServerRequests(asker, ConsentRules(tmp_path / "requests.json"), recording.audit)
+    manager = manager_in(tmp_path / "desk", recording, bus, consent, requests)
+    async with watched(manager) as spawned:
+        await manager.add("asks_user", fixture_server("asks_user"))
+        await manager.start("asks_user")
+        spawned.note()
+        service = GatewayService(
+            manager._settings, manager, AppTokens(keyring_store, recording.redactor), recording.rpc_log
+        )
+        try:
+            await service.set_enabled(True)
+            await service.add_app("claude")
+            await service.grant("claude", ["asks_user"])
+            token = await anyio.to_thread.run_sync(keyring_store.get, token_secret("claude"))
+            assert service.status().url and token
+            async with outside_app(service.status().url or "", token, "legacy") as claude:
+                result = await claude.call("asks_user__ask_form", message="Who is asking?")
+        finally:
+            await service.close()
+    assert json.loads(result["content"][0]["text"]) == {"action": "accept", "content": {"name": "Ada"}}, (
+        result
+    )
+    (question,) = questions
+    assert (question.server, question.message) == ("asks_user", "Who is asking?")
+    app_leg = [e.method for e in recording.rpc_log.recent() if e.server == "gateway:claude"]
+    assert "elicitation/create" not in app_leg, "the app was not asked: the user answered in MCP Desk"

@@ -105,6 +105,30 @@ def test_a_call_from_another_app_says_which() -> None:
     ]
 
 
+def test_a_read_by_another_app_says_which() -> None:
+    asked = record(
+        AuditKind.RESOURCE_READ,
+        server="docs",
+        uri="a://n.md",
+        status="decided",
+        decision="denied",
+        app="Cursor",
+    )
+    assert sentences(asked) == [
+        "Cursor asked to read a://n.md from “docs”, through MCP Desk; it was not allowed."
+    ]
+    read = record(
+        AuditKind.RESOURCE_READ,
+        server="docs",
+        uri="a://n.md",
+        by="Cursor",
+        app="Cursor",
+        status="ok",
+        size=2048,
+    )
+    assert sentences(read) == ["Cursor read a://n.md from “docs”, through MCP Desk.", "It was 2.0 KB."]
+
+
 def test_results_say_how_the_call_ended() -> None:
     ended = {"server": "files", "tool": "list_directory", "duration_ms": 12.4, "call": 6}
     ok = record(AuditKind.TOOL_RESULT, **ended, status="ok", preview="notes/\ntodo.txt", error="")

@@ -239,3 +239,15 @@ def test_choices_follow_changes_made_elsewhere(
     row = page.servers["files"].tools["read_file"]
     qtbot.waitUntil(lambda: row.expiry_combo.currentText() == "Until I quit")
     assert row.setting_combo.currentText() == "Always allow"
+
+
+def test_an_apps_own_always_allow_is_named_with_the_app(
+    qtbot: QtBot, page: PermissionsPage, consent: ConsentGate, service_loop: ServiceLoop
+) -> None:
+    service_loop.run(consent.remember(READ, RuleScope.ALWAYS, None, "", app="Cursor"), 10)
+    wait_rows(qtbot, page, 1)
+    qtbot.waitUntil(lambda: cells(page, Column.CHOICE) == ["For Cursor only: Allowed until you take it back"])
+    row = page.servers["files"].tools["read_file"]
+    assert row.setting_combo.currentText() == "Ask", "Cursor's yes is not the tool's own"
+    assert row.note.text() == "Always allowed for Cursor"
+    save(page, ARTIFACTS, "permissions-app-rule")

@@ -31,6 +31,7 @@ from desktop.core.events import ToolInfo
 from desktop.core.suspicious import reveal
 from desktop.core.tool_label import tool_label
 from desktop.ui.permission_words import (
+    apps_text,
     chats_text,
     choose,
     default_words,
@@ -77,9 +78,14 @@ class ToolChoice(QObject):
         self.expiry_combo.activated.connect(self._on_combo_activated)
 
     def show_choice(
-        self, default: ServerDefault, rule: ConsentRule | None, chats: Sequence[str] = ()
+        self,
+        default: ServerDefault,
+        rule: ConsentRule | None,
+        chats: Sequence[str] = (),
+        apps: Sequence[str] = (),
     ) -> None:
-        """`rule`: the tool's own choice, if any; `chats`: the chats it is allowed in without one."""
+        """`rule`: the tool's own choice, if any; `chats`: the chats it is allowed in without one;
+        `apps`: the other AI apps allowed it by an Always allow of their own."""
         if rule is not None and rule.expired(time.time()):
             rule = None
         follows = default is ServerDefault.ALL or (
@@ -94,15 +100,18 @@ class ToolChoice(QObject):
         choose(self.setting_combo, setting)
         choose(self.expiry_combo, rule.expiry if rule is not None and not changed else Expiry.REVOKED)
         self.expiry_combo.setEnabled(setting is ToolSetting.ALLOW)
-        self.note.setText(self._note(rule, changed, chats if setting is ToolSetting.ASK else ()))
+        asks = setting is ToolSetting.ASK
+        self.note.setText(self._note(rule, changed, chats if asks else (), apps if asks else ()))
         self.note.setToolTip(on_hold_tip() if changed else "")
 
-    def _note(self, rule: ConsentRule | None, changed: bool, chats: Sequence[str]) -> str:
+    def _note(
+        self, rule: ConsentRule | None, changed: bool, chats: Sequence[str], apps: Sequence[str]
+    ) -> str:
         if changed:
             return on_hold_text()
         if rule is not None and rule.expires is not None and not rule.never:
             return rule_text(rule)
-        return chats_text(chats)
+        return ". ".join(text for text in (chats_text(chats), apps_text(apps)) if text)
 
     def _on_combo_activated(self, _index: int) -> None:
         tip_current(self.setting_combo)
@@ -200,7 +209,9 @@ class ServerChoices(QGroupBox):
     def _show_tool_choices(self) -> None:
         for name, row in self.tools.items():
             rule = standing_rule(self._rules, self.server, name)
-            row.show_choice(self._policy.default, rule, self._chats_allowing(row.tool))
+            row.show_choice(
+                self._policy.default, rule, self._chats_allowing(row.tool), self._apps_allowing(row.tool)
+            )
 
     def _chats_allowing(self, tool: ToolInfo) -> list[str]:
         """The titles of the chats where a yes for that chat lets `tool`, as it is now, run."""
@@ -210,6 +221,17 @@ class ServerChoices(QGroupBox):
             for rule in self._rules
             if rule.scope is RuleScope.CHAT and rule.covers(tool, rule.chat_id, now)
         ]
+
+    def _apps_allowing(self, tool: ToolInfo) -> list[str]:
+        """The other AI apps whose own Always allow lets `tool`, as it is now, run."""
+        now = time.time()
+        return sorted(
+            {
+                rule.app
+                for rule in self._rules
+                if rule.app and not rule.never and rule.covers(tool, None, now, rule.app)
+            }
+        )
 
     def _on_default_combo_activated(self, _index: int) -> None:
         tip_current(self.default_combo)

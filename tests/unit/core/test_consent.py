@@ -252,3 +252,23 @@ async def test_rules_outlive_the_gate(
     await decide(gate)
     later = ConsentGate(ConsentRules(tmp_path / "consent.json"), Asker(), trail, _Sink([]))
     assert (await decide(later)).how is ConsentHow.RULE
+
+
+async def test_always_allow_answered_to_an_app_holds_for_that_app_only(
+    gate: ConsentGate, asker: Asker, trail: AuditTrail
+) -> None:
+    cursor = CallContext("another app", app="Cursor")
+    asker.choices.append(Choice.ALLOW_ALWAYS)
+    await decide(gate, context=cursor)
+    (rule,) = gate.rules()
+    assert rule.app == "Cursor" and records(trail, AuditKind.RULE_ADDED)[-1].data["app"] == "Cursor"
+    assert (await decide(gate, context=cursor)).how is ConsentHow.RULE
+    assert (await decide(gate, context=CallContext("another app", app="Claude"))).how is ConsentHow.ASKED
+    assert (await decide(gate, context=CHAT_A)).how is ConsentHow.ASKED
+    assert len(asker.asked) == 3
+
+    asker.choices.append(Choice.ALLOW_ALWAYS)
+    await decide(gate, context=CHAT_A)
+    assert (await decide(gate, context=CallContext("another app", app="Claude"))).how is ConsentHow.RULE, (
+        "a rule made in the chat holds for every caller, as before"
+    )

@@ -17,6 +17,7 @@ from desktop.core.consent_rules import (
     RuleScope,
     ServerDefault,
     ServerPolicy,
+    standing_rule,
 )
 from desktop.core.events import ToolInfo
 
@@ -261,3 +262,33 @@ def test_what_allow_all_first_saw_is_kept(rules: ConsentRules) -> None:
     assert rules.first_seen(changed) == ECHO
     assert ConsentRules(rules.path).first_seen(changed) == ECHO
     assert rules.first_seen(replace(ECHO, server="other")).server == "other"
+
+
+def test_an_apps_rule_holds_for_that_app_alone_and_the_users_for_everyone(rules: ConsentRules) -> None:
+    cursors = rule_for(ECHO, app="Cursor")
+    rules.add(cursors)
+    assert rules.match(ECHO, None, "Cursor") == cursors
+    assert rules.match(ECHO, None, "Claude") is None
+    assert rules.match(ECHO, None) is None, "nor in MCP Desk's own chat"
+    changed = replace(ECHO, description="New words.")
+    assert rules.suspended_definition(changed, "Cursor") == ECHO
+    assert rules.suspended_definition(changed, "Claude") is None
+
+    users = rule_for(ECHO)
+    rules.add(users)
+    assert {r.id for r in rules.rules()} == {cursors.id, users.id}, "one slot each"
+    assert rules.match(ECHO, None, "Claude") == users
+    assert standing_rule(rules.rules(), "notes", "echo") == users, "the Permissions page's own choice"
+
+
+def test_an_apps_rule_survives_a_restart_and_a_file_from_before_reads_as_everyones(path: Path) -> None:
+    ConsentRules(path).add(rule_for(ECHO, app="Cursor"))
+    (kept,) = ConsentRules(path).rules()
+    assert kept.app == "Cursor"
+
+    before = rule_for(ECHO)
+    old = {k: v for k, v in asdict(before).items() if k != "app"}
+    path.write_text(json.dumps({"version": 2, "rules": [old], "servers": {}}), encoding="utf-8")
+    reread = ConsentRules(path)
+    assert reread.problem is None and reread.rules() == [before]
+    assert reread.match(ECHO, None, "Cursor") == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 import mcp_types as types
+import pytest
 
 from desktop.servers.content_from_sdk import content_of
 from desktop.servers.resources import IMAGE_CAP, ResourceTemplateInfo, size_words
@@ -46,3 +47,18 @@ def test_an_image_is_kept_only_up_to_its_cap() -> None:
 
 def test_sizes_read_as_people_say_them() -> None:
     assert [size_words(n) for n in (512, 12_595, 4 * 1024 * 1024)] == ["512 bytes", "12.3 KB", "4.0 MB"]
+
+
+@pytest.mark.parametrize(
+    ("template", "uri", "fits"),
+    [
+        ("test://static/resource/{id}", "test://static/resource/7", True),
+        ("test://static/resource/{id}", "test://static/other/7", False),
+        ("file:///{+path}", "file:///home/ada/notes.md", True),
+        ("weather://{city}/now{?units}", "weather://Lisbon/now?units=metric", True),
+        ("a+b://{x}", "a+b://y", True),
+        ("a.b://{x}", "aXb://y", False),
+    ],
+)
+def test_a_template_fits_the_addresses_it_could_have_made(template: str, uri: str, fits: bool) -> None:
+    assert ResourceTemplateInfo("s", template, "t").fits(uri) is fits

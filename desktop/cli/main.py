@@ -40,11 +40,10 @@ def main(argv: list[str]) -> int:
     if split < len(argv):
         args.command = argv[split + 1 :]
     show_logs(args.verbose)
-    if (alone := getattr(args, "run_alone", None)) is not None:  # a command that needs no services
-        return int(alone(args))
-    command: Command = args.run
     try:
-        return asyncio.run(_with_services(command, args))
+        if (alone := getattr(args, "run_alone", None)) is not None:  # a command that needs no services
+            return int(alone(args))
+        return asyncio.run(_with_services(args.run, args))
     except Problem as problem:
         print(problem.message, file=sys.stderr)
         if problem.details and args.verbose:
@@ -56,7 +55,8 @@ def main(argv: list[str]) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # nothing put it in words: say what we know, the traceback only if asked
-        print(f"MCP Desk could not finish this command: {reason(error)}", file=sys.stderr)
+        unexpected = getattr(args, "unexpected", "MCP Desk could not finish this command: {reason}")
+        print(unexpected.format(reason=reason(error)), file=sys.stderr)
         if args.verbose:
             traceback.print_exc()
         else:

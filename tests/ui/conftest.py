@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from keyring.backends import null
@@ -29,7 +31,8 @@ from tests.ui.catalogue_fakes import FakeCatalogue
 from tests.ui.chat_fakes import FakeChats
 from tests.ui.fakes import FakeAudit, FakeControl, FakeRpcLog, fake_diagnosis
 
-Attach = Callable[[], None]
+Attach = Callable[..., None]
+"""Hands the fakes to the bridge; keyword arguments replace or add controls (`gateway=...`)."""
 
 OFFSCREEN_LIMITS = (
     r"This plugin does not support (raise|propagateSizeHints)\(\)"
@@ -156,12 +159,12 @@ def attach(
 ) -> Attach:
     """Hand the fakes to the bridge, as the app does once its services exist."""
 
-    def attach_now() -> None:
+    def attach_now(**extra: Any) -> None:
         with qtbot.waitSignal(bridge.services_ready):
             controls = Controls(
                 fake, fake, fake_log, fake_audit, secrets, models, consent, chats, fake_diagnosis, catalogue
             )
-            bridge.attach(controls, service_loop.submit)
+            bridge.attach(replace(controls, **extra), service_loop.submit)
 
     return attach_now
 

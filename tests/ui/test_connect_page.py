@@ -11,24 +11,19 @@ from PySide6.QtGui import QDesktopServices
 from pytestqt.qtbot import QtBot
 
 from desktop.core.config import ServerConfig
-from desktop.core.consent import ConsentGate
 from desktop.core.events import ServerStatus
-from desktop.core.secrets_control import SecretsControl
-from desktop.core.service_loop import ServiceLoop
 from desktop.gateway.app_configs import AppConfigs
 from desktop.gateway.config_backups import ConfigBackups
-from desktop.llm.models.service import ModelService
 from desktop.servers.import_formats import ImportSource, default_paths
 from desktop.servers.importers import ImportPlan
-from desktop.ui.bridge import Bridge, Controls
 from desktop.ui.dialogs.config_change_dialog import ConfigChangeDialog
 from desktop.ui.dialogs.trust_dialog import TrustDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.pages.app_card import AppCard
 from desktop.ui.pages.connect_page import ConnectPage
 from tests.fixtures.app_configs import FakeGateway, ImportingServers
-from tests.ui.chat_fakes import FakeChats
-from tests.ui.fakes import FakeAudit, FakeControl, FakeRpcLog, fake_diagnosis
+from tests.ui.conftest import Attach
+from tests.ui.fakes import FakeControl
 from tests.ui.helpers import all_text, wait_for_dialog
 from tests.ui.test_accessibility import problems, report
 from tests.ui.test_screenshots import ARTIFACTS, save
@@ -102,25 +97,13 @@ def apps(tmp_path: Path, fake: FakeControl) -> Apps:
 def page(
     qtbot: QtBot,
     window: MainWindow,
-    bridge: Bridge,
     fake: FakeControl,
-    fake_log: FakeRpcLog,
-    fake_audit: FakeAudit,
-    secrets: SecretsControl,
-    models: ModelService,
-    consent: ConsentGate,
-    chats: FakeChats,
-    service_loop: ServiceLoop,
+    attach: Attach,
     apps: Apps,
 ) -> ConnectPage:
     for name in ("files", "weather", "notes"):
         fake.put(name, ServerConfig(command="uvx", args=[f"mcp-{name}"]))
-    controls = Controls(
-        fake, fake, fake_log, fake_audit, secrets, models, consent, chats, fake_diagnosis,
-        apps=apps.control, gateway=apps.gateway,
-    )  # fmt: skip
-    with qtbot.waitSignal(bridge.services_ready):
-        bridge.attach(controls, service_loop.submit)
+    attach(apps=apps.control, gateway=apps.gateway)
     window.resize(1100, 720)
     window.show()
     window.show_area("apps")

@@ -4,7 +4,6 @@ shown; the service side's real `IconStore` decides that (here from data URLs: no
 from __future__ import annotations
 
 import base64
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -12,19 +11,12 @@ from PySide6.QtGui import QIcon
 from pytestqt.qtbot import QtBot
 
 from desktop.core.config import ServerConfig
-from desktop.core.consent import ConsentGate
 from desktop.core.events import IconRef, ServerState
-from desktop.core.secrets_control import SecretsControl
-from desktop.core.service_loop import ServiceLoop
-from desktop.llm.models.service import ModelService
 from desktop.servers.icons import IconStore
-from desktop.ui.bridge import Bridge, Controls
 from desktop.ui.main_window import MainWindow
 from desktop.ui.models.server_table_model import Column
-from tests.ui.catalogue_fakes import FakeCatalogue
-from tests.ui.chat_fakes import FakeChats
-from tests.ui.conftest import trusted
-from tests.ui.fakes import FakeAudit, FakeControl, FakeRpcLog, fake_diagnosis
+from tests.ui.conftest import Attach, trusted
+from tests.ui.fakes import FakeControl
 from tests.ui.test_rich_results import png
 from tests.ui.test_screenshots import save, shots  # noqa: F401 (the fixture)
 from tests.ui.test_servers_page import cell
@@ -35,16 +27,8 @@ ICON = IconRef("data:image/png;base64," + base64.b64encode(png(32, 32)).decode()
 def test_a_server_is_listed_by_its_title_with_its_own_icon(
     qtbot: QtBot,
     window: MainWindow,
-    bridge: Bridge,
     fake: FakeControl,
-    fake_log: FakeRpcLog,
-    fake_audit: FakeAudit,
-    secrets: SecretsControl,
-    models: ModelService,
-    consent: ConsentGate,
-    chats: FakeChats,
-    catalogue: FakeCatalogue,
-    service_loop: ServiceLoop,
+    attach: Attach,
     tmp_path: Path,
     shots: Path,  # noqa: F811
 ) -> None:
@@ -62,11 +46,7 @@ def test_a_server_is_listed_by_its_title_with_its_own_icon(
         icons=(IconRef("file:///x.png"),),
         **running,
     )
-    with qtbot.waitSignal(bridge.services_ready):
-        controls = Controls(
-            fake, fake, fake_log, fake_audit, secrets, models, consent, chats, fake_diagnosis, catalogue
-        )
-        bridge.attach(replace(controls, icons=IconStore(tmp_path)), service_loop.submit)
+    attach(icons=IconStore(tmp_path))
     page = window.servers_page
     assert cell(page, "pics", Column.NAME) == "Picture Studio"
     assert "Named “pics” in MCP Desk." in str(cell(page, "pics", Column.NAME, Qt.ItemDataRole.ToolTipRole))

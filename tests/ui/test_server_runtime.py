@@ -9,23 +9,16 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.core.config import ServerConfig
-from desktop.core.consent import ConsentGate
 from desktop.core.events import ServerState
 from desktop.core.paths import AppPaths
-from desktop.core.secrets_control import SecretsControl
-from desktop.core.service_loop import ServiceLoop
-from desktop.llm.models.service import ModelService
 from desktop.servers.launch import OWN_RUNTIME_BUTTON, PATH_AS_GIVEN_ENV
 from desktop.servers.runtime_install import WheelSource
 from desktop.servers.runtime_service import RuntimeService
 from desktop.servers.runtimes import NODE, ManagedRuntimes
-from desktop.ui.bridge import Bridge, Controls
 from desktop.ui.dialogs.trust_dialog import TrustDialog
 from desktop.ui.main_window import MainWindow
-from tests.ui.catalogue_fakes import FakeCatalogue
-from tests.ui.chat_fakes import FakeChats
-from tests.ui.conftest import trusted
-from tests.ui.fakes import FakeAudit, FakeControl, FakeRpcLog, fake_diagnosis
+from tests.ui.conftest import Attach, trusted
+from tests.ui.fakes import FakeControl
 from tests.ui.helpers import wait_for_dialog
 from tests.ui.test_screenshots import save, shots  # noqa: F401  (the fixture)
 
@@ -47,16 +40,8 @@ NPX = ServerConfig(command="npx", args=["-y", "@modelcontextprotocol/server-ever
 def attached(
     qtbot: QtBot,
     tmp_path: Path,
-    bridge: Bridge,
     fake: FakeControl,
-    fake_log: FakeRpcLog,
-    fake_audit: FakeAudit,
-    secrets: SecretsControl,
-    models: ModelService,
-    consent: ConsentGate,
-    chats: FakeChats,
-    catalogue: FakeCatalogue,
-    service_loop: ServiceLoop,
+    attach: Attach,
     window: MainWindow,
 ) -> MainWindow:
     """The window with the fakes, and the real runtime service on a computer without Node.js."""
@@ -67,21 +52,7 @@ def attached(
         WheelSource("http://127.0.0.1:9"),
         {"PATH": str(nothing), PATH_AS_GIVEN_ENV: "1"},
     )
-    controls = Controls(
-        fake,
-        fake,
-        fake_log,
-        fake_audit,
-        secrets,
-        models,
-        consent,
-        chats,
-        fake_diagnosis,
-        catalogue,
-        runtimes=runtimes,
-    )
-    with qtbot.waitSignal(bridge.services_ready):
-        bridge.attach(controls, service_loop.submit)
+    attach(runtimes=runtimes)
     return window
 
 

@@ -13,21 +13,17 @@ from pytestqt.qtbot import QtBot
 from desktop.core.autostart import Autostart
 from desktop.core.config import AppConfig, ServerConfig
 from desktop.core.config_store import ConfigStore
-from desktop.core.consent import ConsentGate
 from desktop.core.redact import Redactor
 from desktop.core.rpc_log import RpcLog
 from desktop.core.secrets import SecretStore
-from desktop.core.secrets_control import SecretsControl
 from desktop.core.service_loop import ServiceLoop
 from desktop.core.settings import Settings
 from desktop.gateway.service import GatewayService
 from desktop.gateway.tokens import AppTokens
-from desktop.llm.models.service import ModelService
-from desktop.ui.bridge import Bridge, Controls
+from desktop.ui.bridge import Bridge
 from desktop.ui.pages.settings_gateway import GatewaySection
-from tests.ui.catalogue_fakes import FakeCatalogue
-from tests.ui.chat_fakes import FakeChats
-from tests.ui.fakes import FakeAudit, FakeControl, FakeRpcLog, fake_diagnosis
+from tests.ui.conftest import Attach
+from tests.ui.fakes import FakeControl
 from tests.ui.helpers import all_text
 from tests.ui.test_screenshots import ARTIFACTS
 
@@ -36,13 +32,7 @@ def test_the_section_says_the_gateway_as_it_is_and_leads_to_the_page(
     qtbot: QtBot,
     bridge: Bridge,
     fake: FakeControl,
-    fake_log: FakeRpcLog,
-    fake_audit: FakeAudit,
-    secrets: SecretsControl,
-    models: ModelService,
-    consent: ConsentGate,
-    chats: FakeChats,
-    catalogue: FakeCatalogue,
+    attach: Attach,
     service_loop: ServiceLoop,
     keyring_store: SecretStore,
     tmp_path: Path,
@@ -60,20 +50,7 @@ def test_the_section_says_the_gateway_as_it_is_and_leads_to_the_page(
     section = GatewaySection(bridge)
     qtbot.addWidget(section)
     assert not section.manage_button.isEnabled(), "nothing to manage before the services are there"
-    controls = Controls(
-        fake,
-        fake,
-        fake_log,
-        fake_audit,
-        secrets,
-        models,
-        consent,
-        chats,
-        fake_diagnosis,
-        catalogue,
-        gateway=gateway,
-    )
-    bridge.attach(controls, service_loop.submit)
+    attach(gateway=gateway)
     section.show_ready()
     assert section.manage_button.isEnabled()
     assert section.state_label.text() == "Share my servers with other AI apps: Off"

@@ -19,14 +19,10 @@ import pytest
 from PySide6.QtWidgets import QPlainTextEdit, QScrollArea
 from pytestqt.qtbot import QtBot
 
-from desktop.app import controls_of
-from desktop.core.events import EventBus, ServerState
-from desktop.core.paths import AppPaths
+from desktop.core.events import ServerState
 from desktop.core.secrets import SecretStore
 from desktop.core.service_loop import ServiceLoop
-from desktop.services import Services, build_services
-from desktop.ui.bridge import Bridge
-from desktop.ui.consent_queue import ConsentQueue
+from desktop.services import Services
 from desktop.ui.dialogs.catalogue_dialog import CatalogueDialog
 from desktop.ui.dialogs.trust_dialog import TrustDialog
 from desktop.ui.main_window import MainWindow
@@ -35,6 +31,7 @@ from tests.fixtures.registry_server import FakeRegistry, item
 from tests.fixtures.servers.paths import server_path
 from tests.ui.catalogue_fakes import install_dialog_of
 from tests.ui.helpers import all_text, wait_for_dialog
+from tests.ui.real_app import real_app
 from tests.ui.test_screenshots import save, shots  # noqa: F401  (the fixture)
 
 ECHO = "io.github.mcp-desk-tests/echo-remote"
@@ -91,31 +88,14 @@ class Desk:
 
 @pytest.fixture
 def desk(qtbot: QtBot, keyring_store: SecretStore, remote: str) -> Iterator[Desk]:
-    loop = ServiceLoop("catalogue-e2e")
-    loop.start()
-    bridge = Bridge()
-    window = MainWindow(tray_available=False)
-    window.attach(bridge)
-    qtbot.addWidget(window)
-    queue = ConsentQueue(window)
-    events = EventBus()
-    events.subscribe(bridge.deliver)
     with FakeRegistry(items=[item(echo_remote(remote))]) as registry:
 
-        async def bring_up() -> Services:
-            services = build_services(AppPaths.from_environment(), events, queue)
+        async def prepare(services: Services) -> None:
             settings = services.settings.app_settings().model_copy(update={"registry_urls": [registry.url]})
             await services.settings.save_app_settings(settings)
-            return services
 
-        services = loop.submit(bring_up()).result(60)
-        with qtbot.waitSignal(bridge.services_ready):
-            bridge.attach(controls_of(services), loop.submit)
-        window.show()
-        yield Desk(window, services, loop, registry, remote)
-        queue.close_all()
-        loop.submit(services.close()).result(60)
-    loop.stop()
+        with real_app(qtbot, prepare, "catalogue-e2e") as app:
+            yield Desk(app.window, app.services, app.loop, registry, remote)
 
 
 def test_browse_search_install_approve_and_the_tools_are_there(

@@ -11,21 +11,18 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop.app import controls_of
 from desktop.core.audit_records import AuditFilter, AuditKind
-from desktop.core.events import EventBus
-from desktop.core.paths import AppPaths
 from desktop.core.service_loop import ServiceLoop
 from desktop.llm.backends.backend import ChatParams, ToolChoice
 from desktop.llm.chat.control import CallStatus, ChatSettings, Role, ToolCard
 from desktop.llm.models.fit import LoadShape
-from desktop.services import Services, build_services
-from desktop.ui.bridge import Bridge
+from desktop.services import Services
 from desktop.ui.consent_queue import ConsentQueue
 from desktop.ui.dialogs.consent_dialog import ConsentDialog
 from desktop.ui.main_window import MainWindow
 from tests.e2e.conftest import fixture_server
 from tests.fixtures.tiny_gguf import HERMES_TOOLS_TEMPLATE, write_gguf
+from tests.ui.real_app import real_app
 
 ONLY_ECHO = ("echo__add", "echo__sleep", "echo__whoami", "echo__digests")
 
@@ -46,18 +43,7 @@ def hermes_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def desk(qtbot: QtBot, hermes_model: Path) -> Iterator[Desk]:
-    loop = ServiceLoop("e2e-services")
-    loop.start()
-    bridge = Bridge()
-    window = MainWindow(tray_available=False)
-    window.attach(bridge)
-    qtbot.addWidget(window)
-    queue = ConsentQueue(window)
-    events = EventBus()
-    events.subscribe(bridge.deliver)
-
-    async def bring_up() -> tuple[Services, str]:
-        services = build_services(AppPaths.from_environment(), events, queue)
+    async def prepare(services: Services) -> str:
         await services.manager.add("echo", fixture_server("well_behaved"))
         await services.manager.start("echo")
         await services.models.load(hermes_model, LoadShape(context=2048, gpu_layers=0))
@@ -69,19 +55,13 @@ def desk(qtbot: QtBot, hermes_model: Path) -> Iterator[Desk]:
             tool_choice=ToolChoice.REQUIRED,
         )
         await services.chats.save_settings(chat.id, settings)
-        return services, chat.id
+        return chat.id
 
-    services, chat_id = loop.submit(bring_up()).result(120)
-    with qtbot.waitSignal(bridge.services_ready):
-        bridge.attach(controls_of(services), loop.submit)
-    window.show()
-    window.show_area("chat")
-    window.chat_page.open_chat(chat_id)
-    qtbot.waitUntil(lambda: not window.chat_page.loading)
-    yield Desk(window, queue, services, loop, chat_id)
-    queue.close_all()
-    loop.submit(services.close()).result(60)
-    loop.stop()
+    with real_app(qtbot, prepare) as app:
+        app.window.show_area("chat")
+        app.window.chat_page.open_chat(app.prepared)
+        qtbot.waitUntil(lambda: not app.window.chat_page.loading)
+        yield Desk(app.window, app.queue, app.services, app.loop, app.prepared)
 
 
 def send(qtbot: QtBot, desk: Desk, text: str) -> ConsentDialog:

@@ -11,22 +11,18 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from desktop.app import controls_of
 from desktop.core.audit_records import AuditFilter, AuditKind
 from desktop.core.config import ServerConfig
-from desktop.core.events import EventBus
-from desktop.core.paths import AppPaths
 from desktop.core.service_loop import ServiceLoop
 from desktop.llm.backends.backend import ChatParams, ToolChoice
 from desktop.llm.chat.control import ChatSettings, Role
 from desktop.llm.models.fit import LoadShape
-from desktop.services import Services, build_services
-from desktop.ui.bridge import Bridge
-from desktop.ui.consent_queue import ConsentQueue
+from desktop.services import Services
 from desktop.ui.dialogs.attach_dialog import AttachDialog
 from desktop.ui.dialogs.prompt_dialog import PromptDialog
 from desktop.ui.main_window import MainWindow
 from tests.ui.helpers import wait_for_dialog
+from tests.ui.real_app import real_app
 
 DOC = "demo://resource/static/document/architecture.md"
 
@@ -41,18 +37,7 @@ class Desk:
 
 @pytest.fixture
 def desk(qtbot: QtBot, tiny_model: Path, everything_server: list[str]) -> Iterator[Desk]:
-    loop = ServiceLoop("e2e-services")
-    loop.start()
-    bridge = Bridge()
-    window = MainWindow(tray_available=False)
-    window.attach(bridge)
-    qtbot.addWidget(window)
-    queue = ConsentQueue(window)
-    events = EventBus()
-    events.subscribe(bridge.deliver)
-
-    async def bring_up() -> tuple[Services, str]:
-        services = build_services(AppPaths.from_environment(), events, queue)
+    async def prepare(services: Services) -> str:
         command, *args = everything_server
         config = ServerConfig(command=command, args=args)
         await services.manager.add(
@@ -63,19 +48,13 @@ def desk(qtbot: QtBot, tiny_model: Path, everything_server: list[str]) -> Iterat
         chat = await services.chats.create("Reading")
         settings = ChatSettings(params=ChatParams(max_tokens=4), tool_choice=ToolChoice.NONE)
         await services.chats.save_settings(chat.id, settings)
-        return services, chat.id
+        return chat.id
 
-    services, chat_id = loop.submit(bring_up()).result(120)
-    with qtbot.waitSignal(bridge.services_ready):
-        bridge.attach(controls_of(services), loop.submit)
-    window.show()
-    window.show_area("chat")
-    window.chat_page.open_chat(chat_id)
-    qtbot.waitUntil(lambda: not window.chat_page.loading)
-    yield Desk(window, services, loop, chat_id)
-    queue.close_all()
-    loop.submit(services.close()).result(60)
-    loop.stop()
+    with real_app(qtbot, prepare) as app:
+        app.window.show_area("chat")
+        app.window.chat_page.open_chat(app.prepared)
+        qtbot.waitUntil(lambda: not app.window.chat_page.loading)
+        yield Desk(app.window, app.services, app.loop, app.prepared)
 
 
 def test_a_real_resource_is_previewed_attached_and_sent(qtbot: QtBot, desk: Desk) -> None:

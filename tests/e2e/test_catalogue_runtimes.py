@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ import pytest
 
 from desktop.servers.launch import PATH_AS_GIVEN_ENV
 from desktop.services import RUNTIME_WHEELS_ENV
+from tests.e2e.test_cli_log_audit import desk
 from tests.fixtures.node_servers import EVERYTHING, REQUIRE_ENV
 from tests.fixtures.real_model import cache_dir
 from tests.fixtures.registry_server import TIME, TIME_VERSION, FakeRegistry, default_items, item
@@ -83,18 +83,6 @@ def bare_computer(
         yield registry, tools
 
 
-def desk(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "desktop", *args],
-        cwd=ROOT,
-        env=os.environ.copy(),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
 def installed_and_called(
     computer: tuple[FakeRegistry, Path], entry: str, name: str, tool: str, arguments: dict[str, Any]
 ) -> str:
@@ -104,7 +92,7 @@ def installed_and_called(
     assert added.returncode == 0, added.stderr
     lent = desk("servers", "edit", name, "--files", str(computer[1]))
     assert lent.returncode == 0, lent.stderr
-    called = desk("servers", "call", name, tool, "--args", json.dumps(arguments), "--yes")
+    called = desk("servers", "call", name, tool, "--args", json.dumps(arguments), "--yes", timeout=600)
     if called.returncode != 0 and os.environ.get(REQUIRE_ENV) != "1" and "network" in called.stderr.lower():
         pytest.skip(f"the package registries can't be reached here: {called.stderr.strip()}")
     assert called.returncode == 0, f"{called.stdout}\n{called.stderr}"

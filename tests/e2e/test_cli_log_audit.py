@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CANARY = "canary-77d1e0-token"
 
 
-def desk(*args: str) -> subprocess.CompletedProcess[str]:
+def desk(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "desktop", *args],
         cwd=ROOT,
@@ -27,7 +27,7 @@ def desk(*args: str) -> subprocess.CompletedProcess[str]:
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
 
 

@@ -15,6 +15,7 @@ and a model file that changed makes its files on disk go.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import json
@@ -181,7 +182,8 @@ class PrefixCache:
         if not loaded:
             self._remove(key, "llama.cpp could not use it")
             return False
-        os.utime(file)  # the least recently used file goes first
+        with contextlib.suppress(FileNotFoundError):  # kept out meanwhile by the bound: the model holds it
+            os.utime(file)  # the least recently used file goes first
         self.counts.from_disk += 1
         return True
 

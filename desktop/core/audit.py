@@ -89,8 +89,17 @@ def _plain(value: Any) -> Any:
 
 
 def masked_json(data: dict[str, Any], redactor: Redactor) -> str:
-    """The canonical JSON of `data` with every secret masked, exactly as stored and hashed."""
-    text = redactor.mask(canonical_json(_plain(data)))
+    """The canonical JSON of `data` with every secret masked, exactly as stored and hashed.
+
+    It is on every tool call's path, so plain data with nothing to mask is encoded only once.
+    """
+    try:
+        plain = canonical_json(data, strict=True)
+    except (TypeError, ValueError):
+        plain = canonical_json(_plain(data))
+    text = redactor.mask(plain)
+    if text is plain and text.isascii():
+        return text
     text = text.encode("utf-8", "replace").decode("utf-8")
     try:
         parsed = json.loads(text)

@@ -34,8 +34,9 @@ class SealCheck(Protocol):
         ...
 
 
-def canonical_json(data: dict[str, Any]) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def canonical_json(data: dict[str, Any], strict: bool = False) -> str:
+    """`strict`: raise on what JSON can't hold (NaN, other types) instead of writing it anyway."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=not strict)
 
 
 def record_hash(prev_hash: str, seq: int, time: float, kind: str, data_json: str) -> str:

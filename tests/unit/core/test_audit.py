@@ -199,6 +199,16 @@ def test_values_json_cannot_hold_are_stored_as_text(trail: AuditTrail) -> None:
     assert trail.verify_now().ok
 
 
+def test_plain_words_and_broken_text_are_stored_as_canonical_json(trail: AuditTrail) -> None:
+    plain = {"tool": "echo", "arguments": {"text": "hello", "n": 1.5, "list": [1, None, True]}}
+    words = {"text": "naïve – “quoted” 東京"}
+    broken = {"text": "half a pair \ud800 here"}
+    stored = [trail.append(AuditKind.TOOL_RESULT, data).result(10) for data in (plain, words, broken)]
+    assert [record.data for record in stored] == [plain, words, {"text": "half a pair ? here"}]
+    assert stored[0].hash == record_hash(GENESIS, 1, stored[0].time, "tool result", canonical_json(plain))
+    assert trail.verify_now().ok
+
+
 def test_a_failed_batch_fails_its_futures_and_the_writer_goes_on(trail: AuditTrail, db: Path) -> None:
     fill(trail, 2)
     block = "CREATE TRIGGER no_insert BEFORE INSERT ON records BEGIN SELECT RAISE(ABORT, 'disk says no'); END"

@@ -14,6 +14,9 @@ so drift hits all equally.
 The floor for "the decision is durable before the request leaves" is one synced commit
 (SQLite, WAL, synchronous=FULL, as the audit trail writes) on the same disk, measured raw
 in the same run: MCP Desk's overhead over the bare SDK is reported as a multiple of it.
+That commit is timed twice: back to back (the goal's floor), and where it sits in a call,
+on the bare SDK's path before each request, where it costs more (the thread sleeps in
+the sync between calls).
 The app's trail here is sealed (a keyring that keeps the audit key in memory stands in for
 the OS keyring, which is read only at start), so the seals' cost is in the figure.
 """
@@ -79,18 +82,43 @@ async def bare_sdk_round() -> float:
         return (time.perf_counter() - start) / CALLS * 1000
 
 
+async def bare_sdk_durable_round(folder: Path) -> float:
+    """The bare SDK with the floor on its path: one synced commit before each request leaves (ms)."""
+    from mcp import Client, StdioServerParameters
+
+    with closing(_floor_db(folder)) as conn:
+        async with Client(StdioServerParameters(command=sys.executable, args=[str(ECHO_SERVER)])) as client:
+            await client.call_tool("echo", {"text": "warm"})
+            start = time.perf_counter()
+            for _ in range(CALLS):
+                _synced_commit(conn)
+                await client.call_tool("echo", {"text": "hello"})
+            return (time.perf_counter() - start) / CALLS * 1000
+
+
+def _floor_db(folder: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(folder / "floor.db", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE IF NOT EXISTS records (seq INTEGER PRIMARY KEY, data TEXT, hash TEXT)")
+    return conn
+
+
+def _synced_commit(conn: sqlite3.Connection) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("INSERT INTO records (data, hash) VALUES (?, ?)", (_FLOOR_ROW, "0" * 64))
+    conn.execute("COMMIT")
+
+
+_FLOOR_ROW = '{"arguments":{"text":"hello"},"decision":"allowed","server":"echo","tool":"echo"}'
+
+
 def synced_commit_round(folder: Path) -> float:
     """One small row per transaction, each synced, as the audit trail commits a decision (ms each)."""
-    row = '{"arguments":{"text":"hello"},"decision":"allowed","server":"echo","tool":"echo"}'
-    with closing(sqlite3.connect(folder / "floor.db", isolation_level=None)) as conn:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("CREATE TABLE IF NOT EXISTS records (seq INTEGER PRIMARY KEY, data TEXT, hash TEXT)")
+    with closing(_floor_db(folder)) as conn:
         start = time.perf_counter()
         for _ in range(CALLS):
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("INSERT INTO records (data, hash) VALUES (?, ?)", (row, "0" * 64))
-            conn.execute("COMMIT")
+            _synced_commit(conn)
         return (time.perf_counter() - start) / CALLS * 1000
 
 
@@ -180,7 +208,7 @@ def main() -> float:
         loop.run(_add_echo(manager))
     loop.run(_always_allow_echo(services))
     assert services.audit.verify_now().key, "the trail is sealed"
-    names = ("base", "gated", "decided", "plain", "hops", "floor")
+    names = ("base", "gated", "decided", "plain", "hops", "floor", "durable")
     times: dict[str, list[float]] = {name: [] for name in names}
     try:
         for round_ in range(ROUNDS):
@@ -190,6 +218,7 @@ def main() -> float:
                 times[name].append(loop.run(manager_round(manager)))
             times["hops"].append(cross_thread_round(loop, gated))
             times["floor"].append(synced_commit_round(floor_folder))
+            times["durable"].append(asyncio.run(bare_sdk_durable_round(floor_folder)))
             if not round_ % 2:
                 times["base"].append(asyncio.run(bare_sdk_round()))
     finally:
@@ -228,6 +257,17 @@ def _report(times: dict[str, list[float]]) -> float:
         f"{floor:.3f} ms -> {overhead / floor:.2f}x the floor (goal <= 1.5)"
     )
     record("tool call overhead over the bare SDK, in synced commits", overhead / floor, "x", "<= 1.5")
+    in_path = statistics.median(times["durable"]) - statistics.median(base)
+    print(
+        f"  the same commit on the bare SDK's path (one before each call) costs it {in_path:.3f} ms -> "
+        f"MCP Desk's overhead is {overhead / in_path:.2f}x that"
+    )
+    record(
+        "tool call overhead over the bare SDK, in synced commits on the call's path",
+        overhead / in_path,
+        "x",
+        "informational",
+    )
     return ratio
 
 

@@ -1,0 +1,102 @@
+"""Where a tool card shows its tool's MCP App view, once the result is in: the view itself where
+the web view part is installed, or a sentence saying what is missing and how to get it (the card
+shows the text result either way). Links the user allowed open in their browser."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QCoreApplication, Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from desktop.core.problem import Problem
+from desktop.llm.chat.app_host import AppViewHost, HostReply
+from desktop.llm.chat.control import ToolCard
+from desktop.servers.app_views import AppResource, NoAppView, app_resource
+from desktop.servers.resources import ResourceRead
+from desktop.ui.app_views import AppViews
+from desktop.ui.lifetime import while_alive
+from desktop.ui.web_part import web_part_available
+from desktop.ui.widgets.inline_message import InlineMessage
+
+if TYPE_CHECKING:
+    from desktop.ui.widgets.app_view import AppView
+
+VIEW_HEIGHT = 320
+"""A view's height until it says what it needs."""
+MAX_VIEW_HEIGHT = 900
+
+
+class AppViewHolder(QWidget):
+    def __init__(self, card: ToolCard, views: AppViews, chat_id: str | None, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.card = card
+        self.view: AppView | None = None
+        self.host: AppViewHost | None = None
+        self.message = InlineMessage(self)
+        self.message.text_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.text_label.setWordWrap(True)
+        self._views = views
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 4, 0, 4)
+        self._layout.addWidget(self.message)
+        if not web_part_available():
+            self.message.show_info(missing_part_words(card))
+            return
+        self.host = views.host(card, chat_id)
+        if self.host is not None:
+            self.message.show_info(self.tr("Opening this tool's own view…"))
+            views.read(card, while_alive(self, self._on_read_done), while_alive(self, self._on_problem))
+
+    def _on_read_done(self, read: ResourceRead) -> None:
+        try:
+            resource = app_resource(read)
+        except NoAppView as problem:
+            self._on_problem(problem)
+            return
+        self._show(resource)
+
+    def _show(self, resource: AppResource) -> None:
+        from desktop.ui.widgets.app_view import AppView  # WebEngine loads only when a view is shown
+
+        self.message.clear()
+        self.view = AppView(resource, self)
+        self.view.setAccessibleName(
+            self.tr("The view of “%1”").replace("%1", self.card.title or self.card.tool)
+        )
+        self.view.setFixedHeight(VIEW_HEIGHT)
+        self.view.message_posted.connect(self._on_view_message_posted)
+        self._layout.addWidget(self.view)
+
+    def _on_view_message_posted(self, message: dict[str, Any]) -> None:
+        if self.host is not None:
+            self._views.answer(
+                self.host,
+                message,
+                while_alive(self, self._on_answer_done),
+                while_alive(self, self._on_problem),
+            )
+
+    def _on_answer_done(self, reply: HostReply) -> None:
+        if self.view is None:
+            return
+        for message in reply.messages:
+            self.view.post(message)
+        if reply.open_url is not None:
+            QDesktopServices.openUrl(QUrl(reply.open_url))
+        if reply.height is not None:
+            self.view.setFixedHeight(max(80, min(reply.height, MAX_VIEW_HEIGHT)))
+
+    def _on_problem(self, problem: Problem) -> None:
+        self.message.show_problem(problem.message)
+
+
+def missing_part_words(card: ToolCard) -> str:
+    server = card.tool.partition("__")[0]
+    return QCoreApplication.translate(
+        "AppViewHolder",
+        "“%1” sent its own view for this result, but MCP Desk's web view part is not installed, so the "
+        "result is shown as text. To see such views, install MCP Desk with its web view part "
+        '(python -m pip install "mcp-desk[apps]") and start MCP Desk again.',
+    ).replace("%1", server)

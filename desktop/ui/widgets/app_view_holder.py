@@ -4,6 +4,7 @@ shows the text result either way). Links the user allowed open in their browser.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, Qt, QUrl
@@ -93,10 +94,20 @@ class AppViewHolder(QWidget):
 
 
 def missing_part_words(card: ToolCard) -> str:
+    """What is missing, and how to get it: the download of MCP Desk leaves the part out (it would
+    double its size), so there only a newer MCP Desk can bring it; an install from PyPI adds it."""
     server = card.tool.partition("__")[0]
-    return QCoreApplication.translate(
-        "AppViewHolder",
-        "“%1” sent its own view for this result, but MCP Desk's web view part is not installed, so the "
-        "result is shown as text. To see such views, install MCP Desk with its web view part "
-        '(python -m pip install "mcp-desk[apps]") and start MCP Desk again.',
-    ).replace("%1", server)
+    if getattr(sys, "frozen", False):
+        words = QCoreApplication.translate(
+            "AppViewHolder",
+            "“%1” sent its own view for this result, but this download of MCP Desk does not include the "
+            "web view part that shows such views, so the result is shown as text.",
+        )
+    else:
+        words = QCoreApplication.translate(
+            "AppViewHolder",
+            "“%1” sent its own view for this result, but MCP Desk's web view part is not installed, so "
+            "the result is shown as text. To see such views, install MCP Desk with its web view part "
+            '(python -m pip install "mcp-desk[apps]") and start MCP Desk again.',
+        )
+    return words.replace("%1", server)

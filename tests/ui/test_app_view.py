@@ -151,6 +151,8 @@ def test_the_view_renders_and_its_consented_call_reaches_the_server(
     qtbot.waitUntil(lambda: app_state(qtbot, holder).get("result") == CARD.result, timeout=20_000)
     assert answer_consent(qtbot, allow=True) == "The board app"
     qtbot.waitUntil(lambda: bool(app_state(qtbot, holder).get("call")), timeout=20_000)
+    assert answer_consent(qtbot, allow=False) == "The board app"  # the link: no browser in a test
+    qtbot.waitUntil(lambda: bool(app_state(qtbot, holder).get("link")), timeout=20_000)
     state = app_state(qtbot, holder)
     assert state["initialized"] is True
     assert state["input"] == {"city": "Oslo"}
@@ -164,6 +166,10 @@ def test_the_view_renders_and_its_consented_call_reaches_the_server(
     assert call["app"] == "The board app"
     assert call["decision"] == "allowed"
     assert call["origin"] == "app view"
+    (link,) = [data for data in audited_calls(board) if data["tool"] == "open_link"]
+    assert link["arguments"] == {"url": "https://weather.example/oslo"}
+    assert (link["decision"], link["app"]) == ("denied", "The board app")
+    assert app_state(qtbot, holder)["link"] == "refused"
     qtbot.waitUntil(lambda: holder.view is not None and holder.view.height() == 260)
     save(holder.window(), shots, "60-app-view")
 
@@ -176,6 +182,7 @@ def test_a_denied_call_from_the_view_never_reaches_the_server(qtbot: QtBot, boar
     answer_consent(qtbot, allow=False)
     qtbot.waitUntil(lambda: bool(app_state(qtbot, holder).get("call")), timeout=20_000)
     assert app_state(qtbot, holder)["call"].startswith("refused: ")
+    answer_consent(qtbot, allow=False)  # the link it asks to open next
     assert not board.visits.exists()
     (call,) = [data for data in audited_calls(board) if data["tool"] == "record_visit"]
     assert call["decision"] == "denied"

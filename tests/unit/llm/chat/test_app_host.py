@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 
 from desktop.core.consent import CallContext
+from desktop.core.events import ToolInfo
+from desktop.llm.backends.backend import ToolCallRequest
 from desktop.llm.chat.app_host import METHOD_NOT_FOUND, REFUSED, AppViewHost, app_label
+from desktop.llm.chat.cards import new_card
 from desktop.llm.chat.control import CallStatus, ToolCard
 from desktop.servers.control import ToolCallOutcome
 
@@ -104,3 +107,9 @@ async def test_what_mcp_desk_does_not_offer_is_answered_not_ignored() -> None:
         {"jsonrpc": "2.0", "method": "ui/notifications/size-changed", "params": {"height": 240}}
     )
     assert sized.height == 240 and not sized.messages
+
+
+def test_the_models_card_for_a_tool_with_a_view_carries_the_view() -> None:
+    tool = ToolInfo("board", "show_board", "Show it.", app_view="ui://board/view.html")
+    card = new_card(ToolCallRequest("c1", "board__show_board", {"city": "Oslo"}), {tool.qualified_name: tool})
+    assert card.app_view == "ui://board/view.html"

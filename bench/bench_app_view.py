@@ -59,6 +59,17 @@ def rss_with_helpers() -> float:
     return total / 2**20
 
 
+def renderers() -> int:
+    """Chromium's renderers: forked by its zygote, they keep the zygote's command line."""
+    import psutil
+
+    count = 0
+    for helper in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error, AttributeError):  # one that ended meanwhile
+            count += "--type=zygote" in helper.parent().cmdline()
+    return count
+
+
 def child(side: str) -> dict[str, Any]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from desktop.ui.web_part import prepare_web_part
@@ -73,7 +84,7 @@ def child(side: str) -> dict[str, Any]:
 
     before = rss_with_helpers()
     times = [(ours if side == "ours" else bare)(app) for _view in range(VIEWS)]
-    return {"times": times, "before": before, "after": rss_with_helpers()}
+    return {"times": times, "before": before, "after": rss_with_helpers(), "renderers": renderers()}
 
 
 def until_painted(app: Any, view: Any, started: float) -> float:
@@ -168,6 +179,7 @@ def main() -> None:
             (first_mine if side == "ours" else first_base).append(got["times"][0])
             (mine if side == "ours" else base).extend(got["times"][1:])
             memory[side].append(got["after"] - got["before"])
+            print(f"  {side}: {got['renderers']} renderer processes for {VIEWS} views")
     report("app view first paint, the first in the app", first_mine, first_base, "ms", "report")
     report("app view first paint, later ones", mine, base, "ms", "report")
     record("app view first paint, the first in the app", statistics.median(first_mine), "ms", "report")

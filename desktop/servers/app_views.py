@@ -54,7 +54,6 @@ class AppResource:
     uri: str
     html: str
     domains: AppDomains
-    prefers_border: bool = True
 
 
 def app_view_of(meta: dict[str, Any] | None) -> str | None:
@@ -81,7 +80,6 @@ def app_resource(read: ResourceRead) -> AppResource:
                 read.uri,
                 content.text,
                 declared_domains(ui.get("csp") or {}),
-                ui.get("prefersBorder") is not False,
             )
     raise NoAppView(
         f"“{read.server}” did not send a view for this tool, so its result is shown as text.",

@@ -155,6 +155,7 @@ def test_the_view_renders_and_its_consented_call_reaches_the_server(
     qtbot.waitUntil(lambda: bool(app_state(qtbot, holder).get("link")), timeout=20_000)
     state = app_state(qtbot, holder)
     assert state["initialized"] is True
+    assert app_view.TOO_WIDE in holder.message.text and holder.message.isVisible()
     assert state["input"] == {"city": "Oslo"}
     assert state["call"] == "Recorded: from the view"
     assert board.visits.read_text() == "from the view\n"

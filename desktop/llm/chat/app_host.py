@@ -9,7 +9,7 @@ link it asks to open. Anything else it asks is answered “not supported”, nev
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from desktop.core.consent import CallContext
@@ -59,8 +59,6 @@ class AppViewHost:
     chat_id: str | None = None
     chat_title: str = ""
     host_version: str = ""
-    calls_made: list[str] = field(default_factory=list)
-    """The tools this view asked for, in order."""
 
     @property
     def server(self) -> str:
@@ -131,7 +129,6 @@ class AppViewHost:
         name, arguments = params.get("name"), params.get("arguments") or {}
         if not isinstance(name, str) or not name or not isinstance(arguments, dict):
             raise _Unanswered(INVALID_PARAMS, "tools/call needs a tool's name and its arguments.")
-        self.calls_made.append(name)
         outcome = await self.calls.call_tool(f"{self.server}__{name}", arguments, self.context)
         if outcome.denied:
             raise _Unanswered(REFUSED, outcome.text)

@@ -62,6 +62,8 @@ class AppViewHolder(QWidget):
         from desktop.ui.widgets.app_view import AppView  # WebEngine loads only when a view is shown
 
         self.message.clear()
+        if resource.domains.dropped:
+            self.message.show_info(refused_domains_words(resource.domains.dropped))
         self.view = AppView(resource, self)
         self.view.setAccessibleName(
             self.tr("The view of “%1”").replace("%1", self.card.title or self.card.tool)
@@ -91,6 +93,13 @@ class AppViewHolder(QWidget):
 
     def _on_problem(self, problem: Problem) -> None:
         self.message.show_problem(problem.message)
+
+
+def refused_domains_words(dropped: tuple[str, ...]) -> str:
+    return QCoreApplication.translate(
+        "AppViewHolder",
+        "This view asked to reach more than plain web addresses, which MCP Desk never allows: %1",
+    ).replace("%1", ", ".join(dropped))
 
 
 def missing_part_words(card: ToolCard) -> str:

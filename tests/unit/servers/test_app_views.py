@@ -20,7 +20,7 @@ from desktop.servers.app_views import (
 from desktop.servers.catalogue import tool_info
 from desktop.servers.content_from_sdk import read_result
 from desktop.servers.resources import ResourceContent, ResourceRead
-from tests.fixtures.servers.app_view import DECLARED, VIEW, build_server
+from tests.fixtures.servers.app_view import DECLARED, TOO_WIDE, VIEW, build_server
 
 pytestmark = pytest.mark.anyio
 
@@ -35,6 +35,7 @@ async def test_the_fixture_servers_tools_and_view_are_read_with_their_declared_d
     assert not tools["record_visit"].for_model
     resource = app_resource(read)
     assert resource.domains.connect == (DECLARED,)
+    assert resource.domains.dropped == (TOO_WIDE,)
     assert "Weather board" in resource.html
 
 

@@ -98,8 +98,8 @@ class AppViewHolder(QWidget):
 def refused_domains_words(dropped: tuple[str, ...]) -> str:
     return QCoreApplication.translate(
         "AppViewHolder",
-        "This view asked to reach more than plain web addresses, which MCP Desk never allows: %1",
-    ).replace("%1", ", ".join(dropped))
+        "This view also asked to reach %1. That is not one web site's address, so MCP Desk does not let it.",
+    ).replace("%1", ", ".join(f"“{address}”" for address in dropped))
 
 
 def missing_part_words(card: ToolCard) -> str:

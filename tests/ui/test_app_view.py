@@ -28,7 +28,7 @@ from desktop.ui.widgets.app_view_holder import AppViewHolder
 from desktop.ui.widgets.tool_card import ToolCardView
 from tests.fixtures.servers import app_view
 from tests.ui.conftest import OFFSCREEN_LIMITS
-from tests.ui.helpers import wait_for_dialog
+from tests.ui.helpers import all_text, wait_for_dialog
 from tests.ui.real_app import RealApp, real_app
 from tests.ui.test_screenshots import save, shots  # noqa: F401 (the fixture)
 
@@ -149,6 +149,9 @@ def test_the_view_renders_and_its_consented_call_reaches_the_server(
     holder = card.app_view
     assert holder is not None and holder.view is not None
     qtbot.waitUntil(lambda: app_state(qtbot, holder).get("result") == CARD.result, timeout=20_000)
+    asking = wait_for_dialog(qtbot, ConsentDialog)
+    assert "Asked by the view that “board” shows in your chat" in all_text(asking)
+    save(asking, shots, "60-app-view-asks")
     assert answer_consent(qtbot, allow=True) == "The board app"
     qtbot.waitUntil(lambda: bool(app_state(qtbot, holder).get("call")), timeout=20_000)
     assert answer_consent(qtbot, allow=False) == "The board app"  # the link: no browser in a test

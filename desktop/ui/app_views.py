@@ -7,6 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
 from desktop.core.problem import Problem
 from desktop.llm.chat.app_host import AppViewHost, HostReply
 from desktop.llm.chat.control import ToolCard
@@ -24,7 +27,9 @@ class AppViews:
         control = self._bridge.control
         if control is None or not hasattr(control, "allow_link"):
             return None
-        return AppViewHost(control, card, chat_id, host_version=app_version() or "")
+        dark = QGuiApplication.styleHints().colorScheme() is Qt.ColorScheme.Dark
+        theme = "dark" if dark else "light"
+        return AppViewHost(control, card, chat_id, host_version=app_version() or "", theme=theme)
 
     def read(
         self, card: ToolCard, on_done: Callable[[ResourceRead], None], on_error: Callable[[Problem], None]

@@ -59,6 +59,8 @@ class AppViewHost:
     chat_id: str | None = None
     chat_title: str = ""
     host_version: str = ""
+    theme: str = "light"
+    """The window's appearance, "light" or "dark", for the view to match."""
 
     @property
     def server(self) -> str:
@@ -105,7 +107,7 @@ class AppViewHost:
             "hostInfo": {"name": "MCP Desk", "version": self.host_version},
             "hostCapabilities": {"openLinks": {}, "serverTools": {}},
             "hostContext": {
-                "theme": "light",
+                "theme": self.theme,
                 "displayMode": "inline",
                 "availableDisplayModes": ["inline"],
                 "toolInfo": {"id": self.card.call_id, "tool": {"name": self.card.tool.partition("__")[2]}},

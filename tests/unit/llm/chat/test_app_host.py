@@ -58,6 +58,7 @@ async def test_initialize_then_the_view_gets_the_tools_input_and_result() -> Non
     reply = await host.handle({"jsonrpc": "2.0", "id": 1, "method": "ui/initialize", "params": {}})
     assert reply.messages[0]["id"] == 1
     assert reply.messages[0]["result"]["hostInfo"]["name"] == "MCP Desk"
+    assert reply.messages[0]["result"]["hostContext"]["theme"] == "light"
     ready = await host.handle({"jsonrpc": "2.0", "method": "ui/notifications/initialized"})
     (tool_input, tool_result) = ready.messages
     assert tool_input["method"] == "ui/notifications/tool-input"

@@ -1,7 +1,7 @@
 """An MCP App's view: its first paint after its tool result arrives, and what it costs in memory.
 
-MCP Desk: a finished tool card whose tool has a `ui://` view, from `ToolCardView` showing it to the
-view having painted the tool's result: the view's resource asked for over the real bridge and
+MCP Desk: a running tool card whose tool has a `ui://` view, from its result arriving (`show_card`)
+to the view having painted it: the view's resource asked for over the real bridge and
 service loop (from a stand-in servers' control that answers at once: a real server's
 `resources/read` is one more round trip, measured by bench_tool_call), the sandboxed page built and
 loaded from MCP Desk's scheme with its CSP, `ui/initialize` and the tool result sent over the
@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -147,10 +148,12 @@ def ours(app: Any) -> float:
         bridge._submit = loop.submit
         KEPT.extend([loop, bridge, AppViews(bridge)])
     done = ToolCard("call", "board__show_board", {"city": "Oslo"}, CallStatus.DONE, RESULT, app_view=VIEW)
-    started = time.perf_counter()
-    card = ToolCardView(done, None, views=KEPT[2])
+    card = ToolCardView(replace(done, status=CallStatus.RUNNING), None, views=KEPT[2])
     card.resize(600, 520)
     card.show()
+    app.processEvents()
+    started = time.perf_counter()
+    card.show_card(done)  # its result arrives
     KEPT.append(card)
     while card.app_view is None or card.app_view.view is None:
         app.processEvents()

@@ -9,7 +9,7 @@ import json
 import sys
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -109,11 +109,14 @@ def board(qtbot: QtBot, tmp_path: Path) -> Iterator[Board]:
 
 
 def shown_card(qtbot: QtBot, board: Board) -> ToolCardView:
+    """A card that was running when shown, and then its result arrived."""
     views = board.app.window.chat_page.transcript.app_views
-    card = ToolCardView(CARD, None, views=views, chat_id=None)
+    card = ToolCardView(replace(CARD, status=CallStatus.RUNNING), None, views=views, chat_id=None)
     qtbot.addWidget(card)
     card.resize(640, 560)
     card.show()
+    assert card.app_view is None, "not before the result"
+    card.show_card(CARD)
     qtbot.waitUntil(lambda: card.app_view is not None and card.app_view.view is not None, timeout=20_000)
     return card
 
@@ -231,4 +234,19 @@ def test_the_request_interceptor_blocks_an_undeclared_address_even_without_the_c
     assert loaded.args == [False]
     assert board.probe.address + "/loaded" in holder.view.interceptor.blocked
     assert board.probe.heard == []
+    answer_consent(qtbot, allow=False)
+
+
+@quiet
+def test_a_card_from_before_shows_its_view_only_when_asked(qtbot: QtBot, board: Board) -> None:
+    views = board.app.window.chat_page.transcript.app_views
+    card = ToolCardView(CARD, None, views=views)  # as when a chat is opened again
+    qtbot.addWidget(card)
+    card.show()
+    holder = card.app_view
+    assert holder is not None and holder.view is None
+    assert holder.show_button.isVisible()
+    assert "may ask again to run its tools" in holder.message.text
+    holder.show_button.click()
+    qtbot.waitUntil(lambda: holder.view is not None, timeout=20_000)
     answer_consent(qtbot, allow=False)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
 from desktop.core.problem import Problem
 from desktop.llm.chat.app_host import AppViewHost, HostReply
@@ -30,9 +30,21 @@ MAX_VIEW_HEIGHT = 900
 
 
 class AppViewHolder(QWidget):
-    def __init__(self, card: ToolCard, views: AppViews, chat_id: str | None, parent: QWidget | None) -> None:
+    """With `at_once` False (a card from before, when a chat is opened again), the view waits for
+    the user's Show: each view costs a process of its own, and may ask to run tools again."""
+
+    def __init__(
+        self,
+        card: ToolCard,
+        views: AppViews,
+        chat_id: str | None,
+        parent: QWidget | None,
+        *,
+        at_once: bool = True,
+    ) -> None:
         super().__init__(parent)
         self.card = card
+        self._chat_id = chat_id
         self.view: AppView | None = None
         self.host: AppViewHost | None = None
         self.message = InlineMessage(self)
@@ -41,14 +53,32 @@ class AppViewHolder(QWidget):
         self._views = views
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 4, 0, 4)
+        self.show_button = QPushButton(self.tr("Show the view"), self)
+        self.show_button.clicked.connect(self._on_show_button_clicked)
+        self.show_button.hide()
         self._layout.addWidget(self.message)
+        self._layout.addWidget(self.show_button, 0, Qt.AlignmentFlag.AlignLeft)
         if not web_part_available():
             self.message.show_info(missing_part_words(card))
-            return
-        self.host = views.host(card, chat_id)
+        elif at_once:
+            self.open_view()
+        else:
+            self.message.show_info(
+                self.tr("This result comes with the tool's own view, which may ask again to run its tools.")
+            )
+            self.show_button.show()
+
+    def open_view(self) -> None:
+        self.show_button.hide()
+        self.host = self._views.host(self.card, self._chat_id)
         if self.host is not None:
             self.message.show_info(self.tr("Opening this tool's own view…"))
-            views.read(card, while_alive(self, self._on_read_done), while_alive(self, self._on_problem))
+            self._views.read(
+                self.card, while_alive(self, self._on_read_done), while_alive(self, self._on_problem)
+            )
+
+    def _on_show_button_clicked(self) -> None:
+        self.open_view()
 
     def _on_read_done(self, read: ResourceRead) -> None:
         try:

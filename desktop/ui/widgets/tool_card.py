@@ -206,6 +206,8 @@ class ToolCardView(QFrame):
         self._views = views
         self._chat_id = chat_id
         self.app_view: AppViewHolder | None = None
+        self._ran_here = card.status is not CallStatus.DONE
+        """The call finished while this card was shown: its view opens by itself."""
         if icons is not None:
             icons.icon_arrived.connect(self._on_icons_icon_arrived)
         self.setObjectName("toolCard")
@@ -287,7 +289,7 @@ class ToolCardView(QFrame):
         if self.app_view is not None or card.app_view is None or card.status is not CallStatus.DONE:
             return
         if self._views is not None:
-            self.app_view = AppViewHolder(card, self._views, self._chat_id, self)
+            self.app_view = AppViewHolder(card, self._views, self._chat_id, self, at_once=self._ran_here)
             layout = self.layout()
             assert isinstance(layout, QVBoxLayout)
             layout.insertWidget(layout.indexOf(self.parts) + 1, self.app_view)

@@ -166,6 +166,11 @@ def test_the_view_renders_and_its_consented_call_reaches_the_server(
     assert state["call"] == "Recorded: from the view"
     assert board.visits.read_text() == "from the view\n"
     assert state["fetch"] == "blocked"  # by the CSP, before the request interceptor had to
+    qtbot.waitUntil(lambda: bool(app_state(qtbot, holder).get("location")), timeout=20_000)
+    state = app_state(qtbot, holder)
+    assert state["popup"] == "refused"
+    assert state["location"] == "denied"
+    assert state["camera"] != "granted"  # this machine has no camera: Chromium says so before asking
     qtbot.waitUntil(lambda: any("/navigated" in url for url in holder.view.sandboxed.refused), timeout=10_000)
     assert board.probe.heard == []
     assert holder.view.url().host() == holder.view.home.host()  # still on its own page

@@ -38,6 +38,7 @@ BENCHMARKS = (
     "bench_catalogue_search",
     "bench_catalogue_view",
     "bench_gateway",
+    "bench_app_view",
 )
 NOISE = 0.15
 """A figure this much worse than the recorded one (relative) is marked; less is noise here."""

@@ -319,9 +319,12 @@ def _seen(tools: Any) -> dict[str, ToolInfo]:
     return seen
 
 
+_NOT_REMEMBERED = ("icons", "app_view", "visibility")
+
+
 def _definition(tool: ToolInfo) -> dict[str, Any]:
-    """What is remembered of a tool: no pictures (icons are not part of what a rule is pinned to)."""
-    return {key: value for key, value in asdict(tool).items() if key != "icons"}
+    """What is remembered of a tool: no pictures, no app view (not part of what a rule is pinned to)."""
+    return {key: value for key, value in asdict(tool).items() if key not in _NOT_REMEMBERED}
 
 
 def _tool(definition: dict[str, Any]) -> ToolInfo:

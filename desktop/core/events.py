@@ -56,6 +56,15 @@ class ToolInfo:
     output_schema: dict[str, Any] | None = None
     icons: tuple[IconRef, ...] = ()
     """Not part of `definition_hash`: a picture does not change what the tool does."""
+    app_view: str | None = None
+    """The `ui://` address of the tool's MCP App view (`_meta.ui.resourceUri`), shown in its card."""
+    visibility: tuple[str, ...] = ()
+    """Who may call it (`_meta.ui.visibility`: "model", "app"); empty means both."""
+
+    @property
+    def for_model(self) -> bool:
+        """False for a tool only its own app view may call: never offered to a model or another app."""
+        return not self.visibility or "model" in self.visibility
 
     @property
     def qualified_name(self) -> str:

@@ -146,9 +146,9 @@ class AppDoor:
                 self._ended(session_id)
 
     def visible_tools(self) -> list[ToolInfo]:
-        """The tools of the granted servers that are running now."""
+        """The tools of the granted servers that are running now; never one only its app view may call."""
         serving = set(self._serving())
-        return [tool for tool in self._host.tools() if tool.server in serving]
+        return [tool for tool in self._host.tools() if tool.server in serving and tool.for_model]
 
     def _serving(self) -> list[str]:
         """The granted servers that are running now, in the grant's order."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import mcp_types as types
 
 from desktop.core.events import IconRef, ToolInfo
+from desktop.servers.app_views import app_view_of, visibility_of
 from desktop.servers.control import ServerProblem
 
 
@@ -23,6 +24,8 @@ def tool_info(server: str, tool: types.Tool) -> ToolInfo:
         annotations=annotations,
         output_schema=dict(tool.output_schema) if tool.output_schema else None,
         icons=icon_refs(tool.icons),
+        app_view=app_view_of(tool.meta),
+        visibility=visibility_of(tool.meta),
     )
 
 

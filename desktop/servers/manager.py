@@ -38,6 +38,7 @@ from desktop.core.redact import Redactor
 from desktop.core.rpc_log import RpcLog
 from desktop.core.secret_refs import SecretsError
 from desktop.core.settings import Settings
+from desktop.servers.app_links import AppLinks
 from desktop.servers.call_records import SentCall, call_data, denied_outcome, result_data, server_data
 from desktop.servers.catalogue import split_qualified
 from desktop.servers.control import Approver, ServerProblem, ToolCallOutcome, TrustRequest, TrustRequired
@@ -105,6 +106,7 @@ class ServerManager:
             name: self._supervisor(name, cfg) for name, cfg in settings.config.servers.items()
         }
         self._content = ServerContent(self._get, consent, recording.audit)
+        self._links = AppLinks(consent, recording.audit)
 
     # -- reading -----------------------------------------------------------------
 
@@ -274,6 +276,10 @@ class ServerManager:
 
     async def get_prompt(self, name: str, prompt: str, args: dict[str, str]) -> PromptResult:
         return await self._content.get_prompt(name, prompt, args)
+
+    async def allow_link(self, server: str, url: str, context: CallContext) -> bool:
+        """An app view's link, through the consent gate and the audit (`app_links`)."""
+        return await self._links.allow(server, url, context)
 
     # -- changing the list -------------------------------------------------------
 

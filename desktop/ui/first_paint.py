@@ -16,6 +16,7 @@ from desktop.ui.main_window import MainWindow
 from desktop.ui.pyside_imports import scan_imports_without_caching_sources
 from desktop.ui.resources import app_icon
 from desktop.ui.theme import follow_system_theme
+from desktop.ui.web_part import prepare_web_part
 from desktop.ui.window_placement import WindowPlacement
 
 PAINT_WAIT_MS = 1000
@@ -27,6 +28,7 @@ def open_window(argv: list[str], placement_file: Path | None = None, *, hidden: 
     instead where there is one (never where nobody could reach it)."""
     scan_imports_without_caching_sources()
     existing = QApplication.instance()
+    prepare_web_part()
     qapp = existing if isinstance(existing, QApplication) else QApplication(argv)
     qapp.setApplicationName("MCP Desk")
     qapp.setDesktopFileName("mcp-desk")

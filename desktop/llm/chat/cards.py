@@ -42,7 +42,13 @@ def new_card(call: ToolCallRequest, offered: dict[str, ToolInfo]) -> ToolCard:
         problem = f"The model asked for a tool it was not offered: “{call.name}”."
         return ToolCard(call_id, call.name, call.arguments, CallStatus.GARBLED, result=problem)
     return ToolCard(
-        call_id, call.name, call.arguments, CallStatus.RUNNING, title=tool_label(tool), icons=tool.icons
+        call_id,
+        call.name,
+        call.arguments,
+        CallStatus.RUNNING,
+        title=tool_label(tool),
+        icons=tool.icons,
+        app_view=tool.app_view,
     )
 
 

@@ -93,6 +93,8 @@ class ToolCard:
     """The tool's own icons, as it offered them (drawn where the service side allows)."""
     structured_fits: bool = False
     """`structured` matches the tool's output schema, so it can be shown as a table or a tree."""
+    app_view: str | None = None
+    """The tool's MCP App view (`ui://…`), shown in the card once the result is in."""
 
 
 class Caveat(StrEnum):

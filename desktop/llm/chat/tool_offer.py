@@ -52,6 +52,7 @@ class OfferMemory:
     def offer(
         self, chat_id: str, tools: list[ToolInfo], question: str, context_limit: int, *, remember: bool = True
     ) -> Offer:
+        tools = [tool for tool in tools if tool.for_model]  # an app-only tool is its view's alone
         if self._refusals is not None:
             tools = [tool for tool in tools if not self._refusals.refuses(tool)]
         made = offer(tools, question, context_limit, self._offered.get(chat_id, ()))

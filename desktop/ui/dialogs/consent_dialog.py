@@ -31,6 +31,7 @@ from desktop.core.events import ToolInfo
 from desktop.core.json_schema import schema_problem
 from desktop.core.suspicious import reveal
 from desktop.core.tool_label import tool_label
+from desktop.llm.chat.app_host import ORIGIN as APP_VIEW
 from desktop.ui.dialogs.question_dialog import QuestionDialog, shortened
 from desktop.ui.permission_words import choose, expiry_words, fill_combo, tip_current
 from desktop.ui.style import SPACING, code_box, heading, hint, monospace_font, selectable
@@ -230,6 +231,10 @@ class ConsentDialog(QuestionDialog):
 
     def _origin_text(self) -> str:
         context = self.request.context
+        if context.origin == APP_VIEW:
+            return self.tr(
+                "Asked by the view that “%1” shows in your chat, inside its result: not by your model."
+            ).replace("%1", shortened(self.request.tool.server))
         if context.app:
             return self.tr("Asked by %1, another app on this computer, through MCP Desk.").replace(
                 "%1", shortened(context.app)

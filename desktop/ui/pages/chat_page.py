@@ -13,6 +13,7 @@ from desktop.core.events import ToolInfo
 from desktop.core.problem import Problem
 from desktop.llm.backends.backend import ToolChoice
 from desktop.llm.chat.control import ChatControl, ChatMessage, ChatSettings, ChatSummary, ContextUse
+from desktop.ui.app_views import AppViews
 from desktop.ui.bridge import Bridge
 from desktop.ui.icon_cache import IconCache
 from desktop.ui.pages.chat_list_panel import ChatListPanel
@@ -70,6 +71,7 @@ class ChatPage(QWidget):
         self.transcript = ChatTranscript(self)
         self.transcript.icons = IconCache(bridge, self)
         self.transcript.opener = ResourceOpener(bridge)
+        self.transcript.app_views = AppViews(bridge)
         self.empty = EmptyState(
             self.tr("Start a conversation"),
             self.tr(

@@ -10,6 +10,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QToolButton, QVBoxLayout, QWidget
 
 from desktop.llm.chat.control import Caveat, ChatMessage, Role, ToolCard
+from desktop.ui.app_views import AppViews
 from desktop.ui.icon_cache import IconCache
 from desktop.ui.resource_opener import ResourceOpener
 from desktop.ui.style import callout_style, hint
@@ -82,10 +83,12 @@ class MessageView(QFrame):
         parent: QWidget | None = None,
         icons: IconCache | None = None,
         opener: ResourceOpener | None = None,
+        views: AppViews | None = None,
     ) -> None:
         super().__init__(parent)
         self._icons = icons
         self._opener = opener
+        self._views = views
         self.message = message
         self.setObjectName({Role.USER: "userMessage", Role.NOTE: "noteMessage"}.get(message.role, "message"))
         self.setStyleSheet(MESSAGE_STYLE)
@@ -179,7 +182,7 @@ class MessageView(QFrame):
         for card in cards:
             view = self.cards.get(card.call_id)
             if view is None:
-                view = ToolCardView(card, self, self._icons, self._opener)
+                view = ToolCardView(card, self, self._icons, self._opener, self._views, self.message.chat_id)
                 view.audit_record_requested.connect(self.audit_record_requested)
                 self.cards[card.call_id] = view
                 self._cards_layout.addWidget(view)

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtWidgets import QFrame, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from desktop.llm.chat.control import ChatMessage, Role
+from desktop.ui.app_views import AppViews
 from desktop.ui.icon_cache import IconCache
 from desktop.ui.resource_opener import ResourceOpener
 from desktop.ui.style import SPACING
@@ -47,6 +48,8 @@ class ChatTranscript(QScrollArea):
         """Tools' icons for their cards; set by the page."""
         self.opener: ResourceOpener | None = None
         """Reads a resource a result links to, when the user opens it; set by the page."""
+        self.app_views: AppViews | None = None
+        """Shows a tool's MCP App view in its card; set by the page."""
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -134,7 +137,7 @@ class ChatTranscript(QScrollArea):
         self._update_earlier_button()
 
     def _add_view(self, message: ChatMessage, position: int) -> None:
-        view = MessageView(message, self.widget(), self.icons, self.opener)
+        view = MessageView(message, self.widget(), self.icons, self.opener, self.app_views)
         view.link_clicked.connect(self.link_clicked)
         view.audit_record_requested.connect(self.audit_record_requested)
         self.views[message.id] = view

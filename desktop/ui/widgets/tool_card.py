@@ -16,9 +16,11 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QSize
 
 from desktop.core.tool_label import label_of
 from desktop.llm.chat.control import CallStatus, ToolCard
+from desktop.ui.app_views import AppViews
 from desktop.ui.icon_cache import IconCache
 from desktop.ui.resource_opener import ResourceOpener
 from desktop.ui.style import hint, selectable
+from desktop.ui.widgets.app_view_holder import AppViewHolder
 from desktop.ui.widgets.collapsible import Collapsible
 from desktop.ui.widgets.inline_message import InlineMessage
 from desktop.ui.widgets.json_view import JsonView
@@ -196,9 +198,16 @@ class ToolCardView(QFrame):
         parent: QWidget | None = None,
         icons: IconCache | None = None,
         opener: ResourceOpener | None = None,
+        views: AppViews | None = None,
+        chat_id: str | None = None,
     ) -> None:
         super().__init__(parent)
         self._icons = icons
+        self._views = views
+        self._chat_id = chat_id
+        self.app_view: AppViewHolder | None = None
+        self._ran_here = card.status is not CallStatus.DONE
+        """The call finished while this card was shown: its view opens by itself."""
         if icons is not None:
             icons.icon_arrived.connect(self._on_icons_icon_arrived)
         self.setObjectName("toolCard")
@@ -273,6 +282,17 @@ class ToolCardView(QFrame):
         self.arguments.set_content(show_arguments(card.arguments))
         self._show_outcome(card)
         self._show_flags(card)
+        self._show_app_view(card)
+
+    def _show_app_view(self, card: ToolCard) -> None:
+        """The tool's own view, under the result, once the result is in."""
+        if self.app_view is not None or card.app_view is None or card.status is not CallStatus.DONE:
+            return
+        if self._views is not None:
+            self.app_view = AppViewHolder(card, self._views, self._chat_id, self, at_once=self._ran_here)
+            layout = self.layout()
+            assert isinstance(layout, QVBoxLayout)
+            layout.insertWidget(layout.indexOf(self.parts) + 1, self.app_view)
 
     def _show_outcome(self, card: ToolCard) -> None:
         """A result in its box; why nothing came back, on the card; a garbled call's text in the box."""

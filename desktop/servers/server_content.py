@@ -29,11 +29,16 @@ from desktop.servers.content_from_sdk import (
 from desktop.servers.control import ServerProblem
 from desktop.servers.faults import describe, reason
 from desktop.servers.prompts import CompletionRef, PromptInfo, PromptResult
-from desktop.servers.resources import ResourceInfo, ResourceRead, ResourceTemplateInfo
+from desktop.servers.resources import (
+    READ_MARK,
+    READ_RESOURCE,
+    ReadDenied,
+    ResourceInfo,
+    ResourceRead,
+    ResourceTemplateInfo,
+)
 from desktop.servers.supervisor import Supervisor
 
-READ_RESOURCE = "read_resource"
-"""The name a model's read goes by at the consent gate and in the audit trail."""
 MAX_PAGES = 50
 """A server that keeps handing out cursors stops being asked after this many pages."""
 
@@ -46,10 +51,14 @@ class ServerContent:
         self._supervisor_of = supervisor_of
         self._consent = consent
         self._audit = audit
+        self._labels: dict[tuple[str, str], str] = {}
+        """What each resource listed so far is called (server, address), for the consent question."""
 
     async def resources(self, name: str) -> list[ResourceInfo]:
         pages = await self._pages(name, "resources", lambda c, cursor: c.list_resources(cursor=cursor))
-        return [resource_info(name, r) for page in pages for r in page.resources]
+        found = [resource_info(name, r) for page in pages for r in page.resources]
+        self._labels.update({(name, r.uri): r.label for r in found})
+        return found
 
     async def resource_templates(self, name: str) -> list[ResourceTemplateInfo]:
         pages = await self._pages(
@@ -106,7 +115,8 @@ class ServerContent:
     ) -> dict[str, Any]:
         """Ask the gate, as for a tool; the decision is written down before the read goes out."""
         asked = {"uri": uri}
-        decision = await self._consent.decide(read_tool(name, uri, _reader(context)), asked, context)
+        label = self._labels.get((name, uri), "")
+        decision = await self._consent.decide(read_tool(name, uri, _reader(context), label), asked, context)
         decided = {
             **data,
             "decision": "allowed" if decision.allowed else "denied",
@@ -119,8 +129,9 @@ class ServerContent:
         if not decision.allowed:
             who = "You" if context.app is None else "The user"
             reader = _reader(context)
-            raise ServerProblem(
-                f"{who} did not allow {reader} to read {uri} from “{name}”, so it was not read."
+            because = f" Their reason: {decision.reason}" if decision.reason else ""
+            raise ReadDenied(
+                f"{who} did not allow {reader} to read {uri} from “{name}”, so it was not read.{because}"
             )
         return {**decided, "decision_seq": record.seq}
 
@@ -163,15 +174,15 @@ class ServerContent:
             ) from exc
 
 
-def read_tool(server: str, uri: str, reader: str = "the model") -> ToolInfo:
-    """A read as the consent gate sees it: a read-only tool, one per address."""
+def read_tool(server: str, uri: str, reader: str = "the model", label: str = "") -> ToolInfo:
+    """A read as the consent gate sees it: a read-only tool, one per address, titled with what is read."""
     return ToolInfo(
         server,
         READ_RESOURCE,
         f"{reader[0].upper()}{reader[1:]} wants to read {uri} from {server}.",
         {"type": "object", "properties": {"uri": {"type": "string", "const": uri}}},
-        title=f"Read {uri}",
-        annotations={"readOnlyHint": True},
+        title=label or uri,
+        annotations={"readOnlyHint": True, READ_MARK: uri},
     )
 
 

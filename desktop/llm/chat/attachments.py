@@ -43,9 +43,9 @@ class Attachment:
     """A sentence for the user when the content was cut or cannot be shown to the model."""
 
 
-async def attachment(read: ResourceRead, backend: ChatBackend) -> Attachment:
-    """`read` as an attachment for `backend`'s model, header and all within `SHARE` of its context."""
-    budget = int((backend.context_limit() or UNKNOWN_CONTEXT) * SHARE)
+async def attachment(read: ResourceRead, backend: ChatBackend, portion: float = SHARE) -> Attachment:
+    """`read` as an attachment for `backend`'s model, header and all within `portion` of its context."""
+    budget = int((backend.context_limit() or UNKNOWN_CONTEXT) * portion)
     whole = read.text
     keep = min(len(whole), budget * LONGEST_TOKEN)
     for _try in range(CUT_TRIES):

@@ -30,6 +30,7 @@ from desktop.llm.chat.control import (
     ContextUse,
     Role,
 )
+from desktop.llm.chat.resource_reads import ResourceLister, ResourceReads
 from desktop.llm.chat.store import NEW_TITLE, ChatStore, new_message
 from desktop.llm.chat.tool_offer import OfferMemory, Refusals
 from desktop.llm.chat.turn import ChatTurn, ToolHost, model_messages, running_tools
@@ -132,9 +133,13 @@ class ChatService:
         backends: ChatBackends,
         reader: ResourceReader | None = None,
     ) -> None:
+        """A `reader` that lists resources too (`ResourceLister`) lets the model read them itself."""
         self._reader = reader
         self._store = store
-        self._host = host
+        self._reads = (
+            ResourceReads(host, reader, backends.current) if isinstance(reader, ResourceLister) else None
+        )
+        self._host: ToolHost = self._reads or host
         self._consent = consent
         self._events = events
         self._backends = backends
@@ -167,6 +172,7 @@ class ChatService:
         The model gives way to any chat between chunks of reading, and what it read still serves that chat.
         """
         settings = ChatSettings()
+        await self._refresh_reads()
         tools = [tool for tool in running_tools(self._host) if settings.offers(tool)]
         backend = self._backends.current()
         made = self._offers.offer("", tools, "", backend.context_limit(), remember=False)
@@ -206,6 +212,7 @@ class ChatService:
         self._offers.forget(chat_id)
 
     async def tools(self) -> list[ToolInfo]:
+        await self._refresh_reads()
         return running_tools(self._host)
 
     # -- turns -------------------------------------------------------------------
@@ -246,6 +253,7 @@ class ChatService:
     async def context_use(self, chat_id: str) -> ContextUse:
         settings = self._store.settings(chat_id)
         history = model_messages(settings, self._store.messages(chat_id), self._backends.sees_images())
+        await self._refresh_reads()
         tools = [t for t in running_tools(self._host) if settings.offers(t)]
         backend = self._backends.current()
         made = self._offers.offer(chat_id, tools, "", backend.context_limit(), remember=False)
@@ -321,8 +329,14 @@ class ChatService:
         task = asyncio.get_running_loop().create_task(self._run(turn))
         self._turns[chat_id] = (turn, task)
 
+    async def _refresh_reads(self) -> None:
+        """The running servers' resources, listed again, so the model is offered reads of what is there."""
+        if self._reads is not None:
+            await self._reads.refresh()
+
     async def _run(self, turn: ChatTurn) -> None:
         try:
+            await self._refresh_reads()
             await turn.run()
         finally:
             self._turns.pop(turn.chat_id, None)

@@ -18,6 +18,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 import mcp_types as types
+from mcp import MCPError
 from mcp.shared.dispatcher import ProgressFnT
 
 from desktop.core.audit_records import AuditKind, AuditWriter, ConsentHow
@@ -263,6 +264,19 @@ class ServerManager:
         self, name: str, uri: str, by_user: bool, context: CallContext | None = None
     ) -> ResourceRead:
         return await self._content.read_resource(name, uri, by_user, context)
+
+    async def watch_resource(self, name: str, uri: str) -> bool:
+        """Be told (`ResourceChanged`) when `uri` changes; False where the server does not offer that."""
+        sup = self._get(name)
+        with sup.calling() as client:
+            return await sup.resource_watch.add(client, uri)
+
+    async def unwatch_resource(self, name: str, uri: str) -> None:
+        sup = self._supervisors.get(name)
+        if sup is not None:
+            running = sup.status.state is ServerState.RUNNING
+            with contextlib.suppress(MCPError, ServerProblem, TimeoutError):
+                await sup.resource_watch.remove(sup.client if running else None, uri)
 
     async def complete(
         self, name: str, ref: CompletionRef, argument: str, value: str, context: dict[str, str] | None = None

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from desktop.core.events import ModelEvent
 from desktop.servers.control import ServerProblem
 
 READ_RESOURCE = "read_resource"
@@ -27,6 +28,14 @@ IMAGE_CAP = 4 * 1024 * 1024
 
 _VARIABLE = re.compile(r"\{([+#./;?&]?)([^{}]+)\}")
 _RESERVED = ":/?#[]@!$&'()*+,;="
+
+
+@dataclass(frozen=True)
+class ResourceChanged(ModelEvent):
+    """A server said a resource MCP Desk subscribed to changed (read it again to see how)."""
+
+    server: str
+    uri: str
 
 
 @dataclass(frozen=True)

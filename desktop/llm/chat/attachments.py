@@ -3,6 +3,7 @@ cut to a share of the model's context when it is too big, with a sentence saying
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -59,7 +60,8 @@ async def attachment(read: ResourceRead, backend: ChatBackend, portion: float = 
     note = f"{read.uri} is not text: the model is told only its type and size." if _binary(read) else ""
     if keep < len(whole):
         note = (
-            f"Only the first {share} of {_named(read.uri)} fits: this model can read only so much at once. "
+            f"Only the first {share} of {resource_name(read.uri)} fits: "
+            "this model can read only so much at once. "
             "A model that reads more can be chosen on the Model page."
         )
     return Attachment(read.server, read.uri, text, tokens, note)
@@ -70,13 +72,21 @@ def _share(part: int, whole: int) -> str:
     return f"{percent:.1f}%" if percent < 1 else f"{round(percent)}%"
 
 
-def _named(uri: str) -> str:
+def resource_name(uri: str) -> str:
     """What a person calls the resource at `uri`: the last part of its address."""
     return unquote(uri.rstrip("/").rsplit("/", 1)[-1]) or uri
 
 
 def _framed(read: ResourceRead, content: str) -> str:
     return f"--- Attached from “{read.server}”: {read.uri} ---\n{content}\n--- End of {read.uri} ---"
+
+
+_HEADER = re.compile(r"^--- Attached from “(.+?)”: (\S+) ---$", re.MULTILINE)
+
+
+def attached_in(text: str) -> list[tuple[str, str]]:
+    """The (server, address) of each attachment in a message as sent, in order, each once."""
+    return list(dict.fromkeys(_HEADER.findall(text)))
 
 
 def _binary(read: ResourceRead) -> bool:

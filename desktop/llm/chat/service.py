@@ -18,6 +18,7 @@ from desktop.core.events import Event, EventSink, ToolInfo
 from desktop.core.problem import Problem
 from desktop.core.secrets import SecretVault
 from desktop.llm.backends.backend import ChatBackend, ChatParams, ChatProblem, Message, ToolChoice
+from desktop.llm.chat.attachment_watch import AttachmentWatch, ResourceWatcher
 from desktop.llm.chat.attachments import Attachment, ResourceReader, attachment
 from desktop.llm.chat.control import (
     BackendSettings,
@@ -140,6 +141,8 @@ class ChatService:
             ResourceReads(host, reader, backends.current) if isinstance(reader, ResourceLister) else None
         )
         self._host: ToolHost = self._reads or host
+        watching = reader if isinstance(reader, ResourceWatcher) else None
+        self._watch = AttachmentWatch(watching, store, events) if watching is not None else None
         self._consent = consent
         self._events = events
         self._backends = backends
@@ -156,7 +159,11 @@ class ChatService:
         self._store.close()
 
     def on_event(self, event: Event) -> None:
-        """A model just loaded: have it read a new chat's tools in the background (see `warm_up`)."""
+        """A model just loaded: have it read a new chat's tools in the background (see `warm_up`).
+
+        An attached resource changed: the chats holding it say so."""
+        if self._watch is not None:
+            self._watch.on_event(event)
         if not isinstance(event, ModelStateChanged) or event.state.loaded is None:
             return
         try:
@@ -198,6 +205,8 @@ class ChatService:
     async def delete(self, chat_id: str) -> None:
         self.stop(chat_id)
         self._store.delete(chat_id)
+        if self._watch is not None:
+            await self._watch.release(chat_id)
         await self._consent.forget_chat(chat_id)
         self._events.publish(ChatListChanged())
 
@@ -228,6 +237,8 @@ class ChatService:
         message = self._store.add(new_message(chat_id, Role.USER, text))
         self._events.publish(ChatMessageChanged(message))
         self._start(chat_id)
+        if self._watch is not None:
+            await self._watch.hold(chat_id, text)
 
     async def regenerate(self, chat_id: str) -> None:
         self._check_can_start(chat_id)

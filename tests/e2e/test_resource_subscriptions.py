@@ -18,8 +18,7 @@ from desktop.core.config import ServerConfig
 from desktop.core.consent import ConsentGate
 from desktop.core.events import Event, EventBus, ServerState
 from desktop.llm.backends.backend import Completion
-from desktop.llm.chat.attachment_watch import changed_resource
-from desktop.llm.chat.attachments import with_attachments
+from desktop.llm.chat.attachments import changed_resource, with_attachments
 from desktop.llm.chat.control import ChatMessageChanged, ChatTurnChanged
 from desktop.llm.chat.service import ChatBackends, ChatService
 from desktop.llm.chat.store import ChatStore

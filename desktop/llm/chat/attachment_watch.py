@@ -10,20 +10,16 @@ deleted), and with the server: a stop ends every subscription it had.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Protocol, runtime_checkable
 
 from desktop.core.events import Event, EventSink, ServerState, ServerStatusChanged
 from desktop.core.problem import Problem
-from desktop.llm.chat.attachments import attached_in, resource_name
-from desktop.llm.chat.control import ChatMessage, ChatMessageChanged, Role
+from desktop.llm.chat.attachments import CHANGED, attached_in, changed_details, resource_name
+from desktop.llm.chat.control import ChatMessageChanged, Role
 from desktop.llm.chat.store import ChatStore, new_message
 from desktop.servers.resources import ResourceChanged
 
 log = logging.getLogger(__name__)
-
-CHANGED = "changed since it was attached"
-_DETAILS = re.compile(r"\AServer: (.+)\nAddress: (\S+)\Z")
 
 Key = tuple[str, str]
 """A resource: its server and its address."""
@@ -35,14 +31,6 @@ class ResourceWatcher(Protocol):
 
     async def watch_resource(self, name: str, uri: str) -> bool: ...
     async def unwatch_resource(self, name: str, uri: str) -> None: ...
-
-
-def changed_resource(message: ChatMessage) -> Key | None:
-    """The (server, address) a note says changed since it was attached; None for any other message."""
-    if message.role is not Role.NOTE or CHANGED not in message.text:
-        return None
-    found = _DETAILS.match(message.details)
-    return (found.group(1), found.group(2)) if found else None
 
 
 class AttachmentWatch:
@@ -96,5 +84,5 @@ class AttachmentWatch:
                 f"“{resource_name(uri)}” from “{server}” {CHANGED}: the model has the version you attached. "
                 "Attach the new version to give it what is there now."
             )
-            note = new_message(chat_id, Role.NOTE, text, details=f"Server: {server}\nAddress: {uri}")
+            note = new_message(chat_id, Role.NOTE, text, details=changed_details(server, uri))
             self._events.publish(ChatMessageChanged(self._store.add(note)))

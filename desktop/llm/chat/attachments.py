@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 from desktop.core.consent import CallContext
 from desktop.llm.backends.backend import ChatBackend
+from desktop.llm.chat.control import ChatMessage, Role
 from desktop.servers.resources import ResourceRead
 
 SHARE = 0.5
@@ -20,6 +21,8 @@ UNKNOWN_CONTEXT = 8192
 LONGEST_TOKEN = 32
 """Hardly a token is longer than this many characters, so text past `LONGEST_TOKEN` × the budget is never
 counted (a 1 MB resource is not tokenized whole); at worst a little less than would fit is attached."""
+CHANGED = "changed since it was attached"
+"""In the note a chat gets when an attached resource changed (`attachment_watch`)."""
 CUT_TRIES = 6
 """Cutting again and counting, until the attachment fits (the header and the template count too)."""
 
@@ -81,6 +84,7 @@ def _framed(read: ResourceRead, content: str) -> str:
     return f"--- Attached from “{read.server}”: {read.uri} ---\n{content}\n--- End of {read.uri} ---"
 
 
+_DETAILS = re.compile(r"Server: (.+)\nAddress: (\S+)")
 _HEADER = re.compile(r"^--- Attached from “(.+?)”: (\S+) ---$", re.MULTILINE)
 
 
@@ -91,6 +95,19 @@ def attached_in(text: str) -> list[tuple[str, str]]:
 
 def _binary(read: ResourceRead) -> bool:
     return any(part.text is None for part in read.contents)
+
+
+def changed_details(server: str, uri: str) -> str:
+    """A note's details naming the attached resource that changed (see `changed_resource`)."""
+    return f"Server: {server}\nAddress: {uri}"
+
+
+def changed_resource(message: ChatMessage) -> tuple[str, str] | None:
+    """The (server, address) a note says changed since it was attached; None for any other message."""
+    if message.role is not Role.NOTE or CHANGED not in message.text:
+        return None
+    found = _DETAILS.fullmatch(message.details)
+    return (found.group(1), found.group(2)) if found else None
 
 
 def with_attachments(text: str, attachments: Sequence[Attachment]) -> str:

@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from desktop.core.audit_records import ConsentHow
 from desktop.core.consent import CallContext, Choice, ConsentRequest, Decision
 from desktop.servers.server_content import read_tool
+from desktop.ui.dialogs.consent_dialog import ConsentDialog
 from tests.ui.helpers import all_text
 from tests.ui.test_consent_dialog import CHAT, TOOL, Shown, request_for
 
@@ -38,6 +39,13 @@ def test_a_models_read_is_asked_as_a_read_of_the_resource_by_its_title(qtbot: Qt
 
     view.dialog.allow_chat_button.click()
     assert view.decision == Decision(Choice.ALLOW_CHAT, {"uri": URI}, ConsentHow.ASKED)
+
+
+def test_the_first_question_explains_a_read_as_a_read(qtbot: QtBot) -> None:
+    dialog = ConsentDialog(read_request(), explain=True)
+    qtbot.addWidget(dialog)
+
+    assert "Your model wants to read something a server offers" in dialog.explanation.text_label.text()
 
 
 def test_another_apps_read_names_the_app(qtbot: QtBot) -> None:

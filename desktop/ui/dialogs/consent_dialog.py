@@ -155,13 +155,13 @@ class ConsentDialog(QuestionDialog):
     ) -> None:
         super().__init__(parent)
         self.request = request
+        self.address = read_address(request.tool)
+        """Set where the question is about reading a resource, not running a tool."""
         self.explanation = InlineMessage(self)
         if explain:
             self.explanation.show_info(self._explanation())
         self._original_text = arguments_text(request.arguments)
         self._arguments: dict[str, Any] | None = request.arguments
-        self.address = read_address(request.tool)
-        """Set where the question is about reading a resource, not running a tool."""
         self.setWindowTitle(self.tr("Allow a read?") if self.address else self.tr("Allow a tool to run?"))
         self.setMinimumWidth(640)
         self.arguments_box = QPlainTextEdit(self._original_text, self)
@@ -238,6 +238,8 @@ class ConsentDialog(QuestionDialog):
                 "%1", shortened(self.request.context.app)
             )
             if self.request.context.app
+            else self.tr("Your model wants to read something a server offers")
+            if self.address
             else self.tr("Your model wants to use a tool")
         )
         return self.tr(

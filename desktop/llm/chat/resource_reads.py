@@ -17,8 +17,8 @@ from desktop.core.consent import CallContext
 from desktop.core.events import ServerState, ServerStatus, ToolInfo
 from desktop.core.problem import Problem
 from desktop.llm.backends.backend import ChatBackend
-from desktop.llm.chat.attachments import ResourceReader, attachment
-from desktop.llm.chat.tool_offer import RESULT_SHARE
+from desktop.llm.chat.attachments import UNKNOWN_CONTEXT, ResourceReader, attachment
+from desktop.llm.chat.tool_offer import CHARS_PER_TOKEN, MAX_RESULT_CHARS, RESULT_SHARE
 from desktop.llm.chat.turn import ToolHost
 from desktop.servers.control import ToolCallOutcome
 from desktop.servers.resources import READ_RESOURCE, ReadDenied, ResourceInfo
@@ -83,7 +83,11 @@ class ResourceReads:
             return ToolCallOutcome(
                 tool.server, READ_RESOURCE, False, problem.message, denied=True, arguments=arguments
             )
-        attached = await attachment(read, self._backend(), RESULT_SHARE)
+        backend = self._backend()
+        room = backend.context_limit() or UNKNOWN_CONTEXT
+        # within a result's share of the context, and within the characters a result may have
+        portion = min(RESULT_SHARE, MAX_RESULT_CHARS / CHARS_PER_TOKEN / room)
+        attached = await attachment(read, backend, portion)
         return ToolCallOutcome(tool.server, READ_RESOURCE, True, attached.text, arguments=arguments)
 
     def _reads(self, own: list[ToolInfo]) -> dict[str, ToolInfo]:

@@ -18,7 +18,6 @@ from typing import Any
 import anyio
 import anyio.to_thread
 import mcp_types as types
-from mcp import MCPError
 from mcp.shared.dispatcher import ProgressFnT
 
 from desktop.core.audit_records import AuditKind, AuditWriter, ConsentHow
@@ -267,16 +266,10 @@ class ServerManager:
 
     async def watch_resource(self, name: str, uri: str) -> bool:
         """Be told (`ResourceChanged`) when `uri` changes; False where the server does not offer that."""
-        sup = self._get(name)
-        with sup.calling() as client:
-            return await sup.resource_watch.add(client, uri)
+        return await self._content.watch_resource(name, uri)
 
     async def unwatch_resource(self, name: str, uri: str) -> None:
-        sup = self._supervisors.get(name)
-        if sup is not None:
-            running = sup.status.state is ServerState.RUNNING
-            with contextlib.suppress(MCPError, ServerProblem, TimeoutError):
-                await sup.resource_watch.remove(sup.client if running else None, uri)
+        await self._content.unwatch_resource(name, uri)
 
     async def complete(
         self, name: str, ref: CompletionRef, argument: str, value: str, context: dict[str, str] | None = None

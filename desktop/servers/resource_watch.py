@@ -51,10 +51,11 @@ class ResourceWatch:
         """Subscribe to `uri`; False where the server does not offer subscriptions."""
         if not offers_subscriptions(client):
             return False
-        self.wanted.add(uri)
         if _legacy(client):
             await _subscription(client, uri)
+            self.wanted.add(uri)
             return True
+        self.wanted.add(uri)
         await self._relisten(lambda: uri in self.listening)
         return True
 

@@ -8,6 +8,7 @@ through the consent gate first, as a tool call does, and its decision is on disk
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -17,7 +18,7 @@ from mcp import MCPError
 
 from desktop.core.audit_records import AuditKind, AuditWriter
 from desktop.core.consent import CallContext, ConsentGate
-from desktop.core.events import ToolInfo
+from desktop.core.events import ServerState, ToolInfo
 from desktop.servers.content_from_sdk import (
     prompt_info,
     prompt_result,
@@ -109,6 +110,25 @@ class ServerContent:
         status = {"status": "ok", "size": read.size, "mime_types": mimes, "text_sha256": digest}
         await self._audit.record(AuditKind.RESOURCE_READ, {**data, **status})
         return read
+
+    async def watch_resource(self, name: str, uri: str) -> bool:
+        """Subscribe to `uri` (`resource_watch`); False where the server does not offer subscriptions."""
+        sup = self._supervisor_of(name)
+        try:
+            with sup.calling() as client:
+                return await sup.resource_watch.add(client, uri)
+        except ServerProblem:
+            raise
+        except Exception as exc:  # whatever the server answered, only the subscription is lost
+            sentence = f"“{name}” could not tell MCP Desk when {uri} changes."
+            raise ServerProblem(sentence, describe(exc)) from exc
+
+    async def unwatch_resource(self, name: str, uri: str) -> None:
+        """Unsubscribe from `uri`; on the wire only while the server runs, and never failing."""
+        with contextlib.suppress(Exception):
+            sup = self._supervisor_of(name)
+            running = sup.status.state is ServerState.RUNNING
+            await sup.resource_watch.remove(sup.client if running else None, uri)
 
     async def _may_read(
         self, name: str, uri: str, context: CallContext, data: dict[str, Any]

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
+import anyio
+
 from desktop.core.consent import CallContext
 from desktop.core.events import ServerState, ServerStatus, ToolInfo
 from desktop.core.problem import Problem
@@ -26,6 +28,8 @@ from desktop.servers.resources import READ_RESOURCE, ReadDenied, ResourceInfo
 LISTED = 24
 """At most this many resources are named in a read tool's description (and held to in its argument)."""
 LABEL_CHARS = 60
+LIST_WAIT = 5.0
+"""Seconds a turn waits for a server to list its resources before going on without a new list."""
 
 
 @runtime_checkable
@@ -55,16 +59,23 @@ class ResourceReads:
         return own + [tool for tool in self._reads(own).values() if server in (None, tool.server)]
 
     async def refresh(self) -> None:
+        """List the running servers' resources again, side by side; one slow to answer keeps its last list."""
         running = [s.name for s in self._host.statuses() if s.state is ServerState.RUNNING]
         listed: dict[str, tuple[ResourceInfo, ...]] = {}
-        for name in running:
-            try:
-                found = tuple(await self._lister.resources(name))
-            except Problem:  # a server that cannot list now is offered no reads this time
-                continue
-            if found:
-                listed[name] = found
-        self._listed = listed
+
+        async def list_one(name: str) -> None:
+            with anyio.move_on_after(LIST_WAIT) as waited:
+                try:
+                    listed[name] = tuple(await self._lister.resources(name))
+                except Problem:  # a server that cannot list now is offered no reads this time
+                    return
+            if waited.cancelled_caught and name in self._listed:
+                listed[name] = self._listed[name]
+
+        async with anyio.create_task_group() as tasks:
+            for name in running:
+                tasks.start_soon(list_one, name)
+        self._listed = {name: found for name, found in listed.items() if found}
 
     async def call_tool(
         self, qualified_name: str, arguments: dict[str, Any], context: CallContext

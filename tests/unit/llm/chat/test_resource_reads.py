@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import anyio
 import pytest
 
 from desktop.core.consent import CallContext
 from desktop.core.events import ToolInfo
+from desktop.llm.chat import resource_reads
 from desktop.llm.chat.resource_reads import LISTED, ResourceReads, read_tool_for
 from desktop.servers.control import ServerProblem
 from desktop.servers.resources import ResourceContent, ResourceInfo, ResourceRead
@@ -26,10 +28,13 @@ class Lister:
     listed: dict[str, list[ResourceInfo]]
     read: list[str] = field(default_factory=list)
     broken: set[str] = field(default_factory=set)
+    silent: set[str] = field(default_factory=set)
 
     async def resources(self, name: str) -> list[ResourceInfo]:
         if name in self.broken:
             raise ServerProblem("“broken” could not answer.")
+        if name in self.silent:
+            await anyio.sleep_forever()
         return self.listed.get(name, [])
 
     async def read_resource(
@@ -55,6 +60,20 @@ async def test_only_servers_that_list_resources_are_offered_a_read() -> None:
     assert tool.qualified_name == "notes__read_resource"
     assert "- Today's notes: notes://today" in tool.description
     assert reads.tools("clock") == []
+
+
+async def test_a_server_slow_to_list_keeps_its_last_list_and_holds_no_turn_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(resource_reads, "LIST_WAIT", 0.05)
+    lister = Lister({"notes": [NOTE]})
+    reads = reads_over(FakeHost({"notes": [], "quiet": []}), lister)
+    await reads.refresh()
+
+    lister.silent = {"notes", "quiet"}
+    await reads.refresh()
+
+    assert [tool.qualified_name for tool in reads.tools()] == ["notes__read_resource"]
 
 
 async def test_a_long_list_is_named_in_part_and_the_address_left_open() -> None:

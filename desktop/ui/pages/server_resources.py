@@ -40,6 +40,9 @@ class ResourceList(QListWidget):
     def mimeTypes(self) -> list[str]:
         return [RESOURCE_MIME]
 
+    def startDrag(self, supportedActions: Qt.DropAction) -> None:
+        super().startDrag(Qt.DropAction.CopyAction)  # a move would take the row out of the list
+
     def mimeData(self, items: Sequence[QListWidgetItem]) -> QMimeData:
         return resource_mime(self.server, str(items[0].data(ADDRESS)) if items else "")
 

@@ -266,6 +266,13 @@ class ServerManager:
     ) -> ResourceRead:
         return await self._content.read_resource(name, uri, by_user, context)
 
+    async def watch_resource(self, name: str, uri: str) -> bool:
+        """Be told (`ResourceChanged`) when `uri` changes; False where the server does not offer that."""
+        return await self._content.watch_resource(name, uri)
+
+    async def unwatch_resource(self, name: str, uri: str) -> None:
+        await self._content.unwatch_resource(name, uri)
+
     async def complete(
         self, name: str, ref: CompletionRef, argument: str, value: str, context: dict[str, str] | None = None
     ) -> list[str]:

@@ -10,11 +10,32 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from desktop.core.events import ModelEvent
+from desktop.servers.control import ServerProblem
+
+READ_RESOURCE = "read_resource"
+"""The name a read by the model (or another app) goes by at the consent gate and in the audit trail."""
+READ_MARK = "mcpDesk/reads"
+"""In a read's annotations at the consent gate: the address read, so the question is worded as a read."""
+
+
+class ReadDenied(ServerProblem):
+    """The user (or a remembered Never) did not allow a read; nothing was read."""
+
+
 IMAGE_CAP = 4 * 1024 * 1024
 """An image larger than this (decoded) is described by type and size, not kept."""
 
 _VARIABLE = re.compile(r"\{([+#./;?&]?)([^{}]+)\}")
 _RESERVED = ":/?#[]@!$&'()*+,;="
+
+
+@dataclass(frozen=True)
+class ResourceChanged(ModelEvent):
+    """A server said a resource MCP Desk subscribed to changed (read it again to see how)."""
+
+    server: str
+    uri: str
 
 
 @dataclass(frozen=True)

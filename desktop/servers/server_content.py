@@ -8,6 +8,7 @@ through the consent gate first, as a tool call does, and its decision is on disk
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -17,7 +18,7 @@ from mcp import MCPError
 
 from desktop.core.audit_records import AuditKind, AuditWriter
 from desktop.core.consent import CallContext, ConsentGate
-from desktop.core.events import ToolInfo
+from desktop.core.events import ServerState, ToolInfo
 from desktop.servers.content_from_sdk import (
     prompt_info,
     prompt_result,
@@ -29,11 +30,16 @@ from desktop.servers.content_from_sdk import (
 from desktop.servers.control import ServerProblem
 from desktop.servers.faults import describe, reason
 from desktop.servers.prompts import CompletionRef, PromptInfo, PromptResult
-from desktop.servers.resources import ResourceInfo, ResourceRead, ResourceTemplateInfo
+from desktop.servers.resources import (
+    READ_MARK,
+    READ_RESOURCE,
+    ReadDenied,
+    ResourceInfo,
+    ResourceRead,
+    ResourceTemplateInfo,
+)
 from desktop.servers.supervisor import Supervisor
 
-READ_RESOURCE = "read_resource"
-"""The name a model's read goes by at the consent gate and in the audit trail."""
 MAX_PAGES = 50
 """A server that keeps handing out cursors stops being asked after this many pages."""
 
@@ -46,10 +52,14 @@ class ServerContent:
         self._supervisor_of = supervisor_of
         self._consent = consent
         self._audit = audit
+        self._labels: dict[tuple[str, str], str] = {}
+        """What each resource listed so far is called (server, address), for the consent question."""
 
     async def resources(self, name: str) -> list[ResourceInfo]:
         pages = await self._pages(name, "resources", lambda c, cursor: c.list_resources(cursor=cursor))
-        return [resource_info(name, r) for page in pages for r in page.resources]
+        found = [resource_info(name, r) for page in pages for r in page.resources]
+        self._labels.update({(name, r.uri): r.label for r in found})
+        return found
 
     async def resource_templates(self, name: str) -> list[ResourceTemplateInfo]:
         pages = await self._pages(
@@ -101,12 +111,32 @@ class ServerContent:
         await self._audit.record(AuditKind.RESOURCE_READ, {**data, **status})
         return read
 
+    async def watch_resource(self, name: str, uri: str) -> bool:
+        """Subscribe to `uri` (`resource_watch`); False where the server does not offer subscriptions."""
+        sup = self._supervisor_of(name)
+        try:
+            with sup.calling() as client:
+                return await sup.resource_watch.add(client, uri)
+        except ServerProblem:
+            raise
+        except Exception as exc:  # whatever the server answered, only the subscription is lost
+            sentence = f"“{name}” could not tell MCP Desk when {uri} changes."
+            raise ServerProblem(sentence, describe(exc)) from exc
+
+    async def unwatch_resource(self, name: str, uri: str) -> None:
+        """Unsubscribe from `uri`; on the wire only while the server runs, and never failing."""
+        with contextlib.suppress(Exception):
+            sup = self._supervisor_of(name)
+            running = sup.status.state is ServerState.RUNNING
+            await sup.resource_watch.remove(sup.client if running else None, uri)
+
     async def _may_read(
         self, name: str, uri: str, context: CallContext, data: dict[str, Any]
     ) -> dict[str, Any]:
         """Ask the gate, as for a tool; the decision is written down before the read goes out."""
         asked = {"uri": uri}
-        decision = await self._consent.decide(read_tool(name, uri, _reader(context)), asked, context)
+        label = self._labels.get((name, uri), "")
+        decision = await self._consent.decide(read_tool(name, uri, _reader(context), label), asked, context)
         decided = {
             **data,
             "decision": "allowed" if decision.allowed else "denied",
@@ -119,8 +149,9 @@ class ServerContent:
         if not decision.allowed:
             who = "You" if context.app is None else "The user"
             reader = _reader(context)
-            raise ServerProblem(
-                f"{who} did not allow {reader} to read {uri} from “{name}”, so it was not read."
+            because = f" Their reason: {decision.reason}" if decision.reason else ""
+            raise ReadDenied(
+                f"{who} did not allow {reader} to read {uri} from “{name}”, so it was not read.{because}"
             )
         return {**decided, "decision_seq": record.seq}
 
@@ -163,15 +194,15 @@ class ServerContent:
             ) from exc
 
 
-def read_tool(server: str, uri: str, reader: str = "the model") -> ToolInfo:
-    """A read as the consent gate sees it: a read-only tool, one per address."""
+def read_tool(server: str, uri: str, reader: str = "the model", label: str = "") -> ToolInfo:
+    """A read as the consent gate sees it: a read-only tool, one per address, titled with what is read."""
     return ToolInfo(
         server,
         READ_RESOURCE,
         f"{reader[0].upper()}{reader[1:]} wants to read {uri} from {server}.",
         {"type": "object", "properties": {"uri": {"type": "string", "const": uri}}},
-        title=f"Read {uri}",
-        annotations={"readOnlyHint": True},
+        title=label or uri,
+        annotations={"readOnlyHint": True, READ_MARK: uri},
     )
 
 

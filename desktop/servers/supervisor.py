@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import anyio
 from mcp import Client
 from mcp.client._transport import Transport
+from mcp.client.session import IncomingMessage
 
 from desktop.core.config import ServerConfig
 from desktop.core.events import (
@@ -45,6 +46,8 @@ from desktop.servers.oauth import BrowserOpener, find_sign_in_problem
 from desktop.servers.output import OutputLog
 from desktop.servers.remote import SignInBrowser, connect_remote
 from desktop.servers.remote_failure import Unreachable, no_answer, unreachable
+from desktop.servers.resource_watch import ResourceWatch
+from desktop.servers.resources import ResourceChanged
 from desktop.servers.restart_policy import DEFAULT_POLICY, Backoff, RestartPolicy
 from desktop.servers.revisions import Revisions
 from desktop.servers.runtime_control import RuntimePreparer
@@ -126,6 +129,7 @@ class Supervisor:
         self._runner: asyncio.Task[None] | None = None
         self._end = RunEnd("")
         self._tool_watch = ToolWatch(name, self._on_tools_changed)
+        self.resource_watch = ResourceWatch(lambda uri: events.publish(ResourceChanged(name, uri)))
 
     @property
     def status(self) -> ServerStatus:
@@ -163,6 +167,7 @@ class Supervisor:
 
     async def stop(self) -> None:
         self._stop.set()
+        self.resource_watch.wanted.clear()
         if self._runner is not None:
             with contextlib.suppress(Exception):
                 await self._runner
@@ -312,7 +317,7 @@ class Supervisor:
     async def _session(self, transport: Transport, tasks: anyio.abc.TaskGroup) -> None:
         """Handshake, list tools, then serve until the task group is cancelled."""
         mode = self._revisions.mode(self.name, self.config)
-        client = new_client(transport, self.config, mode, self._tool_watch.on_message, self._requests)
+        client = new_client(transport, self.config, mode, self._on_message, self._requests)
         with anyio.CancelScope(deadline=anyio.current_time() + self.config.init_timeout) as handshake:
             self._handshake = handshake
             async with client:
@@ -337,6 +342,7 @@ class Supervisor:
                 self._rpc_log.lifecycle(self.name, f"Running ({where}, protocol {client.protocol_version}).")
                 self._settled.set()
                 tasks.start_soon(self._tool_watch.keep_fresh, client)
+                tasks.start_soon(self.resource_watch.keep, client)
                 tasks.start_soon(self._watch_health, client, tasks.cancel_scope)
                 await anyio.sleep_forever()
         if handshake.cancelled_caught:
@@ -410,6 +416,10 @@ class Supervisor:
             yield client
         finally:
             self._health.call_ended()
+
+    async def _on_message(self, message: IncomingMessage) -> None:
+        await self._tool_watch.on_message(message)
+        await self.resource_watch.on_message(message)
 
     def _on_tools_changed(self, tools: tuple[ToolInfo, ...]) -> None:
         self._status = replace(self._status, tool_count=len(tools))

@@ -143,6 +143,19 @@ class MainWindow(QMainWindow):
         bridge.call_failed.connect(self._on_bridge_call_failed)
         self.banner.report_requested.connect(self.copy_diagnostic_report)
         self.audit_page.messages_requested.connect(self._on_audit_page_messages_requested)
+        self._attach_from_servers()
+
+    def _attach_from_servers(self) -> None:
+        """A resource on a server's page goes to the chat: “Attach to chat”, or dragged over the sidebar's
+        Chat (which opens the Chat page) onto the message box."""
+        from desktop.ui.resource_drag import SpringLoaded
+
+        self.spring_loaded = SpringLoaded(self.sidebar)
+        self.servers_page.details.resources.attach_requested.connect(self._on_resource_attach_requested)
+
+    def _on_resource_attach_requested(self, server: str, uri: str) -> None:
+        self.show_area("chat")
+        self.chat_page.server_picks.attach(server, uri)
 
     def _holder(self, key: str) -> QWidget:
         return next(area.widget for area in self.areas if area.key == key)

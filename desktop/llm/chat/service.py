@@ -18,6 +18,7 @@ from desktop.core.events import Event, EventSink, ToolInfo
 from desktop.core.problem import Problem
 from desktop.core.secrets import SecretVault
 from desktop.llm.backends.backend import ChatBackend, ChatParams, ChatProblem, Message, ToolChoice
+from desktop.llm.chat.attachment_watch import AttachmentWatch, ResourceWatcher
 from desktop.llm.chat.attachments import Attachment, ResourceReader, attachment
 from desktop.llm.chat.control import (
     BackendSettings,
@@ -30,6 +31,7 @@ from desktop.llm.chat.control import (
     ContextUse,
     Role,
 )
+from desktop.llm.chat.resource_reads import ResourceLister, ResourceReads
 from desktop.llm.chat.store import NEW_TITLE, ChatStore, new_message
 from desktop.llm.chat.tool_offer import OfferMemory, Refusals
 from desktop.llm.chat.turn import ChatTurn, ToolHost, model_messages, running_tools
@@ -132,9 +134,15 @@ class ChatService:
         backends: ChatBackends,
         reader: ResourceReader | None = None,
     ) -> None:
+        """A `reader` that lists resources too (`ResourceLister`) lets the model read them itself."""
         self._reader = reader
         self._store = store
-        self._host = host
+        self._reads = (
+            ResourceReads(host, reader, backends.current) if isinstance(reader, ResourceLister) else None
+        )
+        self._host: ToolHost = self._reads or host
+        watching = reader if isinstance(reader, ResourceWatcher) else None
+        self._watch = AttachmentWatch(watching, store, events) if watching is not None else None
         self._consent = consent
         self._events = events
         self._backends = backends
@@ -151,7 +159,11 @@ class ChatService:
         self._store.close()
 
     def on_event(self, event: Event) -> None:
-        """A model just loaded: have it read a new chat's tools in the background (see `warm_up`)."""
+        """A model just loaded: have it read a new chat's tools in the background (see `warm_up`).
+
+        An attached resource changed: the chats holding it say so."""
+        if self._watch is not None:
+            self._watch.on_event(event)
         if not isinstance(event, ModelStateChanged) or event.state.loaded is None:
             return
         try:
@@ -167,6 +179,7 @@ class ChatService:
         The model gives way to any chat between chunks of reading, and what it read still serves that chat.
         """
         settings = ChatSettings()
+        await self._refresh_reads()
         tools = [tool for tool in running_tools(self._host) if settings.offers(tool)]
         backend = self._backends.current()
         made = self._offers.offer("", tools, "", backend.context_limit(), remember=False)
@@ -192,6 +205,8 @@ class ChatService:
     async def delete(self, chat_id: str) -> None:
         self.stop(chat_id)
         self._store.delete(chat_id)
+        if self._watch is not None:
+            await self._watch.release(chat_id)
         await self._consent.forget_chat(chat_id)
         self._events.publish(ChatListChanged())
 
@@ -206,6 +221,7 @@ class ChatService:
         self._offers.forget(chat_id)
 
     async def tools(self) -> list[ToolInfo]:
+        await self._refresh_reads()
         return running_tools(self._host)
 
     # -- turns -------------------------------------------------------------------
@@ -221,6 +237,8 @@ class ChatService:
         message = self._store.add(new_message(chat_id, Role.USER, text))
         self._events.publish(ChatMessageChanged(message))
         self._start(chat_id)
+        if self._watch is not None:
+            await self._watch.hold(chat_id, text)
 
     async def regenerate(self, chat_id: str) -> None:
         self._check_can_start(chat_id)
@@ -246,6 +264,7 @@ class ChatService:
     async def context_use(self, chat_id: str) -> ContextUse:
         settings = self._store.settings(chat_id)
         history = model_messages(settings, self._store.messages(chat_id), self._backends.sees_images())
+        await self._refresh_reads()
         tools = [t for t in running_tools(self._host) if settings.offers(t)]
         backend = self._backends.current()
         made = self._offers.offer(chat_id, tools, "", backend.context_limit(), remember=False)
@@ -321,8 +340,14 @@ class ChatService:
         task = asyncio.get_running_loop().create_task(self._run(turn))
         self._turns[chat_id] = (turn, task)
 
+    async def _refresh_reads(self) -> None:
+        """The running servers' resources, listed again, so the model is offered reads of what is there."""
+        if self._reads is not None:
+            await self._reads.refresh()
+
     async def _run(self, turn: ChatTurn) -> None:
         try:
+            await self._refresh_reads()
             await turn.run()
         finally:
             self._turns.pop(turn.chat_id, None)

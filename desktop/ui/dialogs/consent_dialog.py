@@ -32,6 +32,7 @@ from desktop.core.json_schema import schema_problem
 from desktop.core.suspicious import reveal
 from desktop.core.tool_label import tool_label
 from desktop.llm.chat.app_host import ORIGIN as APP_VIEW
+from desktop.servers.resources import READ_MARK, READ_RESOURCE
 from desktop.ui.dialogs.question_dialog import QuestionDialog, shortened
 from desktop.ui.permission_words import choose, expiry_words, fill_combo, tip_current
 from desktop.ui.style import SPACING, code_box, heading, hint, monospace_font, selectable
@@ -105,6 +106,11 @@ def claims_text(annotations: dict[str, Any]) -> str:
     )
 
 
+def read_address(tool: ToolInfo) -> str:
+    """The address a read of a server's resource asks for (MCP Desk's own question); "" for a tool call."""
+    return str(tool.annotations.get(READ_MARK) or "") if tool.name == READ_RESOURCE else ""
+
+
 def definition_lines(tool: ToolInfo) -> list[str]:
     def dumped(value: Any) -> list[str]:
         return reveal(
@@ -150,12 +156,14 @@ class ConsentDialog(QuestionDialog):
     ) -> None:
         super().__init__(parent)
         self.request = request
+        self.address = read_address(request.tool)
+        """Set where the question is about reading a resource, not running a tool."""
         self.explanation = InlineMessage(self)
         if explain:
             self.explanation.show_info(self._explanation())
         self._original_text = arguments_text(request.arguments)
         self._arguments: dict[str, Any] | None = request.arguments
-        self.setWindowTitle(self.tr("Allow a tool to run?"))
+        self.setWindowTitle(self.tr("Allow a read?") if self.address else self.tr("Allow a tool to run?"))
         self.setMinimumWidth(640)
         self.arguments_box = QPlainTextEdit(self._original_text, self)
         self.arguments_problem = InlineMessage(self)
@@ -186,6 +194,9 @@ class ConsentDialog(QuestionDialog):
         layout.addWidget(plain(selectable(QLabel(self._origin_text(), self))))
         layout.addWidget(self.waiting_label)
         self._add_warnings(layout)
+        if self.address:
+            self._add_read(layout)
+            return
         layout.addWidget(QLabel(self.tr("What the server says this tool does:"), self))
         self._add_description(layout, tool)
         self._add_flags(layout)
@@ -198,10 +209,28 @@ class ConsentDialog(QuestionDialog):
         layout.addWidget(QLabel(self.tr("What will be sent (you can change it before you allow it):"), self))
         layout.addWidget(self.arguments_box, 1)
         layout.addWidget(self.arguments_problem)
+        self._add_rows()
+
+    def _add_rows(self) -> None:
         self.outer_layout.addLayout(self._reason_row())
         self.outer_layout.addLayout(self._allow_row())
         self.outer_layout.addLayout(self._button_row())
         self._style_inputs()
+
+    def _add_read(self, layout: QVBoxLayout) -> None:
+        """A read sends only its address, so there is nothing to edit: say what is read and where it goes."""
+        server = shortened(self.request.tool.server)
+        where = self.tr("“%1” will send the content at this address to MCP Desk, which gives it to %2:")
+        reader = shortened(self.request.context.app) if self.request.context.app else self.tr("the model")
+        layout.addWidget(plain(QLabel(where.replace("%1", server).replace("%2", reader), self)))
+        layout.addWidget(plain(selectable(QLabel(reveal(self.address), self))))
+        layout.addWidget(
+            hint(self.tr("Reading changes nothing on the server, but what it sends may be private."), self)
+        )
+        self.arguments_box.hide()
+        self.arguments_problem.hide()
+        self.allow_always_button.setText(self.tr("Always allow reading this"))
+        self._add_rows()
 
     def _explanation(self) -> str:
         """What such a question is for, said once, with who is asking."""
@@ -210,6 +239,8 @@ class ConsentDialog(QuestionDialog):
                 "%1", shortened(self.request.context.app)
             )
             if self.request.context.app
+            else self.tr("Your model wants to read something a server offers")
+            if self.address
             else self.tr("Your model wants to use a tool")
         )
         return self.tr(
@@ -222,6 +253,10 @@ class ConsentDialog(QuestionDialog):
     def _question(self) -> str:
         """“Allow “Write file” from “files”?”, or, asked by another app, “Cursor wants to run …”."""
         tool, app = self.request.tool, self.request.context.app
+        if self.address:
+            reader = shortened(app) if app else self.tr("The model")
+            question = self.tr("%3 wants to read “%1” from “%2”. Allow it?").replace("%3", reader)
+            return question.replace("%1", shortened(tool_label(tool))).replace("%2", shortened(tool.server))
         question = (
             self.tr("%3 wants to run “%1” from “%2”. Allow it?").replace("%3", shortened(app))
             if app

@@ -143,6 +143,7 @@ class ChatPage(QWidget):
         self.composer.model_page_requested.connect(self.model_page_requested)
         self.transcript.link_clicked.connect(self._on_transcript_link_clicked)
         self.transcript.audit_record_requested.connect(self.audit_record_requested)
+        self.transcript.attach_requested.connect(self.server_picks.attach)
         self.server_picks.failed.connect(self._on_call_failed)
 
     def _chats(self) -> ChatControl:

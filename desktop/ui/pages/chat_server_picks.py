@@ -32,6 +32,7 @@ class ServerPicks(QObject):
         self.dialog: QDialog | None = None
         composer.attach_requested.connect(self._on_composer_attach_requested)
         composer.prompt_requested.connect(self._on_composer_prompt_requested)
+        composer.resource_dropped.connect(self.attach)
         composer.attachments.changed.connect(meter.set_pending)
 
     def _running(self) -> dict[str, str]:
@@ -43,7 +44,7 @@ class ServerPicks(QObject):
 
     def _on_composer_attach_requested(self) -> None:
         dialog = AttachDialog(self._bridge, self._running(), self._window)
-        dialog.accepted.connect(lambda: self._attach(dialog.chosen))
+        dialog.accepted.connect(lambda: self._chosen(dialog.chosen))
         self._open(dialog)
 
     def _on_composer_prompt_requested(self) -> None:
@@ -56,11 +57,17 @@ class ServerPicks(QObject):
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
-    def _attach(self, chosen: tuple[str, str] | None) -> None:
+    def _chosen(self, chosen: tuple[str, str] | None) -> None:
+        if chosen is not None:
+            self.attach(*chosen)
+
+    def attach(self, server: str, uri: str) -> None:
+        """Read `uri` from `server` and put it with the next message (the new version, a dropped one…)."""
         chats = self._bridge.chats
-        if chosen is None or chats is None:
-            return
-        self._bridge.call(chats.attach(*chosen), self._composer.attachments.add, self._on_attach_failed)
+        if chats is not None:
+            self._bridge.call(
+                chats.attach(server, uri), self._composer.attachments.add, self._on_attach_failed
+            )
 
     def _on_attach_failed(self, problem: Problem) -> None:
         self.failed.emit(problem)

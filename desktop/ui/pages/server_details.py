@@ -28,6 +28,7 @@ from desktop.servers.sandbox import SandboxPlan, sandbox_summary
 from desktop.servers.sandbox_report import blocked, plan_of
 from desktop.ui.bridge import Bridge
 from desktop.ui.models.server_roster import ServerRoster
+from desktop.ui.pages.server_resources import ResourcesTab
 from desktop.ui.pages.server_runtime import RuntimeRow
 from desktop.ui.pages.server_update import UpdateLine
 from desktop.ui.state_look import dot_icon, is_active, state_icon, state_text
@@ -237,6 +238,7 @@ class ServerDetails(QTabWidget):
         self.update_line = UpdateLine(bridge, self.overview)
         self.overview.put_on_top(self.update_line)
         self.tools = ToolsTab(self)
+        self.resources = ResourcesTab(bridge, self)
         self.output = QPlainTextEdit(self)
         self.output.setReadOnly(True)
         self.output.setFont(monospace_font())
@@ -245,8 +247,11 @@ class ServerDetails(QTabWidget):
         self.output.setAccessibleName(self.tr("Server output"))
         self.addTab(self.overview, self.tr("Overview"))
         self.addTab(self.tools, self.tr("Tools"))
+        self.addTab(self.resources, self.tr("Resources"))
         self.addTab(self.output, self.tr("Output"))
-        self.setTabToolTip(2, self.tr("What the server printed: its messages and errors"))
+        self.setTabToolTip(
+            self.indexOf(self.output), self.tr("What the server printed: its messages and errors")
+        )
         self.overview.review_requested.connect(self._on_overview_review_requested)
         self.overview.runtime_row.use_own_requested.connect(self._on_runtime_use_own_requested)
         self.overview.runtime_row.cancel_requested.connect(self._on_runtime_cancel_requested)
@@ -259,6 +264,7 @@ class ServerDetails(QTabWidget):
         self._name = name
         status = self._roster.get(name) if name is not None else None
         self.setEnabled(status is not None)
+        self.resources.show_server(name, status is not None and status.state is ServerState.RUNNING)
         if status is None:
             self.update_line.show_server(None, None)
             self.tools.show_tools(())
@@ -341,6 +347,7 @@ class ServerDetails(QTabWidget):
     def _on_roster_status_changed(self, status: ServerStatus) -> None:
         if status.name == self._name:
             self.overview.show_status(status)
+            self.resources.follow(status.name, status.state is ServerState.RUNNING)
             self._ask_runtime(status)
             self._show_sandbox(status.name, ())
 

@@ -7,7 +7,7 @@ model to answer, or a model that wasn't made to use tools.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFontMetrics, QKeyEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.llm.chat.attachments import with_attachments
+from desktop.ui.resource_drag import dropped_resource, take_drag
 from desktop.ui.style import callout_style, hint, labelled_button
 from desktop.ui.widgets.attachment_strip import AttachmentStrip
 
@@ -60,9 +61,11 @@ class ChatComposer(QWidget):
         model_page_requested(): the user wants to go where a model is chosen.
         attach_requested(): the user wants to attach something from a server.
         prompt_requested(): the user wants to use a server's prompt ("+" menu, or "/").
+        resource_dropped(str, str): a server's resource (server, address) was dropped here to attach.
     """
 
     attach_requested = Signal()
+    resource_dropped = Signal(str, str)
     prompt_requested = Signal()
     send_requested = Signal(str)
     stop_requested = Signal()
@@ -110,6 +113,7 @@ class ChatComposer(QWidget):
         menu.addAction(self.tr("Attach from a server…"), self.attach_requested.emit)
         menu.addAction(self.tr("Use a ready-made request…"), self.prompt_requested.emit)
         self.more_button.setMenu(menu)
+        self.setAcceptDrops(True)
         self._layout()
         self.input.slash_typed.connect(self.prompt_requested)
         self.input.submitted.connect(self._on_input_submitted)
@@ -179,6 +183,22 @@ class ChatComposer(QWidget):
         self.input.clear()
         self.attachments.clear()
         self.send_requested.emit(with_attachments(text, attached))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if not take_drag(event):
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if not take_drag(event):
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        dropped = dropped_resource(event.mimeData())
+        if dropped is None:
+            super().dropEvent(event)
+            return
+        event.acceptProposedAction()
+        self.resource_dropped.emit(*dropped)
 
     def insert_text(self, text: str) -> None:
         """Put `text` (a server's prompt) into the box where the cursor is, for the user to read and send."""

@@ -7,8 +7,18 @@ from dataclasses import replace
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
+from desktop.llm.chat.attachments import changed_resource
 from desktop.llm.chat.control import Caveat, ChatMessage, Role, ToolCard
 from desktop.ui.app_views import AppViews
 from desktop.ui.icon_cache import IconCache
@@ -72,10 +82,12 @@ class MessageView(QFrame):
     Signals:
         link_clicked(QUrl): a link in the text was clicked; nothing was opened.
         audit_record_requested(int): a tool card's audit link was clicked (the record's number).
+        attach_requested(str, str): attach this server's resource (its address) to the next message.
     """
 
     link_clicked = Signal(QUrl)
     audit_record_requested = Signal(int)
+    attach_requested = Signal(str, str)
 
     def __init__(
         self,
@@ -109,6 +121,11 @@ class MessageView(QFrame):
         self.note_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details = DetailsToggle(self)
         self.details.set_title(self.tr("Show details"))
+        self.attach_button = QPushButton(self.tr("Attach the new version"), self)
+        self.attach_button.setToolTip(
+            self.tr("Read it again from its server and attach it to your next message")
+        )
+        self.attach_button.hide()
         self.mark_label = plain(hint(parent=self))
         self.mark_label.setAccessibleName(self.tr("About this answer"))
         self.cards: dict[str, ToolCardView] = {}
@@ -117,6 +134,7 @@ class MessageView(QFrame):
         self._layout()
         self.body.link_clicked.connect(self.link_clicked)
         self.copy_button.clicked.connect(self._on_copy_button_clicked)
+        self.attach_button.clicked.connect(self._on_attach_button_clicked)
         self.show_message(message)
 
     def _layout(self) -> None:
@@ -138,6 +156,7 @@ class MessageView(QFrame):
         layout.addLayout(top)
         layout.addWidget(self.note_label)
         layout.addWidget(self.details)
+        layout.addWidget(self.attach_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.body)
         layout.addLayout(self._cards_layout)
         layout.addWidget(self.mark_label)
@@ -149,6 +168,7 @@ class MessageView(QFrame):
         if note:
             self.note_label.setText(message.text)
             self.details.set_details(message.details)
+            self.attach_button.setVisible(changed_resource(message) is not None)
             self.body.hide()
         else:
             self._show_text(message.text)
@@ -193,6 +213,11 @@ class MessageView(QFrame):
         if self.message.role is Role.NOTE and self.message.details:
             return f"{self.message.text}\n\n{self.message.details}"
         return self.message.text
+
+    def _on_attach_button_clicked(self) -> None:
+        changed = changed_resource(self.message)
+        if changed is not None:
+            self.attach_requested.emit(*changed)
 
     def _on_copy_button_clicked(self) -> None:
         QGuiApplication.clipboard().setText(self.text_to_copy())

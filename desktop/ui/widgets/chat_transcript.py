@@ -37,10 +37,12 @@ class ChatTranscript(QScrollArea):
     Signals:
         link_clicked(QUrl): a link in a message was clicked; nothing was opened.
         audit_record_requested(int): a tool card's audit link was clicked (the record's number).
+        attach_requested(str, str): a note's “Attach the new version” was pressed (server, address).
     """
 
     link_clicked = Signal(QUrl)
     audit_record_requested = Signal(int)
+    attach_requested = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -140,6 +142,7 @@ class ChatTranscript(QScrollArea):
         view = MessageView(message, self.widget(), self.icons, self.opener, self.app_views)
         view.link_clicked.connect(self.link_clicked)
         view.audit_record_requested.connect(self.audit_record_requested)
+        view.attach_requested.connect(self.attach_requested)
         self.views[message.id] = view
         self._column.insertWidget(position, view)
 

@@ -1,21 +1,40 @@
 """Whether MCP Desk's web view part (Qt WebEngine, from `PySide6-Addons`) is installed, and what it
-needs before the QApplication exists: its URL scheme registered, and shared OpenGL contexts.
+needs before the QApplication exists: the part MCP Desk downloaded itself made importable, its URL
+scheme registered, and shared OpenGL contexts.
 
-The part is optional (`pip install "mcp-desk[apps]"`): without it, an app view's card says so
+The part is optional: without it, an app view's card offers to download it (`servers/web_part_install`)
 and shows the text result. Nothing of WebEngine loads here unless it is installed.
 """
 
 from __future__ import annotations
 
+import ctypes
+import importlib
 import importlib.util
 import os
+import sys
+from enum import Enum
+from pathlib import Path
 
+import PySide6
 from PySide6.QtCore import QCoreApplication, Qt
 
+from desktop.core.paths import AppPaths
 from desktop.servers.app_views import VIEW_SCHEME
+from desktop.servers.web_part_folder import WebPartFolder, preloaded_libraries
 
 MISSING_ENV = "MCP_DESK_NO_WEB_PART"
 """Set to 1 to behave as if the part were not installed (how the fallback is tested)."""
+
+
+class PartState(Enum):
+    READY = "ready"
+    MISSING = "missing"
+    """Not installed: it can be downloaded."""
+    RESTART = "restart"
+    """Downloaded after this MCP Desk started: Qt takes its scheme only before the QApplication."""
+    NOT_IN_BUNDLE = "not in bundle"
+    """The frozen download strips the Qt Quick libraries it needs: it cannot use the part yet."""
 
 
 def web_part_available() -> bool:
@@ -24,9 +43,42 @@ def web_part_available() -> bool:
     return importlib.util.find_spec("PySide6.QtWebEngineWidgets") is not None
 
 
-def prepare_web_part() -> None:
+def part_state(data_dir: Path) -> PartState:
+    if web_part_available():
+        return PartState.READY
+    if getattr(sys, "frozen", False):
+        return PartState.NOT_IN_BUNDLE
+    if WebPartFolder.of(data_dir, PySide6.__version__).installed():
+        return PartState.RESTART
+    return PartState.MISSING
+
+
+def use_downloaded_part(data_dir: Path) -> bool:
+    """Make the part MCP Desk downloaded for this PySide6 version importable (before the QApplication:
+    its helper process is told where things are through the environment); False where it is not there,
+    or not needed (installed with PySide6 itself)."""
+    if getattr(sys, "frozen", False) or os.environ.get(MISSING_ENV) == "1" or web_part_available():
+        return False
+    folder = WebPartFolder.of(data_dir, PySide6.__version__)
+    if not folder.installed():
+        return False
+    qt_package = Path(PySide6.__file__).parent
+    for library in preloaded_libraries(qt_package):
+        ctypes.CDLL(str(library), mode=ctypes.RTLD_GLOBAL)
+    for name, value in folder.environment(qt_package).items():
+        kept = os.environ.get(name) if name == "LD_LIBRARY_PATH" else None
+        os.environ[name] = os.pathsep.join([value, kept]) if kept else value
+    PySide6.__path__.append(str(folder.package))
+    importlib.invalidate_caches()
+    return web_part_available()
+
+
+def prepare_web_part(data_dir: Path | None = None) -> None:
     """Call once, before the QApplication: afterwards, Qt no longer takes a scheme or this attribute."""
-    if not web_part_available() or QCoreApplication.instance() is not None:
+    if QCoreApplication.instance() is not None:
+        return
+    use_downloaded_part(data_dir or AppPaths.from_environment().data_dir)
+    if not web_part_available():
         return
     from PySide6.QtWebEngineCore import QWebEngineUrlScheme
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import PySide6
 import pytest
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
@@ -91,7 +90,7 @@ def test_the_part_is_got_with_progress_then_restart_is_offered(
     assert card.view.result.isVisibleTo(card.view)
     save(card.view, shots, "61-web-part-offered")
     pypi.hold_after = 400_000
-    qtbot.mouseClick(offer.get_button, Qt.MouseButton.LeftButton)
+    offer.get_button.click()
     qtbot.waitUntil(lambda: offer.message.text.startswith("Downloading the part that shows views: "))
     assert offer.progress.isVisibleTo(offer) and offer.stop_button.isVisibleTo(offer)
     assert not offer.get_button.isVisibleTo(offer)

@@ -117,7 +117,7 @@ async def test_stop_mid_download_leaves_nothing(tmp_path: Path) -> None:
         pypi.add("PySide6-Addons", VERSION, wheel)
         pypi.hold_after = wheel.stat().st_size // 2
         service = WebPartService(tmp_path / "data", WheelSource(pypi.index, target=LINUX))
-        task = asyncio.create_task(service.install(VERSION, lambda s, f: f and arrived.set()))
+        task = asyncio.create_task(service.install(VERSION, lambda s, f: arrived.set() if f else None))
         await arrived.wait()
         assert len(parts(tmp_path)) == 1 and parts(tmp_path)[0].startswith(".installing-webengine-")
         task.cancel()

@@ -62,7 +62,15 @@ class ToolChoice(QObject):
         self.tool = tool
         row = grid.rowCount()
         self.name_label = QLabel(reveal(tool_label(tool)), parent)
-        self.name_label.setToolTip(self.tr("Its exact name: %1").replace("%1", reveal(tool.qualified_name)))
+        exact = self.tr("Its exact name: %1").replace("%1", reveal(tool.qualified_name))
+        if not tool.for_model:
+            self.name_label.setText(
+                self.tr("%1 (used by its view only)").replace("%1", reveal(tool_label(tool)))
+            )
+            exact = self.tr(
+                "Only this server's own view in a chat may ask to run it, never the model. %1"
+            ).replace("%1", exact)
+        self.name_label.setToolTip(exact)
         self.setting_combo = QComboBox(parent)
         self.setting_combo.setAccessibleName(self.tr("Permission for %1").replace("%1", tool_label(tool)))
         self.expiry_combo = QComboBox(parent)

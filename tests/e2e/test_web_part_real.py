@@ -111,3 +111,23 @@ def test_a_view_renders_from_the_part_installed_from_the_real_wheel(tmp_path: Pa
         {"jsonrpc": "2.0", "method": "rendered", "params": {"text": "Rendered from the part"}}
     ]
     assert picture.is_file()
+
+
+def test_a_damaged_part_does_not_keep_mcp_desk_from_starting(tmp_path: Path) -> None:
+    folder = WebPartFolder.of(AppPaths.from_environment().data_dir, PySide6.__version__)
+    folder.package.mkdir(parents=True)
+    for module in ("QtWebEngineCore", "QtWebEngineWidgets"):
+        (folder.package / f"{module}.abi3.so").write_bytes(b"not a library")
+    farm = without_addons(tmp_path / "farm")
+    code = (
+        "from desktop.ui.web_part import prepare_web_part, web_part_available; prepare_web_part(); "
+        "from PySide6.QtWidgets import QApplication; QApplication([]); print(web_part_available())"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(farm), str(Path(desktop.__file__).parent.parent)]),
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+    ran = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    assert ran.stdout.strip() == "False"

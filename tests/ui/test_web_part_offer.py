@@ -17,6 +17,7 @@ from desktop.llm.chat.control import CallStatus, ToolCard
 from desktop.servers.runtime_install import WheelSource
 from desktop.servers.runtime_wheels import Target
 from desktop.servers.web_part_install import WebPartService
+from desktop.ui import web_part
 from desktop.ui.app_views import AppViews
 from desktop.ui.bridge import Bridge
 from desktop.ui.web_part import MISSING_ENV
@@ -153,11 +154,12 @@ def test_a_damaged_download_is_said_in_a_sentence_and_can_be_tried_again(
     save(card.view, shots, "61-web-part-damaged")
 
 
-def test_the_download_of_mcp_desk_says_plainly_it_cannot_show_views_yet(
+def test_a_download_of_mcp_desk_without_qt_quick_says_plainly_it_cannot_show_views(
     qtbot: QtBot, bridge: Bridge, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(MISSING_ENV, "1")
     monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(web_part, "preloaded_libraries", lambda _qt: [])  # a bundle without Qt Quick
     card = Card(qtbot, bridge, tmp_path / "data")
     assert card.offer.message.text == (
         "“board” sent its own view for this result, but this download of MCP Desk cannot show such views "
@@ -165,3 +167,12 @@ def test_the_download_of_mcp_desk_says_plainly_it_cannot_show_views_yet(
     )
     assert not card.offer.get_button.isVisibleTo(card.offer)
     assert not card.offer.restart_button.isVisibleTo(card.offer)
+
+
+def test_a_download_of_mcp_desk_with_qt_quick_offers_the_part(
+    qtbot: QtBot, bridge: Bridge, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(MISSING_ENV, "1")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    card = Card(qtbot, bridge, tmp_path / "data")
+    assert card.offer.get_button.isVisibleTo(card.offer)

@@ -43,6 +43,7 @@ def controls_of(services: Services) -> Controls:
         icons=services.icons,
         apps=services.apps,
         gateway=services.gateway,
+        web_part=services.web_part,
     )
 
 

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from desktop.servers.manager import ServerManager
     from desktop.servers.runtime_install import WheelSource
     from desktop.servers.runtime_service import RuntimeService
+    from desktop.servers.web_part_install import WebPartService
 
 KEYRING_SERVICE_ENV = "MCP_DESK_KEYRING_SERVICE"
 """Another keyring service name than `mcp-desk` (tests use one of their own)."""
@@ -75,6 +76,7 @@ class Services:
     icons: IconStore | None = None
     gateway: GatewayService = field(kw_only=True)
     apps: AppConfigs = field(kw_only=True)
+    web_part: WebPartService | None = None
 
     def announce_startup_problems(self) -> None:
         """Tell the user about what was repaired on the way up."""
@@ -212,6 +214,7 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     from desktop.servers.runtimes import ManagedRuntimes
     from desktop.servers.server_requests import ServerRequests
     from desktop.servers.supervisor import Credentials
+    from desktop.servers.web_part_install import WebPartService
 
     paths.ensure()
     paths.files_dir.mkdir(parents=True, exist_ok=True)
@@ -306,4 +309,5 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
         icons=IconStore(paths.cache_dir / "icons"),
         gateway=gateway,
         apps=apps,
+        web_part=WebPartService(paths.data_dir, wheel_source()),
     )

@@ -40,6 +40,8 @@ TOOL = "files__list_directory"
 """The one tool the model is offered: it only reads, and any path it makes up is harmless."""
 TOOL_CALL_SECONDS = 90.0
 WHOLE_TEST_MS = 300_000
+VIEW_MS = 60_000
+"""How long a tool's view may take to render (Qt WebEngine starting its processes)."""
 
 Say = Callable[[str], None]
 
@@ -134,13 +136,44 @@ def _finish_when_checked(gui: GuiApp, started: list[Services], outcome: list[int
         clock.say("services attached to the window")
         gui.bridge.call(
             check(started[0], clock.say),
-            on_done=lambda _none: finish(0),
+            on_done=lambda _none: _show_one_view(clock.say, finish),
             on_error=lambda problem: finish(1, problem.message, problem.details),
         )
 
     gui.bridge.services_ready.connect(on_ready)
     gui.bridge.call_failed.connect(lambda message, details: finish(1, message, details))
     QTimer.singleShot(WHOLE_TEST_MS, lambda: finish(1, "The smoke test did not finish in time."))
+
+
+VIEW_HTML = """<!doctype html><body><p id="said">A view</p><script>
+window.parent.postMessage({jsonrpc: "2.0", method: "rendered"}, "*");</script></body>"""
+
+
+def _show_one_view(say: Say, finish: Callable[..., None]) -> None:
+    """Where the web view part is installed (pip's, or the one MCP Desk downloaded), one app view
+    must render and speak to MCP Desk; without it, views show as text and there is nothing to check."""
+    from PySide6.QtCore import QTimer
+
+    from desktop.servers.app_views import AppDomains, AppResource
+    from desktop.ui.web_part import web_part_available
+
+    if not web_part_available():
+        say("no web view part: tools' views are shown as text")
+        finish(0)
+        return
+    from desktop.ui.widgets.app_view import AppView
+
+    view = AppView(AppResource("smoke", "ui://smoke/view.html", VIEW_HTML, AppDomains()))
+
+    def rendered(_message: object) -> None:
+        say("a tool's view rendered with the web view part")
+        view.deleteLater()
+        finish(0)
+
+    view.message_posted.connect(rendered)
+    view.resize(320, 120)
+    view.show()
+    QTimer.singleShot(VIEW_MS, lambda: finish(1, "A tool's view did not render in time."))
 
 
 async def check(services: Services, say: Say) -> None:

@@ -24,7 +24,15 @@ import httpx2
 import psutil
 
 from desktop.servers.runtime_control import RuntimeProgress
-from desktop.servers.runtime_wheels import PYPI, RuntimeProblem, Target, WheelFile, find_wheel, unreachable
+from desktop.servers.runtime_wheels import (
+    PYPI,
+    RuntimeProblem,
+    Target,
+    WheelFile,
+    WheelSpec,
+    find_wheel,
+    unreachable,
+)
 from desktop.servers.runtimes import NODE, ManagedRuntimes, RuntimeSpec, link_npm_scripts
 
 CHUNK_BYTES = 256 * 1024
@@ -55,10 +63,10 @@ async def install(
         progress(f"Looking up {spec.title} {spec.version} on PyPI…", None)
         async with httpx2.AsyncClient(follow_redirects=True) as client:
             wheel = await find_wheel(client, source.index, spec, source.target)
-            archive = await _obtain(client, spec, wheel, source.download_cache, work, progress)
+            archive = await obtain(client, spec, wheel, source.download_cache, work, progress)
         progress(f"Unpacking {spec.title} {spec.version}…", None)
         stop = threading.Event()
-        await _off_loop(lambda: unpack(archive, spec, work / "root", stop), stop)
+        await off_loop(lambda: unpack(archive, spec, work / "root", stop), stop)
         if not runtimes.windows and spec is NODE:
             link_npm_scripts(work / "root" / "bin")
         if not runtimes.installed(spec):  # else another MCP Desk (the command line, say) finished first
@@ -77,9 +85,9 @@ def sweep_partials(root: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-async def _obtain(
+async def obtain(
     client: httpx2.AsyncClient,
-    spec: RuntimeSpec,
+    spec: WheelSpec,
     wheel: WheelFile,
     cache: Path | None,
     work: Path,
@@ -104,7 +112,7 @@ def _keep(archive: Path, cached: Path) -> None:
 
 
 async def download(
-    client: httpx2.AsyncClient, spec: RuntimeSpec, wheel: WheelFile, dest: Path, progress: RuntimeProgress
+    client: httpx2.AsyncClient, spec: WheelSpec, wheel: WheelFile, dest: Path, progress: RuntimeProgress
 ) -> None:
     """Stream `wheel` into `dest`, telling `progress` as it goes; its sha256 must match PyPI's."""
     digest = hashlib.sha256()
@@ -144,7 +152,7 @@ def unpack(archive: Path, spec: RuntimeSpec, dest: Path, stop: threading.Event) 
             for info, place in members:
                 if stop.is_set():
                     return
-                _extract(wheel, info, dest / place)
+                extract_member(wheel, info, dest / place)
     except (zipfile.BadZipFile, OSError) as error:
         raise RuntimeProblem(
             f"MCP Desk could not unpack {spec.title}: {getattr(error, 'strerror', None) or error}. "
@@ -165,7 +173,7 @@ def _place(member: str, spec: RuntimeSpec) -> str | None:
     return "bin/" + member.removeprefix(scripts) if member.startswith(scripts) else None
 
 
-def _extract(wheel: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> None:
+def extract_member(wheel: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     with wheel.open(info) as source, target.open("wb") as out:
         shutil.copyfileobj(source, out, CHUNK_BYTES)
@@ -174,7 +182,7 @@ def _extract(wheel: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> Non
         target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
 
 
-async def _off_loop(work: Callable[[], None], stop: threading.Event) -> None:
+async def off_loop(work: Callable[[], None], stop: threading.Event) -> None:
     """Run `work` in a thread; a cancel sets `stop` and waits for the thread to see it, so that
     nothing writes into the install folder once it is being removed."""
     future = asyncio.get_running_loop().run_in_executor(None, work)
@@ -196,6 +204,6 @@ def _sha256_of(path: Path) -> str | None:
     return digest.hexdigest()
 
 
-def _downloading(spec: RuntimeSpec, done: int, total: int) -> str:
+def _downloading(spec: WheelSpec, done: int, total: int) -> str:
     megabytes = f"{done / 1e6:.0f} of {total / 1e6:.0f} MB" if total else f"{done / 1e6:.0f} MB"
     return f"Downloading {spec.title} {spec.version}: {megabytes}"

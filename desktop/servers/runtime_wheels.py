@@ -11,13 +11,12 @@ import platform
 import re
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urljoin
 
 import httpx2
 
 from desktop.servers.control import ServerProblem
-from desktop.servers.runtimes import RuntimeSpec
 
 PYPI = "https://pypi.org"
 TIMEOUT_S = 30.0
@@ -29,6 +28,17 @@ _LEGACY_LINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014"
 
 class RuntimeProblem(ServerProblem):
     """Getting one of MCP Desk's own runtimes failed, in a sentence that says what to do next."""
+
+
+class WheelSpec(Protocol):
+    """What a wheel is looked up by: a `RuntimeSpec`, or the web view part's."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def package(self) -> str: ...
+    @property
+    def version(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -90,8 +100,21 @@ def choose(files: list[WheelFile], target: Target) -> WheelFile | None:
     return max(scored, key=lambda pair: pair[0])[1] if scored else None
 
 
-async def find_wheel(client: httpx2.AsyncClient, index: str, spec: RuntimeSpec, target: Target) -> WheelFile:
+async def find_wheel(client: httpx2.AsyncClient, index: str, spec: WheelSpec, target: Target) -> WheelFile:
     """The wheel of `spec` for `target`, as the package index at `index` lists it."""
+    files = await release_files(client, index, spec)
+    wheel = choose(files, target)
+    if wheel is None:
+        raise RuntimeProblem(
+            f"There is no {spec.title} from MCP Desk for this computer ({target.os}, {target.arch}). "
+            f"Install {spec.title} yourself, then use the computer's own in the server's settings.",
+            f"{spec.package} {spec.version} has: " + ", ".join(file.filename for file in files),
+        )
+    return wheel
+
+
+async def release_files(client: httpx2.AsyncClient, index: str, spec: WheelSpec) -> list[WheelFile]:
+    """The wheels of `spec`'s release, as the package index at `index` lists them."""
     base = f"{index.rstrip('/')}/pypi/{spec.package}"
     url = f"{base}/{spec.version}/json"
     reply = await _get(client, url, spec)
@@ -105,25 +128,17 @@ async def find_wheel(client: httpx2.AsyncClient, index: str, spec: RuntimeSpec, 
             "try again later.",
             f"GET {url} answered HTTP {reply.status_code}",
         )
-    files = _release_files(reply, url, spec, in_project)
-    wheel = choose(files, target)
-    if wheel is None:
-        raise RuntimeProblem(
-            f"There is no {spec.title} from MCP Desk for this computer ({target.os}, {target.arch}). "
-            f"Install {spec.title} yourself, then use the computer's own in the server's settings.",
-            f"{spec.package} {spec.version} has: " + ", ".join(file.filename for file in files),
-        )
-    return wheel
+    return _release_files(reply, url, spec, in_project)
 
 
-async def _get(client: httpx2.AsyncClient, url: str, spec: RuntimeSpec) -> httpx2.Response:
+async def _get(client: httpx2.AsyncClient, url: str, spec: WheelSpec) -> httpx2.Response:
     try:
         return await client.get(url, timeout=TIMEOUT_S)
     except httpx2.HTTPError as error:
         raise unreachable(spec, url, error) from error
 
 
-def unreachable(spec: RuntimeSpec, url: str, error: Exception) -> RuntimeProblem:
+def unreachable(spec: WheelSpec, url: str, error: Exception) -> RuntimeProblem:
     return RuntimeProblem(
         f"MCP Desk could not download {spec.title}: PyPI could not be reached. "
         "Check the internet connection and try again.",
@@ -131,7 +146,7 @@ def unreachable(spec: RuntimeSpec, url: str, error: Exception) -> RuntimeProblem
     )
 
 
-def _release_files(reply: httpx2.Response, url: str, spec: RuntimeSpec, in_project: bool) -> list[WheelFile]:
+def _release_files(reply: httpx2.Response, url: str, spec: WheelSpec, in_project: bool) -> list[WheelFile]:
     try:
         data = reply.json()
         entries = data["releases"][spec.version] if in_project else data["urls"]

@@ -75,6 +75,7 @@ from desktop.llm.models.control import (
 from desktop.servers.control import ServerControl
 from desktop.servers.icon_control import IconControl
 from desktop.servers.runtime_control import RuntimeControl
+from desktop.servers.web_part_control import WebPartControl
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ class Controls:
     apps: AppConfigControl | None = None
     """MCP Desk's entry in the user's other AI apps' settings (the Other AI apps page)."""
     gateway: GatewayControl | None = None
+    web_part: WebPartControl | None = None
+    """Getting the web view part that shows tools' own views."""
 
 
 Submit = Callable[[Coroutine[Any, Any, Any]], "concurrent.futures.Future[Any]"]
@@ -146,6 +149,7 @@ class Bridge(QObject):
         self.icons: IconControl | None = None
         self.apps: AppConfigControl | None = None
         self.gateway: GatewayControl | None = None
+        self.web_part: WebPartControl | None = None
         self._submit: Submit | None = None
         self._event_arrived.connect(self._on_service_event, Qt.ConnectionType.QueuedConnection)
         self._call_finished.connect(self._on_service_call_finished, Qt.ConnectionType.QueuedConnection)
@@ -166,6 +170,7 @@ class Bridge(QObject):
         self.icons = controls.icons
         self.apps = controls.apps
         self.gateway = controls.gateway
+        self.web_part = controls.web_part
         self._submit = submit
         self.services_ready.emit()
 

@@ -215,3 +215,14 @@ def choose(combo: QComboBox, value: StrEnum) -> None:
 def tip_current(combo: QComboBox) -> None:
     """The combo's tooltip says what its current choice means."""
     combo.setToolTip(str(combo.currentData(Qt.ItemDataRole.ToolTipRole) or ""))
+
+
+def view_only_text(label: str) -> str:
+    """A tool only its own app view may call (`ToolInfo.for_model` False), as lists name it."""
+    return QCoreApplication.translate("PermissionWords", "%1 (used by its view only)").replace("%1", label)
+
+
+def view_only_tip() -> str:
+    return QCoreApplication.translate(
+        "PermissionWords", "Only this server's own view in a chat may ask to run it, never the model."
+    )

@@ -12,6 +12,7 @@ import psutil
 import pytest
 
 from desktop.core.paths import HOME_ENV, AppPaths
+from desktop.ui.web_part import web_part_available
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,6 +45,8 @@ def test_the_smoke_test_passes_from_source_and_leaves_nothing_running(isolated_h
     assert any("server files runs" in line and "list_directory" in line for line in lines)
     assert any("server time runs" in line for line in lines)
     assert any("the model called list_directory and the audit trail recorded it" in line for line in lines)
+    viewed = "a tool's view rendered with the web view part" if web_part_available() else "no web view part"
+    assert any(viewed in line for line in lines)
     assert lines[-1].startswith("smoke test: passed")
     assert AppPaths.from_environment({HOME_ENV: str(home)}).audit_file.is_file(), (
         "it used the home it was given"

@@ -217,8 +217,9 @@ def test_without_the_web_view_part_the_card_says_so_and_shows_the_text(
     card.show()
     assert card.app_view is not None
     assert card.app_view.view is None
-    assert "web view part is not installed" in card.app_view.message.text
-    assert "mcp-desk[apps]" in card.app_view.message.text
+    assert card.app_view.offer is not None
+    assert "needs one more part to show such views" in card.app_view.offer.message.text
+    assert card.app_view.offer.get_button.isVisibleTo(card)
     assert card.result.isVisibleTo(card)
     save(card, shots, "60-app-view-without-web-part")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTreeWidgetItem
@@ -343,3 +345,13 @@ def test_a_model_that_sees_pictures_is_said_so_and_kept(
     assert chats.backend_saves[0].settings.sees_images is False
     settings.local_radio.click()
     assert not settings.images_check.isEnabled(), "the model loaded here is never shown pictures"
+
+
+def test_a_tool_only_its_app_view_calls_is_not_in_the_model_s_list(
+    qtbot: QtBot, page: ChatPage, settings_open: str
+) -> None:
+    app_only = replace(tool("files", "record_visit"), visibility=("app",))
+    page.settings_panel.show_tools([*TOOLS, app_only])
+    assert item(page.settings_panel, "files__read_file")
+    with pytest.raises(AssertionError, match="no files__record_visit"):
+        item(page.settings_panel, "files__record_visit")

@@ -17,6 +17,7 @@ from desktop.core.consent_rules import Expiry
 from desktop.core.events import ToolInfo
 from desktop.core.json_schema import schema_problem
 from desktop.core.suspicious import scan
+from desktop.llm.chat.app_host import ORIGIN as APP_VIEW
 from desktop.ui.dialogs.consent_dialog import ConsentDialog, arguments_text
 from tests.ui.helpers import all_text
 
@@ -215,6 +216,14 @@ def test_deny_with_a_reason(qtbot: QtBot) -> None:
     assert view.decision == Decision(
         Choice.DENY, ARGUMENTS, ConsentHow.ASKED, reason="Not that file, use todo.txt"
     )
+
+
+def test_a_view_s_question_says_the_reason_goes_to_the_view_not_the_model(qtbot: QtBot) -> None:
+    context = CallContext(APP_VIEW, "chat-1", "Trip plans", app="The files app")
+    view = shown(qtbot, request_for(context=context))
+    assert view.dialog.reason_edit.placeholderText() == "Why not? Your reason is passed on to the view."
+    assert "model" not in view.dialog.deny_reason_button.toolTip()
+    assert shown(qtbot).dialog.reason_edit.placeholderText().endswith("passed on to the model.")
 
 
 def test_return_in_the_reason_field_denies_once_with_the_reason(qtbot: QtBot) -> None:

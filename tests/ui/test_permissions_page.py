@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QMessageBox
+from PySide6.QtWidgets import QComboBox, QGridLayout, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.core.consent import ConsentGate
@@ -17,6 +17,7 @@ from desktop.core.service_loop import ServiceLoop
 from desktop.ui.bridge import Bridge
 from desktop.ui.models.rules_table_model import Column
 from desktop.ui.pages.permissions_page import PermissionsPage
+from desktop.ui.pages.server_permissions import ToolChoice
 from desktop.ui.permission_words import default_words
 from tests.ui.conftest import Attach
 from tests.ui.fakes import FakeControl
@@ -251,3 +252,14 @@ def test_an_apps_own_always_allow_is_named_with_the_app(
     assert row.setting_combo.currentText() == "Ask", "Cursor's yes is not the tool's own"
     assert row.note.text() == "Always allowed for Cursor"
     save(page, ARTIFACTS, "permissions-app-rule")
+
+
+def test_a_tool_only_its_app_view_calls_is_marked_so(qtbot: QtBot) -> None:
+    box = QWidget()
+    qtbot.addWidget(box)
+    grid = QGridLayout(box)
+    app_only = ToolChoice(ToolInfo("board", "record_visit", "Note a visit.", visibility=("app",)), grid, box)
+    both = ToolChoice(READ, grid, box)
+    assert app_only.name_label.text() == "Record visit (used by its view only)"
+    assert app_only.name_label.toolTip().startswith("Only this server's own view in a chat may ask to run it")
+    assert "view only" not in both.name_label.text()

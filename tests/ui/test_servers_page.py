@@ -7,11 +7,12 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.core.config import ServerConfig
-from desktop.core.events import ServerState
+from desktop.core.events import ServerState, ToolInfo
 from desktop.ui.dialogs.server_form import ServerFormDialog
 from desktop.ui.dialogs.trust_dialog import TrustDialog
 from desktop.ui.main_window import MainWindow
 from desktop.ui.models.server_table_model import Column
+from desktop.ui.pages.server_details import ToolsTab
 from desktop.ui.pages.servers_page import ServersPage
 from tests.ui.conftest import Attach
 from tests.ui.fakes import FakeControl
@@ -309,3 +310,19 @@ def test_double_click_opens_the_server_settings(
     form = wait_for_dialog(qtbot, ServerFormDialog)
     assert form.windowTitle() == "Edit “github”"
     assert form.fields.cwd_edit.text() == "/home/me/projects"
+
+
+def test_a_tool_only_its_app_view_calls_is_marked_on_the_tools_tab(qtbot: QtBot) -> None:
+    tab = ToolsTab()
+    qtbot.addWidget(tab)
+    tab.show_tools(
+        [
+            ToolInfo("board", "show_board", "Show the board."),
+            ToolInfo("board", "record_visit", "Note a visit.", visibility=("app",)),
+        ]
+    )
+    assert [item.text(0) for item in top_items(tab.tree)] == [
+        "show_board",
+        "record_visit (used by its view only)",
+    ]
+    assert top_items(tab.tree)[1].toolTip(0).startswith("Only this server's own view in a chat")

@@ -330,15 +330,20 @@ class ConsentDialog(QuestionDialog):
         return message
 
     def _reason_row(self) -> QHBoxLayout:
-        self.reason_edit.setPlaceholderText(self.tr("Why not? Your reason is passed on to the model."))
-        self.reason_edit.setAccessibleName(self.tr("Reason for denying"))
-        self.reason_edit.setToolTip(self.tr("Optional: say why, so the model can try something else"))
-        self.deny_reason_button.setToolTip(
-            self.tr(
-                "Don't run the tool, and tell the model your reason, so it can try another way. "
-                "The answer goes on, without tools"
+        if self.request.context.origin == APP_VIEW:  # the view asked: the reason goes back to it
+            self.reason_edit.setPlaceholderText(self.tr("Why not? Your reason is passed on to the view."))
+            self.reason_edit.setToolTip(self.tr("Optional: say why, so the view can tell you"))
+            self.deny_reason_button.setToolTip(self.tr("Don't run the tool, and tell the view your reason"))
+        else:
+            self.reason_edit.setPlaceholderText(self.tr("Why not? Your reason is passed on to the model."))
+            self.reason_edit.setToolTip(self.tr("Optional: say why, so the model can try something else"))
+            self.deny_reason_button.setToolTip(
+                self.tr(
+                    "Don't run the tool, and tell the model your reason, so it can try another way. "
+                    "The answer goes on, without tools"
+                )
             )
-        )
+        self.reason_edit.setAccessibleName(self.tr("Reason for denying"))
         self.reason_edit.setMaxLength(MAX_REASON)
         row = QHBoxLayout()
         row.addWidget(self.reason_edit, 1)

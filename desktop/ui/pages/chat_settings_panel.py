@@ -196,9 +196,10 @@ class ChatSettingsPanel(QWidget):
         self.save_button.setEnabled(False)
 
     def show_tools(self, tools: Iterable[ToolInfo]) -> None:
-        """The tools of the running servers; unsaved ticks are kept."""
+        """The tools of the running servers the model may use (not those only their app view calls);
+        unsaved ticks are kept."""
         chosen = self.chosen()
-        self._tools = sorted(tools, key=attrgetter("server", "name"))
+        self._tools = sorted((tool for tool in tools if tool.for_model), key=attrgetter("server", "name"))
         self._fill_tools(chosen)
 
     def _fill_tools(self, settings: ChatSettings | None = None) -> None:

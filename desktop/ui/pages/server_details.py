@@ -31,6 +31,7 @@ from desktop.ui.models.server_roster import ServerRoster
 from desktop.ui.pages.server_resources import ResourcesTab
 from desktop.ui.pages.server_runtime import RuntimeRow
 from desktop.ui.pages.server_update import UpdateLine
+from desktop.ui.permission_words import view_only_text, view_only_tip
 from desktop.ui.state_look import dot_icon, is_active, state_icon, state_text
 from desktop.ui.style import SPACING, code_box, hint, monospace_font, pad, selectable
 from desktop.ui.widgets.collapsible import DetailsToggle
@@ -203,8 +204,13 @@ class ToolsTab(QWidget):
     def show_tools(self, tools: Iterable[ToolInfo]) -> None:
         self.tree.clear()
         for tool in tools:
-            item = QTreeWidgetItem([tool.title or tool.name, first_paragraph(tool.description)])
-            item.setToolTip(0, tool.qualified_name)
+            name = tool.title or tool.name
+            item = QTreeWidgetItem(
+                [name if tool.for_model else view_only_text(name), first_paragraph(tool.description)]
+            )
+            item.setToolTip(
+                0, tool.qualified_name if tool.for_model else f"{view_only_tip()} {tool.qualified_name}"
+            )
             item.setToolTip(1, tool.description)
             self.tree.addTopLevelItem(item)
         count = self.tree.topLevelItemCount()

@@ -42,6 +42,8 @@ from desktop.ui.permission_words import (
     rule_text,
     setting_words,
     tip_current,
+    view_only_text,
+    view_only_tip,
 )
 from desktop.ui.style import hint
 
@@ -61,8 +63,12 @@ class ToolChoice(QObject):
         self.widgets: tuple[QWidget, ...] = ()
         self.tool = tool
         row = grid.rowCount()
-        self.name_label = QLabel(reveal(tool_label(tool)), parent)
-        self.name_label.setToolTip(self.tr("Its exact name: %1").replace("%1", reveal(tool.qualified_name)))
+        label = reveal(tool_label(tool))
+        self.name_label = QLabel(label if tool.for_model else view_only_text(label), parent)
+        exact = self.tr("Its exact name: %1").replace("%1", reveal(tool.qualified_name))
+        if not tool.for_model:
+            exact = f"{view_only_tip()} {exact}"
+        self.name_label.setToolTip(exact)
         self.setting_combo = QComboBox(parent)
         self.setting_combo.setAccessibleName(self.tr("Permission for %1").replace("%1", tool_label(tool)))
         self.expiry_combo = QComboBox(parent)

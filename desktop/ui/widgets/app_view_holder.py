@@ -1,10 +1,9 @@
 """Where a tool card shows its tool's MCP App view, once the result is in: the view itself where
-the web view part is installed, or a sentence saying what is missing and how to get it (the card
-shows the text result either way). Links the user allowed open in their browser."""
+the web view part is installed, or the part offered (`web_part_offer`; the card shows the text
+result either way). Links the user allowed open in their browser."""
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, Qt, QUrl
@@ -18,8 +17,9 @@ from desktop.servers.app_views import AppResource, NoAppView, app_resource
 from desktop.servers.resources import ResourceRead
 from desktop.ui.app_views import AppViews
 from desktop.ui.lifetime import while_alive
-from desktop.ui.web_part import web_part_available
+from desktop.ui.web_part import PartState
 from desktop.ui.widgets.inline_message import InlineMessage
+from desktop.ui.widgets.web_part_offer import WebPartOffer
 
 if TYPE_CHECKING:
     from desktop.ui.widgets.app_view import AppView
@@ -58,8 +58,11 @@ class AppViewHolder(QWidget):
         self.show_button.hide()
         self._layout.addWidget(self.message)
         self._layout.addWidget(self.show_button, 0, Qt.AlignmentFlag.AlignLeft)
-        if not web_part_available():
-            self.message.show_info(missing_part_words(card))
+        self.offer: WebPartOffer | None = None
+        state = views.part_state()
+        if state is not PartState.READY:
+            self.offer = WebPartOffer(card, views, state, self)
+            self._layout.addWidget(self.offer)
         elif at_once:
             self.open_view()
         else:
@@ -130,23 +133,3 @@ def refused_domains_words(dropped: tuple[str, ...]) -> str:
         "AppViewHolder",
         "This view also asked to reach %1. That is not one web site's address, so MCP Desk does not let it.",
     ).replace("%1", ", ".join(f"“{address}”" for address in dropped))
-
-
-def missing_part_words(card: ToolCard) -> str:
-    """What is missing, and how to get it: the download of MCP Desk leaves the part out (it would
-    double its size), so there only a newer MCP Desk can bring it; an install from PyPI adds it."""
-    server = card.tool.partition("__")[0]
-    if getattr(sys, "frozen", False):
-        words = QCoreApplication.translate(
-            "AppViewHolder",
-            "“%1” sent its own view for this result, but this download of MCP Desk does not include the "
-            "web view part that shows such views, so the result is shown as text.",
-        )
-    else:
-        words = QCoreApplication.translate(
-            "AppViewHolder",
-            "“%1” sent its own view for this result, but MCP Desk's web view part is not installed, so "
-            "the result is shown as text. To see such views, install MCP Desk with its web view part "
-            '(python -m pip install "mcp-desk[apps]") and start MCP Desk again.',
-        )
-    return words.replace("%1", server)

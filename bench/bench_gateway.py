@@ -208,7 +208,7 @@ async def _gated_calls(services: Any, calls: int) -> float:
     """ms per call of `ServerManager.call_tool` as the door makes it, without the HTTP leg."""
     from desktop.core.consent import CallContext
 
-    context = CallContext(origin="another app", app="App0")
+    context = CallContext(origin="another app", app="app0", app_id="app0")
     start = time.perf_counter()
     for _ in range(calls):
         outcome = await services.manager.call_tool("echo__echo", {"text": "hello"}, context)

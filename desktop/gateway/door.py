@@ -90,7 +90,9 @@ class AppDoor:
         """A way to reach each session that has sent more than its `initialize`."""
         self._bus = InMemorySubscriptionBus()
         self._listen = ListenHandler(self._bus)
-        self._content = AppContent(host, self._serving, CallContext(origin=GATEWAY_ORIGIN, app=self.label))
+        self._content = AppContent(
+            host, self._serving, CallContext(origin=GATEWAY_ORIGIN, app=self.label, app_id=app)
+        )
         server = _DoorServer(
             "mcp-desk",
             version="0.1.0",
@@ -206,7 +208,9 @@ class AppDoor:
     ) -> types.CallToolResult:
         if not any(tool.qualified_name == params.name for tool in self.visible_tools()):
             return _failed(f"There is no tool called “{params.name}” here. Ask for the list of tools again.")
-        context = CallContext(origin=GATEWAY_ORIGIN, app=self.label, progress=_progress_to(ctx))
+        context = CallContext(
+            origin=GATEWAY_ORIGIN, app=self.label, progress=_progress_to(ctx), app_id=self.app
+        )
         try:
             outcome = await self._host.call_tool(params.name, dict(params.arguments or {}), context)
         except AnswerStopped:

@@ -416,7 +416,7 @@ async def test_always_allow_answered_to_one_app_does_not_let_another_in(
         assert refused["isError"] is True and "Not Claude." in refused["content"][0]["text"]
         assert gate.asker.asked[-1].context.app == "Claude Desktop"
     (rule,) = gate.manager._consent.rules()
-    assert rule.app == "Cursor"
+    assert (rule.app, rule.app_id) == ("Cursor", "cursor"), "kept for Cursor's id, shown by its name"
     decisions = [r.data for r in await gate.decisions()][-3:]
     assert [(d["app"], d["decision"], d["how"]) for d in decisions] == [
         ("Cursor", "allowed", "asked"),

@@ -203,9 +203,9 @@ class Bridge(QObject):
     def _post(self, work: Callable[[], None]) -> None:
         """Queue `work` for the Qt thread, from any thread.
 
-        The Qt thread is woken once for all that arrives until it looks: under load (hundreds of
-        audit records a second) each wake is a call into Python that must first win the GIL from
-        the busy service thread, and one per item kept the window from painting for 50-90 ms.
+        The Qt thread is woken once for all that arrives until it looks: under load (8 apps calling
+        through the gateway: ~400 audit records a second) each wake is a call into Python that must
+        first win the GIL from the busy service thread, and each waits behind the one before.
         """
         with self._arrived_lock:
             self._arrived.append(work)

@@ -25,7 +25,16 @@ and shows the Log page: a 5 ms QTimer on the Qt thread measures the UI's longest
 <= 50 ms). Every call must come back with its own text and have exactly one decision in the audit
 trail; p50 and p99 of their latencies are printed. Measured here: 90 ms (30 s) and 56 ms (--quick) with
 the Log page showing, 22 ms (--quick) with the Servers page: the Log page's intake of both legs of
-every call is what stalls the UI, not the gateway itself.
+every call is what stalls the UI, not the gateway itself. A watchdog thread sampling the Qt thread's
+stack whenever it ran late found the Log table's repaint (every visible cell asked of Python, each call
+winning the GIL back from the busy service thread: p50 8 ms, p99 30-50 ms, up to 120 ms, ten times a
+second) and one wake per audit record (~400 a second); gen-2 collections (20-60 ms) only now and then.
+With the Log page taking batches every 0.4 s and the bridge waking the Qt thread once per burst: 85
+paints instead of 250 and ~24% less Qt-thread CPU (3.5 s vs 4.6 s in 30 s, for as many calls or more);
+yet the longest stall was 38, 61, 65, 74 and 121 ms against main's 50, 51, 77, 89 and 102 ms, runs
+alternated, on this 2-core machine shared with other work (load 1-6): 8 app processes and the echo
+server already want more cores than there are, and while late the Qt thread mostly had none of
+MCP Desk's Python on its stack (Qt's own work, or waiting for a core or the GIL). Not shown met here.
 
     python bench/bench_gateway.py [--quick]
     python bench/bench_gateway.py --app gateway|stdio|http TARGET TOKEN CALLS|SECONDS WORKERS   (the app)
@@ -208,7 +217,7 @@ async def _gated_calls(services: Any, calls: int) -> float:
     """ms per call of `ServerManager.call_tool` as the door makes it, without the HTTP leg."""
     from desktop.core.consent import CallContext
 
-    context = CallContext(origin="another app", app="App0")
+    context = CallContext(origin="another app", app="app0", app_id="app0")
     start = time.perf_counter()
     for _ in range(calls):
         outcome = await services.manager.call_tool("echo__echo", {"text": "hello"}, context)

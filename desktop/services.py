@@ -194,6 +194,7 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     from desktop.core.secrets_service import SecretsService
     from desktop.core.settings_keeper import SettingsKeeper
     from desktop.gateway.app_configs import AppConfigs
+    from desktop.gateway.app_names import LABELS as APP_LABELS
     from desktop.gateway.config_backups import ConfigBackups
     from desktop.gateway.service import GatewayService
     from desktop.gateway.tokens import AppTokens
@@ -235,7 +236,7 @@ def build_services(paths: AppPaths, events: EventBus, asker: ConsentAsker) -> Se
     )
     recording = Recording(rpc_log.log, audit, redactor)
     keyring_store = SecretStore(keyring_backend, keyring_service)
-    rules = ConsentRules(paths.consent_file)
+    rules = ConsentRules(paths.consent_file, {label: app for app, label in APP_LABELS.items()})
     consent = ConsentGate(rules, asker, audit, events)
     requests = ServerRequests(asker, rules, audit)
     bundle_folders = BundleFolders(paths.bundles_dir)

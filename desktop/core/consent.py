@@ -67,6 +67,13 @@ class CallContext:
     """The other AI app that asked through MCP Desk's gateway, by name (“Cursor”); None for MCP Desk's own."""
     progress: ProgressSink | None = field(default=None, compare=False, repr=False)
     """Where the server's progress on the call goes (progress, total, message): the app that asked for it."""
+    app_id: str | None = None
+    """That app's id as the gateway knows it (`cursor`): what its rules are kept under, whatever its name."""
+
+    @property
+    def app_key(self) -> str | None:
+        """Whom a rule must hold for to cover this call: the app's id, else its name; None: MCP Desk's own."""
+        return self.app_id or self.app
 
 
 @dataclass(frozen=True)
@@ -206,9 +213,9 @@ class ConsentGate:
         never = self._rules.refusal(tool)
         if never is not None:
             return Decision(Choice.DENY, arguments, ConsentHow.RULE, rule_id=never.id)
-        changed_from = self._rules.suspended_definition(tool, context.app)
+        changed_from = self._rules.suspended_definition(tool, context.app_key)
         if not context.after_suspicious_result:
-            rule = self._rules.match(tool, context.chat_id, context.app)
+            rule = self._rules.match(tool, context.chat_id, context.app_key)
             if rule is not None:
                 return Decision(Choice.ALLOW_ONCE, arguments, ConsentHow.RULE, rule_id=rule.id)
             if changed_from is None:
@@ -218,7 +225,9 @@ class ConsentGate:
         request = ConsentRequest(tool, arguments, context, scan(tool.description), changed_from)
         decision = await self._asker.ask(request)
         if decision.choice is Choice.ALLOW_ALWAYS and request.may_remember:
-            await self.remember(tool, RuleScope.ALWAYS, None, "", decision.expiry, context.app)
+            await self.remember(
+                tool, RuleScope.ALWAYS, None, "", decision.expiry, context.app, context.app_id
+            )
         elif decision.choice is Choice.ALLOW_CHAT and context.chat_id and request.may_remember:
             await self.remember(tool, RuleScope.CHAT, context.chat_id, context.chat_title)
         return decision
@@ -247,9 +256,10 @@ class ConsentGate:
         chat_title: str,
         expiry: Expiry = Expiry.REVOKED,
         app: str | None = None,
+        app_id: str | None = None,
     ) -> ConsentRule:
-        """`app`: the other AI app whose question it answered, which alone it then holds for."""
-        rule = ConsentRule.for_tool(tool, scope, chat_id, chat_title, time.time(), expiry, app)
+        """`app` (`app_id`): the other AI app whose question it answered, which alone it then holds for."""
+        rule = ConsentRule.for_tool(tool, scope, chat_id, chat_title, time.time(), expiry, app, app_id)
         await self._added(rule)
         return rule
 

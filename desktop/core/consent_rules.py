@@ -14,6 +14,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -77,7 +78,10 @@ class ConsentRule:
     """Refuses the tool instead of allowing it. A Never rule is not pinned to the definition: a
     server that changes a blocked tool must not unblock it that way, and refusing is the safe side."""
     app: str | None = None
-    """The other AI app this rule holds for, by name (“Cursor”); None: every caller."""
+    """The other AI app this rule holds for, as the user calls it (“Cursor”); None: every caller."""
+    app_id: str | None = None
+    """That app's id (`cursor`): whom the rule holds for, so a renamed app keeps its rules and two apps
+    with one name never share them. None with `app` set: a rule from before, held for by name."""
 
     @classmethod
     def for_tool(
@@ -89,6 +93,7 @@ class ConsentRule:
         now: float,
         expiry: Expiry = Expiry.REVOKED,
         app: str | None = None,
+        app_id: str | None = None,
     ) -> ConsentRule:
         return cls(
             uuid.uuid4().hex,
@@ -103,6 +108,7 @@ class ConsentRule:
             expires=now + HOUR if expiry is Expiry.HOUR else None,
             until_quit=expiry is Expiry.QUIT,
             app=app,
+            app_id=app_id,
         )
 
     @classmethod
@@ -121,9 +127,14 @@ class ConsentRule:
     def is_for(self, tool: ToolInfo) -> bool:
         return (self.server, self.tool) == (tool.server, tool.name)
 
+    @property
+    def holder(self) -> str | None:
+        """Whom it holds for (`CallContext.app_key`): the app's id, or its name for a rule from before."""
+        return self.app_id or self.app
+
     def holds_for(self, app: str | None) -> bool:
-        """Whether it applies to a call from `app` (None: MCP Desk's own)."""
-        return self.app is None or self.app == app
+        """Whether it applies to a call from `app` (a `CallContext.app_key`; None: MCP Desk's own)."""
+        return self.app is None or self.holder == app
 
     def covers(self, tool: ToolInfo, chat_id: str | None, now: float, app: str | None = None) -> bool:
         if not self.is_for(tool) or self.expired(now) or not self.holds_for(app):
@@ -168,8 +179,11 @@ class _State:
 class ConsentRules:
     """Thread-safe: the gate reads on the service loop while the UI's changes are written."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, app_ids: Mapping[str, str] | None = None) -> None:
+        """`app_ids`: each other AI app's id by what it is called (“Cursor”: `cursor`), for the rules made
+        for an app before they were kept by its id."""
         self.path = path
+        self._app_ids = dict(app_ids or {})
         self.problem: str | None = None
         """Set when the file could not be read and was set aside."""
         self._lock = threading.Lock()
@@ -284,7 +298,13 @@ class ConsentRules:
             )
             return _State()
         now = time.time()
-        return _State([r for r in rules if not (r.until_quit or r.expired(now))], policies, seen)
+        kept = [self._with_app_id(r) for r in rules if not (r.until_quit or r.expired(now))]
+        return _State(kept, policies, seen)
+
+    def _with_app_id(self, rule: ConsentRule) -> ConsentRule:
+        if rule.app is None or rule.app_id is not None or rule.app not in self._app_ids:
+            return rule
+        return replace(rule, app_id=self._app_ids[rule.app])
 
 
 def _expect(value: Any, *kinds: type) -> Any:
@@ -300,6 +320,7 @@ def rule_from_data(item: Any) -> ConsentRule:
         _expect(item.get(name, ""), str)
     _expect(item.get("chat_id"), str, type(None))
     _expect(item.get("app"), str, type(None))
+    _expect(item.get("app_id"), str, type(None))
     _expect(item["created"], int, float)
     _expect(item.get("expires"), int, float, type(None))
     _expect(item.get("until_quit", False), bool)
@@ -367,4 +388,10 @@ def standing_rule(rules: list[ConsentRule], server: str, tool: str) -> ConsentRu
 
 
 def _same_slot(a: ConsentRule, b: ConsentRule) -> bool:
-    return (a.server, a.tool, a.scope, a.chat_id, a.app) == (b.server, b.tool, b.scope, b.chat_id, b.app)
+    return (a.server, a.tool, a.scope, a.chat_id, a.holder) == (
+        b.server,
+        b.tool,
+        b.scope,
+        b.chat_id,
+        b.holder,
+    )

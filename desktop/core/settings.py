@@ -8,7 +8,8 @@ change is written at once (atomically, the previous version kept; see `ConfigSto
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 from desktop.core.config import AppConfig, AppSettings, ChatBackendConfig, ModelSettings, ServerConfig
 from desktop.core.problem import Problem
@@ -28,6 +29,7 @@ class SettingsControl(Protocol):
 
     def app_settings(self) -> AppSettings: ...
     async def save_app_settings(self, settings: AppSettings) -> None: ...
+    async def change_app_settings(self, changes: Mapping[str, Any]) -> AppSettings: ...
     def keeping(self) -> KeepingControl: ...
 
 
@@ -70,6 +72,16 @@ class Settings:
             else:
                 self._autostart.disable()
         self.replace(self._config.model_copy(update={"settings": settings}))
+
+    async def change_app_settings(self, changes: Mapping[str, Any]) -> AppSettings:
+        """Save only the settings named in `changes`, on top of what is saved when this runs.
+
+        A whole `AppSettings` read on the window's thread and saved later brings back what another
+        part (the gateway, a model, a second quick change) saved in between; this never does.
+        """
+        settings = self._config.settings.model_copy(update=dict(changes))
+        await self.save_app_settings(settings)
+        return settings
 
     def model_settings(self) -> ModelSettings:
         return self._config.settings.models

@@ -6,6 +6,10 @@ and templates keep their addresses (an address is what an app quotes back, and m
 elsewhere); a read, or a completion for a template, goes to the running granted server that listed
 that address or whose template it fits, the first in the grant's order where two do. A read goes
 through the consent gate in the app's name (“Cursor wants to read …”) and is audited, as a model's is.
+
+Which server holds an address is found from the servers' listings, kept between reads: an app's own
+list asks afresh, `forget` drops them (a server started or stopped, the grant changed), and an
+address none of them holds asks the servers again before it is refused.
 """
 
 from __future__ import annotations
@@ -50,17 +54,26 @@ class AppContent:
         self._host = host
         self._serving = serving
         self._context = context
+        self._resources: dict[str, list[ResourceInfo]] = {}
+        self._templates: dict[str, list[ResourceTemplateInfo]] = {}
+
+    def forget(self) -> None:
+        """The servers' listings may have changed: ask them again next time."""
+        self._resources.clear()
+        self._templates.clear()
 
     async def list_prompts(self) -> types.ListPromptsResult:
         prompts = await self._gathered(self._host.prompts)
         return types.ListPromptsResult(prompts=[_wire_prompt(prompt) for prompt in prompts])
 
     async def list_resources(self) -> types.ListResourcesResult:
-        resources = await self._gathered(self._host.resources)
+        self._resources.clear()
+        resources = [r for server in self._serving() for r in await self._resources_of(server)]
         return types.ListResourcesResult(resources=[_wire_resource(resource) for resource in resources])
 
     async def list_templates(self) -> types.ListResourceTemplatesResult:
-        templates = await self._gathered(self._host.resource_templates)
+        self._templates.clear()
+        templates = [t for server in self._serving() for t in await self._templates_of(server)]
         return types.ListResourceTemplatesResult(resource_templates=[_wire_template(t) for t in templates])
 
     async def get_prompt(self, name: str, arguments: dict[str, str]) -> types.GetPromptResult:
@@ -109,9 +122,7 @@ class AppContent:
                 return None
             return server, CompletionRef(RefKind.PROMPT, prompt)
         for server in self._serving():
-            if any(
-                t.uri_template == ref.uri for t in await self._quietly(self._host.resource_templates, server)
-            ):
+            if any(t.uri_template == ref.uri for t in await self._templates_of(server)):
                 return server, CompletionRef(RefKind.TEMPLATE, ref.uri)
         return None
 
@@ -126,14 +137,32 @@ class AppContent:
         return server, name[len(server) + 2 :]
 
     async def _server_of(self, uri: str) -> str | None:
+        """The server that holds `uri`, from the listings kept, else from fresh ones."""
+        found = await self._holder_of(uri)
+        if found is None and (self._resources or self._templates):
+            self.forget()
+            found = await self._holder_of(uri)
+        return found
+
+    async def _holder_of(self, uri: str) -> str | None:
         serving = self._serving()
         for server in serving:
-            if any(r.uri == uri for r in await self._quietly(self._host.resources, server)):
+            if any(r.uri == uri for r in await self._resources_of(server)):
                 return server
         for server in serving:
-            if any(t.fits(uri) for t in await self._quietly(self._host.resource_templates, server)):
+            if any(t.fits(uri) for t in await self._templates_of(server)):
                 return server
         return None
+
+    async def _resources_of(self, server: str) -> list[ResourceInfo]:
+        if server not in self._resources:
+            self._resources[server] = await self._quietly(self._host.resources, server)
+        return self._resources[server]
+
+    async def _templates_of(self, server: str) -> list[ResourceTemplateInfo]:
+        if server not in self._templates:
+            self._templates[server] = await self._quietly(self._host.resource_templates, server)
+        return self._templates[server]
 
     async def _gathered(self, listing: Callable[[str], Any]) -> list[Any]:
         found: list[Any] = []

@@ -4,6 +4,11 @@ Each change keeps a copy next to the file (`<file>.mcp-desk-backup-<UTC time>`, 
 user will look) and one in MCP Desk's data folder, and remembers the last change per app
 (`last-change.json`): which file, which copy, and what MCP Desk wrote, so Undo puts back
 the exact bytes only while the file still holds what MCP Desk wrote.
+
+The copies are the app's file as it was, so they may hold keys the app kept in plain text, even
+those a move put in the keyring: Undo promises those bytes back whatever the keyring holds by then
+(the server removed from MCP Desk, its keys with it). So each copy is readable by the user alone
+(`PRIVATE`), whatever the file's own permissions, and its folder in the data folder too.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from pathlib import Path
 from desktop.core.atomic_file import replaced_atomically
 
 BACKUP_MARK = ".mcp-desk-backup-"
+PRIVATE = 0o600
+PRIVATE_FOLDER = 0o700
 
 
 @dataclass(frozen=True)
@@ -47,9 +54,12 @@ class ConfigBackups:
         beside = path.with_name(f"{path.name}{BACKUP_MARK}{stamp}")
         kept = self._folder / app / beside.name
         if before is not None:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.parent.chmod(PRIVATE_FOLDER)
             for copy in (beside, kept):
                 with replaced_atomically(copy, binary=True) as out:
                     out.write(before)
+                copy.chmod(PRIVATE)
         _replace(path, after)
         backup = str(kept) if before is not None else None
         with replaced_atomically(self._record(app)) as out:

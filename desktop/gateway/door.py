@@ -8,12 +8,15 @@ there, saying nothing of what else MCP Desk runs. Both protocol revisions are se
 stream) and 2026-07-28's single requests (the same change on a `subscriptions/listen` stream).
 Each request is answered with one JSON body rather than an event stream of its own: one write per
 answer halves a call's time over HTTP, and what the server sends in the middle of a call (its
-progress) travels on the session's own stream instead.
+progress) travels on the session's own stream instead. A 2026-07-28 request has no session: one
+that asks for progress (a `progressToken`) and takes an event stream is answered on a stream of its
+own, which carries the progress and then the answer.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import Callable, Collection
 from typing import Any, Protocol
@@ -27,7 +30,9 @@ from mcp.server.session import ServerSession
 from mcp.server.streamable_http import MCP_SESSION_ID_HEADER
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler
+from mcp.shared.inbound import MCP_PROTOCOL_VERSION_HEADER
 from mcp.shared.subscriptions import PromptsListChanged, ResourcesListChanged, ToolsListChanged
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.types import Message, Receive, Scope, Send
 
 from desktop.core.consent import AnswerStopped, CallContext, ProgressSink
@@ -85,7 +90,9 @@ class AppDoor:
         """A way to reach each session that has sent more than its `initialize`."""
         self._bus = InMemorySubscriptionBus()
         self._listen = ListenHandler(self._bus)
-        self._content = AppContent(host, self._serving, CallContext(origin=GATEWAY_ORIGIN, app=self.label))
+        self._content = AppContent(
+            host, self._serving, CallContext(origin=GATEWAY_ORIGIN, app=self.label, app_id=app)
+        )
         server = _DoorServer(
             "mcp-desk",
             version="0.1.0",
@@ -103,6 +110,8 @@ class AppDoor:
         )
         server.middleware.append(self._note_session)
         self._sessions_manager = StreamableHTTPSessionManager(server, json_response=True)
+        self._streams_manager = StreamableHTTPSessionManager(server, json_response=False)
+        """For 2026-07-28 requests that asked for progress: answered on an event stream."""
         self.asgi = TappedDoor(self._handle, WireTap(f"gateway:{app}", rpc_log))
         self._stop = anyio.Event()
         self._stopped = anyio.Event()
@@ -115,7 +124,7 @@ class AppDoor:
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         """Serve until `close`; for `TaskGroup.start`."""
         try:
-            async with self._sessions_manager.run():
+            async with self._sessions_manager.run(), self._streams_manager.run():
                 task_status.started()
                 await self._stop.wait()
                 self._listen.close()
@@ -134,6 +143,7 @@ class AppDoor:
         a server started or stopped or the grant changed) its prompts and resources."""
         await self._bus.publish(ToolsListChanged())
         if content_too:
+            self._content.forget()
             await self._bus.publish(PromptsListChanged())
             await self._bus.publish(ResourcesListChanged())
         for session_id, session in list(self._sessions.items()):
@@ -168,6 +178,11 @@ class AppDoor:
                     self._open.add(opened.decode("latin-1"))
             await send(message)
 
+        if _single_request(scope):
+            receive, progress = await _asks_for_progress(receive)
+            if progress:
+                await self._streams_manager.handle_request(scope, receive, send)
+                return
         await self._sessions_manager.handle_request(scope, receive, watched)
         if scope["method"] == "DELETE" and session_id:
             self._ended(session_id)
@@ -193,7 +208,9 @@ class AppDoor:
     ) -> types.CallToolResult:
         if not any(tool.qualified_name == params.name for tool in self.visible_tools()):
             return _failed(f"There is no tool called “{params.name}” here. Ask for the list of tools again.")
-        context = CallContext(origin=GATEWAY_ORIGIN, app=self.label, progress=_progress_to(ctx))
+        context = CallContext(
+            origin=GATEWAY_ORIGIN, app=self.label, progress=_progress_to(ctx), app_id=self.app
+        )
         try:
             outcome = await self._host.call_tool(params.name, dict(params.arguments or {}), context)
         except AnswerStopped:
@@ -203,17 +220,62 @@ class AppDoor:
         return _result(outcome)
 
 
+def _single_request(scope: Scope) -> bool:
+    """A 2026-07-28 POST that takes an event stream for its answer (the app's `Accept` says so)."""
+    version = _header(scope, MCP_PROTOCOL_VERSION_HEADER)
+    accept = _header(scope, "accept") or ""
+    return (
+        scope["method"] == "POST"
+        and version is not None
+        and version not in HANDSHAKE_PROTOCOL_VERSIONS
+        and "text/event-stream" in accept
+    )
+
+
+async def _asks_for_progress(receive: Receive) -> tuple[Receive, bool]:
+    """Whether the posted request carries a `progressToken`, and a `receive` that hands its body on."""
+    body = bytearray()
+    first: Message = {"type": "http.request", "body": b"", "more_body": True}
+    while first.get("more_body", False):
+        first = await receive()
+        if first["type"] != "http.request":
+            return _replayed(first, receive), False
+        body.extend(first.get("body", b""))
+    whole: Message = {"type": "http.request", "body": bytes(body), "more_body": False}
+    return _replayed(whole, receive), b"progressToken" in body and _progress_token(bytes(body)) is not None
+
+
+def _progress_token(body: bytes) -> object:
+    with contextlib.suppress(ValueError, AttributeError):
+        return json.loads(body).get("params", {}).get("_meta", {}).get("progressToken")
+    return None
+
+
+def _replayed(message: Message, receive: Receive) -> Receive:
+    """`receive`, with `message` handed out first."""
+    waiting = [message]
+
+    async def replay() -> Message:
+        return waiting.pop() if waiting else await receive()
+
+    return replay
+
+
 def _progress_to(ctx: ServerRequestContext[dict[str, Any]]) -> ProgressSink | None:
-    """The server's progress, relayed to the app where it asked for it (a `progressToken`). Answers are
-    single JSON bodies, so it travels on the session's own stream: 2026-07-28's single requests, which
-    have none, hear no progress."""
+    """The server's progress, relayed to the app where it asked for it (a `progressToken`): on a 2025
+    session's own stream (its answers are single JSON bodies), or on a 2026-07-28 request's own
+    event stream."""
     token = (ctx.meta or {}).get("progress_token")
     if token is None:
         return None
+    single = ctx.protocol_version not in HANDSHAKE_PROTOCOL_VERSIONS
 
     async def relay(progress: float, total: float | None, message: str | None) -> None:
         with contextlib.suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
-            await ctx.session.send_progress_notification(token, progress, total, message)
+            if single:
+                await ctx.session.report_progress(progress, total, message)
+            else:
+                await ctx.session.send_progress_notification(token, progress, total, message)
 
     return relay
 

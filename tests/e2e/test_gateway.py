@@ -416,7 +416,7 @@ async def test_always_allow_answered_to_one_app_does_not_let_another_in(
         assert refused["isError"] is True and "Not Claude." in refused["content"][0]["text"]
         assert gate.asker.asked[-1].context.app == "Claude Desktop"
     (rule,) = gate.manager._consent.rules()
-    assert rule.app == "Cursor"
+    assert (rule.app, rule.app_id) == ("Cursor", "cursor"), "kept for Cursor's id, shown by its name"
     decisions = [r.data for r in await gate.decisions()][-3:]
     assert [(d["app"], d["decision"], d["how"]) for d in decisions] == [
         ("Cursor", "allowed", "asked"),
@@ -425,14 +425,15 @@ async def test_always_allow_answered_to_one_app_does_not_let_another_in(
     ]
 
 
+@pytest.mark.parametrize("mode", MODES)
 async def test_the_servers_progress_on_an_apps_call_reaches_the_app_that_asked_for_it(
-    gate: Gate, keyring_store: SecretStore
+    gate: Gate, keyring_store: SecretStore, mode: str
 ) -> None:
     await gate.manager.add("flood", fixture_server("flood"))
     await gate.manager.start("flood")
     gate.spawned.note()
     await gate.service.grant("claude", ["other", "flood"])
-    async with outside_app(gate.url, await gate.token("claude", keyring_store), "legacy") as claude:
+    async with outside_app(gate.url, await gate.token("claude", keyring_store), mode) as claude:
         answer = await claude.ask("call", name="flood__flood", arguments={"count": 5}, progress=True)
         assert answer["result"]["content"][0]["text"] == "5"
         with anyio.fail_after(20):

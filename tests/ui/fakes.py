@@ -12,7 +12,7 @@ import csv
 import hashlib
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -175,6 +175,11 @@ class FakeControl:
         if self.fail_settings is not None:
             raise self.fail_settings
         self.settings = settings
+
+    async def change_app_settings(self, changes: Mapping[str, Any]) -> AppSettings:
+        settings = self.settings.model_copy(update=dict(changes))
+        await self.save_app_settings(settings)
+        return settings
 
     async def preview_import(self, source: ImportSource, path: Path | None) -> ImportPlan:
         self.calls.append(("preview_import", source, path))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea
 from pytestqt.qtbot import QtBot
 
+from desktop.core.service_loop import ServiceLoop
 from desktop.servers.control import ServerProblem
+from desktop.ui.bridge import Bridge
 from desktop.ui.main_window import DEFAULT_SIZE, MainWindow
 from tests.ui.conftest import Attach
 from tests.ui.fakes import FakeControl
@@ -39,6 +43,31 @@ def test_refused_change_is_undone_and_explained(
     qtbot.waitUntil(
         lambda: window.banner.message_label.text() == "MCP Desk could not add itself to your sign-in items."
     )
+
+
+def test_two_changes_saved_at_once_from_two_places_both_stay(
+    qtbot: QtBot,
+    window: MainWindow,
+    bridge: Bridge,
+    fake: FakeControl,
+    attach: Attach,
+    service_loop: ServiceLoop,
+) -> None:
+    """The tray's note and a setting on the page, saved in one moment while the service side is busy:
+    neither save brings back the other's old value (each saved the whole settings the window had read)."""
+    attach()
+    busy = threading.Event()
+
+    async def hold() -> None:
+        busy.wait(10)
+
+    held = service_loop.submit(hold())
+    bridge.update_settings(tray_hint_shown=True)
+    window.settings_page.keep_days_box.setValue(30)
+    busy.set()
+    held.result(10)
+    qtbot.waitUntil(lambda: fake.settings.log_keep_days == 30)
+    assert fake.settings.tray_hint_shown
 
 
 def test_about_line_names_the_app(window: MainWindow) -> None:

@@ -129,15 +129,18 @@ class AuditTableModel(TitledTableModel[AuditRecord]):
         self._rows = list(records[-MAX_RECORDS:])
         self.endResetModel()
 
-    def append(self, record: AuditRecord) -> None:
-        """Add a record newer than those shown (an older or repeated one is ignored)."""
-        if self._rows and record.seq <= self._rows[-1].seq:
+    def append(self, records: Sequence[AuditRecord]) -> None:
+        """Add records newer than those shown, with one row insertion (older or repeated ones are ignored)."""
+        last = self._rows[-1].seq if self._rows else -1
+        records = [record for record in records if record.seq > last][-MAX_RECORDS:]
+        if not records:
             return
         row = len(self._rows)
-        self.beginInsertRows(QModelIndex(), row, row)
-        self._rows.append(record)
+        self.beginInsertRows(QModelIndex(), row, row + len(records) - 1)
+        self._rows.extend(records)
         self.endInsertRows()
         if len(self._rows) > MAX_RECORDS:
-            self.beginRemoveRows(QModelIndex(), 0, 0)
-            del self._rows[0]
+            gone = len(self._rows) - MAX_RECORDS
+            self.beginRemoveRows(QModelIndex(), 0, gone - 1)
+            del self._rows[:gone]
             self.endRemoveRows()

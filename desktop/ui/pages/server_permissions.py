@@ -235,7 +235,7 @@ class ServerChoices(QGroupBox):
             {
                 rule.app
                 for rule in self._rules
-                if rule.app and not rule.never and rule.covers(tool, None, now, rule.app)
+                if rule.app and not rule.never and rule.covers(tool, None, now, rule.holder)
             }
         )
 

@@ -364,9 +364,8 @@ class SettingsPage(QWidget):
             "log_keep_days": self.keep_days_box.value(),
             "log_max_mb": self.max_mb_box.value(),
         }
-        settings = self._settings().model_copy(update=shown)
         self._bridge.call(
-            self._bridge.settings.save_app_settings(settings),
+            self._bridge.settings.change_app_settings(shown),
             lambda _none: note.show_saved(),
             self._on_save_failed,
         )

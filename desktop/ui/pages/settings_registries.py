@@ -119,10 +119,9 @@ class RegistriesSection(QWidget):
 
     def _save(self, urls: list[str], done: str) -> None:
         assert self._bridge.settings is not None
-        settings = self._bridge.settings.app_settings().model_copy(update={"registry_urls": urls})
         self._enable(False)
         self._bridge.call(
-            self._bridge.settings.save_app_settings(settings),
+            self._bridge.settings.change_app_settings({"registry_urls": urls}),
             lambda _none: self._on_saved(urls, done),
             self._on_save_failed,
         )

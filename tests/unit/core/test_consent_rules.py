@@ -292,3 +292,28 @@ def test_an_apps_rule_survives_a_restart_and_a_file_from_before_reads_as_everyon
     reread = ConsentRules(path)
     assert reread.problem is None and reread.rules() == [before]
     assert reread.match(ECHO, None, "Cursor") == before
+
+
+def test_an_apps_rule_holds_for_its_id_whatever_the_app_is_called(rules: ConsentRules) -> None:
+    """Renaming an app keeps its rules; another app by the same name gets none of them."""
+    cursors = rule_for(ECHO, app="Cursor", app_id="cursor")
+    rules.add(cursors)
+    assert rules.match(ECHO, None, "cursor") == cursors
+    assert rules.match(ECHO, None, "Cursor") is None, "a name is not an id"
+    assert rules.match(ECHO, None, "my-cursor") is None
+    theirs = rule_for(ECHO, app="Cursor", app_id="my-cursor")
+    rules.add(theirs)
+    assert {r.id for r in rules.rules()} == {cursors.id, theirs.id}, "one name, two apps: two slots"
+    assert rules.match(ECHO, None, "my-cursor") == theirs
+    assert ConsentRules(rules.path).match(ECHO, None, "cursor") == cursors, "kept by id on disk"
+
+
+def test_an_apps_rule_from_before_ids_is_read_as_that_apps(path: Path) -> None:
+    ConsentRules(path).add(rule_for(ECHO, app="Cursor"))
+    ConsentRules(path).add(rule_for(replace(ECHO, server="other"), app="Some App"))
+    reread = ConsentRules(path, {"Cursor": "cursor", "Claude Desktop": "claude"})
+    cursors, unknown = sorted(reread.rules(), key=lambda rule: rule.server)
+    assert (cursors.app, cursors.app_id) == ("Cursor", "cursor")
+    assert reread.match(ECHO, None, "cursor") == cursors
+    assert (unknown.app, unknown.app_id) == ("Some App", None), "an app MCP Desk has no id for keeps its name"
+    assert reread.match(replace(ECHO, server="other"), None, "Some App") == unknown

@@ -233,6 +233,28 @@ async def test_moving_servers_imports_them_grants_them_and_takes_them_out(
     assert path.read_bytes() == original
 
 
+async def test_the_backups_of_a_move_are_readable_by_the_user_alone(
+    home: Path, apps: AppConfigs, tmp_path: Path
+) -> None:
+    """They hold the app's file as it was, keys moved to the keyring included, for a byte-for-byte Undo
+    that works even once those keys are gone from the keyring."""
+    path = put(home, ImportSource.CLAUDE, CLAUDE)
+    path.chmod(0o644)
+    original = path.read_bytes()
+    await apps.apply(await apps.preview_connect("claude", move_servers=True))
+
+    folder = tmp_path / "data" / "app-settings-backups" / "claude"
+    backups = [p for p in path.parent.iterdir() if BACKUP_MARK in p.name] + list(
+        folder.glob(f"*{BACKUP_MARK}*")
+    )
+    assert len(backups) == 2 and all(SECRET.encode() in p.read_bytes() for p in backups)
+    assert [p.stat().st_mode & 0o777 for p in backups] == [0o600, 0o600]
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert path.stat().st_mode & 0o777 == 0o644, "the app's own file keeps its permissions"
+    await apps.undo("claude")
+    assert path.read_bytes() == original and path.stat().st_mode & 0o777 == 0o644
+
+
 async def test_servers_already_in_mcp_desk_are_not_moved_again(
     home: Path, apps: AppConfigs, servers: ImportingServers
 ) -> None:

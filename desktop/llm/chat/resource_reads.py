@@ -29,7 +29,9 @@ LISTED = 24
 """At most this many resources are named in a read tool's description (and held to in its argument)."""
 LABEL_CHARS = 60
 LIST_WAIT = 5.0
-"""Seconds a turn waits for a server to list its resources before going on without a new list."""
+"""Seconds a turn waits for a server to list its resources the first time."""
+RELIST_WAIT = 0.5
+"""Seconds a turn waits for a server that listed before; past that, its last list is offered."""
 
 
 @runtime_checkable
@@ -64,7 +66,7 @@ class ResourceReads:
         listed: dict[str, tuple[ResourceInfo, ...]] = {}
 
         async def list_one(name: str) -> None:
-            with anyio.move_on_after(LIST_WAIT) as waited:
+            with anyio.move_on_after(RELIST_WAIT if name in self._listed else LIST_WAIT) as waited:
                 try:
                     listed[name] = tuple(await self._lister.resources(name))
                 except Problem:  # a server that cannot list now is offered no reads this time

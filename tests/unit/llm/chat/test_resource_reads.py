@@ -66,6 +66,7 @@ async def test_a_server_slow_to_list_keeps_its_last_list_and_holds_no_turn_up(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(resource_reads, "LIST_WAIT", 0.05)
+    monkeypatch.setattr(resource_reads, "RELIST_WAIT", 0.05)
     lister = Lister({"notes": [NOTE]})
     reads = reads_over(FakeHost({"notes": [], "quiet": []}), lister)
     await reads.refresh()

@@ -98,7 +98,8 @@ def test_the_part_is_got_with_progress_then_restart_is_offered(
     save(card.view, shots, "61-web-part-downloading")
     pypi.release()
     qtbot.waitUntil(lambda: offer.restart_button.isVisibleTo(offer), timeout=20_000)
-    assert offer.message.text == "The part that shows views is here. Restart MCP Desk to show views."
+    assert offer.message.text.startswith("The part that shows views is here. Restart MCP Desk to show views:")
+    assert "your chats and settings are kept" in offer.message.text
     assert not offer.progress.isVisibleTo(offer) and not offer.stop_button.isVisibleTo(offer)
     assert parts(tmp_path / "data") == [PySide6.__version__]
     save(card.view, shots, "61-web-part-restart")
@@ -150,6 +151,7 @@ def test_a_damaged_download_is_said_in_a_sentence_and_can_be_tried_again(
         "The download of the part that shows views was damaged on the way, so MCP Desk did not install it. "
         "Try again."
     )
+    assert card.offer.get_button.text() == "Try again"
     assert parts(tmp_path / "data") == []
     save(card.view, shots, "61-web-part-damaged")
 

@@ -55,7 +55,10 @@ class WebPartOffer(QWidget):
         self.restart_button.setVisible(state is PartState.RESTART)
         if state is PartState.RESTART:
             self.message.show_info(
-                self.tr("The part that shows views is here. Restart MCP Desk to show views.")
+                self.tr(
+                    "The part that shows views is here. Restart MCP Desk to show views: your chats "
+                    "and settings are kept, and running tools are stopped first."
+                )
             )
         else:
             self.message.show_info(missing_part_words(self._server, state))
@@ -105,6 +108,7 @@ class WebPartOffer(QWidget):
     def _on_part_failed(self, problem: Problem) -> None:
         self._running = None
         self._show_state(PartState.MISSING)
+        self.get_button.setText(self.tr("Try again"))
         self.message.show_problem(problem.message)
 
     def _on_restart_button_clicked(self) -> None:
@@ -123,7 +127,8 @@ def missing_part_words(server: str, state: PartState) -> str:
     else:
         words = QCoreApplication.translate(
             "WebPartOffer",
-            "“%1” sent its own view for this result. MCP Desk needs one more part to show such views, "
-            "so the result is shown as text for now.",
+            "“%1” sent its own view for this result. MCP Desk needs one more part to show such views "
+            "(optional, from the Python Package Index, where Qt's own releases are published); until "
+            "then, open Result below to read it as text.",
         )
     return words.replace("%1", server)

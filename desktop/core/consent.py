@@ -53,6 +53,14 @@ class ProgressSink(Protocol):
     async def __call__(self, progress: float, total: float | None, message: str | None) -> None: ...
 
 
+class Patience(Protocol):
+    """Asked when a call has run past the server's timeout: True keeps waiting, False stops the call.
+
+    While it is asked the call goes on; an answer that arrives first ends the question."""
+
+    async def __call__(self, waited_s: float) -> bool: ...
+
+
 @dataclass(frozen=True)
 class CallContext:
     """Where a tool call comes from."""
@@ -67,6 +75,8 @@ class CallContext:
     """The other AI app that asked through MCP Desk's gateway, by name (“Cursor”); None for MCP Desk's own."""
     progress: ProgressSink | None = field(default=None, compare=False, repr=False)
     """Where the server's progress on the call goes (progress, total, message): the app that asked for it."""
+    patience: Patience | None = field(default=None, compare=False, repr=False)
+    """Asked whether to keep waiting when the call passes its timeout; None: the call fails at the timeout."""
 
 
 @dataclass(frozen=True)

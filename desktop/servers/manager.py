@@ -46,6 +46,7 @@ from desktop.servers.last_failures import LastFailures
 from desktop.servers.launch import resolve
 from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.oauth import forget, keep_client_secret
+from desktop.servers.patient_call import send_patiently
 from desktop.servers.prompts import CompletionRef, PromptInfo, PromptResult
 from desktop.servers.resources import ResourceInfo, ResourceRead, ResourceTemplateInfo
 from desktop.servers.restart_policy import DEFAULT_POLICY, RestartPolicy
@@ -230,7 +231,10 @@ class ServerManager:
             return denied_outcome(tool, decision, record.seq)
         call = SentCall(sup.config, tool, record.seq, decision.arguments)
         try:
-            result = await _send(sup, call, context.progress)
+            if context.patience is None:
+                result = await _send(sup, call, context.progress)
+            else:
+                result = await send_patiently(sup, call, context.progress, context.patience)
         except BaseException as stopped:  # cancelled: its result record says so, and it goes on
             self._ended(call, stopped)
             raise

@@ -1,10 +1,11 @@
 """Long tool calls against a real server process, on both protocol revisions: the server's progress
-reaches the caller, and a call past its timeout waits for the user's word instead of failing.
+reaches the caller and the chat's card, and a call past its timeout waits for the user's word
+instead of failing.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import anyio
@@ -13,10 +14,16 @@ import pytest
 from desktop.core.audit_records import AuditFilter, AuditKind
 from desktop.core.consent import CallContext, ConsentGate
 from desktop.core.events import EventBus
+from desktop.llm.backends.backend import Completion
+from desktop.llm.chat.control import CallStatus, ChatMessageChanged, ChatTurnChanged, ToolCard
+from desktop.llm.chat.service import ChatBackends, ChatService
+from desktop.llm.chat.store import ChatStore
 from desktop.servers.control import ToolCallOutcome
 from desktop.servers.manager import Recording, ServerManager
 from desktop.servers.revisions import Revisions
-from tests.e2e.conftest import fixture_server, manager_in, watched
+from tests.e2e.conftest import Recorder, fixture_server, manager_in, watched
+from tests.unit.llm.chat.chat_doubles import FakeModels, ScriptedBackend, call
+from tests.unit.llm.chat.chat_world import Forgetter, Keeper
 
 pytestmark = pytest.mark.anyio
 
@@ -136,3 +143,74 @@ async def test_without_patience_a_call_past_its_timeout_still_fails(slow) -> Non
     outcome = await manager.call_tool("slow__hold", {}, CallContext(origin="test"))
     assert not outcome.ok and "did not answer within" in outcome.text
     await _told_cancelled(files)
+
+
+def _chat(manager: ServerManager, bus: EventBus, folder: Path, *calls: Completion) -> ChatService:
+    backend = ScriptedBackend(*calls, Completion("Done."))
+    backends = ChatBackends(backend, Keeper(), None, FakeModels())
+    return ChatService(ChatStore(folder / "chats.db"), manager, Forgetter(), bus, backends)
+
+
+def _card_is(predicate: Callable[[ToolCard], bool]) -> Callable[[object], bool]:
+    def seen(event: object) -> bool:
+        return isinstance(event, ChatMessageChanged) and any(map(predicate, event.message.cards))
+
+    return seen
+
+
+async def _card(chats: ChatService, chat_id: str) -> ToolCard:
+    messages = await chats.messages(chat_id)
+    return next(m for m in messages if m.cards).cards[0]
+
+
+async def test_the_chats_card_shows_the_servers_progress(  # type: ignore[no-untyped-def]
+    slow, bus: EventBus, recorder: Recorder, tmp_path: Path
+) -> None:
+    manager, _files = slow
+    chats = _chat(manager, bus, tmp_path, call("slow__count_up", {"steps": 3}, "c1"))
+    chat = await chats.create()
+    await chats.send(chat.id, "count to three")
+    with anyio.fail_after(30):
+        shown = await recorder.wait_for(_card_is(lambda card: card.progress is not None))
+    (card,) = shown.message.cards  # type: ignore[attr-defined]
+    assert card.status is CallStatus.RUNNING and card.progress.total == 3
+    assert card.progress.message.startswith("Step ")
+    await _idle(recorder, chat.id)
+    done = await _card(chats, chat.id)
+    assert done.status is CallStatus.DONE and done.progress is None and done.result == "Counted to 3"
+
+
+@pytest.mark.parametrize("keep_waiting", [True, False])
+async def test_a_slow_call_in_the_chat_waits_or_stops_at_the_users_word(  # type: ignore[no-untyped-def]
+    slow, bus: EventBus, recorder: Recorder, tmp_path: Path, recording: Recording, keep_waiting: bool
+) -> None:
+    manager, files = slow
+    chats = _chat(manager, bus, tmp_path, call("slow__hold", {}, "c1"))
+    chat = await chats.create()
+    await chats.send(chat.id, "hold on")
+    with anyio.fail_after(30):
+        await recorder.wait_for(_card_is(lambda card: card.status is CallStatus.SLOW))
+    assert (await _card(chats, chat.id)).waited_s == pytest.approx(TIMEOUT)
+    if keep_waiting:
+        await chats.answer_slow_call(chat.id, "c1", True)
+        await recorder.wait_for(_card_is(lambda card: card.status is CallStatus.RUNNING))
+        files.release.write_text("go", encoding="utf-8")
+    else:
+        await chats.answer_slow_call(chat.id, "c1", False)
+    await _idle(recorder, chat.id)
+    card = await _card(chats, chat.id)
+    if keep_waiting:
+        assert card.status is CallStatus.DONE and card.result == "Released"
+    else:
+        assert card.status is CallStatus.STOPPED
+        assert card.result == "The user stopped the call before the server answered."
+        await _told_cancelled(files)
+    records = await recording.audit.query(AuditFilter(kind=AuditKind.TOOL_RESULT))
+    assert [r.data["status"] for r in records] == ["ok" if keep_waiting else "stopped"]
+
+
+async def _idle(recorder: Recorder, chat_id: str) -> None:
+    with anyio.fail_after(30):
+        await recorder.wait_for(
+            lambda e: isinstance(e, ChatTurnChanged) and e.chat_id == chat_id and not e.busy
+        )

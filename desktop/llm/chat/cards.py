@@ -60,10 +60,13 @@ def finished(
     tool: ToolInfo | None = None,
 ) -> ToolCard:
     status = CallStatus.DENIED if outcome.denied else CallStatus.DONE if outcome.ok else CallStatus.FAILED
+    if outcome.stopped:
+        status = CallStatus.STOPPED
     return replace(
         card,
         arguments=outcome.arguments if outcome.arguments is not None else card.arguments,
         status=status,
+        progress=None,
         result=_shown_text(outcome)[:MAX_SHOWN_RESULT],
         structured=outcome.structured,
         parts=tuple(part for part in outcome.parts if not isinstance(part, TextPart)),  # text is in `result`

@@ -65,6 +65,26 @@ class CallStatus(StrEnum):
     """The model's request could not be read; nothing was asked or run."""
     SKIPPED = "not run"
     """Nothing was asked or run: the same call was made earlier in the answer, or the user had said no."""
+    SLOW = "taking longer"
+    """Still running past the server's usual time: the user may keep waiting or stop it."""
+    STOPPED = "stopped"
+    """The user stopped the call while it was taking longer than usual."""
+
+
+@dataclass(frozen=True)
+class CallProgress:
+    """How far a running call has got, as its server says."""
+
+    done: float
+    total: float | None = None
+    """None: the server does not know how much there is to do."""
+    message: str = ""
+
+    @property
+    def fraction(self) -> float | None:
+        if not self.total or self.total <= 0:
+            return None
+        return max(0.0, min(1.0, self.done / self.total))
 
 
 @dataclass(frozen=True)
@@ -93,6 +113,10 @@ class ToolCard:
     """The tool's own icons, as it offered them (drawn where the service side allows)."""
     structured_fits: bool = False
     """`structured` matches the tool's output schema, so it can be shown as a table or a tree."""
+    progress: CallProgress | None = None
+    """The server's latest progress on a running call."""
+    waited_s: float = 0.0
+    """For a call taking longer than usual: how long it had run when the user was asked."""
 
 
 class Caveat(StrEnum):
@@ -210,6 +234,10 @@ class ChatControl(Protocol):
 
     async def attach(self, server: str, uri: str) -> Attachment:
         """Read `uri` from `server` for the next message (audited as the user's), cut to fit the context."""
+        ...
+
+    async def answer_slow_call(self, chat_id: str, call_id: str, keep_waiting: bool) -> None:
+        """For a card taking longer than usual: wait another while, or stop the call."""
         ...
 
     def stop(self, chat_id: str) -> None: ...

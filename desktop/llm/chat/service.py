@@ -233,6 +233,12 @@ class ChatService:
         self._events.publish(ChatListChanged())
         self._start(chat_id)
 
+    async def answer_slow_call(self, chat_id: str, call_id: str, keep_waiting: bool) -> None:
+        running = self._turns.get(chat_id)
+        watch = running[0].watches.get(call_id) if running is not None else None
+        if watch is not None:
+            watch.answer(keep_waiting)
+
     def stop(self, chat_id: str) -> None:
         running = self._turns.get(chat_id)
         if running is not None:

@@ -18,6 +18,7 @@ from desktop.core.events import IconRef
 from desktop.core.suspicious import Flag
 from desktop.llm.backends.backend import ArgumentChoices, ChatParams, ToolChoice
 from desktop.llm.chat.control import (
+    CallProgress,
     CallStatus,
     Caveat,
     ChatMessage,
@@ -265,6 +266,8 @@ def _card(data: dict[str, Any]) -> ToolCard:
     parts = tuple(part for part in map(part_from, data.pop("parts", ())) if part is not None)
     icons = tuple(IconRef(i["src"], i["mime_type"], tuple(i["sizes"])) for i in data.pop("icons", ()))
     status = CallStatus(data["status"])
+    progress = data.pop("progress", None)
+    data["progress"] = CallProgress(**progress) if progress else None
     return ToolCard(**{**data, "status": status, "flags": flags, "parts": parts, "icons": icons})
 
 

@@ -27,6 +27,7 @@ from desktop.core.problem import Problem
 from desktop.core.tool_label import tool_label
 from desktop.llm.backends.backend import ChatBackend, Completion, Message, ToolChoice
 from desktop.llm.backends.tool_choices import narrowed
+from desktop.llm.chat.call_watch import CallWatch
 from desktop.llm.chat.cards import call_key, finished, new_card, tool_call
 from desktop.llm.chat.control import (
     CallStatus,
@@ -149,6 +150,8 @@ class ChatTurn:
         """The model asked for a call it had already made in this turn: the tool round is over."""
         self._made: set[str] = set()
         """Calls made since the last one that may have changed something (see `_remember`)."""
+        self.watches: dict[str, CallWatch] = {}
+        """The calls running now, by card, for the user's answer when one takes longer than usual."""
 
     async def run(self) -> None:
         """Answer until done, stopped or failed; the caller says when the chat is free again."""
@@ -269,7 +272,18 @@ class ChatTurn:
     async def _call(self, index: int, card: ToolCard, tool: ToolInfo | None) -> None:
         self._set_card(index, replace(card, status=CallStatus.WAITING))
         self._status(True, "Waiting for your answer…")
-        context = CallContext("chat", self.chat_id, self._title, self._suspicious)
+        watch = CallWatch(
+            replace(card, status=CallStatus.WAITING), lambda c, keep: self._set_card(index, c, keep)
+        )
+        self.watches[card.call_id] = watch
+        context = CallContext(
+            "chat",
+            self.chat_id,
+            self._title,
+            self._suspicious,
+            progress=watch.progress,
+            patience=watch.patience,
+        )
         started = time.perf_counter()
         try:
             outcome = await self._host.call_tool(card.tool, card.arguments or {}, context)
@@ -282,6 +296,7 @@ class ChatTurn:
             self._answer(card, f"The tool could not be called: {problem.message}")
             return
         finally:
+            self.watches.pop(card.call_id, None)
             self._status(True, "Thinking…")
         self._remember(card, tool)
         self._refused = self._refused or outcome.denied
@@ -310,12 +325,16 @@ class ChatTurn:
         message = new_message(self.chat_id, Role.TOOL, text, tool_call_id=card.call_id)
         self._publish(self._store.add(message))
 
-    def _set_card(self, index: int, card: ToolCard) -> None:
+    def _set_card(self, index: int, card: ToolCard, keep: bool = True) -> None:
+        """`keep` False: shown only (a call's progress), the store keeps the card at its next change."""
         assert self._reply is not None
         cards = list(self._reply.cards)
         cards[index] = card
         self._reply = replace(self._reply, cards=tuple(cards))
-        self._save(self._reply)
+        if keep:
+            self._save(self._reply)
+        else:
+            self._publish(self._reply)
 
     def _stopped(self, asked: str) -> None:
         """The user stopped the turn: the call being asked says `asked`, calls not reached were not run."""
@@ -326,7 +345,7 @@ class ChatTurn:
             if card.status is CallStatus.WAITING:
                 self._set_card(index, replace(card, status=CallStatus.DENIED, result=asked))
                 self._answer(card, asked)
-            elif card.status is CallStatus.RUNNING:
+            elif card.status in (CallStatus.RUNNING, CallStatus.SLOW):
                 self._skip(index, card, SKIPPED_STOPPED)
         self._reply = replace(self._reply, text=self._reply.text or self._streamer.text)
         self._save(self._reply)

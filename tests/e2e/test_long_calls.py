@@ -15,6 +15,7 @@ from desktop.core.audit_records import AuditFilter, AuditKind
 from desktop.core.consent import CallContext, ConsentGate
 from desktop.core.events import EventBus
 from desktop.llm.backends.backend import Completion
+from desktop.llm.chat.cards import STOPPED_HERE
 from desktop.llm.chat.control import CallStatus, ChatMessageChanged, ChatTurnChanged, ToolCard
 from desktop.llm.chat.service import ChatBackends, ChatService
 from desktop.llm.chat.store import ChatStore
@@ -145,10 +146,12 @@ async def test_without_patience_a_call_past_its_timeout_still_fails(slow) -> Non
     await _told_cancelled(files)
 
 
-def _chat(manager: ServerManager, bus: EventBus, folder: Path, *calls: Completion) -> ChatService:
+def _chat(
+    manager: ServerManager, bus: EventBus, folder: Path, *calls: Completion
+) -> tuple[ChatService, ScriptedBackend]:
     backend = ScriptedBackend(*calls, Completion("Done."))
     backends = ChatBackends(backend, Keeper(), None, FakeModels())
-    return ChatService(ChatStore(folder / "chats.db"), manager, Forgetter(), bus, backends)
+    return ChatService(ChatStore(folder / "chats.db"), manager, Forgetter(), bus, backends), backend
 
 
 def _card_is(predicate: Callable[[ToolCard], bool]) -> Callable[[object], bool]:
@@ -167,7 +170,7 @@ async def test_the_chats_card_shows_the_servers_progress(  # type: ignore[no-unt
     slow, bus: EventBus, recorder: Recorder, tmp_path: Path
 ) -> None:
     manager, _files = slow
-    chats = _chat(manager, bus, tmp_path, call("slow__count_up", {"steps": 3}, "c1"))
+    chats, _backend = _chat(manager, bus, tmp_path, call("slow__count_up", {"steps": 3}, "c1"))
     chat = await chats.create()
     await chats.send(chat.id, "count to three")
     with anyio.fail_after(30):
@@ -185,7 +188,7 @@ async def test_a_slow_call_in_the_chat_waits_or_stops_at_the_users_word(  # type
     slow, bus: EventBus, recorder: Recorder, tmp_path: Path, recording: Recording, keep_waiting: bool
 ) -> None:
     manager, files = slow
-    chats = _chat(manager, bus, tmp_path, call("slow__hold", {}, "c1"))
+    chats, backend = _chat(manager, bus, tmp_path, call("slow__hold", {}, "c1"))
     chat = await chats.create()
     await chats.send(chat.id, "hold on")
     with anyio.fail_after(30):
@@ -203,7 +206,9 @@ async def test_a_slow_call_in_the_chat_waits_or_stops_at_the_users_word(  # type
         assert card.status is CallStatus.DONE and card.result == "Released"
     else:
         assert card.status is CallStatus.STOPPED
-        assert card.result == "The user stopped the call before the server answered."
+        assert card.result == STOPPED_HERE
+        told = backend.seen[1].messages[-1]
+        assert told["content"] == "The user stopped the call before the server answered."
         await _told_cancelled(files)
     records = await recording.audit.query(AuditFilter(kind=AuditKind.TOOL_RESULT))
     assert [r.data["status"] for r in records] == ["ok" if keep_waiting else "stopped"]

@@ -21,6 +21,7 @@ from desktop.servers.control import ToolCallOutcome
 from desktop.servers.result_parts import TextPart
 
 MAX_SHOWN_RESULT = 200_000
+STOPPED_HERE = "You stopped this call before the tool finished."
 
 
 def tool_call(card: ToolCard) -> dict[str, Any]:
@@ -67,7 +68,7 @@ def finished(
         arguments=outcome.arguments if outcome.arguments is not None else card.arguments,
         status=status,
         progress=None,
-        result=_shown_text(outcome)[:MAX_SHOWN_RESULT],
+        result=STOPPED_HERE if outcome.stopped else _shown_text(outcome)[:MAX_SHOWN_RESULT],
         structured=outcome.structured,
         parts=tuple(part for part in outcome.parts if not isinstance(part, TextPart)),  # text is in `result`
         structured_fits=_fits(outcome, tool),

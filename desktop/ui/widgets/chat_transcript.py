@@ -36,10 +36,12 @@ class ChatTranscript(QScrollArea):
     Signals:
         link_clicked(QUrl): a link in a message was clicked; nothing was opened.
         audit_record_requested(int): a tool card's audit link was clicked (the record's number).
+        slow_call_answered(str, bool): Keep waiting (True) or Stop (False) on a card's slow call (its id).
     """
 
     link_clicked = Signal(QUrl)
     audit_record_requested = Signal(int)
+    slow_call_answered = Signal(str, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -137,6 +139,7 @@ class ChatTranscript(QScrollArea):
         view = MessageView(message, self.widget(), self.icons, self.opener)
         view.link_clicked.connect(self.link_clicked)
         view.audit_record_requested.connect(self.audit_record_requested)
+        view.slow_call_answered.connect(self.slow_call_answered)
         self.views[message.id] = view
         self._column.insertWidget(position, view)
 

@@ -12,6 +12,7 @@ import anyio
 import pytest
 
 from desktop.core.audit_records import AuditFilter, AuditKind
+from desktop.core.config import ServerConfig
 from desktop.core.consent import CallContext, ConsentGate
 from desktop.core.events import EventBus
 from desktop.llm.backends.backend import Completion
@@ -219,3 +220,35 @@ async def _idle(recorder: Recorder, chat_id: str) -> None:
         await recorder.wait_for(
             lambda e: isinstance(e, ChatTurnChanged) and e.chat_id == chat_id and not e.busy
         )
+
+
+async def test_the_reference_servers_long_operation_shows_progress_and_waits_for_the_user(
+    everything_server: list[str],
+    tmp_path: Path,
+    recording: Recording,
+    bus: EventBus,
+    consent: ConsentGate,
+    recorder: Recorder,
+) -> None:
+    command, *args = everything_server
+    config = ServerConfig(command=command, args=args)
+    manager = manager_in(tmp_path, recording, bus, consent)
+    async with watched(manager) as spawned:
+        await manager.add("everything", config.model_copy(update={"trusted_launch": config.launch_hash()}))
+        await manager.start("everything")
+        spawned.note()
+        sup = manager._supervisors["everything"]
+        sup.config = sup.config.model_copy(update={"request_timeout": TIMEOUT})
+        operation = call("everything__trigger-long-running-operation", {"duration": 3, "steps": 3}, "c1")
+        chats, _backend = _chat(manager, bus, tmp_path, operation)
+        chat = await chats.create()
+        await chats.send(chat.id, "run the long operation")
+        with anyio.fail_after(30):
+            await recorder.wait_for(_card_is(lambda card: card.status is CallStatus.SLOW))
+        await chats.answer_slow_call(chat.id, "c1", True)
+        with anyio.fail_after(30):
+            shown = await recorder.wait_for(_card_is(lambda card: card.progress is not None))
+        assert shown.message.cards[0].progress.total == 3  # type: ignore[attr-defined]
+        await _idle(recorder, chat.id)
+        card = await _card(chats, chat.id)
+        assert card.status is CallStatus.DONE and card.result.startswith("Long running operation completed.")

@@ -20,6 +20,7 @@ from desktop.llm.chat.cards import STOPPED_HERE
 from desktop.llm.chat.control import CallStatus, ChatMessageChanged, ChatTurnChanged, ToolCard
 from desktop.llm.chat.service import ChatBackends, ChatService
 from desktop.llm.chat.store import ChatStore
+from desktop.llm.chat.turn import STOPPED_RUN
 from desktop.servers.control import ToolCallOutcome
 from desktop.servers.manager import Recording, ServerManager
 from desktop.servers.revisions import Revisions
@@ -252,3 +253,21 @@ async def test_the_reference_servers_long_operation_shows_progress_and_waits_for
         await _idle(recorder, chat.id)
         card = await _card(chats, chat.id)
         assert card.status is CallStatus.DONE and card.result.startswith("Long running operation completed.")
+
+
+async def test_stopping_the_answer_stops_a_running_call_and_says_so_on_its_card(  # type: ignore[no-untyped-def]
+    slow, bus: EventBus, recorder: Recorder, tmp_path: Path, recording: Recording
+) -> None:
+    manager, files = slow
+    chats, _backend = _chat(manager, bus, tmp_path, call("slow__hold", {}, "c1"))
+    chat = await chats.create()
+    await chats.send(chat.id, "hold on")
+    with anyio.fail_after(30):
+        await recorder.wait_for(_card_is(lambda card: card.progress is not None))
+    chats.stop(chat.id)
+    await _idle(recorder, chat.id)
+    card = await _card(chats, chat.id)
+    assert card.status is CallStatus.STOPPED and card.result == STOPPED_RUN
+    await _told_cancelled(files)
+    records = await recording.audit.query(AuditFilter(kind=AuditKind.TOOL_RESULT))
+    assert [r.data["status"] for r in records] == ["cancelled"]

@@ -52,6 +52,7 @@ MAX_STEPS = 6
 STOPPED_WAITING = "Stopped before you answered."
 STOPPED_HERE = "You stopped the answer here."
 SKIPPED_STOPPED = "Not run: the answer was stopped."
+STOPPED_RUN = "Stopped while it was running: you stopped the answer."
 SKIPPED_REFUSED = "Not asked: you said no to an earlier call in this answer."
 SKIPPED_REPEAT = (
     "Not run: the model asked for exactly this earlier in this answer, so you weren't asked twice."
@@ -345,7 +346,12 @@ class ChatTurn:
             if card.status is CallStatus.WAITING:
                 self._set_card(index, replace(card, status=CallStatus.DENIED, result=asked))
                 self._answer(card, asked)
-            elif card.status in (CallStatus.RUNNING, CallStatus.SLOW):
+            elif card.status is CallStatus.SLOW or card.progress is not None:  # it was running
+                self._set_card(
+                    index, replace(card, status=CallStatus.STOPPED, progress=None, result=STOPPED_RUN)
+                )
+                self._answer(card, STOPPED_RUN)
+            elif card.status is CallStatus.RUNNING:
                 self._skip(index, card, SKIPPED_STOPPED)
         self._reply = replace(self._reply, text=self._reply.text or self._streamer.text)
         self._save(self._reply)

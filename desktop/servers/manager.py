@@ -56,6 +56,7 @@ from desktop.servers.runtimes import ManagedRuntimes, own_runtime_words
 from desktop.servers.server_content import ServerContent
 from desktop.servers.server_requests import ServerRequests
 from desktop.servers.supervisor import Credentials, Supervisor
+from desktop.servers.task_extension import task_progress
 from desktop.servers.wire_tap import current_call
 
 OUTPUT_EVERY = 0.1
@@ -230,6 +231,8 @@ class ServerManager:
         if not decision.allowed:
             return denied_outcome(tool, decision, record.seq)
         call = SentCall(sup.config, tool, record.seq, decision.arguments)
+        # Only a caller that follows progress hears a task's status messages (`task_extension`).
+        told = task_progress.set(context.progress) if context.progress is not None else None
         try:
             if context.patience is None:
                 result = await _send(sup, call, context.progress)
@@ -238,6 +241,9 @@ class ServerManager:
         except BaseException as stopped:  # cancelled: its result record says so, and it goes on
             self._ended(call, stopped)
             raise
+        finally:
+            if told is not None:
+                task_progress.reset(told)
         return self._ended(call, result)
 
     def _ended(self, call: SentCall, result: types.CallToolResult | BaseException) -> ToolCallOutcome:

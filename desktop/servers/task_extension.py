@@ -1,0 +1,124 @@
+"""Tool calls a server runs as tasks: the `io.modelcontextprotocol/tasks` extension of 2026-07-28.
+
+MCP Desk says it takes tasks in every request's capabilities; a server may then answer a
+`tools/call` with a task (`resultType: "task"`) instead of the result. The SDK hands that answer
+to `TasksExtension`'s claim, which polls `tasks/get` at the server's `pollIntervalMs` until the
+task ends, and returns its result as the call's own: for the manager, the audit and the chat it
+is one call that takes a while. Each status message goes to the call's progress sink
+(`task_progress`). A call that is stopped or cancelled while it polls sends `tasks/cancel`.
+A task that asks for input (`input_required`) is cancelled and said so: not supported yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextvars import ContextVar
+from typing import Any, Literal
+
+import anyio
+import mcp_types as types
+from mcp.client.extension import ClaimContext, ClientExtension, ResultClaim
+from mcp.client.session import ClientSession
+from mcp.shared.dispatcher import ProgressFnT
+
+from desktop.core.problem import Problem
+
+IDENTIFIER = "io.modelcontextprotocol/tasks"
+DEFAULT_POLL_S = 1.0
+MIN_POLL_S = 0.05
+MAX_POLL_S = 30.0
+CANCEL_WAIT_S = 5.0
+
+task_progress: ContextVar[ProgressFnT | None] = ContextVar("task_progress", default=None)
+"""Where the running call's task status messages go (the caller's progress sink), if anywhere."""
+
+
+class TaskFailed(Problem):
+    """A task ended without a result."""
+
+
+class TaskState(types.Result):
+    """A task as the server describes it (flat on the wire), with its result or error once it ended."""
+
+    task_id: str
+    status: str
+    status_message: str | None = None
+    poll_interval_ms: int | None = None
+    result: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+
+
+class TaskCreated(TaskState):
+    """The answer to a `tools/call` the server turned into a task."""
+
+    result_type: Literal["task"] = "task"
+
+
+class TaskParams(types.RequestParams):
+    task_id: str
+
+
+class GetTask(types.Request[TaskParams, Literal["tasks/get"]]):
+    method: Literal["tasks/get"] = "tasks/get"
+    params: TaskParams
+
+
+class CancelTask(types.Request[TaskParams, Literal["tasks/cancel"]]):
+    method: Literal["tasks/cancel"] = "tasks/cancel"
+    params: TaskParams
+
+
+class TasksExtension(ClientExtension):
+    identifier = IDENTIFIER
+
+    def claims(self) -> Sequence[ResultClaim[Any]]:
+        return (ResultClaim(result_type="task", model=TaskCreated, resolve=follow),)
+
+
+async def follow(created: TaskCreated, ctx: ClaimContext) -> types.CallToolResult:
+    """The task's result, polled for; `tasks/cancel` if the call is cancelled on the way."""
+    state: TaskState = created
+    progress = task_progress.get()
+    try:
+        while True:
+            if progress is not None and state.status_message:
+                await progress(0, None, state.status_message)
+            if state.status not in ("working", "input_required"):
+                return _ended(state)
+            if state.status == "input_required":
+                raise TaskFailed(
+                    "The tool asked for more information while it worked, which MCP Desk cannot give it yet.",
+                    state.status_message or "",
+                )
+            await anyio.sleep(_poll_s(state))
+            state = await ctx.session.send_request(
+                GetTask(params=TaskParams(task_id=state.task_id)), TaskState
+            )
+    except BaseException:
+        if state.status in ("working", "input_required"):
+            await _cancel(ctx.session, state.task_id)
+        raise
+
+
+def _ended(state: TaskState) -> types.CallToolResult:
+    if state.status == "completed" and state.result is not None:
+        return types.CallToolResult.model_validate(state.result)
+    if state.status == "cancelled":
+        raise TaskFailed("The server cancelled the task before it finished.", state.status_message or "")
+    error = (state.error or {}).get("message") or state.status_message or state.status
+    raise TaskFailed(f"The server's task failed: {error}", str(state.error or ""))
+
+
+def _poll_s(state: TaskState) -> float:
+    if state.poll_interval_ms is None:
+        return DEFAULT_POLL_S
+    return min(MAX_POLL_S, max(MIN_POLL_S, state.poll_interval_ms / 1000))
+
+
+async def _cancel(session: ClientSession, task_id: str) -> None:
+    """Tell the server to stop the task; a server that does not answer in time is left to its TTL."""
+    with anyio.move_on_after(CANCEL_WAIT_S, shield=True):
+        try:
+            await session.send_request(CancelTask(params=TaskParams(task_id=task_id)), types.EmptyResult)
+        except Exception:  # the call ends as stopped or failed either way
+            return

@@ -6,7 +6,9 @@ to `TasksExtension`'s claim, which polls `tasks/get` at the server's `pollInterv
 task ends, and returns its result as the call's own: for the manager, the audit and the chat it
 is one call that takes a while. Each status message goes to the call's progress sink
 (`task_progress`). A call that is stopped or cancelled while it polls sends `tasks/cancel`.
-A task that asks for input (`input_required`) is cancelled and said so: not supported yet.
+A task that asks for input (`input_required`) has each of its requests put through the client's
+own callbacks (the elicitation dialog, sampling's review), once each, and the answers sent back
+with `tasks/update`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any, Literal
 import anyio
 import mcp_types as types
 from mcp.client.extension import ClaimContext, ClientExtension, ResultClaim
-from mcp.client.session import ClientSession
+from mcp.client.session import ClientRequestContext, ClientSession
 from mcp.shared.dispatcher import ProgressFnT
 
 from desktop.core.problem import Problem
@@ -37,21 +39,28 @@ class TaskFailed(Problem):
     """A task ended without a result."""
 
 
-class TaskState(types.Result):
-    """A task as the server describes it (flat on the wire), with its result or error once it ended."""
+class TaskBase(types.Result):
+    """A task as the server describes it (flat on the wire)."""
 
     task_id: str
     status: str
     status_message: str | None = None
     poll_interval_ms: int | None = None
-    result: dict[str, Any] | None = None
-    error: dict[str, Any] | None = None
 
 
-class TaskCreated(TaskState):
-    """The answer to a `tools/call` the server turned into a task."""
+class TaskCreated(TaskBase):
+    """The answer to a `tools/call` the server turned into a task (no `inputRequests` here: the SDK
+    keeps that name for its own results)."""
 
     result_type: Literal["task"] = "task"
+
+
+class TaskState(TaskBase):
+    """A task from `tasks/get`: its result or error once it ended, its questions while it waits."""
+
+    result: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+    input_requests: types.InputRequests | None = None
 
 
 class TaskParams(types.RequestParams):
@@ -61,6 +70,15 @@ class TaskParams(types.RequestParams):
 class GetTask(types.Request[TaskParams, Literal["tasks/get"]]):
     method: Literal["tasks/get"] = "tasks/get"
     params: TaskParams
+
+
+class UpdateParams(TaskParams):
+    input_responses: types.InputResponses
+
+
+class UpdateTask(types.Request[UpdateParams, Literal["tasks/update"]]):
+    method: Literal["tasks/update"] = "tasks/update"
+    params: UpdateParams
 
 
 class CancelTask(types.Request[TaskParams, Literal["tasks/cancel"]]):
@@ -77,8 +95,9 @@ class TasksExtension(ClientExtension):
 
 async def follow(created: TaskCreated, ctx: ClaimContext) -> types.CallToolResult:
     """The task's result, polled for; `tasks/cancel` if the call is cancelled on the way."""
-    state: TaskState = created
+    state = TaskState.model_validate(created.model_dump(exclude={"result_type"}))
     progress = task_progress.get()
+    answered: set[str] = set()
     try:
         while True:
             if progress is not None and state.status_message:
@@ -86,10 +105,7 @@ async def follow(created: TaskCreated, ctx: ClaimContext) -> types.CallToolResul
             if state.status not in ("working", "input_required"):
                 return _ended(state)
             if state.status == "input_required":
-                raise TaskFailed(
-                    "The tool asked for more information while it worked, which MCP Desk cannot give it yet.",
-                    state.status_message or "",
-                )
+                await _answer(ctx.session, state, answered)
             await anyio.sleep(_poll_s(state))
             state = await ctx.session.send_request(
                 GetTask(params=TaskParams(task_id=state.task_id)), TaskState
@@ -98,6 +114,27 @@ async def follow(created: TaskCreated, ctx: ClaimContext) -> types.CallToolResul
         if state.status in ("working", "input_required"):
             await _cancel(ctx.session, state.task_id)
         raise
+
+
+async def _answer(session: ClientSession, state: TaskState, answered: set[str]) -> None:
+    """The task's new input requests, each through the client's callbacks; the answers back to it."""
+    responses: types.InputResponses = {}
+    for key, request in (state.input_requests or {}).items():
+        if key in answered:
+            continue
+        meta = request.params.meta if request.params else None
+        response = await session.dispatch_input_request(
+            ClientRequestContext(session=session, request_id=key, meta=meta), request
+        )
+        if isinstance(response, types.ErrorData):
+            raise TaskFailed(
+                "The tool's question could not be answered, so its task was stopped.", response.message
+            )
+        responses[key] = response
+        answered.add(key)
+    if responses:
+        params = UpdateParams(task_id=state.task_id, input_responses=responses)
+        await session.send_request(UpdateTask(params=params), types.EmptyResult)
 
 
 def _ended(state: TaskState) -> types.CallToolResult:

@@ -12,11 +12,13 @@ import anyio
 import pytest
 
 from desktop.core.audit_records import AuditFilter, AuditKind
-from desktop.core.consent import CallContext, ConsentGate
+from desktop.core.consent import CallContext, ConsentGate, ElicitationAnswer
+from desktop.core.consent_rules import ConsentRules
 from desktop.core.events import EventBus
 from desktop.core.rpc_log import EntryKind
 from desktop.llm.chat.control import CallStatus
 from desktop.servers.manager import Recording, ServerManager
+from desktop.servers.server_requests import ServerRequests
 from tests.e2e.conftest import Recorder, fixture_server, manager_in, watched
 from tests.e2e.test_long_calls import (
     Files,
@@ -28,18 +30,26 @@ from tests.e2e.test_long_calls import (
     _idle,
     _told_cancelled,
 )
+from tests.e2e.test_server_requests import DeskUser
 from tests.unit.llm.chat.chat_doubles import call
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
+def user() -> DeskUser:
+    return DeskUser()
+
+
+@pytest.fixture
 async def tasks(
-    tmp_path: Path, recording: Recording, bus: EventBus, consent: ConsentGate
+    tmp_path: Path, recording: Recording, bus: EventBus, consent: ConsentGate, user: DeskUser
 ) -> AsyncIterator[tuple[ServerManager, Files]]:
+    """The tasks_2026 server, its questions put to `user` through the real `ServerRequests`."""
     files = Files(tmp_path)
     env = {"FIXTURE_RELEASE_FILE": str(files.release), "FIXTURE_CANCELLED_FILE": str(files.cancelled)}
-    manager = manager_in(tmp_path, recording, bus, consent)
+    requests = ServerRequests(user, ConsentRules(tmp_path / "rules.json"), recording.audit)
+    manager = manager_in(tmp_path, recording, bus, consent, requests)
     async with watched(manager) as spawned:
         await manager.add("lab", fixture_server("tasks_2026", env=env))
         status = await manager.start("lab")
@@ -75,6 +85,22 @@ async def test_a_failed_task_is_a_failed_call_in_words(tasks, recording: Recordi
     outcome = await manager.call_tool("lab__research", {"steps": 1, "fail": True}, CallContext(origin="test"))
     assert not outcome.ok and "the library was closed" in outcome.text
     assert await _statuses(recording) == ["failed"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "result"), [("accept", "Report “Owls” researched"), ("decline", "Report researched")]
+)
+async def test_a_tasks_question_goes_through_the_form_dialog_and_back_with_tasks_update(  # type: ignore[no-untyped-def]
+    tasks, recording: Recording, user: DeskUser, answer: str, result: str
+) -> None:
+    manager, _files = tasks
+    user.form_answer = ElicitationAnswer(answer, {"title": "Owls"} if answer == "accept" else None)
+    outcome = await manager.call_tool("lab__research", {"steps": 1, "ask": True}, CallContext(origin="test"))
+    assert outcome.ok and outcome.text == f"{result} in 1 steps"
+    (asked,) = user.elicited
+    assert asked.server == "lab" and asked.message == "What should the report be called?"
+    assert _sent(recording, "tasks/update") == 1
+    assert await _statuses(recording) == ["ok"]
 
 
 async def test_stop_cancels_the_task_on_the_server(tasks, recording: Recording) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,9 @@ MCP Desk says it takes tasks in every request's capabilities; a server may then 
 to `TasksExtension`'s claim, which polls `tasks/get` at the server's `pollIntervalMs` until the
 task ends, and returns its result as the call's own: for the manager, the audit and the chat it
 is one call that takes a while. Each status message goes to the call's progress sink
-(`task_progress`). A call that is stopped or cancelled while it polls sends `tasks/cancel`.
+(`task_watch`), and its id to the caller's `TaskKeeper`, which may keep it past MCP Desk's
+closing: `resume` follows it again at the next start. A call stopped or cancelled otherwise
+while it polls sends `tasks/cancel`.
 A task that asks for input (`input_required`) has each of its requests put through the client's
 own callbacks (the elicitation dialog, sampling's review), once each, and the answers sent back
 with `tasks/update`.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import anyio
@@ -23,6 +26,7 @@ from mcp.client.extension import ClaimContext, ClientExtension, ResultClaim
 from mcp.client.session import ClientRequestContext, ClientSession
 from mcp.shared.dispatcher import ProgressFnT
 
+from desktop.core.consent import TaskKeeper
 from desktop.core.problem import Problem
 
 IDENTIFIER = "io.modelcontextprotocol/tasks"
@@ -31,8 +35,18 @@ MIN_POLL_S = 0.05
 MAX_POLL_S = 30.0
 CANCEL_WAIT_S = 5.0
 
-task_progress: ContextVar[ProgressFnT | None] = ContextVar("task_progress", default=None)
-"""Where the running call's task status messages go (the caller's progress sink), if anywhere."""
+
+@dataclass(frozen=True)
+class TaskWatch:
+    """Who follows the running call's task: its status messages, and its id for a later start."""
+
+    progress: ProgressFnT | None = None
+    keeper: TaskKeeper | None = None
+    decision_seq: int = 0
+
+
+task_watch: ContextVar[TaskWatch | None] = ContextVar("task_watch", default=None)
+"""Set by the manager around a call whose caller follows progress or keeps tasks."""
 
 
 class TaskFailed(Problem):
@@ -95,24 +109,34 @@ class TasksExtension(ClientExtension):
 
 async def follow(created: TaskCreated, ctx: ClaimContext) -> types.CallToolResult:
     """The task's result, polled for; `tasks/cancel` if the call is cancelled on the way."""
+    watch = task_watch.get() or TaskWatch()
+    if watch.keeper is not None:
+        watch.keeper.started(created.task_id, watch.decision_seq)
     state = TaskState.model_validate(created.model_dump(exclude={"result_type"}))
-    progress = task_progress.get()
+    return await _poll(ctx.session, state, watch)
+
+
+async def resume(session: ClientSession, task_id: str, progress: ProgressFnT | None) -> types.CallToolResult:
+    """A task made before MCP Desk last closed, followed again to its end."""
+    return await _poll(session, TaskState(task_id=task_id, status="working"), TaskWatch(progress))
+
+
+async def _poll(session: ClientSession, state: TaskState, watch: TaskWatch) -> types.CallToolResult:
     answered: set[str] = set()
     try:
         while True:
-            if progress is not None and state.status_message:
-                await progress(0, None, state.status_message)
+            if watch.progress is not None and state.status_message:
+                await watch.progress(0, None, state.status_message)
             if state.status not in ("working", "input_required"):
                 return _ended(state)
             if state.status == "input_required":
-                await _answer(ctx.session, state, answered)
+                await _answer(session, state, answered)
             await anyio.sleep(_poll_s(state))
-            state = await ctx.session.send_request(
-                GetTask(params=TaskParams(task_id=state.task_id)), TaskState
-            )
+            state = await session.send_request(GetTask(params=TaskParams(task_id=state.task_id)), TaskState)
     except BaseException:
-        if state.status in ("working", "input_required"):
-            await _cancel(ctx.session, state.task_id)
+        kept = watch.keeper is not None and watch.keeper.keeps()
+        if state.status in ("working", "input_required") and not kept:
+            await _cancel(session, state.task_id)
         raise
 
 

@@ -16,7 +16,7 @@ from desktop.core.consent import CallContext, ConsentGate, ElicitationAnswer
 from desktop.core.consent_rules import ConsentRules
 from desktop.core.events import EventBus
 from desktop.core.rpc_log import EntryKind
-from desktop.llm.chat.control import CallStatus
+from desktop.llm.chat.control import CallStatus, Role
 from desktop.servers.manager import Recording, ServerManager
 from desktop.servers.server_requests import ServerRequests
 from tests.e2e.conftest import Recorder, fixture_server, manager_in, watched
@@ -130,3 +130,46 @@ async def test_the_chats_card_follows_the_task_and_gets_its_result(  # type: ign
     await _idle(recorder, chat.id)
     card = await _card(chats, chat.id)
     assert card.status is CallStatus.DONE and card.result == "Researched in 3 steps"
+
+
+async def test_a_task_left_running_when_mcp_desk_closed_is_followed_at_the_next_start(
+    tmp_path: Path, recording: Recording, bus: EventBus, consent: ConsentGate, recorder: Recorder
+) -> None:
+    files = Files(tmp_path)
+    env = {"FIXTURE_CANCELLED_FILE": str(files.cancelled), "FIXTURE_TASKS_FILE": str(tmp_path / "tasks.json")}
+    config = fixture_server("tasks_2026", env=env)
+    first_run, next_run = tmp_path / "first", tmp_path / "next"
+    first_run.mkdir()
+    next_run.mkdir()
+    first = manager_in(first_run, recording, bus, consent)
+    async with watched(first) as spawned:
+        await first.add("lab", config)
+        await first.start("lab")
+        spawned.note()
+        chats, _backend = _chat(first, bus, tmp_path, call("lab__research", {"steps": 20}, "c1"))
+        chat = await chats.create()
+        await chats.send(chat.id, "look it up")
+        with anyio.fail_after(30):
+            await recorder.wait_for(_card_is(lambda card: bool(card.task_id)))
+        chats.close()
+
+    again = manager_in(next_run, recording, bus, consent)
+    reopened, _backend = _chat(again, bus, tmp_path)
+    bus.subscribe(reopened.on_event)
+    async with watched(again) as spawned:
+        await again.add("lab", config)
+        await again.start("lab")
+        spawned.note()
+        with anyio.fail_after(30):
+            await recorder.wait_for(_card_is(lambda card: card.status is CallStatus.DONE))
+        messages = await reopened.messages(chat.id)
+        card = await _card(reopened, chat.id)
+        assert card.result == "Researched in 20 steps" and card.task_id
+        (answer,) = [m for m in messages if m.role is Role.TOOL]
+        assert answer.tool_call_id == "c1" and answer.text == "Researched in 20 steps"
+        reopened.close()
+    assert not files.cancelled.exists(), "closing MCP Desk must not cancel the task"
+    results = await recording.audit.query(AuditFilter(kind=AuditKind.TOOL_RESULT))
+    (decision,) = await recording.audit.query(AuditFilter(kind=AuditKind.TOOL_CALL))
+    assert sorted(r.data["status"] for r in results) == ["cancelled", "ok"]
+    assert {r.data["call"] for r in results} == {decision.seq}

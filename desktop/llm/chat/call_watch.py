@@ -1,4 +1,5 @@
-"""One running call's card, kept current: the server's progress, and the keep-waiting question.
+"""One running call's card, kept current: the server's progress, the keep-waiting question, and the
+task the server may make of the call (its id stored with the card, for the next start).
 
 The turn hands `progress` and `patience` to the server side in the call's `CallContext`; the page
 answers the question through `ChatControl.answer_slow_call`, which reaches `answer`.
@@ -26,6 +27,8 @@ class CallWatch:
         self._show = show
         self._shown_at = 0.0
         self._answer: asyncio.Future[bool] | None = None
+        self.keeping = False
+        """MCP Desk is closing: a task the call became is left running, and followed at the next start."""
 
     async def progress(self, progress: float, total: float | None, message: str | None) -> None:
         """A progress notification: the call is running (so the user has said yes)."""
@@ -46,6 +49,13 @@ class CallWatch:
             self._answer = None
         self._set(replace(self.card, status=CallStatus.RUNNING if keep_waiting else CallStatus.SLOW))
         return keep_waiting
+
+    def started(self, task_id: str, decision_seq: int) -> None:
+        """The server runs the call as a task: the card keeps its id in the chat's store."""
+        self._set(replace(self.card, task_id=task_id, decision_seq=decision_seq))
+
+    def keeps(self) -> bool:
+        return self.keeping
 
     def answer(self, keep_waiting: bool) -> None:
         """The user's answer to the question on the card; nothing when no question is open."""

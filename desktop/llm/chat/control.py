@@ -117,6 +117,10 @@ class ToolCard:
     """The server's latest progress on a running call."""
     waited_s: float = 0.0
     """For a call taking longer than usual: how long it had run when the user was asked."""
+    task_id: str = ""
+    """The server runs the call as this task: followed again after a restart while the card is running."""
+    decision_seq: int | None = None
+    """The audit record of the decision to make a call that became a task (for its result record)."""
 
 
 class Caveat(StrEnum):

@@ -8,13 +8,14 @@ a pending consent question included.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from typing import Protocol
 
 from desktop.core.config import ChatBackendConfig
 from desktop.core.consent import SamplingRequest
-from desktop.core.events import Event, EventSink, ToolInfo
+from desktop.core.events import Event, EventSink, ServerState, ServerStatusChanged, ToolInfo
 from desktop.core.problem import Problem
 from desktop.core.secrets import SecretVault
 from desktop.llm.backends.backend import ChatBackend, ChatParams, ChatProblem, Message, ToolChoice
@@ -31,6 +32,7 @@ from desktop.llm.chat.control import (
     Role,
 )
 from desktop.llm.chat.store import NEW_TITLE, ChatStore, new_message
+from desktop.llm.chat.task_resume import TaskResumer
 from desktop.llm.chat.tool_offer import OfferMemory, Refusals
 from desktop.llm.chat.turn import ChatTurn, ToolHost, model_messages, running_tools
 from desktop.llm.models.control import ModelState, ModelStateChanged
@@ -141,17 +143,27 @@ class ChatService:
         self._turns: dict[str, tuple[ChatTurn, asyncio.Task[None]]] = {}
         self._offers = OfferMemory(consent)
         self._warming: set[asyncio.Task[None]] = set()
+        self._resumer = TaskResumer(store, host, events)
 
     def close(self) -> None:
         for turn, task in self._turns.values():
+            turn.closing = True  # a task a call became outlives MCP Desk, and is followed at the next start
+            for watch in turn.watches.values():
+                watch.keeping = True
             turn.cancel.set()
             task.cancel()
+        self._resumer.close()
         for warming in self._warming:
             warming.cancel()
         self._store.close()
 
     def on_event(self, event: Event) -> None:
-        """A model just loaded: have it read a new chat's tools in the background (see `warm_up`)."""
+        """A model just loaded: have it read a new chat's tools in the background (see `warm_up`).
+        A server runs: follow its tasks left running when MCP Desk last closed (`task_resume`)."""
+        if isinstance(event, ServerStatusChanged) and event.status.state is ServerState.RUNNING:
+            with contextlib.suppress(RuntimeError):  # not on the service loop: nothing to follow on
+                self._resumer.server_running(event.status.name)
+            return
         if not isinstance(event, ModelStateChanged) or event.state.loaded is None:
             return
         try:

@@ -147,6 +147,20 @@ class ChatStore:
         ).fetchall()
         return [_message(row) for row in rows]
 
+    def with_tasks(self) -> list[ChatMessage]:
+        """Messages with a card whose call the server runs as a task (running or ended)."""
+        rows = self._db.execute(
+            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE cards LIKE ? ESCAPE '\\' ORDER BY id",
+            ('%"task\\_id": "_%',),
+        ).fetchall()
+        return [_message(row) for row in rows]
+
+    def message(self, message_id: int) -> ChatMessage | None:
+        row = self._db.execute(
+            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,)
+        ).fetchone()
+        return _message(row) if row else None
+
     def add(self, message: ChatMessage) -> ChatMessage:
         cursor = self._db.execute(
             INSERT_MESSAGE,

@@ -75,6 +75,14 @@ class ToolHost(Protocol):
     async def call_tool(
         self, qualified_name: str, arguments: dict[str, Any], context: CallContext
     ) -> ToolCallOutcome: ...
+    async def resume_task(
+        self,
+        qualified_name: str,
+        task_id: str,
+        decision_seq: int,
+        arguments: dict[str, Any],
+        context: CallContext,
+    ) -> ToolCallOutcome: ...
 
 
 def running_tools(host: ToolHost) -> list[ToolInfo]:
@@ -152,6 +160,7 @@ class ChatTurn:
         self._made: set[str] = set()
         """Calls made since the last one that may have changed something (see `_remember`)."""
         self.watches: dict[str, CallWatch] = {}
+        self.closing = False
         """The calls running now, by card, for the user's answer when one takes longer than usual."""
 
     async def run(self) -> None:
@@ -284,6 +293,7 @@ class ChatTurn:
             self._suspicious,
             progress=watch.progress,
             patience=watch.patience,
+            tasks=watch,
         )
         started = time.perf_counter()
         try:
@@ -340,7 +350,7 @@ class ChatTurn:
     def _stopped(self, asked: str) -> None:
         """The user stopped the turn: the call being asked says `asked`, calls not reached were not run."""
         self.cancel.set()
-        if self._reply is None:
+        if self._reply is None or self.closing:  # closing: the cards stay as stored, tasks are followed later
             return
         for index, card in enumerate(self._reply.cards):
             if card.status is CallStatus.WAITING:

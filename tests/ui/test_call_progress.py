@@ -121,3 +121,36 @@ def test_the_pages_card_answers_through_the_chat_side(
         chats.change(replace(answer, cards=(STOPPED,)))
         qtbot.waitUntil(lambda: card.status_label.text() == "Stopped")
         save(page, shots, "41-chat-long-call-stopped")
+
+
+def test_a_task_left_running_finishes_on_its_card_after_a_restart(
+    qtbot: QtBot,
+    page: ChatPage,
+    chats: FakeChats,
+    shots: Path,  # noqa: F811
+) -> None:
+    chat = chats.add_chat("Research")
+    chats.post(chat.id, Role.USER, "Find what is known about snowy owls")
+    waiting = replace(
+        RUNNING,
+        tool="lab__research",
+        title="Research a topic",
+        task_id="t-42",
+        decision_seq=7,
+        progress=None,
+    )
+    answer = chats.post(chat.id, Role.ASSISTANT, "", cards=(waiting,))  # as stored when MCP Desk closed
+    opened(qtbot, page, chats, "Research")
+    card = page.transcript.views[answer.id].cards["c1"]
+    assert card.status_label.text() == "Running…" and not card.progress.isVisible()
+    chats.change(
+        replace(answer, cards=(replace(waiting, progress=CallProgress(0, None, "Synthesizing findings")),))
+    )
+    qtbot.waitUntil(lambda: card.progress.message_label.text() == "Synthesizing findings")
+    save(page, shots, "41-chat-long-call-task-resumed")
+    done = replace(waiting, status=CallStatus.DONE, result="Snowy owls hunt by day in summer.", audit_seq=7)
+    chats.change(replace(answer, cards=(done,)))
+    chats.post(chat.id, Role.TOOL, done.result, tool_call_id="c1")
+    qtbot.waitUntil(lambda: card.status_label.text() == "Done")
+    assert not card.progress.isVisible() and card.result.isVisible()
+    save(page, shots, "41-chat-long-call-task-finished")

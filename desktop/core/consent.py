@@ -68,7 +68,11 @@ class Patience(Protocol):
 
     While it is asked the call goes on; an answer that arrives first ends the question."""
 
-    async def __call__(self, waited_s: float) -> bool: ...
+    async def ask(self, waited_s: float) -> bool: ...
+
+    async def stopped(self) -> None:
+        """Returns when the user stops the call before anything was asked (a task's Cancel)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """A tool call that may outlive its server's timeout, as long as the person waiting says so.
 
 The SDK's own read timeout would cancel the call; here it is off, and at each timeout the
-caller's `Patience` is asked instead, while the call goes on. "Stop" cancels the call the way
+caller's `Patience` is asked instead, while the call goes on; the user may also stop it before
+(`Patience.stopped`: a task's Cancel). "Stop" cancels the call the way
 the SDK abandons a request (`notifications/cancelled`), and the call ends as `CallStopped`.
 Only a caller that brings a `Patience` comes here: every other call keeps the plain path.
 """
@@ -57,21 +58,31 @@ async def _wait(
     sent: asyncio.Future[types.CallToolResult], every: float, patience: Patience
 ) -> types.CallToolResult | Exception:
     waited = 0.0
-    while True:
-        done, _ = await asyncio.wait({sent}, timeout=every)
-        if done:
-            return sent.result()
-        waited += every
-        asked = asyncio.ensure_future(patience(waited))
-        try:
-            either: set[asyncio.Future[Any]] = {sent, asked}
-            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            await _abandon(asked)
-        if sent.done():
-            return sent.result()
-        if not asked.result():
-            return CallStopped(waited)
+    stop = asyncio.ensure_future(patience.stopped())
+    try:
+        while True:
+            either: set[asyncio.Future[Any]] = {sent, stop}
+            await asyncio.wait(either, timeout=every, return_when=asyncio.FIRST_COMPLETED)
+            if sent.done():
+                return sent.result()
+            if stop.done():
+                return CallStopped(waited)
+            waited += every
+            if not await _ask(sent, patience, waited):
+                return CallStopped(waited)
+    finally:
+        await _abandon(stop)
+
+
+async def _ask(sent: asyncio.Future[types.CallToolResult], patience: Patience, waited: float) -> bool:
+    """True: keep waiting (or the call ended meanwhile); False: the user stopped it."""
+    asked = asyncio.ensure_future(patience.ask(waited))
+    try:
+        either: set[asyncio.Future[Any]] = {sent, asked}
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        await _abandon(asked)
+    return sent.done() or asked.result()
 
 
 async def _abandon(future: asyncio.Future[Any]) -> None:

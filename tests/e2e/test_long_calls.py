@@ -80,7 +80,10 @@ class Patience:
         self.touch = touch
         self.asked: list[float] = []
 
-    async def __call__(self, waited_s: float) -> bool:
+    async def stopped(self) -> None:
+        await anyio.sleep_forever()
+
+    async def ask(self, waited_s: float) -> bool:
         self.asked.append(waited_s)
         if self.touch is not None:
             self.touch.write_text("go", encoding="utf-8")

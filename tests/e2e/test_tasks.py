@@ -132,9 +132,17 @@ async def test_the_chats_card_follows_the_task_and_gets_its_result(  # type: ign
     assert card.status is CallStatus.DONE and card.result == "Researched in 3 steps"
 
 
+@pytest.mark.parametrize("cancel", [False, True])
 async def test_a_task_left_running_when_mcp_desk_closed_is_followed_at_the_next_start(
-    tmp_path: Path, recording: Recording, bus: EventBus, consent: ConsentGate, recorder: Recorder
+    tmp_path: Path,
+    recording: Recording,
+    bus: EventBus,
+    consent: ConsentGate,
+    recorder: Recorder,
+    cancel: bool,
 ) -> None:
+    """Followed to its end; or cancelled from its card once followed again (`cancel`)."""
+    steps = 400 if cancel else 20
     files = Files(tmp_path)
     env = {"FIXTURE_CANCELLED_FILE": str(files.cancelled), "FIXTURE_TASKS_FILE": str(tmp_path / "tasks.json")}
     config = fixture_server("tasks_2026", env=env)
@@ -146,7 +154,7 @@ async def test_a_task_left_running_when_mcp_desk_closed_is_followed_at_the_next_
         await first.add("lab", config)
         await first.start("lab")
         spawned.note()
-        chats, _backend = _chat(first, bus, tmp_path, call("lab__research", {"steps": 20}, "c1"))
+        chats, _backend = _chat(first, bus, tmp_path, call("lab__research", {"steps": steps}, "c1"))
         chat = await chats.create()
         await chats.send(chat.id, "look it up")
         with anyio.fail_after(30):
@@ -160,16 +168,41 @@ async def test_a_task_left_running_when_mcp_desk_closed_is_followed_at_the_next_
         await again.add("lab", config)
         await again.start("lab")
         spawned.note()
+        if cancel:  # the server's start had it followed again: Cancel reaches that
+            await reopened.answer_slow_call(chat.id, "c1", False)
+        ended = CallStatus.STOPPED if cancel else CallStatus.DONE
         with anyio.fail_after(30):
-            await recorder.wait_for(_card_is(lambda card: card.status is CallStatus.DONE))
+            await recorder.wait_for(_card_is(lambda card: card.status is ended))
         messages = await reopened.messages(chat.id)
         card = await _card(reopened, chat.id)
-        assert card.result == "Researched in 20 steps" and card.task_id
         (answer,) = [m for m in messages if m.role is Role.TOOL]
-        assert answer.tool_call_id == "c1" and answer.text == "Researched in 20 steps"
+        if cancel:
+            assert answer.text == "The user stopped the call before the server answered."
+            await _told_cancelled(files)
+        else:
+            assert card.result == "Researched in 20 steps" and card.task_id
+            assert answer.tool_call_id == "c1" and answer.text == "Researched in 20 steps"
+            assert not files.cancelled.exists(), "closing MCP Desk must not cancel the task"
         reopened.close()
-    assert not files.cancelled.exists(), "closing MCP Desk must not cancel the task"
     results = await recording.audit.query(AuditFilter(kind=AuditKind.TOOL_RESULT))
     (decision,) = await recording.audit.query(AuditFilter(kind=AuditKind.TOOL_CALL))
-    assert sorted(r.data["status"] for r in results) == ["cancelled", "ok"]
+    assert sorted(r.data["status"] for r in results) == ["cancelled", "cancelled" if cancel else "ok"]
     assert {r.data["call"] for r in results} == {decision.seq}
+
+
+async def test_cancel_on_the_chats_task_card_cancels_the_task_at_once(  # type: ignore[no-untyped-def]
+    tasks, bus: EventBus, recorder: Recorder, tmp_path: Path, recording: Recording
+) -> None:
+    manager, files = tasks
+    chats, _backend = _chat(manager, bus, tmp_path, call("lab__research", {"steps": 1, "hold": True}, "c1"))
+    chat = await chats.create()
+    await chats.send(chat.id, "look it up")
+    with anyio.fail_after(30):
+        await recorder.wait_for(_card_is(lambda card: bool(card.task_id)))
+    await chats.answer_slow_call(chat.id, "c1", False)
+    await _idle(recorder, chat.id)
+    card = await _card(chats, chat.id)
+    assert card.status is CallStatus.STOPPED
+    await _told_cancelled(files)
+    assert _sent(recording, "tasks/cancel") == 1
+    assert await _statuses(recording) == ["stopped"]

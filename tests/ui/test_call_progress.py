@@ -142,7 +142,7 @@ def test_a_task_left_running_finishes_on_its_card_after_a_restart(
     answer = chats.post(chat.id, Role.ASSISTANT, "", cards=(waiting,))  # as stored when MCP Desk closed
     opened(qtbot, page, chats, "Research")
     card = page.transcript.views[answer.id].cards["c1"]
-    assert card.status_label.text() == "Running…" and not card.progress.isVisible()
+    assert card.status_label.text() == "Running…" and card.progress.stop_button.text() == "Cancel"
     chats.change(
         replace(answer, cards=(replace(waiting, progress=CallProgress(0, None, "Synthesizing findings")),))
     )
@@ -154,3 +154,12 @@ def test_a_task_left_running_finishes_on_its_card_after_a_restart(
     qtbot.waitUntil(lambda: card.status_label.text() == "Done")
     assert not card.progress.isVisible() and card.result.isVisible()
     save(page, shots, "41-chat-long-call-task-finished")
+
+
+def test_a_running_task_offers_cancel_at_any_time(qtbot: QtBot) -> None:
+    card = shown_card(qtbot, replace(RUNNING, task_id="t-1", progress=None))
+    assert card.progress.stop_button.isVisible() and card.progress.stop_button.text() == "Cancel"
+    assert not card.progress.keep_button.isVisible()
+    with qtbot.waitSignal(card.slow_call_answered) as answered:
+        qtbot.mouseClick(card.progress.stop_button, Qt.MouseButton.LeftButton)
+    assert answered.args == ["c1", False]

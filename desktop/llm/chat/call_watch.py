@@ -1,8 +1,9 @@
 """One running call's card, kept current: the server's progress, the keep-waiting question, and the
 task the server may make of the call (its id stored with the card, for the next start).
 
-The turn hands `progress` and `patience` to the server side in the call's `CallContext`; the page
-answers the question through `ChatControl.answer_slow_call`, which reaches `answer`.
+The turn hands the watch to the server side in the call's `CallContext`: its `progress`, and the
+watch itself as the call's `Patience` and `TaskKeeper`. The page answers the question (or cancels a
+task) through `ChatControl.answer_slow_call`, which reaches `answer`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class CallWatch:
         self._show = show
         self._shown_at = 0.0
         self._answer: asyncio.Future[bool] | None = None
+        self._stop = asyncio.Event()
         self.keeping = False
         """MCP Desk is closing: a task the call became is left running, and followed at the next start."""
 
@@ -39,7 +41,7 @@ class CallWatch:
             self._shown_at = now
             self._show(self.card, False)
 
-    async def patience(self, waited_s: float) -> bool:
+    async def ask(self, waited_s: float) -> bool:
         """The call passed its timeout: the card asks, and the call goes on until the user answers."""
         self._answer = asyncio.get_running_loop().create_future()
         self._set(replace(self.card, status=CallStatus.SLOW, waited_s=waited_s))
@@ -57,10 +59,16 @@ class CallWatch:
     def keeps(self) -> bool:
         return self.keeping
 
+    async def stopped(self) -> None:
+        await self._stop.wait()
+
     def answer(self, keep_waiting: bool) -> None:
-        """The user's answer to the question on the card; nothing when no question is open."""
+        """The user's answer to the question on the card; a stop with no question open (a task's
+        Cancel) stops the call all the same."""
         if self._answer is not None and not self._answer.done():
             self._answer.set_result(keep_waiting)
+        elif not keep_waiting:
+            self._stop.set()
 
     def _set(self, card: ToolCard) -> None:
         self.card = card

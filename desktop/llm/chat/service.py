@@ -250,6 +250,8 @@ class ChatService:
         watch = running[0].watches.get(call_id) if running is not None else None
         if watch is not None:
             watch.answer(keep_waiting)
+        elif not keep_waiting:  # a task followed again after a restart
+            self._resumer.cancel(call_id)
 
     def stop(self, chat_id: str) -> None:
         running = self._turns.get(chat_id)

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from desktop.core.consent import CallContext, ProgressSink
-from desktop.llm.chat.cards import finished
+from desktop.llm.chat.cards import STOPPED_HERE, finished
 from desktop.llm.chat.control import CallProgress, CallStatus, ChatMessage, ChatMessageChanged, Role, ToolCard
 from desktop.llm.chat.store import ChatStore, new_message
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from desktop.llm.chat.turn import ToolHost
 
 RUNNING = (CallStatus.WAITING, CallStatus.RUNNING, CallStatus.SLOW)
+STOPPED_FOR_MODEL = "The user stopped the call before the server answered."
 
 
 class TaskResumer:
@@ -31,6 +32,7 @@ class TaskResumer:
         self._host = host
         self._events = events
         self._following: dict[str, asyncio.Task[None]] = {}
+        self._cancelled: set[str] = set()
 
     def server_running(self, server: str) -> None:
         """Follow again every stored task of `server` whose card is still running."""
@@ -41,6 +43,13 @@ class TaskResumer:
                     self._following[key] = asyncio.get_running_loop().create_task(
                         self._follow(message.id, card)
                     )
+
+    def cancel(self, call_id: str) -> None:
+        """The user cancelled a task being followed: `tasks/cancel`, and its card says stopped."""
+        for key, task in self._following.items():
+            if key.endswith(f"/{call_id}"):
+                self._cancelled.add(key)
+                task.cancel()
 
     def close(self) -> None:
         for task in self._following.values():
@@ -58,13 +67,34 @@ class TaskResumer:
             return
         started = time.perf_counter()
         context = CallContext("chat", message.chat_id, progress=self._progress(message_id, card))
-        outcome = await self._host.resume_task(
-            card.tool, card.task_id, card.decision_seq, card.arguments or {}, context
-        )
+        try:
+            outcome = await self._host.resume_task(
+                card.tool, card.task_id, card.decision_seq, card.arguments or {}, context
+            )
+        except asyncio.CancelledError:
+            if f"{message_id}/{card.call_id}" not in self._cancelled:
+                raise
+            self._put(
+                message_id,
+                replace(
+                    self._card(message_id, card),
+                    status=CallStatus.STOPPED,
+                    result=STOPPED_HERE,
+                    progress=None,
+                ),
+            )
+            self._answer(message.chat_id, card.call_id, STOPPED_FOR_MODEL)
+            return
         done = finished(self._card(message_id, card), outcome, (), "", started)
         self._put(message_id, done)
-        text = outcome.text if outcome.ok else f"The tool could not finish: {outcome.text}"
-        answer = new_message(message.chat_id, Role.TOOL, text, tool_call_id=card.call_id)
+        self._answer(
+            message.chat_id,
+            card.call_id,
+            outcome.text if outcome.ok else f"The tool could not finish: {outcome.text}",
+        )
+
+    def _answer(self, chat_id: str, call_id: str, text: str) -> None:
+        answer = new_message(chat_id, Role.TOOL, text, tool_call_id=call_id)
         self._events.publish(ChatMessageChanged(self._store.add(answer)))
 
     def _progress(self, message_id: int, card: ToolCard) -> ProgressSink:

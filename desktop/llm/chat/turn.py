@@ -292,7 +292,7 @@ class ChatTurn:
             self._title,
             self._suspicious,
             progress=watch.progress,
-            patience=watch.patience,
+            patience=watch,
             tasks=watch,
         )
         started = time.perf_counter()

@@ -68,9 +68,11 @@ class CallProgressView(QWidget):
         layout.addLayout(buttons)
 
     def show_card(self, card: ToolCard) -> None:
-        """Shown for a running call the server reports on, and for one taking longer than usual."""
+        """Shown for a running call the server reports on, one taking longer than usual (Keep waiting,
+        Stop), and a task the server runs (Cancel, at any time)."""
         slow = card.status is CallStatus.SLOW
-        self.setVisible(slow or (card.status is CallStatus.RUNNING and card.progress is not None))
+        task = card.status is CallStatus.RUNNING and bool(card.task_id)
+        self.setVisible(slow or task or (card.status is CallStatus.RUNNING and card.progress is not None))
         fraction = card.progress.fraction if card.progress is not None else None
         if fraction is None:
             self.bar.setRange(0, 0)  # busy: the server did not say how much there is
@@ -81,10 +83,12 @@ class CallProgressView(QWidget):
         self.message_label.setText(message)
         self.message_label.setVisible(bool(message))
         self.slow_label.setText(slow_words(card) if slow else "")
-        for widget in (self.slow_label, self.keep_button, self.stop_button):
+        for widget in (self.slow_label, self.keep_button):
             widget.setVisible(slow)
+        self.stop_button.setText(self.tr("Stop") if slow else self.tr("Cancel"))
+        self.stop_button.setVisible(slow or task)
         self.keep_button.setEnabled(slow)
-        self.stop_button.setEnabled(slow)
+        self.stop_button.setEnabled(slow or task)
 
     def _on_keep_button_clicked(self) -> None:
         self._answer(True)

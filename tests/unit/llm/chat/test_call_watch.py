@@ -51,7 +51,7 @@ async def test_a_burst_of_progress_is_shown_once_and_kept_whole() -> None:
 async def test_the_question_waits_for_the_users_answer(keep_waiting: bool) -> None:
     shown = Shown()
     watch = _watch(shown)
-    asked = asyncio.ensure_future(watch.patience(60.0))
+    asked = asyncio.ensure_future(watch.ask(60.0))
     await asyncio.sleep(0)
     assert watch.card.status is CallStatus.SLOW and watch.card.waited_s == 60.0 and shown.cards[-1][1]
     assert not asked.done()
@@ -64,3 +64,25 @@ async def test_an_answer_with_no_question_open_is_ignored() -> None:
     watch = _watch(Shown())
     watch.answer(False)
     assert watch.card.status is CallStatus.WAITING
+
+
+async def test_a_stop_with_no_question_open_stops_the_call() -> None:
+    watch = _watch(Shown())
+    stopped = asyncio.ensure_future(watch.stopped())
+    await asyncio.sleep(0)
+    assert not stopped.done()
+    watch.answer(True)
+    await asyncio.sleep(0)
+    assert not stopped.done(), "keep waiting with nothing asked changes nothing"
+    watch.answer(False)
+    await asyncio.wait_for(stopped, 5)
+
+
+async def test_a_task_is_kept_with_the_card_and_kept_running_only_while_closing() -> None:
+    shown = Shown()
+    watch = _watch(shown)
+    watch.started("t-1", 12)
+    assert (watch.card.task_id, watch.card.decision_seq) == ("t-1", 12) and shown.cards[-1][1]
+    assert not watch.keeps()
+    watch.keeping = True
+    assert watch.keeps()

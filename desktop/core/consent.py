@@ -53,6 +53,28 @@ class ProgressSink(Protocol):
     async def __call__(self, progress: float, total: float | None, message: str | None) -> None: ...
 
 
+class TaskKeeper(Protocol):
+    """Told when the server runs a call as a task; asked whether the task outlives the call's cancellation."""
+
+    def started(self, task_id: str, decision_seq: int) -> None: ...
+
+    def keeps(self) -> bool:
+        """True: MCP Desk is closing, and the task is left running to be followed at the next start."""
+        ...
+
+
+class Patience(Protocol):
+    """Asked when a call has run past the server's timeout: True keeps waiting, False stops the call.
+
+    While it is asked the call goes on; an answer that arrives first ends the question."""
+
+    async def ask(self, waited_s: float) -> bool: ...
+
+    async def stopped(self) -> None:
+        """Returns when the user stops the call before anything was asked (a task's Cancel)."""
+        ...
+
+
 @dataclass(frozen=True)
 class CallContext:
     """Where a tool call comes from."""
@@ -69,6 +91,10 @@ class CallContext:
     """Where the server's progress on the call goes (progress, total, message): the app that asked for it."""
     app_id: str | None = None
     """That app's id as the gateway knows it (`cursor`): what its rules are kept under, whatever its name."""
+    patience: Patience | None = field(default=None, compare=False, repr=False)
+    """Asked whether to keep waiting when the call passes its timeout; None: the call fails at the timeout."""
+    tasks: TaskKeeper | None = field(default=None, compare=False, repr=False)
+    """Told of a task the server made of the call, to follow it again after a restart."""
 
     @property
     def app_key(self) -> str | None:

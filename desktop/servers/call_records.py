@@ -34,6 +34,14 @@ from desktop.servers.wire_tap import CallTrace
 PREVIEW_CHARS = 200
 
 
+class CallStopped(Exception):
+    """The user stopped a call that had run past its timeout, after `waited_s` seconds."""
+
+    def __init__(self, waited_s: float) -> None:
+        super().__init__(f"stopped by the user after {waited_s:.0f} s")
+        self.waited_s = waited_s
+
+
 def server_data(name: str, config: ServerConfig) -> dict[str, Any]:
     """What a server record says about its launch: names of variables and headers, never values."""
     return {
@@ -111,8 +119,16 @@ def _call_outcome(
             content=content,
         )
     problem = _call_error(config, result)
+    stopped = isinstance(result, CallStopped)
     return ToolCallOutcome(
-        tool.server, tool.name, False, problem.message, None, duration, details=problem.details
+        tool.server,
+        tool.name,
+        False,
+        problem.message,
+        None,
+        duration,
+        details=problem.details,
+        stopped=stopped,
     )
 
 
@@ -166,6 +182,8 @@ def _status(result: types.CallToolResult | BaseException) -> str:
         return "tool error" if result.is_error else "ok"
     if not isinstance(result, Exception):
         return "cancelled"
+    if isinstance(result, CallStopped):
+        return "stopped"
     timeout = isinstance(result, MCPError) and result.code == types.REQUEST_TIMEOUT
     return "timed out" if timeout or isinstance(result, TimeoutError) else "failed"
 
@@ -209,6 +227,8 @@ def _call_error(config: ServerConfig, exc: BaseException) -> Problem:
         return Problem(f"The tool could not be called: {exc.message}", exc.details or details)
     if not isinstance(exc, Exception):
         return Problem("The call was stopped before the server answered.", details)
+    if isinstance(exc, CallStopped):
+        return Problem("The user stopped the call before the server answered.", details)
     if isinstance(exc, ValidationError):
         why = "the server's answer is not a valid MCP result."
     elif isinstance(exc, TimeoutError):

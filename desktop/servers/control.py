@@ -81,6 +81,8 @@ class ToolCallOutcome:
     """The result's content in order, images and resources included (`result_parts`)."""
     content: tuple[dict[str, Any], ...] = ()
     """The result's content blocks as the server sent them (wire form), for a caller that passes them on."""
+    stopped: bool = False
+    """The user stopped the call while it was taking longer than usual; `text` says so."""
 
 
 class ServerProblem(Problem):

@@ -47,6 +47,7 @@ from desktop.servers.last_failures import LastFailures
 from desktop.servers.launch import resolve
 from desktop.servers.leftovers import LeftoverRegistry
 from desktop.servers.oauth import forget, keep_client_secret
+from desktop.servers.patient_call import send_patiently
 from desktop.servers.prompts import CompletionRef, PromptInfo, PromptResult
 from desktop.servers.resources import ResourceInfo, ResourceRead, ResourceTemplateInfo
 from desktop.servers.restart_policy import DEFAULT_POLICY, RestartPolicy
@@ -56,6 +57,7 @@ from desktop.servers.runtimes import ManagedRuntimes, own_runtime_words
 from desktop.servers.server_content import ServerContent
 from desktop.servers.server_requests import ServerRequests
 from desktop.servers.supervisor import Credentials, Supervisor
+from desktop.servers.task_extension import TaskWatch, resume, task_watch
 from desktop.servers.wire_tap import current_call
 
 OUTPUT_EVERY = 0.1
@@ -231,9 +233,42 @@ class ServerManager:
         if not decision.allowed:
             return denied_outcome(tool, decision, record.seq)
         call = SentCall(sup.config, tool, record.seq, decision.arguments)
+        # Only a caller that follows progress or keeps tasks hears of a task (`task_extension`).
+        follows = context.progress is not None or context.tasks is not None
+        told = task_watch.set(TaskWatch(context.progress, context.tasks, record.seq)) if follows else None
         try:
-            result = await _send(sup, call, context.progress)
+            if context.patience is None:
+                result = await _send(sup, call, context.progress)
+            else:
+                result = await send_patiently(sup, call, context.progress, context.patience)
         except BaseException as stopped:  # cancelled: its result record says so, and it goes on
+            self._ended(call, stopped)
+            raise
+        finally:
+            if told is not None:
+                task_watch.reset(told)
+        return self._ended(call, result)
+
+    async def resume_task(
+        self,
+        qualified_name: str,
+        task_id: str,
+        decision_seq: int,
+        arguments: dict[str, Any],
+        context: CallContext,
+    ) -> ToolCallOutcome:
+        """A task an earlier run of MCP Desk left running, followed to its end; its result record points
+        at that run's decision."""
+        sup, tool = self._tool(qualified_name)
+        call = SentCall(sup.config, tool, decision_seq, arguments)
+        try:
+            with sup.calling() as client:
+                result: types.CallToolResult | Exception = await resume(
+                    client.session, task_id, context.progress
+                )
+        except Exception as exc:  # the task is gone, the server failed it, ...: a sentence, as for a call
+            result = exc
+        except BaseException as stopped:
             self._ended(call, stopped)
             raise
         return self._ended(call, result)

@@ -10,6 +10,7 @@ from mcp.client.session import MessageHandlerFnT
 
 from desktop.core.config import ServerConfig
 from desktop.servers.server_requests import RequestCallbacks
+from desktop.servers.task_extension import TasksExtension
 
 CLIENT_INFO = types.Implementation(name="mcp-desk", version="0.1.0")
 
@@ -22,7 +23,8 @@ def new_client(
     requests: RequestCallbacks | None,
 ) -> Client:
     """A client that begins as `mode` says (see `revisions`), caches nothing (the catalogue is
-    kept current by `tool_watch`) and hands a server's questions to `requests`."""
+    kept current by `tool_watch`), hands a server's questions to `requests`, and follows a call the
+    server turns into a task (`task_extension`)."""
     return Client(
         transport,
         message_handler=on_message,
@@ -33,4 +35,5 @@ def new_client(
         elicitation_callback=requests.elicitation if requests else None,
         sampling_callback=requests.sampling if requests else None,
         sampling_capabilities=requests.sampling_capabilities if requests else None,
+        extensions=[TasksExtension()],
     )

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from desktop.core.events import Notice, ServerState, ServerStatus, Severity
 from desktop.llm.models.control import JobKind, JobProgress, ModelState
 from desktop.ui.bridge import Bridge
+from desktop.ui.finished_calls import FinishedCalls
 from desktop.ui.main_window import MainWindow
 from desktop.ui.pages.model_texts import loaded_name
 from desktop.ui.resources import app_icon
@@ -79,7 +80,8 @@ class Tray(QObject):
     """The tray icon and its menu, kept in step with the servers; it is in the tray from the start.
 
     Its tooltip also names the loaded model and sums up memory use. While the window is hidden,
-    notices (a server that stopped for good, among others) and finished downloads pop up from it.
+    notices (a server that stopped for good, among others), finished downloads and long tool calls
+    that ended (`finished_calls`) pop up from it.
 
     Build it only where a tray exists: the window hides itself there when closed.
 
@@ -117,6 +119,7 @@ class Tray(QObject):
         bridge.model_state_changed.connect(self._on_bridge_model_state_changed)
         bridge.memory_measured.connect(self._on_bridge_memory_measured)
         bridge.model_job_progressed.connect(self._on_bridge_model_job_progressed)
+        self.finished_calls = FinishedCalls(bridge, window, self.notify, self)
         self.icon.show()
 
     def show(self) -> None:

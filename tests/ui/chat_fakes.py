@@ -65,6 +65,7 @@ class FakeChats:
         self.working: dict[str, bool] = {}
         self.sent: list[tuple[str, str]] = []
         self.stopped: list[str] = []
+        self.slow_answers: list[tuple[str, str, bool]] = []
         self.regenerated: list[str] = []
         self.searches: list[str] = []
         self.backend_saves: list[BackendSave] = []
@@ -124,6 +125,9 @@ class FakeChats:
             if message.role is Role.ASSISTANT:
                 self.change(replace(message, replaced=True))
         self.set_busy(chat_id, True, "Thinking…")
+
+    async def answer_slow_call(self, chat_id: str, call_id: str, keep_waiting: bool) -> None:
+        self.slow_answers.append((chat_id, call_id, keep_waiting))
 
     def stop(self, chat_id: str) -> None:
         self.stopped.append(chat_id)

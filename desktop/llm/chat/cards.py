@@ -21,6 +21,7 @@ from desktop.servers.control import ToolCallOutcome
 from desktop.servers.result_parts import TextPart
 
 MAX_SHOWN_RESULT = 200_000
+STOPPED_HERE = "You stopped this call before the tool finished."
 
 
 def tool_call(card: ToolCard) -> dict[str, Any]:
@@ -66,11 +67,14 @@ def finished(
     tool: ToolInfo | None = None,
 ) -> ToolCard:
     status = CallStatus.DENIED if outcome.denied else CallStatus.DONE if outcome.ok else CallStatus.FAILED
+    if outcome.stopped:
+        status = CallStatus.STOPPED
     return replace(
         card,
         arguments=outcome.arguments if outcome.arguments is not None else card.arguments,
         status=status,
-        result=_shown_text(outcome)[:MAX_SHOWN_RESULT],
+        progress=None,
+        result=STOPPED_HERE if outcome.stopped else _shown_text(outcome)[:MAX_SHOWN_RESULT],
         structured=outcome.structured,
         parts=tuple(part for part in outcome.parts if not isinstance(part, TextPart)),  # text is in `result`
         structured_fits=_fits(outcome, tool),

@@ -65,6 +65,26 @@ class CallStatus(StrEnum):
     """The model's request could not be read; nothing was asked or run."""
     SKIPPED = "not run"
     """Nothing was asked or run: the same call was made earlier in the answer, or the user had said no."""
+    SLOW = "taking longer"
+    """Still running past the server's usual time: the user may keep waiting or stop it."""
+    STOPPED = "stopped"
+    """The user stopped the call while it was taking longer than usual."""
+
+
+@dataclass(frozen=True)
+class CallProgress:
+    """How far a running call has got, as its server says."""
+
+    done: float
+    total: float | None = None
+    """None: the server does not know how much there is to do."""
+    message: str = ""
+
+    @property
+    def fraction(self) -> float | None:
+        if not self.total or self.total <= 0:
+            return None
+        return max(0.0, min(1.0, self.done / self.total))
 
 
 @dataclass(frozen=True)
@@ -95,6 +115,14 @@ class ToolCard:
     """`structured` matches the tool's output schema, so it can be shown as a table or a tree."""
     app_view: str | None = None
     """The tool's MCP App view (`ui://…`), shown in the card once the result is in."""
+    progress: CallProgress | None = None
+    """The server's latest progress on a running call."""
+    waited_s: float = 0.0
+    """For a call taking longer than usual: how long it had run when the user was asked."""
+    task_id: str = ""
+    """The server runs the call as this task: followed again after a restart while the card is running."""
+    decision_seq: int | None = None
+    """The audit record of the decision to make a call that became a task (for its result record)."""
 
 
 class Caveat(StrEnum):
@@ -212,6 +240,10 @@ class ChatControl(Protocol):
 
     async def attach(self, server: str, uri: str) -> Attachment:
         """Read `uri` from `server` for the next message (audited as the user's), cut to fit the context."""
+        ...
+
+    async def answer_slow_call(self, chat_id: str, call_id: str, keep_waiting: bool) -> None:
+        """For a card taking longer than usual: wait another while, or stop the call."""
         ...
 
     def stop(self, chat_id: str) -> None: ...

@@ -79,6 +79,16 @@ class ResourceReads:
                 tasks.start_soon(list_one, name)
         self._listed = {name: found for name, found in listed.items() if found}
 
+    async def resume_task(
+        self,
+        qualified_name: str,
+        task_id: str,
+        decision_seq: int,
+        arguments: dict[str, Any],
+        context: CallContext,
+    ) -> ToolCallOutcome:
+        return await self._host.resume_task(qualified_name, task_id, decision_seq, arguments, context)
+
     async def call_tool(
         self, qualified_name: str, arguments: dict[str, Any], context: CallContext
     ) -> ToolCallOutcome:

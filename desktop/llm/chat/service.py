@@ -8,13 +8,14 @@ a pending consent question included.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from typing import Protocol
 
 from desktop.core.config import ChatBackendConfig
 from desktop.core.consent import SamplingRequest
-from desktop.core.events import Event, EventSink, ToolInfo
+from desktop.core.events import Event, EventSink, ServerState, ServerStatusChanged, ToolInfo
 from desktop.core.problem import Problem
 from desktop.core.secrets import SecretVault
 from desktop.llm.backends.backend import ChatBackend, ChatParams, ChatProblem, Message, ToolChoice
@@ -33,6 +34,7 @@ from desktop.llm.chat.control import (
 )
 from desktop.llm.chat.resource_reads import ResourceLister, ResourceReads
 from desktop.llm.chat.store import NEW_TITLE, ChatStore, new_message
+from desktop.llm.chat.task_resume import TaskResumer
 from desktop.llm.chat.tool_offer import OfferMemory, Refusals
 from desktop.llm.chat.turn import ChatTurn, ToolHost, model_messages, running_tools
 from desktop.llm.models.control import ModelState, ModelStateChanged
@@ -149,11 +151,16 @@ class ChatService:
         self._turns: dict[str, tuple[ChatTurn, asyncio.Task[None]]] = {}
         self._offers = OfferMemory(consent)
         self._warming: set[asyncio.Task[None]] = set()
+        self._resumer = TaskResumer(store, host, events)
 
     def close(self) -> None:
         for turn, task in self._turns.values():
+            turn.closing = True  # a task a call became outlives MCP Desk, and is followed at the next start
+            for watch in turn.watches.values():
+                watch.keeping = True
             turn.cancel.set()
             task.cancel()
+        self._resumer.close()
         for warming in self._warming:
             warming.cancel()
         self._store.close()
@@ -161,9 +168,14 @@ class ChatService:
     def on_event(self, event: Event) -> None:
         """A model just loaded: have it read a new chat's tools in the background (see `warm_up`).
 
-        An attached resource changed: the chats holding it say so."""
+        An attached resource changed: the chats holding it say so. A server runs: follow its tasks
+        left running when MCP Desk last closed (`task_resume`)."""
         if self._watch is not None:
             self._watch.on_event(event)
+        if isinstance(event, ServerStatusChanged) and event.status.state is ServerState.RUNNING:
+            with contextlib.suppress(RuntimeError):  # not on the service loop: nothing to follow on
+                self._resumer.server_running(event.status.name)
+            return
         if not isinstance(event, ModelStateChanged) or event.state.loaded is None:
             return
         try:
@@ -250,6 +262,14 @@ class ChatService:
             self._events.publish(ChatMessageChanged(message))
         self._events.publish(ChatListChanged())
         self._start(chat_id)
+
+    async def answer_slow_call(self, chat_id: str, call_id: str, keep_waiting: bool) -> None:
+        running = self._turns.get(chat_id)
+        watch = running[0].watches.get(call_id) if running is not None else None
+        if watch is not None:
+            watch.answer(keep_waiting)
+        elif not keep_waiting:  # a task followed again after a restart
+            self._resumer.cancel(call_id)
 
     def stop(self, chat_id: str) -> None:
         running = self._turns.get(chat_id)

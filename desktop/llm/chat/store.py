@@ -18,6 +18,7 @@ from desktop.core.events import IconRef
 from desktop.core.suspicious import Flag
 from desktop.llm.backends.backend import ArgumentChoices, ChatParams, ToolChoice
 from desktop.llm.chat.control import (
+    CallProgress,
     CallStatus,
     Caveat,
     ChatMessage,
@@ -146,6 +147,20 @@ class ChatStore:
         ).fetchall()
         return [_message(row) for row in rows]
 
+    def with_tasks(self) -> list[ChatMessage]:
+        """Messages with a card whose call the server runs as a task (running or ended)."""
+        rows = self._db.execute(
+            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE cards LIKE ? ESCAPE '\\' ORDER BY id",
+            ('%"task\\_id": "_%',),
+        ).fetchall()
+        return [_message(row) for row in rows]
+
+    def message(self, message_id: int) -> ChatMessage | None:
+        row = self._db.execute(
+            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,)
+        ).fetchone()
+        return _message(row) if row else None
+
     def add(self, message: ChatMessage) -> ChatMessage:
         cursor = self._db.execute(
             INSERT_MESSAGE,
@@ -265,6 +280,8 @@ def _card(data: dict[str, Any]) -> ToolCard:
     parts = tuple(part for part in map(part_from, data.pop("parts", ())) if part is not None)
     icons = tuple(IconRef(i["src"], i["mime_type"], tuple(i["sizes"])) for i in data.pop("icons", ()))
     status = CallStatus(data["status"])
+    progress = data.pop("progress", None)
+    data["progress"] = CallProgress(**progress) if progress else None
     return ToolCard(**{**data, "status": status, "flags": flags, "parts": parts, "icons": icons})
 
 

@@ -27,6 +27,7 @@ from desktop.core.problem import Problem
 from desktop.core.tool_label import tool_label
 from desktop.llm.backends.backend import ChatBackend, Completion, Message, ToolChoice
 from desktop.llm.backends.tool_choices import narrowed
+from desktop.llm.chat.call_watch import CallWatch
 from desktop.llm.chat.cards import call_key, finished, new_card, tool_call
 from desktop.llm.chat.control import (
     CallStatus,
@@ -51,6 +52,7 @@ MAX_STEPS = 6
 STOPPED_WAITING = "Stopped before you answered."
 STOPPED_HERE = "You stopped the answer here."
 SKIPPED_STOPPED = "Not run: the answer was stopped."
+STOPPED_RUN = "Stopped while it was running: you stopped the answer."
 SKIPPED_REFUSED = "Not asked: you said no to an earlier call in this answer."
 SKIPPED_REPEAT = (
     "Not run: the model asked for exactly this earlier in this answer, so you weren't asked twice."
@@ -72,6 +74,14 @@ class ToolHost(Protocol):
     def tools(self, server: str | None = None) -> list[ToolInfo]: ...
     async def call_tool(
         self, qualified_name: str, arguments: dict[str, Any], context: CallContext
+    ) -> ToolCallOutcome: ...
+    async def resume_task(
+        self,
+        qualified_name: str,
+        task_id: str,
+        decision_seq: int,
+        arguments: dict[str, Any],
+        context: CallContext,
     ) -> ToolCallOutcome: ...
 
 
@@ -149,6 +159,9 @@ class ChatTurn:
         """The model asked for a call it had already made in this turn: the tool round is over."""
         self._made: set[str] = set()
         """Calls made since the last one that may have changed something (see `_remember`)."""
+        self.watches: dict[str, CallWatch] = {}
+        self.closing = False
+        """The calls running now, by card, for the user's answer when one takes longer than usual."""
 
     async def run(self) -> None:
         """Answer until done, stopped or failed; the caller says when the chat is free again."""
@@ -269,7 +282,19 @@ class ChatTurn:
     async def _call(self, index: int, card: ToolCard, tool: ToolInfo | None) -> None:
         self._set_card(index, replace(card, status=CallStatus.WAITING))
         self._status(True, "Waiting for your answer…")
-        context = CallContext("chat", self.chat_id, self._title, self._suspicious)
+        watch = CallWatch(
+            replace(card, status=CallStatus.WAITING), lambda c, keep: self._set_card(index, c, keep)
+        )
+        self.watches[card.call_id] = watch
+        context = CallContext(
+            "chat",
+            self.chat_id,
+            self._title,
+            self._suspicious,
+            progress=watch.progress,
+            patience=watch,
+            tasks=watch,
+        )
         started = time.perf_counter()
         try:
             outcome = await self._host.call_tool(card.tool, card.arguments or {}, context)
@@ -282,6 +307,7 @@ class ChatTurn:
             self._answer(card, f"The tool could not be called: {problem.message}")
             return
         finally:
+            self.watches.pop(card.call_id, None)
             self._status(True, "Thinking…")
         self._remember(card, tool)
         self._refused = self._refused or outcome.denied
@@ -310,22 +336,31 @@ class ChatTurn:
         message = new_message(self.chat_id, Role.TOOL, text, tool_call_id=card.call_id)
         self._publish(self._store.add(message))
 
-    def _set_card(self, index: int, card: ToolCard) -> None:
+    def _set_card(self, index: int, card: ToolCard, keep: bool = True) -> None:
+        """`keep` False: shown only (a call's progress), the store keeps the card at its next change."""
         assert self._reply is not None
         cards = list(self._reply.cards)
         cards[index] = card
         self._reply = replace(self._reply, cards=tuple(cards))
-        self._save(self._reply)
+        if keep:
+            self._save(self._reply)
+        else:
+            self._publish(self._reply)
 
     def _stopped(self, asked: str) -> None:
         """The user stopped the turn: the call being asked says `asked`, calls not reached were not run."""
         self.cancel.set()
-        if self._reply is None:
+        if self._reply is None or self.closing:  # closing: the cards stay as stored, tasks are followed later
             return
         for index, card in enumerate(self._reply.cards):
             if card.status is CallStatus.WAITING:
                 self._set_card(index, replace(card, status=CallStatus.DENIED, result=asked))
                 self._answer(card, asked)
+            elif card.status is CallStatus.SLOW or card.progress is not None:  # it was running
+                self._set_card(
+                    index, replace(card, status=CallStatus.STOPPED, progress=None, result=STOPPED_RUN)
+                )
+                self._answer(card, STOPPED_RUN)
             elif card.status is CallStatus.RUNNING:
                 self._skip(index, card, SKIPPED_STOPPED)
         self._reply = replace(self._reply, text=self._reply.text or self._streamer.text)

@@ -144,6 +144,7 @@ class ChatPage(QWidget):
         self.transcript.link_clicked.connect(self._on_transcript_link_clicked)
         self.transcript.audit_record_requested.connect(self.audit_record_requested)
         self.transcript.attach_requested.connect(self.server_picks.attach)
+        self.transcript.slow_call_answered.connect(self._on_transcript_slow_call_answered)
         self.server_picks.failed.connect(self._on_call_failed)
 
     def _chats(self) -> ChatControl:
@@ -283,6 +284,11 @@ class ChatPage(QWidget):
     def _show_use(self, use: ContextUse) -> None:
         self.meter.show_use(use, asked=bool(self.transcript.views))
         self.tools_ready_label.setVisible(use.tools_ready)
+
+    def _on_transcript_slow_call_answered(self, call_id: str, keep_waiting: bool) -> None:
+        if self.current is not None:
+            answer = self._chats().answer_slow_call(self.current, call_id, keep_waiting)
+            self._bridge.call(answer, None, self._on_call_failed)
 
     def _on_transcript_link_clicked(self, url: QUrl) -> None:
         box = OpenLinkBox(url, self)

@@ -83,11 +83,13 @@ class MessageView(QFrame):
         link_clicked(QUrl): a link in the text was clicked; nothing was opened.
         audit_record_requested(int): a tool card's audit link was clicked (the record's number).
         attach_requested(str, str): attach this server's resource (its address) to the next message.
+        slow_call_answered(str, bool): Keep waiting (True) or Stop (False) on a card's slow call (its id).
     """
 
     link_clicked = Signal(QUrl)
     audit_record_requested = Signal(int)
     attach_requested = Signal(str, str)
+    slow_call_answered = Signal(str, bool)
 
     def __init__(
         self,
@@ -204,6 +206,7 @@ class MessageView(QFrame):
             if view is None:
                 view = ToolCardView(card, self, self._icons, self._opener, self._views, self.message.chat_id)
                 view.audit_record_requested.connect(self.audit_record_requested)
+                view.slow_call_answered.connect(self.slow_call_answered)
                 self.cards[card.call_id] = view
                 self._cards_layout.addWidget(view)
             else:

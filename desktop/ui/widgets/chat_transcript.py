@@ -38,11 +38,13 @@ class ChatTranscript(QScrollArea):
         link_clicked(QUrl): a link in a message was clicked; nothing was opened.
         audit_record_requested(int): a tool card's audit link was clicked (the record's number).
         attach_requested(str, str): a note's “Attach the new version” was pressed (server, address).
+        slow_call_answered(str, bool): Keep waiting (True) or Stop (False) on a card's slow call (its id).
     """
 
     link_clicked = Signal(QUrl)
     audit_record_requested = Signal(int)
     attach_requested = Signal(str, str)
+    slow_call_answered = Signal(str, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -143,6 +145,7 @@ class ChatTranscript(QScrollArea):
         view.link_clicked.connect(self.link_clicked)
         view.audit_record_requested.connect(self.audit_record_requested)
         view.attach_requested.connect(self.attach_requested)
+        view.slow_call_answered.connect(self.slow_call_answered)
         self.views[message.id] = view
         self._column.insertWidget(position, view)
 

@@ -21,6 +21,7 @@ from desktop.ui.icon_cache import IconCache
 from desktop.ui.resource_opener import ResourceOpener
 from desktop.ui.style import hint, selectable
 from desktop.ui.widgets.app_view_holder import AppViewHolder
+from desktop.ui.widgets.call_progress import CallProgressView
 from desktop.ui.widgets.collapsible import Collapsible
 from desktop.ui.widgets.inline_message import InlineMessage
 from desktop.ui.widgets.json_view import JsonView
@@ -36,8 +37,10 @@ STATUS_COLOURS = {
     CallStatus.DENIED: "#6b6f76",
     CallStatus.GARBLED: "#a0522d",
     CallStatus.SKIPPED: "#5a6b8c",
+    CallStatus.SLOW: "#c0561b",
+    CallStatus.STOPPED: "#7a5c8c",
 }
-NOT_RUN = (CallStatus.FAILED, CallStatus.DENIED, CallStatus.GARBLED, CallStatus.SKIPPED)
+NOT_RUN = (CallStatus.FAILED, CallStatus.DENIED, CallStatus.GARBLED, CallStatus.SKIPPED, CallStatus.STOPPED)
 """Cards whose `result` says why nothing came back; it is shown on the card, not in a box."""
 MIN_NAME_WIDTH = 60
 JSON_LINES = 12
@@ -62,6 +65,8 @@ def status_text(status: CallStatus) -> str:
         CallStatus.DENIED: QCoreApplication.translate("ToolCard", "Not allowed"),
         CallStatus.GARBLED: QCoreApplication.translate("ToolCard", "Could not be read"),
         CallStatus.SKIPPED: QCoreApplication.translate("ToolCard", "Not run"),
+        CallStatus.SLOW: QCoreApplication.translate("ToolCard", "Taking longer than usual"),
+        CallStatus.STOPPED: QCoreApplication.translate("ToolCard", "Stopped"),
     }
     return labels[status]
 
@@ -188,9 +193,12 @@ class ToolCardView(QFrame):
 
     Signals:
         audit_record_requested(int): the user wants to see the call's audit record (its number).
+        slow_call_answered(str, bool): for a call taking longer than usual, the card's call id and
+            whether the user chose to keep waiting (True) or to stop it (False).
     """
 
     audit_record_requested = Signal(int)
+    slow_call_answered = Signal(str, bool)
 
     def __init__(
         self,
@@ -226,6 +234,8 @@ class ToolCardView(QFrame):
         self.audit_link.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
         self.audit_link.setToolTip(self.tr("See this call in the audit trail"))
         self.audit_link.linkActivated.connect(self._on_audit_link_activated)
+        self.progress = CallProgressView(self)
+        self.progress.answered.connect(self._on_progress_answered)
         self.arguments = JsonSection(self.tr("What the assistant asked for"), self)
         self.result = JsonSection(self.tr("Result"), self)
         self.parts = ResultPartsView(self, opener)
@@ -253,6 +263,7 @@ class ToolCardView(QFrame):
         layout.setSpacing(4)
         layout.addLayout(top)
         sections: tuple[QWidget, ...] = (
+            self.progress,
             self.reason_label,
             self.advice_label,
             self.arguments,
@@ -280,6 +291,7 @@ class ToolCardView(QFrame):
         self.audit_link.setVisible(seq is not None)
         self.arguments.setVisible(card.arguments is not None)
         self.arguments.set_content(show_arguments(card.arguments))
+        self.progress.show_card(card)
         self._show_outcome(card)
         self._show_flags(card)
         self._show_app_view(card)
@@ -340,6 +352,9 @@ class ToolCardView(QFrame):
 
     def _on_icons_icon_arrived(self) -> None:
         self._show_icon()
+
+    def _on_progress_answered(self, keep_waiting: bool) -> None:
+        self.slow_call_answered.emit(self.card.call_id, keep_waiting)
 
     def _on_audit_link_activated(self, _link: str) -> None:
         if self.card.audit_seq is not None:

@@ -142,7 +142,7 @@ def test_a_task_left_running_finishes_on_its_card_after_a_restart(
     answer = chats.post(chat.id, Role.ASSISTANT, "", cards=(waiting,))  # as stored when MCP Desk closed
     opened(qtbot, page, chats, "Research")
     card = page.transcript.views[answer.id].cards["c1"]
-    assert card.status_label.text() == "Running…" and card.progress.stop_button.text() == "Cancel"
+    assert card.status_label.text() == "Running…" and card.progress.stop_button.text() == "Stop"
     chats.change(
         replace(answer, cards=(replace(waiting, progress=CallProgress(0, None, "Synthesizing findings")),))
     )
@@ -158,7 +158,7 @@ def test_a_task_left_running_finishes_on_its_card_after_a_restart(
 
 def test_a_running_task_offers_cancel_at_any_time(qtbot: QtBot) -> None:
     card = shown_card(qtbot, replace(RUNNING, task_id="t-1", progress=None))
-    assert card.progress.stop_button.isVisible() and card.progress.stop_button.text() == "Cancel"
+    assert card.progress.stop_button.isVisible() and card.progress.stop_button.text() == "Stop"
     assert not card.progress.keep_button.isVisible()
     with qtbot.waitSignal(card.slow_call_answered) as answered:
         qtbot.mouseClick(card.progress.stop_button, Qt.MouseButton.LeftButton)

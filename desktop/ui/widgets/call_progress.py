@@ -69,7 +69,7 @@ class CallProgressView(QWidget):
 
     def show_card(self, card: ToolCard) -> None:
         """Shown for a running call the server reports on, one taking longer than usual (Keep waiting,
-        Stop), and a task the server runs (Cancel, at any time)."""
+        Stop), and a task the server runs (Stop, at any time)."""
         slow = card.status is CallStatus.SLOW
         task = card.status is CallStatus.RUNNING and bool(card.task_id)
         self.setVisible(slow or task or (card.status is CallStatus.RUNNING and card.progress is not None))
@@ -85,7 +85,6 @@ class CallProgressView(QWidget):
         self.slow_label.setText(slow_words(card) if slow else "")
         for widget in (self.slow_label, self.keep_button):
             widget.setVisible(slow)
-        self.stop_button.setText(self.tr("Stop") if slow else self.tr("Cancel"))
         self.stop_button.setVisible(slow or task)
         self.keep_button.setEnabled(slow)
         self.stop_button.setEnabled(slow or task)

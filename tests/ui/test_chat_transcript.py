@@ -15,6 +15,7 @@ from desktop.llm.chat.control import CallStatus, ChatMessage, Role, ToolCard
 from desktop.ui.bridge import Bridge
 from desktop.ui.pages.chat_page import ChatPage
 from desktop.ui.widgets import open_link_box
+from desktop.ui.widgets.chat_message_view import MessageView
 from desktop.ui.widgets.chat_transcript import PAGE, ChatTranscript
 from desktop.ui.widgets.markdown_view import MarkdownView
 from desktop.ui.widgets.open_link_box import OpenLinkBox
@@ -313,3 +314,20 @@ def test_the_view_follows_new_text_unless_the_user_scrolled_up(qtbot: QtBot) -> 
     transcript.append_text("chat", 20, "and more\n\n" * 5)
     qtbot.waitUntil(lambda: bar.maximum() > before)
     assert bar.value() == 0
+
+
+def test_a_message_with_an_attachment_shows_what_was_typed_and_names_the_attachment(qtbot: QtBot) -> None:
+    sent = (
+        "--- Attached from “everything”: demo://resource/static/document/architecture.md ---\n"
+        "### Multi-client\n`npm run build`\n"
+        "--- End of demo://resource/static/document/architecture.md ---\n\n"
+        "What is this about?"
+    )
+    shown = MessageView(message(1, Role.USER, sent), None)
+    qtbot.addWidget(shown)
+
+    assert shown.body.toPlainText() == "What is this about?"
+    assert shown.note_label.text() == "Attached: architecture.md from “everything”"
+    assert shown.note_label.isVisibleTo(shown) and shown.details.isVisibleTo(shown)
+    assert "### Multi-client" in shown.details.text_view.toPlainText()
+    assert shown.text_to_copy() == sent

@@ -88,9 +88,21 @@ _DETAILS = re.compile(r"Server: (.+)\nAddress: (\S+)")
 _HEADER = re.compile(r"^--- Attached from “(.+?)”: (\S+) ---$", re.MULTILINE)
 
 
+_BLOCK = re.compile(
+    r"^--- Attached from “(.+?)”: (\S+) ---\n.*?\n--- End of \2 ---$\n?", re.MULTILINE | re.DOTALL
+)
+
+
 def attached_in(text: str) -> list[tuple[str, str]]:
     """The (server, address) of each attachment in a message as sent, in order, each once."""
     return list(dict.fromkeys(_HEADER.findall(text)))
+
+
+def typed_part(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """A message as sent, split for showing: what the user typed, and the (server, address) of each
+    attachment framed in it."""
+    attached = [(found[1], found[2]) for found in _BLOCK.finditer(text)]
+    return _BLOCK.sub("", text).strip(), attached
 
 
 def _binary(read: ResourceRead) -> bool:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.llm.chat.attachments import changed_resource
+from desktop.llm.chat.attachments import changed_resource, resource_name, typed_part
 from desktop.llm.chat.control import Caveat, ChatMessage, Role, ToolCard
 from desktop.ui.app_views import AppViews
 from desktop.ui.icon_cache import IconCache
@@ -196,9 +196,26 @@ class MessageView(QFrame):
     def _show_text(self, text: str) -> None:
         if self.message.role is Role.ASSISTANT:
             self.body.show_markdown(text)
+        elif self.message.role is Role.USER:
+            text = self._show_attached(text)
+            self.body.show_plain(text)
         else:
             self.body.show_plain(text)
         self.body.setVisible(bool(text.strip()))
+
+    def _show_attached(self, text: str) -> str:
+        """What the user typed; what went with it, named in a line, its text one click away."""
+        typed, attached = typed_part(text)
+        if attached:
+            names = ", ".join(
+                self.tr("%1 from “%2”").replace("%1", resource_name(uri)).replace("%2", server)
+                for server, uri in attached
+            )
+            self.note_label.setText(self.tr("Attached: %1").replace("%1", names))
+            self.details.set_title(self.tr("Show what was attached"))
+            self.details.set_details(text)
+        self.note_label.setVisible(bool(attached))
+        return typed
 
     def _show_cards(self, cards: tuple[ToolCard, ...]) -> None:
         for card in cards:

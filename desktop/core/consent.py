@@ -68,6 +68,10 @@ class Patience(Protocol):
 
     While it is asked the call goes on; an answer that arrives first ends the question."""
 
+    def sent(self) -> None:
+        """The call was allowed and is on its way to the server (so the user is no longer asked)."""
+        ...
+
     async def ask(self, waited_s: float) -> bool: ...
 
     async def stopped(self) -> None:

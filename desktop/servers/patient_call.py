@@ -28,6 +28,7 @@ async def send_patiently(
     sup: Supervisor, call: SentCall, progress: ProgressFnT | None, patience: Patience
 ) -> types.CallToolResult | Exception:
     """The server's result, what went wrong on the way, or `CallStopped` when the user stopped it."""
+    patience.sent()
     try:
         with sup.calling() as client:
             sent = _start(client, call, progress)

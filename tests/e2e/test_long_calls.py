@@ -5,6 +5,7 @@ instead of failing.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -79,6 +80,10 @@ class Patience:
         self.answers = list(answers)
         self.touch = touch
         self.asked: list[float] = []
+        self.sent_at: list[float] = []
+
+    def sent(self) -> None:
+        self.sent_at.append(time.monotonic())
 
     async def stopped(self) -> None:
         await anyio.sleep_forever()
@@ -126,6 +131,7 @@ async def test_keep_waiting_lets_a_call_past_its_timeout_finish(slow, recording:
     patience = Patience(True, touch=files.release)
     outcome = await manager.call_tool("slow__hold", {}, CallContext(origin="test", patience=patience))
     assert outcome.ok and outcome.text == "Released"
+    assert len(patience.sent_at) == 1, "the card heard once that the call went out"
     assert patience.asked[0] == pytest.approx(TIMEOUT)
     assert (await _result_record(recording, outcome))["status"] == "ok"
 

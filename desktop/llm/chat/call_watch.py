@@ -23,9 +23,10 @@ CardShown = Callable[[ToolCard, bool], None]
 
 
 class CallWatch:
-    def __init__(self, card: ToolCard, show: CardShown) -> None:
+    def __init__(self, card: ToolCard, show: CardShown, on_sent: Callable[[], None] | None = None) -> None:
         self.card = card
         self._show = show
+        self._on_sent = on_sent
         self._shown_at = 0.0
         self._answer: asyncio.Future[bool] | None = None
         self._stop = asyncio.Event()
@@ -40,6 +41,14 @@ class CallWatch:
         if now - self._shown_at >= SHOW_EVERY:
             self._shown_at = now
             self._show(self.card, False)
+
+    def sent(self) -> None:
+        """The user said yes (or a rule did): the card no longer waits for them."""
+        if self.card.status is CallStatus.WAITING:
+            self.card = replace(self.card, status=CallStatus.RUNNING)
+            self._show(self.card, False)
+        if self._on_sent is not None:
+            self._on_sent()
 
     async def ask(self, waited_s: float) -> bool:
         """The call passed its timeout: the card asks, and the call goes on until the user answers."""

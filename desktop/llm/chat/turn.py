@@ -283,7 +283,9 @@ class ChatTurn:
         self._set_card(index, replace(card, status=CallStatus.WAITING))
         self._status(True, "Waiting for your answer…")
         watch = CallWatch(
-            replace(card, status=CallStatus.WAITING), lambda c, keep: self._set_card(index, c, keep)
+            replace(card, status=CallStatus.WAITING),
+            lambda c, keep: self._set_card(index, c, keep),
+            lambda: self._status(True, "Running the tool…"),
         )
         self.watches[card.call_id] = watch
         context = CallContext(

@@ -29,6 +29,15 @@ def _watch(shown: Shown) -> CallWatch:
     return CallWatch(ToolCard("c1", "slow__hold", {}, CallStatus.WAITING), shown)
 
 
+async def test_once_the_call_is_sent_the_card_no_longer_waits_for_the_user() -> None:
+    shown, heard = Shown(), []
+    watch = CallWatch(ToolCard("c1", "slow__hold", {}, CallStatus.WAITING), shown, lambda: heard.append(1))
+    watch.sent()
+    ((card, keep),) = shown.cards
+    assert card.status is CallStatus.RUNNING and not keep
+    assert heard == [1]
+
+
 async def test_progress_marks_the_call_running_and_is_shown_without_being_stored() -> None:
     shown = Shown()
     watch = _watch(shown)

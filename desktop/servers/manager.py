@@ -235,14 +235,16 @@ class ServerManager:
         call = SentCall(sup.config, tool, record.seq, decision.arguments)
         # Only a caller that follows progress or keeps tasks hears of a task (`task_extension`).
         follows = context.progress is not None or context.tasks is not None
-        told = task_watch.set(TaskWatch(context.progress, context.tasks, record.seq)) if follows else None
+        watch = TaskWatch(context.progress, context.tasks, record.seq)
+        told = task_watch.set(watch) if follows else None
         try:
             if context.patience is None:
                 result = await _send(sup, call, context.progress)
             else:
                 result = await send_patiently(sup, call, context.progress, context.patience)
         except BaseException as stopped:  # cancelled: its result record says so, and it goes on
-            self._ended(call, stopped)
+            if not watch.left_running():  # else the next start follows the task and records its end
+                self._ended(call, stopped)
             raise
         finally:
             if told is not None:

@@ -36,13 +36,19 @@ MAX_POLL_S = 30.0
 CANCEL_WAIT_S = 5.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class TaskWatch:
     """Who follows the running call's task: its status messages, and its id for a later start."""
 
     progress: ProgressFnT | None = None
     keeper: TaskKeeper | None = None
     decision_seq: int = 0
+    task_id: str = ""
+    """Set once the server made a task of the call."""
+
+    def left_running(self) -> bool:
+        """The call became a task that MCP Desk leaves running as it closes (followed at the next start)."""
+        return bool(self.task_id) and self.keeper is not None and self.keeper.keeps()
 
 
 task_watch: ContextVar[TaskWatch | None] = ContextVar("task_watch", default=None)
@@ -110,6 +116,7 @@ class TasksExtension(ClientExtension):
 async def follow(created: TaskCreated, ctx: ClaimContext) -> types.CallToolResult:
     """The task's result, polled for; `tasks/cancel` if the call is cancelled on the way."""
     watch = task_watch.get() or TaskWatch()
+    watch.task_id = created.task_id
     if watch.keeper is not None:
         watch.keeper.started(created.task_id, watch.decision_seq)
     state = TaskState.model_validate(created.model_dump(exclude={"result_type"}))
@@ -134,8 +141,7 @@ async def _poll(session: ClientSession, state: TaskState, watch: TaskWatch) -> t
             await anyio.sleep(_poll_s(state))
             state = await session.send_request(GetTask(params=TaskParams(task_id=state.task_id)), TaskState)
     except BaseException:
-        kept = watch.keeper is not None and watch.keeper.keeps()
-        if state.status in ("working", "input_required") and not kept:
+        if state.status in ("working", "input_required") and not watch.left_running():
             await _cancel(session, state.task_id)
         raise
 

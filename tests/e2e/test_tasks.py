@@ -13,6 +13,7 @@ import anyio
 import pytest
 
 from desktop.core.audit_records import AuditFilter, AuditKind
+from desktop.core.config import ServerConfig
 from desktop.core.consent import CallContext, ConsentGate, ElicitationAnswer
 from desktop.core.consent_rules import ConsentRules
 from desktop.core.events import EventBus
@@ -221,3 +222,59 @@ async def test_cancel_on_the_chats_task_card_cancels_the_task_at_once(  # type: 
     await _told_cancelled(files)
     assert _sent(recording, "tasks/cancel") == 1
     assert await _statuses(recording) == ["stopped"]
+
+
+@pytest.mark.parametrize("server", ["tasks_2025"])
+async def test_an_optional_task_is_one_only_for_a_caller_that_follows_tasks(  # type: ignore[no-untyped-def]
+    tasks, recording: Recording
+) -> None:
+    """2025-11-25's "optional": the chat (which follows progress and keeps tasks) gets a task, a
+    caller that would not see it get the plain call."""
+    manager, _files = tasks
+    plain = await manager.call_tool("lab__survey", {"steps": 1}, CallContext(origin="test"))
+    assert plain.ok and plain.text == "Researched at once"
+    assert _sent(recording, "tasks/get") == 0
+    followed = CallContext(origin="test", progress=Progress())
+    outcome = await manager.call_tool("lab__survey", {"steps": 1}, followed)
+    assert outcome.ok and outcome.text == "Researched in 1 steps"
+    assert _sent(recording, "tasks/get") >= 1
+
+
+async def test_the_reference_servers_research_task_asks_through_the_dialog_and_completes_in_the_chat(
+    everything_server: list[str],
+    tmp_path: Path,
+    recording: Recording,
+    bus: EventBus,
+    consent: ConsentGate,
+    recorder: Recorder,
+    user: DeskUser,
+) -> None:
+    """npm's `server-everything` (2025-11-25): `simulate-research-query` requires a task; an ambiguous
+    topic makes it ask which one is meant, through the dialog, while `tasks/result` is open."""
+    user.form_answer = ElicitationAnswer("accept", {"interpretation": "historical"})
+    requests = ServerRequests(user, ConsentRules(tmp_path / "rules.json"), recording.audit)
+    manager = manager_in(tmp_path, recording, bus, consent, requests)
+    command, *args = everything_server
+    config = ServerConfig(command=command, args=args)
+    async with watched(manager) as spawned:
+        await manager.add("all", config.model_copy(update={"trusted_launch": config.launch_hash()}))
+        await manager.start("all")
+        spawned.note()
+        research = call("all__simulate-research-query", {"topic": "owls", "ambiguous": True}, "c1")
+        chats, _backend = _chat(manager, bus, tmp_path, research)
+        chat = await chats.create()
+        await chats.send(chat.id, "research owls")
+        with anyio.fail_after(30):
+            await recorder.wait_for(_card_is(lambda card: bool(card.task_id)))
+            await recorder.wait_for(
+                _card_is(lambda card: card.progress is not None and "sources" in card.progress.message)
+            )
+        await _idle(recorder, chat.id)
+        card = await _card(chats, chat.id)
+        chats.close()
+    assert card.status is CallStatus.DONE, card.result
+    assert card.result.startswith("# Research Report: owls (historical)")
+    (asked,) = user.elicited
+    assert asked.server == "all" and "owls" in asked.message
+    assert _sent(recording, "tasks/result") == 1
+    assert await _statuses(recording) == ["ok"]

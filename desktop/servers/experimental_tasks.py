@@ -8,14 +8,15 @@ so the request goes through the session's lower-level sending. Then, as on 2026-
 (`task_extension`), `tasks/get` is polled at the server's `pollInterval`, each status message goes
 to the call's progress sink and the id to the caller's `TaskKeeper`; once the task is done its
 result comes from `tasks/result`. A task that waits for input (`input_required`) gets its
-`tasks/result` asked at once: on this revision the server sends its questions (related-task
-requests) while that request is open, and they go through the client's own callbacks (the
-elicitation dialog) like any other server request; the answer to `tasks/result` is the result.
+`tasks/result` asked at once, while the polling goes on: on this revision the server sends its
+questions (related-task requests) while that request is open, and they go through the client's own
+callbacks (the elicitation dialog) like any other server request; its answer is the result.
 A call stopped on the way sends `tasks/cancel`, unless MCP Desk leaves the task running as it closes.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from typing import Any
 
@@ -102,24 +103,43 @@ async def resume(session: ClientSession, task_id: str, progress: ProgressFnT | N
 async def _poll(
     session: ClientSession, task_id: str, task: types.Task | None, watch: TaskWatch
 ) -> types.CallToolResult:
-    """Followed from `task` (from the server's first word about it, where there is none yet)."""
+    """Followed from `task` (from the server's first word about it, where there is none yet); once it
+    waits for input, its `tasks/result` is open while the polling goes on, for the status messages."""
     status = task.status if task is not None else "working"
+    answer: asyncio.Future[types.CallToolResult] | None = None
     try:
         while True:
             task = task or await _get(session, task_id)
             status = task.status
             if watch.progress is not None and task.status_message:
                 await watch.progress(0, None, task.status_message)
+            if status == "completed" and answer is not None:
+                return await answer
             if status not in ONGOING:
                 return await _ended(session, task)
-            if status == "input_required":
-                return await _payload(session, task_id)
-            await anyio.sleep(_poll_s(task))
+            if status == "input_required" and answer is None:
+                answer = asyncio.ensure_future(_payload(session, task_id))
+            if (result := await _answered(answer, _poll_s(task))) is not None:
+                return result
             task = None
     except BaseException:
         if status in ONGOING and not watch.left_running():
             await cancel_task(session, task_id)
         raise
+    finally:
+        if answer is not None and not answer.done():
+            answer.cancel()
+
+
+async def _answered(
+    answer: asyncio.Future[types.CallToolResult] | None, wait_s: float
+) -> types.CallToolResult | None:
+    """The open `tasks/result`'s answer if it came within the poll interval (just the interval if none is)."""
+    if answer is None:
+        await anyio.sleep(wait_s)
+        return None
+    await asyncio.wait({answer}, timeout=wait_s)
+    return answer.result() if answer.done() else None
 
 
 async def _get(session: ClientSession, task_id: str) -> types.Task:

@@ -60,6 +60,8 @@ class ToolInfo:
     """The `ui://` address of the tool's MCP App view (`_meta.ui.resourceUri`), shown in its card."""
     visibility: tuple[str, ...] = ()
     """Who may call it (`_meta.ui.visibility`: "model", "app"); empty means both."""
+    task_support: str | None = None
+    """Whether a 2025-11-25 server runs it as a task (`execution.taskSupport`: "required", "optional")."""
 
     @property
     def for_model(self) -> bool:

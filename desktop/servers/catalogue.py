@@ -26,6 +26,7 @@ def tool_info(server: str, tool: types.Tool) -> ToolInfo:
         icons=icon_refs(tool.icons),
         app_view=app_view_of(tool.meta),
         visibility=visibility_of(tool.meta),
+        task_support=tool.execution.task_support if tool.execution else None,
     )
 
 

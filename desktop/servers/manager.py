@@ -42,6 +42,9 @@ from desktop.servers.app_links import AppLinks
 from desktop.servers.call_records import SentCall, call_data, denied_outcome, result_data, server_data
 from desktop.servers.catalogue import split_qualified
 from desktop.servers.control import Approver, ServerProblem, ToolCallOutcome, TrustRequest, TrustRequired
+from desktop.servers.experimental_tasks import REVISION as TASKS_2025
+from desktop.servers.experimental_tasks import resume as resume_2025
+from desktop.servers.experimental_tasks import send_tool_call
 from desktop.servers.importers import ImportPlan, ImportSource, apply_plan, default_paths, read_plan
 from desktop.servers.last_failures import LastFailures
 from desktop.servers.launch import resolve
@@ -265,7 +268,8 @@ class ServerManager:
         call = SentCall(sup.config, tool, decision_seq, arguments)
         try:
             with sup.calling() as client:
-                result: types.CallToolResult | Exception = await resume(
+                follow = resume_2025 if client.protocol_version == TASKS_2025 else resume
+                result: types.CallToolResult | Exception = await follow(
                     client.session, task_id, context.progress
                 )
         except Exception as exc:  # the task is gone, the server failed it, ...: a sentence, as for a call
@@ -478,11 +482,8 @@ async def _send(
     token = current_call.set(call.trace)
     try:
         with sup.calling() as client:
-            return await client.call_tool(
-                call.tool.name,
-                call.arguments,
-                read_timeout_seconds=sup.config.request_timeout,
-                progress_callback=progress,
+            return await send_tool_call(
+                client, call.tool, call.arguments, sup.config.request_timeout, progress
             )
     except Exception as exc:  # whatever it was, the call ends in a result record and a sentence
         return exc

@@ -20,6 +20,7 @@ from mcp.shared.dispatcher import ProgressFnT
 
 from desktop.core.consent import Patience
 from desktop.servers.call_records import CallStopped, SentCall
+from desktop.servers.experimental_tasks import send_tool_call
 from desktop.servers.supervisor import Supervisor
 from desktop.servers.wire_tap import current_call
 
@@ -46,11 +47,7 @@ def _start(
     """The request on its way in a task of its own, which carries the call's trace for the wire tap."""
     token = current_call.set(call.trace)
     try:
-        return asyncio.ensure_future(
-            client.call_tool(
-                call.tool.name, call.arguments, read_timeout_seconds=math.inf, progress_callback=progress
-            )
-        )
+        return asyncio.ensure_future(send_tool_call(client, call.tool, call.arguments, math.inf, progress))
     finally:
         current_call.reset(token)
 

@@ -142,7 +142,7 @@ async def _poll(session: ClientSession, state: TaskState, watch: TaskWatch) -> t
             state = await session.send_request(GetTask(params=TaskParams(task_id=state.task_id)), TaskState)
     except BaseException:
         if state.status in ("working", "input_required") and not watch.left_running():
-            await _cancel(session, state.task_id)
+            await cancel_task(session, state.task_id)
         raise
 
 
@@ -182,8 +182,9 @@ def _poll_s(state: TaskState) -> float:
     return min(MAX_POLL_S, max(MIN_POLL_S, state.poll_interval_ms / 1000))
 
 
-async def _cancel(session: ClientSession, task_id: str) -> None:
-    """Tell the server to stop the task; a server that does not answer in time is left to its TTL."""
+async def cancel_task(session: ClientSession, task_id: str) -> None:
+    """Tell the server to stop the task (the same request on 2025-11-25); a server that does not answer
+    in time is left to its TTL, and an answer of any shape will do."""
     with anyio.move_on_after(CANCEL_WAIT_S, shield=True):
         try:
             await session.send_request(CancelTask(params=TaskParams(task_id=task_id)), types.EmptyResult)

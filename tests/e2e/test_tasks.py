@@ -19,6 +19,7 @@ from desktop.core.consent_rules import ConsentRules
 from desktop.core.events import EventBus
 from desktop.core.rpc_log import EntryKind
 from desktop.llm.chat.control import CallStatus, Role, ToolCard
+from desktop.llm.chat.task_resume import RESUMED
 from desktop.servers.manager import Recording, ServerManager
 from desktop.servers.server_requests import ServerRequests
 from tests.e2e.conftest import Recorder, fixture_server, manager_in, watched
@@ -183,6 +184,10 @@ async def test_a_task_left_running_when_mcp_desk_closed_is_followed_at_the_next_
         await again.add("lab", config)
         await again.start("lab")
         spawned.note()
+        with anyio.fail_after(30):
+            await recorder.wait_for(
+                _card_is(lambda card: card.progress is not None and card.progress.message.startswith(RESUMED))
+            )
         if cancel:  # the server's start had it followed again: Cancel reaches that
             await reopened.answer_slow_call(chat.id, "c1", False)
         ended = CallStatus.STOPPED if cancel else CallStatus.DONE

@@ -151,6 +151,8 @@ def test_the_view_renders_and_its_consented_call_reaches_the_server(
     card = shown_card(qtbot, board)
     holder = card.app_view
     assert holder is not None and holder.view is not None
+    assert holder.caption is not None and "the view “board” sent" in holder.caption.text()
+    assert "not from MCP Desk" in holder.caption.text()
     qtbot.waitUntil(lambda: app_state(qtbot, holder).get("result") == CARD.result, timeout=20_000)
     asking = wait_for_dialog(qtbot, ConsentDialog)
     assert "Asked by the view that “board” shows in your chat" in all_text(asking)

@@ -62,7 +62,8 @@ def test_a_running_call_shows_how_far_it_got_and_the_servers_words(qtbot: QtBot)
     assert card.progress.isVisible() and (bar.minimum(), bar.maximum(), bar.value()) == (0, STEPS, 400)
     assert card.progress.message_label.text() == "Copied 2 of 5 albums"
     assert card.progress.message_label.textFormat() is Qt.TextFormat.PlainText
-    assert not card.progress.keep_button.isVisible() and not card.progress.stop_button.isVisible()
+    assert not card.progress.keep_button.isVisible()
+    assert card.progress.stop_button.isVisible() and card.progress.stop_button.isEnabled(), "Stop at any time"
     assert card.status_label.text() == "Running…"
 
 

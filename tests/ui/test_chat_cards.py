@@ -40,6 +40,14 @@ def test_a_card_names_the_tool_by_its_title_with_the_exact_name_one_hover_away(q
     assert "files__list_directory" in untitled.name_label.toolTip()
 
 
+@pytest.mark.parametrize(
+    ("seconds", "shown"), [(0.42, "420 ms"), (12.5, "12.5 s"), (75.0, "1 min 15 s"), (120.2, "2 min")]
+)
+def test_a_calls_time_is_said_as_people_say_it(qtbot: QtBot, seconds: float, shown: str) -> None:
+    card = ToolCard("c", "files__list_directory", {}, CallStatus.DONE, "ok", duration_s=seconds)
+    assert shown_card(qtbot, card).duration_label.text() == shown
+
+
 def test_a_refused_call_shows_no_duration(qtbot: QtBot) -> None:
     from_an_earlier_version = ToolCard(
         "c", "files__write_file", {}, CallStatus.DENIED, "No.", duration_s=12.5

@@ -149,7 +149,7 @@ def test_connect_with_a_preview_then_undo(
     assert "mcp-desk" in json.loads(path.read_text())["mcpServers"]
     qtbot.waitUntil(lambda: card(qtbot, page, "Claude Desktop").undo_button.isVisible())
     claude = card(qtbot, page, "Claude Desktop")
-    assert claude.state_label.text() == "Connected, but sharing is off"
+    assert claude.state_label.text().startswith("Connected, but sharing is off: tick “Share my servers”")
     assert claude.connect_button.text() == "Disconnect…"
     assert claude.undo_button.text() == "Put Claude Desktop's settings back"
     assert any(
@@ -230,7 +230,13 @@ def test_screenshots_of_the_connect_page(
     apps.gateway.grants["cursor"] = ("files",)
     page.refresh()
     card(qtbot, page, "Windsurf")
-    qtbot.waitUntil(lambda: card(qtbot, page, "Cursor").state_label.text() == "Connected, but sharing is off")
+    qtbot.waitUntil(
+        lambda: (
+            card(qtbot, page, "Cursor")
+            .state_label.text()
+            .startswith("Connected, but sharing is off: tick “Share my servers”")
+        )
+    )
     assert "link" not in card(qtbot, page, "Cursor").state_label.styleSheet(), "a state is not a link"
     save(window, shots, "70-connect-apps")
 

@@ -5,64 +5,23 @@ Pictures in `tests/artifacts/48-*.png`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from desktop.core.config import ServerConfig
-from desktop.core.service_loop import ServiceLoop
-from desktop.llm.backends.backend import ChatParams, ToolChoice
 from desktop.llm.chat.attachments import changed_resource
-from desktop.llm.chat.control import ChatSettings, Role
-from desktop.llm.models.fit import LoadShape
-from desktop.services import Services
-from desktop.ui.main_window import MainWindow
-from tests.ui.real_app import real_app
+from desktop.llm.chat.control import Role
 from tests.ui.test_screenshots import save, shots  # noqa: F401 (the fixture)
-
-DOC = "demo://resource/static/document/architecture.md"
-
-
-@dataclass
-class Desk:
-    window: MainWindow
-    services: Services
-    loop: ServiceLoop
-    chat_id: str
-
-
-@pytest.fixture
-def desk(qtbot: QtBot, tiny_model: Path, everything_server: list[str]) -> Iterator[Desk]:
-    async def prepare(services: Services) -> str:
-        command, *args = everything_server
-        config = ServerConfig(command=command, args=args)
-        await services.manager.add(
-            "everything", config.model_copy(update={"trusted_launch": config.launch_hash()})
-        )
-        await services.manager.start("everything")
-        await services.models.load(tiny_model, LoadShape(context=4096, gpu_layers=0))
-        chat = await services.chats.create("Reading")
-        settings = ChatSettings(params=ChatParams(max_tokens=4), tool_choice=ToolChoice.NONE)
-        await services.chats.save_settings(chat.id, settings)
-        return chat.id
-
-    with real_app(qtbot, prepare) as app:
-        app.window.resize(1200, 760)
-        app.window.show_area("chat")
-        app.window.chat_page.open_chat(app.prepared)
-        qtbot.waitUntil(lambda: not app.window.chat_page.loading)
-        yield Desk(app.window, app.services, app.loop, app.prepared)
+from tests.ui.test_server_picks_end_to_end import DOC, Desk, desk  # noqa: F401 (the fixture)
 
 
 def test_a_resource_attached_from_the_servers_page_is_marked_when_the_server_updates_it(
     qtbot: QtBot,
-    desk: Desk,
+    desk: Desk,  # noqa: F811
     shots: Path,  # noqa: F811
 ) -> None:
+    desk.window.resize(1200, 760)
     window = desk.window
     window.show_area("servers")
     window.servers_page.select("everything")

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 RUNNING = (CallStatus.WAITING, CallStatus.RUNNING, CallStatus.SLOW)
 STOPPED_FOR_MODEL = "The user stopped the call before the server answered."
+RESUMED = "Picked up again after MCP Desk restarted"
+"""What a task's card says while it is followed again after a restart."""
 
 
 class TaskResumer:
@@ -66,7 +68,9 @@ class TaskResumer:
         if message is None or card.decision_seq is None:
             return
         started = time.perf_counter()
-        context = CallContext("chat", message.chat_id, progress=self._progress(message_id, card))
+        progress = self._progress(message_id, card)
+        await progress(0, None, None)
+        context = CallContext("chat", message.chat_id, progress=progress)
         try:
             outcome = await self._host.resume_task(
                 card.tool, card.task_id, card.decision_seq, card.arguments or {}, context
@@ -98,12 +102,14 @@ class TaskResumer:
         self._events.publish(ChatMessageChanged(self._store.add(answer)))
 
     def _progress(self, message_id: int, card: ToolCard) -> ProgressSink:
-        """The task's status on its card, shown (not stored), as for a call running now."""
+        """The task's status on its card, shown (not stored), as for a call running now, saying it was
+        picked up again."""
 
         async def shown(progress: float, total: float | None, message: str | None) -> None:
             stored = self._store.message(message_id)
             if stored is not None:
-                now = CallProgress(progress, total, message or "")
+                words = f"{RESUMED} · {message}" if message else RESUMED
+                now = CallProgress(progress, total, words)
                 running = replace(self._card(message_id, card), status=CallStatus.RUNNING, progress=now)
                 self._events.publish(ChatMessageChanged(_with(stored, running)))
 

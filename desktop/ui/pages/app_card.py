@@ -51,6 +51,7 @@ class AppCard(QFrame):
         self.setAccessibleName(app.label)
         self.title_label = heading(app.label, self, scale=1.1)
         self.state_label = QLabel(self)
+        self.state_label.setWordWrap(True)
         self.state_label.setAccessibleName(self.tr("Connection"))
         self.own_label = hint(self._own_servers_sentence(), self)
         self.problem = InlineMessage(self)
@@ -111,7 +112,8 @@ class AppCard(QFrame):
         if not self.app.connected:
             text, colour = self.tr("Not connected"), DOT_COLOURS["stopped"]
         elif not self._sharing:
-            text, colour = self.tr("Connected, but sharing is off"), DOT_COLOURS["busy"]
+            text = self.tr("Connected, but sharing is off: tick “Share my servers” at the top to let it in")
+            colour = DOT_COLOURS["busy"]
         elif not self.granted():
             text, colour = self.tr("Connected, no servers chosen yet"), DOT_COLOURS["busy"]
         else:
@@ -151,12 +153,11 @@ class AppCard(QFrame):
     def _lay_out(self, grants: QWidget | None) -> None:
         top = QHBoxLayout()
         top.addWidget(self.title_label)
-        top.addWidget(self.state_label)
-        top.addStretch()
-        top.addWidget(self.undo_button)
-        top.addWidget(self.show_file_button)
-        top.addWidget(self.move_button)
-        top.addWidget(self.connect_button)
+        top.addWidget(self.state_label, 1)
+        actions = QHBoxLayout()  # under the name, so a narrow window never cuts a button off
+        for button in (self.connect_button, self.move_button, self.undo_button, self.show_file_button):
+            actions.addWidget(button)
+        actions.addStretch()
         layout = QVBoxLayout(self)
         layout.setSpacing(SPACING // 2)
         layout.addLayout(top)
@@ -164,6 +165,7 @@ class AppCard(QFrame):
         layout.addWidget(self.problem)
         if grants is not None:
             layout.addWidget(grants)
+        layout.addLayout(actions)
 
     def granted(self) -> tuple[str, ...]:
         return tuple(box.text() for box in self.grant_boxes if box.isChecked())

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.core.problem import Problem
 from desktop.llm.chat.app_host import AppViewHost, HostReply
@@ -17,6 +17,7 @@ from desktop.servers.app_views import AppResource, NoAppView, app_resource
 from desktop.servers.resources import ResourceRead
 from desktop.ui.app_views import AppViews
 from desktop.ui.lifetime import while_alive
+from desktop.ui.style import hint
 from desktop.ui.web_part import PartState
 from desktop.ui.widgets.inline_message import InlineMessage
 from desktop.ui.widgets.web_part_offer import WebPartOffer
@@ -46,6 +47,7 @@ class AppViewHolder(QWidget):
         self.card = card
         self._chat_id = chat_id
         self.view: AppView | None = None
+        self.caption: QLabel | None = None
         self.host: AppViewHost | None = None
         self.message = InlineMessage(self)
         self.message.text_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -97,13 +99,28 @@ class AppViewHolder(QWidget):
         self.message.clear()
         if resource.domains.dropped:
             self.message.show_info(refused_domains_words(resource.domains.dropped))
-        self.view = AppView(resource, self)
+        server = self.card.tool.partition("__")[0]
+        self.caption = hint(
+            self.tr(
+                "Below, inside the frame: the view “%1” sent. What it shows comes from that server, "
+                "not from MCP Desk."
+            ).replace("%1", server),
+            self,
+        )
+        frame = QFrame(self)
+        frame.setObjectName("appViewFrame")
+        frame.setStyleSheet("QFrame#appViewFrame { border: 1px solid palette(mid); border-radius: 4px; }")
+        inside = QVBoxLayout(frame)
+        inside.setContentsMargins(2, 2, 2, 2)
+        self.view = AppView(resource, frame)
         self.view.setAccessibleName(
             self.tr("The view of “%1”").replace("%1", self.card.title or self.card.tool)
         )
         self.view.setFixedHeight(VIEW_HEIGHT)
         self.view.message_posted.connect(self._on_view_message_posted)
-        self._layout.addWidget(self.view)
+        inside.addWidget(self.view)
+        self._layout.addWidget(self.caption)
+        self._layout.addWidget(frame)
 
     def _on_view_message_posted(self, message: dict[str, Any]) -> None:
         if self.host is not None:
@@ -131,5 +148,6 @@ class AppViewHolder(QWidget):
 def refused_domains_words(dropped: tuple[str, ...]) -> str:
     return QCoreApplication.translate(
         "AppViewHolder",
-        "This view also asked to reach %1. That is not one web site's address, so MCP Desk does not let it.",
+        "This view also asked to reach %1, which is not one named web site. MCP Desk lets a view reach only "
+        "the sites it names one by one, so that was blocked; the view may work less well. Nothing to do.",
     ).replace("%1", ", ".join(f"“{address}”" for address in dropped))

@@ -69,10 +69,11 @@ class CallProgressView(QWidget):
 
     def show_card(self, card: ToolCard) -> None:
         """Shown for a running call the server reports on, one taking longer than usual (Keep waiting,
-        Stop), and a task the server runs (Stop, at any time)."""
+        Stop), and a task the server runs; Stop at any time."""
         slow = card.status is CallStatus.SLOW
         task = card.status is CallStatus.RUNNING and bool(card.task_id)
-        self.setVisible(slow or task or (card.status is CallStatus.RUNNING and card.progress is not None))
+        reporting = card.status is CallStatus.RUNNING and card.progress is not None
+        self.setVisible(slow or task or reporting)
         fraction = card.progress.fraction if card.progress is not None else None
         if fraction is None:
             self.bar.setRange(0, 0)  # busy: the server did not say how much there is
@@ -85,9 +86,9 @@ class CallProgressView(QWidget):
         self.slow_label.setText(slow_words(card) if slow else "")
         for widget in (self.slow_label, self.keep_button):
             widget.setVisible(slow)
-        self.stop_button.setVisible(slow or task)
+        self.stop_button.setVisible(slow or task or reporting)
         self.keep_button.setEnabled(slow)
-        self.stop_button.setEnabled(slow or task)
+        self.stop_button.setEnabled(slow or task or reporting)
 
     def _on_keep_button_clicked(self) -> None:
         self._answer(True)

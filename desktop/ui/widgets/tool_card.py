@@ -100,7 +100,12 @@ def duration_text(card: ToolCard) -> str:
     seconds = card.duration_s
     if seconds is None or card.status in (CallStatus.DENIED, CallStatus.SKIPPED, CallStatus.GARBLED):
         return ""
-    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
 
 
 def advice(status: CallStatus) -> str:

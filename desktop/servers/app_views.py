@@ -56,12 +56,17 @@ class AppResource:
     domains: AppDomains
 
 
+def is_view(uri: str) -> bool:
+    """A `ui://` address: a tool's view, for its card, not content for a model to read."""
+    return uri.startswith("ui://")
+
+
 def app_view_of(meta: dict[str, Any] | None) -> str | None:
     """A tool's `ui://` view (`_meta.ui.resourceUri`, or the older `_meta["ui/resourceUri"]`)."""
     meta = meta or {}
     ui = meta.get("ui")
     uri = ui.get("resourceUri") if isinstance(ui, dict) else meta.get("ui/resourceUri")
-    return uri if isinstance(uri, str) and uri.startswith("ui://") else None
+    return uri if isinstance(uri, str) and is_view(uri) else None
 
 
 def visibility_of(meta: dict[str, Any] | None) -> tuple[str, ...]:

@@ -1,11 +1,11 @@
 """The model reading a server's resources itself.
 
-Each running server that lists resources is offered to the model as one more tool,
-`<server>__read_resource`, whose description names those resources (title and address) and whose one
-argument is the address. The read is not a tool call: it goes to `read_resource(by_user=False)`, so
-the consent gate asks first (worded as a read) and the audit trail records it, and the content comes
-back cut to its share of the context, as an attachment is. A server with a tool of that name keeps
-its own tool and is not offered reads.
+Each running server that lists resources (other than tools' `ui://` views) is offered to the model
+as one more tool, `<server>__read_resource`, whose description names those resources (title and
+address) and whose one argument is the address. The read is not a tool call: it goes to
+`read_resource(by_user=False)`, so the consent gate asks first (worded as a read) and the audit trail
+records it, and the content comes back cut to its share of the context, as an attachment is. A
+server with a tool of that name keeps its own tool and is not offered reads.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from desktop.llm.backends.backend import ChatBackend
 from desktop.llm.chat.attachments import UNKNOWN_CONTEXT, ResourceReader, attachment
 from desktop.llm.chat.tool_offer import CHARS_PER_TOKEN, MAX_RESULT_CHARS, RESULT_SHARE
 from desktop.llm.chat.turn import ToolHost
+from desktop.servers.app_views import is_view
 from desktop.servers.control import ToolCallOutcome
 from desktop.servers.resources import READ_RESOURCE, ReadDenied, ResourceInfo
 
@@ -68,7 +69,8 @@ class ResourceReads:
         async def list_one(name: str) -> None:
             with anyio.move_on_after(RELIST_WAIT if name in self._listed else LIST_WAIT) as waited:
                 try:
-                    listed[name] = tuple(await self._lister.resources(name))
+                    found = await self._lister.resources(name)
+                    listed[name] = tuple(resource for resource in found if not is_view(resource.uri))
                 except Problem:  # a server that cannot list now is offered no reads this time
                     return
             if waited.cancelled_caught and name in self._listed:

@@ -109,3 +109,12 @@ async def test_an_address_the_server_did_not_list_is_never_read() -> None:
     assert lister.read == []
     allowed = await reads.call_tool("notes__read_resource", {"uri": NOTE.uri}, CallContext())
     assert allowed.ok and allowed.text.startswith("--- Attached from “notes”: notes://today ---\nHello")
+
+
+async def test_a_tools_own_view_is_not_offered_to_the_model_to_read() -> None:
+    view = ResourceInfo("board", "ui://board/view.html", "view.html")
+    reads = reads_over(FakeHost({"board": [], "notes": []}), Lister({"board": [view], "notes": [NOTE, view]}))
+    await reads.refresh()
+
+    (tool,) = reads.tools()
+    assert tool.qualified_name == "notes__read_resource" and "ui://" not in tool.description

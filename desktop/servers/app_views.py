@@ -15,11 +15,10 @@ from urllib.parse import urlsplit
 
 from desktop.core.problem import Problem
 from desktop.servers.resources import ResourceRead
+from desktop.servers.web_part_folder import VIEW_SCHEME
 
 EXTENSION_ID = "io.modelcontextprotocol/ui"
 APP_MIME = "text/html;profile=mcp-app"
-VIEW_SCHEME = "mcp-app"
-"""The scheme MCP Desk serves a view's HTML from: its own, so the page can reach no file or other page."""
 _ORIGIN = re.compile(r"^(https|wss|http|ws)://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?$")
 _DOCTYPE = re.compile(r"\s*<!doctype[^>]*>", re.IGNORECASE)
 """Kept first, so the page is not read in quirks mode; nothing the server wrote can run before it."""

@@ -14,6 +14,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+VIEW_SCHEME = "mcp-app"
+"""The scheme MCP Desk serves a view's HTML from: its own, so the page can reach no file or other page.
+Here, with nothing heavy beside it, because the window registers it before its first paint."""
 PARTS = "parts"
 WEBENGINE = "webengine"
 PACKAGE = "PySide6-Addons"

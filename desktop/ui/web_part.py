@@ -20,8 +20,7 @@ import PySide6
 from PySide6.QtCore import QCoreApplication, Qt
 
 from desktop.core.paths import AppPaths
-from desktop.servers.app_views import VIEW_SCHEME
-from desktop.servers.web_part_folder import PRELOADED, WebPartFolder, preloaded_libraries
+from desktop.servers.web_part_folder import PRELOADED, VIEW_SCHEME, WebPartFolder, preloaded_libraries
 
 MISSING_ENV = "MCP_DESK_NO_WEB_PART"
 """Set to 1 to behave as if the part were not installed (how the fallback is tested)."""

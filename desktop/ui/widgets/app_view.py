@@ -43,13 +43,13 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
 
 from desktop.servers.app_views import (
-    VIEW_SCHEME,
     AppDomains,
     AppResource,
     content_security_policy,
     may_load,
     with_policy,
 )
+from desktop.servers.web_part_folder import VIEW_SCHEME
 
 BRIDGE_SCRIPT = """
 (function () {

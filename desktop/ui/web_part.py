@@ -77,21 +77,32 @@ def use_downloaded_part(data_dir: Path) -> bool:
 
 
 def prepare_web_part(data_dir: Path | None = None) -> None:
-    """Call once, before the QApplication: afterwards, Qt no longer takes a scheme or this attribute."""
+    """Call once, before the QApplication: afterwards, Qt no longer takes this attribute.
+
+    WebEngine itself (some 200 MB of library) loads only for the first view (`register_view_scheme`),
+    not before the first paint; a downloaded part is tried at once, so a damaged one is known."""
     if QCoreApplication.instance() is not None:
         return
     downloaded = use_downloaded_part(data_dir or AppPaths.from_environment().data_dir)
     if not web_part_available():
         return
-    try:
-        from PySide6.QtWebEngineCore import QWebEngineUrlScheme
-    except ImportError:
-        if not downloaded:
-            raise
-        # A part that does not load (damaged on disk, say) must not keep MCP Desk from starting:
-        # views are shown as text instead.
-        os.environ[MISSING_ENV] = "1"
-        return
+    if downloaded:
+        try:
+            register_view_scheme()
+        except ImportError:
+            # A part that does not load (damaged on disk, say) must not keep MCP Desk from starting:
+            # views are shown as text instead.
+            os.environ[MISSING_ENV] = "1"
+            return
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    if _is_root():
+        # Chromium will not start its sandbox as root (containers, CI): only there, it runs without it.
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+
+
+def register_view_scheme() -> None:
+    """Tell WebEngine about the views' own scheme, once, before its first page exists."""
+    from PySide6.QtWebEngineCore import QWebEngineUrlScheme
 
     if QWebEngineUrlScheme.schemeByName(VIEW_SCHEME.encode()).name():
         return
@@ -99,10 +110,6 @@ def prepare_web_part(data_dir: Path | None = None) -> None:
     scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
     scheme.setFlags(QWebEngineUrlScheme.Flag.SecureScheme)
     QWebEngineUrlScheme.registerScheme(scheme)
-    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
-    if _is_root():
-        # Chromium will not start its sandbox as root (containers, CI): only there, it runs without it.
-        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 
 
 def _takes_part() -> bool:

@@ -50,6 +50,7 @@ from desktop.servers.app_views import (
     with_policy,
 )
 from desktop.servers.web_part_folder import VIEW_SCHEME
+from desktop.ui.web_part import register_view_scheme
 
 BRIDGE_SCRIPT = """
 (function () {
@@ -229,6 +230,7 @@ def _profile() -> tuple[QWebEngineProfile, ViewScheme]:
     app = QCoreApplication.instance()
     profile = app.findChild(QWebEngineProfile, "mcpDeskAppViews") if app is not None else None
     if profile is None:
+        register_view_scheme()
         profile = QWebEngineProfile(app)
         profile.setObjectName("mcpDeskAppViews")
         profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.MemoryHttpCache)

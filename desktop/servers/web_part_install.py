@@ -14,14 +14,13 @@ import os
 import shutil
 import tempfile
 import threading
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2
 
 from desktop.servers.runtime_control import RuntimeProgress
-from desktop.servers.runtime_install import WheelSource, extract_member, obtain, off_loop, sweep_partials
+from desktop.servers.runtime_install import WheelSource, obtain, off_loop, sweep_partials, unpack_wheel
 from desktop.servers.runtime_wheels import RuntimeProblem, choose, release_files
 from desktop.servers.web_part_folder import PACKAGE, WebPartFolder, place
 
@@ -88,24 +87,15 @@ async def install_part(folder: WebPartFolder, source: WheelSource, progress: Run
 
 def unpack_part(archive: Path, dest: Path, stop: threading.Event) -> None:
     """Unpack what Qt WebEngine needs of the wheel into `dest`."""
-    try:
-        with zipfile.ZipFile(archive) as wheel:
-            members = [(info, where) for info in wheel.infolist() if (where := place(info.filename))]
-            if not any("QtWebEngineWidgets" in where for _, where in members):
-                raise WebPartProblem(
-                    "The download does not hold the part that shows views; try again later.",
-                    f"{archive.name}: no QtWebEngineWidgets",
-                )
-            for info, where in members:
-                if stop.is_set():
-                    return
-                extract_member(wheel, info, dest / where)
-    except (zipfile.BadZipFile, OSError) as error:
-        raise WebPartProblem(
-            "MCP Desk could not unpack the part that shows views: "
-            f"{getattr(error, 'strerror', None) or error}. Check that the disk has space, then try again.",
-            f"{archive}: {type(error).__name__}: {error}",
-        ) from error
+    missing = WebPartProblem(
+        "The download does not hold the part that shows views; try again later.",
+        f"{archive.name}: no QtWebEngineWidgets",
+    )
+
+    def lacking(found: list[str]) -> WebPartProblem | None:
+        return None if any("QtWebEngineWidgets" in where for where in found) else missing
+
+    unpack_wheel(archive, dest, stop, place, lacking, "the part that shows views", WebPartProblem)
 
 
 def _in_words(progress: RuntimeProgress) -> RuntimeProgress:
